@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from .models import User
+
+
+@admin.register(User)
+class NextStepsUserAdmin(UserAdmin):
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Next Steps", {"fields": ("display_name", "public_profile")}),
+    )
+    list_display = ("username", "email", "display_name", "public_profile", "is_staff")
+    list_filter = (*UserAdmin.list_filter, "public_profile")

@@ -1,0 +1,16 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    display_name = models.CharField(
+        max_length=80, blank=True, help_text="Shown instead of your username where set."
+    )
+    public_profile = models.BooleanField(
+        "public progress page",
+        default=False,
+        help_text="Anyone can see your track percentages and finished milestones at /u/you/.",
+    )
+
+    def __str__(self):
+        return self.display_name or self.username

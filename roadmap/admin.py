@@ -1,0 +1,158 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.translation import ngettext
+
+from .models import (
+    Enrollment,
+    Milestone,
+    Progress,
+    ProgressEvent,
+    Resource,
+    Section,
+    Track,
+    TrackMilestone,
+)
+
+
+@admin.register(Track)
+class TrackAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "position", "milestone_count")
+    list_editable = ("position",)
+    search_fields = ("name", "slug", "summary")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(milestone_count=Count("milestones"))
+
+    @admin.display(description="milestones", ordering="milestone_count")
+    def milestone_count(self, track):
+        return track.milestone_count
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    fields = ("position", "title", "slug", "is_archived")
+    readonly_fields = ("is_archived",)
+    show_change_link = True
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ("title", "slug", "position")
+    list_editable = ("position",)
+    search_fields = ("title", "slug", "intro")
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [MilestoneInline]
+
+
+class ResourceInline(admin.TabularInline):
+    model = Resource
+    fields = ("position", "title", "url")
+    extra = 1
+
+
+class TrackMilestoneInline(admin.TabularInline):
+    model = TrackMilestone
+    fields = ("track", "weight")
+    extra = 1
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ("title", "section", "position", "is_archived")
+    list_display_links = ("title",)
+    list_editable = ("position",)
+    list_filter = ("is_archived", "section", "tracks")
+    list_select_related = ("section",)
+    search_fields = ("title", "slug", "description")
+    prepopulated_fields = {"slug": ("title",)}
+    ordering = ("section__position", "position", "pk")
+    inlines = [ResourceInline, TrackMilestoneInline]
+    actions = ["archive", "unarchive"]
+
+    @admin.action(description="Archive selected milestones (hide them, keep progress)")
+    def archive(self, request, queryset):
+        count = queryset.update(is_archived=True)
+        self.message_user(
+            request,
+            ngettext(
+                "Archived %d milestone. Learners keep their progress on it.",
+                "Archived %d milestones. Learners keep their progress on them.",
+                count,
+            )
+            % count,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Un-archive selected milestones (show them again)")
+    def unarchive(self, request, queryset):
+        count = queryset.update(is_archived=False)
+        self.message_user(
+            request,
+            ngettext(
+                "Restored %d milestone to the roadmap.",
+                "Restored %d milestones to the roadmap.",
+                count,
+            )
+            % count,
+            messages.SUCCESS,
+        )
+
+    def get_deleted_objects(self, objs, request):
+        """Refuse to delete milestones that learners have progress on, and say what to do.
+
+        The admin lists "protected objects" on its confirmation page and offers no delete
+        button; a summary per milestone says more to an editor than a list of other people's rows.
+        """
+        deleted, model_count, perms_needed, _ = super().get_deleted_objects(objs, request)
+        counts = dict(
+            Progress.objects.filter(milestone__in=objs)
+            .values("milestone")
+            .annotate(learners=Count("user", distinct=True))
+            .values_list("milestone", "learners")
+        )
+        protected = [
+            ngettext(
+                "“%(title)s”: %(count)d learner has progress on it. Archive it instead.",
+                "“%(title)s”: %(count)d learners have progress on it. Archive it instead.",
+                counts[obj.pk],
+            )
+            % {"title": obj.title, "count": counts[obj.pk]}
+            for obj in objs
+            if obj.pk in counts
+        ]
+        return deleted, model_count, perms_needed, protected
+
+
+@admin.register(Progress)
+class ProgressAdmin(admin.ModelAdmin):
+    list_display = ("user", "milestone", "status", "updated_at")
+    list_filter = ("status",)
+    list_select_related = ("user", "milestone")
+    search_fields = ("user__username", "milestone__slug")
+    raw_id_fields = ("user", "milestone")
+
+
+@admin.register(ProgressEvent)
+class ProgressEventAdmin(admin.ModelAdmin):
+    list_display = ("user", "milestone", "from_status", "to_status", "at")
+    list_select_related = ("user", "milestone")
+    search_fields = ("user__username", "milestone__slug")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ("user", "track", "since")
+    list_select_related = ("user", "track")
+    list_filter = ("track",)
+    search_fields = ("user__username",)
+    raw_id_fields = ("user",)

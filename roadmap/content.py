@@ -1,0 +1,300 @@
+"""The roadmap as one human-readable YAML file: read, validate, load into the database, dump.
+
+Loading upserts by slug inside one transaction, archives milestones the file no longer lists and
+never deletes a learner's progress. Dumping writes active content only, so dump -> load -> dump is
+stable byte for byte.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .models import Milestone, Resource, Section, Track, TrackMilestone
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "content" / "roadmap.yaml"
+
+
+class ContentError(Exception):
+    """The file is not a valid roadmap; the message names the place."""
+
+
+@dataclass
+class LoadReport:
+    created: dict = field(default_factory=lambda: {"tracks": [], "sections": [], "milestones": []})
+    updated: dict = field(default_factory=lambda: {"tracks": [], "sections": [], "milestones": []})
+    archived: list = field(default_factory=list)
+
+    @property
+    def changed(self):
+        return any(self.created.values()) or any(self.updated.values()) or bool(self.archived)
+
+    def lines(self):
+        for verb, groups in (("Created", self.created), ("Updated", self.updated)):
+            for kind, slugs in groups.items():
+                if slugs:
+                    yield f"{verb} {len(slugs)} {kind}: {', '.join(slugs)}"
+        if self.archived:
+            yield f"Archived {len(self.archived)} milestones: {', '.join(self.archived)}"
+        if not self.changed:
+            yield "Nothing to change: the database already matches the file."
+
+
+def parse(text, source="roadmap file"):
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError(f"{source}{where}: not valid YAML ({problem}).") from exc
+    return validate(data)
+
+
+def _mapping(value, place, required, optional=()):
+    if not isinstance(value, dict):
+        raise ContentError(f"{place}: expected a mapping with keys {', '.join(required)}.")
+    missing = [key for key in required if key not in value]
+    if missing:
+        raise ContentError(f"{place}: missing {', '.join(missing)}.")
+    unknown = [str(key) for key in value if key not in (*required, *optional)]
+    if unknown:
+        raise ContentError(f"{place}: unknown key {', '.join(unknown)}.")
+    return value
+
+
+def _list(value, place):
+    if not isinstance(value, list):
+        raise ContentError(f"{place}: expected a list.")
+    return value
+
+
+def _field(model, name, value, place):
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ContentError(f"{place}.{name}: expected text, got {type(value).__name__}.")
+    try:
+        return model._meta.get_field(name).clean(value.strip(), None)
+    except ValidationError as exc:
+        raise ContentError(f"{place}.{name}: {' '.join(exc.messages)}") from exc
+
+
+def _unique(slug, seen, place):
+    if slug in seen:
+        raise ContentError(f"{place}.slug: '{slug}' is used twice in the file.")
+    seen.add(slug)
+
+
+def validate(data):
+    """Check the whole structure and return it normalised; raise ContentError naming the place."""
+    root = _mapping(data, "top level", ("tracks", "sections"))
+    result = {"tracks": [], "sections": []}
+    track_slugs = set()
+    for i, raw in enumerate(_list(root["tracks"], "tracks")):
+        place = f"tracks[{i}]"
+        _mapping(raw, place, ("slug", "name"), ("summary",))
+        track = {
+            "slug": _field(Track, "slug", raw["slug"], place),
+            "name": _field(Track, "name", raw["name"], place),
+            "summary": _field(Track, "summary", raw.get("summary"), place),
+        }
+        _unique(track["slug"], track_slugs, place)
+        result["tracks"].append(track)
+
+    section_slugs, milestone_slugs = set(), set()
+    for i, raw in enumerate(_list(root["sections"], "sections")):
+        place = f"sections[{i}]"
+        _mapping(raw, place, ("slug", "title", "milestones"), ("intro",))
+        section = {
+            "slug": _field(Section, "slug", raw["slug"], place),
+            "title": _field(Section, "title", raw["title"], place),
+            "intro": _field(Section, "intro", raw.get("intro"), place),
+            "milestones": [],
+        }
+        _unique(section["slug"], section_slugs, place)
+        for j, raw_milestone in enumerate(_list(raw["milestones"], f"{place}.milestones")):
+            section["milestones"].append(
+                _validate_milestone(
+                    raw_milestone, f"{place}.milestones[{j}]", track_slugs, milestone_slugs
+                )
+            )
+        result["sections"].append(section)
+    return result
+
+
+def _validate_milestone(raw, place, track_slugs, milestone_slugs):
+    _mapping(raw, place, ("slug", "title"), ("description", "resources", "tracks"))
+    milestone = {
+        "slug": _field(Milestone, "slug", raw["slug"], place),
+        "title": _field(Milestone, "title", raw["title"], place),
+        "description": _field(Milestone, "description", raw.get("description"), place),
+        "resources": [],
+        "tracks": {},
+    }
+    place = f"{place} ({milestone['slug']})"
+    _unique(milestone["slug"], milestone_slugs, place)
+    for k, raw_resource in enumerate(_list(raw.get("resources") or [], f"{place}.resources")):
+        resource_place = f"{place}.resources[{k}]"
+        _mapping(raw_resource, resource_place, ("title", "url"))
+        milestone["resources"].append(
+            {
+                "title": _field(Resource, "title", raw_resource["title"], resource_place),
+                "url": _field(Resource, "url", raw_resource["url"], resource_place),
+            }
+        )
+    tracks = raw.get("tracks") or {}
+    if not isinstance(tracks, dict):
+        raise ContentError(f"{place}.tracks: expected a mapping of track slug to weight.")
+    for slug, weight in tracks.items():
+        if slug not in track_slugs:
+            raise ContentError(f"{place}.tracks: unknown track '{slug}'.")
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 5:
+            raise ContentError(f"{place}.tracks.{slug}: weight must be a whole number from 1 to 5.")
+        milestone["tracks"][slug] = weight
+    return milestone
+
+
+def _upsert(model, slug, values, report_key, report):
+    obj = model.objects.filter(slug=slug).first()
+    if obj is None:
+        obj = model.objects.create(slug=slug, **values)
+        report.created[report_key].append(slug)
+        return obj, True
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+    return obj, bool(changed)
+
+
+def _sync_resources(milestone, resources):
+    current = [(r.title, r.url) for r in milestone.resources.all()]
+    wanted = [(r["title"], r["url"]) for r in resources]
+    if current == wanted:
+        return False
+    milestone.resources.all().delete()
+    Resource.objects.bulk_create(
+        Resource(milestone=milestone, title=title, url=url, position=position)
+        for position, (title, url) in enumerate(wanted)
+    )
+    return True
+
+
+def _sync_tracks(milestone, weights, tracks_by_slug):
+    current = {m.track.slug: m for m in milestone.memberships.select_related("track")}
+    changed = False
+    for slug, membership in current.items():
+        if slug not in weights:
+            membership.delete()
+            changed = True
+    for slug, weight in weights.items():
+        membership = current.get(slug)
+        if membership is None:
+            TrackMilestone.objects.create(
+                track=tracks_by_slug[slug], milestone=milestone, weight=weight
+            )
+            changed = True
+        elif membership.weight != weight:
+            membership.weight = weight
+            membership.save(update_fields=["weight"])
+            changed = True
+    return changed
+
+
+@transaction.atomic
+def load(content):
+    """Make the database match validated content; return what changed."""
+    report = LoadReport()
+    tracks_by_slug = {}
+    for position, track in enumerate(content["tracks"]):
+        values = {"name": track["name"], "summary": track["summary"], "position": position}
+        obj, changed = _upsert(Track, track["slug"], values, "tracks", report)
+        if changed and track["slug"] not in report.created["tracks"]:
+            report.updated["tracks"].append(track["slug"])
+        tracks_by_slug[track["slug"]] = obj
+
+    listed = set()
+    for section_position, section in enumerate(content["sections"]):
+        values = {
+            "title": section["title"],
+            "intro": section["intro"],
+            "position": section_position,
+        }
+        section_obj, changed = _upsert(Section, section["slug"], values, "sections", report)
+        if changed and section["slug"] not in report.created["sections"]:
+            report.updated["sections"].append(section["slug"])
+        for position, milestone in enumerate(section["milestones"]):
+            listed.add(milestone["slug"])
+            values = {
+                "section": section_obj,
+                "title": milestone["title"],
+                "description": milestone["description"],
+                "position": position,
+                "is_archived": False,
+            }
+            obj, changed = _upsert(Milestone, milestone["slug"], values, "milestones", report)
+            changed |= _sync_resources(obj, milestone["resources"])
+            changed |= _sync_tracks(obj, milestone["tracks"], tracks_by_slug)
+            if changed and milestone["slug"] not in report.created["milestones"]:
+                report.updated["milestones"].append(milestone["slug"])
+
+    stale = Milestone.objects.active().exclude(slug__in=listed)
+    report.archived = sorted(stale.values_list("slug", flat=True))
+    stale.update(is_archived=True)
+    return report
+
+
+def dump():
+    """The active roadmap as plain data, in the file's shape and order."""
+    milestones = (
+        Milestone.objects.active()
+        .prefetch_related("resources", "memberships__track")
+        .order_by("position", "pk")
+    )
+    by_section = {}
+    for milestone in milestones:
+        by_section.setdefault(milestone.section_id, []).append(
+            {
+                "slug": milestone.slug,
+                "title": milestone.title,
+                "description": milestone.description,
+                "resources": [{"title": r.title, "url": r.url} for r in milestone.resources.all()],
+                "tracks": {
+                    m.track.slug: m.weight
+                    for m in sorted(
+                        milestone.memberships.all(), key=lambda m: (m.track.position, m.track_id)
+                    )
+                },
+            }
+        )
+    return {
+        "tracks": [
+            {"slug": t.slug, "name": t.name, "summary": t.summary} for t in Track.objects.all()
+        ],
+        "sections": [
+            {
+                "slug": s.slug,
+                "title": s.title,
+                "intro": s.intro,
+                "milestones": by_section.get(s.pk, []),
+            }
+            for s in Section.objects.all()
+        ],
+    }
+
+
+def to_yaml(data):
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def load_file(path=DEFAULT_PATH):
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{path}: cannot be read ({exc}).") from exc
+    return load(parse(text, source=str(path)))

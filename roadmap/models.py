@@ -1,0 +1,226 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.urls import reverse
+from django.utils import timezone
+
+from .validators import validate_web_url
+
+SLUG_LENGTH = 80
+NOTE_LENGTH = 2000
+URL_LENGTH = 500
+
+
+class TrackQuerySet(models.QuerySet):
+    def with_active_memberships(self):
+        """Tracks with `.active_memberships`: the active milestones counting toward each."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "memberships",
+                queryset=TrackMilestone.objects.filter(milestone__is_archived=False)
+                .select_related("milestone")
+                .order_by("milestone__section__position", "milestone__position", "pk"),
+                to_attr="active_memberships",
+            )
+        )
+
+
+class Track(models.Model):
+    slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
+    name = models.CharField(max_length=100)
+    summary = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = TrackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class SectionQuerySet(models.QuerySet):
+    def with_active_milestones(self):
+        """Sections with `.active_milestones`, each with its resources and track memberships."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "milestones",
+                queryset=Milestone.objects.active()
+                .order_by("position", "pk")
+                .prefetch_related(
+                    "resources",
+                    models.Prefetch(
+                        "memberships", queryset=TrackMilestone.objects.select_related("track")
+                    ),
+                ),
+                to_attr="active_milestones",
+            )
+        )
+
+
+class Section(models.Model):
+    slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
+    title = models.CharField(max_length=200)
+    intro = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_archived=False)
+
+
+class Milestone(models.Model):
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="milestones")
+    slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    is_archived = models.BooleanField(
+        "archived",
+        default=False,
+        help_text="Archived milestones are hidden from the roadmap and never count toward "
+        "completion. Learners keep their progress; un-archiving brings it back.",
+    )
+    tracks = models.ManyToManyField(Track, through="TrackMilestone", related_name="milestones")
+
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["section__position", "position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("roadmap:index") + f"#{self.slug}"
+
+
+class Resource(models.Model):
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="resources")
+    title = models.CharField(max_length=200)
+    url = models.URLField(max_length=URL_LENGTH, validators=[validate_web_url])
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class TrackMilestone(models.Model):
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="memberships")
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="memberships")
+    weight = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="How much this milestone counts toward the track, from 1 to 5.",
+    )
+
+    class Meta:
+        ordering = ["track__position", "pk"]
+        verbose_name = "track membership"
+        constraints = [
+            models.UniqueConstraint(fields=["track", "milestone"], name="unique_track_milestone"),
+            models.CheckConstraint(
+                condition=Q(weight__gte=1, weight__lte=5), name="track_milestone_weight_1_to_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.milestone} counts (weight {self.weight}) toward {self.track}"
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+
+
+class Progress(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress"
+    )
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="progress")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    note = models.TextField(max_length=NOTE_LENGTH, blank=True)
+    evidence_url = models.URLField(
+        "evidence link", max_length=URL_LENGTH, blank=True, validators=[validate_web_url]
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "progress"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "milestone"], name="unique_user_milestone"),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="progress_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=Status.DONE, completed_at__isnull=False)
+                | (~Q(status=Status.DONE) & Q(completed_at__isnull=True)),
+                name="progress_completed_at_iff_done",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("note"), NOTE_LENGTH), name="progress_note_length"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.milestone}: {self.get_status_display()}"
+
+
+class ProgressEvent(models.Model):
+    """One status change, appended and never edited: the learner's history."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress_events"
+    )
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["user", "at"], name="progress_event_user_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_status__in=Status.values) & Q(to_status__in=Status.values),
+                name="progress_event_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.milestone}: {self.from_status} → {self.to_status}"
+
+
+class Enrollment(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="enrollments")
+    since = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["track__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "track"], name="unique_user_track"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} follows {self.track}"
