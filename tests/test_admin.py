@@ -1,0 +1,201 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from roadmap.models import Milestone, Progress, Resource, TrackMilestone
+from tests.factories import (
+    MilestoneFactory,
+    ProgressFactory,
+    SectionFactory,
+    TrackFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def editor_client(client):
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(Group.objects.get(name="Content editors"))
+    client.force_login(editor)
+    return client
+
+
+def inline_management(prefix, total=0, initial=0):
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def test_a_staff_user_adds_a_milestone_with_resources_and_tracks_through_the_admin_form(
+    admin_client,
+):
+    section, track = SectionFactory(), TrackFactory()
+    response = admin_client.post(
+        reverse("admin:roadmap_milestone_add"),
+        {
+            "section": section.pk,
+            "slug": "win-a-medal",
+            "title": "Win a Kaggle medal",
+            "description": "Finish in the top 10 %.",
+            "position": 3,
+            **inline_management("resources", total=1),
+            "resources-0-position": 0,
+            "resources-0-title": "Kaggle progression",
+            "resources-0-url": "https://www.kaggle.com/progression",
+            **inline_management("memberships", total=1),
+            "memberships-0-track": track.pk,
+            "memberships-0-weight": 4,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].errors
+    milestone = Milestone.objects.get(slug="win-a-medal")
+    assert milestone.resources.get().url == "https://www.kaggle.com/progression"
+    assert TrackMilestone.objects.get(milestone=milestone, track=track).weight == 4
+
+
+def test_the_admin_form_refuses_a_weight_of_six_and_a_javascript_link(admin_client):
+    section, track = SectionFactory(), TrackFactory()
+    response = admin_client.post(
+        reverse("admin:roadmap_milestone_add"),
+        {
+            "section": section.pk,
+            "slug": "bad",
+            "title": "Bad",
+            "position": 0,
+            **inline_management("resources", total=1),
+            "resources-0-position": 0,
+            "resources-0-title": "Evil",
+            "resources-0-url": "javascript:alert(1)",
+            **inline_management("memberships", total=1),
+            "memberships-0-track": track.pk,
+            "memberships-0-weight": 6,
+        },
+    )
+    assert response.status_code == 200
+    assert "Enter a valid URL" in response.text or "http:// or https://" in response.text
+    assert "less than or equal to 5" in response.text
+    assert not Milestone.objects.filter(slug="bad").exists()
+    assert not Resource.objects.exists()
+
+
+def test_the_milestone_list_searches_and_filters(admin_client):
+    MilestoneFactory(title="Enter a Kaggle competition")
+    MilestoneFactory(title="Read a paper", is_archived=True)
+    url = reverse("admin:roadmap_milestone_changelist")
+    assert "Enter a Kaggle competition" in admin_client.get(url, {"q": "kaggle"}).text
+    archived = admin_client.get(url, {"is_archived__exact": "1"}).text
+    assert "Read a paper" in archived
+    assert "Enter a Kaggle competition" not in archived
+
+
+def test_deleting_a_milestone_with_progress_is_refused_with_advice(admin_client):
+    progress = ProgressFactory()
+    ProgressFactory(milestone=progress.milestone)
+    url = reverse("admin:roadmap_milestone_delete", args=[progress.milestone.pk])
+    page = admin_client.get(url).text
+    assert "2 learners have progress on it. Archive it instead." in page
+    admin_client.post(url, {"post": "yes"})
+    assert Milestone.objects.filter(pk=progress.milestone.pk).exists()
+    assert Progress.objects.count() == 2
+
+
+def test_bulk_delete_is_refused_too_but_a_milestone_without_progress_can_go(admin_client):
+    used, unused = ProgressFactory().milestone, MilestoneFactory()
+    changelist = reverse("admin:roadmap_milestone_changelist")
+    page = admin_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [used.pk, unused.pk]}
+    ).text
+    assert "1 learner has progress on it" in page
+    admin_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [unused.pk], "post": "yes"}
+    )
+    assert not Milestone.objects.filter(pk=unused.pk).exists()
+    assert Milestone.objects.filter(pk=used.pk).exists()
+
+
+def test_archive_hides_a_milestone_and_unarchive_brings_back_progress_intact(admin_client, client):
+    progress = ProgressFactory(note="Half way there")
+    milestone = progress.milestone
+    changelist = reverse("admin:roadmap_milestone_changelist")
+    response = admin_client.post(
+        changelist, {"action": "archive", "_selected_action": [milestone.pk]}, follow=True
+    )
+    assert "Learners keep their progress" in response.text
+    milestone.refresh_from_db()
+    assert milestone.is_archived
+    client.logout()
+    assert milestone.title not in client.get(reverse("roadmap:index")).text
+
+    admin_client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    admin_client.post(changelist, {"action": "unarchive", "_selected_action": [milestone.pk]})
+    milestone.refresh_from_db()
+    assert not milestone.is_archived
+    assert Progress.objects.get(pk=progress.pk).note == "Half way there"
+
+
+class TestContentEditors:
+    def test_they_can_edit_every_part_of_the_roadmap(self, editor_client):
+        for model in ("track", "section", "milestone"):
+            url = reverse(f"admin:roadmap_{model}_changelist")
+            assert editor_client.get(url).status_code == 200, model
+        milestone = MilestoneFactory()
+        assert (
+            editor_client.get(
+                reverse("admin:roadmap_milestone_change", args=[milestone.pk])
+            ).status_code
+            == 200
+        )
+
+    def test_they_edit_resources_and_weights_inline(self, editor_client):
+        milestone, track = MilestoneFactory(), TrackFactory()
+        response = editor_client.post(
+            reverse("admin:roadmap_milestone_change", args=[milestone.pk]),
+            {
+                "section": milestone.section.pk,
+                "slug": milestone.slug,
+                "title": "Retitled by an editor",
+                "position": 1,
+                **inline_management("resources", total=1),
+                "resources-0-position": 0,
+                "resources-0-title": "A guide",
+                "resources-0-url": "https://example.org/guide",
+                **inline_management("memberships", total=1),
+                "memberships-0-track": track.pk,
+                "memberships-0-weight": 2,
+            },
+        )
+        assert response.status_code == 302
+        milestone.refresh_from_db()
+        assert milestone.title == "Retitled by an editor"
+        assert milestone.resources.get().title == "A guide"
+        assert milestone.memberships.get().weight == 2
+
+    @pytest.mark.parametrize(
+        "url_name",
+        [
+            "admin:accounts_user_changelist",
+            "admin:auth_group_changelist",
+            "admin:roadmap_progress_changelist",
+            "admin:roadmap_progressevent_changelist",
+            "admin:roadmap_enrollment_changelist",
+        ],
+    )
+    def test_they_cannot_reach_users_or_progress(self, editor_client, url_name):
+        assert editor_client.get(reverse(url_name)).status_code == 403
+
+    def test_a_learner_cannot_reach_the_admin(self, client):
+        client.force_login(UserFactory())
+        response = client.get(reverse("admin:roadmap_milestone_changelist"))
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]

@@ -1,0 +1,227 @@
+from io import StringIO
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+
+from roadmap.content import DEFAULT_PATH, ContentError, parse
+from roadmap.models import Milestone, Progress, Resource, Section, Track, TrackMilestone
+from tests.factories import ProgressFactory
+
+CONTENT = yaml.safe_load(DEFAULT_PATH.read_text())
+
+
+def run(command, *args):
+    out = StringIO()
+    call_command(command, *args, stdout=out)
+    return out.getvalue()
+
+
+def write(tmp_path, data, name="roadmap.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def all_milestones(data):
+    return [m for section in data["sections"] for m in section["milestones"]]
+
+
+class TestTheContentFile:
+    def test_it_validates(self):
+        parse(DEFAULT_PATH.read_text())
+
+    def test_it_has_the_chapters_three_parts_and_three_tracks(self):
+        assert [s["title"] for s in CONTENT["sections"]] == [
+            "Build a Strong Portfolio",
+            "Specialize and Go Deeper",
+            "Join the Community",
+        ]
+        assert [t["name"] for t in CONTENT["tracks"]] == [
+            "ML Engineer",
+            "Data Scientist",
+            "Research Scientist",
+        ]
+
+    def test_it_has_at_least_twenty_milestones_each_in_a_track(self):
+        milestones = all_milestones(CONTENT)
+        assert len(milestones) >= 20
+        assert all(m["tracks"] for m in milestones)
+
+    def test_every_milestone_has_resources_and_every_link_is_web(self):
+        for milestone in all_milestones(CONTENT):
+            assert milestone["resources"], milestone["slug"]
+            for resource in milestone["resources"]:
+                assert urlparse(resource["url"]).scheme in {"http", "https"}
+
+    def test_weights_say_what_each_track_values(self):
+        by_slug = {m["slug"]: m["tracks"] for m in all_milestones(CONTENT)}
+        api = by_slug["deploy-a-prediction-api"]
+        assert api["ml-engineer"] > api.get("research-scientist", 0)
+        paper = by_slug["read-attention-is-all-you-need"]
+        assert paper["research-scientist"] > paper["ml-engineer"]
+
+    def test_the_research_track_mentions_the_degree_it_usually_needs(self):
+        research = next(t for t in CONTENT["tracks"] if t["slug"] == "research-scientist")
+        assert "Master's or PhD" in research["summary"]
+
+    def test_the_committed_file_is_in_dump_format(self, db):
+        run("load_roadmap")
+        assert run("dump_roadmap", "-") == DEFAULT_PATH.read_text()
+
+
+@pytest.mark.django_db
+class TestLoading:
+    def test_it_loads_everything_and_reports_it(self):
+        out = run("load_roadmap")
+        assert "Created 3 tracks" in out
+        assert f"Created {len(all_milestones(CONTENT))} milestones" in out
+        assert Milestone.objects.active().count() == len(all_milestones(CONTENT))
+        assert TrackMilestone.objects.count() == sum(
+            len(m["tracks"]) for m in all_milestones(CONTENT)
+        )
+
+    def test_loading_twice_changes_nothing(self):
+        run("load_roadmap")
+        before = list(Milestone.objects.values_list("pk", "slug", "title", "position"))
+        resources = list(Resource.objects.values_list("pk", flat=True))
+        out = run("load_roadmap")
+        assert "Nothing to change" in out
+        assert list(Milestone.objects.values_list("pk", "slug", "title", "position")) == before
+        assert list(Resource.objects.values_list("pk", flat=True)) == resources
+
+    def test_dump_load_dump_is_byte_for_byte_stable(self, tmp_path):
+        run("load_roadmap")
+        first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+        run("dump_roadmap", str(first))
+        run("load_roadmap", str(first))
+        run("dump_roadmap", str(second))
+        assert first.read_bytes() == second.read_bytes()
+
+    def test_admin_edits_come_back_out_in_the_dump(self):
+        run("load_roadmap")
+        Milestone.objects.filter(slug="enter-a-kaggle-competition").update(title="Enter Kaggle")
+        assert "title: Enter Kaggle\n" in run("dump_roadmap", "-")
+
+    def test_it_updates_by_slug_and_reports_what_changed(self, tmp_path):
+        run("load_roadmap")
+        data = yaml.safe_load(DEFAULT_PATH.read_text())
+        milestone = data["sections"][0]["milestones"][0]
+        milestone["title"] = "A better title"
+        milestone["tracks"] = {"data-scientist": 5}
+        pk = Milestone.objects.get(slug=milestone["slug"]).pk
+        out = run("load_roadmap", str(write(tmp_path, data)))
+        assert f"Updated 1 milestones: {milestone['slug']}" in out
+        updated = Milestone.objects.get(pk=pk)
+        assert updated.title == "A better title"
+        assert {m.track.slug: m.weight for m in updated.memberships.all()} == {"data-scientist": 5}
+
+    def test_a_milestone_dropped_from_the_file_is_archived_with_its_progress_kept(self, tmp_path):
+        run("load_roadmap")
+        data = yaml.safe_load(DEFAULT_PATH.read_text())
+        dropped = data["sections"][2]["milestones"].pop()
+        progress = ProgressFactory(milestone=Milestone.objects.get(slug=dropped["slug"]))
+        out = run("load_roadmap", str(write(tmp_path, data)))
+        assert f"Archived 1 milestones: {dropped['slug']}" in out
+        assert Milestone.objects.get(slug=dropped["slug"]).is_archived
+        assert Progress.objects.get(pk=progress.pk).status == progress.status
+
+        run("load_roadmap")
+        assert not Milestone.objects.get(slug=dropped["slug"]).is_archived
+        assert Progress.objects.filter(pk=progress.pk).exists()
+
+    def test_a_milestone_can_move_to_another_section(self, tmp_path):
+        run("load_roadmap")
+        data = yaml.safe_load(DEFAULT_PATH.read_text())
+        moved = data["sections"][0]["milestones"].pop(0)
+        data["sections"][1]["milestones"].append(moved)
+        run("load_roadmap", str(write(tmp_path, data)))
+        assert Milestone.objects.get(slug=moved["slug"]).section.slug == data["sections"][1]["slug"]
+
+
+@pytest.mark.django_db
+class TestMalformedFiles:
+    def assert_refused(self, tmp_path, text, *expected):
+        run("load_roadmap")
+        before = run("dump_roadmap", "-")
+        path = tmp_path / "bad.yaml"
+        path.write_text(text)
+        with pytest.raises(CommandError) as error:
+            run("load_roadmap", str(path))
+        for fragment in expected:
+            assert fragment in str(error.value)
+        assert "Nothing was changed" in str(error.value)
+        assert run("dump_roadmap", "-") == before
+
+    def mutated(self, change):
+        data = yaml.safe_load(DEFAULT_PATH.read_text())
+        change(data)
+        return yaml.safe_dump(data, sort_keys=False)
+
+    def test_broken_yaml_names_the_line(self, tmp_path):
+        self.assert_refused(
+            tmp_path, "tracks:\n- slug: a\n   name: b\nsections: []\n", "line 3", "not valid YAML"
+        )
+
+    def test_a_weight_out_of_range_names_the_milestone(self, tmp_path):
+        def change(data):
+            data["sections"][1]["milestones"][2]["tracks"]["ml-engineer"] = 9
+
+        slug = CONTENT["sections"][1]["milestones"][2]["slug"]
+        self.assert_refused(
+            tmp_path,
+            self.mutated(change),
+            f"sections[1].milestones[2] ({slug}).tracks.ml-engineer",
+            "from 1 to 5",
+        )
+
+    def test_an_unknown_track_is_refused(self, tmp_path):
+        def change(data):
+            data["sections"][0]["milestones"][0]["tracks"] = {"astronaut": 2}
+
+        self.assert_refused(tmp_path, self.mutated(change), "unknown track 'astronaut'")
+
+    def test_a_javascript_link_is_refused(self, tmp_path):
+        def change(data):
+            data["sections"][0]["milestones"][1]["resources"][0]["url"] = "javascript:alert(1)"
+
+        self.assert_refused(tmp_path, self.mutated(change), "resources[0].url")
+
+    def test_a_duplicate_slug_is_refused(self, tmp_path):
+        def change(data):
+            data["sections"][2]["milestones"][0]["slug"] = data["sections"][0]["milestones"][0][
+                "slug"
+            ]
+
+        self.assert_refused(tmp_path, self.mutated(change), "used twice")
+
+    def test_a_missing_key_is_refused(self, tmp_path):
+        def change(data):
+            del data["sections"][0]["milestones"][3]["title"]
+
+        self.assert_refused(tmp_path, self.mutated(change), "milestones[3]", "missing title")
+
+    def test_an_error_late_in_the_file_rolls_back_earlier_changes(self, tmp_path):
+        def change(data):
+            data["tracks"][0]["name"] = "Renamed"
+            data["sections"][0]["milestones"][0]["title"] = "Renamed too"
+            data["sections"][-1]["milestones"][-1]["tracks"] = {"ml-engineer": "heavy"}
+
+        self.assert_refused(tmp_path, self.mutated(change), "whole number")
+        assert not Track.objects.filter(name="Renamed").exists()
+
+    def test_a_file_that_is_not_a_roadmap_is_refused(self, tmp_path):
+        self.assert_refused(tmp_path, "- just\n- a list\n", "top level")
+
+    def test_a_missing_file_is_reported(self, tmp_path):
+        with pytest.raises(CommandError, match="cannot be read"):
+            run("load_roadmap", str(tmp_path / "nope.yaml"))
+        assert not Section.objects.exists()
+
+
+def test_parse_reports_the_place_of_a_bad_slug():
+    data = yaml.safe_load(DEFAULT_PATH.read_text())
+    data["tracks"][1]["slug"] = "Not A Slug!"
+    with pytest.raises(ContentError, match=r"tracks\[1\]\.slug"):
+        parse(yaml.safe_dump(data))

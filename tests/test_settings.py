@@ -1,0 +1,55 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "PATH": os.environ["PATH"],
+    "SECRET_KEY": "x7#kPq!2vL9@wZ4^mN8&rT1*yB6%cF3$hJ5(dG0)sA_eU+iO=lK-pQ",
+    "ALLOWED_HOSTS": "nextsteps.example.com",
+    "DATABASE_URL": "sqlite:////tmp/next-steps-check.sqlite3",
+}
+
+
+def manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_it_refuses_to_start_in_production_without_a_secret_key():
+    env = {key: value for key, value in PRODUCTION.items() if key != "SECRET_KEY"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    result = manage("diffsettings", "--all", env=PRODUCTION)
+    assert "DEBUG = False" in result.stdout
+    assert "SESSION_COOKIE_SECURE = True" in result.stdout
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    result = manage("check", "--deploy", "--fail-level", "DEBUG", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_healthz_answers_without_touching_the_session(django_assert_max_num_queries):
+    with django_assert_max_num_queries(0):
+        response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.text == "ok"
+    assert "sessionid" not in response.cookies
+    assert "Cookie" not in response.get("Vary", "")
