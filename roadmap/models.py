@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models import Count, FilteredRelation, Q, Sum
+from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,38 @@ NOTE_LENGTH = 2000
 URL_LENGTH = 500
 
 
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+
+
 class TrackQuerySet(models.QuerySet):
+    def with_completion(self, user):
+        """Annotate each track with the user's weighted completion over active milestones.
+
+        One aggregate query for every track. The user's progress is joined with the user in the
+        join condition, so each membership meets at most one progress row and sums stay exact.
+        `total_weight`, `done_weight`, `total_count` and `done_count` feed `Track.percent`.
+        """
+        active = Q(memberships__milestone__is_archived=False)
+        if user is not None and user.is_authenticated:
+            tracks = self.annotate(
+                own_progress=FilteredRelation(
+                    "memberships__milestone__progress",
+                    condition=Q(memberships__milestone__progress__user=user),
+                )
+            )
+            done = active & Q(own_progress__status=Status.DONE)
+        else:
+            tracks, done = self, Q(pk__in=[])
+        return tracks.annotate(
+            total_weight=Coalesce(Sum("memberships__weight", filter=active), 0),
+            done_weight=Coalesce(Sum("memberships__weight", filter=done), 0),
+            total_count=Count("memberships", filter=active),
+            done_count=Count("memberships", filter=done),
+        )
+
     def with_active_memberships(self):
         """Tracks with `.active_memberships`: the active milestones counting toward each."""
         return self.prefetch_related(
@@ -41,6 +72,13 @@ class Track(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def percent(self):
+        """Whole percent done, rounded down so that 100 means every milestone is done."""
+        if not self.total_weight:
+            return 0
+        return self.done_weight * 100 // self.total_weight
 
 
 class SectionQuerySet(models.QuerySet):
@@ -142,12 +180,6 @@ class TrackMilestone(models.Model):
 
     def __str__(self):
         return f"{self.milestone} counts (weight {self.weight}) toward {self.track}"
-
-
-class Status(models.TextChoices):
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
 
 
 class Progress(models.Model):

@@ -41,7 +41,7 @@ def test_the_page_runs_a_constant_number_of_queries(client, django_assert_max_nu
             ResourceFactory(milestone=membership.milestone)
 
     grow(3)
-    # sections, their active milestones, resources, memberships with tracks, tracks, track memberships
+    # sections, active milestones, resources, memberships+tracks, tracks, track memberships
     with django_assert_max_num_queries(6):
         client.get(reverse("roadmap:index"))
     grow(30)

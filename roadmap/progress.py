@@ -1,0 +1,121 @@
+"""Every write to a learner's progress and followed tracks goes through here.
+
+Status changes are compare-and-set: the row is updated only if it still holds the status we read,
+so concurrent ticks of the same milestone serialize cleanly and every real change appends exactly
+one event, in the order the changes were committed.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, FilteredRelation, Q
+from django.utils import timezone
+
+from .models import Enrollment, Milestone, Progress, ProgressEvent, Status, Track
+
+ATTEMPTS = 10
+
+
+class StatusConflict(Exception):
+    """Another request changed the same progress row first; the caller's attempt is retried."""
+
+
+def milestone_with_progress(*, user, slug):
+    """The active milestone with this slug, annotated with the user's own progress (or None).
+
+    One query: the user's row is joined with the user in the join condition, so nobody else's
+    progress can ever be read through it. Raises Milestone.DoesNotExist.
+    """
+    return (
+        Milestone.objects.active()
+        .annotate(own=FilteredRelation("progress", condition=Q(progress__user=user)))
+        .annotate(
+            own_id=F("own__id"),
+            own_status=F("own__status"),
+            own_note=F("own__note"),
+            own_evidence_url=F("own__evidence_url"),
+            own_completed_at=F("own__completed_at"),
+            own_updated_at=F("own__updated_at"),
+        )
+        .get(slug=slug)
+    )
+
+
+def _current(user, milestone):
+    """(row id, status) of the user's progress on the milestone, reusing an annotated read."""
+    if hasattr(milestone, "own_id"):
+        return milestone.own_id, milestone.own_status or Status.NOT_STARTED
+    row = Progress.objects.filter(user=user, milestone=milestone).values("id", "status").first()
+    return (row["id"], row["status"]) if row else (None, Status.NOT_STARTED)
+
+
+def set_status(*, user, milestone, status, now=None):
+    """Set the user's status on a milestone; return the status it had before.
+
+    Upserts the progress row, sets or clears `completed_at`, and appends a ProgressEvent only
+    when the status really changed, all in one transaction.
+    """
+    if status not in Status.values:
+        raise ValueError(f"Unknown status {status!r}")
+    for _ in range(ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _set_status_once(user, milestone, status, now or timezone.now())
+        except (StatusConflict, IntegrityError):
+            # Re-read on the next attempt: the annotated values are stale now.
+            for name in ("own_id", "own_status"):
+                milestone.__dict__.pop(name, None)
+    raise StatusConflict(f"Gave up after {ATTEMPTS} concurrent changes to {milestone.slug}")
+
+
+def _set_status_once(user, milestone, status, now):
+    row_id, previous = _current(user, milestone)
+    if previous == status:
+        return previous
+    completed_at = now if status == Status.DONE else None
+    if row_id is None:
+        Progress.objects.create(
+            user=user, milestone=milestone, status=status, updated_at=now, completed_at=completed_at
+        )
+    else:
+        changed = Progress.objects.filter(pk=row_id, status=previous).update(
+            status=status, updated_at=now, completed_at=completed_at
+        )
+        if not changed:
+            raise StatusConflict
+    ProgressEvent.objects.create(
+        user=user, milestone=milestone, from_status=previous, to_status=status, at=now
+    )
+    return previous
+
+
+@transaction.atomic
+def save_details(*, user, milestone, note, evidence_url, now=None):
+    """Store the user's note and evidence link on a milestone, keeping its status."""
+    now = now or timezone.now()
+    updated = Progress.objects.filter(user=user, milestone=milestone).update(
+        note=note, evidence_url=evidence_url, updated_at=now
+    )
+    if not updated:
+        Progress.objects.create(
+            user=user, milestone=milestone, note=note, evidence_url=evidence_url, updated_at=now
+        )
+
+
+def follow(*, user, track):
+    Enrollment.objects.get_or_create(user=user, track=track)
+
+
+def unfollow(*, user, track):
+    Enrollment.objects.filter(user=user, track=track).delete()
+
+
+@transaction.atomic
+def set_followed_tracks(*, user, tracks):
+    """Follow exactly these tracks: keep the `since` date of those already followed."""
+    wanted = {track.pk for track in tracks}
+    Enrollment.objects.filter(user=user).exclude(track__in=wanted).delete()
+    existing = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
+    Enrollment.objects.bulk_create(Enrollment(user=user, track_id=pk) for pk in wanted - existing)
+
+
+def followed_tracks(user):
+    return Track.objects.filter(enrollments__user=user)
