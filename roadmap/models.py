@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, FilteredRelation, Q, Sum
+from django.db.models import Count, F, FilteredRelation, Q, Sum
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
@@ -44,7 +44,7 @@ class TrackQuerySet(models.QuerySet):
             done_weight=Coalesce(Sum("memberships__weight", filter=done), 0),
             total_count=Count("memberships", filter=active),
             done_count=Count("memberships", filter=done),
-        )
+        ).order_by("position", "pk")
 
     def with_active_memberships(self):
         """Tracks with `.active_memberships`: the active milestones counting toward each."""
@@ -82,14 +82,16 @@ class Track(models.Model):
 
 
 class SectionQuerySet(models.QuerySet):
-    def with_active_milestones(self):
-        """Sections with `.active_milestones`, each with its resources and track memberships."""
+    def with_active_milestones(self, user=None):
+        """Sections with `.active_milestones`, each with its resources and track memberships,
+        and the user's own progress when a learner is given."""
+        milestones = Milestone.objects.active()
+        if user is not None and user.is_authenticated:
+            milestones = milestones.with_own_progress(user)
         return self.prefetch_related(
             models.Prefetch(
                 "milestones",
-                queryset=Milestone.objects.active()
-                .order_by("position", "pk")
-                .prefetch_related(
+                queryset=milestones.order_by("position", "pk").prefetch_related(
                     "resources",
                     models.Prefetch(
                         "memberships", queryset=TrackMilestone.objects.select_related("track")
@@ -118,6 +120,22 @@ class Section(models.Model):
 class MilestoneQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_archived=False)
+
+    def with_own_progress(self, user):
+        """Annotate `own_*` fields from this user's progress row (None where there is none).
+
+        The user is in the join condition, so no other learner's row can be read through it, and
+        each milestone stays one row.
+        """
+        return self.annotate(
+            own=FilteredRelation("progress", condition=Q(progress__user=user))
+        ).annotate(
+            own_id=F("own__id"),
+            own_status=F("own__status"),
+            own_note=F("own__note"),
+            own_evidence_url=F("own__evidence_url"),
+            own_completed_at=F("own__completed_at"),
+        )
 
 
 class Milestone(models.Model):

@@ -6,7 +6,6 @@ one event, in the order the changes were committed.
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 
 from .models import Enrollment, Milestone, Progress, ProgressEvent, Status, Track
@@ -19,24 +18,11 @@ class StatusConflict(Exception):
 
 
 def milestone_with_progress(*, user, slug):
-    """The active milestone with this slug, annotated with the user's own progress (or None).
+    """The active milestone with this slug and the user's own progress, in one query.
 
-    One query: the user's row is joined with the user in the join condition, so nobody else's
-    progress can ever be read through it. Raises Milestone.DoesNotExist.
+    Raises Milestone.DoesNotExist for an unknown or archived slug.
     """
-    return (
-        Milestone.objects.active()
-        .annotate(own=FilteredRelation("progress", condition=Q(progress__user=user)))
-        .annotate(
-            own_id=F("own__id"),
-            own_status=F("own__status"),
-            own_note=F("own__note"),
-            own_evidence_url=F("own__evidence_url"),
-            own_completed_at=F("own__completed_at"),
-            own_updated_at=F("own__updated_at"),
-        )
-        .get(slug=slug)
-    )
+    return Milestone.objects.active().with_own_progress(user).get(slug=slug)
 
 
 def _current(user, milestone):
@@ -60,9 +46,8 @@ def set_status(*, user, milestone, status, now=None):
             with transaction.atomic():
                 return _set_status_once(user, milestone, status, now or timezone.now())
         except (StatusConflict, IntegrityError):
-            # Re-read on the next attempt: the annotated values are stale now.
-            for name in ("own_id", "own_status"):
-                milestone.__dict__.pop(name, None)
+            # Another request won the race: read the row afresh on the next attempt.
+            milestone.__dict__.pop("own_id", None)
     raise StatusConflict(f"Gave up after {ATTEMPTS} concurrent changes to {milestone.slug}")
 
 
@@ -72,9 +57,9 @@ def _set_status_once(user, milestone, status, now):
         return previous
     completed_at = now if status == Status.DONE else None
     if row_id is None:
-        Progress.objects.create(
+        row_id = Progress.objects.create(
             user=user, milestone=milestone, status=status, updated_at=now, completed_at=completed_at
-        )
+        ).pk
     else:
         changed = Progress.objects.filter(pk=row_id, status=previous).update(
             status=status, updated_at=now, completed_at=completed_at
@@ -84,7 +69,17 @@ def _set_status_once(user, milestone, status, now):
     ProgressEvent.objects.create(
         user=user, milestone=milestone, from_status=previous, to_status=status, at=now
     )
+    _keep_annotations_in_step(
+        milestone, own_id=row_id, own_status=status, own_completed_at=completed_at
+    )
     return previous
+
+
+def _keep_annotations_in_step(milestone, **values):
+    """A milestone read with `with_own_progress` shows what was just written, without a re-read."""
+    if hasattr(milestone, "own_status"):
+        for name, value in values.items():
+            setattr(milestone, name, value)
 
 
 @transaction.atomic
@@ -98,6 +93,7 @@ def save_details(*, user, milestone, note, evidence_url, now=None):
         Progress.objects.create(
             user=user, milestone=milestone, note=note, evidence_url=evidence_url, updated_at=now
         )
+    _keep_annotations_in_step(milestone, own_note=note, own_evidence_url=evidence_url)
 
 
 def follow(*, user, track):

@@ -59,3 +59,24 @@ def user(db):
 def learner_client(client, user):
     client.force_login(user)
     return client
+
+
+def log_in_browser(context, live_server, user):
+    """Give a browser context the session of a logged-in user, as if they had logged in."""
+    session_client = Client()
+    session_client.force_login(user)
+    context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": session_client.cookies["sessionid"].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+@pytest.fixture
+def learner_page(page, live_server, user, roadmap):
+    log_in_browser(page.context, live_server, user)
+    return page

@@ -91,3 +91,8 @@ def test_it_is_one_query_for_all_tracks(django_assert_num_queries):
     user = UserFactory()
     with django_assert_num_queries(1):
         list(Track.objects.with_completion(user))
+
+
+def test_tracks_come_in_roadmap_order():
+    later, earlier = TrackFactory(position=2), TrackFactory(position=1)
+    assert list(Track.objects.with_completion(UserFactory())) == [earlier, later]

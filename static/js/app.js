@@ -1,6 +1,8 @@
-// One global place that tells the user when an htmx request failed, instead of nothing happening.
+// Marks the page as scripted (controls that only no-JS browsers need hide themselves), and is the
+// one global place that tells the user when an htmx request failed, instead of nothing happening.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
   function say(text) {
     var flash = document.getElementById("flash");
     if (!flash) { return; }

@@ -1,0 +1,98 @@
+import pytest
+from playwright.sync_api import expect
+
+from roadmap.models import Progress, Status
+from tests.conftest import log_in_browser
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+MILESTONE = "Serve the trained model behind a simple web API"
+SLUG = "deploy-a-prediction-api"
+
+
+def engineer_bar(page):
+    return page.locator("#my-progress").get_by_text("ML Engineer").locator("..")
+
+
+def test_ticking_updates_the_track_bars_without_a_reload_and_persists(
+    learner_page, live_server, user
+):
+    page = learner_page
+    page.goto(live_server.url)
+    expect(engineer_bar(page)).to_contain_text("0 % · 0 of")
+    page.evaluate("window.sameDocument = true")
+
+    checkbox = page.get_by_role("checkbox", name=MILESTONE)
+    checkbox.check()
+
+    expect(engineer_bar(page)).to_contain_text("· 1 of")
+    expect(engineer_bar(page)).not_to_contain_text("0 % · 0 of")
+    expect(page.get_by_role("checkbox", name=MILESTONE)).to_be_checked()
+    expect(page.get_by_role("checkbox", name=MILESTONE)).to_be_focused()
+    assert page.evaluate("window.sameDocument") is True
+    assert Progress.objects.get(user=user).status == Status.DONE
+
+    page.reload()
+    expect(page.get_by_role("checkbox", name=MILESTONE)).to_be_checked()
+    expect(engineer_bar(page)).to_contain_text("· 1 of")
+
+    page.get_by_role("checkbox", name=MILESTONE).uncheck()
+    expect(engineer_bar(page)).to_contain_text("0 % · 0 of")
+    page.locator(f"#{SLUG}").get_by_role("button", name="In progress").click()
+    expect(page.locator(f"#state-{SLUG}")).to_have_text("In progress")
+    expect(page.locator(f"#{SLUG}").get_by_role("button", name="In progress")).to_be_focused()
+
+
+def test_a_note_and_an_evidence_link_are_saved_inline(learner_page, live_server, user):
+    page = learner_page
+    page.goto(f"{live_server.url}/#{SLUG}")
+    milestone = page.locator(f"#{SLUG}")
+    milestone.get_by_text("Add a note or evidence").click()
+
+    milestone.get_by_label("Evidence link").fill("javascript:alert(1)")
+    milestone.get_by_role("button", name="Save note and evidence").click()
+    expect(milestone.get_by_text("starts with http:// or https://")).to_be_visible()
+    assert not Progress.objects.exists()
+
+    milestone.get_by_label("Note").fill("FastAPI + Docker, served on Fly.")
+    milestone.get_by_label("Evidence link").fill("https://github.com/me/wine-api")
+    milestone.get_by_role("button", name="Save note and evidence").click()
+    expect(milestone.get_by_text("FastAPI + Docker, served on Fly.")).to_be_visible()
+    expect(milestone.get_by_role("link", name="https://github.com/me/wine-api")).to_have_attribute(
+        "rel", "nofollow noopener ugc"
+    )
+    row = Progress.objects.get(user=user)
+    assert row.evidence_url == "https://github.com/me/wine-api"
+
+    page.reload()
+    expect(page.locator(f"#{SLUG}").get_by_text("FastAPI + Docker, served on Fly.")).to_be_visible()
+
+
+def test_everything_works_without_javascript(browser, live_server, user, roadmap):
+    context = browser.new_context(java_script_enabled=False)
+    log_in_browser(context, live_server, user)
+    page = context.new_page()
+    page.goto(live_server.url)
+    milestone = page.locator(f"#{SLUG}")
+
+    page.get_by_role("checkbox", name=MILESTONE).check()
+    milestone.get_by_role("button", name="Save").first.click()
+    expect(page).to_have_url(f"{live_server.url}/#{SLUG}")
+    expect(page.get_by_role("checkbox", name=MILESTONE)).to_be_checked()
+    expect(engineer_bar(page)).to_contain_text("· 1 of")
+
+    milestone.get_by_text("Add a note or evidence").click()
+    milestone = page.locator(f"#{SLUG}")
+    milestone.get_by_label("Evidence link").fill("ftp://example.com/x")
+    milestone.get_by_role("button", name="Save note and evidence").click()
+    expect(page.locator(f"#{SLUG}").get_by_text("starts with http:// or https://")).to_be_visible()
+
+    milestone = page.locator(f"#{SLUG}")
+    milestone.get_by_label("Note").fill("Works without scripts too.")
+    milestone.get_by_label("Evidence link").fill("https://example.com/notebook")
+    milestone.get_by_role("button", name="Save note and evidence").click()
+    expect(page).to_have_url(f"{live_server.url}/#{SLUG}")
+    expect(page.locator(f"#{SLUG}").get_by_text("Works without scripts too.")).to_be_visible()
+    row = Progress.objects.get(user=user)
+    assert (row.status, row.note) == (Status.DONE, "Works without scripts too.")
+    context.close()

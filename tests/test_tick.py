@@ -1,0 +1,322 @@
+import itertools
+import threading
+
+import pytest
+from django.urls import reverse
+
+from roadmap import progress
+from roadmap.models import Progress, ProgressEvent, Status
+from tests.factories import (
+    MilestoneFactory,
+    ProgressFactory,
+    TrackMilestoneFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/"}
+
+
+def status_url(milestone):
+    return reverse("roadmap:set_status", args=[milestone.slug])
+
+
+def details_url(milestone):
+    return reverse("roadmap:save_details", args=[milestone.slug])
+
+
+@pytest.fixture
+def milestone():
+    membership = TrackMilestoneFactory(weight=2, track__name="ML Engineer")
+    TrackMilestoneFactory(track=membership.track, weight=2)
+    return membership.milestone
+
+
+class TestSetStatus:
+    def test_it_creates_the_row_and_one_event(self, user, milestone):
+        previous = progress.set_status(user=user, milestone=milestone, status=Status.DONE)
+        assert previous == Status.NOT_STARTED
+        row = Progress.objects.get(user=user, milestone=milestone)
+        assert row.status == Status.DONE
+        assert row.completed_at is not None
+        event = ProgressEvent.objects.get()
+        assert (event.from_status, event.to_status) == (Status.NOT_STARTED, Status.DONE)
+
+    def test_an_unchanged_status_appends_no_event(self, user, milestone):
+        progress.set_status(user=user, milestone=milestone, status=Status.IN_PROGRESS)
+        progress.set_status(user=user, milestone=milestone, status=Status.IN_PROGRESS)
+        assert ProgressEvent.objects.count() == 1
+
+    def test_leaving_done_clears_the_completion_date_and_keeps_the_note(self, user, milestone):
+        ProgressFactory(user=user, milestone=milestone, note="keep me")
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE)
+        progress.set_status(user=user, milestone=milestone, status=Status.NOT_STARTED)
+        row = Progress.objects.get(user=user, milestone=milestone)
+        assert row.completed_at is None
+        assert row.note == "keep me"
+        assert list(ProgressEvent.objects.values_list("from_status", "to_status")) == [
+            (Status.IN_PROGRESS, Status.DONE),
+            (Status.DONE, Status.NOT_STARTED),
+        ]
+
+    def test_it_refuses_an_unknown_status(self, user, milestone):
+        with pytest.raises(ValueError):
+            progress.set_status(user=user, milestone=milestone, status="finished")
+        assert not Progress.objects.exists()
+
+
+class TestTickEndpoint:
+    def test_htmx_tick_returns_the_control_and_the_track_bars(self, learner_client, milestone):
+        response = learner_client.post(status_url(milestone), {"status": "done"}, **HTMX)
+        assert response.status_code == 200
+        page = response.text
+        assert f'id="status-{milestone.slug}"' in page
+        assert "checked" in page
+        assert 'id="my-progress"' in page
+        assert 'hx-swap-oob="true"' in page
+        assert "ML Engineer" in page
+        assert "50 % · 1 of 2 milestones done" in page
+        assert response["Vary"] and "HX-Request" in response["Vary"]
+
+    def test_unticking_marks_not_started(self, learner_client, user, milestone):
+        learner_client.post(status_url(milestone), {"status": "done"}, **HTMX)
+        # An unticked checkbox sends only the hidden field.
+        response = learner_client.post(status_url(milestone), {"status": "not_started"}, **HTMX)
+        assert "0 % · 0 of 2" in response.text
+        assert Progress.objects.get(user=user).status == Status.NOT_STARTED
+
+    def test_a_ticked_checkbox_wins_over_the_hidden_default(self, learner_client, user, milestone):
+        learner_client.post(status_url(milestone), {"status": ["not_started", "done"]}, **HTMX)
+        assert Progress.objects.get(user=user).status == Status.DONE
+
+    def test_in_progress_is_a_second_control(self, learner_client, user, milestone):
+        response = learner_client.post(status_url(milestone), {"status": "in_progress"}, **HTMX)
+        assert 'aria-pressed="true"' in response.text
+        assert Progress.objects.get(user=user).status == Status.IN_PROGRESS
+
+    def test_without_javascript_it_redirects_to_the_milestone(self, learner_client, milestone):
+        response = learner_client.post(status_url(milestone), {"status": "done"})
+        assert response.status_code == 302
+        assert response["Location"] == f"/#{milestone.slug}"
+        page = learner_client.get("/").text
+        assert f'id="done-{milestone.slug}" name="status" value="done"' in page
+        assert "Done on" in page
+
+    @pytest.mark.parametrize("status", ["finished", "", "DONE", "done'--"])
+    def test_a_status_outside_the_choices_is_a_400_with_a_message(
+        self, learner_client, milestone, status
+    ):
+        response = learner_client.post(status_url(milestone), {"status": status}, **HTMX)
+        assert response.status_code == 400
+        assert "Choose" in response.text
+        assert not Progress.objects.exists()
+
+    def test_an_unknown_or_archived_milestone_is_a_404(self, learner_client):
+        archived = MilestoneFactory(is_archived=True)
+        assert (
+            learner_client.post("/milestones/nope/status/", {"status": "done"}).status_code == 404
+        )
+        assert learner_client.post(status_url(archived), {"status": "done"}).status_code == 404
+        assert not Progress.objects.exists()
+
+    def test_get_is_not_allowed(self, learner_client, milestone):
+        assert learner_client.get(status_url(milestone)).status_code == 405
+        assert learner_client.get(details_url(milestone)).status_code == 405
+
+    def test_a_missing_csrf_token_is_refused(self, csrf_client, user, milestone):
+        csrf_client.force_login(user)
+        assert csrf_client.post(status_url(milestone), {"status": "done"}).status_code == 403
+        assert csrf_client.post(details_url(milestone), {"note": "x"}).status_code == 403
+        assert not Progress.objects.exists()
+
+    def test_the_token_from_the_page_is_accepted(self, csrf_client, user, milestone):
+        csrf_client.force_login(user)
+        csrf_client.get("/")
+        token = csrf_client.cookies["csrftoken"].value
+        response = csrf_client.post(
+            status_url(milestone), {"status": "done"}, HTTP_X_CSRFTOKEN=token, **HTMX
+        )
+        assert response.status_code == 200
+
+    def test_an_anonymous_htmx_request_is_sent_to_the_login_page(self, client, milestone):
+        response = client.post(status_url(milestone), {"status": "done"}, **HTMX)
+        assert response.status_code == 200
+        assert response["HX-Redirect"] == "/accounts/login/?next=/"
+        assert not Progress.objects.exists()
+
+    def test_an_anonymous_form_post_is_redirected_to_log_in(self, client, milestone):
+        response = client.post(status_url(milestone), {"status": "done"})
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+
+    def test_one_learners_tick_never_touches_another_learners_progress(self, client, milestone):
+        theirs = ProgressFactory(milestone=milestone, status=Status.IN_PROGRESS, note="theirs")
+        me = UserFactory()
+        client.force_login(me)
+        client.post(status_url(milestone), {"status": "done"}, **HTMX)
+        client.post(details_url(milestone), {"note": "mine"}, **HTMX)
+        theirs.refresh_from_db()
+        assert (theirs.status, theirs.note) == (Status.IN_PROGRESS, "theirs")
+        assert Progress.objects.get(user=me).note == "mine"
+
+    def test_the_roadmap_never_shows_another_learners_progress(self, client, milestone):
+        ProgressFactory(milestone=milestone, status=Status.IN_PROGRESS, note="a private note")
+        client.force_login(UserFactory())
+        page = client.get("/").text
+        assert "a private note" not in page
+        assert "In progress</p>" not in page.replace("\n", "").replace(" ", "")
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_tick_runs_at_most_six_queries(self, client, django_assert_max_num_queries):
+        membership = TrackMilestoneFactory()
+        client.force_login(UserFactory())
+        # session, user, milestone with own progress, insert or update progress, insert event,
+        # completion of every track: 6 queries, plus the BEGIN and COMMIT Django logs around
+        # the write.
+        for status in ("done", "in_progress"):
+            with django_assert_max_num_queries(8) as captured:
+                client.post(status_url(membership.milestone), {"status": status}, **HTMX)
+            statements = [query["sql"].split()[0] for query in captured.captured_queries]
+            assert len([s for s in statements if s not in {"BEGIN", "COMMIT"}]) <= 6, statements
+
+
+class TestDetails:
+    def test_it_saves_a_note_and_evidence_and_shows_them_back(
+        self, learner_client, user, milestone
+    ):
+        response = learner_client.post(
+            details_url(milestone),
+            {"note": "Used the UCI wine data.", "evidence_url": "https://github.com/me/wine"},
+            **HTMX,
+        )
+        assert response.status_code == 200
+        assert "Used the UCI wine data." in response.text
+        assert 'href="https://github.com/me/wine" rel="nofollow noopener ugc"' in response.text
+        row = Progress.objects.get(user=user)
+        assert (row.note, row.evidence_url, row.status) == (
+            "Used the UCI wine data.",
+            "https://github.com/me/wine",
+            Status.NOT_STARTED,
+        )
+
+    def test_saving_details_keeps_the_status(self, learner_client, user, milestone):
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE)
+        learner_client.post(details_url(milestone), {"note": "done it"}, **HTMX)
+        assert Progress.objects.get(user=user).status == Status.DONE
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "javascript:alert(1)",
+            "data:text/html,hi",
+            "file:///etc/passwd",
+            "ftp://x.org/a",
+            "not a url",
+        ],
+    )
+    def test_it_refuses_a_link_that_is_not_http(self, learner_client, milestone, url):
+        response = learner_client.post(
+            details_url(milestone), {"note": "n", "evidence_url": url}, **HTMX
+        )
+        assert response.status_code == 422
+        assert "starts with http:// or https://" in response.text
+        assert 'aria-invalid="true"' in response.text
+        assert not Progress.objects.exists()
+
+    def test_it_refuses_a_note_over_two_thousand_characters(self, learner_client, milestone):
+        response = learner_client.post(details_url(milestone), {"note": "x" * 2001}, **HTMX)
+        assert response.status_code == 422
+        assert "Keep the note to 2000 characters (it has 2001)" in response.text
+        assert not Progress.objects.exists()
+
+    def test_without_javascript_errors_show_on_the_page(self, learner_client, milestone):
+        response = learner_client.post(
+            details_url(milestone), {"note": "draft", "evidence_url": "javascript:alert(1)"}
+        )
+        assert response.status_code == 422
+        assert "starts with http:// or https://" in response.text
+        assert ">draft</textarea>" in response.text
+        assert "<details open>" in response.text
+
+    def test_without_javascript_success_redirects_to_the_milestone(self, learner_client, milestone):
+        response = learner_client.post(details_url(milestone), {"note": "ok"})
+        assert response.status_code == 302
+        assert response["Location"] == f"/#{milestone.slug}"
+
+    def test_notes_are_escaped_and_control_characters_dropped(
+        self, learner_client, user, milestone
+    ):
+        response = learner_client.post(
+            details_url(milestone), {"note": "<script>alert(1)</script>\x07\x1b ok"}, **HTMX
+        )
+        assert "<script>alert(1)" not in response.text
+        assert "&lt;script&gt;" in response.text
+        assert Progress.objects.get(user=user).note == "<script>alert(1)</script> ok"
+
+    def test_a_null_character_is_refused_with_a_message(self, learner_client, milestone):
+        response = learner_client.post(details_url(milestone), {"note": "a\x00b"}, **HTMX)
+        assert response.status_code == 422
+        assert "Null characters are not allowed" in response.text
+        assert not Progress.objects.exists()
+
+
+class TestRoadmapPageForLearners:
+    def test_it_runs_a_constant_number_of_queries(self, client, django_assert_max_num_queries):
+        user = UserFactory()
+        client.force_login(user)
+
+        def grow(count):
+            for _ in range(count):
+                membership = TrackMilestoneFactory()
+                progress.set_status(user=user, milestone=membership.milestone, status="done")
+
+        grow(3)
+        # session, user, sections, milestones with own progress, resources, memberships+tracks,
+        # tracks, track memberships, completion
+        with django_assert_max_num_queries(9):
+            client.get("/")
+        grow(30)
+        with django_assert_max_num_queries(9):
+            response = client.get("/")
+        assert response.text.count("checked>") == 33 or response.text.count(" checked") == 33
+
+    def test_the_visitor_sees_an_invitation_instead_of_controls(self, client, milestone):
+        page = client.get("/").text
+        assert 'type="checkbox"' not in page
+        assert "Sign up to track your progress" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_threads_ticking_leave_one_row_matching_the_last_event():
+    user, milestone = UserFactory(), MilestoneFactory()
+    barrier = threading.Barrier(20)
+    errors = []
+
+    def tick(index):
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            for round_ in range(5):
+                status = Status.DONE if (index + round_) % 2 else Status.NOT_STARTED
+                progress.set_status(user=user, milestone=milestone, status=status)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=tick, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    rows = Progress.objects.filter(user=user, milestone=milestone)
+    assert rows.count() == 1
+    events = list(ProgressEvent.objects.filter(user=user).order_by("pk"))
+    assert events, "no status change was recorded"
+    assert rows.get().status == events[-1].to_status
+    for before, after in itertools.pairwise(events):
+        assert after.from_status == before.to_status
