@@ -1,0 +1,150 @@
+"""Whatever arrives, the app answers without a 5xx, stores nothing invalid and touches nobody else.
+
+Hypothesis generates the requests: known, archived, unknown and malformed slugs; statuses outside
+the choices; oversize and control-character notes; evidence links in every scheme; unicode
+tricks; wrong methods; missing, wrong and right CSRF tokens; htmx and plain variants.
+"""
+
+import re
+from urllib.parse import quote
+
+from django.test import Client
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from roadmap.forms import CONTROL_CHARACTERS
+from roadmap.models import NOTE_LENGTH, Progress, ProgressEvent, Status
+from tests.factories import MilestoneFactory, ProgressFactory, UserFactory
+
+CONTROL = re.compile(CONTROL_CHARACTERS.pattern)
+
+hostile_text = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "done",
+            "DONE",
+            "done\x00",
+            "in_progress ",
+            "not_started;DROP TABLE roadmap_progress",
+            "<script>alert(1)</script>",
+            "\u202edone",
+            "ｄｏｎｅ",
+            "../../etc/passwd",
+            "%00",
+            "\ud7ff" * 3,
+        ]
+    ),
+)
+statuses = st.one_of(st.sampled_from(Status.values), hostile_text)
+notes = st.one_of(
+    st.text(max_size=60),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=1900, max_size=2100),
+    st.sampled_from(
+        ["\x00", "a\x07b\x1bc", "\u200b\u200b", "<img src=x onerror=alert(1)>", "x" * 2001]
+    ),
+)
+urls = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "https://github.com/me/project",
+            "http://example.com/a?b=c#d",
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            " javascript:alert(1)",
+            "data:text/html;base64,PHNjcmlwdD4=",
+            "file:///etc/passwd",
+            "ftp://example.com/x",
+            "vbscript:msgbox(1)",
+            "//evil.example.com",
+            "https://exa mple.com",
+            "https://例え.テスト/パス",
+            "https://" + "a" * 600 + ".com",
+            "http://[::1]:80/",
+            "https://user:pass@host.example/",
+        ]
+    ),
+    st.text(max_size=80),
+)
+slugs = st.one_of(
+    st.sampled_from(["active", "archived", "unknown-slug"]),
+    st.text(min_size=1, max_size=30),
+)
+
+
+class HostileRequests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.me, cls.other = UserFactory(), UserFactory()
+        cls.active = MilestoneFactory(slug="active")
+        cls.archived = MilestoneFactory(slug="archived", is_archived=True)
+        cls.theirs = ProgressFactory(
+            user=cls.other, milestone=cls.active, status=Status.IN_PROGRESS, note="theirs"
+        )
+
+    def client_for(self, logged_in, csrf):
+        client = Client(enforce_csrf_checks=True)
+        if logged_in:
+            client.force_login(self.me)
+        client.get("/")  # sets the csrftoken cookie, as a browser would have it
+        token = client.cookies["csrftoken"].value if "csrftoken" in client.cookies else ""
+        headers = {}
+        if csrf == "right":
+            headers["HTTP_X_CSRFTOKEN"] = token
+        elif csrf == "wrong":
+            headers["HTTP_X_CSRFTOKEN"] = "x" * 32
+        return client, headers
+
+    def assert_nothing_invalid_stored(self):
+        for row in Progress.objects.all():
+            row.full_clean()
+            assert len(row.note) <= NOTE_LENGTH
+            assert not CONTROL.search(row.note)
+            assert (row.status == Status.DONE) == (row.completed_at is not None)
+        for event in ProgressEvent.objects.all():
+            assert event.from_status in Status.values and event.to_status in Status.values
+        self.theirs.refresh_from_db()
+        assert (self.theirs.status, self.theirs.note) == (Status.IN_PROGRESS, "theirs")
+        assert not Progress.objects.filter(milestone=self.archived).exists()
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        endpoint=st.sampled_from(["set_status", "save_details"]),
+        slug=slugs,
+        method=st.sampled_from(["post", "post", "post", "get", "put", "delete"]),
+        htmx=st.booleans(),
+        logged_in=st.booleans(),
+        csrf=st.sampled_from(["right", "right", "wrong", "missing"]),
+        status=statuses,
+        note=notes,
+        evidence_url=urls,
+    )
+    def test_writes_never_fail_and_never_store_bad_data(
+        self, endpoint, slug, method, htmx, logged_in, csrf, status, note, evidence_url
+    ):
+        client, headers = self.client_for(logged_in, csrf)
+        if htmx:
+            headers["HTTP_HX_REQUEST"] = "true"
+        url = reverse(f"roadmap:{endpoint}", args=["placeholder"]).replace(
+            "placeholder", quote(slug, safe="")
+        )
+        data = {"status": status, "note": note, "evidence_url": evidence_url}
+        response = getattr(client, method)(url, data, **headers)
+        assert response.status_code < 500, response.content[:500]
+        if method != "post" or csrf != "right" or not logged_in:
+            assert not Progress.objects.filter(user=self.me).exists()
+        self.assert_nothing_invalid_stored()
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(path=st.text(max_size=60), htmx=st.booleans())
+    def test_any_path_answers_without_a_server_error(self, path, htmx):
+        client, headers = self.client_for(logged_in=True, csrf="right")
+        if htmx:
+            headers["HTTP_HX_REQUEST"] = "true"
+        response = client.get("/" + quote(path, safe="/"), **headers)
+        assert response.status_code < 500
