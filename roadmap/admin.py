@@ -12,10 +12,27 @@ from .models import (
     Track,
     TrackMilestone,
 )
+from .snapshot import content_changed
+
+
+class ContentAdmin(admin.ModelAdmin):
+    """Admin for roadmap content: every change marks a new content revision for the caches."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        content_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        content_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        content_changed()
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
+class TrackAdmin(ContentAdmin):
     list_display = ("name", "slug", "position", "milestone_count")
     list_editable = ("position",)
     search_fields = ("name", "slug", "summary")
@@ -39,7 +56,7 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ContentAdmin):
     list_display = ("title", "slug", "position")
     list_editable = ("position",)
     search_fields = ("title", "slug", "intro")
@@ -60,7 +77,7 @@ class TrackMilestoneInline(admin.TabularInline):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(ContentAdmin):
     list_display = ("title", "section", "position", "is_archived")
     list_display_links = ("title",)
     list_editable = ("position",)
@@ -75,6 +92,7 @@ class MilestoneAdmin(admin.ModelAdmin):
     @admin.action(description="Archive selected milestones (hide them, keep progress)")
     def archive(self, request, queryset):
         count = queryset.update(is_archived=True)
+        content_changed()
         self.message_user(
             request,
             ngettext(
@@ -89,6 +107,7 @@ class MilestoneAdmin(admin.ModelAdmin):
     @admin.action(description="Un-archive selected milestones (show them again)")
     def unarchive(self, request, queryset):
         count = queryset.update(is_archived=False)
+        content_changed()
         self.message_user(
             request,
             ngettext(

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import Milestone, Resource, Section, Track, TrackMilestone
+from .snapshot import content_changed
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "content" / "roadmap.yaml"
 
@@ -245,6 +246,8 @@ def load(content):
     stale = Milestone.objects.active().exclude(slug__in=listed)
     report.archived = sorted(stale.values_list("slug", flat=True))
     stale.update(is_archived=True)
+    if report.changed:
+        content_changed()
     return report
 
 

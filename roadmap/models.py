@@ -163,6 +163,14 @@ class Milestone(models.Model):
     def get_absolute_url(self):
         return reverse("roadmap:index") + f"#{self.slug}"
 
+    @property
+    def status_url(self):
+        return reverse("roadmap:set_status", args=[self.slug])
+
+    @property
+    def details_url(self):
+        return reverse("roadmap:details", args=[self.slug])
+
 
 class Resource(models.Model):
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="resources")
@@ -274,3 +282,13 @@ class Enrollment(models.Model):
 
     def __str__(self):
         return f"{self.user} follows {self.track}"
+
+
+class Revision(models.Model):
+    """How many times the roadmap's content has changed: cached renderings are keyed by it."""
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"roadmap revision {self.number}"

@@ -1,15 +1,39 @@
+from typing import NamedTuple
+
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import login_required
 
 from . import progress
 from .forms import DetailsForm, StatusForm
-from .models import Milestone, Section, Track
+from .models import Milestone, Progress, Track
+from .snapshot import get_snapshot
+
+TEMPLATE = "roadmap/roadmap.html"
+
+
+class OwnProgress(NamedTuple):
+    """What the roadmap page shows of a learner's own progress on one milestone."""
+
+    status: str
+    completed_at: object
+    note: str
+    evidence_url: str
+
+    @classmethod
+    def of(cls, milestone):
+        """From a milestone read with `with_own_progress`."""
+        return cls(
+            milestone.own_status,
+            milestone.own_completed_at,
+            milestone.own_note or "",
+            milestone.own_evidence_url or "",
+        )
 
 
 @require_safe
@@ -18,19 +42,26 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-def roadmap_context(request, **extra):
-    user = request.user
-    return {
-        "sections": Section.objects.with_active_milestones(user),
-        "tracks": Track.objects.with_active_memberships(),
-        "completion": Track.objects.with_completion(user) if user.is_authenticated else None,
-        **extra,
-    }
-
-
 @require_safe
 def index(request):
-    return TemplateResponse(request, "roadmap/roadmap.html", roadmap_context(request))
+    snapshot = get_snapshot()
+    context = {"snapshot": snapshot, "rows": None, "completion": None, "learner": False}
+    if request.user.is_authenticated:
+        own = {
+            milestone_id: OwnProgress(*values)
+            for milestone_id, *values in Progress.objects.filter(user=request.user).values_list(
+                "milestone_id", "status", "completed_at", "note", "evidence_url"
+            )
+        }
+        context.update(
+            learner=True,
+            rows=[
+                (section, [(m, own.get(m.id)) for m in section.milestones])
+                for section in snapshot.sections
+            ],
+            completion=Track.objects.with_completion(request.user),
+        )
+    return TemplateResponse(request, TEMPLATE, context)
 
 
 def own_milestone(request, slug):
@@ -39,10 +70,6 @@ def own_milestone(request, slug):
         return progress.milestone_with_progress(user=request.user, slug=slug)
     except Milestone.DoesNotExist:
         raise Http404("No such milestone on the roadmap.") from None
-
-
-def back_to(milestone):
-    return redirect(milestone.get_absolute_url())
 
 
 @require_POST
@@ -55,37 +82,48 @@ def set_status(request, slug):
         return HttpResponseBadRequest(" ".join(form.errors["status"]), content_type="text/plain")
     progress.set_status(user=request.user, milestone=milestone, status=form.cleaned_data["status"])
     if not request.htmx:
-        return back_to(milestone)
+        return redirect(milestone.get_absolute_url())
     return TemplateResponse(
         request,
-        "roadmap/roadmap.html#status_changed",
-        {"milestone": milestone, "completion": Track.objects.with_completion(request.user)},
+        f"{TEMPLATE}#status_changed",
+        {
+            "milestone": milestone,
+            "own": OwnProgress.of(milestone),
+            "completion": Track.objects.with_completion(request.user),
+        },
     )
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
-def save_details(request, slug):
+def details(request, slug):
+    """The note and evidence link of one milestone: shown, edited inline (htmx) or on a page."""
     milestone = own_milestone(request, slug)
-    form = DetailsForm(request.POST)
-    if form.is_valid():
-        progress.save_details(user=request.user, milestone=milestone, **form.cleaned_data)
-        if not request.htmx:
-            return back_to(milestone)
-        return TemplateResponse(
-            request, "roadmap/roadmap.html#details", {"milestone": milestone, "saved": True}
+    if request.method == "POST":
+        form = DetailsForm(request.POST)
+        if form.is_valid():
+            progress.save_details(user=request.user, milestone=milestone, **form.cleaned_data)
+            if not request.htmx:
+                return redirect(milestone.get_absolute_url())
+            return details_response(request, milestone, saved=True)
+        status = 422
+    else:
+        if request.htmx and request.GET.get("show") == "saved":
+            return details_response(request, milestone)
+        form = DetailsForm(
+            initial={"note": milestone.own_note, "evidence_url": milestone.own_evidence_url}
         )
+        status = 200
+    context = {"milestone": milestone, "form": form}
     if request.htmx:
-        return TemplateResponse(
-            request,
-            "roadmap/roadmap.html#details",
-            {"milestone": milestone, "form": form, "form_slug": slug},
-            status=422,
-        )
+        return TemplateResponse(request, f"{TEMPLATE}#details_form", context, status=status)
+    return TemplateResponse(request, "roadmap/details.html", context, status=status)
+
+
+def details_response(request, milestone, saved=False):
     return TemplateResponse(
         request,
-        "roadmap/roadmap.html",
-        roadmap_context(request, form=form, form_slug=slug),
-        status=422,
+        f"{TEMPLATE}#details",
+        {"milestone": milestone, "own": OwnProgress.of(milestone), "saved": saved},
     )

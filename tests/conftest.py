@@ -39,6 +39,19 @@ def browser_type_launch_args(browser_type_launch_args):
     return args
 
 
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Each test starts from its own database, so nothing rendered for another may be reused."""
+    from django.core.cache import cache
+
+    from roadmap.snapshot import forget_revision
+
+    cache.clear()
+    forget_revision()
+    yield
+    forget_revision()
+
+
 @pytest.fixture
 def roadmap(db):
     """The real roadmap from roadmap/content/roadmap.yaml."""

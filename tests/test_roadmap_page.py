@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from roadmap.snapshot import content_changed
 from tests.factories import MilestoneFactory, ResourceFactory, TrackMilestoneFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,9 +42,54 @@ def test_the_page_runs_a_constant_number_of_queries(client, django_assert_max_nu
             ResourceFactory(milestone=membership.milestone)
 
     grow(3)
-    # sections, active milestones, resources, memberships+tracks, tracks, track memberships
-    with django_assert_max_num_queries(6):
+    # The content revision, then, once per revision: sections, active milestones, resources,
+    # memberships with tracks, tracks, track memberships. After that, nothing at all.
+    with django_assert_max_num_queries(7):
+        client.get(reverse("roadmap:index"))
+    with django_assert_max_num_queries(0):
         client.get(reverse("roadmap:index"))
     grow(30)
-    with django_assert_max_num_queries(6):
-        client.get(reverse("roadmap:index"))
+    content_changed()
+    with django_assert_max_num_queries(7):
+        page = client.get(reverse("roadmap:index")).text
+    assert page.count('class="milestone"') == 33
+
+
+def test_an_edit_in_the_admin_shows_on_the_roadmap_at_once(client, admin_user):
+    milestone = MilestoneFactory(title="Old title")
+    assert "Old title" in client.get(reverse("roadmap:index")).text
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:roadmap_milestone_change", args=[milestone.pk]),
+        {
+            "section": milestone.section.pk,
+            "slug": milestone.slug,
+            "title": "New title",
+            "position": 0,
+            "resources-TOTAL_FORMS": "0",
+            "resources-INITIAL_FORMS": "0",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("roadmap:index")).text
+    assert "New title" in page
+    assert "Old title" not in page
+
+
+def test_loading_a_changed_file_shows_on_the_roadmap_at_once(client, roadmap, tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    from roadmap.content import DEFAULT_PATH
+
+    assert "Shortlist three datasets" in client.get("/").text
+    data = yaml.safe_load(DEFAULT_PATH.read_text())
+    data["sections"][0]["milestones"][0]["title"] = "Pick a dataset you care about"
+    path = tmp_path / "roadmap.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    call_command("load_roadmap", str(path), stdout=open(tmp_path / "out", "w"))  # noqa: SIM115
+    page = client.get("/").text
+    assert "Pick a dataset you care about" in page
+    assert "Shortlist three datasets" not in page
