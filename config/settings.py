@@ -4,6 +4,7 @@ Defaults are production-safe: DEBUG is off and SECRET_KEY must be given unless D
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -109,8 +110,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    # A file, not shared-cache memory, so that tests with threads lock the way production does.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # A file, not shared-cache memory, so that tests with threads lock the way production does;
+    # one per test process, so that test runs side by side don't share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"next-steps-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

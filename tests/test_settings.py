@@ -36,7 +36,15 @@ def test_it_refuses_to_start_in_production_without_a_secret_key():
 def test_debug_is_off_unless_asked_for():
     result = manage("diffsettings", "--all", env=PRODUCTION)
     assert "DEBUG = False" in result.stdout
-    assert "SESSION_COOKIE_SECURE = True" in result.stdout
+    for line in (
+        "SESSION_COOKIE_SECURE = True",
+        "CSRF_COOKIE_SECURE = True",
+        "SESSION_COOKIE_HTTPONLY = True",
+        "SECURE_SSL_REDIRECT = True",
+        "SECURE_HSTS_SECONDS = 31536000",
+        "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')",
+    ):
+        assert line in result.stdout
 
 
 def test_production_settings_pass_the_deployment_checklist():
