@@ -1,9 +1,21 @@
 from django.urls import path
 
-from . import views
+from . import dashboard_views, views
 
 app_name = "roadmap"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("milestones/<slug:slug>/status/", views.set_status, name="set_status"),
+    path("milestones/<slug:slug>/details/", views.details, name="details"),
+    # dashboard and public pages
+    path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/tracks/<slug:slug>/follow/", dashboard_views.follow_track, name="follow_track"),
+    path(
+        "dashboard/tracks/<slug:slug>/unfollow/",
+        dashboard_views.unfollow_track,
+        name="unfollow_track",
+    ),
+    path("u/<str:username>/", dashboard_views.public_page, name="public_page"),
+    path("u/<str:username>/badge.svg", dashboard_views.badge, name="badge"),
 ]

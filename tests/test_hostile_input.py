@@ -114,7 +114,7 @@ class HostileRequests(TestCase):
 
     @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
-        endpoint=st.sampled_from(["set_status", "save_details"]),
+        endpoint=st.sampled_from(["set_status", "details"]),
         slug=slugs,
         method=st.sampled_from(["post", "post", "post", "get", "put", "delete"]),
         htmx=st.booleans(),

@@ -1,0 +1,252 @@
+"""What the dashboard, the public page and the badge read: a constant number of queries each.
+
+The headline numbers come from `Track.objects.with_completion`, the same aggregate the roadmap page
+uses; everything else (the per-section breakdown, what's left, what's next) is grouped in Python
+from one read of the active track memberships joined with the user's own progress.
+"""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, F, FilteredRelation, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from .models import Enrollment, Progress, ProgressEvent, Status, Track, TrackMilestone
+
+NEXT_UP = 3
+WEEKS = 12
+
+CHART_BAR_WIDTH = 28
+CHART_GAP = 12
+CHART_PLOT_HEIGHT = 100
+CHART_TOP = 16
+CHART_AXIS_HEIGHT = 20
+
+BADGE_HEIGHT = 20
+BADGE_CHAR_WIDTH = 7
+BADGE_PADDING = 6
+
+
+@dataclass
+class SectionProgress:
+    section: object
+    done_count: int = 0
+    total_count: int = 0
+    done_weight: int = 0
+    total_weight: int = 0
+
+
+@dataclass
+class TrackCard:
+    track: Track
+    followed: bool
+    sections: list[SectionProgress] = field(default_factory=list)
+    left: list[TrackMilestone] = field(default_factory=list)
+
+    @property
+    def left_weight(self):
+        return sum(membership.weight for membership in self.left)
+
+    @property
+    def next_up(self):
+        """What to work on next: started milestones first, then the roadmap's order."""
+        started = [m for m in self.left if m.own_status == Status.IN_PROGRESS]
+        return (started + [m for m in self.left if m.own_status != Status.IN_PROGRESS])[:NEXT_UP]
+
+
+def track_cards(user, *, track=None):
+    """One card per track (or just for `track`), followed tracks first.
+
+    Three queries: the tracks with completion, the user's enrollments, and the active memberships
+    with their milestone, section and the user's own status.
+    """
+    tracks = Track.objects.with_completion(user)
+    memberships = (
+        TrackMilestone.objects.filter(milestone__is_archived=False)
+        .annotate(
+            own=FilteredRelation("milestone__progress", condition=Q(milestone__progress__user=user))
+        )
+        .annotate(own_status=F("own__status"))
+        .select_related("milestone__section")
+        .defer("milestone__description", "milestone__section__intro")
+        .order_by(
+            "milestone__section__position",
+            "milestone__section__pk",
+            "milestone__position",
+            "milestone__pk",
+        )
+    )
+    if track is not None:
+        tracks, memberships = tracks.filter(pk=track.pk), memberships.filter(track=track)
+    followed = set(Enrollment.objects.filter(user=user).values_list("track_id", flat=True))
+    cards = {t.pk: TrackCard(track=t, followed=t.pk in followed) for t in tracks}
+    for membership in memberships:
+        card = cards[membership.track_id]
+        section = membership.milestone.section
+        if not card.sections or card.sections[-1].section != section:
+            card.sections.append(SectionProgress(section=section))
+        row = card.sections[-1]
+        row.total_count += 1
+        row.total_weight += membership.weight
+        if membership.own_status == Status.DONE:
+            row.done_count += 1
+            row.done_weight += membership.weight
+        else:
+            card.left.append(membership)
+    return sorted(cards.values(), key=lambda card: not card.followed)
+
+
+@dataclass
+class Week:
+    start: datetime.date
+    count: int
+    x: int = 0
+    y: int = 0
+    height: int = 0
+
+    @property
+    def label_x(self):
+        return self.x + CHART_BAR_WIDTH // 2
+
+    @property
+    def count_y(self):
+        return self.y - 4
+
+
+@dataclass
+class Activity:
+    weeks: list[Week]
+    streak: int
+
+    bar_width = CHART_BAR_WIDTH
+    width = WEEKS * (CHART_BAR_WIDTH + CHART_GAP)
+    height = CHART_TOP + CHART_PLOT_HEIGHT + CHART_AXIS_HEIGHT
+    baseline = CHART_TOP + CHART_PLOT_HEIGHT
+    axis_label_y = CHART_TOP + CHART_PLOT_HEIGHT + CHART_AXIS_HEIGHT - 5
+
+    @property
+    def total(self):
+        return sum(week.count for week in self.weeks)
+
+    @property
+    def this_week(self):
+        return self.weeks[-1]
+
+
+def week_start(day):
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def streak(active_weeks, *, current_week):
+    """Consecutive weeks with a milestone done, counting back from this week.
+
+    A week that has just begun without one yet doesn't break the streak: it then counts from last
+    week.
+    """
+    week = current_week if current_week in active_weeks else current_week - datetime.timedelta(7)
+    length = 0
+    while week in active_weeks:
+        length += 1
+        week -= datetime.timedelta(7)
+    return length
+
+
+def activity(user, *, now=None):
+    """Milestones done per week (Monday to Sunday in settings.TIME_ZONE), the last 12 weeks.
+
+    One query: the user's done events grouped by week, all of them, since a streak can be long.
+    A milestone done twice in one week counts once; one archived since still counts, as the work
+    was done.
+    """
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    current_week = week_start(timezone.localdate(now or timezone.now(), timezone=zone))
+    counts = {
+        row["week"].date(): row["count"]
+        for row in ProgressEvent.objects.filter(user=user, to_status=Status.DONE)
+        .annotate(week=TruncWeek("at", tzinfo=zone))
+        .values("week")
+        .annotate(count=Count("milestone", distinct=True))
+        .order_by()
+    }
+    starts = [current_week - datetime.timedelta(weeks=n) for n in reversed(range(WEEKS))]
+    weeks = [Week(start=start, count=counts.get(start, 0)) for start in starts]
+    tallest = max(week.count for week in weeks) or 1
+    for index, week in enumerate(weeks):
+        week.x = index * (CHART_BAR_WIDTH + CHART_GAP) + CHART_GAP // 2
+        week.height = week.count * CHART_PLOT_HEIGHT // tallest
+        week.y = CHART_TOP + CHART_PLOT_HEIGHT - week.height
+    return Activity(weeks=weeks, streak=streak(counts.keys(), current_week=current_week))
+
+
+def done_milestones(user):
+    """The user's done, active milestones in roadmap order, for the public page.
+
+    The note is never loaded: it is private.
+    """
+    return (
+        Progress.objects.filter(user=user, status=Status.DONE, milestone__is_archived=False)
+        .select_related("milestone__section")
+        .only(
+            "completed_at",
+            "evidence_url",
+            "milestone__slug",
+            "milestone__title",
+            "milestone__section__slug",
+            "milestone__section__title",
+        )
+        .order_by(
+            "milestone__section__position",
+            "milestone__section__pk",
+            "milestone__position",
+            "milestone__pk",
+        )
+    )
+
+
+@dataclass
+class Badge:
+    label: str
+    message: str
+    color: str
+
+    height = BADGE_HEIGHT
+
+    @property
+    def label_text_width(self):
+        return len(self.label) * BADGE_CHAR_WIDTH
+
+    @property
+    def message_text_width(self):
+        return len(self.message) * BADGE_CHAR_WIDTH
+
+    @property
+    def label_width(self):
+        return self.label_text_width + 2 * BADGE_PADDING
+
+    @property
+    def message_width(self):
+        return self.message_text_width + 2 * BADGE_PADDING
+
+    @property
+    def width(self):
+        return self.label_width + self.message_width
+
+    @property
+    def label_x(self):
+        return self.label_width / 2
+
+    @property
+    def message_x(self):
+        return self.label_width + self.message_width / 2
+
+
+def badge(track):
+    """A shields.io-style badge for a track annotated with completion."""
+    return Badge(
+        label=track.name,
+        message=f"{track.percent} %",
+        color="#176639" if track.percent == 100 else "#1f4e8c",
+    )

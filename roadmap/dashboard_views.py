@@ -1,0 +1,95 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.decorators import login_required
+
+from . import dashboard, progress
+from .models import Track
+
+BADGE_MAX_AGE = 300
+
+
+def public_owner(username):
+    """The user whose public page this is, or a 404 that doesn't tell whether they exist."""
+    return get_object_or_404(
+        get_user_model(), username=username, public_profile=True, is_active=True
+    )
+
+
+@require_safe
+@login_required
+@never_cache
+def dashboard_page(request):
+    context = {
+        "cards": dashboard.track_cards(request.user),
+        "activity": dashboard.activity(request.user),
+    }
+    if request.user.public_profile:
+        context["badge_url"] = request.build_absolute_uri(
+            reverse("roadmap:badge", args=[request.user.username])
+        )
+    return TemplateResponse(request, "roadmap/dashboard.html", context)
+
+
+def _track_card_response(request, track, message):
+    if request.htmx:
+        (card,) = dashboard.track_cards(request.user, track=track)
+        return TemplateResponse(request, "roadmap/dashboard.html#track_card", {"card": card})
+    messages.success(request, message)
+    return redirect(reverse("roadmap:dashboard") + f"#track-{track.slug}")
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def follow_track(request, slug):
+    track = get_object_or_404(Track, slug=slug)
+    progress.follow(user=request.user, track=track)
+    return _track_card_response(request, track, f"You now follow {track.name}.")
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def unfollow_track(request, slug):
+    track = get_object_or_404(Track, slug=slug)
+    progress.unfollow(user=request.user, track=track)
+    return _track_card_response(request, track, f"You no longer follow {track.name}.")
+
+
+@require_safe
+def public_page(request, username):
+    owner = public_owner(username)
+    return TemplateResponse(
+        request,
+        "roadmap/public.html",
+        {
+            "owner": owner,
+            "tracks": Track.objects.with_completion(owner),
+            "done": dashboard.done_milestones(owner),
+        },
+    )
+
+
+@require_safe
+def badge(request, username):
+    owner = public_owner(username)
+    track = Track.objects.with_completion(owner).filter(slug=request.GET.get("track", "")).first()
+    if track is None:
+        raise Http404("No such badge.")
+    response = TemplateResponse(
+        request,
+        "roadmap/badge.svg",
+        {"badge": dashboard.badge(track)},
+        content_type="image/svg+xml; charset=utf-8",
+    )
+    patch_cache_control(response, public=True, max_age=BADGE_MAX_AGE)
+    return response

@@ -1,0 +1,132 @@
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from roadmap.models import Enrollment, Track
+from tests.conftest import log_in_browser
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+WCAG_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+TICKED = [
+    "Serve the trained model behind a simple web API",
+    "Shortlist three datasets from public repositories",
+]
+
+
+def engineer_card(page):
+    return page.get_by_role("article", name="ML Engineer", exact=True)
+
+
+def engineer_bar(page):
+    return page.get_by_role("progressbar", name="ML Engineer completion", exact=True)
+
+
+def chart(page):
+    return page.get_by_role("img", name=re.compile("^Milestones done per week"))
+
+
+def test_a_learner_ticks_milestones_watches_the_dashboard_and_shares_a_portfolio(
+    page, browser, live_server, roadmap
+):
+    learner = UserFactory(username="ada")
+    page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page).to_have_title("Dashboard · Next Steps")
+    expect(page.get_by_role("link", name="Dashboard")).to_have_attribute("aria-current", "page")
+    expect(engineer_bar(page)).to_have_attribute("value", "0")
+    expect(engineer_card(page)).to_contain_text("0 % · 0 of")
+    expect(chart(page)).to_have_accessible_name(re.compile(": 0 in total, 0 this week"))
+
+    engineer_card(page).get_by_role("button", name="Follow ML Engineer").click()
+    expect(engineer_card(page).get_by_role("button", name="Unfollow ML Engineer")).to_be_focused()
+    next_up = engineer_card(page).get_by_role("heading", name="Next up")
+    expect(next_up).to_be_visible()
+
+    page.get_by_role("link", name="Roadmap", exact=True).click()
+    for title in TICKED:
+        with page.expect_response(lambda r: "/status/" in r.url and r.ok):
+            page.get_by_role("checkbox", name=title).check()
+        expect(page.get_by_role("checkbox", name=title)).to_be_checked()
+
+    page.get_by_role("link", name="Dashboard").click()
+    engineer = Track.objects.with_completion(learner).get(slug="ml-engineer")
+    assert engineer.done_count == 2
+    assert engineer.percent > 0
+    expect(engineer_bar(page)).to_have_attribute("value", str(engineer.percent))
+    expect(engineer_card(page)).to_contain_text(
+        f"{engineer.percent} % · 2 of {engineer.total_count} milestones · "
+        f"weighted: {engineer.done_weight} of {engineer.total_weight} points"
+    )
+    expect(chart(page)).to_have_accessible_name(re.compile(": 2 in total, 2 this week"))
+    expect(chart(page).locator("rect")).to_have_count(1)
+    expect(page.get_by_text("Current streak: 1 week")).to_be_visible()
+    next_up_links = engineer_card(page).locator("ol.next-up").get_by_role("link")
+    expect(next_up_links).to_have_count(3)
+    for title in TICKED:
+        expect(next_up_links.filter(has_text=title)).to_have_count(0)
+
+    page.goto(f"{live_server.url}/accounts/profile/")
+    page.get_by_label("Public progress page").check()
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Your profile is saved.")).to_be_visible()
+
+    page.get_by_role("link", name="Dashboard").click()
+    share = page.get_by_role("region", name="Share your progress")
+    expect(share.get_by_role("link", name="/u/ada/")).to_have_attribute("href", "/u/ada/")
+    expect(share.get_by_role("img", name=f"ML Engineer · {engineer.percent} %")).to_be_visible()
+    audit = Axe().run(page, options=WCAG_AA)
+    assert audit.violations_count == 0, audit.generate_report()
+
+    visitor = browser.new_context()
+    stranger = visitor.new_page()
+    stranger.goto(f"{live_server.url}/u/ada/")
+    expect(stranger.get_by_role("heading", level=1)).to_have_text("ada’s progress")
+    expect(stranger.get_by_role("link", name="Dashboard")).to_have_count(0)
+    expect(engineer_bar(stranger)).to_have_attribute("value", str(engineer.percent))
+    done = stranger.get_by_role("region", name="Milestones done")
+    for title in TICKED:
+        expect(done.get_by_role("link", name=title)).to_have_attribute(
+            "href", re.compile(r"^/#[\w-]+$")
+        )
+
+    response = stranger.goto(f"{live_server.url}/u/ada/badge.svg?track=ml-engineer")
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    svg = ET.fromstring(response.body())  # noqa: S314 (our own server's output)
+    assert svg.get("aria-label") == f"ML Engineer · {engineer.percent} %"
+    visitor.close()
+
+
+def test_following_and_unfollowing_work_without_javascript(browser, live_server, roadmap, user):
+    context = browser.new_context(java_script_enabled=False)
+    log_in_browser(context, live_server, user)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/dashboard/")
+    cards = page.get_by_role("article")
+    expect(cards.first).to_have_accessible_name("ML Engineer")
+    researcher = page.get_by_role("article", name="Research Scientist")
+
+    researcher.get_by_role("button", name="Follow Research Scientist").click()
+    expect(page).to_have_url(f"{live_server.url}/dashboard/#track-research-scientist")
+    expect(page.get_by_text("You now follow Research Scientist.")).to_be_visible()
+    expect(cards.first).to_have_accessible_name("Research Scientist")
+    expect(researcher.get_by_role("heading", name="Next up")).to_be_visible()
+    assert Enrollment.objects.filter(user=user, track__slug="research-scientist").exists()
+
+    researcher.get_by_role("button", name="Unfollow Research Scientist").click()
+    expect(page.get_by_text("You no longer follow Research Scientist.")).to_be_visible()
+    expect(cards.first).to_have_accessible_name("ML Engineer")
+    expect(researcher.get_by_role("button", name="Follow Research Scientist")).to_be_visible()
+    assert not Enrollment.objects.filter(user=user).exists()
+    context.close()

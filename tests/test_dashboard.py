@@ -1,0 +1,468 @@
+import datetime
+import re
+import zoneinfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from roadmap import dashboard, progress
+from roadmap.models import Enrollment, Milestone, Status, Track
+from tests.factories import (
+    EnrollmentFactory,
+    MilestoneFactory,
+    ProgressEventFactory,
+    SectionFactory,
+    TrackFactory,
+    TrackMilestoneFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/dashboard/"}
+DASHBOARD = reverse("roadmap:dashboard")
+UTC = datetime.UTC
+
+
+def follow_url(track):
+    return reverse("roadmap:follow_track", args=[track.slug])
+
+
+def unfollow_url(track):
+    return reverse("roadmap:unfollow_track", args=[track.slug])
+
+
+def mark(user, milestone, status=Status.DONE, now=None):
+    progress.set_status(user=user, milestone=milestone, status=status, now=now)
+
+
+def card_for(cards, track):
+    (card,) = [card for card in cards if card.track.pk == track.pk]
+    return card
+
+
+@pytest.fixture
+def engineer():
+    """ML Engineer: two sections, four active milestones weighing 3 + 1 + 2 + 4 and one archived."""
+    track = TrackFactory(name="ML Engineer", slug="ml-engineer", position=0)
+    portfolio = SectionFactory(title="Build a Strong Portfolio", position=0)
+    community = SectionFactory(title="Join the Community", position=1)
+    for section, title, weight, position in [
+        (portfolio, "Ship an API", 3, 0),
+        (portfolio, "Write a README", 1, 1),
+        (community, "Give a talk", 2, 0),
+        (community, "Review a pull request", 4, 1),
+    ]:
+        TrackMilestoneFactory(
+            track=track,
+            weight=weight,
+            milestone=MilestoneFactory(section=section, title=title, position=position),
+        )
+    TrackMilestoneFactory(
+        track=track,
+        weight=5,
+        milestone=MilestoneFactory(section=portfolio, title="Old advice", is_archived=True),
+    )
+    return track
+
+
+def milestone(title):
+    return Milestone.objects.get(title=title)
+
+
+class TestAccess:
+    def test_it_sends_a_visitor_to_the_login_page(self, client):
+        response = client.get(DASHBOARD)
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('login')}?next={DASHBOARD}"
+
+    def test_an_htmx_request_from_a_visitor_gets_an_hx_redirect_not_a_login_page(self, client):
+        response = client.get(DASHBOARD, **HTMX)
+        assert response.status_code == 200
+        assert response["HX-Redirect"] == f"{reverse('login')}?next={DASHBOARD}"
+        assert response.content == b""
+
+    def test_the_main_navigation_marks_the_dashboard_as_the_current_page(self, learner_client):
+        page = learner_client.get(DASHBOARD).text
+        assert f'<a href="{DASHBOARD}" aria-current="page">Dashboard</a>' in page
+        roadmap_page = learner_client.get(reverse("roadmap:index")).text
+        assert f'<a href="{DASHBOARD}">Dashboard</a>' in roadmap_page
+
+    def test_a_visitor_has_no_dashboard_link(self, client):
+        assert "Dashboard" not in client.get(reverse("roadmap:index")).text
+
+    def test_the_page_is_not_cached(self, learner_client):
+        assert "no-store" in learner_client.get(DASHBOARD)["Cache-Control"]
+
+
+class TestCompletion:
+    def test_each_percentage_explains_itself(self, learner_client, user, engineer):
+        mark(user, milestone("Ship an API"))
+        mark(user, milestone("Old advice"))
+        page = learner_client.get(DASHBOARD).text
+        assert "<strong>30 %</strong> · 1 of 4 milestones · weighted: 3 of 10 points" in page
+        assert "<summary>How is this computed?</summary>" in page
+
+    def test_the_progress_bar_is_labelled_with_the_track(self, learner_client, user, engineer):
+        mark(user, milestone("Ship an API"))
+        page = learner_client.get(DASHBOARD).text
+        assert (
+            '<progress class="completion" max="100" value="30" aria-label="ML Engineer completion">'
+            in page
+        )
+
+    def test_every_track_is_shown_with_the_real_roadmap(self, learner_client, roadmap):
+        page = learner_client.get(DASHBOARD).text
+        for name in ("ML Engineer", "Data Scientist", "Research Scientist"):
+            assert f'aria-label="{name} completion"' in page
+        assert page.count("<strong>0 %</strong>") == 3
+
+    def test_an_empty_track_is_zero_percent(self, learner_client):
+        TrackFactory(name="Brand new")
+        page = learner_client.get(DASHBOARD).text
+        assert "<strong>0 %</strong> · 0 of 0 milestones · weighted: 0 of 0 points" in page
+
+    def test_all_done_is_a_hundred_percent_with_nothing_left(self, learner_client, user, engineer):
+        for title in ("Ship an API", "Write a README", "Give a talk", "Review a pull request"):
+            mark(user, milestone(title))
+        page = learner_client.get(DASHBOARD).text
+        assert "<strong>100 %</strong> · 4 of 4 milestones · weighted: 10 of 10 points" in page
+        assert "Nothing left: you have done every milestone in this track." in page
+
+    def test_ticking_on_the_roadmap_moves_the_dashboard_numbers(
+        self, learner_client, user, engineer
+    ):
+        learner_client.post(
+            reverse("roadmap:set_status", args=[milestone("Review a pull request").slug]),
+            {"status": Status.DONE},
+        )
+        page = learner_client.get(DASHBOARD).text
+        (track,) = Track.objects.with_completion(user)
+        assert track.percent == 40
+        assert "<strong>40 %</strong> · 1 of 4 milestones · weighted: 4 of 10 points" in page
+
+
+class TestCards:
+    def test_followed_tracks_come_first(self, learner_client, user):
+        for position, name in enumerate(["ML Engineer", "Data Scientist", "Research Scientist"]):
+            TrackFactory(name=name, position=position)
+        EnrollmentFactory(user=user, track=Track.objects.get(name="Research Scientist"))
+        page = learner_client.get(DASHBOARD).text
+        assert re.findall(r'<h3 id="track-[\w-]+-title">([^<]+)</h3>', page) == [
+            "Research Scientist",
+            "ML Engineer",
+            "Data Scientist",
+        ]
+
+    def test_the_breakdown_per_section_adds_up_to_the_headline(self, user, engineer):
+        mark(user, milestone("Write a README"))
+        mark(user, milestone("Give a talk"))
+        (card,) = dashboard.track_cards(user)
+        rows = [
+            (row.section.title, row.done_count, row.total_count, row.done_weight, row.total_weight)
+            for row in card.sections
+        ]
+        assert rows == [
+            ("Build a Strong Portfolio", 1, 2, 1, 4),
+            ("Join the Community", 1, 2, 2, 6),
+        ]
+        assert sum(row.done_weight for row in card.sections) == card.track.done_weight == 3
+        assert sum(row.total_weight for row in card.sections) == card.track.total_weight == 10
+
+    def test_the_breakdown_is_a_table_with_a_bar_per_section(self, learner_client, user, engineer):
+        mark(user, milestone("Give a talk"))
+        page = learner_client.get(DASHBOARD).text
+        assert "<caption>ML Engineer by section</caption>" in page
+        assert '<progress max="6" value="2" aria-label="ML Engineer, Join the Community">' in page
+        assert "<td>1 of 2</td>" in page
+
+    def test_whats_left_lists_exactly_the_active_milestones_not_done(
+        self, learner_client, user, engineer
+    ):
+        mark(user, milestone("Ship an API"))
+        mark(user, milestone("Give a talk"), Status.IN_PROGRESS)
+        (card,) = dashboard.track_cards(user)
+        assert [m.milestone.title for m in card.left] == [
+            "Write a README",
+            "Give a talk",
+            "Review a pull request",
+        ]
+        page = learner_client.get(DASHBOARD).text
+        assert "What’s left: 3 milestones · 7 points" in page
+        left = page.split('aria-label="What’s left for ML Engineer"')[1].split("</ul>")[0]
+        assert "Old advice" not in left
+        assert "Ship an API" not in left
+        assert '<a href="/#' + milestone("Write a README").slug + '">Write a README</a>' in left
+
+    def test_other_learners_progress_never_shows(self, learner_client, engineer):
+        mark(UserFactory(), milestone("Ship an API"))
+        page = learner_client.get(DASHBOARD).text
+        assert "<strong>0 %</strong> · 0 of 4 milestones" in page
+
+
+class TestNextUp:
+    def test_it_is_started_milestones_first_then_the_roadmap_order_at_most_three(
+        self, user, engineer
+    ):
+        EnrollmentFactory(user=user, track=engineer)
+        mark(user, milestone("Review a pull request"), Status.IN_PROGRESS)
+        mark(user, milestone("Write a README"))
+        (card,) = dashboard.track_cards(user)
+        assert [m.milestone.title for m in card.next_up] == [
+            "Review a pull request",
+            "Ship an API",
+            "Give a talk",
+        ]
+
+    def test_it_links_to_each_milestone_on_the_roadmap(self, learner_client, user, engineer):
+        EnrollmentFactory(user=user, track=engineer)
+        for title in ("Ship an API", "Write a README", "Give a talk"):
+            mark(user, milestone(title))
+        page = learner_client.get(DASHBOARD).text
+        next_up = page.split('<ol class="next-up">')[1].split("</ol>")[0]
+        slug = milestone("Review a pull request").slug
+        assert re.findall(r'<a href="([^"]+)">', next_up) == [f"/#{slug}"]
+
+    def test_a_finished_track_says_so(self, learner_client, user, engineer):
+        EnrollmentFactory(user=user, track=engineer)
+        for title in ("Ship an API", "Write a README", "Give a talk", "Review a pull request"):
+            mark(user, milestone(title))
+        page = learner_client.get(DASHBOARD).text
+        assert "Every milestone in this track is done." in page
+        assert '<ol class="next-up">' not in page
+
+    def test_only_followed_tracks_get_it(self, learner_client, user, engineer):
+        page = learner_client.get(DASHBOARD).text
+        assert "<h4>Next up</h4>" not in page
+        assert "Follow this track to see what to work on next." in page
+
+
+class TestFollow:
+    def test_htmx_gets_the_track_card_with_an_unfollow_button(self, learner_client, user, engineer):
+        response = learner_client.post(follow_url(engineer), **HTMX)
+        assert response.status_code == 200
+        assert Enrollment.objects.filter(user=user, track=engineer).exists()
+        page = response.text
+        assert page.lstrip().startswith('<article class="track-card is-followed"')
+        assert "<html" not in page
+        assert f'action="{unfollow_url(engineer)}"' in page
+        assert 'Unfollow<span class="visually-hidden"> ML Engineer</span>' in page
+        assert "<h4>Next up</h4>" in page
+        assert response["Vary"] == "HX-Request, Cookie"
+
+    def test_a_plain_post_redirects_back_to_the_dashboard_with_a_message(
+        self, learner_client, user, engineer
+    ):
+        response = learner_client.post(follow_url(engineer), follow=True)
+        assert response.redirect_chain == [(f"{DASHBOARD}#track-ml-engineer", 302)]
+        assert "You now follow ML Engineer." in response.text
+        assert Enrollment.objects.filter(user=user, track=engineer).exists()
+
+    def test_following_twice_keeps_one_enrollment(self, learner_client, user, engineer):
+        learner_client.post(follow_url(engineer))
+        learner_client.post(follow_url(engineer))
+        assert Enrollment.objects.filter(user=user).count() == 1
+
+    def test_unfollowing_with_htmx_gets_the_card_with_a_follow_button(
+        self, learner_client, user, engineer
+    ):
+        EnrollmentFactory(user=user, track=engineer)
+        response = learner_client.post(unfollow_url(engineer), **HTMX)
+        assert not Enrollment.objects.filter(user=user).exists()
+        assert f'action="{follow_url(engineer)}"' in response.text
+        assert "<h4>Next up</h4>" not in response.text
+
+    def test_unfollowing_without_javascript_redirects_back(self, learner_client, user, engineer):
+        EnrollmentFactory(user=user, track=engineer)
+        response = learner_client.post(unfollow_url(engineer))
+        assert response["Location"] == f"{DASHBOARD}#track-ml-engineer"
+        assert not Enrollment.objects.filter(user=user).exists()
+
+    def test_unfollowing_leaves_other_learners_alone(self, learner_client, engineer):
+        other = EnrollmentFactory(track=engineer)
+        learner_client.post(unfollow_url(engineer))
+        assert Enrollment.objects.filter(pk=other.pk).exists()
+
+    def test_it_needs_the_csrf_token(self, csrf_client, user, engineer):
+        csrf_client.force_login(user)
+        assert csrf_client.post(follow_url(engineer)).status_code == 403
+        assert not Enrollment.objects.exists()
+        csrf_client.get(DASHBOARD)
+        token = csrf_client.cookies["csrftoken"].value
+        response = csrf_client.post(follow_url(engineer), HTTP_X_CSRFTOKEN=token, **HTMX)
+        assert response.status_code == 200
+        assert Enrollment.objects.filter(user=user, track=engineer).exists()
+
+    @pytest.mark.parametrize("url", [follow_url, unfollow_url])
+    def test_it_rejects_get(self, learner_client, engineer, url):
+        assert learner_client.get(url(engineer)).status_code == 405
+
+    @pytest.mark.parametrize("url_name", ["roadmap:follow_track", "roadmap:unfollow_track"])
+    def test_an_unknown_track_is_a_404(self, learner_client, url_name):
+        response = learner_client.post(reverse(url_name, args=["no-such-track"]), **HTMX)
+        assert response.status_code == 404
+
+    def test_a_visitor_is_sent_to_log_in(self, client, engineer):
+        response = client.post(follow_url(engineer), **HTMX)
+        assert response["HX-Redirect"] == f"{reverse('login')}?next={DASHBOARD}"
+        response = client.post(follow_url(engineer))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+        assert not Enrollment.objects.exists()
+
+
+class TestActivity:
+    NOW = datetime.datetime(2025, 3, 12, 15, 0, tzinfo=UTC)  # a Wednesday
+
+    def weeks(self, user, now=NOW):
+        return {week.start: week.count for week in dashboard.activity(user, now=now).weeks}
+
+    def test_it_counts_milestones_done_per_week_for_the_last_twelve_weeks(self, user):
+        first, second, third = MilestoneFactory(), MilestoneFactory(), MilestoneFactory()
+        mark(user, first, now=self.NOW - datetime.timedelta(days=1))
+        mark(user, second, now=self.NOW - datetime.timedelta(days=2))
+        mark(user, third, now=self.NOW - datetime.timedelta(weeks=3))
+        ProgressEventFactory(user=user, at=self.NOW - datetime.timedelta(weeks=20))
+        weeks = self.weeks(user)
+        assert list(weeks) == [
+            datetime.date(2025, 3, 10) - datetime.timedelta(weeks=n) for n in range(11, -1, -1)
+        ]
+        assert weeks[datetime.date(2025, 3, 10)] == 2
+        assert weeks[datetime.date(2025, 2, 17)] == 1
+        assert sum(weeks.values()) == 3
+
+    def test_only_done_events_of_this_learner_count_and_a_redo_counts_once(self, user):
+        task = MilestoneFactory()
+        mark(user, task, Status.IN_PROGRESS, now=self.NOW - datetime.timedelta(hours=3))
+        mark(user, task, now=self.NOW - datetime.timedelta(hours=2))
+        mark(user, task, Status.NOT_STARTED, now=self.NOW - datetime.timedelta(hours=1))
+        mark(user, task, now=self.NOW)
+        mark(UserFactory(), task, now=self.NOW)
+        assert self.weeks(user)[datetime.date(2025, 3, 10)] == 1
+
+    def test_weeks_start_on_monday_in_the_site_time_zone(self, settings, user):
+        settings.TIME_ZONE = "America/New_York"
+        # Monday 02:00 UTC is still Sunday evening in New York: the week before.
+        mark(user, MilestoneFactory(), now=datetime.datetime(2025, 3, 10, 2, 0, tzinfo=UTC))
+        # Sunday 23:30 in New York is Monday in UTC, and still the same New York week.
+        local = zoneinfo.ZoneInfo("America/New_York")
+        mark(user, MilestoneFactory(), now=datetime.datetime(2025, 3, 2, 23, 30, tzinfo=local))
+        weeks = self.weeks(user)
+        assert weeks[datetime.date(2025, 3, 3)] == 1
+        assert weeks[datetime.date(2025, 2, 24)] == 1
+        assert weeks[datetime.date(2025, 3, 10)] == 0
+
+    def test_bars_scale_to_the_busiest_week(self, user):
+        for days in (0, 0, 0, 0, 7):
+            mark(user, MilestoneFactory(), now=self.NOW - datetime.timedelta(days=days))
+        activity = dashboard.activity(user, now=self.NOW)
+        this_week, last_week = activity.weeks[-1], activity.weeks[-2]
+        assert this_week.height == 100
+        assert last_week.height == 25
+        assert this_week.y + this_week.height == last_week.y + last_week.height
+        assert activity.weeks[0].height == 0
+
+    def test_the_streak_counts_back_from_now(self, user):
+        for weeks_ago in (0, 1, 2, 4):
+            mark(user, MilestoneFactory(), now=self.NOW - datetime.timedelta(weeks=weeks_ago))
+        assert dashboard.activity(user, now=self.NOW).streak == 3
+
+
+class TestStreak:
+    MONDAY = datetime.date(2025, 3, 10)
+
+    def weeks_ago(self, *counts):
+        return {self.MONDAY - datetime.timedelta(weeks=n) for n in counts}
+
+    @pytest.mark.parametrize(
+        ("active", "expected"),
+        [
+            ((), 0),
+            ((0,), 1),
+            ((0, 1, 2), 3),
+            ((1, 2), 2),
+            ((2, 3), 0),
+            ((0, 2, 3), 1),
+            (tuple(range(30)), 30),
+        ],
+    )
+    def test_it_is_consecutive_weeks_and_this_week_may_still_be_empty(self, active, expected):
+        assert dashboard.streak(self.weeks_ago(*active), current_week=self.MONDAY) == expected
+
+
+class TestChart:
+    def test_it_is_inline_svg_with_a_title_and_a_table_as_text_alternative(
+        self, learner_client, user
+    ):
+        mark(user, MilestoneFactory())
+        mark(user, MilestoneFactory(), now=timezone.now() - datetime.timedelta(weeks=1))
+        page = learner_client.get(DASHBOARD).text
+        assert (
+            '<svg class="activity-chart" role="img" aria-labelledby="activity-chart-title"' in page
+        )
+        assert (
+            '<title id="activity-chart-title">Milestones done per week over the last 12 weeks: '
+            "2 in total, 1 this week.</title>" in page
+        )
+        table = page.split('<table class="visually-hidden">')[1].split("</table>")[0]
+        rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td></tr>", table)
+        assert len(rows) == 12
+        monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+        assert rows[-1] == (f"{monday.day} {monday:%B %Y}", "1")
+        assert [count for _, count in rows].count("1") == 2
+        assert "Current streak: <strong>2 weeks</strong>" in page
+
+    def test_the_page_uses_no_inline_styles_or_scripts(self, learner_client, user, engineer):
+        EnrollmentFactory(user=user, track=engineer)
+        mark(user, milestone("Ship an API"))
+        page = learner_client.get(DASHBOARD).text
+        assert " style=" not in page
+        assert "<script>" not in page
+        assert "hx-on" not in page
+
+
+class TestSharing:
+    def test_with_the_public_page_on_it_links_to_it_and_offers_badges(self, client, engineer):
+        learner = UserFactory(username="ada", public_profile=True)
+        client.force_login(learner)
+        page = client.get(DASHBOARD).text
+        assert '<a href="/u/ada/">testserver/u/ada/</a>' in page
+        assert (
+            "![ML Engineer progress](http://testserver/u/ada/badge.svg?track=ml-engineer)" in page
+        )
+        assert '<img src="/u/ada/badge.svg?track=ml-engineer" alt="ML Engineer · 0 %"' in page
+
+    def test_with_the_public_page_off_it_says_so(self, learner_client, engineer):
+        page = learner_client.get(DASHBOARD).text
+        assert "Your public page is off." in page
+        assert "badge.svg" not in page
+
+
+def test_the_dashboard_runs_a_constant_number_of_queries(
+    learner_client, user, django_assert_max_num_queries
+):
+    tracks = [TrackFactory() for _ in range(3)]
+
+    def grow(count):
+        for n in range(count):
+            membership = TrackMilestoneFactory(track=tracks[n % 3], weight=n % 5 + 1)
+            TrackMilestoneFactory(track=tracks[(n + 1) % 3], milestone=membership.milestone)
+            mark(user, membership.milestone, [Status.DONE, Status.IN_PROGRESS][n % 2])
+            mark(
+                user,
+                MilestoneFactory(),
+                now=timezone.now() - datetime.timedelta(weeks=n % 14, hours=n),
+            )
+
+    EnrollmentFactory(user=user, track=tracks[0])
+    EnrollmentFactory(user=user, track=tracks[1])
+    grow(3)
+    # session, user, tracks with completion, enrollments, memberships with milestones, sections
+    # and the learner's own status, done events grouped by week
+    with django_assert_max_num_queries(6):
+        assert learner_client.get(DASHBOARD).status_code == 200
+    grow(30)
+    with django_assert_max_num_queries(6):
+        page = learner_client.get(DASHBOARD).text
+    assert page.count('<ol class="next-up">') == 2

@@ -1,0 +1,204 @@
+import datetime
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.urls import reverse
+
+from roadmap import progress
+from roadmap.models import Milestone, Status
+from tests.factories import (
+    MilestoneFactory,
+    ProgressFactory,
+    SectionFactory,
+    TrackFactory,
+    TrackMilestoneFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+SVG = "{http://www.w3.org/2000/svg}"
+DONE_AT = datetime.datetime(2025, 3, 12, 15, 0, tzinfo=datetime.UTC)
+
+
+def parse_svg(content):
+    return ET.fromstring(content)  # noqa: S314 (our own server's output, not untrusted XML)
+
+
+def public_url(username):
+    return reverse("roadmap:public_page", args=[username])
+
+
+def badge_url(username, track=None):
+    url = reverse("roadmap:badge", args=[username])
+    return url if track is None else f"{url}?track={track}"
+
+
+@pytest.fixture
+def ada():
+    return UserFactory(username="ada", display_name="Ada L.", public_profile=True)
+
+
+@pytest.fixture
+def engineer():
+    """ML Engineer: an API (weight 3), a talk (weight 2) in two sections, and archived advice."""
+    track = TrackFactory(name="ML Engineer", slug="ml-engineer")
+    portfolio = SectionFactory(title="Build a Strong Portfolio", slug="portfolio", position=0)
+    community = SectionFactory(title="Join the Community", slug="community", position=1)
+    TrackMilestoneFactory(
+        track=track, weight=3, milestone=MilestoneFactory(section=portfolio, title="Ship an API")
+    )
+    TrackMilestoneFactory(
+        track=track, weight=2, milestone=MilestoneFactory(section=community, title="Give a talk")
+    )
+    TrackMilestoneFactory(
+        track=track,
+        weight=5,
+        milestone=MilestoneFactory(section=portfolio, title="Old advice", is_archived=True),
+    )
+    return track
+
+
+def done(user, title, **details):
+    return ProgressFactory(
+        user=user,
+        milestone=Milestone.objects.get(title=title),
+        status=Status.DONE,
+        completed_at=DONE_AT,
+        **details,
+    )
+
+
+class TestVisibility:
+    def test_a_private_page_and_a_missing_user_are_the_same_404(self, client, engineer):
+        UserFactory(username="grace", public_profile=False)
+        private = client.get(public_url("grace"))
+        missing = client.get(public_url("nobody"))
+        assert private.status_code == missing.status_code == 404
+        assert private.content == missing.content
+
+    def test_a_deactivated_account_has_no_public_page(self, client, ada):
+        ada.is_active = False
+        ada.save()
+        assert client.get(public_url("ada")).status_code == 404
+
+    def test_even_the_owner_gets_a_404_while_it_is_off(self, client):
+        grace = UserFactory(username="grace")
+        client.force_login(grace)
+        assert client.get(public_url("grace")).status_code == 404
+
+    def test_anyone_sees_it_when_it_is_on(self, client, ada, engineer):
+        response = client.get(public_url("ada"))
+        assert response.status_code == 200
+        assert '<h1 id="page-title">Ada L.’s progress</h1>' in response.text
+
+    def test_it_rejects_post(self, client, ada):
+        assert client.post(public_url("ada")).status_code == 405
+
+
+class TestPortfolio:
+    def test_it_shows_track_percentages_with_bars(self, client, ada, engineer):
+        done(ada, "Ship an API")
+        done(ada, "Old advice")
+        page = client.get(public_url("ada")).text
+        assert (
+            '<progress class="completion" max="100" value="60" aria-label="ML Engineer completion">'
+            in page
+        )
+        assert "<strong>60 %</strong> · 1 of 2 milestones" in page
+
+    def test_it_lists_done_milestones_by_section_with_evidence_and_dates(
+        self, client, ada, engineer
+    ):
+        done(ada, "Give a talk", evidence_url="https://example.com/talk?a=1&b=2")
+        done(ada, "Ship an API", evidence_url="https://github.com/ada/api")
+        page = client.get(public_url("ada")).text
+        headings = re.findall(r'<h3 id="done-[\w-]+">([^<]+)</h3>', page)
+        assert headings == ["Build a Strong Portfolio", "Join the Community"]
+        assert page.index("Ship an API") < page.index("Give a talk")
+        assert (
+            '<a class="evidence" href="https://example.com/talk?a=1&amp;b=2" '
+            'rel="nofollow noopener ugc">' in page
+        )
+        assert 'href="https://github.com/ada/api" rel="nofollow noopener ugc"' in page
+        assert '<time datetime="2025-03-12T15:00:00+00:00">12 March 2025</time>' in page
+
+    def test_it_escapes_what_learners_wrote(self, client, engineer):
+        mallory = UserFactory(username="mallory", display_name="<b>Mal</b>", public_profile=True)
+        done(mallory, "Ship an API", evidence_url='https://example.com/"><script>x</script>')
+        page = client.get(public_url("mallory")).text
+        assert "<b>Mal</b>" not in page
+        assert "&lt;b&gt;Mal&lt;/b&gt;" in page
+        assert "<script>x" not in page
+
+    def test_notes_stay_private(self, client, ada, engineer):
+        done(ada, "Ship an API", note="My secret struggles")
+        assert "My secret struggles" not in client.get(public_url("ada")).text
+
+    def test_it_shows_only_done_active_milestones_of_this_learner(self, client, ada, engineer):
+        done(ada, "Old advice", evidence_url="https://example.com/old")
+        ProgressFactory(
+            user=ada,
+            milestone=Milestone.objects.get(title="Give a talk"),
+            status=Status.IN_PROGRESS,
+        )
+        done(UserFactory(), "Ship an API")
+        page = client.get(public_url("ada")).text
+        done_part = page.split('id="done-title"')[1]
+        for title in ("Old advice", "Give a talk", "Ship an API"):
+            assert title not in done_part
+        assert "No milestones done yet." in done_part
+
+    def test_it_runs_three_queries(self, client, ada, engineer, django_assert_max_num_queries):
+        for title in ("Ship an API", "Give a talk"):
+            done(ada, title, evidence_url="https://example.com/")
+        # the owner, tracks with completion, done milestones with their sections
+        with django_assert_max_num_queries(3):
+            assert client.get(public_url("ada")).status_code == 200
+
+
+class TestBadge:
+    def test_it_is_a_small_svg_with_the_track_and_percentage(self, client, ada, engineer):
+        progress.set_status(
+            user=ada,
+            milestone=Milestone.objects.get(title="Ship an API"),
+            status=Status.DONE,
+        )
+        response = client.get(badge_url("ada", "ml-engineer"))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
+        svg = parse_svg(response.content)
+        assert svg.tag == f"{SVG}svg"
+        assert svg.get("aria-label") == "ML Engineer · 60 %"
+        assert svg.find(f"{SVG}title").text == "ML Engineer · 60 %"
+        texts = [text.text for text in svg.iter(f"{SVG}text")]
+        assert texts == ["ML Engineer", "ML Engineer", "60 %", "60 %"]
+        assert int(svg.get("height")) == 20
+
+    def test_it_is_cached_briefly_and_the_same_for_everyone(self, client, ada, engineer):
+        response = client.get(badge_url("ada", "ml-engineer"))
+        assert set(response["Cache-Control"].split(", ")) == {"public", "max-age=300"}
+        assert "Cookie" not in response.get("Vary", "")
+
+    def test_the_text_is_xml_escaped(self, client, ada):
+        TrackFactory(slug="odd", name="R&D <Lead> \"A\" 'B'")
+        response = client.get(badge_url("ada", "odd"))
+        svg = parse_svg(response.content)
+        assert svg.find(f"{SVG}title").text == "R&D <Lead> \"A\" 'B' · 0 %"
+
+    def test_a_finished_track_is_green(self, client, ada, engineer):
+        for title in ("Ship an API", "Give a talk"):
+            done(ada, title)
+        svg = parse_svg(client.get(badge_url("ada", "ml-engineer")).content)
+        assert svg.get("aria-label") == "ML Engineer · 100 %"
+        assert "#176639" in [rect.get("fill") for rect in svg.iter(f"{SVG}rect")]
+
+    def test_it_is_a_404_under_the_same_rule_as_the_page(self, client, ada, engineer):
+        UserFactory(username="grace", public_profile=False)
+        assert client.get(badge_url("grace", "ml-engineer")).status_code == 404
+        assert client.get(badge_url("nobody", "ml-engineer")).status_code == 404
+
+    def test_an_unknown_or_missing_track_is_a_404(self, client, ada, engineer):
+        assert client.get(badge_url("ada", "astronaut")).status_code == 404
+        assert client.get(badge_url("ada")).status_code == 404
