@@ -1,0 +1,126 @@
+"""The account pages that need the roadmap: choosing tracks, and exporting or importing data.
+
+They live here rather than in accounts because accounts never imports roadmap.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.decorators import login_required
+from accounts.views import safe_next
+
+from . import portability, progress
+from .models import Track
+
+
+class TrackChoiceForm(forms.Form):
+    tracks = forms.ModelMultipleChoiceField(
+        queryset=Track.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Career tracks to follow",
+        error_messages={"required": "Choose at least one track to follow."},
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Export file",
+        help_text=(
+            f"A JSON file downloaded from this page, up to "
+            f"{portability.MAX_IMPORT_BYTES // 1024 // 1024} MB."
+        ),
+        widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
+        error_messages={"required": "Choose the JSON file to import."},
+    )
+
+    def clean_file(self):
+        try:
+            return portability.read_file(self.cleaned_data["file"])
+        except portability.ImportRejected as exc:
+            raise forms.ValidationError(f"Nothing was imported. {exc}") from None
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def choose_tracks(request):
+    next_url = safe_next(request)
+    if request.method == "POST":
+        form = TrackChoiceForm(request.POST)
+        if form.is_valid():
+            tracks = form.cleaned_data["tracks"]
+            progress.set_followed_tracks(user=request.user, tracks=tracks)
+            names = ", ".join(track.name for track in tracks)
+            messages.success(request, f"Saved. You follow: {names}.")
+            return redirect(next_url or "roadmap:index")
+    else:
+        form = TrackChoiceForm(initial={"tracks": progress.followed_tracks(request.user)})
+    return TemplateResponse(
+        request, "accounts/choose_tracks.html", {"form": form, "next": next_url}
+    )
+
+
+def my_data_page(request, form):
+    user = request.user
+    return TemplateResponse(
+        request,
+        "accounts/my_data.html",
+        {
+            "form": form,
+            "progress_count": user.progress.count(),
+            "event_count": user.progress_events.count(),
+            "max_mb": portability.MAX_IMPORT_BYTES // 1024 // 1024,
+        },
+    )
+
+
+@require_safe
+@login_required
+def my_data(request):
+    return my_data_page(request, ImportForm())
+
+
+def attachment(response, filename):
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@require_safe
+@never_cache
+@login_required
+def export_json(request):
+    response = JsonResponse(
+        portability.export_data(request.user),
+        json_dumps_params={"indent": 2, "ensure_ascii": False},
+    )
+    return attachment(response, f"next-steps-{request.user.username}.json")
+
+
+@require_safe
+@never_cache
+@login_required
+def export_markdown(request):
+    response = HttpResponse(
+        portability.to_markdown(request.user), content_type="text/markdown; charset=utf-8"
+    )
+    return attachment(response, f"next-steps-{request.user.username}.md")
+
+
+@require_POST
+@login_required
+def import_data(request):
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            report = portability.import_data(user=request.user, data=form.cleaned_data["file"])
+        except portability.ImportRejected as exc:
+            form.add_error("file", f"Nothing was imported. {exc}")
+        else:
+            messages.success(request, report.summary())
+            return redirect("my_data")
+    return my_data_page(request, form)

@@ -1,0 +1,57 @@
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from roadmap.models import Enrollment
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "analytical-engine-1843"
+
+
+def test_a_visitor_signs_up_chooses_a_track_logs_out_and_logs_back_in(page, live_server, roadmap):
+    page.goto(live_server.url)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign up").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign up")
+
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Email address").fill("ada@example.com")
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_label("Password confirmation").fill("short")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_label("Password confirmation")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("This password is too short.")).to_be_visible()
+
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Which career tracks do you want to follow?"
+    )
+    expect(page.get_by_text("Welcome, ada! Your account is ready.")).to_be_visible()
+    page.get_by_role("checkbox", name="Data Scientist").check()
+    page.get_by_role("button", name="Save and go to the roadmap").click()
+
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.get_by_text("Saved. You follow: Data Scientist.")).to_be_visible()
+    user = get_user_model().objects.get(username="ada")
+    assert list(Enrollment.objects.filter(user=user).values_list("track__slug", flat=True)) == [
+        "data-scientist"
+    ]
+
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="ada")).to_be_visible()
+    nav.get_by_role("button", name="Log out").click()
+    expect(nav.get_by_role("link", name="Log in")).to_be_visible()
+    expect(nav.get_by_role("button", name="Log out")).to_have_count(0)
+
+    nav.get_by_role("link", name="Log in").click()
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(nav.get_by_role("link", name="ada")).to_be_visible()
+    nav.get_by_role("link", name="ada").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your profile")
+    expect(page.get_by_role("region", name="Tracks you follow")).to_contain_text("Data Scientist")

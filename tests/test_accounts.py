@@ -1,0 +1,526 @@
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core import mail
+from django.urls import reverse
+
+from roadmap.models import Enrollment, Progress, ProgressEvent
+from tests.factories import (
+    PASSWORD,
+    EnrollmentFactory,
+    ProgressEventFactory,
+    ProgressFactory,
+    TrackFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+NEW_PASSWORD = "a-brand-new-passphrase-77"
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/"}
+
+
+def input_tag(html, name):
+    """The <input> (or <textarea>) whose name is `name`, as text."""
+    match = re.search(rf'<(?:input|textarea)[^>]*\bname="{name}"[^>]*>', html)
+    assert match, f"no input named {name}"
+    return match.group(0)
+
+
+def without_csrf_tokens(html):
+    """The page without its CSRF tokens, which are masked afresh on every response."""
+    return re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', r"\1", html)
+
+
+def logged_in_user_id(client):
+    return client.session.get(SESSION_KEY)
+
+
+def signup_data(**overrides):
+    return {
+        "username": "ada",
+        "email": "ada@example.com",
+        "password1": "analytical-engine-1843",
+        "password2": "analytical-engine-1843",
+        **overrides,
+    }
+
+
+def log_in(client, username, password=PASSWORD, **extra):
+    return client.post(reverse("login"), {"username": username, "password": password}, **extra)
+
+
+class TestPageFrame:
+    def test_a_visitor_sees_log_in_and_sign_up_in_landmarked_page(self, client):
+        html = client.get(reverse("signup")).text
+        nav = re.search(r'<nav aria-label="Main">.*?</nav>', html, re.S).group(0)
+        assert "Roadmap" in nav
+        assert f'href="{reverse("login")}?next=' in nav
+        assert f'href="{reverse("signup")}"' in nav
+        assert "Log out" not in nav
+        for landmark in ("<header", "<nav", "<footer"):
+            assert landmark in html
+        assert html.count("<main") == 1
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+
+    def test_a_learner_sees_their_name_linking_to_the_profile_and_a_log_out_button(
+        self, learner_client, user
+    ):
+        user.display_name = "Ada L."
+        user.save()
+        html = learner_client.get(reverse("profile")).text
+        nav = re.search(r'<nav aria-label="Main">.*?</nav>', html, re.S).group(0)
+        assert re.search(rf'<a class="who" href="{reverse("profile")}"[^>]*>Ada L.</a>', nav)
+        assert f'<form method="post" action="{reverse("logout")}"' in nav
+        assert "Sign up" not in nav
+
+
+class TestSignup:
+    def test_the_form_has_real_labels_for_every_input(self, client):
+        html = client.get(reverse("signup")).text
+        for name, label in (
+            ("username", "Username"),
+            ("email", "Email address"),
+            ("password1", "Password"),
+            ("password2", "Password confirmation"),
+        ):
+            assert f'<label for="id_{name}">{label}</label>' in html
+            assert f'id="id_{name}"' in input_tag(html, name)
+
+    def test_signing_up_logs_the_user_in_and_asks_which_tracks_to_follow(self, client):
+        response = client.post(reverse("signup"), signup_data())
+        assert response.status_code == 302
+        assert response["Location"] == reverse("choose_tracks")
+        user = User.objects.get(username="ada")
+        assert user.email == "ada@example.com"
+        assert user.check_password("analytical-engine-1843")
+        assert logged_in_user_id(client) == str(user.pk)
+        assert client.get(reverse("profile")).status_code == 200
+
+    def test_it_shows_each_error_next_to_its_field_and_creates_nobody(self, client):
+        response = client.post(
+            reverse("signup"),
+            signup_data(username="", email="not-an-email", password1="12345678", password2="x"),
+        )
+        assert response.status_code == 200
+        html = response.text
+        for name, message in (
+            ("username", "This field is required."),
+            ("email", "Enter a valid email address."),
+            ("password2", "The two password fields didn’t match."),
+        ):
+            error = re.search(rf'<ul class="errorlist" id="id_{name}_error">(.*?)</ul>', html)
+            assert error and message in error.group(1), name
+            tag = input_tag(html, name)
+            assert 'aria-invalid="true"' in tag
+            assert f"id_{name}_error" in re.search(r'aria-describedby="([^"]*)"', tag).group(1)
+        assert not User.objects.exists()
+        assert logged_in_user_id(client) is None
+
+    def test_djangos_password_validators_apply(self, client):
+        response = client.post(
+            reverse("signup"), signup_data(password1="12345678", password2="12345678")
+        )
+        error = re.search(r'id="id_password2_error">(.*?)</ul>', response.text).group(1)
+        assert "This password is too common." in error
+        assert "This password is entirely numeric." in error
+        assert not User.objects.exists()
+
+    def test_it_refuses_an_email_address_already_used_in_any_case(self, client):
+        UserFactory(email="ada@example.com")
+        response = client.post(reverse("signup"), signup_data(email="ADA@Example.com"))
+        error = re.search(r'id="id_email_error">(.*?)</ul>', response.text).group(1)
+        assert "An account already uses this email address" in error
+        assert User.objects.count() == 1
+
+    def test_it_refuses_a_username_that_differs_only_in_case(self, client):
+        UserFactory(username="Ada")
+        response = client.post(reverse("signup"), signup_data(username="ada"))
+        assert 'id="id_username_error"' in response.text
+        assert User.objects.count() == 1
+
+    def test_it_keeps_a_safe_next_through_the_track_choice(self, client):
+        response = client.post(reverse("signup") + "?next=/dashboard/", signup_data())
+        assert response["Location"] == reverse("choose_tracks") + "?next=%2Fdashboard%2F"
+
+    @pytest.mark.parametrize(
+        "next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)"]
+    )
+    def test_it_drops_an_off_site_next(self, client, next_url):
+        response = client.post(reverse("signup"), {**signup_data(), "next": next_url})
+        assert response["Location"] == reverse("choose_tracks")
+
+    def test_it_needs_the_csrf_token(self, csrf_client):
+        response = csrf_client.post(reverse("signup"), signup_data())
+        assert response.status_code == 403
+        assert not User.objects.exists()
+
+    def test_a_logged_in_user_is_sent_to_the_roadmap(self, learner_client):
+        response = learner_client.get(reverse("signup"))
+        assert response["Location"] == reverse("roadmap:index")
+
+
+class TestChooseTracks:
+    def test_it_offers_every_track_as_a_labelled_checkbox_ticked_as_followed(
+        self, learner_client, user
+    ):
+        engineer, scientist = TrackFactory(name="ML Engineer"), TrackFactory(name="Scientist")
+        EnrollmentFactory(user=user, track=engineer)
+        html = learner_client.get(reverse("choose_tracks")).text
+        for track, checked in ((engineer, True), (scientist, False)):
+            tag = re.search(rf'<input type="checkbox"[^>]*value="{track.pk}"[^>]*>', html).group(0)
+            label_for = re.search(r'id="([^"]+)"', tag).group(1)
+            assert f'<label for="{label_for}">{track.name}</label>' in html
+            assert ("checked" in tag) is checked
+        assert "<legend>Career tracks to follow</legend>" in html
+
+    def test_saving_follows_exactly_the_ticked_tracks_and_opens_the_roadmap(
+        self, csrf_client, user
+    ):
+        engineer, scientist, researcher = TrackFactory(), TrackFactory(), TrackFactory()
+        EnrollmentFactory(user=user, track=engineer)
+        csrf_client.force_login(user)
+        csrf_client.get(reverse("choose_tracks"))
+        response = csrf_client.post(
+            reverse("choose_tracks"),
+            {
+                "tracks": [scientist.pk, researcher.pk],
+                "csrfmiddlewaretoken": csrf_client.cookies["csrftoken"].value,
+            },
+        )
+        assert response["Location"] == reverse("roadmap:index")
+        followed = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
+        assert followed == {scientist.pk, researcher.pk}
+
+    def test_it_needs_at_least_one_track(self, learner_client, user):
+        EnrollmentFactory(user=user)
+        response = learner_client.post(reverse("choose_tracks"), {})
+        assert response.status_code == 200
+        assert "Choose at least one track to follow." in response.text
+        assert 'aria-describedby="id_tracks_error"' in response.text
+        assert Enrollment.objects.filter(user=user).count() == 1
+
+    def test_it_goes_to_a_safe_next_and_never_off_site(self, learner_client):
+        track = TrackFactory()
+        url = reverse("choose_tracks")
+        response = learner_client.post(url, {"tracks": [track.pk], "next": "/dashboard/"})
+        assert response["Location"] == "/dashboard/"
+        response = learner_client.post(url, {"tracks": [track.pk], "next": "https://evil.example"})
+        assert response["Location"] == reverse("roadmap:index")
+
+    def test_a_visitor_is_sent_to_log_in(self, client):
+        response = client.get(reverse("choose_tracks"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login") + "?next=")
+
+
+class TestLogInAndOut:
+    def test_the_form_has_real_labels(self, client):
+        html = client.get(reverse("login")).text
+        assert '<label for="id_username">Username</label>' in html
+        assert '<label for="id_password">Password</label>' in html
+        assert f'href="{reverse("password_reset")}"' in html
+
+    def test_a_learner_logs_in_and_goes_to_the_next_page(self, client, user):
+        response = client.post(
+            reverse("login"),
+            {"username": user.username, "password": PASSWORD, "next": "/accounts/profile/"},
+        )
+        assert response["Location"] == "/accounts/profile/"
+        assert logged_in_user_id(client) == str(user.pk)
+
+    def test_without_next_it_opens_the_roadmap(self, client, user):
+        assert log_in(client, user.username)["Location"] == reverse("roadmap:index")
+
+    @pytest.mark.parametrize(
+        "next_url",
+        ["https://evil.example/steal", "//evil.example/steal", "http://testserver.evil.example/"],
+    )
+    def test_it_refuses_an_off_site_next(self, client, user, next_url):
+        response = client.post(
+            reverse("login"),
+            {"username": user.username, "password": PASSWORD, "next": next_url},
+        )
+        assert response["Location"] == reverse("roadmap:index")
+        assert logged_in_user_id(client) == str(user.pk)
+
+    def test_a_wrong_password_says_so_and_logs_nobody_in(self, client, user):
+        response = log_in(client, user.username, "wrong-password")
+        assert response.status_code == 200
+        assert "Please enter a correct username and password." in response.text
+        assert logged_in_user_id(client) is None
+
+    def test_log_out_is_a_post_that_ends_the_session_and_opens_the_roadmap(self, csrf_client, user):
+        csrf_client.force_login(user)
+        page = csrf_client.get(reverse("profile"))
+        assert csrf_client.get(reverse("logout")).status_code == 405
+        assert logged_in_user_id(csrf_client) == str(user.pk)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        response = csrf_client.post(reverse("logout"), {"csrfmiddlewaretoken": token})
+        assert response["Location"] == reverse("roadmap:index")
+        assert logged_in_user_id(csrf_client) is None
+
+
+class TestLockout:
+    def fail(self, client, username, times, **extra):
+        for _ in range(times):
+            response = log_in(client, username, "not-the-password", **extra)
+        return response
+
+    def test_five_failures_lock_the_username_from_that_address_with_a_clear_message(
+        self, client, user
+    ):
+        assert self.fail(client, user.username, 4).status_code == 200
+        response = self.fail(client, user.username, 1)
+        assert response.status_code == 429
+        assert "Too many failed logins" in response.text
+        assert "paused for 15 minutes" in response.text
+        assert "Try again in 15 minutes" in response.text
+        assert f'href="{reverse("password_reset")}"' in response.text
+
+        response = log_in(client, user.username)
+        assert response.status_code == 429
+        assert logged_in_user_id(client) is None
+
+    def test_the_lock_holds_only_that_username_from_that_address(self, client, user):
+        self.fail(client, user.username, 5)
+        other = UserFactory()
+        assert log_in(client, other.username).status_code == 302
+        client.logout()
+        assert log_in(client, user.username, REMOTE_ADDR="10.0.0.2").status_code == 302
+
+    def test_a_successful_login_resets_the_count(self, client, user):
+        self.fail(client, user.username, 4)
+        assert log_in(client, user.username).status_code == 302
+        client.logout()
+        assert self.fail(client, user.username, 4).status_code == 200
+        assert log_in(client, user.username).status_code == 302
+
+    def test_the_lock_ends_after_the_cool_off(self, client, user):
+        self.fail(client, user.username, 5)
+        AccessAttempt.objects.update(
+            attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=16)
+        )
+        assert log_in(client, user.username).status_code == 302
+
+    def test_a_new_password_from_the_reset_email_lifts_the_lock(self, client, user):
+        self.fail(client, user.username, 5)
+        client.post(reverse("password_reset"), {"email": user.email})
+        link = re.search(r"http://testserver(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+        form_url = client.get(link)["Location"]
+        client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+        assert log_in(client, user.username, NEW_PASSWORD).status_code == 302
+
+
+class TestPasswordChange:
+    def test_a_learner_changes_the_password_and_stays_logged_in(self, learner_client, user):
+        html = learner_client.get(reverse("password_change")).text
+        for name in ("old_password", "new_password1", "new_password2"):
+            assert f'<label for="id_{name}">' in html
+        response = learner_client.post(
+            reverse("password_change"),
+            {
+                "old_password": PASSWORD,
+                "new_password1": NEW_PASSWORD,
+                "new_password2": NEW_PASSWORD,
+            },
+        )
+        assert response["Location"] == reverse("password_change_done")
+        user.refresh_from_db()
+        assert user.check_password(NEW_PASSWORD)
+        assert learner_client.get(reverse("profile")).status_code == 200
+        assert "Password changed" in learner_client.get(reverse("password_change_done")).text
+
+    def test_the_old_password_must_be_right(self, learner_client, user):
+        response = learner_client.post(
+            reverse("password_change"),
+            {"old_password": "nope", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        )
+        assert 'id="id_old_password_error"' in response.text
+        user.refresh_from_db()
+        assert user.check_password(PASSWORD)
+
+    def test_a_visitor_is_sent_to_log_in(self, client):
+        assert client.get(reverse("password_change"))["Location"].startswith(reverse("login"))
+
+
+class TestPasswordReset:
+    def test_a_known_address_gets_a_link_that_sets_a_new_password(self, client, user):
+        response = client.post(reverse("password_reset"), {"email": user.email.upper()})
+        assert response["Location"] == reverse("password_reset_done")
+        (message,) = mail.outbox
+        assert message.to == [user.email]
+        assert message.subject == "Reset your Next Steps password"
+        link = re.search(r"http://testserver(/accounts/reset/\S+)", message.body).group(1)
+
+        form_url = client.get(link)["Location"]
+        form = client.get(form_url)
+        assert "Choose a new password" in form.text
+        assert '<label for="id_new_password1">' in form.text
+        response = client.post(
+            form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+        )
+        assert response["Location"] == reverse("password_reset_complete")
+        user.refresh_from_db()
+        assert user.check_password(NEW_PASSWORD)
+        assert "This link no longer works" in client.get(link, follow=True).text
+
+    def test_an_unknown_address_gets_the_same_page_and_no_email(self, client, user):
+        known = client.post(reverse("password_reset"), {"email": user.email}, follow=True)
+        unknown = client.post(
+            reverse("password_reset"), {"email": "nobody@example.com"}, follow=True
+        )
+        assert unknown.redirect_chain == known.redirect_chain
+        assert without_csrf_tokens(unknown.text) == without_csrf_tokens(known.text)
+        assert "If an account uses the address you entered" in unknown.text
+        assert len(mail.outbox) == 1
+
+
+class TestProfile:
+    def test_it_shows_the_name_tracks_public_page_setting_and_account_links(
+        self, learner_client, user, django_assert_max_num_queries
+    ):
+        EnrollmentFactory(user=user, track=TrackFactory(name="Data Scientist"))
+        # session, user, the user's enrollments with their tracks
+        with django_assert_max_num_queries(3):
+            html = learner_client.get(reverse("profile")).text
+        assert '<label for="id_display_name">Display name</label>' in html
+        assert '<label for="id_public_profile">Public progress page</label>' in html
+        assert "checked" not in input_tag(html, "public_profile")
+        assert "<li>Data Scientist</li>" in html
+        for url, text in (
+            (reverse("choose_tracks") + "?next=" + reverse("profile"), "Change"),
+            (reverse("password_change"), "Change password"),
+            (reverse("my_data"), "Download or import your data"),
+            (reverse("delete_account"), "Delete account"),
+        ):
+            assert f'<a href="{url}">{text}' in html
+
+    def test_public_page_is_off_for_a_new_account(self, client):
+        client.post(reverse("signup"), signup_data())
+        assert User.objects.get().public_profile is False
+
+    def test_a_learner_saves_a_display_name_and_turns_the_public_page_on(self, csrf_client, user):
+        csrf_client.force_login(user)
+        csrf_client.get(reverse("profile"))
+        response = csrf_client.post(
+            reverse("profile"),
+            {
+                "display_name": "Ada L.",
+                "public_profile": "on",
+                "csrfmiddlewaretoken": csrf_client.cookies["csrftoken"].value,
+            },
+        )
+        assert response["Location"] == reverse("profile")
+        user.refresh_from_db()
+        assert (user.display_name, user.public_profile) == ("Ada L.", True)
+        html = csrf_client.get(reverse("profile")).text
+        assert "Your profile is saved." in html
+        assert reverse("roadmap:public_page", args=[user.username]) in html
+
+    def test_a_too_long_display_name_is_refused_next_to_the_field(self, learner_client, user):
+        response = learner_client.post(reverse("profile"), {"display_name": "x" * 81})
+        assert 'id="id_display_name_error"' in response.text
+        assert 'aria-invalid="true"' in input_tag(response.text, "display_name")
+        user.refresh_from_db()
+        assert user.display_name == ""
+
+    def test_a_visitor_is_sent_to_log_in_and_htmx_gets_a_client_redirect(self, client):
+        assert client.get(reverse("profile"))["Location"].startswith(reverse("login"))
+        response = client.get(reverse("profile"), **HTMX)
+        assert response.status_code == 200
+        assert response["HX-Redirect"].startswith(reverse("login"))
+
+
+class TestDeleteAccount:
+    def test_it_asks_for_the_password_with_a_real_label(self, learner_client):
+        html = learner_client.get(reverse("delete_account")).text
+        assert '<label for="id_password">Your password</label>' in html
+        assert f'href="{reverse("my_data")}"' in html
+
+    def test_a_wrong_password_deletes_nothing(self, learner_client, user):
+        ProgressFactory(user=user)
+        response = learner_client.post(reverse("delete_account"), {"password": "wrong"})
+        assert "That is not your password." in response.text
+        assert 'aria-invalid="true"' in input_tag(response.text, "password")
+        assert User.objects.filter(pk=user.pk).exists()
+        assert Progress.objects.filter(user=user).exists()
+        assert logged_in_user_id(learner_client) == str(user.pk)
+
+    def test_the_right_password_deletes_the_account_and_only_its_progress(self, csrf_client, user):
+        mine = ProgressFactory(user=user)
+        ProgressEventFactory(user=user, milestone=mine.milestone)
+        EnrollmentFactory(user=user)
+        other = UserFactory()
+        theirs = ProgressFactory(user=other, milestone=mine.milestone)
+        ProgressEventFactory(user=other, milestone=mine.milestone)
+        EnrollmentFactory(user=other)
+
+        csrf_client.force_login(user)
+        csrf_client.get(reverse("delete_account"))
+        response = csrf_client.post(
+            reverse("delete_account"),
+            {"password": PASSWORD, "csrfmiddlewaretoken": csrf_client.cookies["csrftoken"].value},
+        )
+        assert response["Location"] == reverse("roadmap:index")
+        assert not User.objects.filter(pk=user.pk).exists()
+        assert logged_in_user_id(csrf_client) is None
+        assert list(Progress.objects.all()) == [theirs]
+        assert list(ProgressEvent.objects.values_list("user", flat=True)) == [other.pk]
+        assert list(Enrollment.objects.values_list("user", flat=True)) == [other.pk]
+        assert "Your account and all your progress are deleted." in csrf_client.get("/").text
+
+    def test_it_needs_the_csrf_token(self, csrf_client, user):
+        csrf_client.force_login(user)
+        assert (
+            csrf_client.post(reverse("delete_account"), {"password": PASSWORD}).status_code == 403
+        )
+        assert User.objects.filter(pk=user.pk).exists()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def production_settings(**env):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "diffsettings", "--all"],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "SECRET_KEY": "x7#kPq!2vL9@wZ4^mN8&rT1*yB6%cF3$hJ5(dG0)sA_eU+iO=lK-pQ",
+            "DATABASE_URL": "sqlite:////tmp/next-steps-accounts-check.sqlite3",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout
+
+
+def test_mail_goes_to_the_console_unless_smtp_is_configured_and_the_lockout_is_configurable():
+    default = production_settings()
+    assert "EMAIL_BACKEND = 'django.core.mail.backends.console.EmailBackend'" in default
+    assert "AXES_FAILURE_LIMIT = 5" in default
+    assert "AXES_COOLOFF_TIME = datetime.timedelta(seconds=900)" in default
+
+    configured = production_settings(
+        EMAIL_HOST="smtp.example.com",
+        EMAIL_PORT="2525",
+        AXES_FAILURE_LIMIT="3",
+        AXES_COOLOFF_MINUTES="30",
+    )
+    assert "EMAIL_BACKEND = 'django.core.mail.backends.smtp.EmailBackend'" in configured
+    assert "EMAIL_HOST = 'smtp.example.com'" in configured
+    assert "EMAIL_PORT = 2525" in configured
+    assert "AXES_FAILURE_LIMIT = 3" in configured
+    assert "AXES_COOLOFF_TIME = datetime.timedelta(seconds=1800)" in configured

@@ -1,0 +1,516 @@
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from roadmap import portability, progress
+from roadmap.models import Enrollment, Progress, ProgressEvent, Status
+from tests.factories import (
+    PASSWORD,
+    EnrollmentFactory,
+    MilestoneFactory,
+    ProgressFactory,
+    SectionFactory,
+    TrackFactory,
+    TrackMilestoneFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+JAN = datetime(2025, 1, 10, 9, 30, 15, 123456, tzinfo=UTC)
+FEB = datetime(2025, 2, 3, 18, 5, 0, 654321, tzinfo=UTC)
+
+
+@pytest.fixture
+def world():
+    """Two tracks, two sections, four milestones (one archived) and a learner who used them."""
+    engineer = TrackFactory(slug="ml-engineer", name="ML Engineer", position=0)
+    scientist = TrackFactory(slug="data-scientist", name="Data Scientist", position=1)
+    portfolio = SectionFactory(slug="portfolio", title="Build a Portfolio", position=0)
+    community = SectionFactory(slug="community", title="Join the Community", position=1)
+    api = MilestoneFactory(
+        section=portfolio, slug="deploy-an-api", title="Deploy an API", position=0
+    )
+    readme = MilestoneFactory(
+        section=portfolio, slug="write-a-readme", title="Write a *README*", position=1
+    )
+    kaggle = MilestoneFactory(section=community, slug="enter-kaggle", title="Enter Kaggle")
+    old = MilestoneFactory(section=community, slug="old-idea", title="Old idea", is_archived=True)
+    TrackMilestoneFactory(track=engineer, milestone=api, weight=3)
+    TrackMilestoneFactory(track=engineer, milestone=readme, weight=1)
+    TrackMilestoneFactory(track=scientist, milestone=readme, weight=2)
+    TrackMilestoneFactory(track=scientist, milestone=kaggle, weight=2)
+    TrackMilestoneFactory(track=engineer, milestone=old, weight=5)
+
+    learner = UserFactory(username="ada", display_name="Ada L.")
+    progress.set_status(user=learner, milestone=api, status=Status.IN_PROGRESS, now=JAN)
+    progress.set_status(user=learner, milestone=api, status=Status.DONE, now=FEB)
+    progress.save_details(
+        user=learner,
+        milestone=api,
+        note="FastAPI in Docker.\nServed on Fly.",
+        evidence_url="https://github.com/ada/api",
+        now=FEB,
+    )
+    progress.set_status(user=learner, milestone=kaggle, status=Status.IN_PROGRESS, now=FEB)
+    progress.save_details(
+        user=learner, milestone=readme, note="Draft only", evidence_url="", now=JAN
+    )
+    progress.set_status(user=learner, milestone=old, status=Status.DONE, now=JAN)
+    EnrollmentFactory(user=learner, track=engineer, since=JAN)
+
+    stranger = UserFactory(username="stranger")
+    ProgressFactory(user=stranger, milestone=readme, note="stranger's secret note")
+    progress.set_status(user=stranger, milestone=kaggle, status=Status.DONE, now=JAN)
+    EnrollmentFactory(user=stranger, track=scientist)
+    return {
+        "learner": learner,
+        "stranger": stranger,
+        "engineer": engineer,
+        "scientist": scientist,
+        "milestones": {m.slug: m for m in (api, readme, kaggle, old)},
+    }
+
+
+def state(user):
+    """What a learner's account holds, by slug, comparable across accounts."""
+    return {
+        "progress": {
+            row.milestone.slug: (
+                row.status,
+                row.note,
+                row.evidence_url,
+                row.updated_at,
+                row.completed_at,
+            )
+            for row in Progress.objects.filter(user=user).select_related("milestone")
+        },
+        "events": [
+            (e.milestone.slug, e.from_status, e.to_status, e.at)
+            for e in ProgressEvent.objects.filter(user=user).select_related("milestone")
+        ],
+        "tracks": {
+            e.track.slug: e.since
+            for e in Enrollment.objects.filter(user=user).select_related("track")
+        },
+        "profile": (user.display_name, user.public_profile),
+    }
+
+
+def upload(content, name="export.json"):
+    if isinstance(content, dict | list):
+        content = json.dumps(content)
+    if isinstance(content, str):
+        content = content.encode()
+    return SimpleUploadedFile(name, content, content_type="application/json")
+
+
+def post_import(client, content):
+    return client.post(reverse("import_data"), {"file": upload(content)})
+
+
+def flash(response):
+    return [str(m) for m in messages.get_messages(response.wsgi_request)]
+
+
+class TestExportJson:
+    def test_it_downloads_everything_about_the_learner_and_nothing_about_others(
+        self, client, world, django_assert_max_num_queries
+    ):
+        client.force_login(world["learner"])
+        # session, user, progress with milestones, events with milestones, enrollments with tracks
+        with django_assert_max_num_queries(5):
+            response = client.get(reverse("export_json"))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json"
+        assert response["Content-Disposition"] == 'attachment; filename="next-steps-ada.json"'
+        assert "no-store" in response["Cache-Control"]
+        data = json.loads(response.content)
+
+        assert (data["format"], data["version"]) == ("next-steps-export", 1)
+        assert datetime.fromisoformat(data["exported_at"]).tzinfo is not None
+        profile = data["profile"]
+        assert profile["username"] == "ada"
+        assert profile["email"] == "ada@example.com"
+        assert (profile["display_name"], profile["public_profile"]) == ("Ada L.", False)
+        assert "date_joined" in profile
+        assert data["followed_tracks"] == [{"track": "ml-engineer", "since": JAN.isoformat()}]
+        assert data["progress"] == [
+            {
+                "milestone": "deploy-an-api",
+                "status": "done",
+                "note": "FastAPI in Docker.\nServed on Fly.",
+                "evidence_url": "https://github.com/ada/api",
+                "updated_at": FEB.isoformat(),
+                "completed_at": FEB.isoformat(),
+                "archived": False,
+            },
+            {
+                "milestone": "write-a-readme",
+                "status": "not_started",
+                "note": "Draft only",
+                "evidence_url": "",
+                "updated_at": JAN.isoformat(),
+                "completed_at": None,
+                "archived": False,
+            },
+            {
+                "milestone": "enter-kaggle",
+                "status": "in_progress",
+                "note": "",
+                "evidence_url": "",
+                "updated_at": FEB.isoformat(),
+                "completed_at": None,
+                "archived": False,
+            },
+            {
+                "milestone": "old-idea",
+                "status": "done",
+                "note": "",
+                "evidence_url": "",
+                "updated_at": JAN.isoformat(),
+                "completed_at": JAN.isoformat(),
+                "archived": True,
+            },
+        ]
+        assert [(e["milestone"], e["from"], e["to"], e["at"]) for e in data["events"]] == [
+            ("deploy-an-api", "not_started", "in_progress", JAN.isoformat()),
+            ("old-idea", "not_started", "done", JAN.isoformat()),
+            ("deploy-an-api", "in_progress", "done", FEB.isoformat()),
+            ("enter-kaggle", "not_started", "in_progress", FEB.isoformat()),
+        ]
+        assert b"stranger" not in response.content
+        assert b"data-scientist" not in response.content
+
+    def test_a_visitor_is_sent_to_log_in(self, client):
+        for name in ("export_json", "export_markdown", "my_data"):
+            assert client.get(reverse(name))["Location"].startswith(reverse("login"))
+
+
+class TestExportMarkdown:
+    def test_it_is_a_checklist_with_ticks_evidence_and_track_percentages(self, client, world):
+        client.force_login(world["learner"])
+        response = client.get(reverse("export_markdown"))
+        assert response["Content-Type"] == "text/markdown; charset=utf-8"
+        assert response["Content-Disposition"] == 'attachment; filename="next-steps-ada.md"'
+        text = response.text
+        assert text.startswith("# My Next Steps roadmap\n")
+        # ML Engineer: API (3) done of API (3) + README (1); the archived milestone never counts.
+        assert "- **ML Engineer**: 75 % (1 of 2 milestones done), following\n" in text
+        assert "- **Data Scientist**: 0 % (0 of 2 milestones done)\n" in text
+        assert text.index("## Build a Portfolio") < text.index("## Join the Community")
+        assert "- [x] Deploy an API · evidence: <https://github.com/ada/api>\n" in text
+        assert "- [ ] Write a \\*README\\*\n" in text
+        assert "- [ ] Enter Kaggle *(in progress)*\n" in text
+        assert "Old idea" not in text
+        assert "stranger" not in text
+
+    def test_to_markdown_shows_a_fresh_learner_with_nothing_ticked(self, world):
+        text = portability.to_markdown(UserFactory())
+        assert "- [x]" not in text
+        assert text.count("- [ ]") == 3
+
+
+class TestMyDataPage:
+    def test_it_explains_export_and_import_and_has_a_labelled_file_input(self, client, world):
+        client.force_login(world["learner"])
+        html = client.get(reverse("my_data")).text
+        assert f'href="{reverse("export_json")}"' in html
+        assert f'href="{reverse("export_markdown")}"' in html
+        assert 'enctype="multipart/form-data"' in html
+        assert '<label for="id_file">Export file</label>' in html
+        assert re.search(r'<input type="file" name="file"[^>]*id="id_file"', html)
+        assert "progress on 4 milestones and 4 history events" in " ".join(html.split())
+
+    def test_import_is_post_only(self, client, world):
+        client.force_login(world["learner"])
+        assert client.get(reverse("import_data")).status_code == 405
+
+
+class TestRoundTrip:
+    def test_export_delete_and_import_into_a_new_account_brings_everything_back(
+        self, client, world
+    ):
+        learner = world["learner"]
+        before = state(learner)
+        client.force_login(learner)
+        exported = client.get(reverse("export_json")).content
+
+        client.post(reverse("delete_account"), {"password": PASSWORD})
+        assert not User.objects.filter(username="ada").exists()
+        assert not Progress.objects.filter(note="Draft only").exists()
+
+        client.post(
+            reverse("signup"),
+            {
+                "username": "ada2",
+                "email": "ada2@example.com",
+                "password1": "analytical-engine-1843",
+                "password2": "analytical-engine-1843",
+            },
+        )
+        response = post_import(client, exported.decode())
+        assert response["Location"] == reverse("my_data")
+        assert flash(response)[-1].startswith(
+            "Imported your progress on 4 milestones and 4 history events. You follow ML Engineer."
+        )
+
+        fresh = User.objects.get(username="ada2")
+        assert state(fresh) == before
+        assert state(world["stranger"])["progress"]["write-a-readme"][1] == (
+            "stranger's secret note"
+        )
+
+    def test_importing_the_same_file_twice_adds_no_history_twice(self, world):
+        learner = world["learner"]
+        data = json.loads(json.dumps(portability.export_data(learner)))
+        first = portability.import_data(user=learner, data=data)
+        assert (first.events_added, first.events_present) == (0, 4)
+
+        fresh = UserFactory()
+        portability.import_data(user=fresh, data=data)
+        again = portability.import_data(user=fresh, data=data)
+        assert (again.events_added, again.events_present) == (0, 4)
+        assert ProgressEvent.objects.filter(user=fresh).count() == 4
+        assert ProgressEvent.objects.filter(user=learner).count() == 4
+        assert state(fresh)["events"] == state(learner)["events"]
+
+    def test_file_progress_replaces_the_same_milestones_and_leaves_the_others(self, world):
+        learner = world["learner"]
+        data = portability.export_data(learner)
+        data["progress"] = [
+            {"milestone": "enter-kaggle", "status": "done", "completed_at": FEB.isoformat()}
+        ]
+        portability.import_data(user=learner, data=data)
+        rows = state(learner)["progress"]
+        assert rows["enter-kaggle"][0] == Status.DONE
+        assert rows["enter-kaggle"][3] == FEB
+        assert rows["deploy-an-api"][1] == "FastAPI in Docker.\nServed on Fly."
+
+    def test_unknown_slugs_are_reported_and_the_rest_imported(self, client, world):
+        data = portability.export_data(world["learner"])
+        data["progress"].append({"milestone": "gone-milestone", "status": "in_progress"})
+        data["events"].append(
+            {
+                "milestone": "gone-milestone",
+                "from": "not_started",
+                "to": "done",
+                "at": "2025-01-01T00:00:00Z",
+            }
+        )
+        data["followed_tracks"].append({"track": "astronaut", "since": None})
+        fresh = UserFactory()
+        client.force_login(fresh)
+        (message,) = flash(post_import(client, data))
+        assert "Imported your progress on 4 milestones and 4 history events." in message
+        assert "Not on this roadmap, so not imported: milestone gone-milestone." in message
+        assert "Unknown track, not followed: astronaut." in message
+        assert len(state(fresh)["progress"]) == 4
+        assert set(state(fresh)["tracks"]) == {"ml-engineer"}
+
+    def test_import_sets_the_profile_and_exactly_the_listed_tracks(self, world):
+        fresh = UserFactory(display_name="Someone")
+        EnrollmentFactory(user=fresh, track=world["scientist"])
+        data = portability.export_data(world["learner"])
+        data["profile"]["public_profile"] = True
+        portability.import_data(user=fresh, data=data)
+        fresh.refresh_from_db()
+        assert (fresh.display_name, fresh.public_profile) == ("Ada L.", True)
+        assert fresh.username != "ada"
+        assert state(fresh)["tracks"] == {"ml-engineer": JAN}
+
+    def test_an_empty_track_list_unfollows_and_a_missing_section_changes_nothing(self, world):
+        learner = world["learner"]
+        data = portability.export_data(learner)
+        data["followed_tracks"] = []
+        del data["profile"]
+        report = portability.import_data(user=learner, data=data)
+        assert "so now you follow none" in report.summary()
+        assert state(learner)["tracks"] == {}
+        assert state(learner)["profile"] == ("Ada L.", False)
+
+        EnrollmentFactory(user=learner, track=world["scientist"])
+        del data["followed_tracks"]
+        report = portability.import_data(user=learner, data=data)
+        assert "follow" not in report.summary()
+        assert set(state(learner)["tracks"]) == {"data-scientist"}
+
+    def test_the_import_form_needs_the_csrf_token(self, csrf_client, world):
+        csrf_client.force_login(UserFactory())
+        data = portability.export_data(world["learner"])
+        assert csrf_client.post(reverse("import_data"), {"file": upload(data)}).status_code == 403
+        assert Progress.objects.count() == 6
+
+    def test_the_import_form_works_with_its_csrf_token(self, csrf_client, world):
+        fresh = UserFactory()
+        csrf_client.force_login(fresh)
+        csrf_client.get(reverse("my_data"))
+        data = portability.export_data(world["learner"])
+        response = csrf_client.post(
+            reverse("import_data"),
+            {"file": upload(data), "csrfmiddlewaretoken": csrf_client.cookies["csrftoken"].value},
+        )
+        assert response["Location"] == reverse("my_data")
+        assert Progress.objects.filter(user=fresh).count() == 4
+
+
+def exported(world, change):
+    data = json.loads(json.dumps(portability.export_data(world["learner"])))
+    change(data)
+    return data
+
+
+def set_in(path, value):
+    def change(data):
+        target = data
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return change
+
+
+MALFORMED = {
+    "truncated JSON": (
+        lambda world: json.dumps(portability.export_data(world["learner"]))[:200],
+        "not valid JSON (line 1, column",
+    ),
+    "not an export": (lambda world: {"hello": "world"}, "This is not a Next Steps export"),
+    "a list at the top": (lambda world: [1, 2, 3], "This is not a Next Steps export"),
+    "a future version": (
+        lambda world: exported(world, set_in(["version"], 2)),
+        "version: this site reads version 1 files, not 2.",
+    ),
+    "progress not a list": (
+        lambda world: exported(world, set_in(["progress"], {"deploy-an-api": "done"})),
+        "progress: expected a list, got an object.",
+    ),
+    "a note that is a number": (
+        lambda world: exported(world, set_in(["progress", 0, "note"], 42)),
+        "progress[0] (deploy-an-api).note: expected text, got a number.",
+    ),
+    "a bad status": (
+        lambda world: exported(world, set_in(["progress", 0, "status"], "finished")),
+        "progress[0] (deploy-an-api).status: 'finished' is not a status; "
+        "use not_started, in_progress, done.",
+    ),
+    "a bad event status": (
+        lambda world: exported(world, set_in(["events", 1, "to"], None)),
+        "events[1] (old-idea).to: null is not a status",
+    ),
+    "a javascript: evidence link": (
+        lambda world: exported(
+            world, set_in(["progress", 0, "evidence_url"], "javascript:alert(document.cookie)")
+        ),
+        "progress[0] (deploy-an-api).evidence_url: Enter a web address that starts with "
+        "http:// or https://.",
+    ),
+    "a note over 2000 characters": (
+        lambda world: exported(world, set_in(["progress", 1, "note"], "x" * 2001)),
+        "progress[1] (write-a-readme).note: is 2001 characters long; the limit is 2000.",
+    ),
+    "a NUL in a note": (
+        lambda world: exported(world, set_in(["progress", 1, "note"], "a\x00b")),
+        "progress[1] (write-a-readme).note: contains control characters.",
+    ),
+    "a bad date": (
+        lambda world: exported(world, set_in(["events", 0, "at"], "2025-13-45T99:00:00")),
+        "events[0] (deploy-an-api).at: '2025-13-45T99:00:00' is not a date and time",
+    ),
+    "a date that is a number": (
+        lambda world: exported(world, set_in(["progress", 0, "updated_at"], 1700000000)),
+        "progress[0] (deploy-an-api).updated_at: expected a date and time as text, got a number.",
+    ),
+    "done without a completion date": (
+        lambda world: exported(world, set_in(["progress", 0, "completed_at"], None)),
+        "progress[0] (deploy-an-api).completed_at: a done milestone needs its date.",
+    ),
+    "a completion date on a milestone not done": (
+        lambda world: exported(world, set_in(["progress", 2, "completed_at"], FEB.isoformat())),
+        "progress[2] (enter-kaggle).completed_at: only a done milestone has one; "
+        "this one is in_progress.",
+    ),
+    "a milestone listed twice": (
+        lambda world: exported(world, lambda d: d["progress"].append(d["progress"][0])),
+        "progress[4] (deploy-an-api): this milestone is listed twice.",
+    ),
+    "an unknown key": (
+        lambda world: exported(world, set_in(["progress", 0, "stauts"], "done")),
+        "progress[0]: unknown key stauts.",
+    ),
+    "a slug that is not a slug": (
+        lambda world: exported(world, set_in(["events", 0, "milestone"], "../../etc/passwd")),
+        "events[0].milestone: '../../etc/passwd' is not a slug.",
+    ),
+    "a display name that is true": (
+        lambda world: exported(world, set_in(["profile", "display_name"], True)),
+        "profile.display_name: expected text, got true or false.",
+    ),
+    "deeply nested": (lambda world: "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    "not UTF-8": (lambda world: b"\xff\xfe\x00{", "not UTF-8 text"),
+}
+
+
+class TestMalformedFiles:
+    @pytest.mark.parametrize("case", MALFORMED)
+    def test_it_gives_a_clear_error_next_to_the_field_and_changes_nothing(
+        self, client, world, case
+    ):
+        make, message = MALFORMED[case]
+        learner = world["learner"]
+        client.force_login(learner)
+        Progress.objects.filter(user=learner, milestone__slug="enter-kaggle").update(note="mine")
+        before = state(learner)
+
+        response = post_import(client, make(world))
+
+        assert response.status_code == 200
+        error = re.search(
+            r'<ul class="errorlist" id="id_file_error">(.*?)</ul>', response.text, re.S
+        )
+        assert error, response.text
+        assert "Nothing was imported." in error.group(1)
+        assert message in error.group(1).replace("&#x27;", "'")
+        learner.refresh_from_db()
+        assert state(learner) == before
+
+    def test_an_oversized_file_is_refused_with_the_limit(self, client, world):
+        client.force_login(world["learner"])
+        big = json.dumps({"format": "next-steps-export", "padding": "x" * (2 * 1024 * 1024)})
+        response = post_import(client, big)
+        assert "the limit is 2 MB" in response.text
+        assert ProgressEvent.objects.filter(user=world["learner"]).count() == 4
+
+    def test_a_missing_file_is_asked_for(self, client, world):
+        client.force_login(world["learner"])
+        response = client.post(reverse("import_data"), {})
+        assert "Choose the JSON file to import." in response.text
+
+    def test_a_failure_halfway_through_the_writes_rolls_everything_back(self, world, monkeypatch):
+        fresh = UserFactory()
+        data = portability.export_data(world["learner"])
+
+        def broken(*args):
+            raise RuntimeError("database went away")
+
+        monkeypatch.setattr(portability, "_import_followed", broken)
+        with pytest.raises(RuntimeError):
+            portability.import_data(user=fresh, data=data)
+        assert not Progress.objects.filter(user=fresh).exists()
+        assert not ProgressEvent.objects.filter(user=fresh).exists()
+
+    def test_it_never_writes_anything_when_a_late_entry_is_malformed(self, world):
+        fresh = UserFactory()
+        data = portability.export_data(world["learner"])
+        data["events"][-1]["at"] = "yesterday"
+        with pytest.raises(portability.ImportRejected, match=r"events\[3\] \(enter-kaggle\)\.at"):
+            portability.import_data(user=fresh, data=data)
+        assert not Progress.objects.filter(user=fresh).exists()
+        assert not Enrollment.objects.filter(user=fresh).exists()
