@@ -4,6 +4,7 @@ from axes.utils import reset as reset_lockouts
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,7 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from .decorators import login_required
 from .forms import DeleteAccountForm, ProfileForm, SignupForm
 
 # Axes' backend comes first in AUTHENTICATION_BACKENDS and only checks lockouts; the session

@@ -5,6 +5,7 @@ They live here rather than in accounts because accounts never imports roadmap.
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -12,7 +13,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.decorators import login_required
 from accounts.views import safe_next
 
 from . import portability, progress

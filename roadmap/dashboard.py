@@ -1,8 +1,9 @@
 """What the dashboard, the public page and the badge read: a constant number of queries each.
 
-The headline numbers come from `Track.objects.with_completion`, the same aggregate the roadmap page
-uses; everything else (the per-section breakdown, what's left, what's next) is grouped in Python
-from one read of the active track memberships joined with the user's own progress.
+The headline numbers come from `queries.completion` (`Track.objects.with_completion`), the same
+aggregate the roadmap page uses; everything else (the per-section breakdown, what's left, what's
+next) is grouped in Python from one read of the active track memberships joined with the user's
+own progress.
 """
 
 import datetime
@@ -15,6 +16,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from .models import Enrollment, Progress, ProgressEvent, Status, Track, TrackMilestone
+from .queries import completion
 
 NEXT_UP = 3
 WEEKS = 12
@@ -63,7 +65,7 @@ def track_cards(user, *, track=None):
     Three queries: the tracks with completion, the user's enrollments, and the active memberships
     with their milestone, section and the user's own status.
     """
-    tracks = Track.objects.with_completion(user)
+    tracks = completion(user)
     memberships = (
         TrackMilestone.objects.filter(milestone__is_archived=False)
         .annotate(
@@ -80,7 +82,8 @@ def track_cards(user, *, track=None):
         )
     )
     if track is not None:
-        tracks, memberships = tracks.filter(pk=track.pk), memberships.filter(track=track)
+        tracks = [t for t in tracks if t.pk == track.pk]
+        memberships = memberships.filter(track=track)
     followed = set(Enrollment.objects.filter(user=user).values_list("track_id", flat=True))
     cards = {t.pk: TrackCard(track=t, followed=t.pk in followed) for t in tracks}
     for membership in memberships:

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -9,10 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.decorators import login_required
-
 from . import dashboard, progress
 from .models import Track
+from .queries import completion
 
 BADGE_MAX_AGE = 300
 
@@ -73,7 +73,7 @@ def public_page(request, username):
         "roadmap/public.html",
         {
             "owner": owner,
-            "tracks": Track.objects.with_completion(owner),
+            "tracks": completion(owner),
             "done": dashboard.done_milestones(owner),
         },
     )
@@ -82,7 +82,8 @@ def public_page(request, username):
 @require_safe
 def badge(request, username):
     owner = public_owner(username)
-    track = Track.objects.with_completion(owner).filter(slug=request.GET.get("track", "")).first()
+    slug = request.GET.get("track", "")
+    track = next((track for track in completion(owner) if track.slug == slug), None)
     if track is None:
         raise Http404("No such badge.")
     response = TemplateResponse(

@@ -27,13 +27,15 @@ class TrackQuerySet(models.QuerySet):
         One aggregate query for every track. The user's progress is joined with the user in the
         join condition, so each membership meets at most one progress row and sums stay exact.
         `total_weight`, `done_weight`, `total_count` and `done_count` feed `Track.percent`.
+        `user` is a user, a user's id, or None (or an anonymous user) for zero progress.
         """
         active = Q(memberships__milestone__is_archived=False)
-        if user is not None and user.is_authenticated:
+        user_id = getattr(user, "pk", user) if getattr(user, "is_authenticated", True) else None
+        if user_id is not None:
             tracks = self.annotate(
                 own_progress=FilteredRelation(
                     "memberships__milestone__progress",
-                    condition=Q(memberships__milestone__progress__user=user),
+                    condition=Q(memberships__milestone__progress__user=user_id),
                 )
             )
             done = active & Q(own_progress__status=Status.DONE)

@@ -8,21 +8,13 @@ one event, in the order the changes were committed.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Enrollment, Milestone, Progress, ProgressEvent, Status, Track
+from .models import Enrollment, Progress, ProgressEvent, Status, Track
 
 ATTEMPTS = 10
 
 
 class StatusConflict(Exception):
     """Another request changed the same progress row first; the caller's attempt is retried."""
-
-
-def milestone_with_progress(*, user, slug):
-    """The active milestone with this slug and the user's own progress, in one query.
-
-    Raises Milestone.DoesNotExist for an unknown or archived slug.
-    """
-    return Milestone.objects.active().with_own_progress(user).get(slug=slug)
 
 
 def _current(user, milestone):

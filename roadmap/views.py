@@ -1,5 +1,6 @@
 from typing import NamedTuple
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -7,11 +8,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.decorators import login_required
-
 from . import progress
 from .forms import DetailsForm, StatusForm
-from .models import Milestone, Progress, Track
+from .models import Milestone, Progress
+from .queries import completion, milestone_with_progress
 from .snapshot import get_snapshot
 
 TEMPLATE = "roadmap/roadmap.html"
@@ -59,7 +59,7 @@ def index(request):
                 (section, [(m, own.get(m.id)) for m in section.milestones])
                 for section in snapshot.sections
             ],
-            completion=Track.objects.with_completion(request.user),
+            completion=completion(request.user),
         )
     return TemplateResponse(request, TEMPLATE, context)
 
@@ -67,7 +67,7 @@ def index(request):
 def own_milestone(request, slug):
     """The active milestone, read with this user's own progress; 404 for anything else."""
     try:
-        return progress.milestone_with_progress(user=request.user, slug=slug)
+        return milestone_with_progress(user=request.user, slug=slug)
     except Milestone.DoesNotExist:
         raise Http404("No such milestone on the roadmap.") from None
 
@@ -89,7 +89,7 @@ def set_status(request, slug):
         {
             "milestone": milestone,
             "own": OwnProgress.of(milestone),
-            "completion": Track.objects.with_completion(request.user),
+            "completion": completion(request.user),
         },
     )
 

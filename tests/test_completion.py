@@ -96,3 +96,18 @@ def test_it_is_one_query_for_all_tracks(django_assert_num_queries):
 def test_tracks_come_in_roadmap_order():
     later, earlier = TrackFactory(position=2), TrackFactory(position=1)
     assert list(Track.objects.with_completion(UserFactory())) == [earlier, later]
+
+
+def test_the_compiled_query_gives_each_learner_their_own_numbers():
+    from roadmap.queries import completion
+
+    memberships = [TrackMilestoneFactory(weight=w) for w in (1, 2, 3)]
+    ada, alan = UserFactory(), UserFactory()
+    done(ada, memberships[0].milestone)
+    done(alan, memberships[2].milestone)
+    for learner in (ada, alan, AnonymousUser()):
+        compiled = [(t.slug, t.percent, t.done_count) for t in completion(learner)]
+        orm = [(t.slug, t.percent, t.done_count) for t in Track.objects.with_completion(learner)]
+        assert compiled == orm
+    assert [t.done_count for t in completion(ada)] == [1, 0, 0]
+    assert [t.done_count for t in completion(alan)] == [0, 0, 1]

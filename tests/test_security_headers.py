@@ -6,9 +6,7 @@ pytestmark = pytest.mark.django_db
 
 def csp_directives(response):
     header = response["Content-Security-Policy"]
-    return {
-        part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()
-    }
+    return {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
 
 
 @pytest.mark.parametrize("learner", [False, True])
@@ -58,9 +56,7 @@ def test_https_responses_carry_hsts(client):
 def test_the_session_cookie_is_http_only(client, user):
     from tests.factories import PASSWORD
 
-    response = client.post(
-        reverse("login"), {"username": user.username, "password": PASSWORD}
-    )
+    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
     assert response.cookies["sessionid"]["httponly"] is True
     assert response.cookies["sessionid"]["samesite"] == "Lax"

@@ -1,0 +1,29 @@
+"""The reads every learner request makes, defined in the ORM and compiled once (see prepared.py)."""
+
+from .models import Milestone, Track
+from .prepared import Prepared
+
+_completion = Prepared(lambda user_id: Track.objects.with_completion(user_id), user_id=-918_273_645)
+_milestone = Prepared(
+    lambda user_id, slug: Milestone.objects.active().with_own_progress(user_id).filter(slug=slug),
+    user_id=-918_273_645,
+    slug="\x00milestone-slug-placeholder",
+)
+
+
+def completion(user):
+    """Every track, in order, annotated by `TrackQuerySet.with_completion` for this user."""
+    if not user.is_authenticated:
+        return list(Track.objects.with_completion(None))
+    return list(_completion.raw(user_id=user.pk))
+
+
+def milestone_with_progress(*, user, slug):
+    """The active milestone with this slug and the user's own progress, in one query.
+
+    Raises Milestone.DoesNotExist for an unknown or archived slug.
+    """
+    found = list(_milestone.raw(user_id=user.pk, slug=slug))
+    if not found:
+        raise Milestone.DoesNotExist(f"No active milestone {slug!r}")
+    return found[0]

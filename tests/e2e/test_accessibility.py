@@ -1,0 +1,81 @@
+"""Every page, as a visitor, a learner and the public would see it: no axe-core violations at
+WCAG 2.1 AA, and nothing refused by the Content-Security-Policy."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+
+from roadmap import progress
+from roadmap.models import Milestone, Status
+from tests.conftest import log_in_browser
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+def audit(page, url):
+    """Open the page, run axe, and fail on violations or on anything the CSP refused."""
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text)
+            if "Content Security Policy" in message.text or "Refused to" in message.text
+            else None
+        ),
+    )
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    results = Axe().run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, f"{url}\n{results.generate_report()}"
+    assert refused == [], f"{url}: {refused}"
+
+
+VISITOR_PAGES = ["roadmap:index", "login", "signup", "password_reset"]
+LEARNER_PAGES = [
+    "roadmap:index",
+    "roadmap:dashboard",
+    "profile",
+    "choose_tracks",
+    "my_data",
+    "password_change",
+    "delete_account",
+]
+
+
+@pytest.mark.parametrize("name", VISITOR_PAGES)
+def test_visitor_pages_are_accessible(page, live_server, roadmap, name):
+    audit(page, live_server.url + reverse(name))
+
+
+@pytest.mark.parametrize("name", LEARNER_PAGES)
+def test_learner_pages_are_accessible(page, live_server, roadmap, user, name):
+    for milestone in Milestone.objects.all()[:3]:
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE)
+    log_in_browser(page.context, live_server, user)
+    audit(page, live_server.url + reverse(name))
+
+
+def test_the_note_page_is_accessible(page, live_server, roadmap, user):
+    log_in_browser(page.context, live_server, user)
+    audit(page, live_server.url + reverse("roadmap:details", args=["enter-a-kaggle-competition"]))
+
+
+def test_the_public_page_is_accessible(page, live_server, roadmap, user):
+    user.public_profile = True
+    user.save()
+    progress.set_status(user=user, milestone=Milestone.objects.first(), status=Status.DONE)
+    audit(page, live_server.url + reverse("roadmap:public_page", args=[user.username]))
+
+
+def test_the_admin_login_is_accessible(page, live_server):
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Refused to" in m.text else None)
+    page.goto(live_server.url + "/admin/login/")
+    results = Axe().run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, results.generate_report()
+    assert refused == []

@@ -1,0 +1,164 @@
+"""Nobody reads or changes another learner's data, and logged-out visitors get nothing private.
+
+Learner URLs never carry a user id: every view reads the logged-in user's own rows where it fetches
+them. So "another user" can only ever reach their own data, and a visitor is sent to log in.
+"""
+
+import json
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+
+from roadmap import progress
+from roadmap.models import Enrollment, Progress, Status
+from tests.factories import PASSWORD, EnrollmentFactory, MilestoneFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET_NOTE = "my-secret-note-7f3a"
+SECRET_LINK = "https://example.com/secret-7f3a"
+
+
+@pytest.fixture
+def owner():
+    user = UserFactory(username="owner", display_name="Owner Person")
+    milestone = MilestoneFactory(slug="kaggle")
+    progress.set_status(user=user, milestone=milestone, status=Status.DONE)
+    progress.save_details(
+        user=user, milestone=milestone, note=SECRET_NOTE, evidence_url=SECRET_LINK
+    )
+    EnrollmentFactory(user=user)
+    return user
+
+
+PAGES = [
+    ("roadmap:dashboard", []),
+    ("roadmap:details", ["kaggle"]),
+    ("profile", []),
+    ("choose_tracks", []),
+    ("my_data", []),
+    ("export_json", []),
+    ("export_markdown", []),
+    ("delete_account", []),
+    ("password_change", []),
+]
+WRITES = [
+    ("roadmap:set_status", ["kaggle"], {"status": "not_started"}),
+    ("roadmap:details", ["kaggle"], {"note": "overwritten", "evidence_url": ""}),
+    ("roadmap:follow_track", ["anything"], {}),
+    ("roadmap:unfollow_track", ["anything"], {}),
+    ("profile", [], {"display_name": "Hacked", "public_profile": "on"}),
+    ("choose_tracks", [], {"tracks": []}),
+    ("import_data", [], {}),
+    ("delete_account", [], {"password": PASSWORD}),
+    ("password_change", [], {"old_password": PASSWORD, "new_password1": "x", "new_password2": "x"}),
+]
+
+
+def unchanged(owner):
+    owner.refresh_from_db()
+    row = Progress.objects.get(user=owner)
+    return (
+        owner.display_name == "Owner Person"
+        and not owner.public_profile
+        and row.status == Status.DONE
+        and row.note == SECRET_NOTE
+        and Enrollment.objects.filter(user=owner).count() == 1
+    )
+
+
+@pytest.mark.parametrize(("name", "args"), PAGES)
+def test_a_visitor_is_sent_to_log_in_and_sees_nothing(client, owner, name, args):
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    htmx = client.get(reverse(name, args=args), HTTP_HX_REQUEST="true")
+    assert htmx["HX-Redirect"].startswith(reverse("login"))
+    assert SECRET_NOTE not in htmx.text
+
+
+@pytest.mark.parametrize(("name", "args", "data"), WRITES)
+def test_a_visitor_changes_nothing(client, owner, name, args, data):
+    response = client.post(reverse(name, args=args), data)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert unchanged(owner)
+
+
+@pytest.mark.parametrize(("name", "args"), PAGES)
+def test_another_learner_never_sees_the_owners_data(client, owner, name, args):
+    client.force_login(UserFactory(username="intruder"))
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert SECRET_NOTE not in body
+    assert SECRET_LINK not in body
+    assert "Owner Person" not in body
+
+
+@pytest.mark.parametrize(("name", "args", "data"), WRITES[:-2])
+def test_another_learners_writes_only_touch_their_own_rows(client, owner, name, args, data):
+    client.force_login(UserFactory(username="intruder"))
+    client.post(reverse(name, args=args), data)
+    assert unchanged(owner)
+
+
+def test_the_export_holds_only_the_learners_own_data(client, owner):
+    intruder = UserFactory(username="intruder")
+    client.force_login(intruder)
+    data = json.loads(client.get(reverse("export_json")).content)
+    assert data["profile"]["username"] == "intruder"
+    assert data["progress"] == []
+    assert SECRET_NOTE not in json.dumps(data)
+
+
+def test_a_private_public_page_and_a_missing_user_look_the_same(client, owner):
+    private = client.get(reverse("roadmap:public_page", args=["owner"]))
+    missing = client.get(reverse("roadmap:public_page", args=["nobody-here"]))
+    assert private.status_code == missing.status_code == 404
+    assert private.content == missing.content
+    badge = client.get(reverse("roadmap:badge", args=["owner"]), {"track": "x"})
+    assert badge.status_code == 404
+
+
+def test_the_public_page_never_shows_notes(client, owner):
+    owner.public_profile = True
+    owner.save()
+    page = client.get(reverse("roadmap:public_page", args=["owner"])).text
+    assert SECRET_LINK in page
+    assert SECRET_NOTE not in page
+
+
+class TestSessions:
+    def test_logging_out_ends_the_session_on_the_server(self, owner):
+        client = Client()
+        client.force_login(owner)
+        session_key = client.cookies["sessionid"].value
+        client.post(reverse("logout"))
+        assert not Session.objects.filter(session_key=session_key).exists()
+
+        replay = Client()
+        replay.cookies["sessionid"] = session_key
+        response = replay.get(reverse("roadmap:dashboard"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+    def test_changing_the_password_logs_out_every_other_session(self, owner):
+        laptop, phone = Client(), Client()
+        laptop.force_login(owner)
+        phone.force_login(owner)
+        response = laptop.post(
+            reverse("password_change"),
+            {
+                "old_password": PASSWORD,
+                "new_password1": "a-brand-new-passphrase-91",
+                "new_password2": "a-brand-new-passphrase-91",
+            },
+        )
+        assert response.status_code == 302
+        assert laptop.get(reverse("roadmap:dashboard")).status_code == 200
+        response = phone.get(reverse("roadmap:dashboard"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
