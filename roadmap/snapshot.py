@@ -10,14 +10,17 @@ content write calls `content_changed()`; each process notices a new revision wit
 import threading
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
-from .models import Revision, Section, Track
+from .models import Revision, Section, Status, Track
 
 REVISION_TTL = 1.0
 TEMPLATE = "roadmap/roadmap.html"
@@ -25,6 +28,22 @@ TEMPLATE = "roadmap/roadmap.html"
 _lock = threading.Lock()
 _revision = {"number": None, "checked": 0.0}
 _snapshots = {}
+
+
+# Stand-ins for the per-request values of the pre-rendered status controls.
+CSRF_MARK = "CSRFTOKENPLACEHOLDER"
+DATE_MARK = "COMPLETEDONPLACEHOLDER"
+DATE_ISO_MARK = "COMPLETEDONISOPLACEHOLDER"
+
+
+class _Marked(NamedTuple):
+    status: str
+    completed_on: str = DATE_MARK
+    completed_on_iso: str = DATE_ISO_MARK
+
+
+def completion_date(moment, format_string):
+    return dateformat.format(timezone.localtime(moment), format_string) if moment else ""
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,19 @@ class MilestoneEntry:
     status_url: str
     details_url: str
     body: str
+    blank_details: str
+    status_controls: dict
+
+    def status_control(self, own, csrf_token):
+        """The tick controls for this learner: the template rendered once per status for
+        this revision, with the request's CSRF token and the completion date put in."""
+        html = self.status_controls[own.status if own else Status.NOT_STARTED]
+        html = html.replace(CSRF_MARK, escape(csrf_token))
+        if own and own.status == Status.DONE:
+            html = html.replace(DATE_MARK, escape(own.completed_on)).replace(
+                DATE_ISO_MARK, escape(own.completed_on_iso)
+            )
+        return mark_safe(html)  # noqa: S308 - template output with escaped values put in
 
 
 @dataclass(frozen=True)
@@ -98,26 +130,37 @@ def get_snapshot():
     return snapshot
 
 
+def entry(milestone):
+    return MilestoneEntry(
+        id=milestone.pk,
+        slug=milestone.slug,
+        title=milestone.title,
+        status_url=milestone.status_url,
+        details_url=milestone.details_url,
+        body=render_to_string(f"{TEMPLATE}#milestone_body", {"milestone": milestone}),
+        blank_details=render_to_string(f"{TEMPLATE}#details", {"milestone": milestone}),
+        status_controls={
+            status: render_to_string(
+                f"{TEMPLATE}#status",
+                {"milestone": milestone, "own": _Marked(status), "csrf_token": CSRF_MARK},
+            )
+            for status in Status.values
+        },
+    )
+
+
 def build(revision):
     sections = []
     for section in Section.objects.with_active_milestones():
-        milestones = tuple(
-            MilestoneEntry(
-                id=milestone.pk,
-                slug=milestone.slug,
-                title=milestone.title,
-                status_url=milestone.status_url,
-                details_url=milestone.details_url,
-                body=render_to_string(f"{TEMPLATE}#milestone_body", {"milestone": milestone}),
-            )
-            for milestone in section.active_milestones
-        )
+        milestones = tuple(entry(milestone) for milestone in section.active_milestones)
         sections.append(
             SectionEntry(
                 slug=section.slug, title=section.title, intro=section.intro, milestones=milestones
             )
         )
-    visitor_rows = [(section, [(m, None) for m in section.milestones]) for section in sections]
+    visitor_rows = [
+        (section, [(m, None, None) for m in section.milestones]) for section in sections
+    ]
     return Snapshot(
         revision=revision,
         sections=tuple(sections),

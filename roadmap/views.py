@@ -2,6 +2,7 @@ from typing import NamedTuple
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
@@ -12,7 +13,7 @@ from . import progress
 from .forms import DetailsForm, StatusForm
 from .models import Milestone, Progress
 from .queries import completion, milestone_with_progress
-from .snapshot import get_snapshot
+from .snapshot import completion_date, get_snapshot
 
 TEMPLATE = "roadmap/roadmap.html"
 
@@ -24,6 +25,14 @@ class OwnProgress(NamedTuple):
     completed_at: object
     note: str
     evidence_url: str
+
+    @property
+    def completed_on(self):
+        return completion_date(self.completed_at, "j M Y")
+
+    @property
+    def completed_on_iso(self):
+        return completion_date(self.completed_at, "Y-m-d")
 
     @classmethod
     def of(cls, milestone):
@@ -53,10 +62,18 @@ def index(request):
                 "milestone_id", "status", "completed_at", "note", "evidence_url"
             )
         }
+        csrf_token = get_token(request)
         context.update(
             learner=True,
             rows=[
-                (section, [(m, own.get(m.id)) for m in section.milestones])
+                (
+                    section,
+                    [
+                        (m, mine, m.status_control(mine, csrf_token))
+                        for m in section.milestones
+                        for mine in [own.get(m.id)]
+                    ],
+                )
                 for section in snapshot.sections
             ],
             completion=completion(request.user),
