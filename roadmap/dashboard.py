@@ -2,21 +2,21 @@
 
 The headline numbers come from `queries.completion` (`Track.objects.with_completion`), the same
 aggregate the roadmap page uses; everything else (the per-section breakdown, what's left, what's
-next) is grouped in Python from one read of the active track memberships joined with the user's
-own progress.
+next) is grouped in Python from the roadmap snapshot and one read of the user's statuses.
 """
 
 import datetime
 import zoneinfo
+from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, F, FilteredRelation, Q
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from .models import Enrollment, Progress, ProgressEvent, Status, Track, TrackMilestone
+from .models import Enrollment, Progress, ProgressEvent, Status, Track
 from .queries import completion
+from .snapshot import get_snapshot
 
 NEXT_UP = 3
 WEEKS = 12
@@ -41,16 +41,24 @@ class SectionProgress:
     total_weight: int = 0
 
 
+class Left(NamedTuple):
+    """A milestone still between the learner and 100 % on a track."""
+
+    milestone: object
+    weight: int
+    own_status: str
+
+
 @dataclass
 class TrackCard:
     track: Track
     followed: bool
     sections: list[SectionProgress] = field(default_factory=list)
-    left: list[TrackMilestone] = field(default_factory=list)
+    left: list[Left] = field(default_factory=list)
 
     @property
     def left_weight(self):
-        return sum(membership.weight for membership in self.left)
+        return sum(item.weight for item in self.left)
 
     @property
     def next_up(self):
@@ -62,44 +70,31 @@ class TrackCard:
 def track_cards(user, *, track=None):
     """One card per track (or just for `track`), followed tracks first.
 
-    Three queries: the tracks with completion, the user's enrollments, and the active memberships
-    with their milestone, section and the user's own status.
+    Three queries: the tracks with completion, the user's enrollments and the user's statuses.
+    Which milestones count toward which track, in which section, comes from the roadmap snapshot.
     """
-    tracks = completion(user)
-    memberships = (
-        TrackMilestone.objects.filter(milestone__is_archived=False)
-        .annotate(
-            own=FilteredRelation("milestone__progress", condition=Q(milestone__progress__user=user))
-        )
-        .annotate(own_status=F("own__status"))
-        .select_related("milestone__section")
-        .defer("milestone__description", "milestone__section__intro")
-        .order_by(
-            "milestone__section__position",
-            "milestone__section__pk",
-            "milestone__position",
-            "milestone__pk",
-        )
-    )
-    if track is not None:
-        tracks = [t for t in tracks if t.pk == track.pk]
-        memberships = memberships.filter(track=track)
+    memberships = get_snapshot().memberships_by_track
+    statuses = dict(Progress.objects.filter(user=user).values_list("milestone_id", "status"))
     followed = set(Enrollment.objects.filter(user=user).values_list("track_id", flat=True))
-    cards = {t.pk: TrackCard(track=t, followed=t.pk in followed) for t in tracks}
-    for membership in memberships:
-        card = cards[membership.track_id]
-        section = membership.milestone.section
-        if not card.sections or card.sections[-1].section != section:
-            card.sections.append(SectionProgress(section=section))
-        row = card.sections[-1]
-        row.total_count += 1
-        row.total_weight += membership.weight
-        if membership.own_status == Status.DONE:
-            row.done_count += 1
-            row.done_weight += membership.weight
-        else:
-            card.left.append(membership)
-    return sorted(cards.values(), key=lambda card: not card.followed)
+    cards = []
+    for row in completion(user):
+        if track is not None and row.pk != track.pk:
+            continue
+        card = TrackCard(track=row, followed=row.pk in followed)
+        for milestone, section, weight in memberships.get(row.pk, ()):
+            if not card.sections or card.sections[-1].section != section:
+                card.sections.append(SectionProgress(section=section))
+            breakdown = card.sections[-1]
+            breakdown.total_count += 1
+            breakdown.total_weight += weight
+            status = statuses.get(milestone.id, Status.NOT_STARTED)
+            if status == Status.DONE:
+                breakdown.done_count += 1
+                breakdown.done_weight += weight
+            else:
+                card.left.append(Left(milestone, weight, status))
+        cards.append(card)
+    return sorted(cards, key=lambda card: not card.followed)
 
 
 @dataclass
@@ -160,20 +155,19 @@ def streak(active_weeks, *, current_week):
 def activity(user, *, now=None):
     """Milestones done per week (Monday to Sunday in settings.TIME_ZONE), the last 12 weeks.
 
-    One query: the user's done events grouped by week, all of them, since a streak can be long.
+    One query: the user's done events, all of them, since a streak can be long; grouped by week
+    here, so that weeks follow settings.TIME_ZONE the same way on every database.
     A milestone done twice in one week counts once; one archived since still counts, as the work
     was done.
     """
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     current_week = week_start(timezone.localdate(now or timezone.now(), timezone=zone))
-    counts = {
-        row["week"].date(): row["count"]
-        for row in ProgressEvent.objects.filter(user=user, to_status=Status.DONE)
-        .annotate(week=TruncWeek("at", tzinfo=zone))
-        .values("week")
-        .annotate(count=Count("milestone", distinct=True))
-        .order_by()
-    }
+    done_in_week = defaultdict(set)
+    for at, milestone_id in ProgressEvent.objects.filter(
+        user=user, to_status=Status.DONE
+    ).values_list("at", "milestone_id"):
+        done_in_week[week_start(timezone.localtime(at, zone).date())].add(milestone_id)
+    counts = {week: len(milestones) for week, milestones in done_in_week.items()}
     starts = [current_week - datetime.timedelta(weeks=n) for n in reversed(range(WEEKS))]
     weeks = [Week(start=start, count=counts.get(start, 0)) for start in starts]
     tallest = max(week.count for week in weeks) or 1

@@ -53,9 +53,13 @@ class MilestoneEntry:
     title: str
     status_url: str
     details_url: str
+    url: str
     body: str
     blank_details: str
     status_controls: dict
+
+    def get_absolute_url(self):
+        return self.url
 
     def status_control(self, own, csrf_token):
         """The tick controls for this learner: the template rendered once per status for
@@ -77,11 +81,19 @@ class SectionEntry:
     milestones: tuple
 
 
+class Membership(NamedTuple):
+    """One active milestone counting toward a track, in roadmap order."""
+
+    milestone: MilestoneEntry
+    section: SectionEntry
+    weight: int
+
+
 @dataclass(frozen=True)
 class Snapshot:
     revision: int
     sections: tuple
-    milestones_by_id: dict
+    memberships_by_track: dict
     visitor_sections: str
     career_tracks: str
 
@@ -137,6 +149,7 @@ def entry(milestone):
         title=milestone.title,
         status_url=milestone.status_url,
         details_url=milestone.details_url,
+        url=milestone.get_absolute_url(),
         body=render_to_string(f"{TEMPLATE}#milestone_body", {"milestone": milestone}),
         blank_details=render_to_string(f"{TEMPLATE}#details", {"milestone": milestone}),
         status_controls={
@@ -161,14 +174,20 @@ def build(revision):
     visitor_rows = [
         (section, [(m, None, None) for m in section.milestones]) for section in sections
     ]
+    placed = {m.id: (m, section) for section in sections for m in section.milestones}
+    tracks = list(Track.objects.with_active_memberships())
     return Snapshot(
         revision=revision,
         sections=tuple(sections),
-        milestones_by_id={m.id: m for section in sections for m in section.milestones},
+        memberships_by_track={
+            track.pk: tuple(
+                Membership(*placed[membership.milestone_id], membership.weight)
+                for membership in track.active_memberships
+            )
+            for track in tracks
+        },
         visitor_sections=render_to_string(
             f"{TEMPLATE}#sections", {"rows": visitor_rows, "learner": False}
         ),
-        career_tracks=render_to_string(
-            f"{TEMPLATE}#career_tracks", {"tracks": Track.objects.with_active_memberships()}
-        ),
+        career_tracks=render_to_string(f"{TEMPLATE}#career_tracks", {"tracks": tracks}),
     )
