@@ -84,16 +84,14 @@ class Track(models.Model):
 
 
 class SectionQuerySet(models.QuerySet):
-    def with_active_milestones(self, user=None):
-        """Sections with `.active_milestones`, each with its resources and track memberships,
-        and the user's own progress when a learner is given."""
-        milestones = Milestone.objects.active()
-        if user is not None and user.is_authenticated:
-            milestones = milestones.with_own_progress(user)
+    def with_active_milestones(self):
+        """Sections with `.active_milestones`, each with its resources and track memberships."""
         return self.prefetch_related(
             models.Prefetch(
                 "milestones",
-                queryset=milestones.order_by("position", "pk").prefetch_related(
+                queryset=Milestone.objects.active()
+                .order_by("position", "pk")
+                .prefetch_related(
                     "resources",
                     models.Prefetch(
                         "memberships", queryset=TrackMilestone.objects.select_related("track")
