@@ -15,9 +15,9 @@ from typing import NamedTuple
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
+from django.template.loader import render_to_string as render_template
 from django.utils import dateformat, timezone
-from django.utils.html import escape
+from django.utils.html import escape, strip_spaces_between_tags
 from django.utils.safestring import mark_safe
 
 from .models import Revision, Section, Status, Track
@@ -142,6 +142,11 @@ def get_snapshot():
     return snapshot
 
 
+def render_to_string(template_name, context):
+    """Rendered once per revision and sent with every page: the indentation between tags goes."""
+    return mark_safe(strip_spaces_between_tags(render_template(template_name, context).strip()))  # noqa: S308
+
+
 def entry(milestone):
     return MilestoneEntry(
         id=milestone.pk,
@@ -172,7 +177,7 @@ def build(revision):
             )
         )
     visitor_rows = [
-        (section, [(m, None, None) for m in section.milestones]) for section in sections
+        (section, [(m, None, None, "") for m in section.milestones]) for section in sections
     ]
     placed = {m.id: (m, section) for section in sections for m in section.milestones}
     tracks = list(Track.objects.with_active_memberships())
@@ -186,8 +191,6 @@ def build(revision):
             )
             for track in tracks
         },
-        visitor_sections=render_to_string(
-            f"{TEMPLATE}#sections", {"rows": visitor_rows, "learner": False}
-        ),
+        visitor_sections=render_to_string(f"{TEMPLATE}#sections", {"rows": visitor_rows}),
         career_tracks=render_to_string(f"{TEMPLATE}#career_tracks", {"tracks": tracks}),
     )

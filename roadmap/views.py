@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from . import progress
 from .forms import DetailsForm, StatusForm
-from .models import Milestone, Progress
+from .models import Milestone, Progress, Status
 from .queries import completion, milestone_with_progress
 from .snapshot import completion_date, get_snapshot
 
@@ -45,6 +45,9 @@ class OwnProgress(NamedTuple):
         )
 
 
+NO_PROGRESS = OwnProgress(Status.NOT_STARTED, None, "", "")
+
+
 @require_safe
 @never_cache
 def healthz(request):
@@ -54,7 +57,7 @@ def healthz(request):
 @require_safe
 def index(request):
     snapshot = get_snapshot()
-    context = {"snapshot": snapshot, "rows": None, "completion": None, "learner": False}
+    context = {"snapshot": snapshot, "rows": None, "completion": None}
     if request.user.is_authenticated:
         own = {
             milestone_id: OwnProgress(*values)
@@ -64,14 +67,13 @@ def index(request):
         }
         csrf_token = get_token(request)
         context.update(
-            learner=True,
             rows=[
                 (
                     section,
                     [
-                        (m, mine, m.status_control(mine, csrf_token))
+                        (m, mine, m.status_control(mine, csrf_token), m.blank_details)
                         for m in section.milestones
-                        for mine in [own.get(m.id)]
+                        for mine in [own.get(m.id, NO_PROGRESS)]
                     ],
                 )
                 for section in snapshot.sections
