@@ -24,7 +24,16 @@ class Prepared:
 
     def compile(self, using):
         queryset = self.build(**self.placeholders)
-        sql, params = queryset.query.get_compiler(using).as_sql()
+        compiler = queryset.query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        # raw() converts the model's own columns from their database form; annotations (a
+        # datetime on SQLite, say) need the converters the ORM would have applied.
+        converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
+        annotation_converters = tuple(
+            (compiler.select[position][2], functions, expression)
+            for position, (functions, expression) in converters.items()
+            if compiler.select[position][2] in queryset.query.annotations
+        )
         slots = []
         for index, param in enumerate(params):
             for name, value in self.placeholders.items():
@@ -33,17 +42,26 @@ class Prepared:
         missing = set(self.placeholders) - {name for _, name in slots}
         if missing:
             raise ValueError(f"Placeholders not found in the compiled query: {sorted(missing)}")
-        return queryset.model, sql, tuple(params), tuple(slots)
+        return queryset.model, sql, tuple(params), tuple(slots), annotation_converters
 
-    def raw(self, using="default", **values):
+    def run(self, using="default", **values):
+        """The model instances the queryset would give, with these values in place."""
         key = (using, connections[using].vendor)
         compiled = self.compiled.get(key)
         if compiled is None:
             compiled = self.compile(using)
             with self.lock:
                 self.compiled[key] = compiled
-        model, sql, params, slots = compiled
+        model, sql, params, slots, annotation_converters = compiled
         params = list(params)
         for index, name in slots:
             params[index] = values[name]
-        return model.objects.raw(sql, params, using=using)
+        rows = list(model.objects.raw(sql, params, using=using))
+        connection = connections[using]
+        for row in rows:
+            for alias, functions, expression in annotation_converters:
+                value = getattr(row, alias)
+                for function in functions:
+                    value = function(value, expression, connection)
+                setattr(row, alias, value)
+        return rows

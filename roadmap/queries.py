@@ -15,7 +15,7 @@ def completion(user):
     """Every track, in order, annotated by `TrackQuerySet.with_completion` for this user."""
     if not user.is_authenticated:
         return list(Track.objects.with_completion(None))
-    return list(_completion.raw(user_id=user.pk))
+    return list(_completion.run(user_id=user.pk))
 
 
 def milestone_with_progress(*, user, slug):
@@ -23,7 +23,7 @@ def milestone_with_progress(*, user, slug):
 
     Raises Milestone.DoesNotExist for an unknown or archived slug.
     """
-    found = list(_milestone.raw(user_id=user.pk, slug=slug))
+    found = list(_milestone.run(user_id=user.pk, slug=slug))
     if not found:
         raise Milestone.DoesNotExist(f"No active milestone {slug!r}")
     return found[0]

@@ -1,8 +1,10 @@
+import datetime
 import itertools
 import threading
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from roadmap import progress
 from roadmap.models import Progress, ProgressEvent, Status
@@ -79,6 +81,19 @@ class TestTickEndpoint:
         assert "ML Engineer" in page
         assert "50 % · 1 of 2 milestones done" in page
         assert response["Vary"] and "HX-Request" in response["Vary"]
+
+    def test_ticking_a_milestone_that_is_already_done_shows_its_date(
+        self, learner_client, user, milestone
+    ):
+        earlier = timezone.now() - datetime.timedelta(days=3)
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE, now=earlier)
+        response = learner_client.post(status_url(milestone), {"status": "done"}, **HTMX)
+        assert response.status_code == 200
+        local = timezone.localtime(earlier)
+        assert (
+            f'<time datetime="{local:%Y-%m-%d}">{local.day} {local:%b %Y}</time>' in response.text
+        )
+        assert ProgressEvent.objects.count() == 1
 
     def test_unticking_marks_not_started(self, learner_client, user, milestone):
         learner_client.post(status_url(milestone), {"status": "done"}, **HTMX)
