@@ -51,8 +51,12 @@ test: lint
 	SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 BEHIND_PROXY=0 \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Load benchmark of the production setup (bench/run.py --help): SQLite, or DATABASE_URL's PostgreSQL.
+LEARNERS ?= 10000
+DURATION ?= 10
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/run.py --learners $(LEARNERS) --duration $(DURATION) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-* *.egg-info
