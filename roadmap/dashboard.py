@@ -113,6 +113,14 @@ class Week:
     def count_y(self):
         return self.y - 4
 
+    @property
+    def short_label(self):
+        return f"{self.start.day} {self.start:%b}"
+
+    @property
+    def long_label(self):
+        return f"{self.start.day} {self.start:%B %Y}"
+
 
 @dataclass
 class Activity:

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string as render_template
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import escape, strip_spaces_between_tags
 from django.utils.safestring import mark_safe
@@ -78,6 +79,7 @@ class SectionEntry:
     slug: str
     title: str
     intro: str
+    url: str
     milestones: tuple
 
 
@@ -173,7 +175,11 @@ def build(revision):
         milestones = tuple(entry(milestone) for milestone in section.active_milestones)
         sections.append(
             SectionEntry(
-                slug=section.slug, title=section.title, intro=section.intro, milestones=milestones
+                slug=section.slug,
+                title=section.title,
+                intro=section.intro,
+                url=f"{reverse('roadmap:index')}#{section.slug}",
+                milestones=milestones,
             )
         )
     visitor_rows = [
