@@ -1,8 +1,15 @@
+import re
+
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.validators import MaxLengthValidator
 from django.views.decorators.debug import sensitive_variables
 
 from .models import User
+
+# C0 and C1 control characters and DEL: a name is one line of text, and the data import refuses
+# a file whose display name holds one.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class SignupForm(UserCreationForm):
@@ -28,10 +35,24 @@ class SignupForm(UserCreationForm):
         return email
 
 
+class LoginForm(AuthenticationForm):
+    """Django's form, refusing a username longer than any account's. Django only sets the
+    input's maxlength; a longer one reached django-axes, and PostgreSQL refused to record the
+    failure (a 500 for any username over 255 characters)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+
+
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("display_name", "public_profile")
+
+    def clean_display_name(self):
+        return CONTROL_CHARACTERS.sub("", self.cleaned_data["display_name"]).strip()
 
 
 class DeleteAccountForm(forms.Form):

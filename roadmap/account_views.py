@@ -6,7 +6,7 @@ They live here rather than in accounts because accounts never imports roadmap.
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import content_disposition_header
@@ -57,7 +57,8 @@ def choose_tracks(request):
             progress.set_followed_tracks(user=request.user, tracks=tracks)
             names = ", ".join(track.name for track in tracks)
             messages.success(request, f"Saved. You follow: {names}.")
-            return redirect(next_url or "roadmap:index")
+            # A URL, never a view name for redirect() to look up: next=0 would be a 500.
+            return HttpResponseRedirect(next_url) if next_url else redirect("roadmap:index")
     else:
         form = TrackChoiceForm(initial={"tracks": progress.followed_tracks(request.user)})
     return TemplateResponse(

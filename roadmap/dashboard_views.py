@@ -19,6 +19,8 @@ BADGE_MAX_AGE = 300
 
 def public_owner(username):
     """The user whose public page this is, or a 404 that doesn't tell whether they exist."""
+    if "\x00" in username:  # no username holds one, and PostgreSQL refuses to compare with it
+        raise Http404("No such page.")
     return get_object_or_404(
         get_user_model(), username=username, public_profile=True, is_active=True
     )

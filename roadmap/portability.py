@@ -9,7 +9,7 @@ that is refused changes nothing and a file imported twice adds no history twice.
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
@@ -35,10 +35,13 @@ VERSION = 1
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 DISPLAY_NAME_LENGTH = 80
 
-# Control characters other than tab, newline and carriage return: PostgreSQL refuses NUL in text,
-# and none of them belongs in a note or a name.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters (C0, DEL and C1) other than tab, newline and carriage return: PostgreSQL
+# refuses NUL in text, and none of them belongs in a note or a name.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 STATUSES = ", ".join(Status.values)
+# A day inside the years datetime can hold, so that the moment can be shown in any time zone.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 class ImportRejected(Exception):
@@ -163,7 +166,10 @@ def read_file(upload):
     except UnicodeDecodeError:
         raise ImportRejected("The file is not UTF-8 text, so it is not an export file.") from None
     try:
-        return json.loads(text)
+        data = json.loads(text)
+        # A lone surrogate escape such as "\ud800" is valid JSON but not text: no database
+        # stores it and no page shows it, not even inside an error message.
+        json.dumps(data, ensure_ascii=False).encode()
     except json.JSONDecodeError as exc:
         raise ImportRejected(
             f"The file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). "
@@ -171,6 +177,12 @@ def read_file(upload):
         ) from None
     except RecursionError:
         raise ImportRejected("The file is nested too deeply to be an export file.") from None
+    except UnicodeEncodeError:
+        raise ImportRejected(
+            "The file has a \\u escape that is not a character (a lone surrogate such as "
+            "\\ud800), so it is not an export file."
+        ) from None
+    return data
 
 
 def _mapping(value, place, required=(), optional=()):
@@ -244,7 +256,10 @@ def _datetime(value, place, *, required=True):
         raise ImportRejected(
             f"{place}: '{value[:40]}' is not a date and time like 2025-01-31T09:30:00+00:00."
         )
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+    moment = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+    if not EARLIEST <= moment <= LATEST:
+        raise ImportRejected(f"{place}: '{value[:40]}' is too far in the past or the future.")
+    return moment
 
 
 def _bool(value, place):

@@ -1,0 +1,140 @@
+"""A learner who uses only the keyboard can skip the header, tick a milestone and follow a track.
+
+Nothing here clicks: focus moves with Tab, and Space or Enter does the rest. Where focus is gets
+checked after every step that could lose it.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from roadmap.models import Enrollment, Milestone, Progress, Status
+from tests.conftest import log_in_browser
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+TABS_ENOUGH = 60
+
+
+def focused(page):
+    """What has focus, as a short description for failure messages."""
+    return page.evaluate(
+        "() => { const e = document.activeElement; if (!e) return 'nothing';"
+        " const text = (e.textContent || '').trim().slice(0, 40);"
+        " return `${e.tagName.toLowerCase()}#${e.id} ${text}`; }"
+    )
+
+
+def tab_to(page, target):
+    """Press Tab until `target` has focus, as a keyboard user would; return what had focus on
+    the way there."""
+    visited = []
+    for _ in range(TABS_ENOUGH):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return visited
+        visited.append(focused(page))
+    raise AssertionError(f"Tab never reached {target}; focus went through {visited}")
+
+
+def settled(page):
+    """Wait for htmx to finish a swap: until it settles, the new controls are plain HTML, and a
+    key pressed then would post the form without htmx."""
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+    expect(page.locator(busy)).to_have_count(0)
+
+
+def test_the_skip_link_comes_first_and_skips_the_header(page, live_server, roadmap, user):
+    log_in_browser(page.context, live_server, user)
+    page.goto(live_server.url)
+
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/#main")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null"), focused(page)
+
+
+def test_a_milestone_is_ticked_with_the_space_bar_and_keeps_focus(page, live_server, roadmap, user):
+    first = Milestone.objects.active().order_by("section__position", "position", "pk").first()
+    log_in_browser(page.context, live_server, user)
+    page.goto(live_server.url)
+    bars = page.locator("#my-progress .bar-text")
+    expect(bars).to_have_count(3)
+    for bar in bars.all():
+        expect(bar).to_have_text(re.compile(r"^0 % · 0 of \d+ milestones done$"))
+    page.evaluate("window.sameDocument = true")
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    checkbox = page.get_by_role("checkbox", name=first.title, exact=True)
+    expect(checkbox).to_have_attribute("id", f"done-{first.slug}")
+    passed = tab_to(page, checkbox)
+    assert not [element for element in passed if element.startswith("input")], passed
+    expect(checkbox).not_to_be_checked()
+
+    with page.expect_response(lambda response: "/status/" in response.url and response.ok):
+        page.keyboard.press("Space")
+
+    expect(checkbox).to_be_checked()
+    expect(page.locator(f"#state-{first.slug}")).to_have_text(re.compile(r"^Done on "))
+    for bar in bars.all():
+        expect(bar).to_have_text(re.compile(r"^\d+ % · 1 of \d+ milestones done$"))
+    expect(checkbox).to_be_focused()
+    assert page.evaluate("window.sameDocument") is True
+    assert Progress.objects.get(user=user, milestone=first).status == Status.DONE
+
+    settled(page)
+
+    with page.expect_response(lambda response: "/status/" in response.url and response.ok):
+        page.keyboard.press("Space")
+
+    expect(checkbox).not_to_be_checked()
+    for bar in bars.all():
+        expect(bar).to_have_text(re.compile(r"^0 % · 0 of \d+ milestones done$"))
+    expect(checkbox).to_be_focused()
+    assert Progress.objects.get(user=user, milestone=first).status == Status.NOT_STARTED
+
+
+def test_a_learner_logs_in_and_follows_a_track_with_the_keyboard_alone(
+    page, live_server, roadmap, user
+):
+    page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/")
+    tab_to(page, page.get_by_label("Username"))
+    page.keyboard.type(user.username)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    # Until the page has loaded, htmx isn't there yet and Enter would post the plain form.
+    page.wait_for_url(f"{live_server.url}/dashboard/", wait_until="load")
+    expect(page).to_have_title("Dashboard · Next Steps")
+    page.evaluate("window.sameDocument = true")
+
+    card = page.get_by_role("article", name="ML Engineer", exact=True)
+    follow = card.get_by_role("button", name="Follow ML Engineer", exact=True)
+    tab_to(page, follow)
+    with page.expect_response(lambda response: "/follow/" in response.url and response.ok):
+        page.keyboard.press("Enter")
+
+    unfollow = card.get_by_role("button", name="Unfollow ML Engineer", exact=True)
+    expect(unfollow).to_be_focused()
+    expect(card.get_by_role("heading", name="Next up")).to_be_visible()
+    assert page.evaluate("window.sameDocument") is True
+    assert Enrollment.objects.filter(user=user, track__slug="ml-engineer").exists()
+
+    settled(page)
+
+    with page.expect_response(lambda response: "/unfollow/" in response.url and response.ok):
+        page.keyboard.press("Enter")
+
+    expect(follow).to_be_focused()
+    assert not Enrollment.objects.filter(user=user).exists()
