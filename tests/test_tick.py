@@ -330,6 +330,8 @@ class TestRoadmapPageForLearners:
         page = client.get("/").text
         assert 'type="checkbox"' not in page
         assert "Sign up to track your progress" in page
+        assert f'href="/accounts/signup/?next=/%23{milestone.slug}">Sign up</a>' in page
+        assert f'href="/accounts/login/?next=/%23{milestone.slug}">log in</a>' in page
 
 
 @pytest.mark.django_db(transaction=True)
