@@ -617,6 +617,19 @@ def import_files(draw, kinds):
     return ImportFile(kind, body, name, content_type, document, valid)
 
 
+# Rows already checked with full_clean(), by their values: whether a row's fields and check
+# constraints are valid depends on nothing else (the database enforces uniqueness), and most rows
+# stay as setUpTestData made them, so each is checked once instead of after every request.
+VALID_ROWS = set()
+
+
+def assert_valid(row):
+    values = (type(row), *(getattr(row, field.attname) for field in row._meta.concrete_fields))
+    if values not in VALID_ROWS:
+        row.full_clean()
+        VALID_ROWS.add(values)
+
+
 def snapshot(user_id):
     """Everything stored about one user, except the last login time."""
     return (
@@ -733,7 +746,7 @@ class HostileAccountRequests(TestCase):
 
     def assert_nothing_invalid_stored(self):
         for row in Progress.objects.all():
-            row.full_clean()
+            assert_valid(row)
             assert len(row.note) <= NOTE_LENGTH
             assert not STORED_CONTROL.search(row.note), repr(row.note)
             assert not row.evidence_url or urlsplit(row.evidence_url).scheme.lower() in {
@@ -741,12 +754,10 @@ class HostileAccountRequests(TestCase):
                 "https",
             }
             assert (row.status == Status.DONE) == (row.completed_at is not None)
-        for row in ProgressEvent.objects.all():
-            row.full_clean()
-        for enrollment in Enrollment.objects.all():
-            enrollment.full_clean()
+        for row in [*ProgressEvent.objects.all(), *Enrollment.objects.all()]:
+            assert_valid(row)
         for user in User.objects.all():
-            user.full_clean()
+            assert_valid(user)
             assert not STORED_CONTROL.search(user.display_name), repr(user.display_name)
         usernames = [name.lower() for name in User.objects.values_list("username", flat=True)]
         assert len(usernames) == len(set(usernames))
@@ -822,9 +833,9 @@ class HostileAccountRequests(TestCase):
 
     # -- log in, through the lockout --------------------------------------------------------
 
-    @examples(45)
+    @examples(40)
     @given(
-        failures_first=st.integers(0, 6),
+        failures_first=st.integers(0, 5),
         attempts=st.lists(
             st.tuples(
                 st.one_of(
@@ -839,7 +850,7 @@ class HostileAccountRequests(TestCase):
                 current_urls,
             ),
             min_size=1,
-            max_size=6,
+            max_size=4,
         ),
     )
     def test_logging_in(self, failures_first, attempts):
