@@ -122,7 +122,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.PreparedModelBackend",
 ]
 
 PASSWORD_HASHERS = [
@@ -145,7 +145,7 @@ LOGOUT_REDIRECT_URL = "roadmap:index"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
-USE_I18N = True
+USE_I18N = False  # English only: no translation lookups on every date and message
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -170,9 +170,10 @@ if REDIS_URL:
     # Sessions are read from Redis and written through to the database, so that a Redis restart
     # logs nobody out. Without a shared cache, sessions stay in the database alone: a cache per
     # process would keep a logged-out session alive in the other processes.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "accounts.sessions.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "accounts.sessions.db"
 
 # Email: the console by default; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -1,9 +1,16 @@
-"""The reads every learner request makes, defined in the ORM and compiled once (see prepared.py)."""
+"""The reads every learner request makes, defined in the ORM and compiled once (config.prepared)."""
 
-from .models import Milestone, Track
-from .prepared import Prepared
+from config.prepared import Prepared
+
+from .models import Milestone, Progress, Track
 
 _completion = Prepared(lambda user_id: Track.objects.with_completion(user_id), user_id=-918_273_645)
+_own_progress = Prepared(
+    lambda user_id: Progress.objects.filter(user=user_id).values_list(
+        "milestone_id", "status", "completed_at", "note", "evidence_url"
+    ),
+    user_id=-918_273_645,
+)
 _milestone = Prepared(
     lambda user_id, slug: Milestone.objects.active().with_own_progress(user_id).filter(slug=slug),
     user_id=-918_273_645,
@@ -27,3 +34,8 @@ def milestone_with_progress(*, user, slug):
     if not found:
         raise Milestone.DoesNotExist(f"No active milestone {slug!r}")
     return found[0]
+
+
+def own_progress(user):
+    """(milestone id, status, completed at, note, evidence URL) of each of the user's rows."""
+    return _own_progress.run(user_id=user.pk)

@@ -7,6 +7,9 @@ content write calls `content_changed()`; each process notices a new revision wit
 `REVISION_TTL` seconds, or at once in the process that made the change.
 """
 
+import functools
+import re
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -15,11 +18,13 @@ from typing import NamedTuple
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
+from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string as render_template
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import escape, strip_spaces_between_tags
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from .models import Revision, Section, Status, Track
 
@@ -31,20 +36,60 @@ _revision = {"number": None, "checked": 0.0}
 _snapshots = {}
 
 
-# Stand-ins for the per-request values of the pre-rendered status controls.
-CSRF_MARK = "CSRFTOKENPLACEHOLDER"
-DATE_MARK = "COMPLETEDONPLACEHOLDER"
-DATE_ISO_MARK = "COMPLETEDONISOPLACEHOLDER"
+class Holes(NamedTuple):
+    """Template output with named holes: `texts` is the HTML around them, `names` what goes in
+    each. Filling joins strings; the filled-in values are never scanned for marks."""
+
+    texts: tuple
+    names: tuple
+
+    @classmethod
+    def render(cls, template_name, context, **marked):
+        """Render once with each `marked` value (name -> a function of the mark that gives the
+        template's stand-in) in the context, and split the output at the marks."""
+        token = secrets.token_hex(8)
+
+        def mark(name):
+            return mark_safe(f"\x00{token}:{name}\x00")  # noqa: S308 - a marker, no input
+
+        html = render_to_string(
+            template_name,
+            {**context, **{key: stand_in(mark) for key, stand_in in marked.items()}},
+        )
+        parts = re.split(f"\x00{token}:([^\x00]+)\x00", html)
+        return cls(tuple(parts[0::2]), tuple(parts[1::2]))
+
+    def fill(self, fill):
+        """The HTML with `fill(name)` (safe HTML) in each hole."""
+        out = [self.texts[0]]
+        for name, text in zip(self.names, self.texts[1:], strict=True):
+            out.append(fill(name))
+            out.append(text)
+        return mark_safe("".join(out))  # noqa: S308 - template output with safe HTML put in
 
 
 class _Marked(NamedTuple):
+    """The stand-in for a learner's own progress when the status controls are pre-rendered."""
+
     status: str
-    completed_on: str = DATE_MARK
-    completed_on_iso: str = DATE_ISO_MARK
+    completed_on: str
+    completed_on_iso: str
+    note: str = ""
+    evidence_url: str = ""
 
 
-def completion_date(moment, format_string):
-    return dateformat.format(timezone.localtime(moment), format_string) if moment else ""
+@functools.lru_cache(maxsize=2048)
+def _format_day(day, format_string, language):
+    return dateformat.format(day, format_string)
+
+
+def completion_date(moment, format_string, zone=None):
+    """A completion time as a local date in `format_string`; `zone` saves looking up the
+    current time zone when many dates are formatted (learners finish things on few days)."""
+    if not moment:
+        return ""
+    day = timezone.localdate(moment, zone or timezone.get_current_timezone())
+    return _format_day(day, format_string, get_language())
 
 
 @dataclass(frozen=True)
@@ -57,21 +102,34 @@ class MilestoneEntry:
     url: str
     body: str
     blank_details: str
-    status_controls: dict
+    status_controls: dict  # status -> Holes for the CSRF token and the completion date
+    saved_details: dict  # (has a note, has evidence) -> Holes for them
 
     def get_absolute_url(self):
         return self.url
 
-    def status_control(self, own, csrf_token):
-        """The tick controls for this learner: the template rendered once per status for
-        this revision, with the request's CSRF token and the completion date put in."""
-        html = self.status_controls[own.status if own else Status.NOT_STARTED]
-        html = html.replace(CSRF_MARK, escape(csrf_token))
-        if own and own.status == Status.DONE:
-            html = html.replace(DATE_MARK, escape(own.completed_on)).replace(
-                DATE_ISO_MARK, escape(own.completed_on_iso)
+    def status_control(self, own, csrf_token, zone=None):
+        """The tick controls for this learner: the template rendered once per status for this
+        revision, with the request's CSRF token and the completion date put in."""
+        status = own.status if own else Status.NOT_STARTED
+        values = {"csrf_token": escape(csrf_token)}
+        if status == Status.DONE:
+            zone = zone or timezone.get_current_timezone()
+            values.update(
+                completed_on=escape(completion_date(own.completed_at, "j M Y", zone)),
+                completed_on_iso=escape(completion_date(own.completed_at, "Y-m-d", zone)),
             )
-        return mark_safe(html)  # noqa: S308 - template output with escaped values put in
+        return self.status_controls[status].fill(values.__getitem__)
+
+    def details(self, own):
+        """The learner's note and evidence link, or the invitation to add them."""
+        if not own or not (own.note or own.evidence_url):
+            return self.blank_details
+        values = {
+            "note": linebreaksbr(own.note, autoescape=True),
+            "evidence_url": escape(own.evidence_url),
+        }
+        return self.saved_details[bool(own.note), bool(own.evidence_url)].fill(values.__getitem__)
 
 
 @dataclass(frozen=True)
@@ -98,6 +156,24 @@ class Snapshot:
     memberships_by_track: dict
     visitor_sections: str
     career_tracks: str
+    # The learner's sections, with a hole for each milestone's tick controls and details.
+    learner_sections_holes: Holes
+    milestones_by_id: dict
+
+    def learner_sections(self, own, csrf_token):
+        """The roadmap's sections for a learner whose progress is `own` (milestone id ->
+        OwnProgress): the pre-rendered HTML with this learner's controls and details put in."""
+        zone = timezone.get_current_timezone()
+
+        def fill(name):
+            kind, milestone_id = name.split(":")
+            milestone = self.milestones_by_id[int(milestone_id)]
+            mine = own.get(milestone.id)
+            if kind == "status":
+                return milestone.status_control(mine, csrf_token, zone)
+            return milestone.details(mine)
+
+        return self.learner_sections_holes.fill(fill)
 
 
 def content_changed():
@@ -150,6 +226,29 @@ def render_to_string(template_name, context):
 
 
 def entry(milestone):
+    def status_controls(status):
+        def own(mark):
+            return _Marked(status, mark("completed_on"), mark("completed_on_iso"))
+
+        return Holes.render(
+            f"{TEMPLATE}#status",
+            {"milestone": milestone},
+            own=own,
+            csrf_token=lambda mark: mark("csrf_token"),
+        )
+
+    def saved_details(has_note, has_evidence):
+        def own(mark):
+            return _Marked(
+                Status.NOT_STARTED,
+                "",
+                "",
+                note=mark("note") if has_note else "",
+                evidence_url=mark("evidence_url") if has_evidence else "",
+            )
+
+        return Holes.render(f"{TEMPLATE}#details", {"milestone": milestone}, own=own)
+
     return MilestoneEntry(
         id=milestone.pk,
         slug=milestone.slug,
@@ -159,12 +258,12 @@ def entry(milestone):
         url=milestone.get_absolute_url(),
         body=render_to_string(f"{TEMPLATE}#milestone_body", {"milestone": milestone}),
         blank_details=render_to_string(f"{TEMPLATE}#details", {"milestone": milestone}),
-        status_controls={
-            status: render_to_string(
-                f"{TEMPLATE}#status",
-                {"milestone": milestone, "own": _Marked(status), "csrf_token": CSRF_MARK},
-            )
-            for status in Status.values
+        status_controls={status: status_controls(status) for status in Status.values},
+        saved_details={
+            (has_note, has_evidence): saved_details(has_note, has_evidence)
+            for has_note in (True, False)
+            for has_evidence in (True, False)
+            if has_note or has_evidence
         },
     )
 
@@ -199,4 +298,19 @@ def build(revision):
         },
         visitor_sections=render_to_string(f"{TEMPLATE}#sections", {"rows": visitor_rows}),
         career_tracks=render_to_string(f"{TEMPLATE}#career_tracks", {"tracks": tracks}),
+        learner_sections_holes=Holes.render(
+            f"{TEMPLATE}#sections",
+            {},
+            rows=lambda mark: [
+                (
+                    section,
+                    [
+                        (m, None, mark(f"status:{m.id}"), mark(f"details:{m.id}"))
+                        for m in section.milestones
+                    ],
+                )
+                for section in sections
+            ],
+        ),
+        milestones_by_id={m.id: m for m, _ in placed.values()},
     )

@@ -11,8 +11,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from . import progress
 from .forms import DetailsForm, StatusForm
-from .models import Milestone, Progress, Status
-from .queries import completion, milestone_with_progress
+from .models import Milestone, Status
+from .queries import completion, milestone_with_progress, own_progress
 from .snapshot import completion_date, get_snapshot
 
 TEMPLATE = "roadmap/roadmap.html"
@@ -57,28 +57,18 @@ def healthz(request):
 @require_safe
 def index(request):
     snapshot = get_snapshot()
-    context = {"snapshot": snapshot, "rows": None, "completion": None}
+    context = {"snapshot": snapshot, "sections": None, "completion": None}
     if request.user.is_authenticated:
         own = {
             milestone_id: OwnProgress(*values)
-            for milestone_id, *values in Progress.objects.filter(user=request.user).values_list(
-                "milestone_id", "status", "completed_at", "note", "evidence_url"
-            )
+            for milestone_id, *values in own_progress(request.user)
         }
+        # One masked token for the whole page: the controls and the template's csrf_token.
         csrf_token = get_token(request)
         context.update(
-            rows=[
-                (
-                    section,
-                    [
-                        (m, mine, m.status_control(mine, csrf_token), m.blank_details)
-                        for m in section.milestones
-                        for mine in [own.get(m.id, NO_PROGRESS)]
-                    ],
-                )
-                for section in snapshot.sections
-            ],
+            sections=snapshot.learner_sections(own, csrf_token),
             completion=completion(request.user),
+            csrf_token=csrf_token,
         )
     return TemplateResponse(request, TEMPLATE, context)
 

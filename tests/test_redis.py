@@ -26,7 +26,7 @@ def test_redis_url_switches_the_cache_and_sessions_to_redis():
         timeout=60,
     )
     assert "django.core.cache.backends.redis.RedisCache" in result.stdout
-    assert "SESSION_ENGINE = 'django.contrib.sessions.backends.cached_db'" in result.stdout
+    assert "SESSION_ENGINE = 'accounts.sessions.cached_db'" in result.stdout
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def redis_settings(settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "accounts.sessions.cached_db"
     caches["default"].clear()
     yield caches["default"]
     caches["default"].clear()

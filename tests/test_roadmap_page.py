@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from roadmap.snapshot import content_changed
@@ -93,3 +94,91 @@ def test_loading_a_changed_file_shows_on_the_roadmap_at_once(client, roadmap, tm
     page = client.get("/").text
     assert "Pick a dataset you care about" in page
     assert "Shortlist three datasets" not in page
+
+
+class TestPreRenderedLearnerPage:
+    """The learner's sections are assembled from HTML rendered once per content revision; what
+    they show must be exactly what the template renders for that learner."""
+
+    @pytest.fixture
+    def learner(self, roadmap):
+        from django.utils import timezone
+
+        from roadmap import progress
+        from roadmap.models import Milestone
+        from tests.factories import UserFactory
+
+        user = UserFactory()
+        first, second, third, fourth = Milestone.objects.active().order_by("section", "position")[
+            :4
+        ]
+        progress.set_status(user=user, milestone=first, status="done")
+        progress.set_status(user=user, milestone=second, status="in_progress")
+        progress.save_details(
+            user=user, milestone=second, note="Line one\n<b>line</b> {{ two }}", evidence_url=""
+        )
+        progress.save_details(
+            user=user, milestone=third, note="", evidence_url="https://example.com/a?b=1&c=2"
+        )
+        progress.set_status(user=user, milestone=fourth, status="done")
+        progress.save_details(
+            user=user, milestone=fourth, note="CSRFTOKENPLACEHOLDER", evidence_url="https://x.org"
+        )
+        user.done_on = timezone.localdate(user.progress.get(milestone=first).completed_at).strftime(
+            "%Y-%m-%d"
+        )
+        return user
+
+    def test_it_matches_the_template_rendered_for_the_learner(self, learner):
+        import re
+
+        from django.template.loader import render_to_string
+
+        from roadmap.snapshot import get_snapshot
+        from roadmap.views import NO_PROGRESS, OwnProgress
+
+        snapshot = get_snapshot()
+        own = {
+            row.milestone_id: OwnProgress(row.status, row.completed_at, row.note, row.evidence_url)
+            for row in learner.progress.all()
+        }
+        rows = [
+            (
+                section,
+                [
+                    (
+                        m,
+                        mine,
+                        render_to_string(
+                            "roadmap/roadmap.html#status",
+                            {"milestone": m, "own": mine, "csrf_token": "tok3n"},
+                        ),
+                        render_to_string(
+                            "roadmap/roadmap.html#details", {"milestone": m, "own": mine}
+                        )
+                        if mine.note or mine.evidence_url
+                        else m.blank_details,
+                    )
+                    for m in section.milestones
+                    for mine in [own.get(m.id, NO_PROGRESS)]
+                ],
+            )
+            for section in snapshot.sections
+        ]
+        expected = render_to_string("roadmap/roadmap.html#sections", {"rows": rows})
+
+        def squeeze(html):
+            return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
+
+        assert squeeze(snapshot.learner_sections(own, "tok3n")) == squeeze(expected)
+
+    def test_notes_and_links_show_verbatim_and_escaped(self, learner):
+        client = Client()
+        client.force_login(learner)
+        page = client.get(reverse("roadmap:index")).text
+        assert "Line one<br>&lt;b&gt;line&lt;/b&gt; {{ two }}" in page
+        assert 'href="https://example.com/a?b=1&amp;c=2"' in page
+        assert '<span class="label">Your note:</span> CSRFTOKENPLACEHOLDER</p>' in page
+        assert f'<time datetime="{learner.done_on}">' in page
+        assert page.count(" checked>") == 2
+        assert "\x00" not in page

@@ -1,0 +1,102 @@
+"""ORM queries compiled to SQL once per process, then run with other values.
+
+Building and compiling a queryset with joins, filtered relations and aggregates costs more CPU
+than the database spends running it (measured on SQLite: 160 µs to read a user by primary key
+through `objects.get()`, 12 µs for the statement itself). The reads every logged-in request
+makes (its session, its user, the learner's progress and completion) pay that once per process:
+the queryset is built with placeholder values and compiled; each run executes the SQL with the
+placeholders replaced by the real values and turns the rows into what the queryset would have
+given (model instances with their annotations, or values_list tuples), through the same
+converters and `Model.from_db` the ORM uses. The query is still defined once, in the ORM.
+"""
+
+import threading
+
+from django.db import connections
+from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable
+
+
+class Prepared:
+    def __init__(self, build, **placeholders):
+        """`build(**placeholders)` returns the queryset; `placeholders` name each argument's
+        stand-in value (an int or str no real call will pass)."""
+        self.build = build
+        self.placeholders = placeholders
+        self.compiled = {}
+        self.lock = threading.Lock()
+
+    def compile(self, using):
+        queryset = self.build(**self.placeholders)
+        kind = queryset._iterable_class
+        if kind not in (ModelIterable, ValuesListIterable, FlatValuesListIterable):
+            raise TypeError(f"Prepared runs model and values_list querysets, not {kind.__name__}")
+        if queryset._prefetch_related_lookups:
+            raise TypeError("Prepared querysets can't prefetch: run the prefetch yourself")
+        compiler = queryset.query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        fields = [expression for expression, _, _ in compiler.select[: compiler.col_count]]
+        converters = tuple(
+            (position, tuple(functions), expression)
+            for position, (functions, expression) in compiler.get_converters(fields).items()
+        )
+        if kind is ModelIterable:
+            info = compiler.klass_info
+            if info.get("related_klass_infos"):
+                raise TypeError("Prepared querysets can't select_related")
+            start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+            init_list = [f[0].target.attname for f in compiler.select[start:end]]
+            shape = (
+                info["model"],
+                start,
+                end,
+                init_list,
+                tuple(compiler.annotation_col_map.items()),
+            )
+        else:
+            shape = None
+        slots = []
+        for index, param in enumerate(params):
+            for name, value in self.placeholders.items():
+                if type(param) is type(value) and param == value:
+                    slots.append((index, name))
+        missing = set(self.placeholders) - {name for _, name in slots}
+        if missing:
+            raise ValueError(f"Placeholders not found in the compiled query: {sorted(missing)}")
+        return kind, sql, tuple(params), tuple(slots), converters, shape
+
+    def run(self, using="default", **values):
+        """What the queryset would give (a list), with these values in place."""
+        connection = connections[using]
+        key = (using, connection.vendor)
+        compiled = self.compiled.get(key)
+        if compiled is None:
+            compiled = self.compile(using)
+            with self.lock:
+                self.compiled[key] = compiled
+        kind, sql, params, slots, converters, shape = compiled
+        params = list(params)
+        for index, name in slots:
+            params[index] = values[name]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            rows = [list(row) for row in rows]
+            for row in rows:
+                for position, functions, expression in converters:
+                    value = row[position]
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    row[position] = value
+        if kind is FlatValuesListIterable:
+            return [row[0] for row in rows]
+        if kind is ValuesListIterable:
+            return [tuple(row) for row in rows]
+        model, start, end, init_list, annotations = shape
+        objects = []
+        for row in rows:
+            obj = model.from_db(using, init_list, row[start:end])
+            for name, position in annotations:
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects

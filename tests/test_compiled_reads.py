@@ -1,0 +1,149 @@
+"""The reads every logged-in request makes run through statements compiled once
+(config.prepared): the session, the user, the learner's progress and completion. They must give
+exactly what the ORM gives, and refuse what they can't give faithfully."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.db.models import Count
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from config.prepared import Prepared
+from roadmap.models import Milestone, Progress, Status, Track
+from roadmap.queries import completion, own_progress
+from tests.factories import ProgressFactory, TrackMilestoneFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("roadmap:dashboard")
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def is_logged_out(response):
+    return response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+class TestSessionsAndUsers:
+    def test_a_live_session_is_read_back(self, user):
+        assert logged_in(user).get(DASHBOARD).status_code == 200
+
+    def test_an_expired_session_logs_the_learner_out(self, user):
+        client = logged_in(user)
+        Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+        assert is_logged_out(client.get(DASHBOARD))
+
+    def test_an_unknown_session_key_is_a_visitor(self, db):
+        client = Client()
+        client.cookies["sessionid"] = "x" * 32
+        assert is_logged_out(client.get(DASHBOARD))
+
+    def test_a_deactivated_learner_is_logged_out(self, user):
+        client = logged_in(user)
+        user.is_active = False
+        user.save()
+        assert is_logged_out(client.get(DASHBOARD))
+
+    def test_a_deleted_learner_is_logged_out(self, user):
+        client = logged_in(user)
+        user.delete()
+        assert is_logged_out(client.get(DASHBOARD))
+
+    @pytest.mark.parametrize("bad_id", ["987654321", None])
+    def test_a_session_naming_nobody_is_a_visitor_not_an_error(self, user, bad_id):
+        client = logged_in(user)
+        session = client.session
+        session[SESSION_KEY] = bad_id
+        session.save()
+        assert is_logged_out(client.get(DASHBOARD))
+
+    def test_tampered_session_data_is_a_visitor(self, user):
+        client = logged_in(user)
+        Session.objects.update(session_data="tampered:data")
+        assert is_logged_out(client.get(DASHBOARD))
+
+    def test_a_learner_gets_their_own_user_back(self, db):
+        ada, bob = UserFactory(username="ada"), UserFactory(username="bob")
+        assert "ada" in logged_in(ada).get(DASHBOARD).text
+        assert "bob" in logged_in(bob).get(DASHBOARD).text
+
+
+class TestPrepared:
+    def test_model_rows_with_annotations_match_the_orm(self, user):
+        membership = TrackMilestoneFactory(weight=3)
+        TrackMilestoneFactory(track=membership.track, weight=2)
+        ProgressFactory(
+            user=user,
+            milestone=membership.milestone,
+            status=Status.DONE,
+            completed_at=timezone.now(),
+        )
+        expected = list(Track.objects.with_completion(user.pk))
+        got = completion(user)
+        assert [t.pk for t in got] == [t.pk for t in expected]
+        for mine, theirs in zip(got, expected, strict=True):
+            assert mine.name == theirs.name
+            assert (mine.done_weight, mine.total_weight, mine.done_count, mine.total_count) == (
+                theirs.done_weight,
+                theirs.total_weight,
+                theirs.done_count,
+                theirs.total_count,
+            )
+            assert mine.percent == theirs.percent == 60
+
+    def test_values_list_rows_match_the_orm_with_datetimes_converted(self, user):
+        done = ProgressFactory(
+            user=user,
+            status=Status.DONE,
+            completed_at=timezone.now(),
+            note="n",
+            evidence_url="https://e.org",
+        )
+        ProgressFactory(user=user, status=Status.IN_PROGRESS)
+        ProgressFactory()  # someone else's
+        expected = sorted(
+            Progress.objects.filter(user=user).values_list(
+                "milestone_id", "status", "completed_at", "note", "evidence_url"
+            )
+        )
+        got = sorted(own_progress(user))
+        assert got == expected
+        (row,) = [r for r in got if r[0] == done.milestone_id]
+        assert isinstance(row[2], datetime.datetime)
+        assert row[2].tzinfo is not None
+
+    def test_flat_values_list(self, db):
+        TrackMilestoneFactory(milestone__title="B")
+        TrackMilestoneFactory(milestone__title="A")
+        titles = Prepared(
+            lambda minimum: (
+                Milestone.objects.filter(pk__gte=minimum)
+                .order_by("title")
+                .values_list("title", flat=True)
+            ),
+            minimum=-918_273_645,
+        )
+        assert titles.run(minimum=0) == ["A", "B"]
+        assert titles.run(minimum=10**9) == []
+
+    def test_it_refuses_what_it_cannot_reproduce(self, db):
+        for build in (
+            lambda pk: Milestone.objects.filter(pk=pk).values("title"),
+            lambda pk: Milestone.objects.filter(pk=pk).select_related("section"),
+            lambda pk: Milestone.objects.filter(pk=pk).prefetch_related("resources"),
+        ):
+            with pytest.raises(TypeError):
+                Prepared(build, pk=-918_273_645).run(pk=1)
+
+    def test_a_placeholder_missing_from_the_sql_is_an_error(self, db):
+        counted = Prepared(lambda pk: Track.objects.annotate(n=Count("memberships")), pk=-1)
+        with pytest.raises(ValueError, match="pk"):
+            counted.run(pk=1)
