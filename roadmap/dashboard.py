@@ -6,16 +6,19 @@ next) is grouped in Python from the roadmap snapshot and one read of the user's 
 """
 
 import datetime
+import functools
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
-from .models import Enrollment, Progress, ProgressEvent, Status, Track
-from .queries import completion
+from . import queries
+from .models import Status, Track
 from .snapshot import get_snapshot
 
 NEXT_UP = 3
@@ -35,18 +38,31 @@ BADGE_PADDING = 6
 @dataclass
 class SectionProgress:
     section: object
+    row: object  # the table row rendered for this revision, with holes for the done numbers
     done_count: int = 0
     total_count: int = 0
     done_weight: int = 0
     total_weight: int = 0
 
+    @property
+    def html(self):
+        values = {"done_count": str(self.done_count), "done_weight": str(self.done_weight)}
+        return self.row.fill(values.__getitem__)
+
 
 class Left(NamedTuple):
     """A milestone still between the learner and 100 % on a track."""
 
-    milestone: object
-    weight: int
+    membership: object
     own_status: str
+
+    @property
+    def milestone(self):
+        return self.membership.milestone
+
+    @property
+    def weight(self):
+        return self.membership.weight
 
 
 @dataclass
@@ -66,6 +82,19 @@ class TrackCard:
         started = [m for m in self.left if m.own_status == Status.IN_PROGRESS]
         return (started + [m for m in self.left if m.own_status != Status.IN_PROGRESS])[:NEXT_UP]
 
+    # The lists, joined from the items the snapshot rendered for this revision.
+    @property
+    def next_up_html(self):
+        return mark_safe("".join(m.membership.next_item[m.own_status] for m in self.next_up))  # noqa: S308
+
+    @property
+    def left_html(self):
+        return mark_safe("".join(m.membership.left_item[m.own_status] for m in self.left))  # noqa: S308
+
+    @property
+    def sections_html(self):
+        return mark_safe("".join(row.html for row in self.sections))  # noqa: S308
+
 
 def track_cards(user, *, track=None):
     """One card per track (or just for `track`), followed tracks first.
@@ -73,37 +102,43 @@ def track_cards(user, *, track=None):
     Three queries: the tracks with completion, the user's enrollments and the user's statuses.
     Which milestones count toward which track, in which section, comes from the roadmap snapshot.
     """
-    memberships = get_snapshot().memberships_by_track
-    statuses = dict(Progress.objects.filter(user=user).values_list("milestone_id", "status"))
-    followed = set(Enrollment.objects.filter(user=user).values_list("track_id", flat=True))
+    snapshot = get_snapshot()
+    memberships = snapshot.memberships_by_track
+    statuses = queries.statuses(user)
+    followed = queries.followed_track_ids(user)
     cards = []
-    for row in completion(user):
+    for row in queries.completion(user):
         if track is not None and row.pk != track.pk:
             continue
         card = TrackCard(track=row, followed=row.pk in followed)
-        for milestone, section, weight in memberships.get(row.pk, ()):
+        rows = snapshot.section_rows_by_track.get(row.pk, {})
+        for membership in memberships.get(row.pk, ()):
+            section, weight = membership.section, membership.weight
             if not card.sections or card.sections[-1].section != section:
-                card.sections.append(SectionProgress(section=section))
+                card.sections.append(SectionProgress(section=section, row=rows[section.slug]))
             breakdown = card.sections[-1]
             breakdown.total_count += 1
             breakdown.total_weight += weight
-            status = statuses.get(milestone.id, Status.NOT_STARTED)
+            status = statuses.get(membership.milestone.id, Status.NOT_STARTED)
             if status == Status.DONE:
                 breakdown.done_count += 1
                 breakdown.done_weight += weight
             else:
-                card.left.append(Left(milestone, weight, status))
+                card.left.append(Left(membership, status))
         cards.append(card)
     return sorted(cards, key=lambda card: not card.followed)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Week:
     start: datetime.date
     count: int
     x: int = 0
     y: int = 0
     height: int = 0
+
+    bar_width = CHART_BAR_WIDTH
+    axis_label_y = CHART_TOP + CHART_PLOT_HEIGHT + CHART_AXIS_HEIGHT - 5
 
     @property
     def label_x(self):
@@ -141,6 +176,21 @@ class Activity:
     def this_week(self):
         return self.weeks[-1]
 
+    @property
+    def bars_html(self):
+        return mark_safe("".join(_render_week("week_bar", week) for week in self.weeks))  # noqa: S308
+
+    @property
+    def rows_html(self):
+        return mark_safe("".join(_render_week("week_row", week) for week in self.weeks))  # noqa: S308
+
+
+@functools.lru_cache(maxsize=4096)
+def _render_week(partial, week):
+    """A week's bar or table row: the same weeks (start, count, scale) recur for many learners,
+    so each is rendered once. Weeks are immutable and their output depends on nothing else."""
+    return render_to_string(f"roadmap/dashboard.html#{partial}", {"week": week}).strip()
+
 
 def week_start(day):
     return day - datetime.timedelta(days=day.weekday())
@@ -171,47 +221,50 @@ def activity(user, *, now=None):
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     current_week = week_start(timezone.localdate(now or timezone.now(), timezone=zone))
     done_in_week = defaultdict(set)
-    for at, milestone_id in ProgressEvent.objects.filter(
-        user=user, to_status=Status.DONE
-    ).values_list("at", "milestone_id"):
+    for at, milestone_id in queries.done_events(user):
         done_in_week[week_start(timezone.localtime(at, zone).date())].add(milestone_id)
     counts = {week: len(milestones) for week, milestones in done_in_week.items()}
     starts = [current_week - datetime.timedelta(weeks=n) for n in reversed(range(WEEKS))]
-    weeks = [Week(start=start, count=counts.get(start, 0)) for start in starts]
-    tallest = max(week.count for week in weeks) or 1
-    for index, week in enumerate(weeks):
-        week.x = index * (CHART_BAR_WIDTH + CHART_GAP) + CHART_GAP // 2
-        week.height = week.count * CHART_PLOT_HEIGHT // tallest
-        week.y = CHART_TOP + CHART_PLOT_HEIGHT - week.height
+    tallest = max((counts.get(start, 0) for start in starts), default=0) or 1
+    weeks = []
+    for index, start in enumerate(starts):
+        count = counts.get(start, 0)
+        height = count * CHART_PLOT_HEIGHT // tallest
+        weeks.append(
+            Week(
+                start=start,
+                count=count,
+                x=index * (CHART_BAR_WIDTH + CHART_GAP) + CHART_GAP // 2,
+                y=CHART_TOP + CHART_PLOT_HEIGHT - height,
+                height=height,
+            )
+        )
     return Activity(weeks=weeks, streak=streak(counts.keys(), current_week=current_week))
 
 
-def done_milestones(user):
-    """The user's done, active milestones in roadmap order, for the public page.
-
-    The note is never loaded: it is private.
-    """
-    return (
-        Progress.objects.filter(user=user, status=Status.DONE, milestone__is_archived=False)
-        .select_related("milestone__section")
-        .only(
-            "completed_at",
-            "evidence_url",
-            "milestone__slug",
-            "milestone__title",
-            "milestone__section__slug",
-            "milestone__section__title",
-        )
-        .order_by(
-            "milestone__section__position",
-            "milestone__section__pk",
-            "milestone__position",
-            "milestone__pk",
-        )
-    )
+class DoneGroup(NamedTuple):
+    section: object
+    items: str
 
 
-@dataclass
+def public_done(user):
+    """The user's done, active milestones for the public page, grouped by section in roadmap
+    order. The note is never read: it is private."""
+    done = {milestone_id: (at, evidence) for milestone_id, at, evidence in queries.done(user)}
+    zone = timezone.get_current_timezone()
+    groups = []
+    for section in get_snapshot().sections:
+        items = [
+            milestone.public_item(*done[milestone.id], zone)
+            for milestone in section.milestones
+            if milestone.id in done
+        ]
+        if items:
+            groups.append(DoneGroup(section, mark_safe("".join(items))))  # noqa: S308
+    return groups
+
+
+@dataclass(frozen=True)
 class Badge:
     label: str
     message: str
@@ -246,6 +299,12 @@ class Badge:
     @property
     def message_x(self):
         return self.label_width + self.message_width / 2
+
+
+@functools.lru_cache(maxsize=1024)
+def badge_svg(badge):
+    """The badge as SVG: a badge is its label, message and colour, so each is rendered once."""
+    return render_to_string("roadmap/badge.svg", {"badge": badge})
 
 
 def badge(track):

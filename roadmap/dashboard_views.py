@@ -1,7 +1,6 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -10,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from . import dashboard, progress
+from . import dashboard, progress, queries
 from .models import Track
 from .queries import completion
 
@@ -19,11 +18,12 @@ BADGE_MAX_AGE = 300
 
 def public_owner(username):
     """The user whose public page this is, or a 404 that doesn't tell whether they exist."""
-    if "\x00" in username:  # no username holds one, and PostgreSQL refuses to compare with it
+    owner = None
+    if "\x00" not in username:  # no username holds one, and PostgreSQL refuses to compare with it
+        owner = queries.public_owner(username)
+    if owner is None:
         raise Http404("No such page.")
-    return get_object_or_404(
-        get_user_model(), username=username, public_profile=True, is_active=True
-    )
+    return owner
 
 
 @require_safe
@@ -76,7 +76,7 @@ def public_page(request, username):
         {
             "owner": owner,
             "tracks": completion(owner),
-            "done": dashboard.done_milestones(owner),
+            "done": dashboard.public_done(owner),
         },
     )
 
@@ -88,11 +88,8 @@ def badge(request, username):
     track = next((track for track in completion(owner) if track.slug == slug), None)
     if track is None:
         raise Http404("No such badge.")
-    response = TemplateResponse(
-        request,
-        "roadmap/badge.svg",
-        {"badge": dashboard.badge(track)},
-        content_type="image/svg+xml; charset=utf-8",
+    response = HttpResponse(
+        dashboard.badge_svg(dashboard.badge(track)), content_type="image/svg+xml; charset=utf-8"
     )
     patch_cache_control(response, public=True, max_age=BADGE_MAX_AGE)
     return response

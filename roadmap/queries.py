@@ -1,8 +1,10 @@
 """The reads every learner request makes, defined in the ORM and compiled once (config.prepared)."""
 
+from django.contrib.auth import get_user_model
+
 from config.prepared import Prepared
 
-from .models import Milestone, Progress, Track
+from .models import Enrollment, Milestone, Progress, ProgressEvent, Status, Track
 
 _completion = Prepared(lambda user_id: Track.objects.with_completion(user_id), user_id=-918_273_645)
 _own_progress = Prepared(
@@ -10,6 +12,32 @@ _own_progress = Prepared(
         "milestone_id", "status", "completed_at", "note", "evidence_url"
     ),
     user_id=-918_273_645,
+)
+_statuses = Prepared(
+    lambda user_id: Progress.objects.filter(user=user_id).values_list("milestone_id", "status"),
+    user_id=-918_273_645,
+)
+_followed = Prepared(
+    lambda user_id: Enrollment.objects.filter(user=user_id).values_list("track_id", flat=True),
+    user_id=-918_273_645,
+)
+_done_events = Prepared(
+    lambda user_id: ProgressEvent.objects.filter(user=user_id, to_status=Status.DONE).values_list(
+        "at", "milestone_id"
+    ),
+    user_id=-918_273_645,
+)
+_done = Prepared(
+    lambda user_id: Progress.objects.filter(user=user_id, status=Status.DONE).values_list(
+        "milestone_id", "completed_at", "evidence_url"
+    ),
+    user_id=-918_273_645,
+)
+_public_owner = Prepared(
+    lambda username: get_user_model()._default_manager.filter(
+        username=username, public_profile=True, is_active=True
+    ),
+    username="\x00username-placeholder",
 )
 _milestone = Prepared(
     lambda user_id, slug: Milestone.objects.active().with_own_progress(user_id).filter(slug=slug),
@@ -39,3 +67,29 @@ def milestone_with_progress(*, user, slug):
 def own_progress(user):
     """(milestone id, status, completed at, note, evidence URL) of each of the user's rows."""
     return _own_progress.run(user_id=user.pk)
+
+
+def statuses(user):
+    """milestone id -> status, for the milestones the user has a row for."""
+    return dict(_statuses.run(user_id=user.pk))
+
+
+def followed_track_ids(user):
+    return set(_followed.run(user_id=user.pk))
+
+
+def done_events(user):
+    """(when, milestone id) of every time the user marked a milestone done."""
+    return _done_events.run(user_id=user.pk)
+
+
+def done(user):
+    """(milestone id, completed at, evidence URL) of each milestone the user has done. The note
+    is never read: this feeds the public page."""
+    return _done.run(user_id=user.pk)
+
+
+def public_owner(username):
+    """The active user with this username and a public page, or None."""
+    found = _public_owner.run(username=username)
+    return found[0] if found else None

@@ -30,6 +30,8 @@ from .models import Revision, Section, Status, Track
 
 REVISION_TTL = 1.0
 TEMPLATE = "roadmap/roadmap.html"
+DASHBOARD = "roadmap/dashboard.html"
+PUBLIC = "roadmap/public.html"
 
 _lock = threading.Lock()
 _revision = {"number": None, "checked": 0.0}
@@ -68,6 +70,21 @@ class Holes(NamedTuple):
         return mark_safe("".join(out))  # noqa: S308 - template output with safe HTML put in
 
 
+class _MarkedTrack(NamedTuple):
+    slug: str
+    name: str
+    total_count: int
+    percent: str
+    done_count: str
+
+
+class _MarkedItem(NamedTuple):
+    milestone: object
+    done_at_iso: str
+    done_on: str
+    evidence_url: str
+
+
 class _Marked(NamedTuple):
     """The stand-in for a learner's own progress when the status controls are pre-rendered."""
 
@@ -104,6 +121,7 @@ class MilestoneEntry:
     blank_details: str
     status_controls: dict  # status -> Holes for the CSRF token and the completion date
     saved_details: dict  # (has a note, has evidence) -> Holes for them
+    public_items: dict  # has evidence -> Holes for the public page's item (dates, evidence)
 
     def get_absolute_url(self):
         return self.url
@@ -131,6 +149,15 @@ class MilestoneEntry:
         }
         return self.saved_details[bool(own.note), bool(own.evidence_url)].fill(values.__getitem__)
 
+    def public_item(self, completed_at, evidence_url, zone):
+        """The public page's line for this milestone, done at `completed_at`."""
+        values = {
+            "done_at_iso": escape(timezone.localtime(completed_at, zone).isoformat()),
+            "done_on": escape(completion_date(completed_at, "j F Y", zone)),
+            "evidence_url": escape(evidence_url),
+        }
+        return self.public_items[bool(evidence_url)].fill(values.__getitem__)
+
 
 @dataclass(frozen=True)
 class SectionEntry:
@@ -142,11 +169,55 @@ class SectionEntry:
 
 
 class Membership(NamedTuple):
-    """One active milestone counting toward a track, in roadmap order."""
+    """One active milestone counting toward a track, in roadmap order, with its dashboard list
+    items ("next up" and "what's left") rendered for each status that isn't done."""
 
     milestone: MilestoneEntry
     section: SectionEntry
     weight: int
+    next_item: dict = None
+    left_item: dict = None
+
+    @classmethod
+    def render(cls, milestone, section, weight):
+        plain = cls(milestone, section, weight)
+
+        def items(partial):
+            return {
+                status: render_to_string(
+                    f"{DASHBOARD}#{partial}", {"membership": plain, "own_status": status}
+                )
+                for status in (Status.NOT_STARTED, Status.IN_PROGRESS)
+            }
+
+        return plain._replace(next_item=items("next_item"), left_item=items("left_item"))
+
+
+class _MarkedRow(NamedTuple):
+    section: SectionEntry
+    total_count: int
+    total_weight: int
+    done_count: str
+    done_weight: str
+
+
+def section_rows(track, memberships):
+    """A track's per-section breakdown rows, with holes for what the learner has done."""
+    totals = {}  # section slug -> (section, count, weight), in roadmap order
+    for membership in memberships:
+        section = membership.section
+        _, count, weight = totals.get(section.slug, (section, 0, 0))
+        totals[section.slug] = (section, count + 1, weight + membership.weight)
+    return {
+        section.slug: Holes.render(
+            f"{DASHBOARD}#section_row",
+            {"track": track},
+            row=lambda mark, section=section, count=count, weight=weight: _MarkedRow(
+                section, count, weight, mark("done_count"), mark("done_weight")
+            ),
+        )
+        for section, count, weight in totals.values()
+    }
 
 
 @dataclass(frozen=True)
@@ -154,11 +225,28 @@ class Snapshot:
     revision: int
     sections: tuple
     memberships_by_track: dict
+    section_rows_by_track: dict  # track id -> section slug -> Holes for the dashboard's table
     visitor_sections: str
     career_tracks: str
     # The learner's sections, with a hole for each milestone's tick controls and details.
     learner_sections_holes: Holes
     milestones_by_id: dict
+    # "Your progress": (track ids, their active milestone counts) and, for the page and for an
+    # out-of-band swap, Holes for each track's numbers.
+    track_bars_shape: tuple
+    track_bars_holes: dict
+
+    def track_bars(self, completion, *, oob=False):
+        """The "Your progress" bars for `completion` (queries.completion), or None when it was
+        read at another content revision than this snapshot's (the caller renders it then)."""
+        shape = (tuple(t.pk for t in completion), tuple(t.total_count for t in completion))
+        if shape != self.track_bars_shape:
+            return None
+        values = {}
+        for track in completion:
+            values[f"percent:{track.pk}"] = str(track.percent)
+            values[f"done:{track.pk}"] = str(track.done_count)
+        return self.track_bars_holes[oob].fill(values.__getitem__)
 
     def learner_sections(self, own, csrf_token):
         """The roadmap's sections for a learner whose progress is `own` (milestone id ->
@@ -249,6 +337,17 @@ def entry(milestone):
 
         return Holes.render(f"{TEMPLATE}#details", {"milestone": milestone}, own=own)
 
+    def public_item(has_evidence):
+        def item(mark):
+            return _MarkedItem(
+                milestone,
+                mark("done_at_iso"),
+                mark("done_on"),
+                mark("evidence_url") if has_evidence else "",
+            )
+
+        return Holes.render(f"{PUBLIC}#public_item", {}, item=item)
+
     return MilestoneEntry(
         id=milestone.pk,
         slug=milestone.slug,
@@ -265,6 +364,7 @@ def entry(milestone):
             for has_evidence in (True, False)
             if has_note or has_evidence
         },
+        public_items={has_evidence: public_item(has_evidence) for has_evidence in (True, False)},
     )
 
 
@@ -286,15 +386,19 @@ def build(revision):
     ]
     placed = {m.id: (m, section) for section in sections for m in section.milestones}
     tracks = list(Track.objects.with_active_memberships())
+    memberships_by_track = {
+        track.pk: tuple(
+            Membership.render(*placed[membership.milestone_id], membership.weight)
+            for membership in track.active_memberships
+        )
+        for track in tracks
+    }
     return Snapshot(
         revision=revision,
         sections=tuple(sections),
-        memberships_by_track={
-            track.pk: tuple(
-                Membership(*placed[membership.milestone_id], membership.weight)
-                for membership in track.active_memberships
-            )
-            for track in tracks
+        memberships_by_track=memberships_by_track,
+        section_rows_by_track={
+            track.pk: section_rows(track, memberships_by_track[track.pk]) for track in tracks
         },
         visitor_sections=render_to_string(f"{TEMPLATE}#sections", {"rows": visitor_rows}),
         career_tracks=render_to_string(f"{TEMPLATE}#career_tracks", {"tracks": tracks}),
@@ -313,4 +417,26 @@ def build(revision):
             ],
         ),
         milestones_by_id={m.id: m for m, _ in placed.values()},
+        track_bars_shape=(
+            tuple(t.pk for t in tracks),
+            tuple(len(t.active_memberships) for t in tracks),
+        ),
+        track_bars_holes={oob: track_bars(tracks, oob) for oob in (False, True)},
+    )
+
+
+def track_bars(tracks, oob):
+    return Holes.render(
+        f"{TEMPLATE}#track_bars",
+        {"oob": oob},
+        completion=lambda mark: [
+            _MarkedTrack(
+                t.slug,
+                t.name,
+                len(t.active_memberships),
+                mark(f"percent:{t.pk}"),
+                mark(f"done:{t.pk}"),
+            )
+            for t in tracks
+        ],
     )

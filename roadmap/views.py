@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -57,7 +58,7 @@ def healthz(request):
 @require_safe
 def index(request):
     snapshot = get_snapshot()
-    context = {"snapshot": snapshot, "sections": None, "completion": None}
+    context = {"snapshot": snapshot, "sections": None, "track_bars": None}
     if request.user.is_authenticated:
         own = {
             milestone_id: OwnProgress(*values)
@@ -67,10 +68,18 @@ def index(request):
         csrf_token = get_token(request)
         context.update(
             sections=snapshot.learner_sections(own, csrf_token),
-            completion=completion(request.user),
+            track_bars=track_bars(snapshot, completion(request.user)),
             csrf_token=csrf_token,
         )
     return TemplateResponse(request, TEMPLATE, context)
+
+
+def track_bars(snapshot, completion, *, oob=False):
+    """The "Your progress" bars: from the snapshot, or rendered when it lags the content."""
+    html = snapshot.track_bars(completion, oob=oob)
+    if html is None:
+        html = render_to_string(f"{TEMPLATE}#track_bars", {"completion": completion, "oob": oob})
+    return html
 
 
 def own_milestone(request, slug):
@@ -92,15 +101,17 @@ def set_status(request, slug):
     progress.set_status(user=request.user, milestone=milestone, status=form.cleaned_data["status"])
     if not request.htmx:
         return redirect(milestone.get_absolute_url())
-    return TemplateResponse(
-        request,
-        f"{TEMPLATE}#status_changed",
-        {
-            "milestone": milestone,
-            "own": OwnProgress.of(milestone),
-            "completion": completion(request.user),
-        },
-    )
+    # The milestone's controls as the roadmap page shows them, and the bars out of band.
+    snapshot = get_snapshot()
+    own = OwnProgress.of(milestone)
+    entry = snapshot.milestones_by_id.get(milestone.id)
+    if entry is None:  # added a moment ago, in a revision this process hasn't read yet
+        control = render_to_string(
+            f"{TEMPLATE}#status", {"milestone": milestone, "own": own}, request=request
+        )
+    else:
+        control = entry.status_control(own, get_token(request))
+    return HttpResponse(control + track_bars(snapshot, completion(request.user), oob=True))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -96,6 +98,11 @@ def test_loading_a_changed_file_shows_on_the_roadmap_at_once(client, roadmap, tm
     assert "Shortlist three datasets" not in page
 
 
+def squeeze(html):
+    """HTML with the whitespace between tags (which pre-rendering strips) taken out."""
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
+
+
 class TestPreRenderedLearnerPage:
     """The learner's sections are assembled from HTML rendered once per content revision; what
     they show must be exactly what the template renders for that learner."""
@@ -130,8 +137,6 @@ class TestPreRenderedLearnerPage:
         return user
 
     def test_it_matches_the_template_rendered_for_the_learner(self, learner):
-        import re
-
         from django.template.loader import render_to_string
 
         from roadmap.snapshot import get_snapshot
@@ -167,10 +172,23 @@ class TestPreRenderedLearnerPage:
         ]
         expected = render_to_string("roadmap/roadmap.html#sections", {"rows": rows})
 
-        def squeeze(html):
-            return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
-
         assert squeeze(snapshot.learner_sections(own, "tok3n")) == squeeze(expected)
+
+    @pytest.mark.parametrize("oob", [False, True])
+    def test_the_progress_bars_match_the_template(self, learner, oob):
+        from django.template.loader import render_to_string
+
+        from roadmap.queries import completion
+        from roadmap.snapshot import get_snapshot
+
+        tracks = completion(learner)
+        assert any(track.done_count for track in tracks)
+        expected = render_to_string(
+            "roadmap/roadmap.html#track_bars", {"completion": tracks, "oob": oob}
+        )
+        got = get_snapshot().track_bars(tracks, oob=oob)
+        assert squeeze(got) == squeeze(expected)
+        assert ('hx-swap-oob="true"' in got) is oob
 
     def test_notes_and_links_show_verbatim_and_escaped(self, learner):
         client = Client()
