@@ -129,7 +129,7 @@ class MilestoneEntry:
     def status_control(self, own, csrf_token, zone=None):
         """The tick controls for this learner: the template rendered once per status for this
         revision, with the request's CSRF token and the completion date put in."""
-        status = own.status if own else Status.NOT_STARTED
+        status = (own and own.status) or Status.NOT_STARTED
         values = {"csrf_token": escape(csrf_token)}
         if status == Status.DONE:
             zone = zone or timezone.get_current_timezone()

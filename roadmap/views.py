@@ -39,7 +39,7 @@ class OwnProgress(NamedTuple):
     def of(cls, milestone):
         """From a milestone read with `with_own_progress`."""
         return cls(
-            milestone.own_status,
+            milestone.own_status or Status.NOT_STARTED,
             milestone.own_completed_at,
             milestone.own_note or "",
             milestone.own_evidence_url or "",

@@ -109,6 +109,16 @@ class TestTickEndpoint:
         )
         assert ProgressEvent.objects.count() == 1
 
+    @pytest.mark.parametrize("status", ["not_started", "in_progress", "done"])
+    def test_every_status_on_an_untouched_milestone_answers_with_its_controls(
+        self, learner_client, milestone, status
+    ):
+        assert learner_client.get("/").status_code == 200  # the snapshot of this revision
+        for _ in range(2):  # the second time nothing changes
+            response = learner_client.post(status_url(milestone), {"status": status}, **HTMX)
+            assert response.status_code == 200
+            assert f'class="status status-{status}" id="status-{milestone.slug}"' in response.text
+
     def test_unticking_marks_not_started(self, learner_client, user, milestone):
         learner_client.post(status_url(milestone), {"status": "done"}, **HTMX)
         # An unticked checkbox sends only the hidden field.
