@@ -276,7 +276,12 @@ def send(client, endpoint, path, n):
     """The n-th request to an endpoint: ticks alternate, so that every tick is a real change."""
     if endpoint.method == "POST":
         status = ("in_progress", "done")[n % 2]
-        return client.post(path, {"status": status}, headers={"hx-request": "true"})
+        return client.post(
+            path,
+            f"status={status}",
+            content_type="application/x-www-form-urlencoded",  # as htmx sends it
+            headers={"hx-request": "true"},
+        )
     return client.get(path)
 
 

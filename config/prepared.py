@@ -10,10 +10,13 @@ given (model instances with their annotations, or values_list tuples), through t
 converters and `Model.from_db` the ORM uses. The query is still defined once, in the ORM.
 """
 
+import datetime
 import threading
 
 from django.db import connections
+from django.db.models import Q
 from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 
 class Prepared:
@@ -100,3 +103,92 @@ class Prepared:
                 setattr(obj, name, row[position])
             objects.append(obj)
         return objects
+
+
+class _PreparedWrite:
+    """A write statement for fixed fields, compiled once per database by the ORM's own compiler;
+    each run converts the values as that compiler would (`get_db_prep_save`)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.compiled = {}
+        self.lock = threading.Lock()
+
+    def statement(self, connection):
+        key = (connection.alias, connection.vendor)
+        compiled = self.compiled.get(key)
+        if compiled is None:
+            compiled = self.compile(connection)
+            with self.lock:
+                self.compiled[key] = compiled
+        return compiled
+
+    def field(self, name):
+        return self.model._meta.get_field(name)
+
+
+class PreparedInsert(_PreparedWrite):
+    """`Model.objects.create(**values)` for these fields, when nothing needs the new row back
+    (no primary key read, no signals, no `pre_save`: pass every value, defaults included)."""
+
+    def __init__(self, model, *names):
+        super().__init__(model)
+        self.fields = [self.field(name) for name in names]
+
+    def compile(self, connection):
+        query = InsertQuery(self.model)
+        query.insert_values(self.fields, [self.model()])
+        ((sql, _),) = query.get_compiler(connection=connection).as_sql()
+        return sql
+
+    def run(self, using="default", **values):
+        connection = connections[using]
+        sql = self.statement(connection)
+        params = [field.get_db_prep_save(values[field.name], connection) for field in self.fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+class PreparedUpdate(_PreparedWrite):
+    """`Model.objects.filter(**where).update(**values)`: exact-match filters on the fields named
+    in `where`, the fields named in `fields` set; returns the number of rows changed."""
+
+    def __init__(self, model, *, fields, where):
+        super().__init__(model)
+        self.set_fields = [self.field(name) for name in fields]
+        self.where_fields = [self.field(name) for name in where]
+
+    def compile(self, connection):
+        query = UpdateQuery(self.model)
+        query.add_update_fields([(field, None, _stand_in(field)) for field in self.set_fields])
+        # One exact lookup per field, in this order: each adds one parameter after the SET ones.
+        query.add_q(Q(*[(field.name, _stand_in(field)) for field in self.where_fields]))
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        if len(params) != len(self.set_fields) + len(self.where_fields):
+            raise ValueError(f"Unexpected parameters in {sql!r}")
+        return sql
+
+    def run(self, using="default", *, values, where):
+        connection = connections[using]
+        sql = self.statement(connection)
+        params = [
+            field.get_db_prep_save(values[field.name], connection) for field in self.set_fields
+        ]
+        params += [
+            field.get_db_prep_value(field.get_prep_value(where[field.name]), connection, True)
+            for field in self.where_fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+
+def _stand_in(field):
+    """A value of the field's type (never None, which compiles to NULL rather than a parameter),
+    only for compiling the statement's shape."""
+    kind = field.get_internal_type()
+    if kind.endswith(("AutoField", "IntegerField")):
+        return 0
+    if kind == "DateTimeField":
+        return datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    return "x"

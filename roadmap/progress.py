@@ -8,9 +8,18 @@ one event, in the order the changes were committed.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.prepared import PreparedInsert, PreparedUpdate
+
 from .models import Enrollment, Progress, ProgressEvent, Status, Track
 
 ATTEMPTS = 10
+
+# A tick's two writes, compiled once: building them through the ORM cost more CPU than running
+# them (config/prepared.py).
+_change_status = PreparedUpdate(
+    Progress, fields=["status", "updated_at", "completed_at"], where=["id", "status"]
+)
+_append_event = PreparedInsert(ProgressEvent, "user", "milestone", "from_status", "to_status", "at")
 
 
 class StatusConflict(Exception):
@@ -53,13 +62,14 @@ def _set_status_once(user, milestone, status, now):
             user=user, milestone=milestone, status=status, updated_at=now, completed_at=completed_at
         ).pk
     else:
-        changed = Progress.objects.filter(pk=row_id, status=previous).update(
-            status=status, updated_at=now, completed_at=completed_at
+        changed = _change_status.run(
+            values={"status": status, "updated_at": now, "completed_at": completed_at},
+            where={"id": row_id, "status": previous},
         )
         if not changed:
             raise StatusConflict
-    ProgressEvent.objects.create(
-        user=user, milestone=milestone, from_status=previous, to_status=status, at=now
+    _append_event.run(
+        user=user.pk, milestone=milestone.pk, from_status=previous, to_status=status, at=now
     )
     _keep_annotations_in_step(
         milestone, own_id=row_id, own_status=status, own_completed_at=completed_at

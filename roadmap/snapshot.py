@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from html import escape  # Django's escape() without its lazy-string wrapper: same output
 from typing import NamedTuple
 
 from django.core.cache import cache
@@ -22,7 +23,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string as render_template
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.html import escape, strip_spaces_between_tags
+from django.utils.html import strip_spaces_between_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 

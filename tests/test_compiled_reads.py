@@ -1,6 +1,7 @@
-"""The reads every logged-in request makes run through statements compiled once
-(config.prepared): the session, the user, the learner's progress and completion. They must give
-exactly what the ORM gives, and refuse what they can't give faithfully."""
+"""The reads every logged-in request makes, and a tick's two writes, run through statements
+compiled once (config.prepared): the session, the user, the learner's progress and completion,
+the status update and the event. They must do exactly what the ORM does, and refuse what they
+can't do faithfully."""
 
 import datetime
 
@@ -12,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from config.prepared import Prepared
-from roadmap.models import Milestone, Progress, Status, Track
+from config.prepared import Prepared, PreparedInsert, PreparedUpdate
+from roadmap.models import Milestone, Progress, ProgressEvent, Status, Track
 from roadmap.queries import completion, own_progress
 from tests.factories import ProgressFactory, TrackMilestoneFactory, UserFactory
 
@@ -147,3 +148,54 @@ class TestPrepared:
         counted = Prepared(lambda pk: Track.objects.annotate(n=Count("memberships")), pk=-1)
         with pytest.raises(ValueError, match="pk"):
             counted.run(pk=1)
+
+
+class TestPreparedWrites:
+    def test_an_update_changes_only_matching_rows_and_says_how_many(self, user):
+        update = PreparedUpdate(
+            Progress, fields=["status", "updated_at", "completed_at"], where=["id", "status"]
+        )
+        mine = ProgressFactory(user=user, status=Status.IN_PROGRESS)
+        other = ProgressFactory(status=Status.IN_PROGRESS)
+        when = datetime.datetime(2025, 3, 12, 15, 30, 1, 123456, tzinfo=datetime.UTC)
+        values = {"status": Status.DONE, "updated_at": when, "completed_at": when}
+        assert update.run(values=values, where={"id": mine.pk, "status": Status.DONE}) == 0
+        assert update.run(values=values, where={"id": mine.pk, "status": Status.IN_PROGRESS}) == 1
+        mine.refresh_from_db()
+        assert (mine.status, mine.updated_at, mine.completed_at) == (Status.DONE, when, when)
+        other.refresh_from_db()
+        assert other.status == Status.IN_PROGRESS
+        values = {"status": Status.NOT_STARTED, "updated_at": when, "completed_at": None}
+        assert update.run(values=values, where={"id": mine.pk, "status": Status.DONE}) == 1
+        mine.refresh_from_db()
+        assert mine.completed_at is None
+
+    def test_an_insert_stores_what_create_would(self, user):
+        milestone = TrackMilestoneFactory().milestone
+        when = datetime.datetime(2025, 3, 12, 15, 30, 1, 5, tzinfo=datetime.UTC)
+        insert = PreparedInsert(
+            ProgressEvent, "user", "milestone", "from_status", "to_status", "at"
+        )
+        values = {"from_status": Status.NOT_STARTED, "to_status": Status.DONE, "at": when}
+        insert.run(user=user.pk, milestone=milestone.pk, **values)
+        ProgressEvent.objects.create(user=user, milestone=milestone, **values)
+        fields = ("user_id", "milestone_id", "from_status", "to_status", "at")
+        prepared, created = ProgressEvent.objects.order_by("pk").values_list(*fields)
+        assert prepared == created == (user.pk, milestone.pk, "not_started", "done", when)
+
+    def test_a_write_breaking_a_constraint_fails_as_through_the_orm(self, user):
+        from django.db import IntegrityError, transaction
+
+        milestone = TrackMilestoneFactory().milestone
+        insert = PreparedInsert(
+            ProgressEvent, "user", "milestone", "from_status", "to_status", "at"
+        )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            insert.run(
+                user=user.pk,
+                milestone=milestone.pk,
+                from_status="bogus",
+                to_status=Status.DONE,
+                at=timezone.now(),
+            )
+        assert not ProgressEvent.objects.exists()

@@ -61,3 +61,26 @@ def test_healthz_answers_without_touching_the_session(django_assert_max_num_quer
     assert response.text == "ok"
     assert "sessionid" not in response.cookies
     assert "Cookie" not in response.get("Vary", "")
+
+
+def test_production_static_urls_are_hashed_and_worked_out_once(tmp_path, settings):
+    import re
+
+    from django.core.management import call_command
+
+    from config.storage import StaticFilesStorage
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "config.storage.StaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    storage = StaticFilesStorage()
+    url = storage.url("css/app.css")
+    assert re.fullmatch(r"/static/css/app\.[0-9a-f]{12}\.css", url)
+    assert (tmp_path / url.removeprefix("/static/")).is_file()
+    assert storage.url("css/app.css") is url  # remembered, not worked out again
+    for _ in range(2):  # a missing file is an error every time, never a remembered URL
+        with pytest.raises(ValueError):
+            storage.url("css/missing.css")
