@@ -10,6 +10,7 @@ import functools
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
+from html import escape
 from typing import NamedTuple
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from . import queries
 from .models import Status, Track
 from .snapshot import get_snapshot
 
+DASHBOARD = "roadmap/dashboard.html"
 NEXT_UP = 3
 WEEKS = 12
 
@@ -71,6 +73,36 @@ class TrackCard:
     followed: bool
     sections: list[SectionProgress] = field(default_factory=list)
     left: list[Left] = field(default_factory=list)
+    shapes: tuple = None  # the snapshot's ((count, weight), {shape: Holes}) for this track
+    csrf_token: str = ""
+
+    @property
+    def html(self):
+        """The card: the snapshot's rendering of its shape with this learner's numbers put in,
+        or the template rendered when the snapshot lags the content just read."""
+        (count, weight), shapes = self.shapes or ((None, None), {})
+        holes = shapes.get((self.followed, bool(self.left)))
+        if holes is None or (count, weight) != (self.track.total_count, self.track.total_weight):
+            return render_to_string(
+                f"{DASHBOARD}#track_card", {"card": self, "csrf_token": self.csrf_token}
+            )
+        values = {
+            "percent": str(self.track.percent),
+            "done_count": str(self.track.done_count),
+            "done_weight": str(self.track.done_weight),
+            "csrf_token": escape(self.csrf_token),
+        }
+        computed = {
+            "next_up_html": lambda: self.next_up_html,
+            "sections_html": lambda: self.sections_html,
+            "left_summary": lambda: self.left_summary,
+            "left_html": lambda: self.left_html,
+        }
+        return holes.fill(lambda name: values[name] if name in values else computed[name]())
+
+    @property
+    def left_summary(self):
+        return _left_summary(len(self.left), self.left_weight)
 
     @property
     def left_weight(self):
@@ -96,7 +128,12 @@ class TrackCard:
         return mark_safe("".join(row.html for row in self.sections))  # noqa: S308
 
 
-def track_cards(user, *, track=None):
+@functools.lru_cache(maxsize=1024)
+def _left_summary(count, weight):
+    return render_to_string(f"{DASHBOARD}#left_summary", {"count": count, "weight": weight})
+
+
+def track_cards(user, *, track=None, csrf_token=""):
     """One card per track (or just for `track`), followed tracks first.
 
     Three queries: the tracks with completion, the user's enrollments and the user's statuses.
@@ -110,7 +147,12 @@ def track_cards(user, *, track=None):
     for row in queries.completion(user):
         if track is not None and row.pk != track.pk:
             continue
-        card = TrackCard(track=row, followed=row.pk in followed)
+        card = TrackCard(
+            track=row,
+            followed=row.pk in followed,
+            shapes=snapshot.cards_by_track.get(row.pk),
+            csrf_token=csrf_token,
+        )
         rows = snapshot.section_rows_by_track.get(row.pk, {})
         for membership in memberships.get(row.pk, ()):
             section, weight = membership.section, membership.weight
@@ -189,7 +231,7 @@ class Activity:
 def _render_week(partial, week):
     """A week's bar or table row: the same weeks (start, count, scale) recur for many learners,
     so each is rendered once. Weeks are immutable and their output depends on nothing else."""
-    return render_to_string(f"roadmap/dashboard.html#{partial}", {"week": week}).strip()
+    return render_to_string(f"{DASHBOARD}#{partial}", {"week": week}).strip()
 
 
 def week_start(day):

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -30,8 +31,10 @@ def public_owner(username):
 @login_required
 @never_cache
 def dashboard_page(request):
+    csrf_token = get_token(request)  # one masked token for the whole page
     context = {
-        "cards": dashboard.track_cards(request.user),
+        "csrf_token": csrf_token,
+        "cards": dashboard.track_cards(request.user, csrf_token=csrf_token),
         "activity": dashboard.activity(request.user),
     }
     if request.user.public_profile:
@@ -43,8 +46,8 @@ def dashboard_page(request):
 
 def _track_card_response(request, track, message):
     if request.htmx:
-        (card,) = dashboard.track_cards(request.user, track=track)
-        return TemplateResponse(request, "roadmap/dashboard.html#track_card", {"card": card})
+        (card,) = dashboard.track_cards(request.user, track=track, csrf_token=get_token(request))
+        return HttpResponse(card.html)
     messages.success(request, message)
     return redirect(reverse("roadmap:dashboard") + f"#track-{track.slug}")
 

@@ -79,6 +79,71 @@ class _MarkedTrack(NamedTuple):
     done_count: str
 
 
+class _MarkedCardTrack(NamedTuple):
+    slug: str
+    name: str
+    total_count: int
+    total_weight: int
+    percent: str
+    done_count: str
+    done_weight: str
+
+
+class _MarkedCard(NamedTuple):
+    track: _MarkedCardTrack
+    followed: bool
+    sections: bool
+    next_up: object
+    left: object
+    next_up_html: str
+    sections_html: str
+    left_summary: str
+    left_html: str
+
+
+def track_cards(track):
+    """The dashboard card of a track in each shape: (followed, anything left) -> Holes."""
+    count = len(track.active_memberships)
+    weight = sum(membership.weight for membership in track.active_memberships)
+
+    def card(followed, has_left):
+        def marked(mark):
+            return _MarkedCard(
+                _MarkedCardTrack(
+                    track.slug,
+                    track.name,
+                    count,
+                    weight,
+                    mark("percent"),
+                    mark("done_count"),
+                    mark("done_weight"),
+                ),
+                followed=followed,
+                sections=bool(count),
+                next_up=mark("next_up") if has_left else [],
+                left=mark("left") if has_left else [],
+                next_up_html=mark("next_up_html"),
+                sections_html=mark("sections_html"),
+                left_summary=mark("left_summary"),
+                left_html=mark("left_html"),
+            )
+
+        return Holes.render(
+            f"{DASHBOARD}#track_card",
+            {},
+            card=marked,
+            csrf_token=lambda mark: mark("csrf_token"),
+        )
+
+    shapes = {
+        (followed, has_left): card(followed, has_left)
+        for followed in (True, False)
+        for has_left in (True, False)
+        if count or not has_left
+    }
+    return (count, weight), shapes
+
+
 class _MarkedItem(NamedTuple):
     milestone: object
     done_at_iso: str
@@ -227,6 +292,7 @@ class Snapshot:
     sections: tuple
     memberships_by_track: dict
     section_rows_by_track: dict  # track id -> section slug -> Holes for the dashboard's table
+    cards_by_track: dict  # track id -> ((count, weight), {(followed, anything left): Holes})
     visitor_sections: str
     career_tracks: str
     # The learner's sections, with a hole for each milestone's tick controls and details.
@@ -401,6 +467,7 @@ def build(revision):
         section_rows_by_track={
             track.pk: section_rows(track, memberships_by_track[track.pk]) for track in tracks
         },
+        cards_by_track={track.pk: track_cards(track) for track in tracks},
         visitor_sections=render_to_string(f"{TEMPLATE}#sections", {"rows": visitor_rows}),
         career_tracks=render_to_string(f"{TEMPLATE}#career_tracks", {"tracks": tracks}),
         learner_sections_holes=Holes.render(

@@ -473,3 +473,45 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(6):
         page = learner_client.get(DASHBOARD).text
     assert page.count('<ol class="next-up">') == 2
+
+
+class TestPreRenderedCards:
+    """Cards are the snapshot's rendering of their shape with the learner's numbers put in; in
+    every shape that must be exactly what the template renders for the card."""
+
+    @staticmethod
+    def squeeze(html):
+        return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
+
+    @pytest.mark.parametrize("followed", [True, False])
+    @pytest.mark.parametrize("done", [[], ["Ship an API"], ["Ship an API", "Give a talk"], "all"])
+    def test_every_shape_matches_the_template(self, user, engineer, followed, done):
+        from django.template.loader import render_to_string
+
+        TrackFactory(name="Empty track", slug="empty")  # a track with no milestones at all
+        if followed:
+            EnrollmentFactory(user=user, track=engineer)
+        titles = ["Ship an API", "Write a README", "Give a talk", "Review a pull request"]
+        for title in titles if done == "all" else done:
+            mark(user, milestone(title))
+        if done != "all":
+            mark(user, milestone("Write a README"), Status.IN_PROGRESS)
+        cards = dashboard.track_cards(user, csrf_token="tok3n")
+        assert len(cards) == 2
+        for card in cards:
+            assert card.shapes is not None
+            expected = render_to_string(
+                "roadmap/dashboard.html#track_card", {"card": card, "csrf_token": "tok3n"}
+            )
+            assert self.squeeze(card.html) == self.squeeze(expected)
+
+    def test_a_card_read_before_this_process_sees_new_content_is_rendered(
+        self, learner_client, user, engineer
+    ):
+        assert learner_client.get(DASHBOARD).status_code == 200  # the snapshot of this revision
+        # A membership written without telling this process (another process, within the
+        # last second): the totals differ from the snapshot's, so the card is rendered.
+        TrackMilestoneFactory(track=engineer, weight=5)
+        mark(user, milestone("Ship an API"))
+        page = learner_client.get(DASHBOARD).text
+        assert "<strong>20 %</strong> · 1 of 5 milestones · weighted: 3 of 15 points" in page
