@@ -102,6 +102,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DB_PREPARED_STATEMENTS", True
+):
+    # Parameters bound on the server, and a statement run 5 times on a connection is prepared:
+    # PostgreSQL then stops parsing and planning the same few queries on every request. Turn it
+    # off behind a pooler that can't keep prepared statements (PgBouncer before 1.21).
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN, so two
     # concurrent writers queue instead of failing with "database is locked".

@@ -73,19 +73,13 @@ class TrackCard:
     followed: bool
     sections: list[SectionProgress] = field(default_factory=list)
     left: list[Left] = field(default_factory=list)
-    shapes: tuple = None  # the snapshot's ((count, weight), {shape: Holes}) for this track
+    shapes: dict = None  # the snapshot's Holes of this track's card, by shape
     csrf_token: str = ""
 
     @property
     def html(self):
-        """The card: the snapshot's rendering of its shape with this learner's numbers put in,
-        or the template rendered when the snapshot lags the content just read."""
-        (count, weight), shapes = self.shapes or ((None, None), {})
-        holes = shapes.get((self.followed, bool(self.left)))
-        if holes is None or (count, weight) != (self.track.total_count, self.track.total_weight):
-            return render_to_string(
-                f"{DASHBOARD}#track_card", {"card": self, "csrf_token": self.csrf_token}
-            )
+        """The card: the snapshot's rendering of its shape with this learner's numbers put in."""
+        holes = self.shapes[self.followed, bool(self.left)]
         values = {
             "percent": str(self.track.percent),
             "done_count": str(self.track.done_count),
@@ -144,13 +138,14 @@ def track_cards(user, *, track=None, csrf_token=""):
     statuses = queries.statuses(user)
     followed = queries.followed_track_ids(user)
     cards = []
-    for row in queries.completion(user):
+    done = {milestone_id for milestone_id, status in statuses.items() if status == Status.DONE}
+    for row in snapshot.completion(done):
         if track is not None and row.pk != track.pk:
             continue
         card = TrackCard(
             track=row,
             followed=row.pk in followed,
-            shapes=snapshot.cards_by_track.get(row.pk),
+            shapes=snapshot.cards_by_track[row.pk],
             csrf_token=csrf_token,
         )
         rows = snapshot.section_rows_by_track.get(row.pk, {})
@@ -289,10 +284,9 @@ class DoneGroup(NamedTuple):
     items: str
 
 
-def public_done(user):
-    """The user's done, active milestones for the public page, grouped by section in roadmap
-    order. The note is never read: it is private."""
-    done = {milestone_id: (at, evidence) for milestone_id, at, evidence in queries.done(user)}
+def public_done(done):
+    """The done, active milestones (milestone id -> (completed at, evidence URL)) for the
+    public page, grouped by section in roadmap order."""
     zone = timezone.get_current_timezone()
     groups = []
     for section in get_snapshot().sections:

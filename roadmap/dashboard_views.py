@@ -12,19 +12,20 @@ from django.views.decorators.vary import vary_on_headers
 
 from . import dashboard, progress, queries
 from .models import Track
-from .queries import completion
+from .snapshot import get_snapshot
 
 BADGE_MAX_AGE = 300
 
 
-def public_owner(username):
-    """The user whose public page this is, or a 404 that doesn't tell whether they exist."""
-    owner = None
+def public_progress(username):
+    """(owner, done) for a public page (see queries.public_progress), or a 404 that doesn't
+    tell whether the user exists."""
+    found = None
     if "\x00" not in username:  # no username holds one, and PostgreSQL refuses to compare with it
-        owner = queries.public_owner(username)
-    if owner is None:
+        found = queries.public_progress(username)
+    if found is None:
         raise Http404("No such page.")
-    return owner
+    return found
 
 
 @require_safe
@@ -72,23 +73,24 @@ def unfollow_track(request, slug):
 
 @require_safe
 def public_page(request, username):
-    owner = public_owner(username)
+    owner, done = public_progress(username)
     return TemplateResponse(
         request,
         "roadmap/public.html",
         {
             "owner": owner,
-            "tracks": completion(owner),
-            "done": dashboard.public_done(owner),
+            "tracks": get_snapshot().completion(done.keys()),
+            "done": dashboard.public_done(done),
         },
     )
 
 
 @require_safe
 def badge(request, username):
-    owner = public_owner(username)
+    _, done = public_progress(username)
     slug = request.GET.get("track", "")
-    track = next((track for track in completion(owner) if track.slug == slug), None)
+    completion = get_snapshot().completion(done.keys())
+    track = next((track for track in completion if track.slug == slug), None)
     if track is None:
         raise Http404("No such badge.")
     response = HttpResponse(

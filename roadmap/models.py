@@ -20,6 +20,13 @@ class Status(models.TextChoices):
     DONE = "done", "Done"
 
 
+def percent(done_weight, total_weight):
+    """Whole percent done, rounded down so that 100 means every milestone is done."""
+    if not total_weight:
+        return 0
+    return done_weight * 100 // total_weight
+
+
 class TrackQuerySet(models.QuerySet):
     def with_completion(self, user):
         """Annotate each track with the user's weighted completion over active milestones.
@@ -77,10 +84,7 @@ class Track(models.Model):
 
     @property
     def percent(self):
-        """Whole percent done, rounded down so that 100 means every milestone is done."""
-        if not self.total_weight:
-            return 0
-        return self.done_weight * 100 // self.total_weight
+        return percent(self.done_weight, self.total_weight)
 
 
 class SectionQuerySet(models.QuerySet):

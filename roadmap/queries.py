@@ -1,15 +1,15 @@
 """The reads every learner request makes, defined in the ORM and compiled once (config.prepared)."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import FilteredRelation, Q
 
 from config.prepared import Prepared
 
-from .models import Enrollment, Milestone, Progress, ProgressEvent, Status, Track
+from .models import Enrollment, Milestone, Progress, ProgressEvent, Status
 
-_completion = Prepared(lambda user_id: Track.objects.with_completion(user_id), user_id=-918_273_645)
 _own_progress = Prepared(
     lambda user_id: Progress.objects.filter(user=user_id).values_list(
-        "milestone_id", "status", "completed_at", "note", "evidence_url"
+        "milestone_id", "status", "completed_at", "note", "evidence_url", "id"
     ),
     user_id=-918_273_645,
 )
@@ -27,15 +27,19 @@ _done_events = Prepared(
     ),
     user_id=-918_273_645,
 )
-_done = Prepared(
-    lambda user_id: Progress.objects.filter(user=user_id, status=Status.DONE).values_list(
-        "milestone_id", "completed_at", "evidence_url"
-    ),
-    user_id=-918_273_645,
-)
-_public_owner = Prepared(
-    lambda username: get_user_model()._default_manager.filter(
-        username=username, public_profile=True, is_active=True
+_public_progress = Prepared(
+    lambda username: (
+        get_user_model()
+        ._default_manager.filter(username=username, public_profile=True, is_active=True)
+        .annotate(done=FilteredRelation("progress", condition=Q(progress__status=Status.DONE)))
+        .values_list(
+            "id",
+            "username",
+            "display_name",
+            "done__milestone_id",
+            "done__completed_at",
+            "done__evidence_url",
+        )
     ),
     username="\x00username-placeholder",
 )
@@ -44,13 +48,6 @@ _milestone = Prepared(
     user_id=-918_273_645,
     slug="\x00milestone-slug-placeholder",
 )
-
-
-def completion(user):
-    """Every track, in order, annotated by `TrackQuerySet.with_completion` for this user."""
-    if not user.is_authenticated:
-        return list(Track.objects.with_completion(None))
-    return list(_completion.run(user_id=user.pk))
 
 
 def milestone_with_progress(*, user, slug):
@@ -65,7 +62,7 @@ def milestone_with_progress(*, user, slug):
 
 
 def own_progress(user):
-    """(milestone id, status, completed at, note, evidence URL) of each of the user's rows."""
+    """(milestone id, status, completed at, note, evidence URL, row id) of the user's rows."""
     return _own_progress.run(user_id=user.pk)
 
 
@@ -83,13 +80,16 @@ def done_events(user):
     return _done_events.run(user_id=user.pk)
 
 
-def done(user):
-    """(milestone id, completed at, evidence URL) of each milestone the user has done. The note
-    is never read: this feeds the public page."""
-    return _done.run(user_id=user.pk)
-
-
-def public_owner(username):
-    """The active user with this username and a public page, or None."""
-    found = _public_owner.run(username=username)
-    return found[0] if found else None
+def public_progress(username):
+    """The active user with this username and a public page, and what they have done, in one
+    query: (owner, {milestone id: (completed at, evidence URL)}), or None for no such page.
+    The note is never read: this feeds the public page and the badge."""
+    rows = _public_progress.run(username=username)
+    if not rows:
+        return None
+    user_id, username, display_name = rows[0][:3]
+    owner = get_user_model().from_db(
+        "default", ["id", "username", "display_name"], [user_id, username, display_name]
+    )
+    done = {row[3]: (row[4], row[5]) for row in rows if row[3] is not None}
+    return owner, done

@@ -27,7 +27,7 @@ from django.utils.html import strip_spaces_between_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from .models import Revision, Section, Status, Track
+from .models import Revision, Section, Status, Track, percent
 
 REVISION_TTL = 1.0
 TEMPLATE = "roadmap/roadmap.html"
@@ -135,13 +135,12 @@ def track_cards(track):
             csrf_token=lambda mark: mark("csrf_token"),
         )
 
-    shapes = {
+    return {
         (followed, has_left): card(followed, has_left)
         for followed in (True, False)
         for has_left in (True, False)
         if count or not has_left
     }
-    return (count, weight), shapes
 
 
 class _MarkedItem(NamedTuple):
@@ -234,6 +233,47 @@ class SectionEntry:
     milestones: tuple
 
 
+@dataclass(frozen=True)
+class TrackCompletion:
+    """A track with a learner's completion: what `Track.objects.with_completion` gives, worked
+    out from the snapshot's active memberships and the milestones the learner has done."""
+
+    pk: int
+    slug: str
+    name: str
+    done_weight: int
+    total_weight: int
+    done_count: int
+    total_count: int
+
+    @property
+    def percent(self):
+        return percent(self.done_weight, self.total_weight)
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass(frozen=True)
+class TrackEntry:
+    pk: int
+    slug: str
+    name: str
+    weights: tuple  # (milestone id, weight) of each active milestone counting toward it
+
+    def completion(self, done_ids):
+        done = [weight for milestone_id, weight in self.weights if milestone_id in done_ids]
+        return TrackCompletion(
+            self.pk,
+            self.slug,
+            self.name,
+            done_weight=sum(done),
+            total_weight=sum(weight for _, weight in self.weights),
+            done_count=len(done),
+            total_count=len(self.weights),
+        )
+
+
 class Membership(NamedTuple):
     """One active milestone counting toward a track, in roadmap order, with its dashboard list
     items ("next up" and "what's left") rendered for each status that isn't done."""
@@ -290,30 +330,30 @@ def section_rows(track, memberships):
 class Snapshot:
     revision: int
     sections: tuple
+    tracks: tuple  # TrackEntry, in order
     memberships_by_track: dict
     section_rows_by_track: dict  # track id -> section slug -> Holes for the dashboard's table
-    cards_by_track: dict  # track id -> ((count, weight), {(followed, anything left): Holes})
+    cards_by_track: dict  # track id -> {(followed, anything left): Holes}
     visitor_sections: str
     career_tracks: str
     # The learner's sections, with a hole for each milestone's tick controls and details.
     learner_sections_holes: Holes
     milestones_by_id: dict
-    # "Your progress": (track ids, their active milestone counts) and, for the page and for an
-    # out-of-band swap, Holes for each track's numbers.
-    track_bars_shape: tuple
+    milestones_by_slug: dict
+    # "Your progress", for the page and for an out-of-band swap, with holes for the numbers.
     track_bars_holes: dict
 
     def track_bars(self, completion, *, oob=False):
-        """The "Your progress" bars for `completion` (queries.completion), or None when it was
-        read at another content revision than this snapshot's (the caller renders it then)."""
-        shape = (tuple(t.pk for t in completion), tuple(t.total_count for t in completion))
-        if shape != self.track_bars_shape:
-            return None
+        """The "Your progress" bars for `completion` (this snapshot's `completion()`)."""
         values = {}
         for track in completion:
             values[f"percent:{track.pk}"] = str(track.percent)
             values[f"done:{track.pk}"] = str(track.done_count)
         return self.track_bars_holes[oob].fill(values.__getitem__)
+
+    def completion(self, done_ids):
+        """Every track, in order, with the completion of a learner who has done `done_ids`."""
+        return [track.completion(done_ids) for track in self.tracks]
 
     def learner_sections(self, own, csrf_token):
         """The roadmap's sections for a learner whose progress is `own` (milestone id ->
@@ -347,11 +387,13 @@ def forget_revision():
         _snapshots.clear()
 
 
-def current_revision():
-    """A token naming the content revision; unique across databases, so a shared cache is safe."""
+def current_revision(fresh=False):
+    """A token naming the content revision; unique across databases, so a shared cache is safe.
+    Read from the database at most once a second, or now when `fresh`."""
     now = time.monotonic()
     with _lock:
-        if _revision["number"] is not None and now - _revision["checked"] < REVISION_TTL:
+        recent = now - _revision["checked"] < REVISION_TTL
+        if _revision["number"] is not None and recent and not fresh:
             return _revision["number"]
     row = Revision.objects.values_list("number", "changed_at").first()
     token = f"{row[0]}-{row[1].timestamp()}" if row else "none"
@@ -360,8 +402,9 @@ def current_revision():
     return token
 
 
-def get_snapshot():
-    revision = current_revision()
+def get_snapshot(fresh=False):
+    """The snapshot of the current content revision (checked now when `fresh`)."""
+    revision = current_revision(fresh)
     snapshot = _snapshots.get(revision)
     if snapshot is None:
         key = f"roadmap:snapshot:{revision}"
@@ -463,6 +506,15 @@ def build(revision):
     return Snapshot(
         revision=revision,
         sections=tuple(sections),
+        tracks=tuple(
+            TrackEntry(
+                track.pk,
+                track.slug,
+                track.name,
+                tuple((m.milestone_id, m.weight) for m in track.active_memberships),
+            )
+            for track in tracks
+        ),
         memberships_by_track=memberships_by_track,
         section_rows_by_track={
             track.pk: section_rows(track, memberships_by_track[track.pk]) for track in tracks
@@ -485,10 +537,7 @@ def build(revision):
             ],
         ),
         milestones_by_id={m.id: m for m, _ in placed.values()},
-        track_bars_shape=(
-            tuple(t.pk for t in tracks),
-            tuple(len(t.active_memberships) for t in tracks),
-        ),
+        milestones_by_slug={m.slug: m for m, _ in placed.values()},
         track_bars_holes={oob: track_bars(tracks, oob) for oob in (False, True)},
     )
 

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -13,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from . import progress
 from .forms import DetailsForm, StatusForm
 from .models import Milestone, Status
-from .queries import completion, milestone_with_progress, own_progress
+from .queries import milestone_with_progress, own_progress
 from .snapshot import completion_date, get_snapshot
 
 TEMPLATE = "roadmap/roadmap.html"
@@ -26,6 +25,7 @@ class OwnProgress(NamedTuple):
     completed_at: object
     note: str
     evidence_url: str
+    row_id: int = None
 
     @property
     def completed_on(self):
@@ -49,6 +49,16 @@ class OwnProgress(NamedTuple):
 NO_PROGRESS = OwnProgress(Status.NOT_STARTED, None, "", "")
 
 
+def own_rows(user):
+    """milestone id -> OwnProgress, for every milestone the user has a row for (one query)."""
+    return {milestone_id: OwnProgress(*values) for milestone_id, *values in own_progress(user)}
+
+
+def completion_of(snapshot, own):
+    """Every track with the completion of a learner whose rows are `own` (see own_rows)."""
+    return snapshot.completion({m for m, mine in own.items() if mine.status == Status.DONE})
+
+
 @require_safe
 @never_cache
 def healthz(request):
@@ -60,26 +70,15 @@ def index(request):
     snapshot = get_snapshot()
     context = {"snapshot": snapshot, "sections": None, "track_bars": None}
     if request.user.is_authenticated:
-        own = {
-            milestone_id: OwnProgress(*values)
-            for milestone_id, *values in own_progress(request.user)
-        }
+        own = own_rows(request.user)
         # One masked token for the whole page: the controls and the template's csrf_token.
         csrf_token = get_token(request)
         context.update(
             sections=snapshot.learner_sections(own, csrf_token),
-            track_bars=track_bars(snapshot, completion(request.user)),
+            track_bars=snapshot.track_bars(completion_of(snapshot, own)),
             csrf_token=csrf_token,
         )
     return TemplateResponse(request, TEMPLATE, context)
-
-
-def track_bars(snapshot, completion, *, oob=False):
-    """The "Your progress" bars: from the snapshot, or rendered when it lags the content."""
-    html = snapshot.track_bars(completion, oob=oob)
-    if html is None:
-        html = render_to_string(f"{TEMPLATE}#track_bars", {"completion": completion, "oob": oob})
-    return html
 
 
 def own_milestone(request, slug):
@@ -90,28 +89,43 @@ def own_milestone(request, slug):
         raise Http404("No such milestone on the roadmap.") from None
 
 
+def milestone_entry(slug):
+    """The snapshot and its entry for the active milestone with this slug; 404 for anything
+    else. An unknown slug makes this process look at the content revision again first, so a
+    milestone added a moment ago by another process is found."""
+    for fresh in (False, True):
+        snapshot = get_snapshot(fresh=fresh)
+        entry = snapshot.milestones_by_slug.get(slug)
+        if entry is not None:
+            return snapshot, entry
+    raise Http404("No such milestone on the roadmap.")
+
+
 @require_POST
 @login_required
 @vary_on_headers("HX-Request")
 def set_status(request, slug):
-    milestone = own_milestone(request, slug)
+    snapshot, entry = milestone_entry(slug)
     form = StatusForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(" ".join(form.errors["status"]), content_type="text/plain")
+    own = own_rows(request.user)
+    mine = own.get(entry.id)
+    # What progress.set_status writes through: the milestone, with the row read above.
+    milestone = Milestone(pk=entry.id, slug=entry.slug, title=entry.title)
+    milestone.own_id = mine.row_id if mine else None
+    milestone.own_status = mine.status if mine else None
+    milestone.own_completed_at = mine.completed_at if mine else None
+    milestone.own_note = mine.note if mine else ""
+    milestone.own_evidence_url = mine.evidence_url if mine else ""
     progress.set_status(user=request.user, milestone=milestone, status=form.cleaned_data["status"])
     if not request.htmx:
-        return redirect(milestone.get_absolute_url())
+        return redirect(entry.url)
     # The milestone's controls as the roadmap page shows them, and the bars out of band.
-    snapshot = get_snapshot()
-    own = OwnProgress.of(milestone)
-    entry = snapshot.milestones_by_id.get(milestone.id)
-    if entry is None:  # added a moment ago, in a revision this process hasn't read yet
-        control = render_to_string(
-            f"{TEMPLATE}#status", {"milestone": milestone, "own": own}, request=request
-        )
-    else:
-        control = entry.status_control(own, get_token(request))
-    return HttpResponse(control + track_bars(snapshot, completion(request.user), oob=True))
+    own[entry.id] = OwnProgress.of(milestone)
+    control = entry.status_control(own[entry.id], get_token(request))
+    bars = snapshot.track_bars(completion_of(snapshot, own), oob=True)
+    return HttpResponse(control + bars)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
