@@ -141,12 +141,13 @@ class PreparedInsert(_PreparedWrite):
         ((sql, _),) = query.get_compiler(connection=connection).as_sql()
         return sql
 
+    def params(self, connection, values):
+        return [field.get_db_prep_save(values[field.name], connection) for field in self.fields]
+
     def run(self, using="default", **values):
         connection = connections[using]
-        sql = self.statement(connection)
-        params = [field.get_db_prep_save(values[field.name], connection) for field in self.fields]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(self.statement(connection), self.params(connection, values))
 
 
 class PreparedUpdate(_PreparedWrite):
@@ -168,9 +169,7 @@ class PreparedUpdate(_PreparedWrite):
             raise ValueError(f"Unexpected parameters in {sql!r}")
         return sql
 
-    def run(self, using="default", *, values, where):
-        connection = connections[using]
-        sql = self.statement(connection)
+    def params(self, connection, values, where):
         params = [
             field.get_db_prep_save(values[field.name], connection) for field in self.set_fields
         ]
@@ -178,8 +177,45 @@ class PreparedUpdate(_PreparedWrite):
             field.get_db_prep_value(field.get_prep_value(where[field.name]), connection, True)
             for field in self.where_fields
         ]
+        return params
+
+    def run(self, using="default", *, values, where):
+        connection = connections[using]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(self.statement(connection), self.params(connection, values, where))
+            return cursor.rowcount
+
+
+class PreparedUpdateThenInsert:
+    """`update.run(values, where)` and, only if it changed a row, `insert.run(**row)`, as one
+    PostgreSQL statement (an INSERT fed by a data-modifying WITH): atomic without a
+    transaction, and one round trip where BEGIN, UPDATE, INSERT and COMMIT take four. Returns
+    the number of rows changed. PostgreSQL only: SQLite has no data-modifying WITH."""
+
+    def __init__(self, update, insert):
+        self.update, self.insert = update, insert
+        self.compiled = {}
+
+    def statement(self, connection):
+        key = (connection.alias, connection.vendor)
+        if key not in self.compiled:
+            if connection.vendor != "postgresql":
+                raise NotImplementedError("A data-modifying WITH needs PostgreSQL")
+            # Made of the two compiled statements: no value is ever put into the SQL.
+            head, values = self.insert.statement(connection).split(" VALUES ")
+            update = self.update.statement(connection)
+            placeholders = values.strip().removeprefix("(").removesuffix(")")
+            sql = (
+                f"WITH changed AS ({update} RETURNING 1) {head} SELECT {placeholders} FROM changed"  # noqa: S608
+            )
+            self.compiled[key] = sql
+        return self.compiled[key]
+
+    def run(self, using="default", *, values, where, row):
+        connection = connections[using]
+        params = self.update.params(connection, values, where) + self.insert.params(connection, row)
+        with connection.cursor() as cursor:
+            cursor.execute(self.statement(connection), params)
             return cursor.rowcount
 
 

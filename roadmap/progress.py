@@ -5,10 +5,10 @@ so concurrent ticks of the same milestone serialize cleanly and every real chang
 one event, in the order the changes were committed.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from config.prepared import PreparedInsert, PreparedUpdate
+from config.prepared import PreparedInsert, PreparedUpdate, PreparedUpdateThenInsert
 
 from .models import Enrollment, Progress, ProgressEvent, Status, Track
 
@@ -20,6 +20,8 @@ _change_status = PreparedUpdate(
     Progress, fields=["status", "updated_at", "completed_at"], where=["id", "status"]
 )
 _append_event = PreparedInsert(ProgressEvent, "user", "milestone", "from_status", "to_status", "at")
+# On PostgreSQL the two are one statement: no transaction needed, one round trip.
+_change_status_and_append_event = PreparedUpdateThenInsert(_change_status, _append_event)
 
 
 class StatusConflict(Exception):
@@ -44,8 +46,7 @@ def set_status(*, user, milestone, status, now=None):
         raise ValueError(f"Unknown status {status!r}")
     for _ in range(ATTEMPTS):
         try:
-            with transaction.atomic():
-                return _set_status_once(user, milestone, status, now or timezone.now())
+            return _set_status_once(user, milestone, status, now or timezone.now())
         except (StatusConflict, IntegrityError):
             # Another request won the race: read the row afresh on the next attempt.
             milestone.__dict__.pop("own_id", None)
@@ -53,24 +54,27 @@ def set_status(*, user, milestone, status, now=None):
 
 
 def _set_status_once(user, milestone, status, now):
+    """One compare-and-set attempt: the row changes (and the event is appended) only if it still
+    holds the status read; StatusConflict or IntegrityError when another request came first."""
     row_id, previous = _current(user, milestone)
     if previous == status:
         return previous
     completed_at = now if status == Status.DONE else None
-    if row_id is None:
-        row_id = Progress.objects.create(
-            user=user, milestone=milestone, status=status, updated_at=now, completed_at=completed_at
-        ).pk
-    else:
-        changed = _change_status.run(
-            values={"status": status, "updated_at": now, "completed_at": completed_at},
-            where={"id": row_id, "status": previous},
-        )
-        if not changed:
-            raise StatusConflict
-    _append_event.run(
+    values = {"status": status, "updated_at": now, "completed_at": completed_at}
+    where = {"id": row_id, "status": previous}
+    event = dict(
         user=user.pk, milestone=milestone.pk, from_status=previous, to_status=status, at=now
     )
+    if row_id is not None and connection.vendor == "postgresql":
+        if not _change_status_and_append_event.run(values=values, where=where, row=event):
+            raise StatusConflict
+    else:
+        with transaction.atomic():
+            if row_id is None:
+                row_id = Progress.objects.create(user=user, milestone=milestone, **values).pk
+            elif not _change_status.run(values=values, where=where):
+                raise StatusConflict
+            _append_event.run(**event)
     _keep_annotations_in_step(
         milestone, own_id=row_id, own_status=status, own_completed_at=completed_at
     )

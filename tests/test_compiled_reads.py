@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from config.prepared import Prepared, PreparedInsert, PreparedUpdate
+from config.prepared import Prepared, PreparedInsert, PreparedUpdate, PreparedUpdateThenInsert
 from roadmap.models import Milestone, Progress, ProgressEvent, Status, Track
 from roadmap.queries import own_progress
 from tests.factories import ProgressFactory, TrackMilestoneFactory, UserFactory
@@ -201,3 +201,44 @@ class TestPreparedWrites:
                 at=timezone.now(),
             )
         assert not ProgressEvent.objects.exists()
+
+    def test_update_then_insert_is_one_statement_on_postgresql(self, user):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        update = PreparedUpdate(
+            Progress, fields=["status", "updated_at", "completed_at"], where=["id", "status"]
+        )
+        insert = PreparedInsert(
+            ProgressEvent, "user", "milestone", "from_status", "to_status", "at"
+        )
+        both = PreparedUpdateThenInsert(update, insert)
+        row = ProgressFactory(user=user, status=Status.IN_PROGRESS)
+        when = datetime.datetime(2025, 3, 12, 15, 30, tzinfo=datetime.UTC)
+        values = {"status": Status.DONE, "updated_at": when, "completed_at": when}
+        event = {
+            "user": user.pk,
+            "milestone": row.milestone_id,
+            "from_status": Status.IN_PROGRESS,
+            "to_status": Status.DONE,
+            "at": when,
+        }
+        if connection.vendor != "postgresql":
+            with pytest.raises(NotImplementedError):
+                both.run(
+                    values=values, where={"id": row.pk, "status": Status.IN_PROGRESS}, row=event
+                )
+            return
+        with CaptureQueriesContext(connection) as queries:
+            stale = {"id": row.pk, "status": Status.NOT_STARTED}
+            assert both.run(values=values, where=stale, row=event) == 0
+            assert not ProgressEvent.objects.exists()  # no change, no event
+            fresh = {"id": row.pk, "status": Status.IN_PROGRESS}
+            assert both.run(values=values, where=fresh, row=event) == 1
+        assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH", "SELECT", "WITH"]
+        row.refresh_from_db()
+        assert (row.status, row.completed_at) == (Status.DONE, when)
+        (stored,) = ProgressEvent.objects.values_list(
+            "user_id", "milestone_id", "from_status", "to_status", "at"
+        )
+        assert stored == tuple(event.values())
