@@ -13,6 +13,11 @@ converters and `Model.from_db` the ORM uses. The query is still defined once, in
 import datetime
 import threading
 
+try:
+    from psycopg.pq import Format
+except ImportError:  # psycopg is only needed with PostgreSQL
+    Format = None
+
 from django.db import connections
 from django.db.models import Q
 from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable
@@ -81,6 +86,10 @@ class Prepared:
         for index, name in slots:
             params[index] = values[name]
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Rows in binary: psycopg's C loaders read timestamps several times faster than
+                # the text loader Django installs for them, with the same aware UTC values.
+                cursor.cursor.format = Format.BINARY
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if converters:

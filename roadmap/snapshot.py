@@ -261,6 +261,10 @@ class TrackEntry:
     name: str
     weights: tuple  # (milestone id, weight) of each active milestone counting toward it
 
+    @functools.cached_property
+    def total_weight(self):
+        return sum(weight for _, weight in self.weights)
+
     def completion(self, done_ids):
         done = [weight for milestone_id, weight in self.weights if milestone_id in done_ids]
         return TrackCompletion(
@@ -268,7 +272,7 @@ class TrackEntry:
             self.slug,
             self.name,
             done_weight=sum(done),
-            total_weight=sum(weight for _, weight in self.weights),
+            total_weight=self.total_weight,
             done_count=len(done),
             total_count=len(self.weights),
         )
