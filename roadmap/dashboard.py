@@ -1,8 +1,10 @@
 """What the dashboard, the public page and the badge read: a constant number of queries each.
 
-The headline numbers come from `queries.completion` (`Track.objects.with_completion`), the same
-aggregate the roadmap page uses; everything else (the per-section breakdown, what's left, what's
-next) is grouped in Python from the roadmap snapshot and one read of the user's statuses.
+The headline numbers and everything else (the per-section breakdown, what's left, what's next)
+are worked out from the roadmap snapshot's active milestones and weights and one read of the user's
+statuses, the same way as on the roadmap page (`Snapshot.completion`), so the headline and the
+breakdown always agree. `Track.objects.with_completion` is the aggregate query they are checked
+against.
 """
 
 import datetime

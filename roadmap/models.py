@@ -31,8 +31,10 @@ class TrackQuerySet(models.QuerySet):
     def with_completion(self, user):
         """Annotate each track with the user's weighted completion over active milestones.
 
-        One aggregate query for every track. The user's progress is joined with the user in the
-        join condition, so each membership meets at most one progress row and sums stay exact.
+        One aggregate query for every track: the reference for `Snapshot.completion`, which the
+        pages use since they read the learner's rows anyway (tests hold the two equal), and what
+        the Markdown export uses. The user's progress is joined with the user in the join
+        condition, so each membership meets at most one progress row and sums stay exact.
         `total_weight`, `done_weight`, `total_count` and `done_count` feed `Track.percent`.
         `user` is a user, a user's id, or None (or an anonymous user) for zero progress.
         """

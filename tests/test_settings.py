@@ -84,3 +84,16 @@ def test_production_static_urls_are_hashed_and_worked_out_once(tmp_path, setting
     for _ in range(2):  # a missing file is an error every time, never a remembered URL
         with pytest.raises(ValueError):
             storage.url("css/missing.css")
+
+
+@pytest.mark.parametrize(
+    ("setting", "prepared"), [(None, True), ("1", True), ("0", False), ("off", False)]
+)
+def test_postgresql_statements_are_prepared_unless_turned_off(setting, prepared):
+    env = {**PRODUCTION, "DATABASE_URL": "postgres://next_steps@db.internal:5432/next_steps"}
+    if setting is not None:
+        env["DB_PREPARED_STATEMENTS"] = setting
+    result = manage("diffsettings", env=env)
+    assert result.returncode == 0, result.stderr
+    assert ("'server_side_binding': True" in result.stdout) is prepared
+    assert ("'prepare_threshold': 5" in result.stdout) is prepared
