@@ -14,9 +14,10 @@ import datetime
 import threading
 
 try:
+    from psycopg import ClientCursor
     from psycopg.pq import Format
 except ImportError:  # psycopg is only needed with PostgreSQL
-    Format = None
+    ClientCursor = Format = None
 
 from django.db import connections
 from django.db.models import Q
@@ -86,9 +87,11 @@ class Prepared:
         for index, name in slots:
             params[index] = values[name]
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and not isinstance(cursor.cursor, ClientCursor):
                 # Rows in binary: psycopg's C loaders read timestamps several times faster than
                 # the text loader Django installs for them, with the same aware UTC values.
+                # (Client-side binding, DB_PREPARED_STATEMENTS=0, can't fetch binary rows. No
+                # compiled read selects jsonb or inet, which Django loads its own way in text.)
                 cursor.cursor.format = Format.BINARY
             cursor.execute(sql, params)
             rows = cursor.fetchall()

@@ -129,13 +129,14 @@ def _left_summary(count, weight):
     return render_to_string(f"{DASHBOARD}#left_summary", {"count": count, "weight": weight})
 
 
-def track_cards(user, *, track=None, csrf_token=""):
+def track_cards(user, *, track=None, csrf_token="", fresh=False):
     """One card per track (or just for `track`), followed tracks first.
 
-    Three queries: the tracks with completion, the user's enrollments and the user's statuses.
-    Which milestones count toward which track, in which section, comes from the roadmap snapshot.
+    Two queries: the user's statuses and enrollments. The tracks, which milestones count toward
+    each, with which weight and in which section, come from the roadmap snapshot (of the
+    content revision read now when `fresh`).
     """
-    snapshot = get_snapshot()
+    snapshot = get_snapshot(fresh=fresh)
     memberships = snapshot.memberships_by_track
     statuses = queries.statuses(user)
     followed = queries.followed_track_ids(user)
@@ -201,11 +202,9 @@ class Activity:
     weeks: list[Week]
     streak: int
 
-    bar_width = CHART_BAR_WIDTH
     width = WEEKS * (CHART_BAR_WIDTH + CHART_GAP)
     height = CHART_TOP + CHART_PLOT_HEIGHT + CHART_AXIS_HEIGHT
     baseline = CHART_TOP + CHART_PLOT_HEIGHT
-    axis_label_y = CHART_TOP + CHART_PLOT_HEIGHT + CHART_AXIS_HEIGHT - 5
 
     @property
     def total(self):

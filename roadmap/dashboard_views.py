@@ -47,8 +47,14 @@ def dashboard_page(request):
 
 def _track_card_response(request, track, message):
     if request.htmx:
-        (card,) = dashboard.track_cards(request.user, track=track, csrf_token=get_token(request))
-        return HttpResponse(card.html)
+        csrf_token = get_token(request)
+        # A track added a moment ago by another process: look at the content revision again.
+        cards = dashboard.track_cards(
+            request.user, track=track, csrf_token=csrf_token
+        ) or dashboard.track_cards(request.user, track=track, csrf_token=csrf_token, fresh=True)
+        if not cards:
+            raise Http404("No such track.")
+        return HttpResponse(cards[0].html)
     messages.success(request, message)
     return redirect(reverse("roadmap:dashboard") + f"#track-{track.slug}")
 

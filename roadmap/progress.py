@@ -29,18 +29,28 @@ class StatusConflict(Exception):
 
 
 def _current(user, milestone):
-    """(row id, status) of the user's progress on the milestone, reusing an annotated read."""
+    """(row id, status, completed at) of the user's progress on the milestone, reusing the
+    `own_*` values of a milestone read with its progress when there are some."""
     if hasattr(milestone, "own_id"):
-        return milestone.own_id, milestone.own_status or Status.NOT_STARTED
-    row = Progress.objects.filter(user=user, milestone=milestone).values("id", "status").first()
-    return (row["id"], row["status"]) if row else (None, Status.NOT_STARTED)
+        status = milestone.own_status or Status.NOT_STARTED
+        return milestone.own_id, status, getattr(milestone, "own_completed_at", None)
+    row = (
+        Progress.objects.filter(user=user, milestone=milestone)
+        .values("id", "status", "completed_at")
+        .first()
+    )
+    if row is None:
+        return None, Status.NOT_STARTED, None
+    return row["id"], row["status"], row["completed_at"]
 
 
 def set_status(*, user, milestone, status, now=None):
     """Set the user's status on a milestone; return the status it had before.
 
     Upserts the progress row, sets or clears `completed_at`, and appends a ProgressEvent only
-    when the status really changed, all in one transaction.
+    when the status really changed, atomically: in one transaction, or on PostgreSQL in one
+    statement. A `milestone` carrying `own_*` values (as read with its progress) skips the read
+    and is kept in step with what was written.
     """
     if status not in Status.values:
         raise ValueError(f"Unknown status {status!r}")
@@ -56,8 +66,12 @@ def set_status(*, user, milestone, status, now=None):
 def _set_status_once(user, milestone, status, now):
     """One compare-and-set attempt: the row changes (and the event is appended) only if it still
     holds the status read; StatusConflict or IntegrityError when another request came first."""
-    row_id, previous = _current(user, milestone)
+    row_id, previous, previous_completed_at = _current(user, milestone)
     if previous == status:
+        # Nothing to write; after a lost race the row was read afresh, so show what it holds.
+        _keep_annotations_in_step(
+            milestone, own_id=row_id, own_status=previous, own_completed_at=previous_completed_at
+        )
         return previous
     completed_at = now if status == Status.DONE else None
     values = {"status": status, "updated_at": now, "completed_at": completed_at}

@@ -30,6 +30,9 @@ from django.utils.translation import get_language
 from .models import Revision, Section, Status, Track, percent
 
 REVISION_TTL = 1.0
+# Part of the shared cache key: a release that changes what a snapshot holds never reads one
+# pickled by another release (Redis outlives deploys, and releases overlap in a rolling one).
+SNAPSHOT_FORMAT = 2
 TEMPLATE = "roadmap/roadmap.html"
 DASHBOARD = "roadmap/dashboard.html"
 PUBLIC = "roadmap/public.html"
@@ -411,7 +414,7 @@ def get_snapshot(fresh=False):
     revision = current_revision(fresh)
     snapshot = _snapshots.get(revision)
     if snapshot is None:
-        key = f"roadmap:snapshot:{revision}"
+        key = f"roadmap:snapshot:v{SNAPSHOT_FORMAT}:{revision}"
         snapshot = cache.get(key)
         if snapshot is None:
             snapshot = build(revision)

@@ -37,7 +37,8 @@ class OwnProgress(NamedTuple):
 
     @classmethod
     def of(cls, milestone):
-        """From a milestone read with `with_own_progress`."""
+        """From a milestone carrying `own_*` values (read with `with_own_progress`, or set by
+        the tick from the learner's rows and kept in step by progress.set_status)."""
         return cls(
             milestone.own_status or Status.NOT_STARTED,
             milestone.own_completed_at,
@@ -118,7 +119,19 @@ def set_status(request, slug):
     milestone.own_completed_at = mine.completed_at if mine else None
     milestone.own_note = mine.note if mine else ""
     milestone.own_evidence_url = mine.evidence_url if mine else ""
-    progress.set_status(user=request.user, milestone=milestone, status=form.cleaned_data["status"])
+    try:
+        progress.set_status(
+            user=request.user, milestone=milestone, status=form.cleaned_data["status"]
+        )
+    except progress.StatusConflict:
+        # Every attempt lost a race, or the milestone was deleted a moment ago.
+        if slug not in get_snapshot(fresh=True).milestones_by_slug:
+            raise Http404("No such milestone on the roadmap.") from None
+        return HttpResponse(
+            "This milestone kept changing while you ticked it: reload the page and try again.",
+            status=409,
+            content_type="text/plain",
+        )
     if not request.htmx:
         return redirect(entry.url)
     # The milestone's controls as the roadmap page shows them, and the bars out of band.

@@ -66,6 +66,13 @@ class TestSessionsAndUsers:
         session.save()
         assert is_logged_out(client.get(DASHBOARD))
 
+    @pytest.mark.parametrize("key", ["a\x00b" * 8, "X" * 32, "../" * 11, "é" * 32])
+    def test_a_session_cookie_no_session_could_have_is_a_visitor_not_an_error(self, db, key):
+        client = Client()
+        client.cookies["sessionid"] = key
+        assert is_logged_out(client.get(DASHBOARD))
+        assert client.get(reverse("roadmap:index")).status_code == 200
+
     def test_tampered_session_data_is_a_visitor(self, user):
         client = logged_in(user)
         Session.objects.update(session_data="tampered:data")
@@ -242,3 +249,26 @@ class TestPreparedWrites:
             "user_id", "milestone_id", "from_status", "to_status", "at"
         )
         assert stored == tuple(event.values())
+
+    def test_reads_work_with_client_side_binding_too(self, user):
+        """DB_PREPARED_STATEMENTS=0 gives PostgreSQL connections client-side cursors, which
+        can't fetch binary rows: compiled reads must still work there."""
+        from django.db import connection
+
+        ProgressFactory(user=user, status=Status.DONE, completed_at=timezone.now())
+        expected = list(
+            Progress.objects.filter(user=user).values_list(
+                "milestone_id", "status", "completed_at", "note", "evidence_url", "id"
+            )
+        )
+        connection.ensure_connection()
+        if connection.vendor == "postgresql":
+            from django.db.backends.postgresql.base import Cursor
+
+            server_side = connection.connection.cursor_factory
+            connection.connection.cursor_factory = Cursor
+            try:
+                assert own_progress(user) == expected
+            finally:
+                connection.connection.cursor_factory = server_side
+        assert own_progress(user) == expected

@@ -512,3 +512,29 @@ class TestPreRenderedCards:
         mark(user, milestone("Ship an API"))
         page = learner_client.get(DASHBOARD).text
         assert "<strong>20 %</strong> · 1 of 5 milestones · weighted: 3 of 15 points" in page
+
+
+def test_following_a_track_another_process_just_added_answers_with_its_card(
+    learner_client, user, engineer
+):
+    from django.db.models import F
+
+    from roadmap.models import Revision
+
+    assert learner_client.get(DASHBOARD).status_code == 200  # this process read the revision
+    newer = TrackFactory(name="Data Engineer", slug="data-engineer", position=9)
+    Revision.objects.update(number=F("number") + 1)  # another process's edit, unseen here yet
+    response = learner_client.post(follow_url(newer), **HTMX)
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<article class="track-card is-followed"')
+    assert "Data Engineer" in response.text
+
+
+def test_a_snapshot_pickled_by_another_release_is_never_read(learner_client, engineer):
+    from django.core.cache import cache
+
+    from roadmap.snapshot import current_revision
+
+    cache.set(f"roadmap:snapshot:{current_revision()}", object())  # an older release's key
+    assert learner_client.get(DASHBOARD).status_code == 200
+    assert learner_client.get("/").status_code == 200

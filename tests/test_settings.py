@@ -97,3 +97,11 @@ def test_postgresql_statements_are_prepared_unless_turned_off(setting, prepared)
     assert result.returncode == 0, result.stderr
     assert ("'server_side_binding': True" in result.stdout) is prepared
     assert ("'prepare_threshold': 5" in result.stdout) is prepared
+
+
+def test_options_in_the_database_url_are_kept():
+    url = "postgres://next_steps@db.internal:5432/next_steps?sslmode=require"
+    result = manage("diffsettings", env={**PRODUCTION, "DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert "'sslmode': 'require'" in result.stdout
+    assert "'server_side_binding': True" in result.stdout

@@ -63,6 +63,20 @@ class TestSetStatus:
             (Status.DONE, Status.NOT_STARTED),
         ]
 
+    def test_after_a_lost_race_the_milestone_shows_what_the_row_holds(self, user, milestone):
+        earlier = timezone.now() - datetime.timedelta(days=2)
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE, now=earlier)
+        row = Progress.objects.get(user=user)
+        # What this request read before another request ticked it done: in progress.
+        milestone.own_id, milestone.own_status, milestone.own_completed_at = (
+            row.pk,
+            Status.IN_PROGRESS,
+            None,
+        )
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE)
+        assert (milestone.own_status, milestone.own_completed_at) == (Status.DONE, earlier)
+        assert ProgressEvent.objects.count() == 1
+
     def test_it_refuses_an_unknown_status(self, user, milestone):
         with pytest.raises(ValueError):
             progress.set_status(user=user, milestone=milestone, status="finished")
@@ -117,6 +131,35 @@ class TestTickEndpoint:
             f'<time datetime="{local:%Y-%m-%d}">{local.day} {local:%b %Y}</time>' in response.text
         )
         assert ProgressEvent.objects.count() == 1
+
+    @pytest.mark.django_db(transaction=True)  # foreign keys are checked when a write commits
+    def test_a_milestone_deleted_a_moment_ago_is_a_404_not_an_error(
+        self, learner_client, milestone
+    ):
+        from django.db.models import F
+
+        from roadmap.models import Revision
+
+        gone = TrackMilestoneFactory(track=milestone.memberships.get().track).milestone
+        content_changed()
+        assert learner_client.get("/").status_code == 200  # this process read the revision
+        slug = gone.slug
+        gone.delete()  # by another process: the revision moves on, unseen here for a second
+        Revision.objects.update(number=F("number") + 1)
+        response = learner_client.post(status_url(gone), {"status": "done"}, **HTMX)
+        assert response.status_code == 404
+        assert not Progress.objects.filter(milestone__slug=slug).exists()
+
+    def test_losing_every_race_is_a_409_with_a_message(
+        self, learner_client, milestone, monkeypatch
+    ):
+        def always_conflicting(**kwargs):
+            raise progress.StatusConflict
+
+        monkeypatch.setattr(progress, "set_status", always_conflicting)
+        response = learner_client.post(status_url(milestone), {"status": "done"}, **HTMX)
+        assert response.status_code == 409
+        assert "reload the page" in response.text
 
     @pytest.mark.parametrize("status", ["not_started", "in_progress", "done"])
     def test_every_status_on_an_untouched_milestone_answers_with_its_controls(

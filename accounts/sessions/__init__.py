@@ -5,6 +5,8 @@ Every logged-in request reads its session; the ORM's `objects.get()` cost about 
 for a 12 µs statement. Writes (log in, log out, changes) still go through Django's own code.
 """
 
+import re
+
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
@@ -16,12 +18,18 @@ _by_key = Prepared(
 )
 
 
+# What Django's session keys are made of; anything else in a cookie names no session (and a NUL
+# would make PostgreSQL refuse the query).
+KEY = re.compile(r"[a-z0-9]+")
+
+
 class PreparedRead:
     """Overrides `_get_session_from_db` of Django's db.SessionStore (and so cached_db's)."""
 
     def _get_session_from_db(self):
         # An expired row counts as missing, as in Django's own `expire_date__gt=now` lookup.
-        found = _by_key.run(session_key=self.session_key) if self.session_key else []
+        key = self.session_key
+        found = _by_key.run(session_key=key) if key and KEY.fullmatch(key) else []
         if found and found[0].expire_date > timezone.now():
             return found[0]
         self._session_key = None
