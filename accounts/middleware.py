@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
@@ -25,3 +26,18 @@ class HtmxLoginRedirectMiddleware:
             login = redirect_to_login(next_url, resolve_url(settings.LOGIN_URL))
             return HttpResponseClientRedirect(login["Location"])
         return response
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with this request's session store made known to the authentication backend
+    while the request is handled: the user read with the session (accounts.sessions) is then
+    not read again. Outside this request the backend never sees that store."""
+
+    def __call__(self, request):
+        from accounts.sessions import current_store
+
+        token = current_store.set(getattr(request, "session", None))
+        try:
+            return super().__call__(request)
+        finally:
+            current_store.reset(token)

@@ -7,12 +7,12 @@ import datetime
 
 import pytest
 from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.models import Session
 from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Session
 from config.prepared import Prepared, PreparedInsert, PreparedUpdate, PreparedUpdateThenInsert
 from roadmap.models import Milestone, Progress, ProgressEvent, Status, Track
 from roadmap.queries import own_progress
@@ -77,6 +77,45 @@ class TestSessionsAndUsers:
         client = logged_in(user)
         Session.objects.update(session_data="tampered:data")
         assert is_logged_out(client.get(DASHBOARD))
+
+    def test_the_session_and_its_user_are_one_query(self, user):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client = logged_in(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert user.username in client.get(DASHBOARD).text
+        tables = [
+            {table for table in ("accounts_session", "accounts_user") if table in q["sql"]}
+            for q in queries.captured_queries
+        ]
+        assert tables.count({"accounts_session", "accounts_user"}) == 1
+        assert {"accounts_user"} not in tables
+        assert Session.objects.get().user_id == user.pk
+
+    def test_deleting_an_account_ends_its_sessions(self, user):
+        client, other = logged_in(user), logged_in(UserFactory())
+        user.delete()
+        assert Session.objects.count() == 1
+        assert is_logged_out(client.get(DASHBOARD))
+        assert other.get(DASHBOARD).status_code == 200
+
+    def test_the_backend_takes_the_preloaded_user_only_for_that_user(self, db):
+        from accounts.backends import PreparedModelBackend
+        from accounts.sessions import current_store
+
+        ada, bob = UserFactory(username="ada"), UserFactory(username="bob")
+        store = type("Store", (), {"preloaded_user": ada})()
+        token = current_store.set(store)
+        try:
+            assert PreparedModelBackend().get_user(str(ada.pk)) is ada
+            assert PreparedModelBackend().get_user(str(bob.pk)).username == "bob"
+            ada.is_active = False
+            assert PreparedModelBackend().get_user(str(ada.pk)) is None
+        finally:
+            current_store.reset(token)
+        assert current_store.get() is None  # nothing outlives the request
+        assert PreparedModelBackend().get_user(str(bob.pk)).username == "bob"
 
     def test_a_learner_gets_their_own_user_back(self, db):
         ada, bob = UserFactory(username="ada"), UserFactory(username="bob")
