@@ -25,23 +25,39 @@ from django.db.models.query import FlatValuesListIterable, ModelIterable, Values
 from django.db.models.sql import InsertQuery, UpdateQuery
 
 
-class Prepared:
-    def __init__(self, build, **placeholders):
-        """`build(**placeholders)` returns the queryset; `placeholders` name each argument's
-        stand-in value (an int or str no real call will pass)."""
-        self.build = build
-        self.placeholders = placeholders
+class _CompiledOnce:
+    """Compiles its statement (`compile(connection)`) once per database and keeps it."""
+
+    def __init__(self):
         self.compiled = {}
         self.lock = threading.Lock()
 
-    def compile(self, using):
+    def statement(self, connection):
+        key = (connection.alias, connection.vendor)
+        compiled = self.compiled.get(key)
+        if compiled is None:
+            compiled = self.compile(connection)
+            with self.lock:
+                self.compiled[key] = compiled
+        return compiled
+
+
+class Prepared(_CompiledOnce):
+    def __init__(self, build, **placeholders):
+        """`build(**placeholders)` returns the queryset; `placeholders` name each argument's
+        stand-in value (an int or str no real call will pass)."""
+        super().__init__()
+        self.build = build
+        self.placeholders = placeholders
+
+    def compile(self, connection):
         queryset = self.build(**self.placeholders)
         kind = queryset._iterable_class
         if kind not in (ModelIterable, ValuesListIterable, FlatValuesListIterable):
             raise TypeError(f"Prepared runs model and values_list querysets, not {kind.__name__}")
         if queryset._prefetch_related_lookups:
             raise TypeError("Prepared querysets can't prefetch: run the prefetch yourself")
-        compiler = queryset.query.get_compiler(using)
+        compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         fields = [expression for expression, _, _ in compiler.select[: compiler.col_count]]
         converters = tuple(
@@ -76,13 +92,7 @@ class Prepared:
     def run(self, using="default", **values):
         """What the queryset would give (a list), with these values in place."""
         connection = connections[using]
-        key = (using, connection.vendor)
-        compiled = self.compiled.get(key)
-        if compiled is None:
-            compiled = self.compile(using)
-            with self.lock:
-                self.compiled[key] = compiled
-        kind, sql, params, slots, converters, shape = compiled
+        kind, sql, params, slots, converters, shape = self.statement(connection)
         params = list(params)
         for index, name in slots:
             params[index] = values[name]
@@ -117,23 +127,13 @@ class Prepared:
         return objects
 
 
-class _PreparedWrite:
+class _PreparedWrite(_CompiledOnce):
     """A write statement for fixed fields, compiled once per database by the ORM's own compiler;
     each run converts the values as that compiler would (`get_db_prep_save`)."""
 
     def __init__(self, model):
+        super().__init__()
         self.model = model
-        self.compiled = {}
-        self.lock = threading.Lock()
-
-    def statement(self, connection):
-        key = (connection.alias, connection.vendor)
-        compiled = self.compiled.get(key)
-        if compiled is None:
-            compiled = self.compile(connection)
-            with self.lock:
-                self.compiled[key] = compiled
-        return compiled
 
     def field(self, name):
         return self.model._meta.get_field(name)
@@ -198,30 +198,24 @@ class PreparedUpdate(_PreparedWrite):
             return cursor.rowcount
 
 
-class PreparedUpdateThenInsert:
+class PreparedUpdateThenInsert(_CompiledOnce):
     """`update.run(values, where)` and, only if it changed a row, `insert.run(**row)`, as one
     PostgreSQL statement (an INSERT fed by a data-modifying WITH): atomic without a
     transaction, and one round trip where BEGIN, UPDATE, INSERT and COMMIT take four. Returns
     the number of rows changed. PostgreSQL only: SQLite has no data-modifying WITH."""
 
     def __init__(self, update, insert):
+        super().__init__()
         self.update, self.insert = update, insert
-        self.compiled = {}
 
-    def statement(self, connection):
-        key = (connection.alias, connection.vendor)
-        if key not in self.compiled:
-            if connection.vendor != "postgresql":
-                raise NotImplementedError("A data-modifying WITH needs PostgreSQL")
-            # Made of the two compiled statements: no value is ever put into the SQL.
-            head, values = self.insert.statement(connection).split(" VALUES ")
-            update = self.update.statement(connection)
-            placeholders = values.strip().removeprefix("(").removesuffix(")")
-            sql = (
-                f"WITH changed AS ({update} RETURNING 1) {head} SELECT {placeholders} FROM changed"  # noqa: S608
-            )
-            self.compiled[key] = sql
-        return self.compiled[key]
+    def compile(self, connection):
+        if connection.vendor != "postgresql":
+            raise NotImplementedError("A data-modifying WITH needs PostgreSQL")
+        # Made of the two compiled statements: no value is ever put into the SQL.
+        head, values = self.insert.statement(connection).split(" VALUES ")
+        update = self.update.statement(connection)
+        placeholders = values.strip().removeprefix("(").removesuffix(")")
+        return f"WITH changed AS ({update} RETURNING 1) {head} SELECT {placeholders} FROM changed"  # noqa: S608
 
     def run(self, using="default", *, values, where, row):
         connection = connections[using]
