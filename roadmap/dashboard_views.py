@@ -45,7 +45,18 @@ def dashboard_page(request):
     return TemplateResponse(request, "roadmap/dashboard.html", context)
 
 
-def _track_card_response(request, track, message):
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def set_following(request, slug, *, following):
+    """Follow (`following`) or unfollow a track: the card again for htmx, else the dashboard."""
+    track = get_object_or_404(Track, slug=slug)
+    if following:
+        progress.follow(user=request.user, track=track)
+        message = f"You now follow {track.name}."
+    else:
+        progress.unfollow(user=request.user, track=track)
+        message = f"You no longer follow {track.name}."
     if request.htmx:
         csrf_token = get_token(request)
         # A track added a moment ago by another process: look at the content revision again.
@@ -57,24 +68,6 @@ def _track_card_response(request, track, message):
         return HttpResponse(cards[0].html)
     messages.success(request, message)
     return redirect(reverse("roadmap:dashboard") + f"#track-{track.slug}")
-
-
-@require_POST
-@login_required
-@vary_on_headers("HX-Request")
-def follow_track(request, slug):
-    track = get_object_or_404(Track, slug=slug)
-    progress.follow(user=request.user, track=track)
-    return _track_card_response(request, track, f"You now follow {track.name}.")
-
-
-@require_POST
-@login_required
-@vary_on_headers("HX-Request")
-def unfollow_track(request, slug):
-    track = get_object_or_404(Track, slug=slug)
-    progress.unfollow(user=request.user, track=track)
-    return _track_card_response(request, track, f"You no longer follow {track.name}.")
 
 
 @require_safe

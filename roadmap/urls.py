@@ -10,10 +10,16 @@ urlpatterns = [
     path("milestones/<slug:slug>/details/", views.details, name="details"),
     # dashboard and public pages
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
-    path("dashboard/tracks/<slug:slug>/follow/", dashboard_views.follow_track, name="follow_track"),
+    path(
+        "dashboard/tracks/<slug:slug>/follow/",
+        dashboard_views.set_following,
+        {"following": True},
+        name="follow_track",
+    ),
     path(
         "dashboard/tracks/<slug:slug>/unfollow/",
-        dashboard_views.unfollow_track,
+        dashboard_views.set_following,
+        {"following": False},
         name="unfollow_track",
     ),
     path("u/<str:username>/", dashboard_views.public_page, name="public_page"),
