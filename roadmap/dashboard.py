@@ -88,13 +88,9 @@ class TrackCard:
             "done_weight": str(self.track.done_weight),
             "csrf_token": escape(self.csrf_token),
         }
-        computed = {
-            "next_up_html": lambda: self.next_up_html,
-            "sections_html": lambda: self.sections_html,
-            "left_summary": lambda: self.left_summary,
-            "left_html": lambda: self.left_html,
-        }
-        return holes.fill(lambda name: values[name] if name in values else computed[name]())
+        # The other holes are named after this card's properties that render them (the lists,
+        # the rows, the "what's left" summary), worked out only when its shape has them.
+        return holes.fill(lambda name: values[name] if name in values else getattr(self, name))
 
     @property
     def left_summary(self):
