@@ -71,6 +71,13 @@ def examples(count):
 METHODS = st.sampled_from(["post"] * 6 + ["get", "head", "put", "delete", "patch", "options"])
 CSRF = st.sampled_from(["field", "field", "header", "header", "wrong", "malformed", "missing"])
 CSRF_OK = {"field", "header"}
+# A request to a learner's endpoint: any method, CSRF token or not, htmx or not, mostly logged in.
+LEARNER_REQUEST = {
+    "method": METHODS,
+    "csrf": CSRF,
+    "htmx": st.booleans(),
+    "logged_in": st.sampled_from([True, True, True, False]),
+}
 # The import is checked with the pages that show its dates in the time zones furthest from UTC.
 ZONES = st.sampled_from(["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
 
@@ -893,10 +900,7 @@ class HostileAccountRequests(TestCase):
 
     @examples(50)
     @given(
-        method=METHODS,
-        csrf=CSRF,
-        htmx=st.booleans(),
-        logged_in=st.sampled_from([True, True, True, False]),
+        **LEARNER_REQUEST,
         current_url=current_urls,
         display_name=hostile_text,
         public_profile=st.one_of(
@@ -934,10 +938,7 @@ class HostileAccountRequests(TestCase):
 
     @examples(45)
     @given(
-        method=METHODS,
-        csrf=CSRF,
-        htmx=st.booleans(),
-        logged_in=st.sampled_from([True, True, True, False]),
+        **LEARNER_REQUEST,
         values=st.lists(track_values, max_size=5),
         next_url=next_urls,
     )
@@ -963,10 +964,7 @@ class HostileAccountRequests(TestCase):
     @given(
         action=st.sampled_from(["follow_track", "unfollow_track"]),
         slug=track_slugs,
-        method=METHODS,
-        csrf=CSRF,
-        htmx=st.booleans(),
-        logged_in=st.sampled_from([True, True, True, False]),
+        **LEARNER_REQUEST,
         current_url=current_urls,
     )
     def test_following_and_unfollowing(
@@ -997,10 +995,7 @@ class HostileAccountRequests(TestCase):
 
     @examples(40)
     @given(
-        method=METHODS,
-        csrf=CSRF,
-        htmx=st.booleans(),
-        logged_in=st.sampled_from([True, True, True, False]),
+        **LEARNER_REQUEST,
         old_password=passwords,
         new_password1=st.one_of(st.just(NEW_PASSWORD), passwords),
         same_password=st.booleans(),
@@ -1074,10 +1069,7 @@ class HostileAccountRequests(TestCase):
 
     @examples(40)
     @given(
-        method=METHODS,
-        csrf=CSRF,
-        htmx=st.booleans(),
-        logged_in=st.sampled_from([True, True, True, False]),
+        **LEARNER_REQUEST,
         current_url=current_urls,
         password=passwords,
     )
