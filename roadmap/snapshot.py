@@ -75,14 +75,8 @@ class Holes(NamedTuple):
 
 
 class _MarkedTrack(NamedTuple):
-    slug: str
-    name: str
-    total_count: int
-    percent: str
-    done_count: str
+    """A track with marks for a learner's numbers, for the progress bars and the cards."""
 
-
-class _MarkedCardTrack(NamedTuple):
     slug: str
     name: str
     total_count: int
@@ -93,7 +87,7 @@ class _MarkedCardTrack(NamedTuple):
 
 
 class _MarkedCard(NamedTuple):
-    track: _MarkedCardTrack
+    track: _MarkedTrack
     followed: bool
     sections: bool
     next_up: object
@@ -112,7 +106,7 @@ def track_cards(track):
     def card(followed, has_left):
         def marked(mark):
             return _MarkedCard(
-                _MarkedCardTrack(
+                _MarkedTrack(
                     track.slug,
                     track.name,
                     count,
@@ -558,8 +552,10 @@ def track_bars(tracks, oob):
                 t.slug,
                 t.name,
                 len(t.active_memberships),
+                sum(membership.weight for membership in t.active_memberships),
                 mark(f"percent:{t.pk}"),
                 mark(f"done:{t.pk}"),
+                mark(f"done_weight:{t.pk}"),  # not shown in the bars
             )
             for t in tracks
         ],
