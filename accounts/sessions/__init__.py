@@ -10,6 +10,7 @@ the authentication backend (accounts.backends) for this request only, through
 (active account, password-change invalidation). Writes go through Django's own code.
 """
 
+import functools
 import re
 from contextvars import ContextVar
 
@@ -26,7 +27,9 @@ KEY = re.compile(r"[a-z0-9]+")
 current_store = ContextVar("current_session_store", default=None)
 
 
+@functools.cache
 def _user_fields():
+    """The user model's columns, as read with the session (worked out once, not per request)."""
     return [field.attname for field in get_user_model()._meta.concrete_fields]
 
 
