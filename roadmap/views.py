@@ -111,14 +111,14 @@ def set_status(request, slug):
     if not form.is_valid():
         return HttpResponseBadRequest(" ".join(form.errors["status"]), content_type="text/plain")
     own = own_rows(request.user)
-    mine = own.get(entry.id)
+    mine = own.get(entry.id, NO_PROGRESS)
     # What progress.set_status writes through: the milestone, with the row read above.
     milestone = Milestone(pk=entry.id, slug=entry.slug, title=entry.title)
-    milestone.own_id = mine.row_id if mine else None
-    milestone.own_status = mine.status if mine else None
-    milestone.own_completed_at = mine.completed_at if mine else None
-    milestone.own_note = mine.note if mine else ""
-    milestone.own_evidence_url = mine.evidence_url if mine else ""
+    milestone.own_id = mine.row_id
+    milestone.own_status = mine.status
+    milestone.own_completed_at = mine.completed_at
+    milestone.own_note = mine.note
+    milestone.own_evidence_url = mine.evidence_url
     try:
         progress.set_status(
             user=request.user, milestone=milestone, status=form.cleaned_data["status"]
