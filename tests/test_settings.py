@@ -104,4 +104,5 @@ def test_options_in_the_database_url_are_kept():
     result = manage("diffsettings", env={**PRODUCTION, "DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
     assert "'sslmode': 'require'" in result.stdout
+    assert "'ENGINE': 'config.postgresql'" in result.stdout  # its quiet health check
     assert "'server_side_binding': True" in result.stdout
