@@ -12,7 +12,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from html import escape  # Django's escape() without its lazy-string wrapper: same output
 from typing import NamedTuple
 
@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string as render_template
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import dateformat, timezone
 from django.utils.html import strip_spaces_between_tags
 from django.utils.safestring import mark_safe
@@ -32,7 +32,7 @@ from .models import Revision, Section, Status, Track, percent
 REVISION_TTL = 1.0
 # Part of the shared cache key: a release that changes what a snapshot holds never reads one
 # pickled by another release (Redis outlives deploys, and releases overlap in a rolling one).
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 TEMPLATE = "roadmap/roadmap.html"
 DASHBOARD = "roadmap/dashboard.html"
 PUBLIC = "roadmap/public.html"
@@ -343,6 +343,9 @@ class Snapshot:
     milestones_by_slug: dict
     # "Your progress", for the page and for an out-of-band swap, with holes for the numbers.
     track_bars_holes: dict
+    # The whole roadmap page of a learner, header included, with holes for the learner's name,
+    # the CSRF token, the progress bars and the sections.
+    learner_page_holes: Holes = field(default=None, repr=False)
 
     def track_bars(self, completion, *, oob=False):
         """The "Your progress" bars for `completion` (this snapshot's `completion()`)."""
@@ -370,6 +373,19 @@ class Snapshot:
             return milestone.details(mine)
 
         return self.learner_sections_holes.fill(fill)
+
+    def learner_page(self, user, own, csrf_token):
+        """The roadmap page of `user`, whose progress is `own`: what the template renders for
+        them when there are no messages to show."""
+        values = {
+            "user": escape(str(user)),
+            "csrf_token": escape(csrf_token),
+            "track_bars": self.track_bars(
+                self.completion({m for m, mine in own.items() if mine.status == Status.DONE})
+            ),
+            "sections": self.learner_sections(own, csrf_token),
+        }
+        return self.learner_page_holes.fill(values.__getitem__)
 
 
 def content_changed():
@@ -479,7 +495,45 @@ def entry(milestone):
     )
 
 
+class _PageUser(NamedTuple):
+    """The stand-in for a logged-in user when a whole page is pre-rendered."""
+
+    name: str
+    is_authenticated: bool = True
+
+    def __str__(self):
+        return self.name
+
+
+class _PageRequest(NamedTuple):
+    """The stand-in for the request when a whole page is pre-rendered: what base.html uses of
+    a logged-in user's request (the equivalence tests compare it with a real one)."""
+
+    resolver_match: object
+
+    @classmethod
+    def of(cls, url_name):
+        return cls(resolve(reverse(url_name)))
+
+
+def learner_page(snapshot):
+    """The roadmap page as a logged-in learner sees it when there are no messages to show."""
+    return Holes.render(
+        TEMPLATE,
+        {"snapshot": snapshot, "request": _PageRequest.of("roadmap:index"), "messages": ()},
+        user=lambda mark: _PageUser(mark("user")),
+        csrf_token=lambda mark: mark("csrf_token"),
+        track_bars=lambda mark: mark("track_bars"),
+        sections=lambda mark: mark("sections"),
+    )
+
+
 def build(revision):
+    snapshot = build_parts(revision)
+    return replace(snapshot, learner_page_holes=learner_page(snapshot))
+
+
+def build_parts(revision):
     sections = []
     for section in Section.objects.with_active_milestones():
         milestones = tuple(entry(milestone) for milestone in section.active_milestones)

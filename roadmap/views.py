@@ -1,5 +1,6 @@
 from typing import NamedTuple
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.middleware.csrf import get_token
@@ -74,6 +75,10 @@ def index(request):
         own = own_rows(request.user)
         # One masked token for the whole page: the controls and the template's csrf_token.
         csrf_token = get_token(request)
+        if not messages.get_messages(request):
+            # Nothing to flash: the page pre-rendered for this revision, with this learner's
+            # name, token, bars and sections put in (what the template below renders).
+            return HttpResponse(snapshot.learner_page(request.user, own, csrf_token))
         context.update(
             sections=snapshot.learner_sections(own, csrf_token),
             track_bars=snapshot.track_bars(completion_of(snapshot, own)),

@@ -2,7 +2,7 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from roadmap.snapshot import content_changed
 from tests.factories import MilestoneFactory, ResourceFactory, TrackMilestoneFactory
@@ -173,6 +173,58 @@ class TestPreRenderedLearnerPage:
         expected = render_to_string("roadmap/roadmap.html#sections", {"rows": rows})
 
         assert squeeze(snapshot.learner_sections(own, "tok3n")) == squeeze(expected)
+
+    def test_the_whole_page_matches_the_template(self, learner, rf):
+        """Header, bars, sections and all: what the template renders for this learner."""
+        from django.contrib.messages.storage import default_storage
+        from django.template.loader import render_to_string
+
+        from roadmap.snapshot import get_snapshot
+        from roadmap.views import completion_of, own_rows
+
+        client = Client()
+        client.force_login(learner)
+        page = client.get(reverse("roadmap:index")).text
+        tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
+        assert len(tokens) == 1  # one token, in the header's form and in every control
+        (token,) = tokens
+        assert f'hx-headers=\'{{"X-CSRFToken": "{token}"}}\'' in page
+
+        request = rf.get(reverse("roadmap:index"))
+        request.user, request.session = learner, client.session
+        request.resolver_match = resolve(reverse("roadmap:index"))
+        request._messages = default_storage(request)
+        snapshot, own = get_snapshot(), own_rows(learner)
+        expected = render_to_string(
+            "roadmap/roadmap.html",
+            {
+                "snapshot": snapshot,
+                "sections": snapshot.learner_sections(own, token),
+                "track_bars": snapshot.track_bars(completion_of(snapshot, own)),
+                "csrf_token": token,
+            },
+            request=request,
+        )
+        assert squeeze(page) == squeeze(expected)
+
+    def test_a_name_with_markup_shows_escaped_in_the_header(self, learner):
+        learner.display_name = "<i>Ada</i> & co"
+        learner.save()
+        client = Client()
+        client.force_login(learner)
+        page = client.get(reverse("roadmap:index")).text
+        assert ">&lt;i&gt;Ada&lt;/i&gt; &amp; co</a>" in page
+
+    def test_a_message_to_show_appears_above_the_learners_roadmap(self, learner):
+        """The page pre-rendered without messages is not used when there is one to show."""
+        client = Client()
+        client.force_login(learner)
+        client.post(reverse("profile"), {"display_name": "Ada L"})  # the message waits
+        page = client.get(reverse("roadmap:index")).text
+        assert '<p class="message success">Your profile is saved.</p>' in page
+        assert ">Ada L</a>" in page and "Your progress" in page
+        assert f'<time datetime="{learner.done_on}">' in page  # the learner's ticks
+        assert "Your profile is saved." not in client.get(reverse("roadmap:index")).text
 
     @pytest.mark.parametrize("oob", [False, True])
     def test_the_progress_bars_match_the_template(self, learner, oob):
