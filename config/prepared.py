@@ -21,6 +21,7 @@ except ImportError:  # psycopg is only needed with PostgreSQL
 
 from django.db import connections
 from django.db.models import Q
+from django.db.models.constants import OnConflict
 from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable
 from django.db.models.sql import InsertQuery, UpdateQuery
 
@@ -141,14 +142,16 @@ class _PreparedWrite(_CompiledOnce):
 
 class PreparedInsert(_PreparedWrite):
     """`Model.objects.create(**values)` for these fields, when nothing needs the new row back
-    (no primary key read, no signals, no `pre_save`: pass every value, defaults included)."""
+    (no primary key read, no signals, no `pre_save`: pass every value, defaults included).
+    With `ignore_conflicts`, a row that would break a unique constraint is not written."""
 
-    def __init__(self, model, *names):
+    def __init__(self, model, *names, ignore_conflicts=False):
         super().__init__(model)
         self.fields = [self.field(name) for name in names]
+        self.on_conflict = OnConflict.IGNORE if ignore_conflicts else None
 
     def compile(self, connection):
-        query = InsertQuery(self.model)
+        query = InsertQuery(self.model, on_conflict=self.on_conflict)
         query.insert_values(self.fields, [self.model()])
         ((sql, _),) = query.get_compiler(connection=connection).as_sql()
         return sql
@@ -198,31 +201,57 @@ class PreparedUpdate(_PreparedWrite):
             return cursor.rowcount
 
 
-class PreparedUpdateThenInsert(_CompiledOnce):
-    """`update.run(values, where)` and, only if it changed a row, `insert.run(**row)`, as one
-    PostgreSQL statement (an INSERT fed by a data-modifying WITH): atomic without a
-    transaction, and one round trip where BEGIN, UPDATE, INSERT and COMMIT take four. Returns
-    the number of rows changed. PostgreSQL only: SQLite has no data-modifying WITH."""
+class _ThenInsert(_CompiledOnce):
+    """A write (`first`) and, only if it wrote a row, `insert`, as one PostgreSQL statement (an
+    INSERT fed by a data-modifying WITH): atomic without a transaction, and one round trip
+    where BEGIN, the two writes and COMMIT take four. PostgreSQL only: SQLite has no
+    data-modifying WITH."""
 
-    def __init__(self, update, insert):
+    def __init__(self, first, insert):
         super().__init__()
-        self.update, self.insert = update, insert
+        self.first, self.insert = first, insert
 
     def compile(self, connection):
         if connection.vendor != "postgresql":
             raise NotImplementedError("A data-modifying WITH needs PostgreSQL")
         # Made of the two compiled statements: no value is ever put into the SQL.
         head, values = self.insert.statement(connection).split(" VALUES ")
-        update = self.update.statement(connection)
+        first = self.first.statement(connection)
         placeholders = values.strip().removeprefix("(").removesuffix(")")
-        return f"WITH changed AS ({update} RETURNING 1) {head} SELECT {placeholders} FROM changed"  # noqa: S608
+        pk = connection.ops.quote_name(self.first.model._meta.pk.column)
+        return (
+            f"WITH changed AS ({first} RETURNING {pk}) "  # noqa: S608
+            f"{head} SELECT {placeholders} FROM changed RETURNING (SELECT {pk} FROM changed)"
+        )
+
+    def execute(self, connection, params):
+        cursor = connection.cursor()
+        with cursor:
+            cursor.execute(self.statement(connection), params)
+            return cursor.rowcount, cursor.fetchone()
+
+
+class PreparedUpdateThenInsert(_ThenInsert):
+    """`update.run(values, where)` (which must match one row at most) and, only if it changed
+    the row, `insert.run(**row)`, in one statement. Returns the number of rows changed."""
 
     def run(self, using="default", *, values, where, row):
         connection = connections[using]
-        params = self.update.params(connection, values, where) + self.insert.params(connection, row)
-        with connection.cursor() as cursor:
-            cursor.execute(self.statement(connection), params)
-            return cursor.rowcount
+        params = self.first.params(connection, values, where) + self.insert.params(connection, row)
+        changed, _ = self.execute(connection, params)
+        return changed
+
+
+class PreparedInsertThenInsert(_ThenInsert):
+    """`first.run(**values)` (a PreparedInsert with `ignore_conflicts`) and, only if it wrote
+    the row, `insert.run(**row)`, in one statement. Returns the new row's primary key, or None
+    when a conflicting row was there first."""
+
+    def run(self, using="default", *, values, row):
+        connection = connections[using]
+        params = self.first.params(connection, values) + self.insert.params(connection, row)
+        _, created = self.execute(connection, params)
+        return created[0] if created else None
 
 
 def _stand_in(field):

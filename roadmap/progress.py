@@ -8,7 +8,12 @@ one event, in the order the changes were committed.
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from config.prepared import PreparedInsert, PreparedUpdate, PreparedUpdateThenInsert
+from config.prepared import (
+    PreparedInsert,
+    PreparedInsertThenInsert,
+    PreparedUpdate,
+    PreparedUpdateThenInsert,
+)
 
 from .models import Enrollment, Progress, ProgressEvent, Status, Track
 
@@ -20,8 +25,23 @@ _change_status = PreparedUpdate(
     Progress, fields=["status", "updated_at", "completed_at"], where=["id", "status"]
 )
 _append_event = PreparedInsert(ProgressEvent, "user", "milestone", "from_status", "to_status", "at")
-# On PostgreSQL the two are one statement: no transaction needed, one round trip.
+# On PostgreSQL the two are one statement: no transaction needed, one round trip. So is the
+# first tick of a milestone: the row (unless another request wrote it first) and its event.
 _change_status_and_append_event = PreparedUpdateThenInsert(_change_status, _append_event)
+_create_row_and_append_event = PreparedInsertThenInsert(
+    PreparedInsert(
+        Progress,
+        "user",
+        "milestone",
+        "status",
+        "note",
+        "evidence_url",
+        "updated_at",
+        "completed_at",
+        ignore_conflicts=True,
+    ),
+    _append_event,
+)
 
 
 class StatusConflict(Exception):
@@ -79,9 +99,15 @@ def _set_status_once(user, milestone, status, now):
     event = dict(
         user=user.pk, milestone=milestone.pk, from_status=previous, to_status=status, at=now
     )
-    if row_id is not None and connection.vendor == "postgresql":
-        if not _change_status_and_append_event.run(values=values, where=where, row=event):
-            raise StatusConflict
+    if connection.vendor == "postgresql":
+        if row_id is not None:
+            if not _change_status_and_append_event.run(values=values, where=where, row=event):
+                raise StatusConflict
+        else:
+            new_row = dict(values, user=user.pk, milestone=milestone.pk, note="", evidence_url="")
+            row_id = _create_row_and_append_event.run(values=new_row, row=event)
+            if row_id is None:  # another request created the row first
+                raise StatusConflict
     else:
         with transaction.atomic():
             if row_id is None:

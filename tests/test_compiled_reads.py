@@ -13,7 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Session
-from config.prepared import Prepared, PreparedInsert, PreparedUpdate, PreparedUpdateThenInsert
+from config.prepared import (
+    Prepared,
+    PreparedInsert,
+    PreparedInsertThenInsert,
+    PreparedUpdate,
+    PreparedUpdateThenInsert,
+)
 from roadmap.models import Milestone, Progress, ProgressEvent, Status, Track
 from roadmap.queries import own_progress
 from tests.factories import ProgressFactory, TrackMilestoneFactory, UserFactory
@@ -288,6 +294,56 @@ class TestPreparedWrites:
             "user_id", "milestone_id", "from_status", "to_status", "at"
         )
         assert stored == tuple(event.values())
+
+    def test_an_insert_can_leave_out_a_row_that_is_already_there(self, user):
+        milestone = TrackMilestoneFactory().milestone
+        insert = PreparedInsert(
+            Progress, "user", "milestone", "status", "note", "evidence_url", "updated_at",
+            "completed_at", ignore_conflicts=True,
+        )  # fmt: skip
+        row = dict(user=user.pk, milestone=milestone.pk, note="", evidence_url="")
+        now = timezone.now()
+        insert.run(**row, status=Status.IN_PROGRESS, updated_at=now, completed_at=None)
+        insert.run(**row, status=Status.DONE, updated_at=now, completed_at=now)  # no error
+        assert list(Progress.objects.values_list("status", flat=True)) == [Status.IN_PROGRESS]
+
+    def test_insert_then_insert_is_one_statement_on_postgresql(self, user):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        both = PreparedInsertThenInsert(
+            PreparedInsert(
+                Progress, "user", "milestone", "status", "note", "evidence_url", "updated_at",
+                "completed_at", ignore_conflicts=True,
+            ),
+            PreparedInsert(ProgressEvent, "user", "milestone", "from_status", "to_status", "at"),
+        )  # fmt: skip
+        milestone = TrackMilestoneFactory().milestone
+        when = datetime.datetime(2025, 3, 12, 15, 30, tzinfo=datetime.UTC)
+        values = dict(
+            user=user.pk, milestone=milestone.pk, status=Status.DONE, note="", evidence_url="",
+            updated_at=when, completed_at=when,
+        )  # fmt: skip
+        event = dict(
+            user=user.pk, milestone=milestone.pk, from_status=Status.NOT_STARTED,
+            to_status=Status.DONE, at=when,
+        )  # fmt: skip
+        if connection.vendor != "postgresql":
+            with pytest.raises(NotImplementedError):
+                both.run(values=values, row=event)
+            return
+        with CaptureQueriesContext(connection) as queries:
+            created = both.run(values=values, row=event)
+            # Another request's row is there already: nothing written, no event, no id.
+            again = dict(values, status=Status.IN_PROGRESS, completed_at=None)
+            assert both.run(values=again, row=event) is None
+        assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH", "WITH"]
+        row = Progress.objects.get()
+        assert (row.pk, row.status, row.completed_at) == (created, Status.DONE, when)
+        stored = ProgressEvent.objects.values_list(
+            "user_id", "milestone_id", "from_status", "to_status", "at"
+        )
+        assert list(stored) == [tuple(event.values())]
 
     def test_reads_work_with_client_side_binding_too(self, user):
         """DB_PREPARED_STATEMENTS=0 gives PostgreSQL connections client-side cursors, which
