@@ -1,5 +1,6 @@
 import datetime
 import itertools
+import re
 import threading
 
 import pytest
@@ -231,6 +232,26 @@ class TestTickEndpoint:
             status_url(milestone), {"status": "done"}, HTTP_X_CSRFTOKEN=token, **HTMX
         )
         assert response.status_code == 200
+
+    def test_the_answer_carries_the_pages_token_and_the_next_tick_is_accepted(
+        self, csrf_client, user, milestone
+    ):
+        csrf_client.force_login(user)
+        page = csrf_client.get("/").text
+        (token,) = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
+        # As htmx sends it (the header from the page, the form's field with it), then the
+        # field alone (a plain form post), then the header alone.
+        for status, field, header in [("done", token, token), ("not_started", token, None)]:
+            data = {"status": status, "csrfmiddlewaretoken": field}
+            extra = {"HTTP_X_CSRFTOKEN": header} if header else {}
+            response = csrf_client.post(status_url(milestone), data, **HTMX, **extra)
+            assert response.status_code == 200
+            assert f'name="csrfmiddlewaretoken" value="{token}"' in response.text
+        response = csrf_client.post(
+            status_url(milestone), {"status": "done"}, HTTP_X_CSRFTOKEN=token, **HTMX
+        )
+        assert f'name="csrfmiddlewaretoken" value="{token}"' in response.text
+        assert Progress.objects.get(user=user).status == Status.DONE
 
     def test_an_anonymous_htmx_request_is_sent_to_the_login_page(self, client, milestone):
         response = client.post(status_url(milestone), {"status": "done"}, **HTMX)
