@@ -26,7 +26,7 @@ local function pick(list)
   return list[math.random(#list)]
 end
 
-local endpoint, referer
+local endpoint, origin
 local sessions, public, slugs = {}, {}, {}
 -- Production settings redirect plain http to https unless a trusted proxy says it was https.
 local proxied = { ["X-Forwarded-Proto"] = "https" }
@@ -37,7 +37,7 @@ logged_out = 0
 
 function init(args)
   endpoint = args[1]
-  referer = "https://127.0.0.1:" .. args[2] .. "/"
+  origin = "https://127.0.0.1:" .. args[2]
   for _, line in ipairs(read_lines(args[3])) do
     local username, key, csrf = line:match("^(%S+) (%S+) (%S+)$")
     table.insert(sessions, { username = username, key = key, csrf = csrf })
@@ -73,8 +73,10 @@ local builders = {
     headers["Content-Type"] = "application/x-www-form-urlencoded"
     headers["HX-Request"] = "true"
     headers["X-CSRFToken"] = session.csrf
-    -- CSRF checks the Referer of https requests against the host.
-    headers["Referer"] = referer
+    -- A browser sends both with a POST; CSRF checks the Origin (or, without one, the Referer
+    -- of an https request) against the host.
+    headers["Origin"] = origin
+    headers["Referer"] = origin .. "/"
     local status = math.random(2) == 1 and "done" or "not_started"
     return wrk.format("POST", "/milestones/" .. pick(slugs) .. "/status/", headers, "status=" .. status)
   end,

@@ -15,7 +15,7 @@ Steps, all from this one command (`make bench` runs it with the defaults):
 4. For each endpoint a warm-up, then a measured wrk run (16 connections, 2 threads) driven by
    bench/load.lua: every request sends X-Forwarded-Proto: https (production redirects plain http),
    learner requests carry the cookies of a random logged-in learner, the tick POST sends
-   HX-Request, X-CSRFToken and an https Referer as a browser with htmx would.
+   HX-Request, X-CSRFToken, an https Origin and Referer as a browser with htmx would.
 5. /healthz once more, and a table of requests/s, p50, p99, errors, queries, CPU milliseconds
    per request (in-process, step 2) and the ratio to /healthz (the mean of its two runs: when
    they differ by more than 15 %, other work on the machine skewed the run, and it says so),
@@ -403,6 +403,7 @@ def preflight(port, endpoints, result):
                 "Content-Type": "application/x-www-form-urlencoded",
                 "HX-Request": "true",
                 "X-CSRFToken": session.csrf_secret,
+                "Origin": f"https://127.0.0.1:{port}",
                 "Referer": f"https://127.0.0.1:{port}/",
             }
             body = "status=done"
