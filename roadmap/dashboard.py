@@ -203,6 +203,10 @@ class Activity:
     baseline = CHART_TOP + CHART_PLOT_HEIGHT
 
     @property
+    def streak_text(self):
+        return f"{self.streak} week{'' if self.streak == 1 else 's'}"
+
+    @property
     def total(self):
         return sum(week.count for week in self.weeks)
 

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -12,7 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from . import dashboard, progress, queries
 from .models import Track
-from .snapshot import get_snapshot
+from .snapshot import DASHBOARD, get_snapshot
 
 BADGE_MAX_AGE = 300
 
@@ -42,7 +43,19 @@ def dashboard_page(request):
         context["badge_url"] = request.build_absolute_uri(
             reverse("roadmap:badge", args=[request.user.username])
         )
-    return TemplateResponse(request, "roadmap/dashboard.html", context)
+    if not messages.get_messages(request):
+        # Nothing to flash: the page pre-rendered for this revision, with this learner's name,
+        # token, cards, activity and sharing put in (what the template below renders).
+        snapshot = get_snapshot()
+        if "badge_url" in context:
+            share = render_to_string(DASHBOARD + "#share", context, request=request)
+        else:
+            share = snapshot.dashboard_share_off
+        page = snapshot.dashboard_page(
+            request.user, csrf_token, context["cards"], context["activity"], share
+        )
+        return HttpResponse(page)
+    return TemplateResponse(request, DASHBOARD, context)
 
 
 @require_POST

@@ -32,7 +32,7 @@ from .models import Revision, Section, Status, Track, percent
 REVISION_TTL = 1.0
 # Part of the shared cache key: a release that changes what a snapshot holds never reads one
 # pickled by another release (Redis outlives deploys, and releases overlap in a rolling one).
-SNAPSHOT_FORMAT = 3
+SNAPSHOT_FORMAT = 4
 TEMPLATE = "roadmap/roadmap.html"
 DASHBOARD = "roadmap/dashboard.html"
 PUBLIC = "roadmap/public.html"
@@ -346,6 +346,10 @@ class Snapshot:
     # The whole roadmap page of a learner, header included, with holes for the learner's name,
     # the CSRF token, the progress bars and the sections.
     learner_page_holes: Holes = field(default=None, repr=False)
+    # The dashboard, likewise: holes for the name, token, cards, activity and sharing, and what
+    # it says about sharing to a learner without a public page.
+    dashboard_page_holes: Holes = field(default=None, repr=False)
+    dashboard_share_off: str = field(default=None, repr=False)
 
     def track_bars(self, completion, *, oob=False):
         """The "Your progress" bars for `completion` (this snapshot's `completion()`)."""
@@ -386,6 +390,24 @@ class Snapshot:
             "sections": self.learner_sections(own, csrf_token),
         }
         return self.learner_page_holes.fill(values.__getitem__)
+
+    def dashboard_page(self, user, csrf_token, cards, activity, share):
+        """The dashboard of `user`: their track `cards` (roadmap.dashboard.TrackCard), their
+        `activity` (roadmap.dashboard.Activity) and the `share` section's HTML, as the template
+        renders them when there are no messages to show."""
+        this_week = activity.this_week.count
+        values = {
+            "user": escape(str(user)),
+            "csrf_token": escape(csrf_token),
+            "cards": "".join(card.html for card in cards),
+            "streak": escape(activity.streak_text),
+            "total": str(activity.total),
+            "this_week": str(this_week),
+            "bars": activity.bars_html,
+            "rows": activity.rows_html,
+            "share": share,
+        }
+        return self.dashboard_page_holes.fill(values.__getitem__)
 
 
 def content_changed():
@@ -528,9 +550,59 @@ def learner_page(snapshot):
     )
 
 
+class _PageCard(NamedTuple):
+    html: str
+
+
+class _PageWeek(NamedTuple):
+    count: str
+
+
+class _PageActivity(NamedTuple):
+    """The stand-in for roadmap.dashboard.Activity when the dashboard is pre-rendered."""
+
+    streak_text: str
+    total: str
+    this_week: _PageWeek
+    bars_html: str
+    rows_html: str
+    width: int
+    height: int
+    baseline: int
+
+
+def dashboard_page(snapshot):
+    """The dashboard as a logged-in learner sees it when there are no messages to show."""
+    from .dashboard import Activity  # which imports this module
+
+    return Holes.render(
+        DASHBOARD,
+        {"snapshot": snapshot, "request": _PageRequest.of("roadmap:dashboard"), "messages": ()},
+        user=lambda mark: _PageUser(mark("user")),
+        csrf_token=lambda mark: mark("csrf_token"),
+        cards=lambda mark: [_PageCard(mark("cards"))],
+        activity=lambda mark: _PageActivity(
+            mark("streak"),
+            mark("total"),
+            _PageWeek(mark("this_week")),
+            mark("bars"),
+            mark("rows"),
+            Activity.width,
+            Activity.height,
+            Activity.baseline,
+        ),
+        share=lambda mark: mark("share"),
+    )
+
+
 def build(revision):
     snapshot = build_parts(revision)
-    return replace(snapshot, learner_page_holes=learner_page(snapshot))
+    return replace(
+        snapshot,
+        learner_page_holes=learner_page(snapshot),
+        dashboard_page_holes=dashboard_page(snapshot),
+        dashboard_share_off=render_to_string(f"{DASHBOARD}#share", {}),
+    )
 
 
 def build_parts(revision):

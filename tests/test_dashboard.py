@@ -505,6 +505,56 @@ class TestPreRenderedCards:
             )
             assert self.squeeze(card.html) == self.squeeze(expected)
 
+    @pytest.mark.parametrize("public", [False, True])
+    @pytest.mark.parametrize("weeks_done", [[], [0], [0, 1, 2, 5]])
+    def test_the_whole_page_matches_the_template(
+        self, user, engineer, rf, settings, public, weeks_done
+    ):
+        """Header, cards, activity and sharing: what the template renders for this learner."""
+        from django.contrib.messages.storage import default_storage
+        from django.template.loader import render_to_string
+        from django.test import Client
+        from django.urls import resolve
+
+        settings.ALLOWED_HOSTS = ["next-steps.example"]
+        user.display_name, user.public_profile = "Ada <L> & co", public
+        user.save()
+        EnrollmentFactory(user=user, track=engineer)
+        now = timezone.now()
+        titles = ["Ship an API", "Write a README", "Give a talk", "Review a pull request"]
+        for weeks, title in zip(weeks_done, titles * 2, strict=False):
+            mark(user, milestone(title), now=now - datetime.timedelta(weeks=weeks))
+        client = Client()
+        client.force_login(user)
+        page = client.get(DASHBOARD, HTTP_HOST="next-steps.example").text
+        (token,) = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
+
+        request = rf.get(DASHBOARD, HTTP_HOST="next-steps.example")
+        request.user, request.session = user, client.session
+        request.resolver_match = resolve(DASHBOARD)
+        request._messages = default_storage(request)
+        context = {
+            "csrf_token": token,
+            "cards": dashboard.track_cards(user, csrf_token=token),
+            "activity": dashboard.activity(user),
+        }
+        if public:
+            context["badge_url"] = f"http://next-steps.example/u/{user.username}/badge.svg"
+        expected = render_to_string("roadmap/dashboard.html", context, request=request)
+        assert self.squeeze(page) == self.squeeze(expected)
+        assert ("Badges for a README" in page) is public
+        assert "Ada &lt;L&gt; &amp; co</a>" in page
+        streak = {(): "0 weeks", (0,): "1 week", (0, 1, 2, 5): "3 weeks"}[tuple(weeks_done)]
+        assert f"<strong>{streak}</strong>" in page
+
+    def test_a_message_to_show_appears_on_the_dashboard(self, learner_client, user, engineer):
+        """The page pre-rendered without messages is not used when there is one to show."""
+        learner_client.post(follow_url(engineer))  # "You now follow ML Engineer." waits
+        page = learner_client.get(DASHBOARD).text
+        assert '<p class="message success">You now follow ML Engineer.</p>' in page
+        assert "Unfollow<span" in page  # the learner's own cards
+        assert "You now follow" not in learner_client.get(DASHBOARD).text
+
     def test_cards_follow_a_content_change(self, learner_client, user, engineer):
         assert learner_client.get(DASHBOARD).status_code == 200  # the snapshot of this revision
         TrackMilestoneFactory(track=engineer, weight=5)
