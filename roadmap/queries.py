@@ -3,14 +3,16 @@
 from django.contrib.auth import get_user_model
 from django.db.models import FilteredRelation, Q
 
+from accounts.sessions import take_rows_read_with_session
 from config.prepared import Prepared
 
 from .models import Enrollment, Milestone, Progress, ProgressEvent, Status
 
+# The learner's progress rows as the pages use them (own_progress); milestone_id is never NULL.
+OWN_PROGRESS = ("milestone_id", "status", "completed_at", "note", "evidence_url", "id")
+
 _own_progress = Prepared(
-    lambda user_id: Progress.objects.filter(user=user_id).values_list(
-        "milestone_id", "status", "completed_at", "note", "evidence_url", "id"
-    ),
+    lambda user_id: Progress.objects.filter(user=user_id).values_list(*OWN_PROGRESS),
     user_id=-918_273_645,
 )
 _statuses = Prepared(
@@ -62,12 +64,20 @@ def milestone_with_progress(*, user, slug):
 
 
 def own_progress(user):
-    """(milestone id, status, completed at, note, evidence URL, row id) of the user's rows."""
-    return _own_progress.run(user_id=user.pk)
+    """(milestone id, status, completed at, note, evidence URL, row id) of the user's rows: the
+    ones read with this request's session, the first time they are asked for (see
+    RoadmapConfig.ready), else read now."""
+    rows = take_rows_read_with_session(user)
+    if rows is None:
+        rows = _own_progress.run(user_id=user.pk)
+    return rows
 
 
 def statuses(user):
     """milestone id -> status, for the milestones the user has a row for."""
+    rows = take_rows_read_with_session(user)
+    if rows is not None:
+        return {milestone_id: status for milestone_id, status, *_ in rows}
     return dict(_statuses.run(user_id=user.pk))
 
 

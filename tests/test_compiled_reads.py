@@ -99,6 +99,40 @@ class TestSessionsAndUsers:
         assert {"accounts_user"} not in tables
         assert Session.objects.get().user_id == user.pk
 
+    def test_the_users_progress_rows_come_with_the_session_once_and_only_for_that_user(self, user):
+        from accounts.sessions import current_store, read_with_session, take_rows_read_with_session
+        from accounts.sessions.db import SessionStore
+        from roadmap.queries import OWN_PROGRESS
+
+        ProgressFactory(user=user, status=Status.DONE, completed_at=timezone.now())
+        ProgressFactory(user=user, status=Status.IN_PROGRESS, note="mine")
+        ProgressFactory(status=Status.DONE, completed_at=timezone.now())  # another learner's
+        store = SessionStore(logged_in(user).session.session_key)
+        store.load()  # the session, its user and the user's rows: one query
+        expected = sorted(Progress.objects.filter(user=user).values_list(*OWN_PROGRESS))
+        token = current_store.set(store)
+        try:
+            assert take_rows_read_with_session(UserFactory()) is None  # not theirs
+            assert sorted(take_rows_read_with_session(user)) == expected
+            assert take_rows_read_with_session(user) is None  # once: a later read goes to the db
+        finally:
+            current_store.reset(token)
+        assert take_rows_read_with_session(user) is None  # outside a request
+        with pytest.raises(RuntimeError):
+            read_with_session("progress", OWN_PROGRESS)  # sessions were read already
+
+    def test_a_learner_without_progress_reads_no_rows_with_the_session(self, user):
+        from accounts.sessions import current_store, take_rows_read_with_session
+        from accounts.sessions.db import SessionStore
+
+        store = SessionStore(logged_in(user).session.session_key)
+        store.load()
+        token = current_store.set(store)
+        try:
+            assert take_rows_read_with_session(user) == []
+        finally:
+            current_store.reset(token)
+
     def test_deleting_an_account_ends_its_sessions(self, user):
         client, other = logged_in(user), logged_in(UserFactory())
         user.delete()

@@ -459,18 +459,18 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
     EnrollmentFactory(user=user, track=tracks[0])
     EnrollmentFactory(user=user, track=tracks[1])
     grow(3)
-    # the session with its user, the learner's statuses, enrollments, done events. Which count
-    # toward which track, with their weights, comes from the roadmap snapshot: the content
-    # revision and 6 queries to build it, once per content revision and process.
-    with django_assert_max_num_queries(4 + 7):
+    # the session with its user and their progress rows (one query), enrollments, done events.
+    # Which count toward which track, with their weights, comes from the roadmap snapshot: the
+    # content revision and 6 queries to build it, once per content revision and process.
+    with django_assert_max_num_queries(3 + 7):
         assert learner_client.get(DASHBOARD).status_code == 200
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         assert learner_client.get(DASHBOARD).status_code == 200
     grow(30)
     content_changed()
-    with django_assert_max_num_queries(4 + 7):
+    with django_assert_max_num_queries(3 + 7):
         learner_client.get(DASHBOARD)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         page = learner_client.get(DASHBOARD).text
     assert page.count('<ol class="next-up">') == 2
 

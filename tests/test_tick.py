@@ -285,19 +285,19 @@ class TestTickEndpoint:
     def test_a_tick_runs_at_most_four_queries(self, client, django_assert_max_num_queries):
         membership = TrackMilestoneFactory()
         client.force_login(UserFactory())
-        # the session with its user, own progress rows, insert or update progress, insert event:
-        # 4 queries (on PostgreSQL an update and its event are one), plus the BEGIN and COMMIT
-        # Django logs around the write. The milestone, its controls
+        # the session with its user and their progress rows (one query), insert or update
+        # progress, insert event: 3 queries (on PostgreSQL a write and its event are one), plus
+        # the BEGIN and COMMIT Django logs around the write. The milestone, its controls
         # and the weights come from the roadmap snapshot, read once per revision (by the page
         # the learner ticks on).
         assert client.get("/").status_code == 200
         for status in ("done", "in_progress"):  # the first tick creates the row, then updates
-            with django_assert_max_num_queries(6) as captured:
+            with django_assert_max_num_queries(5) as captured:
                 client.post(status_url(membership.milestone), {"status": status}, **HTMX)
             statements = [query["sql"].split()[0] for query in captured.captured_queries]
-            assert len([s for s in statements if s not in {"BEGIN", "COMMIT"}]) <= 4, statements
+            assert len([s for s in statements if s not in {"BEGIN", "COMMIT"}]) <= 3, statements
             if connection.vendor == "postgresql":  # both writes are one statement there
-                assert statements == ["SELECT", "SELECT", "WITH"]
+                assert statements == ["SELECT", "WITH"]
 
 
 class TestDetails:
@@ -415,17 +415,17 @@ class TestRoadmapPageForLearners:
                 progress.set_status(user=user, milestone=membership.milestone, status="done")
 
         grow(3)
-        # the session with its user, own progress rows; the roadmap and the weights come from
-        # the snapshot, rebuilt (6 more queries) only when the content changes
-        with django_assert_max_num_queries(2 + 1 + 6):
+        # the session with its user and their progress rows, in one query; the roadmap and the
+        # weights come from the snapshot, rebuilt (6 more queries) only when the content changes
+        with django_assert_max_num_queries(1 + 1 + 6):
             client.get("/")
-        with django_assert_max_num_queries(2):
+        with django_assert_max_num_queries(1):
             client.get("/")
         grow(30)
         content_changed()
-        with django_assert_max_num_queries(2 + 1 + 6):
+        with django_assert_max_num_queries(1 + 1 + 6):
             client.get("/")
-        with django_assert_max_num_queries(2):
+        with django_assert_max_num_queries(1):
             response = client.get("/")
         assert response.text.count(" checked>") == 33
 
