@@ -39,8 +39,8 @@ function init(args)
   endpoint = args[1]
   origin = "https://127.0.0.1:" .. args[2]
   for _, line in ipairs(read_lines(args[3])) do
-    local username, key, csrf = line:match("^(%S+) (%S+) (%S+)$")
-    table.insert(sessions, { username = username, key = key, csrf = csrf })
+    local username, key, csrf, token = line:match("^(%S+) (%S+) (%S+) (%S+)$")
+    table.insert(sessions, { username = username, key = key, csrf = csrf, token = token })
   end
   public = read_lines(args[4])
   slugs = read_lines(args[5])
@@ -72,7 +72,7 @@ local builders = {
     local headers = learner_headers(session)
     headers["Content-Type"] = "application/x-www-form-urlencoded"
     headers["HX-Request"] = "true"
-    headers["X-CSRFToken"] = session.csrf
+    headers["X-CSRFToken"] = session.token
     -- A browser sends both with a POST; CSRF checks the Origin (or, without one, the Referer
     -- of an https request) against the host.
     headers["Origin"] = origin

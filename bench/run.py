@@ -402,7 +402,7 @@ def preflight(port, endpoints, result):
                 **cookie,
                 "Content-Type": "application/x-www-form-urlencoded",
                 "HX-Request": "true",
-                "X-CSRFToken": session.csrf_secret,
+                "X-CSRFToken": session.csrf_token,
                 "Origin": f"https://127.0.0.1:{port}",
                 "Referer": f"https://127.0.0.1:{port}/",
             }

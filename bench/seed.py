@@ -18,7 +18,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.http import HttpRequest
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
@@ -60,7 +61,15 @@ NOTES = (
 class LoggedIn:
     username: str
     session_key: str
-    csrf_secret: str
+    csrf_secret: str  # the csrftoken cookie
+    csrf_token: str  # a token for that secret, as a page gives it to a browser
+
+
+def masked_token(secret):
+    """A CSRF token for the cookie's `secret`, masked as Django puts it in a page."""
+    request = HttpRequest()
+    request.META["CSRF_COOKIE"] = secret
+    return get_token(request)
 
 
 @dataclass
@@ -210,7 +219,7 @@ def log_in(users):
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         csrf = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
-        logged_in.append(LoggedIn(user.username, session.session_key, csrf))
+        logged_in.append(LoggedIn(user.username, session.session_key, csrf, masked_token(csrf)))
     return logged_in
 
 
@@ -280,7 +289,9 @@ def write_load_files(result, directory):
     """The files the Lua script reads, one record a line, fields separated by spaces."""
     os.makedirs(directory, exist_ok=True)
     files = {
-        "sessions.txt": [f"{s.username} {s.session_key} {s.csrf_secret}" for s in result.sessions],
+        "sessions.txt": [
+            f"{s.username} {s.session_key} {s.csrf_secret} {s.csrf_token}" for s in result.sessions
+        ],
         "public.txt": result.public_usernames,
         "slugs.txt": result.milestone_slugs,
     }

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_TOKEN_LENGTH, get_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
@@ -54,19 +54,20 @@ NO_PROGRESS = OwnProgress(Status.NOT_STARTED, None, "", "")
 
 
 def own_rows(user):
-    """milestone id -> OwnProgress, for every milestone the user has a row for (one query)."""
+    """milestone id -> OwnProgress, for every milestone the user has a row for (read with the
+    session, or one query: queries.own_progress)."""
     return {milestone_id: OwnProgress(*values) for milestone_id, *values in own_progress(user)}
 
 
 def accepted_csrf_token(request):
-    """The CSRF token this POST was accepted with, looked up the way CsrfViewMiddleware does: the
-    page's own token, which the page already holds in every form. A fragment answering the POST
-    carries it again rather than a newly masked one (each costs 32 random draws)."""
-    return (
-        request.POST.get("csrfmiddlewaretoken")
-        or request.META.get(settings.CSRF_HEADER_NAME)
-        or get_token(request)
-    )
+    """The CSRF token this POST was accepted with, looked up the way CsrfViewMiddleware does,
+    when it is a masked one: the page's own token, which the page holds in every form already.
+    A fragment answering the POST carries it again rather than a newly masked one (each costs
+    32 random draws). A bare secret, which Django accepts too, is never sent back."""
+    token = request.POST.get("csrfmiddlewaretoken") or request.META.get(settings.CSRF_HEADER_NAME)
+    if token and len(token) == CSRF_TOKEN_LENGTH:
+        return token
+    return get_token(request)
 
 
 def completion_of(snapshot, own):
