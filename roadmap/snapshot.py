@@ -8,20 +8,25 @@ content write calls `content_changed()`; each process notices a new revision wit
 """
 
 import functools
+import hashlib
+import json
 import re
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from html import escape  # Django's escape() without its lazy-string wrapper: same output
+from pathlib import Path
 from typing import NamedTuple
 
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string as render_template
-from django.urls import resolve, reverse
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import strip_spaces_between_tags
 from django.utils.safestring import mark_safe
@@ -30,8 +35,8 @@ from django.utils.translation import get_language
 from .models import Revision, Section, Status, Track, percent
 
 REVISION_TTL = 1.0
-# Part of the shared cache key: a release that changes what a snapshot holds never reads one
-# pickled by another release (Redis outlives deploys, and releases overlap in a rolling one).
+# Part of the shared cache key, with release(): a release that changes what a snapshot holds
+# never reads one pickled by another (Redis outlives deploys; releases overlap in a rolling one).
 SNAPSHOT_FORMAT = 4
 TEMPLATE = "roadmap/roadmap.html"
 DASHBOARD = "roadmap/dashboard.html"
@@ -50,18 +55,21 @@ class Holes(NamedTuple):
     names: tuple
 
     @classmethod
-    def render(cls, template_name, context, **marked):
+    def render(cls, template_name, context, *, whole_page=False, **marked):
         """Render once with each `marked` value (name -> a function of the mark that gives the
-        template's stand-in) in the context, and split the output at the marks."""
+        template's stand-in) in the context, and split the output at the marks. A part of a page
+        loses the indentation between its tags; a `whole_page` is kept as the template wrote it,
+        since the space between two inline elements of its text shows."""
         token = secrets.token_hex(8)
 
         def mark(name):
             return mark_safe(f"\x00{token}:{name}\x00")  # noqa: S308 - a marker, no input
 
-        html = render_to_string(
-            template_name,
-            {**context, **{key: stand_in(mark) for key, stand_in in marked.items()}},
-        )
+        context = {**context, **{key: stand_in(mark) for key, stand_in in marked.items()}}
+        if whole_page:
+            html = render_template(template_name, context)
+        else:
+            html = render_to_string(template_name, context)
         parts = re.split(f"\x00{token}:([^\x00]+)\x00", html)
         return cls(tuple(parts[0::2]), tuple(parts[1::2]))
 
@@ -441,12 +449,28 @@ def current_revision(fresh=False):
     return token
 
 
+@functools.cache
+def release():
+    """A digest of what the renderings depend on besides the content: the project's templates
+    and the static files' hashed names. In the shared cache key, so that no release serves pages
+    rendered by another, which would link to static files it doesn't have."""
+    digest = hashlib.sha256()
+    for directory in settings.TEMPLATES[0]["DIRS"]:
+        for path in sorted(Path(directory).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(directory)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    names = getattr(staticfiles_storage, "hashed_files", None) or {}
+    digest.update(json.dumps(sorted(names.items())).encode())
+    return digest.hexdigest()[:16]
+
+
 def get_snapshot(fresh=False):
     """The snapshot of the current content revision (checked now when `fresh`)."""
     revision = current_revision(fresh)
     snapshot = _snapshots.get(revision)
     if snapshot is None:
-        key = f"roadmap:snapshot:v{SNAPSHOT_FORMAT}:{revision}"
+        key = f"roadmap:snapshot:v{SNAPSHOT_FORMAT}:{release()}:{revision}"
         snapshot = cache.get(key)
         if snapshot is None:
             snapshot = build(revision)
@@ -527,24 +551,41 @@ class _PageUser(NamedTuple):
         return self.name
 
 
+class _PageMatch(NamedTuple):
+    url_name: str
+
+
 class _PageRequest(NamedTuple):
     """The stand-in for the request when a whole page is pre-rendered: what base.html uses of
     a logged-in user's request (the equivalence tests compare it with a real one)."""
 
-    resolver_match: object
+    resolver_match: _PageMatch
 
     @classmethod
     def of(cls, url_name):
-        return cls(resolve(reverse(url_name)))
+        """For the page that `url_name` ("roadmap:index") names."""
+        return cls(_PageMatch(url_name.rpartition(":")[2]))
+
+
+def logged_in_page(template_name, url_name, snapshot, **marked):
+    """A whole page (the one `url_name` names) as a logged-in learner sees it when there are no
+    messages to show: holes for base.html's user and CSRF token, and the page's `marked` ones."""
+    return Holes.render(
+        template_name,
+        {"snapshot": snapshot, "request": _PageRequest.of(url_name), "messages": ()},
+        whole_page=True,
+        user=lambda mark: _PageUser(mark("user")),
+        csrf_token=lambda mark: mark("csrf_token"),
+        **marked,
+    )
 
 
 def learner_page(snapshot):
-    """The roadmap page as a logged-in learner sees it when there are no messages to show."""
-    return Holes.render(
+    """The roadmap page, with holes for the progress bars and the sections."""
+    return logged_in_page(
         TEMPLATE,
-        {"snapshot": snapshot, "request": _PageRequest.of("roadmap:index"), "messages": ()},
-        user=lambda mark: _PageUser(mark("user")),
-        csrf_token=lambda mark: mark("csrf_token"),
+        "roadmap:index",
+        snapshot,
         track_bars=lambda mark: mark("track_bars"),
         sections=lambda mark: mark("sections"),
     )
@@ -572,14 +613,13 @@ class _PageActivity(NamedTuple):
 
 
 def dashboard_page(snapshot):
-    """The dashboard as a logged-in learner sees it when there are no messages to show."""
+    """The dashboard, with holes for the cards, the activity and what it says about sharing."""
     from .dashboard import Activity  # which imports this module
 
-    return Holes.render(
+    return logged_in_page(
         DASHBOARD,
-        {"snapshot": snapshot, "request": _PageRequest.of("roadmap:dashboard"), "messages": ()},
-        user=lambda mark: _PageUser(mark("user")),
-        csrf_token=lambda mark: mark("csrf_token"),
+        "roadmap:dashboard",
+        snapshot,
         cards=lambda mark: [_PageCard(mark("cards"))],
         activity=lambda mark: _PageActivity(
             mark("streak"),
@@ -601,7 +641,7 @@ def build(revision):
         snapshot,
         learner_page_holes=learner_page(snapshot),
         dashboard_page_holes=dashboard_page(snapshot),
-        dashboard_share_off=render_to_string(f"{DASHBOARD}#share", {}),
+        dashboard_share_off=render_template(f"{DASHBOARD}#share", {}),
     )
 
 
