@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from accounts.sessions import drop_rows_read_with_session
+
 from .models import (
     NOTE_LENGTH,
     SLUG_LENGTH,
@@ -484,6 +486,7 @@ def _import_progress(user, entries, milestones, report):
         for entry in entries
         if entry["slug"] in milestones
     ]
+    drop_rows_read_with_session()
     Progress.objects.bulk_create(
         rows,
         update_conflicts=True,

@@ -8,6 +8,7 @@ one event, in the order the changes were committed.
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts.sessions import drop_rows_read_with_session
 from config.prepared import (
     PreparedInsert,
     PreparedInsertThenInsert,
@@ -74,6 +75,7 @@ def set_status(*, user, milestone, status, now=None):
     """
     if status not in Status.values:
         raise ValueError(f"Unknown status {status!r}")
+    drop_rows_read_with_session()
     for _ in range(ATTEMPTS):
         try:
             return _set_status_once(user, milestone, status, now or timezone.now())
@@ -132,6 +134,7 @@ def _keep_annotations_in_step(milestone, **values):
 def save_details(*, user, milestone, note, evidence_url, now=None):
     """Store the user's note and evidence link on a milestone, keeping its status."""
     now = now or timezone.now()
+    drop_rows_read_with_session()
     updated = Progress.objects.filter(user=user, milestone=milestone).update(
         note=note, evidence_url=evidence_url, updated_at=now
     )

@@ -121,6 +121,25 @@ class TestSessionsAndUsers:
         with pytest.raises(RuntimeError):
             read_with_session("progress", OWN_PROGRESS)  # sessions were read already
 
+    def test_a_read_after_a_progress_write_in_the_same_request_goes_to_the_database(self, user):
+        from accounts.sessions import current_store
+        from accounts.sessions.db import SessionStore
+        from roadmap import progress
+        from roadmap.queries import own_progress
+
+        row = ProgressFactory(user=user, status=Status.IN_PROGRESS)
+        store = SessionStore(logged_in(user).session.session_key)
+        store.load()
+        token = current_store.set(store)
+        try:
+            progress.save_details(
+                user=user, milestone=row.milestone, note="written", evidence_url=""
+            )
+            ((milestone_id, status, _, note, *_),) = own_progress(user)
+        finally:
+            current_store.reset(token)
+        assert (milestone_id, status, note) == (row.milestone_id, Status.IN_PROGRESS, "written")
+
     def test_a_learner_without_progress_reads_no_rows_with_the_session(self, user):
         from accounts.sessions import current_store, take_rows_read_with_session
         from accounts.sessions.db import SessionStore

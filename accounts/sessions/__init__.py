@@ -53,13 +53,21 @@ def read_with_session(relation, columns):
 def take_rows_read_with_session(user):
     """The rows read with this request's session (read_with_session), if they are `user`'s, as
     a list of tuples, once: None outside a request, for another user, for a session that came
-    from the cache, and on a second call (so that a read after a write never sees them)."""
+    from the cache, on a second call, and after drop_rows_read_with_session()."""
     store = current_store.get()
     preloaded = getattr(store, "preloaded_user", None)
     if preloaded is None or preloaded.pk != user.pk:
         return None
     rows, store.preloaded_rows = store.preloaded_rows, None
     return rows
+
+
+def drop_rows_read_with_session():
+    """Forget this request's rows read with its session: called by whatever writes them, so
+    that a read after the write goes to the database."""
+    store = current_store.get()
+    if store is not None:
+        store.preloaded_rows = None
 
 
 def _session_with_user(session_key):
