@@ -143,7 +143,9 @@ class _PreparedWrite(_CompiledOnce):
 class PreparedInsert(_PreparedWrite):
     """`Model.objects.create(**values)` for these fields, when nothing needs the new row back
     (no primary key read, no signals, no `pre_save`: pass every value, defaults included).
-    With `ignore_conflicts`, a row that would break a unique constraint is not written."""
+    With `ignore_conflicts`, a row that would break a unique constraint is not written (on
+    PostgreSQL, ON CONFLICT DO NOTHING; SQLite's INSERT OR IGNORE also skips a row breaking a
+    NOT NULL or CHECK constraint, so there it is for rows known to be valid)."""
 
     def __init__(self, model, *names, ignore_conflicts=False):
         super().__init__(model)

@@ -128,9 +128,9 @@ def _left_summary(count, weight):
 def track_cards(user, *, track=None, csrf_token="", fresh=False):
     """One card per track (or just for `track`), followed tracks first.
 
-    Two queries: the user's statuses and enrollments. The tracks, which milestones count toward
-    each, with which weight and in which section, come from the roadmap snapshot (of the
-    content revision read now when `fresh`).
+    The user's statuses (read with the session, or one query) and enrollments (one query). The
+    tracks, which milestones count toward each, with which weight and in which section, come
+    from the roadmap snapshot (of the content revision read now when `fresh`).
     """
     snapshot = get_snapshot(fresh=fresh)
     memberships = snapshot.memberships_by_track

@@ -6,8 +6,10 @@ reuses a connection: one more round trip on every page. A server that ends a con
 (restart, failover, `idle_session_timeout`, `pg_terminate_backend`) sends the client an error
 and closes the socket, so an idle connection whose socket has nothing to read is still open. Only
 when the server has said something, or the socket can't be checked, does Django's `SELECT 1` run.
-A connection lost without a word (a cable pulled) is found by the query that fails, as with
-`SELECT 1`, and closed at the end of that request.
+A connection lost without a word (a cable pulled, a firewall that forgot it) goes unnoticed
+until the request's own query fails, where `SELECT 1` would have failed first and been replaced:
+that request errs, and Django closes the connection when it ends. CONN_MAX_AGE (60 s by default)
+replaces every connection long before a firewall's idle timeout (minutes) forgets it.
 """
 
 import select
