@@ -26,6 +26,13 @@ def clean_status(data):
     return _STATUS.clean(_STATUS.widget.value_from_datadict(data, {}, "status"))
 
 
+class WebURLField(forms.URLField):
+    """A URL field checked by validate_web_url (http or https) alone: URLField's own check, which
+    lets other schemes through, would say the same thing a second time."""
+
+    default_validators = [validate_web_url]
+
+
 class DetailsForm(forms.Form):
     note = forms.CharField(
         required=False,
@@ -35,11 +42,10 @@ class DetailsForm(forms.Form):
             "max_length": "Keep the note to %(limit_value)d characters (it has %(show_value)d)."
         },
     )
-    evidence_url = forms.URLField(
+    evidence_url = WebURLField(
         required=False,
         max_length=URL_LENGTH,
         assume_scheme="https",
-        validators=[validate_web_url],
         error_messages={"invalid": "Enter a web address that starts with http:// or https://."},
     )
 
