@@ -371,6 +371,11 @@ class Snapshot:
         """Every track, in order, with the completion of a learner who has done `done_ids`."""
         return [track.completion(done_ids) for track in self.tracks]
 
+    def completion_of(self, own):
+        """completion() for a learner whose rows are `own` (milestone id -> their progress on
+        it: anything with a `status`, as roadmap.views.own_rows gives)."""
+        return self.completion({m for m, mine in own.items() if mine.status == Status.DONE})
+
     def learner_sections(self, own, csrf_token):
         """The roadmap's sections for a learner whose progress is `own` (milestone id ->
         OwnProgress): the pre-rendered HTML with this learner's controls and details put in."""
@@ -392,9 +397,7 @@ class Snapshot:
         values = {
             "user": escape(str(user)),
             "csrf_token": escape(csrf_token),
-            "track_bars": self.track_bars(
-                self.completion({m for m, mine in own.items() if mine.status == Status.DONE})
-            ),
+            "track_bars": self.track_bars(self.completion_of(own)),
             "sections": self.learner_sections(own, csrf_token),
         }
         return self.learner_page_holes.fill(values.__getitem__)

@@ -70,11 +70,6 @@ def accepted_csrf_token(request):
     return get_token(request)
 
 
-def completion_of(snapshot, own):
-    """Every track with the completion of a learner whose rows are `own` (see own_rows)."""
-    return snapshot.completion({m for m, mine in own.items() if mine.status == Status.DONE})
-
-
 @require_safe
 @never_cache
 def healthz(request):
@@ -95,7 +90,7 @@ def index(request):
             return HttpResponse(snapshot.learner_page(request.user, own, csrf_token))
         context.update(
             sections=snapshot.learner_sections(own, csrf_token),
-            track_bars=snapshot.track_bars(completion_of(snapshot, own)),
+            track_bars=snapshot.track_bars(snapshot.completion_of(own)),
             csrf_token=csrf_token,
         )
     return TemplateResponse(request, TEMPLATE, context)
@@ -155,7 +150,7 @@ def set_status(request, slug):
     # The milestone's controls as the roadmap page shows them, and the bars out of band.
     own[entry.id] = OwnProgress.of(milestone)
     control = entry.status_control(own[entry.id], accepted_csrf_token(request))
-    bars = snapshot.track_bars(completion_of(snapshot, own), oob=True)
+    bars = snapshot.track_bars(snapshot.completion_of(own), oob=True)
     return HttpResponse(control + bars)
 
 

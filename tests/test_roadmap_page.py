@@ -180,7 +180,7 @@ class TestPreRenderedLearnerPage:
         from django.template.loader import render_to_string
 
         from roadmap.snapshot import get_snapshot
-        from roadmap.views import completion_of, own_rows
+        from roadmap.views import own_rows
 
         client = Client()
         client.force_login(learner)
@@ -200,7 +200,7 @@ class TestPreRenderedLearnerPage:
             {
                 "snapshot": snapshot,
                 "sections": snapshot.learner_sections(own, token),
-                "track_bars": snapshot.track_bars(completion_of(snapshot, own)),
+                "track_bars": snapshot.track_bars(snapshot.completion_of(own)),
                 "csrf_token": token,
             },
             request=request,
@@ -231,9 +231,9 @@ class TestPreRenderedLearnerPage:
         from django.template.loader import render_to_string
 
         from roadmap.snapshot import get_snapshot
-        from roadmap.views import completion_of, own_rows
+        from roadmap.views import own_rows
 
-        tracks = completion_of(get_snapshot(), own_rows(learner))
+        tracks = get_snapshot().completion_of(own_rows(learner))
         assert any(track.done_count for track in tracks)
         expected = render_to_string(
             "roadmap/roadmap.html#track_bars", {"completion": tracks, "oob": oob}
