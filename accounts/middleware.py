@@ -1,15 +1,21 @@
+import re
+
 from django.conf import settings
-from django.contrib.auth import middleware as auth_middleware
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
+
+# The id of the element an htmx request swaps: where the learner was on the page.
+ANCHOR = re.compile(r"[A-Za-z][\w-]{0,100}")
 
 
 class HtmxLoginRedirectMiddleware:
     """An htmx request sent to the login page gets HX-Redirect instead of the 302.
 
     htmx follows a 302 itself and would swap the whole login page into a fragment of the current
-    one. After logging in, the learner comes back to the page they were on, not the fragment URL.
+    one. A learner whose session ended in the middle of ticking is told so on the login page, and
+    comes back afterwards to the page they were on, at the element they were using.
     """
 
     def __init__(self, get_response):
@@ -17,27 +23,25 @@ class HtmxLoginRedirectMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        login_url = resolve_url(settings.LOGIN_URL)
         if (
             request.htmx
             and response.status_code == 302
-            and response["Location"].startswith(resolve_url(settings.LOGIN_URL))
+            and response["Location"].startswith(login_url)
         ):
-            next_url = request.htmx.current_url_abs_path or request.get_full_path()
-            login = redirect_to_login(next_url, resolve_url(settings.LOGIN_URL))
-            return HttpResponseClientRedirect(login["Location"])
+            messages.info(request, "Your session has ended. Log in again to carry on.")
+            next_url = self.page_url(request)
+            return HttpResponseClientRedirect(redirect_to_login(next_url, login_url)["Location"])
         return response
 
-
-class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
-    """Django's, with this request's session store made known to the authentication backend
-    while the request is handled: the user read with the session (accounts.sessions) is then
-    not read again. Outside this request the backend never sees that store."""
-
-    def __call__(self, request):
-        from accounts.sessions import current_store
-
-        token = current_store.set(getattr(request, "session", None))
+    @staticmethod
+    def page_url(request):
         try:
-            return super().__call__(request)
-        finally:
-            current_store.reset(token)
+            page = request.htmx.current_url_abs_path
+        except ValueError:  # an HX-Current-URL that is not a URL
+            page = None
+        page = page or request.get_full_path()
+        target = request.htmx.target or ""
+        if ANCHOR.fullmatch(target) and "#" not in page:
+            page += f"#{target}"
+        return page

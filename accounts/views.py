@@ -16,7 +16,7 @@ from .forms import DeleteAccountForm, ProfileForm, SignupForm
 
 # Axes' backend comes first in AUTHENTICATION_BACKENDS and only checks lockouts; the session
 # must remember the backend that really knows the user.
-MODEL_BACKEND = "accounts.backends.PreparedModelBackend"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def safe_next(request):

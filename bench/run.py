@@ -338,8 +338,6 @@ def start_gunicorn(env, port, workers, log_path):
             str(workers),
             "--worker-class",
             "sync",
-            "--forwarded-allow-ips",
-            "*",
             "--error-logfile",
             "-",
         ],

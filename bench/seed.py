@@ -37,7 +37,7 @@ from roadmap.models import (
 
 # Every learner shares one hash: hashing 10,000 Argon2 passwords would take minutes.
 PASSWORD = "bench-learner-password-7"  # noqa: S105
-AUTH_BACKEND = "accounts.backends.PreparedModelBackend"
+AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 TOUCHED = 0.40
 TOUCHED_SPREAD = 0.15
 STATUS_MIX = ((Status.DONE, 0.55), (Status.IN_PROGRESS, 0.30), (Status.NOT_STARTED, 0.15))

@@ -67,7 +67,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "accounts.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -102,18 +102,6 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's, with a health check that costs no round trip (config/postgresql/base.py).
-    DATABASES["default"]["ENGINE"] = "config.postgresql"
-if DATABASES["default"]["ENGINE"] == "config.postgresql" and env_bool(
-    "DB_PREPARED_STATEMENTS", True
-):
-    # Parameters bound on the server, and a statement run 5 times on a connection is prepared:
-    # PostgreSQL then stops parsing and planning the same few queries on every request. Turn it
-    # off behind a pooler that can't keep prepared statements (PgBouncer before 1.21).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=5
-    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN, so two
     # concurrent writers queue instead of failing with "database is locked".
@@ -134,7 +122,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "accounts.backends.PreparedModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 PASSWORD_HASHERS = [
@@ -169,7 +157,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "config.storage.StaticFilesStorage"
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
@@ -182,10 +170,10 @@ if REDIS_URL:
     # Sessions are read from Redis and written through to the database, so that a Redis restart
     # logs nobody out. Without a shared cache, sessions stay in the database alone: a cache per
     # process would keep a logged-out session alive in the other processes.
-    SESSION_ENGINE = "accounts.sessions.cached_db"
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "accounts.sessions.db"
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Email: the console by default; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

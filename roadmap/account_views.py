@@ -6,6 +6,7 @@ They live here rather than in accounts because accounts never imports roadmap.
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.views import safe_next
 
 from . import portability, progress
-from .models import Track
+from .models import Progress, Status, Track
 
 
 class TrackChoiceForm(forms.Form):
@@ -37,6 +38,20 @@ class ImportForm(forms.Form):
         ),
         widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
         error_messages={"required": "Choose the JSON file to import."},
+    )
+    what = forms.ChoiceField(
+        label="What to import",
+        choices=[
+            ("progress", "Progress only: milestones, notes, evidence links and history"),
+            (
+                "everything",
+                "Progress and profile: also the followed tracks, display name and public page "
+                "setting, replacing this account's",
+            ),
+        ],
+        initial="progress",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what to import."},
     )
 
     def clean_file(self):
@@ -67,13 +82,18 @@ def choose_tracks(request):
 
 
 def my_data_page(request, form):
+    """Two queries: what the learner has ticked or written, and how much history they have."""
     user = request.user
     return TemplateResponse(
         request,
         "accounts/my_data.html",
         {
             "form": form,
-            "progress_count": user.progress.count(),
+            "counts": Progress.objects.filter(user=user).aggregate(
+                done=Count("pk", filter=Q(status=Status.DONE)),
+                in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
+                with_details=Count("pk", filter=~Q(note="") | ~Q(evidence_url="")),
+            ),
             "event_count": user.progress_events.count(),
             "max_mb": portability.MAX_IMPORT_BYTES // 1024 // 1024,
         },
@@ -118,7 +138,11 @@ def import_data(request):
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            report = portability.import_data(user=request.user, data=form.cleaned_data["file"])
+            report = portability.import_data(
+                user=request.user,
+                data=form.cleaned_data["file"],
+                with_profile=form.cleaned_data["what"] == "everything",
+            )
         except portability.ImportRejected as exc:
             form.add_error("file", f"Nothing was imported. {exc}")
         else:

@@ -1,30 +1,20 @@
-"""What the dashboard, the public page and the badge read: a constant number of queries each.
+"""What the dashboard, the public page and the badge show, worked out from a learner's rows.
 
-The headline numbers and everything else (the per-section breakdown, what's left, what's next)
-are worked out from the roadmap snapshot's active milestones and weights and one read of the user's
-statuses, the same way as on the roadmap page (`Snapshot.completion`), so the headline and the
-breakdown always agree. `Track.objects.with_completion` is the aggregate query they are checked
-against.
+Every number comes from the roadmap snapshot's active milestones and weights and one read of the
+learner's progress rows, the same way as on the roadmap page (`Snapshot.completion`), so the
+headline, the breakdown and the chart always agree. `Track.objects.with_completion` is the
+aggregate query they are checked against.
 """
 
 import datetime
-import functools
 import zoneinfo
-from collections import defaultdict
 from dataclasses import dataclass, field
-from html import escape
-from typing import NamedTuple
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
-from . import queries
-from .models import Status, Track
-from .snapshot import get_snapshot
+from .models import Status
 
-DASHBOARD = "roadmap/dashboard.html"
 NEXT_UP = 3
 WEEKS = 12
 
@@ -42,59 +32,30 @@ BADGE_PADDING = 6
 @dataclass
 class SectionProgress:
     section: object
-    row: object  # the table row rendered for this revision, with holes for the done numbers
     done_count: int = 0
     total_count: int = 0
     done_weight: int = 0
     total_weight: int = 0
 
-    @property
-    def html(self):
-        values = {"done_count": str(self.done_count), "done_weight": str(self.done_weight)}
-        return self.row.fill(values.__getitem__)
 
-
-class Left(NamedTuple):
+@dataclass(frozen=True)
+class Left:
     """A milestone still between the learner and 100 % on a track."""
 
-    membership: object
-    own_status: str
-
-    @property
-    def milestone(self):
-        return self.membership.milestone
-
-    @property
-    def weight(self):
-        return self.membership.weight
+    milestone: object
+    weight: int
+    status: str
 
 
 @dataclass
 class TrackCard:
-    track: Track
-    followed: bool
+    track: object  # snapshot.TrackCompletion
     sections: list[SectionProgress] = field(default_factory=list)
     left: list[Left] = field(default_factory=list)
-    shapes: dict = None  # the snapshot's Holes of this track's card, by shape
-    csrf_token: str = ""
 
     @property
-    def html(self):
-        """The card: the snapshot's rendering of its shape with this learner's numbers put in."""
-        holes = self.shapes[self.followed, bool(self.left)]
-        values = {
-            "percent": str(self.track.percent),
-            "done_count": str(self.track.done_count),
-            "done_weight": str(self.track.done_weight),
-            "csrf_token": escape(self.csrf_token),
-        }
-        # The other holes are named after this card's properties that render them (the lists,
-        # the rows, the "what's left" summary), worked out only when its shape has them.
-        return holes.fill(lambda name: values[name] if name in values else getattr(self, name))
-
-    @property
-    def left_summary(self):
-        return _left_summary(len(self.left), self.left_weight)
+    def followed(self):
+        return self.track.followed
 
     @property
     def left_weight(self):
@@ -103,66 +64,33 @@ class TrackCard:
     @property
     def next_up(self):
         """What to work on next: started milestones first, then the roadmap's order."""
-        started = [m for m in self.left if m.own_status == Status.IN_PROGRESS]
-        return (started + [m for m in self.left if m.own_status != Status.IN_PROGRESS])[:NEXT_UP]
-
-    # The lists, joined from the items the snapshot rendered for this revision.
-    @property
-    def next_up_html(self):
-        return mark_safe("".join(m.membership.next_item[m.own_status] for m in self.next_up))  # noqa: S308
-
-    @property
-    def left_html(self):
-        return mark_safe("".join(m.membership.left_item[m.own_status] for m in self.left))  # noqa: S308
-
-    @property
-    def sections_html(self):
-        return mark_safe("".join(row.html for row in self.sections))  # noqa: S308
+        started = [m for m in self.left if m.status == Status.IN_PROGRESS]
+        return (started + [m for m in self.left if m.status != Status.IN_PROGRESS])[:NEXT_UP]
 
 
-@functools.lru_cache(maxsize=1024)
-def _left_summary(count, weight):
-    return render_to_string(f"{DASHBOARD}#left_summary", {"count": count, "weight": weight})
-
-
-def track_cards(user, *, track=None, csrf_token="", fresh=False):
-    """One card per track (or just for `track`), followed tracks first.
-
-    The user's statuses (read with the session, or one query) and enrollments (one query). The
-    tracks, which milestones count toward each, with which weight and in which section, come
-    from the roadmap snapshot (of the content revision read now when `fresh`).
-    """
-    snapshot = get_snapshot(fresh=fresh)
-    memberships = snapshot.memberships_by_track
-    statuses = queries.statuses(user)
-    followed = queries.followed_track_ids(user)
-    cards = []
+def track_cards(snapshot, own, followed_ids):
+    """One card per track, followed tracks first, for a learner whose rows are `own`
+    (milestone id -> row) and who follows the tracks `followed_ids`."""
+    statuses = {milestone_id: row.status for milestone_id, row in own.items()}
     done = {milestone_id for milestone_id, status in statuses.items() if status == Status.DONE}
-    for row in snapshot.completion(done):
-        if track is not None and row.pk != track.pk:
-            continue
-        card = TrackCard(
-            track=row,
-            followed=row.pk in followed,
-            shapes=snapshot.cards_by_track[row.pk],
-            csrf_token=csrf_token,
-        )
-        rows = snapshot.section_rows_by_track.get(row.pk, {})
-        for membership in memberships.get(row.pk, ()):
-            section, weight = membership.section, membership.weight
-            if not card.sections or card.sections[-1].section != section:
-                card.sections.append(SectionProgress(section=section, row=rows[section.slug]))
-            breakdown = card.sections[-1]
-            breakdown.total_count += 1
-            breakdown.total_weight += weight
+    memberships = {track.pk: track.memberships for track in snapshot.tracks}
+    cards = []
+    for completion in snapshot.completion(done, followed_ids):
+        card = TrackCard(track=completion)
+        for membership in memberships[completion.pk]:
+            if not card.sections or card.sections[-1].section != membership.section:
+                card.sections.append(SectionProgress(section=membership.section))
+            row = card.sections[-1]
+            row.total_count += 1
+            row.total_weight += membership.weight
             status = statuses.get(membership.milestone.id, Status.NOT_STARTED)
             if status == Status.DONE:
-                breakdown.done_count += 1
-                breakdown.done_weight += weight
+                row.done_count += 1
+                row.done_weight += membership.weight
             else:
-                card.left.append(Left(membership, status))
+                card.left.append(Left(membership.milestone, membership.weight, status))
         cards.append(card)
-    return sorted(cards, key=lambda card: not card.followed)
+    return cards
 
 
 @dataclass(frozen=True)
@@ -184,14 +112,6 @@ class Week:
     def count_y(self):
         return self.y - 4
 
-    @property
-    def short_label(self):
-        return f"{self.start.day} {self.start:%b}"
-
-    @property
-    def long_label(self):
-        return f"{self.start.day} {self.start:%B %Y}"
-
 
 @dataclass
 class Activity:
@@ -203,31 +123,12 @@ class Activity:
     baseline = CHART_TOP + CHART_PLOT_HEIGHT
 
     @property
-    def streak_text(self):
-        return f"{self.streak} week{'' if self.streak == 1 else 's'}"
-
-    @property
     def total(self):
         return sum(week.count for week in self.weeks)
 
     @property
     def this_week(self):
         return self.weeks[-1]
-
-    @property
-    def bars_html(self):
-        return mark_safe("".join(_render_week("week_bar", week) for week in self.weeks))  # noqa: S308
-
-    @property
-    def rows_html(self):
-        return mark_safe("".join(_render_week("week_row", week) for week in self.weeks))  # noqa: S308
-
-
-@functools.lru_cache(maxsize=4096)
-def _render_week(partial, week):
-    """A week's bar or table row: the same weeks (start, count, scale) recur for many learners,
-    so each is rendered once. Weeks are immutable and their output depends on nothing else."""
-    return render_to_string(f"{DASHBOARD}#{partial}", {"week": week}).strip()
 
 
 def week_start(day):
@@ -248,20 +149,19 @@ def streak(active_weeks, *, current_week):
     return length
 
 
-def activity(user, *, now=None):
+def activity(snapshot, own, *, now=None):
     """Milestones done per week (Monday to Sunday in settings.TIME_ZONE), the last 12 weeks.
 
-    One query: the user's done events, all of them, since a streak can be long; grouped by week
-    here, so that weeks follow settings.TIME_ZONE the same way on every database.
-    A milestone done twice in one week counts once; one archived since still counts, as the work
-    was done.
+    Counts the active milestones that are done now, in the week of their completion date: a
+    milestone ticked and then unticked counts nowhere, so the chart agrees with the done counts.
     """
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     current_week = week_start(timezone.localdate(now or timezone.now(), timezone=zone))
-    done_in_week = defaultdict(set)
-    for at, milestone_id in queries.done_events(user):
-        done_in_week[week_start(timezone.localtime(at, zone).date())].add(milestone_id)
-    counts = {week: len(milestones) for week, milestones in done_in_week.items()}
+    counts = {}
+    for milestone_id, row in own.items():
+        if row.status == Status.DONE and snapshot.is_active(milestone_id):
+            week = week_start(timezone.localtime(row.completed_at, zone).date())
+            counts[week] = counts.get(week, 0) + 1
     starts = [current_week - datetime.timedelta(weeks=n) for n in reversed(range(WEEKS))]
     tallest = max((counts.get(start, 0) for start in starts), default=0) or 1
     weeks = []
@@ -280,24 +180,14 @@ def activity(user, *, now=None):
     return Activity(weeks=weeks, streak=streak(counts.keys(), current_week=current_week))
 
 
-class DoneGroup(NamedTuple):
-    section: object
-    items: str
-
-
-def public_done(done):
+def public_done(snapshot, done):
     """The done, active milestones (milestone id -> (completed at, evidence URL)) for the
-    public page, grouped by section in roadmap order."""
-    zone = timezone.get_current_timezone()
+    public page: (section, [(milestone, completed at, evidence URL)]) in roadmap order."""
     groups = []
-    for section in get_snapshot().sections:
-        items = [
-            milestone.public_item(*done[milestone.id], zone)
-            for milestone in section.milestones
-            if milestone.id in done
-        ]
+    for section in snapshot.sections:
+        items = [(m, *done[m.id]) for m in section.milestones if m.id in done]
         if items:
-            groups.append(DoneGroup(section, mark_safe("".join(items))))  # noqa: S308
+            groups.append((section, items))
     return groups
 
 
@@ -338,16 +228,13 @@ class Badge:
         return self.label_width + self.message_width / 2
 
 
-@functools.lru_cache(maxsize=1024)
-def badge_svg(badge):
-    """The badge as SVG: a badge is its label, message and colour, so each is rendered once."""
-    return render_to_string("roadmap/badge.svg", {"badge": badge})
-
-
 def badge(track):
-    """A shields.io-style badge for a track annotated with completion."""
+    """A shields.io-style badge for a track with its completion."""
     return Badge(
         label=track.name,
         message=f"{track.percent} %",
         color="#176639" if track.percent == 100 else "#1f4e8c",
     )
+
+
+UNKNOWN_TRACK_BADGE = Badge(label="Next Steps", message="unknown track", color="#9f3a38")

@@ -1,9 +1,8 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -11,50 +10,33 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from . import dashboard, progress, queries
-from .models import Track
-from .snapshot import DASHBOARD, get_snapshot
+from . import dashboard, progress
+from .models import Enrollment, Progress, Status, Track
+from .snapshot import get_snapshot
 
+DASHBOARD = "roadmap/dashboard.html"
 BADGE_MAX_AGE = 300
 
 
-def public_progress(username):
-    """(owner, done) for a public page (see queries.public_progress), or a 404 that doesn't
-    tell whether the user exists."""
-    found = None
-    if "\x00" not in username:  # no username holds one, and PostgreSQL refuses to compare with it
-        found = queries.public_progress(username)
-    if found is None:
-        raise Http404("No such page.")
-    return found
+def followed_ids(user):
+    return set(Enrollment.objects.filter(user=user).values_list("track_id", flat=True))
 
 
 @require_safe
 @login_required
 @never_cache
 def dashboard_page(request):
-    csrf_token = get_token(request)  # one masked token for the whole page
+    """Four queries: the session, the user, their progress rows, the tracks they follow."""
+    snapshot = get_snapshot()
+    own = Progress.objects.own(request.user)
     context = {
-        "csrf_token": csrf_token,
-        "cards": dashboard.track_cards(request.user, csrf_token=csrf_token),
-        "activity": dashboard.activity(request.user),
+        "cards": dashboard.track_cards(snapshot, own, followed_ids(request.user)),
+        "activity": dashboard.activity(snapshot, own),
     }
     if request.user.public_profile:
         context["badge_url"] = request.build_absolute_uri(
             reverse("roadmap:badge", args=[request.user.username])
         )
-    if not messages.get_messages(request):
-        # Nothing to flash: the page pre-rendered for this revision, with this learner's name,
-        # token, cards, activity and sharing put in (what the template below renders).
-        snapshot = get_snapshot()
-        if "badge_url" in context:
-            share = render_to_string(DASHBOARD + "#share", context, request=request)
-        else:
-            share = snapshot.dashboard_share_off
-        page = snapshot.dashboard_page(
-            request.user, csrf_token, context["cards"], context["activity"], share
-        )
-        return HttpResponse(page)
     return TemplateResponse(request, DASHBOARD, context)
 
 
@@ -64,49 +46,91 @@ def dashboard_page(request):
 def set_following(request, slug, *, following):
     """Follow (`following`) or unfollow a track: the card again for htmx, else the dashboard."""
     track = get_object_or_404(Track, slug=slug)
+    level, message = messages.SUCCESS, f"You no longer follow {track.name}."
     if following:
         progress.follow(user=request.user, track=track)
         message = f"You now follow {track.name}."
     else:
-        progress.unfollow(user=request.user, track=track)
-        message = f"You no longer follow {track.name}."
-    if request.htmx:
-        csrf_token = get_token(request)
-        # A track added a moment ago by another process: look at the content revision again.
-        cards = dashboard.track_cards(
-            request.user, track=track, csrf_token=csrf_token
-        ) or dashboard.track_cards(request.user, track=track, csrf_token=csrf_token, fresh=True)
-        if not cards:
-            raise Http404("No such track.")
-        return HttpResponse(cards[0].html)
-    messages.success(request, message)
-    return redirect(reverse("roadmap:dashboard") + f"#track-{track.slug}")
+        try:
+            progress.unfollow(user=request.user, track=track)
+        except progress.LastTrack as refused:
+            level, message = messages.ERROR, str(refused)
+    if not request.htmx:
+        messages.add_message(request, level, message)
+        return redirect(reverse("roadmap:dashboard") + f"#track-{track.slug}")
+    snapshot = get_snapshot(fresh=True)  # the track may be new to this process
+    own = Progress.objects.own(request.user)
+    cards = dashboard.track_cards(snapshot, own, followed_ids(request.user))
+    card = next((card for card in cards if card.track.pk == track.pk), None)
+    if card is None:
+        raise Http404("No such track.")
+    context = {"card": card, "message": message, "level": messages.DEFAULT_TAGS[level]}
+    return TemplateResponse(request, f"{DASHBOARD}#following", context)
+
+
+def public_owner(username):
+    """The active user with this username and a public page, or a 404 that doesn't say
+    whether the user exists."""
+    if "\x00" not in username:  # no username holds one, and PostgreSQL refuses to compare it
+        owner = (
+            get_user_model()
+            .objects.filter(username=username, public_profile=True, is_active=True)
+            .only("id", "username", "display_name")
+            .first()
+        )
+        if owner is not None:
+            return owner
+    raise Http404("No such page.")
+
+
+def done_rows(owner):
+    """milestone id -> (completed at, evidence URL) of what the owner has done; never the note."""
+    rows = Progress.objects.filter(user=owner, status=Status.DONE).values_list(
+        "milestone_id", "completed_at", "evidence_url"
+    )
+    return {milestone_id: (completed_at, url) for milestone_id, completed_at, url in rows}
 
 
 @require_safe
 def public_page(request, username):
-    owner, done = public_progress(username)
+    """Three queries: the owner, what they have done, the tracks they follow."""
+    owner = public_owner(username)
+    done = done_rows(owner)
+    snapshot = get_snapshot()
     return TemplateResponse(
         request,
         "roadmap/public.html",
         {
             "owner": owner,
-            "tracks": get_snapshot().completion(done.keys()),
-            "done": dashboard.public_done(done),
+            "tracks": snapshot.completion(done.keys(), followed_ids(owner)),
+            "done": dashboard.public_done(snapshot, done),
         },
     )
 
 
 @require_safe
 def badge(request, username):
-    _, done = public_progress(username)
-    slug = request.GET.get("track", "")
-    completion = get_snapshot().completion(done.keys())
-    track = next((track for track in completion if track.slug == slug), None)
+    """A README badge for one track (`?track=`, else the owner's first followed track).
+
+    Two queries, the owner and what they have done; a third for the tracks they follow when
+    no track is named.
+    """
+    owner = public_owner(username)
+    slug = request.GET.get("track")
+    followed = followed_ids(owner) if slug is None else None
+    tracks = get_snapshot().completion(done_rows(owner).keys(), followed)
+    track = next((t for t in tracks if t.slug == slug or slug is None), None)
+    status = 200
     if track is None:
-        raise Http404("No such badge.")
-    response = HttpResponse(
-        dashboard.badge_svg(dashboard.badge(track)), content_type="image/svg+xml; charset=utf-8"
+        status, shown = 404, dashboard.UNKNOWN_TRACK_BADGE
+    else:
+        shown = dashboard.badge(track)
+    response = TemplateResponse(
+        request,
+        "roadmap/badge.svg",
+        {"badge": shown},
+        content_type="image/svg+xml; charset=utf-8",
+        status=status,
     )
     patch_cache_control(response, public=True, max_age=BADGE_MAX_AGE)
     return response

@@ -9,21 +9,18 @@ from .validators import validate_web_url
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-# The tick's one field, checked on its own: a Form around it would copy the field on every
-# tick. A field keeps no state of its own, so one instance serves every request.
-_STATUS = forms.ChoiceField(
-    choices=Status.choices,
-    error_messages={
-        "required": "Choose a status: not started, in progress or done.",
-        "invalid_choice": "“%(value)s” is not a status. Choose not started, in progress or done.",
-    },
-)
+class StatusForm(forms.Form):
+    """A tick: the checkbox posts "done" after a hidden "not_started", and the last one wins."""
 
-
-def clean_status(data):
-    """The status posted in `data` (a QueryDict: the last value of the field, as a form reads
-    it); ValidationError with a readable message for anything else."""
-    return _STATUS.clean(_STATUS.widget.value_from_datadict(data, {}, "status"))
+    status = forms.ChoiceField(
+        choices=Status.choices,
+        error_messages={
+            "required": "Choose a status: not started, in progress or done.",
+            "invalid_choice": (
+                "“%(value)s” is not a status. Choose not started, in progress or done."
+            ),
+        },
+    )
 
 
 class WebURLField(forms.URLField):

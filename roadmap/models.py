@@ -31,9 +31,9 @@ class TrackQuerySet(models.QuerySet):
     def with_completion(self, user):
         """Annotate each track with the user's weighted completion over active milestones.
 
-        One aggregate query for every track: the reference for `Snapshot.completion`, which the
-        pages use since they read the learner's rows anyway (tests hold the two equal), and what
-        the Markdown export uses. The user's progress is joined with the user in the join
+        One aggregate query for every track: what the Markdown export uses, and the reference
+        for `Snapshot.completion`, which the pages use since they read the learner's rows anyway
+        (tests hold the two equal). The user's progress is joined with the user in the join
         condition, so each membership meets at most one progress row and sums stay exact.
         `total_weight`, `done_weight`, `total_count` and `done_count` feed `Track.percent`.
         `user` is a user, a user's id, or None (or an anonymous user) for zero progress.
@@ -214,6 +214,16 @@ class TrackMilestone(models.Model):
         return f"{self.milestone} counts (weight {self.weight}) toward {self.track}"
 
 
+class ProgressQuerySet(models.QuerySet):
+    def own(self, user):
+        """milestone id -> the user's row on it (`status`, `completed_at`, `note`,
+        `evidence_url`), for the milestones they have one for: one query."""
+        rows = self.filter(user=user).values_list(
+            "milestone_id", "status", "completed_at", "note", "evidence_url", named=True
+        )
+        return {row.milestone_id: row for row in rows}
+
+
 class Progress(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress"
@@ -226,6 +236,8 @@ class Progress(models.Model):
     )
     updated_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProgressQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "progress"

@@ -17,8 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.sessions import drop_rows_read_with_session
-
 from .models import (
     NOTE_LENGTH,
     SLUG_LENGTH,
@@ -134,12 +132,13 @@ def to_markdown(user):
         "## Career tracks",
         "",
     ]
-    for track in Track.objects.with_completion(user):
+    tracks = sorted(Track.objects.with_completion(user), key=lambda t: t.pk not in followed)
+    for track in tracks:
         line = (
             f"- **{_markdown_text(track.name)}**: {track.percent} % "
             f"({track.done_count} of {track.total_count} milestones done)"
         )
-        lines.append(line + (", following" if track.pk in followed else ""))
+        lines.append(line + (", following" if track.pk in followed else ", not followed"))
     section = None
     for milestone in milestones:
         if milestone.section != section:
@@ -411,7 +410,9 @@ class ImportReport:
     progress: int = 0
     events_added: int = 0
     events_present: int = 0
+    with_profile: bool = False
     tracks: list | None = None
+    profile: dict = field(default_factory=dict)
     unknown_milestones: list = field(default_factory=list)
     unknown_tracks: list = field(default_factory=list)
 
@@ -421,10 +422,17 @@ class ImportReport:
             f"{self.events_added} history event{_s(self.events_added)}"
             + (f" ({self.events_present} already here)." if self.events_present else ".")
         ]
+        if not self.with_profile:
+            parts.append("Your profile and followed tracks are unchanged.")
         if self.tracks:
             parts.append(f"You follow {_and(self.tracks)}.")
         elif self.tracks is not None:
             parts.append("The file follows no career track, so now you follow none.")
+        if "display_name" in self.profile:
+            name = self.profile["display_name"]
+            parts.append(f"Display name: “{name}”." if name else "Display name: none.")
+        if "public_profile" in self.profile:
+            parts.append(f"Public page: {'on' if self.profile['public_profile'] else 'off'}.")
         if self.unknown_milestones:
             parts.append(
                 "Not on this roadmap, so not imported: "
@@ -446,29 +454,30 @@ def _and(names):
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def import_data(*, user, data):
+def import_data(*, user, data, with_profile=False):
     """Bring an exported file's data into the user's account and report what happened.
 
     Progress rows in the file replace the user's rows for the same milestones; other rows stay.
-    Events are added unless the same change at the same moment is already recorded. Followed
-    tracks become exactly those the file lists, and the display name and public page setting
-    come from its profile; the username and email stay. A section the file leaves out changes
-    nothing. Slugs this roadmap doesn't know are reported.
+    Events are added unless the same change at the same moment is already recorded. With
+    `with_profile`, followed tracks become exactly those the file lists, and the display name
+    and public page setting come from its profile; the username and email always stay. A
+    section the file leaves out changes nothing. Slugs this roadmap doesn't know are reported.
     """
     clean = validate(data)
     with transaction.atomic():
-        report = ImportReport()
+        report = ImportReport(with_profile=with_profile)
         slugs = {entry["slug"] for entry in clean.progress} | {e[0] for e in clean.events}
         milestones = Milestone.objects.in_bulk(slugs, field_name="slug")
         report.unknown_milestones = sorted(slugs - milestones.keys())
         _import_progress(user, clean.progress, milestones, report)
         _import_events(user, clean.events, milestones, report)
-        if clean.followed is not None:
+        if with_profile and clean.followed is not None:
             _import_followed(user, clean.followed, report)
-        if clean.profile:
+        if with_profile and clean.profile:
             for name, value in clean.profile.items():
                 setattr(user, name, value)
             user.save(update_fields=list(clean.profile))
+            report.profile = clean.profile
     return report
 
 
@@ -486,7 +495,6 @@ def _import_progress(user, entries, milestones, report):
         for entry in entries
         if entry["slug"] in milestones
     ]
-    drop_rows_read_with_session()
     Progress.objects.bulk_create(
         rows,
         update_conflicts=True,

@@ -7,10 +7,10 @@ them. So "another user" can only ever reach their own data, and a visitor is sen
 import json
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Session
 from roadmap import progress
 from roadmap.models import Enrollment, Progress, Status
 from tests.factories import PASSWORD, EnrollmentFactory, MilestoneFactory, UserFactory

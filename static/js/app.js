@@ -1,8 +1,10 @@
-// Marks the page as scripted (controls that only no-JS browsers need hide themselves), and is the
-// one global place that tells the user when an htmx request failed, instead of nothing happening.
+// Marks the page as scripted (controls that only no-JS browsers need hide themselves), makes the
+// keyboard work on the tick checkboxes as a user expects, keeps focus where the user was after a
+// note is saved, and is the one global place that says when an htmx request failed.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+
   function say(text) {
     var flash = document.getElementById("flash");
     if (!flash) { return; }
@@ -11,19 +13,43 @@
     p.textContent = text;
     flash.replaceChildren(p);
   }
+
+  // Enter on a milestone's checkbox ticks it, as Space does, instead of submitting the form.
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (event.key === "Enter" && box.matches && box.matches("form.status input[type=checkbox]")) {
+      event.preventDefault();
+      box.click();
+    }
+  });
+
+  // After the note form is saved or cancelled, focus goes back to that milestone's link.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var details = event.detail.elt;
+    if (details.classList && details.classList.contains("details") && !details.querySelector("form")) {
+      var link = details.querySelector(".edit-details");
+      var active = document.activeElement;
+      if (link && (!active || active === document.body || details.contains(active))) {
+        link.focus();
+      }
+    }
+  });
+
   document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var xhr = event.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    var text = xhr && /^text\/plain/.test(xhr.getResponseHeader("Content-Type") || "") ? xhr.responseText.slice(0, 300) : "";
     if (status === 403) {
       say("Your session has expired or the page is out of date. Reload the page and try again.");
+    } else if (text) {
+      say(text);
     } else if (status === 404) {
       say("That item no longer exists. Reload the page to see the current roadmap.");
-    } else if (status === 400 || status === 413) {
-      say("That request was not accepted: " + (event.detail.xhr.responseText || "invalid input").slice(0, 200));
     } else {
-      say("Something went wrong on our side (error " + status + "). Your last change may not be saved; reload and try again.");
+      say("Something went wrong on our side (error " + status + "). Your last change may not have been saved: reload the page to check.");
     }
   });
   document.addEventListener("htmx:sendError", function () {
-    say("Could not reach the server. Check your connection; your last change was not saved.");
+    say("Could not reach the server. Your last change may not have been saved: check your connection and reload the page to see.");
   });
 })();
