@@ -20,8 +20,23 @@ from . import portability, progress
 from .models import Progress, Status, Track
 
 
+class TrackChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids no track can have before they reach the database, where SQLite can't even
+    compare an integer of more than 64 bits."""
+
+    def clean(self, value):
+        for pk in value or ():
+            if not str(pk).isdigit() or int(pk) >= 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super().clean(value)
+
+
 class TrackChoiceForm(forms.Form):
-    tracks = forms.ModelMultipleChoiceField(
+    tracks = TrackChoiceField(
         queryset=Track.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         label="Career tracks to follow",
@@ -50,8 +65,8 @@ class ImportForm(forms.Form):
             ),
         ],
         initial="progress",
+        required=False,  # a form posted without the choice imports progress only
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what to import."},
     )
 
     def clean_file(self):

@@ -238,3 +238,4 @@ def badge(track):
 
 
 UNKNOWN_TRACK_BADGE = Badge(label="Next Steps", message="unknown track", color="#9f3a38")
+NO_PAGE_BADGE = Badge(label="Next Steps", message="no public page", color="#9f3a38")

@@ -18,10 +18,6 @@ DASHBOARD = "roadmap/dashboard.html"
 BADGE_MAX_AGE = 300
 
 
-def followed_ids(user):
-    return set(Enrollment.objects.filter(user=user).values_list("track_id", flat=True))
-
-
 @require_safe
 @login_required
 @never_cache
@@ -30,7 +26,7 @@ def dashboard_page(request):
     snapshot = get_snapshot()
     own = Progress.objects.own(request.user)
     context = {
-        "cards": dashboard.track_cards(snapshot, own, followed_ids(request.user)),
+        "cards": dashboard.track_cards(snapshot, own, Enrollment.objects.track_ids(request.user)),
         "activity": dashboard.activity(snapshot, own),
     }
     if request.user.public_profile:
@@ -60,7 +56,7 @@ def set_following(request, slug, *, following):
         return redirect(reverse("roadmap:dashboard") + f"#track-{track.slug}")
     snapshot = get_snapshot(fresh=True)  # the track may be new to this process
     own = Progress.objects.own(request.user)
-    cards = dashboard.track_cards(snapshot, own, followed_ids(request.user))
+    cards = dashboard.track_cards(snapshot, own, Enrollment.objects.track_ids(request.user))
     card = next((card for card in cards if card.track.pk == track.pk), None)
     if card is None:
         raise Http404("No such track.")
@@ -69,18 +65,16 @@ def set_following(request, slug, *, following):
 
 
 def public_owner(username):
-    """The active user with this username and a public page, or a 404 that doesn't say
-    whether the user exists."""
-    if "\x00" not in username:  # no username holds one, and PostgreSQL refuses to compare it
-        owner = (
-            get_user_model()
-            .objects.filter(username=username, public_profile=True, is_active=True)
-            .only("id", "username", "display_name")
-            .first()
-        )
-        if owner is not None:
-            return owner
-    raise Http404("No such page.")
+    """The active user with this username and a public page, or None: nothing says whether
+    the user exists."""
+    if "\x00" in username:  # no username holds one, and PostgreSQL refuses to compare it
+        return None
+    return (
+        get_user_model()
+        .objects.filter(username=username, public_profile=True, is_active=True)
+        .only("id", "username", "display_name")
+        .first()
+    )
 
 
 def done_rows(owner):
@@ -95,6 +89,8 @@ def done_rows(owner):
 def public_page(request, username):
     """Three queries: the owner, what they have done, the tracks they follow."""
     owner = public_owner(username)
+    if owner is None:
+        raise Http404("No such page.")
     done = done_rows(owner)
     snapshot = get_snapshot()
     return TemplateResponse(
@@ -102,7 +98,7 @@ def public_page(request, username):
         "roadmap/public.html",
         {
             "owner": owner,
-            "tracks": snapshot.completion(done.keys(), followed_ids(owner)),
+            "tracks": snapshot.completion(done.keys(), Enrollment.objects.track_ids(owner)),
             "done": dashboard.public_done(snapshot, done),
         },
     )
@@ -117,14 +113,17 @@ def badge(request, username):
     """
     owner = public_owner(username)
     slug = request.GET.get("track")
-    followed = followed_ids(owner) if slug is None else None
-    tracks = get_snapshot().completion(done_rows(owner).keys(), followed)
-    track = next((t for t in tracks if t.slug == slug or slug is None), None)
-    status = 200
-    if track is None:
-        status, shown = 404, dashboard.UNKNOWN_TRACK_BADGE
+    track = None
+    if owner is not None:
+        followed = Enrollment.objects.track_ids(owner) if slug is None else None
+        tracks = get_snapshot().completion(done_rows(owner).keys(), followed)
+        track = next((t for t in tracks if t.slug == slug or slug is None), None)
+    if track is not None:
+        status, shown = 200, dashboard.badge(track)
+    elif owner is None:
+        status, shown = 404, dashboard.NO_PAGE_BADGE
     else:
-        shown = dashboard.badge(track)
+        status, shown = 404, dashboard.UNKNOWN_TRACK_BADGE
     response = TemplateResponse(
         request,
         "roadmap/badge.svg",

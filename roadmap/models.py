@@ -285,12 +285,20 @@ class ProgressEvent(models.Model):
         return f"{self.user} · {self.milestone}: {self.from_status} → {self.to_status}"
 
 
+class EnrollmentQuerySet(models.QuerySet):
+    def track_ids(self, user):
+        """The ids of the tracks the user follows: one query."""
+        return set(self.filter(user=user).order_by().values_list("track_id", flat=True))
+
+
 class Enrollment(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
     )
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="enrollments")
     since = models.DateTimeField(default=timezone.now)
+
+    objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["track__position"]

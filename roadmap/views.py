@@ -41,7 +41,7 @@ def learner_context(user, snapshot):
     Two queries: the learner's progress rows, the tracks they follow.
     """
     own = Progress.objects.own(user)
-    followed = set(Enrollment.objects.filter(user=user).values_list("track_id", flat=True))
+    followed = Enrollment.objects.track_ids(user)
     return {"own": own, "completion": snapshot.completion(done_ids(own), followed)}
 
 
@@ -77,8 +77,10 @@ def milestone_gone(request):
 @vary_on_headers("HX-Request")
 def set_status(request, slug):
     snapshot = get_snapshot()
-    # A slug this process doesn't know yet may have been added a moment ago elsewhere.
-    milestone = snapshot.milestone(slug) or get_snapshot(fresh=True).milestone(slug)
+    if snapshot.milestone(slug) is None:
+        # A slug this process doesn't know yet may have been added a moment ago elsewhere.
+        snapshot = get_snapshot(fresh=True)
+    milestone = snapshot.milestone(slug)
     if milestone is None:
         return milestone_gone(request)
     form = StatusForm(request.POST)

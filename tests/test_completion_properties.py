@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roadmap import dashboard
-from roadmap.models import Progress, Status, Track, TrackMilestone
-from roadmap.snapshot import content_changed
+from roadmap.models import Enrollment, Progress, Status, Track, TrackMilestone
+from roadmap.snapshot import content_changed, get_snapshot
 from tests.factories import MilestoneFactory, SectionFactory, TrackFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,8 @@ def test_completion_matches_a_plain_python_computation(db, roadmap):
         content_changed()
         want = expected(roadmap)
         completion = {t.pk: t for t in Track.objects.with_completion(learner)}
-        cards = {card.track.pk: card for card in dashboard.track_cards(learner)}
+        own, followed = Progress.objects.own(learner), Enrollment.objects.track_ids(learner)
+        cards = {c.track.pk: c for c in dashboard.track_cards(get_snapshot(), own, followed)}
         for index, track in enumerate(tracks):
             got = completion[track.pk]
             done_weight, total_weight, done_count, total_count, percent = want[index]

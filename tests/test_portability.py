@@ -112,8 +112,8 @@ def upload(content, name="export.json"):
     return SimpleUploadedFile(name, content, content_type="application/json")
 
 
-def post_import(client, content):
-    return client.post(reverse("import_data"), {"file": upload(content)})
+def post_import(client, content, what="progress"):
+    return client.post(reverse("import_data"), {"file": upload(content), "what": what})
 
 
 def flash(response):
@@ -204,7 +204,8 @@ class TestExportMarkdown:
         assert text.startswith("# My Next Steps roadmap\n")
         # ML Engineer: API (3) done of API (3) + README (1); the archived milestone never counts.
         assert "- **ML Engineer**: 75 % (1 of 2 milestones done), following\n" in text
-        assert "- **Data Scientist**: 0 % (0 of 2 milestones done)\n" in text
+        assert "- **Data Scientist**: 0 % (0 of 2 milestones done), not followed\n" in text
+        assert text.index("ML Engineer") < text.index("Data Scientist")  # followed first
         assert text.index("## Build a Portfolio") < text.index("## Join the Community")
         assert "- [x] Deploy an API · evidence: <https://github.com/ada/api>\n" in text
         assert "- [ ] Write a \\*README\\*\n" in text
@@ -227,7 +228,21 @@ class TestMyDataPage:
         assert 'enctype="multipart/form-data"' in html
         assert '<label for="id_file">Export file</label>' in html
         assert re.search(r'<input type="file" name="file"[^>]*id="id_file"', html)
-        assert "progress on 4 milestones and 4 history events" in " ".join(html.split())
+        text = " ".join(html.split())
+        assert "2 milestones done, 1 in progress, notes or evidence on 2, and 4 history events" in (
+            text
+        )
+        assert "<legend>What to import</legend>" in html
+        assert re.search(r'<input type="radio" name="what" value="progress"[^>]*checked', html)
+
+    def test_a_milestone_set_back_to_not_started_is_no_progress(self, client, world):
+        fresh = UserFactory()
+        api = world["milestones"]["deploy-an-api"]
+        progress.set_status(user=fresh, milestone=api, status=Status.DONE)
+        progress.set_status(user=fresh, milestone=api, status=Status.NOT_STARTED)
+        client.force_login(fresh)
+        text = " ".join(client.get(reverse("my_data")).text.split())
+        assert "0 milestones done, 0 in progress, notes or evidence on 0, and 2 history" in text
 
     def test_import_is_post_only(self, client, world):
         client.force_login(world["learner"])
@@ -256,10 +271,11 @@ class TestRoundTrip:
                 "password2": "analytical-engine-1843",
             },
         )
-        response = post_import(client, exported.decode())
+        response = post_import(client, exported.decode(), what="everything")
         assert response["Location"] == reverse("my_data")
-        assert flash(response)[-1].startswith(
+        assert flash(response)[-1] == (
             "Imported your progress on 4 milestones and 4 history events. You follow ML Engineer."
+            " Display name: “Ada L.”. Public page: off."
         )
 
         fresh = User.objects.get(username="ada2")
@@ -308,7 +324,7 @@ class TestRoundTrip:
         data["followed_tracks"].append({"track": "astronaut", "since": None})
         fresh = UserFactory()
         client.force_login(fresh)
-        (message,) = flash(post_import(client, data))
+        (message,) = flash(post_import(client, data, what="everything"))
         assert "Imported your progress on 4 milestones and 4 history events." in message
         assert "Not on this roadmap, so not imported: milestone gone-milestone." in message
         assert "Unknown track, not followed: astronaut." in message
@@ -320,25 +336,47 @@ class TestRoundTrip:
         EnrollmentFactory(user=fresh, track=world["scientist"])
         data = portability.export_data(world["learner"])
         data["profile"]["public_profile"] = True
-        portability.import_data(user=fresh, data=data)
+        portability.import_data(user=fresh, data=data, with_profile=True)
         fresh.refresh_from_db()
         assert (fresh.display_name, fresh.public_profile) == ("Ada L.", True)
         assert fresh.username != "ada"
         assert state(fresh)["tracks"] == {"ml-engineer": JAN}
+
+    def test_by_default_only_progress_is_imported(self, client, world):
+        """Another account's file never turns this account's public page on, nor changes its
+        name or tracks, unless the learner asks for the profile too."""
+        fresh = UserFactory(display_name="Someone")
+        EnrollmentFactory(user=fresh, track=world["scientist"])
+        data = portability.export_data(world["learner"])
+        data["profile"]["public_profile"] = True
+        client.force_login(fresh)
+        (message,) = flash(post_import(client, data))
+        assert message == (
+            "Imported your progress on 4 milestones and 4 history events. "
+            "Your profile and followed tracks are unchanged."
+        )
+        fresh.refresh_from_db()
+        assert (fresh.display_name, fresh.public_profile) == ("Someone", False)
+        assert set(state(fresh)["tracks"]) == {"data-scientist"}
+        assert len(state(fresh)["progress"]) == 4
+        # A form without the choice (an old page, a script) imports progress only too.
+        client.post(reverse("import_data"), {"file": upload(data)})
+        fresh.refresh_from_db()
+        assert fresh.public_profile is False
 
     def test_an_empty_track_list_unfollows_and_a_missing_section_changes_nothing(self, world):
         learner = world["learner"]
         data = portability.export_data(learner)
         data["followed_tracks"] = []
         del data["profile"]
-        report = portability.import_data(user=learner, data=data)
+        report = portability.import_data(user=learner, data=data, with_profile=True)
         assert "so now you follow none" in report.summary()
         assert state(learner)["tracks"] == {}
         assert state(learner)["profile"] == ("Ada L.", False)
 
         EnrollmentFactory(user=learner, track=world["scientist"])
         del data["followed_tracks"]
-        report = portability.import_data(user=learner, data=data)
+        report = portability.import_data(user=learner, data=data, with_profile=True)
         assert "follow" not in report.summary()
         assert set(state(learner)["tracks"]) == {"data-scientist"}
 
@@ -502,7 +540,7 @@ class TestMalformedFiles:
 
         monkeypatch.setattr(portability, "_import_followed", broken)
         with pytest.raises(RuntimeError):
-            portability.import_data(user=fresh, data=data)
+            portability.import_data(user=fresh, data=data, with_profile=True)
         assert not Progress.objects.filter(user=fresh).exists()
         assert not ProgressEvent.objects.filter(user=fresh).exists()
 

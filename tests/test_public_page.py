@@ -8,6 +8,7 @@ from django.urls import reverse
 from roadmap import progress
 from roadmap.models import Milestone, Status
 from tests.factories import (
+    EnrollmentFactory,
     MilestoneFactory,
     ProgressFactory,
     SectionFactory,
@@ -76,7 +77,14 @@ class TestVisibility:
         private = client.get(public_url("grace"))
         missing = client.get(public_url("nobody"))
         assert private.status_code == missing.status_code == 404
-        assert private.content == missing.content
+
+        # The same page, but for the address it was asked for (in the "Log in" link) and the
+        # page's masked CSRF token.
+        def same(page):
+            return re.sub(rb'"X-CSRFToken": "\w+"', b"", page.replace(b"grace", b"nobody"))
+
+        assert same(private.content) == same(missing.content)
+        assert b"<h1>Not found</h1>" in missing.content
 
     def test_a_deactivated_account_has_no_public_page(self, client, ada):
         ada.is_active = False
@@ -153,11 +161,11 @@ class TestPortfolio:
     def test_it_runs_one_query(self, client, ada, engineer, django_assert_max_num_queries):
         for title in ("Ship an API", "Give a talk"):
             done(ada, title, evidence_url="https://example.com/")
-        # the owner with the done rows; sections, titles and weights come from the roadmap
-        # snapshot, read (7 queries) once per content revision
-        with django_assert_max_num_queries(1 + 7):
+        # The owner, what they have done, the tracks they follow; sections, titles and weights
+        # come from the roadmap snapshot, read (7 queries) once per content revision.
+        with django_assert_max_num_queries(3 + 7):
             assert client.get(public_url("ada")).status_code == 200
-        with django_assert_max_num_queries(1):
+        with django_assert_max_num_queries(3):
             assert client.get(public_url("ada")).status_code == 200
 
 
@@ -179,10 +187,10 @@ class TestBadge:
         assert texts == ["ML Engineer", "ML Engineer", "60 %", "60 %"]
         assert int(svg.get("height")) == 20
 
-    def test_it_runs_one_query(self, client, ada, engineer, django_assert_max_num_queries):
+    def test_it_runs_two_queries(self, client, ada, engineer, django_assert_max_num_queries):
         done(ada, "Ship an API")
         assert client.get(badge_url("ada", "ml-engineer")).status_code == 200  # the snapshot
-        with django_assert_max_num_queries(1):  # the owner with the done rows
+        with django_assert_max_num_queries(2):  # the owner, what they have done
             svg = client.get(badge_url("ada", "ml-engineer")).content
         assert b"60 %" in svg
 
@@ -206,9 +214,29 @@ class TestBadge:
 
     def test_it_is_a_404_under_the_same_rule_as_the_page(self, client, ada, engineer):
         UserFactory(username="grace", public_profile=False)
-        assert client.get(badge_url("grace", "ml-engineer")).status_code == 404
-        assert client.get(badge_url("nobody", "ml-engineer")).status_code == 404
+        private = client.get(badge_url("grace", "ml-engineer"))
+        missing = client.get(badge_url("nobody", "ml-engineer"))
+        assert private.status_code == missing.status_code == 404
+        assert private.content == missing.content  # nothing tells them apart
+        # Still an image, so that a README shows why instead of a broken one.
+        assert private["Content-Type"] == "image/svg+xml; charset=utf-8"
+        assert parse_svg(private.content).get("aria-label") == "Next Steps · no public page"
 
-    def test_an_unknown_or_missing_track_is_a_404(self, client, ada, engineer):
-        assert client.get(badge_url("ada", "astronaut")).status_code == 404
-        assert client.get(badge_url("ada")).status_code == 404
+    def test_an_unknown_track_is_an_svg_404_that_says_so(self, client, ada, engineer):
+        response = client.get(badge_url("ada", "astronaut"))
+        assert response.status_code == 404
+        assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
+        assert parse_svg(response.content).get("aria-label") == "Next Steps · unknown track"
+
+    def test_without_a_track_it_is_the_first_followed_tracks_badge(self, client, ada, engineer):
+        engineer.position = 5
+        engineer.save()
+        other = TrackFactory(name="Data Scientist", slug="data-scientist", position=0)
+        done(ada, "Ship an API")
+        svg = parse_svg(client.get(badge_url("ada")).content)
+        assert svg.get("aria-label") == "Data Scientist · 0 %"  # the first track of all
+        EnrollmentFactory(user=ada, track=engineer)
+        response = client.get(badge_url("ada"))
+        assert response.status_code == 200
+        assert parse_svg(response.content).get("aria-label") == "ML Engineer · 60 %"
+        assert other.pk

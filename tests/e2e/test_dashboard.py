@@ -109,24 +109,32 @@ def test_a_learner_ticks_milestones_watches_the_dashboard_and_shares_a_portfolio
 
 
 def test_following_and_unfollowing_work_without_javascript(browser, live_server, roadmap, user):
+    Enrollment.objects.create(user=user, track=Track.objects.get(slug="data-scientist"))
     context = browser.new_context(java_script_enabled=False)
     log_in_browser(context, live_server, user)
     page = context.new_page()
     page.goto(f"{live_server.url}/dashboard/")
     cards = page.get_by_role("article")
-    expect(cards.first).to_have_accessible_name("ML Engineer")
+    expect(cards.first).to_have_accessible_name("Data Scientist")
     researcher = page.get_by_role("article", name="Research Scientist")
 
     researcher.get_by_role("button", name="Follow Research Scientist").click()
     expect(page).to_have_url(f"{live_server.url}/dashboard/#track-research-scientist")
     expect(page.get_by_text("You now follow Research Scientist.")).to_be_visible()
-    expect(cards.first).to_have_accessible_name("Research Scientist")
+    expect(cards.nth(1)).to_have_accessible_name("Research Scientist")
     expect(researcher.get_by_role("heading", name="Next up")).to_be_visible()
     assert Enrollment.objects.filter(user=user, track__slug="research-scientist").exists()
 
     researcher.get_by_role("button", name="Unfollow Research Scientist").click()
     expect(page.get_by_text("You no longer follow Research Scientist.")).to_be_visible()
-    expect(cards.first).to_have_accessible_name("ML Engineer")
     expect(researcher.get_by_role("button", name="Follow Research Scientist")).to_be_visible()
-    assert not Enrollment.objects.filter(user=user).exists()
+    assert not Enrollment.objects.filter(user=user, track__slug="research-scientist").exists()
+
+    scientist = page.get_by_role("article", name="Data Scientist")
+    scientist.get_by_role("button", name="Unfollow Data Scientist").click()
+    expect(
+        page.get_by_text("You follow only Data Scientist: follow another track first.")
+    ).to_be_visible()
+    expect(scientist.get_by_role("button", name="Unfollow Data Scientist")).to_be_visible()
+    assert Enrollment.objects.filter(user=user, track__slug="data-scientist").exists()
     context.close()

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from roadmap.models import Enrollment, Milestone, Progress, Status
+from roadmap.models import Enrollment, Milestone, Progress, Status, Track
 from tests.conftest import log_in_browser
 from tests.factories import PASSWORD
 
@@ -104,9 +104,60 @@ def test_a_milestone_is_ticked_with_the_space_bar_and_keeps_focus(page, live_ser
     assert Progress.objects.get(user=user, milestone=first).status == Status.NOT_STARTED
 
 
+def test_enter_on_a_checkbox_ticks_it_like_space(page, live_server, roadmap, user):
+    """Enter on a focused checkbox would submit its form without JavaScript's help and reload
+    the page; here it ticks the milestone in place, and focus stays on the checkbox."""
+    first = Milestone.objects.active().order_by("section__position", "position", "pk").first()
+    log_in_browser(page.context, live_server, user)
+    page.goto(live_server.url)
+    page.evaluate("window.sameDocument = true")
+    checkbox = page.get_by_role("checkbox", name=first.title, exact=True)
+    checkbox.focus()
+
+    with page.expect_response(lambda response: "/status/" in response.url and response.ok):
+        page.keyboard.press("Enter")
+
+    expect(checkbox).to_be_checked()
+    expect(checkbox).to_be_focused()
+    assert page.evaluate("window.sameDocument") is True
+    assert Progress.objects.get(user=user, milestone=first).status == Status.DONE
+    settled(page)
+    with page.expect_response(lambda response: "/status/" in response.url and response.ok):
+        page.keyboard.press("Enter")
+    expect(checkbox).not_to_be_checked()
+    expect(checkbox).to_be_focused()
+
+
+def test_focus_comes_back_to_the_note_link_after_saving_or_cancelling(
+    page, live_server, roadmap, user
+):
+    first = Milestone.objects.active().order_by("section__position", "position", "pk").first()
+    log_in_browser(page.context, live_server, user)
+    page.goto(live_server.url)
+    milestone = page.locator(f"#{first.slug}")
+    add = milestone.get_by_role("link", name=f"Add a note or evidence for {first.title}")
+    tab_to(page, add)
+    page.keyboard.press("Enter")
+    expect(milestone.get_by_label("Note")).to_be_focused()
+    page.keyboard.type("Picked the UCI wine data.")
+    tab_to(page, milestone.get_by_role("button", name="Save note and evidence"))
+    page.keyboard.press("Enter")
+    edit = milestone.get_by_role("link", name=f"Edit note and evidence for {first.title}")
+    expect(edit).to_be_focused()
+    settled(page)
+
+    page.keyboard.press("Enter")
+    expect(milestone.get_by_label("Note")).to_be_focused()
+    tab_to(page, milestone.get_by_role("link", name="Cancel"))
+    page.keyboard.press("Enter")
+    expect(edit).to_be_focused()
+
+
 def test_a_learner_logs_in_and_follows_a_track_with_the_keyboard_alone(
     page, live_server, roadmap, user
 ):
+    # A second followed track: the last one followed can't be unfollowed.
+    Enrollment.objects.create(user=user, track=Track.objects.get(slug="data-scientist"))
     page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/")
     tab_to(page, page.get_by_label("Username"))
     page.keyboard.type(user.username)
@@ -137,4 +188,5 @@ def test_a_learner_logs_in_and_follows_a_track_with_the_keyboard_alone(
         page.keyboard.press("Enter")
 
     expect(follow).to_be_focused()
-    assert not Enrollment.objects.filter(user=user).exists()
+    assert not Enrollment.objects.filter(user=user, track__slug="ml-engineer").exists()
+    expect(page.get_by_role("status")).to_have_text("You no longer follow ML Engineer.")
