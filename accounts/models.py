@@ -9,7 +9,13 @@ class User(AbstractUser):
     public_profile = models.BooleanField(
         "public progress page",
         default=False,
-        help_text="Anyone can see your track percentages and finished milestones at /u/you/.",
+        help_text="Anyone can see your track percentages and finished milestones on your "
+        "public page.",
+    )
+    hide_done = models.BooleanField(
+        "hide done milestones",
+        default=False,
+        help_text="Leave the milestones you have done out of the roadmap page.",
     )
 
     def __str__(self):

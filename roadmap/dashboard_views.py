@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from . import dashboard, progress
+from . import dashboard, focus, progress
 from .models import Enrollment, Progress, Status, Track
 from .snapshot import get_snapshot
 
@@ -93,6 +93,7 @@ def public_page(request, username):
         raise Http404("No such page.")
     done = done_rows(owner)
     snapshot = get_snapshot()
+    marks = dict.fromkeys(done, focus.DONE)
     return TemplateResponse(
         request,
         "roadmap/public.html",
@@ -100,6 +101,8 @@ def public_page(request, username):
             "owner": owner,
             "tracks": snapshot.completion(done.keys(), Enrollment.objects.track_ids(owner)),
             "done": dashboard.public_done(snapshot, done),
+            "sections": focus.sections(snapshot, focus.Focus(focus.ALL, ()), marks),
+            "map_url": reverse("roadmap:index"),
         },
     )
 

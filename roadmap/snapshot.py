@@ -94,6 +94,7 @@ class TrackEntry:
     name: str
     summary: str
     memberships: tuple  # Membership of each active milestone counting toward it, roadmap order
+    weights: dict = field(default_factory=dict)  # milestone id -> weight
 
     def completion(self, done_ids, followed=True):
         done = [m.weight for m in self.memberships if m.milestone.id in done_ids]
@@ -226,6 +227,7 @@ def build(revision):
                 Membership(*placed[membership.milestone_id], membership.weight)
                 for membership in track.active_memberships
             ),
+            {m.milestone_id: m.weight for m in track.active_memberships},
         )
         for track in Track.objects.with_active_memberships()
     )

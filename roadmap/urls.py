@@ -6,6 +6,7 @@ app_name = "roadmap"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("hide-done/", views.hide_done, name="hide_done"),
     path("milestones/<slug:slug>/status/", views.set_status, name="set_status"),
     path("milestones/<slug:slug>/details/", views.details, name="details"),
     # dashboard and public pages

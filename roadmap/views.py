@@ -7,26 +7,19 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
 
-from . import progress
+from accounts.views import safe_next
+
+from . import focus, progress
 from .forms import DetailsForm, StatusForm
-from .models import Enrollment, Milestone, Progress, Status
+from .models import Enrollment, Milestone, Progress
 from .snapshot import done_ids, get_snapshot
 
 TEMPLATE = "roadmap/roadmap.html"
 GONE = "This milestone is no longer on the roadmap. Reload the page to see the current one."
-
-
-class NotStarted:
-    """A learner's progress on a milestone they have no row for."""
-
-    status = Status.NOT_STARTED
-    completed_at = None
-    note = ""
-    evidence_url = ""
-
-
-NOT_STARTED = NotStarted()
+# The parts of the roadmap page that htmx asks for again, by the id of their element.
+PARTS = {"roadmap-body": "#focused", "next-up": "#next_up"}
 
 
 @require_safe
@@ -35,33 +28,48 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
 
 
-def learner_context(user, snapshot):
-    """What the roadmap page and the tick show of a learner: their rows and their bars.
-
-    Two queries: the learner's progress rows, the tracks they follow.
-    """
-    own = Progress.objects.own(user)
-    followed = Enrollment.objects.track_ids(user)
-    return {"own": own, "completion": snapshot.completion(done_ids(own), followed)}
-
-
 @require_safe
+@vary_on_headers("HX-Request")
 def index(request):
+    """The roadmap. For a learner: the session, the user, their progress rows and followed
+    tracks (four queries); the roadmap itself comes from the snapshot."""
     snapshot = get_snapshot()
-    context = {"snapshot": snapshot, "signup_url": reverse("signup"), "login_url": reverse("login")}
-    if request.user.is_authenticated:
-        context.update(learner_context(request.user, snapshot))
-        own = context["own"]
-        sections = [
-            (section, [(m, own.get(m.id, NOT_STARTED)) for m in section.milestones])
-            for section in snapshot.sections
-        ]
-    else:  # no progress: an invitation to sign up on every milestone
-        sections = [
-            (section, [(m, None) for m in section.milestones]) for section in snapshot.sections
-        ]
-    context["sections"] = sections
-    return TemplateResponse(request, TEMPLATE, context)
+    user = request.user
+    learner = user.is_authenticated
+    own = Progress.objects.own(user) if learner else {}
+    followed = Enrollment.objects.track_ids(user) if learner else set()
+    chosen = focus.choose(request.GET.get("track"), snapshot, followed)
+    sections = focus.sections(snapshot, chosen, own, learner=learner)
+    context = {
+        "snapshot": snapshot,
+        "focus": chosen,
+        "followed": followed,
+        "sections": sections,
+        "signup_url": reverse("signup"),
+        "login_url": reverse("login"),
+    }
+    if learner:
+        done = done_ids(own)
+        context.update(
+            completion=snapshot.completion(done, followed),
+            next_up=focus.next_up(sections),
+            hide_done=user.hide_done,
+            done_count=sum(1 for _, items in sections for i in items if i.milestone.id in done),
+        )
+    template = TEMPLATE
+    if request.htmx and request.htmx.target in PARTS:
+        template += PARTS[request.htmx.target]
+    return TemplateResponse(request, template, context)
+
+
+@require_POST
+@login_required
+def hide_done(request):
+    """Hide the milestones that are done, or show them again; back to the page it came from
+    (htmx follows the redirect and swaps in the roadmap's new body)."""
+    request.user.hide_done = request.POST.get("hide") == "1"
+    request.user.save(update_fields=["hide_done"])
+    return redirect(safe_next(request) or reverse("roadmap:index"))
 
 
 def milestone_gone(request):
@@ -96,9 +104,20 @@ def set_status(request, slug):
         return milestone_gone(request)
     if not request.htmx:
         return redirect(milestone.get_absolute_url())
-    context = learner_context(request.user, snapshot)
-    context.update(milestone=milestone, mine=context["own"].get(milestone.id, NOT_STARTED))
-    return TemplateResponse(request, f"{TEMPLATE}#tick", context)
+    # The answer: the controls, the map's node and the bars, from the learner's rows now.
+    own = Progress.objects.own(request.user)
+    completion = snapshot.completion(done_ids(own), Enrollment.objects.track_ids(request.user))
+    mine = own.get(milestone.id, focus.NOT_STARTED)
+    counted = {name for name, _ in milestone.weights}
+    context = {
+        "milestone": milestone,
+        "mine": mine,
+        "item": focus.Shown(milestone, mine, None),
+        "completion": completion,
+        "announce": [t for t in completion if t.followed and t.name in counted],
+    }
+    response = TemplateResponse(request, f"{TEMPLATE}#tick", context)
+    return trigger_client_event(response, "progress-changed")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

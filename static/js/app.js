@@ -23,6 +23,16 @@
     }
   });
 
+  // Escape in the note editor cancels it, as its Cancel link does.
+  document.addEventListener("keydown", function (event) {
+    var form = event.key === "Escape" && event.target.closest && event.target.closest(".details form");
+    var cancel = form && form.querySelector("a.cancel");
+    if (cancel) {
+      event.preventDefault();
+      cancel.click();
+    }
+  });
+
   // After the note form is saved or cancelled, focus goes back to that milestone's link.
   document.addEventListener("htmx:afterSettle", function (event) {
     var details = event.detail.elt;

@@ -1,0 +1,97 @@
+"""Which milestones the roadmap page shows: all of them, or those of the tracks in focus.
+
+`/?track=<slug>` focuses on one track, `/?track=all` on none; without it a learner sees the
+tracks they follow and a visitor everything. A done milestone is shown collapsed, or not at all
+when the learner hides what's done.
+"""
+
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from .models import Status
+
+ALL = "all"
+NEXT_UP = 3
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A learner's progress on a milestone without a row of theirs (or as a public page shows
+    it): a status and nothing else."""
+
+    status: str
+    completed_at: object = None
+    note: str = ""
+    evidence_url: str = ""
+
+
+NOT_STARTED = Mark(Status.NOT_STARTED)
+DONE = Mark(Status.DONE)
+
+
+@dataclass(frozen=True)
+class Focus:
+    slug: str  # a track's slug, ALL, or "" for the learner's own tracks
+    tracks: tuple  # snapshot.TrackEntry in focus; empty for the whole roadmap
+
+    @property
+    def track(self):
+        """The one track in focus, whose weights each milestone then shows."""
+        return self.tracks[0] if len(self.tracks) == 1 else None
+
+    def includes(self, milestone_id):
+        return not self.tracks or any(milestone_id in t.weights for t in self.tracks)
+
+
+def choose(param, snapshot, followed_ids):
+    """The focus asked for by `?track=` (`param`, None when absent); 404 for an unknown track."""
+    if param == ALL:
+        return Focus(ALL, ())
+    if param is not None:
+        track = next((t for t in snapshot.tracks if t.slug == param), None)
+        if track is None:
+            raise Http404("No such career track.")
+        return Focus(param, (track,))
+    return Focus("", tuple(t for t in snapshot.tracks if t.pk in followed_ids))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A milestone as the page shows it: the learner's row (`mine`, None for a visitor) and the
+    weight toward the track in focus (None unless one track is)."""
+
+    milestone: object
+    mine: object
+    weight: int | None
+
+    @property
+    def status(self):
+        return self.mine.status if self.mine else Status.NOT_STARTED
+
+
+def sections(snapshot, focus, own, *, learner=True):
+    """[(section, [Shown])] of the milestones in focus, sections without any left out; `own`
+    is the learner's rows by milestone id (a visitor has none, and `learner` False)."""
+    track = focus.track
+    shown = []
+    for section in snapshot.sections:
+        milestones = [
+            Shown(
+                m,
+                own.get(m.id, NOT_STARTED) if learner else None,
+                track.weights[m.id] if track else None,
+            )
+            for m in section.milestones
+            if focus.includes(m.id)
+        ]
+        if milestones:
+            shown.append((section, milestones))
+    return shown
+
+
+def next_up(shown_sections):
+    """What to work on next among the milestones shown: started first, then roadmap order."""
+    left = [item for _, items in shown_sections for item in items if item.status != Status.DONE]
+    started = [item for item in left if item.status == Status.IN_PROGRESS]
+    return (started + [item for item in left if item.status != Status.IN_PROGRESS])[:NEXT_UP]

@@ -1,0 +1,237 @@
+"""The roadmap as a map: the whole way at a glance, a focus on one track, what's done tucked away,
+the next step, and progress that says when it moves."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from roadmap import progress
+from roadmap.models import Enrollment, Milestone, Status, Track
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/"}
+
+
+def ordered():
+    return list(Milestone.objects.active().order_by("section__position", "position", "pk"))
+
+
+def map_of(page):
+    """The map's nodes as (accessible text, class, link) in page order."""
+    start = page.index('<nav class="map" aria-label="Roadmap map">')
+    nav = page[start : page.index("</nav>", start)]
+    nodes = re.findall(
+        r'<(?:a|span) class="node (node-\w+)" id="node-[\w-]+"(?: href="([^"]*)")?[^>]*>'
+        r'<span class="node-title">([^<]+)</span><span class="visually-hidden">: ([^<]+)</span>',
+        nav,
+    )
+    return [(f"{title}: {status}", css, href) for css, href, title, status in nodes]
+
+
+def milestone_ids(page):
+    return re.findall(r'<li class="milestone[^"]*" id="([\w-]+)">', page)
+
+
+@pytest.fixture
+def learner(roadmap, client):
+    user = UserFactory()
+    Enrollment.objects.create(user=user, track=Track.objects.get(slug="ml-engineer"))
+    first, second, third = ordered()[:3]
+    progress.set_status(user=user, milestone=first, status=Status.DONE)
+    progress.set_status(user=user, milestone=third, status=Status.IN_PROGRESS)
+    client.force_login(user)
+    user.first, user.second, user.third = first, second, third
+    return user
+
+
+class TestMap:
+    def test_every_milestone_is_a_node_named_by_its_title_and_the_learners_status(
+        self, client, learner
+    ):
+        nodes = map_of(client.get("/").text)
+        assert len(nodes) == 30
+        assert nodes[0] == (f"{learner.first.title}: done", "node-done", f"#{learner.first.slug}")
+        assert nodes[1] == (
+            f"{learner.second.title}: not started",
+            "node-not_started",
+            f"#{learner.second.slug}",
+        )
+        assert nodes[2] == (
+            f"{learner.third.title}: in progress",
+            "node-in_progress",
+            f"#{learner.third.slug}",
+        )
+
+    def test_a_visitor_sees_every_node_not_started(self, client, roadmap):
+        UserFactory()  # someone else's progress never shows
+        nodes = map_of(client.get("/").text)
+        assert len(nodes) == 30
+        assert {css for _, css, _ in nodes} == {"node-not_started"}
+
+    def test_the_map_is_a_navigation_landmark_of_lists_of_links_per_part(self, client, learner):
+        page = client.get("/").text
+        assert page.count('<nav class="map" aria-label="Roadmap map">') == 1
+        for title in ("Build a Strong Portfolio", "Specialize and Go Deeper", "Join the Community"):
+            assert re.search(rf'<p class="map-part-title" id="map-[\w-]+">{title}</p>', page)
+        assert page.count('<ol class="map-nodes" aria-labelledby="map-') == 3
+
+    def test_a_tick_sends_the_new_node_out_of_band(self, client, learner):
+        slug = learner.second.slug
+        response = client.post(
+            reverse("roadmap:set_status", args=[slug]), {"status": "done"}, **HTMX
+        )
+        assert (
+            f'<a class="node node-done" id="node-{slug}" href="#{slug}" '
+            f'title="{learner.second.title}" hx-swap-oob="true">' in response.text
+        )
+
+    def test_the_public_page_has_the_same_map_read_only(self, client, learner):
+        learner.public_profile = True
+        learner.save()
+        client.logout()
+        page = client.get(reverse("roadmap:public_page", args=[learner.username])).text
+        nodes = map_of(page)
+        assert nodes[0] == (f"{learner.first.title}: done", "node-done", f"/#{learner.first.slug}")
+        # The public page shows what is done; in progress is the learner's own business.
+        assert nodes[2][1] == "node-not_started"
+        assert "<form" not in page.split('aria-label="Roadmap map"')[1].split("</nav>")[0]
+
+
+class TestFocus:
+    def test_one_track_shows_its_milestones_with_their_weight_toward_it(self, client, roadmap):
+        track = Track.objects.get(slug="research-scientist")
+        page = client.get("/?track=research-scientist").text
+        counting = {m.milestone.slug: m.weight for m in track.memberships.all()}
+        assert set(milestone_ids(page)) == set(counting)
+        assert len(counting) < 30
+        slug, weight = next(iter(counting.items()))
+        card = page.split(f'id="{slug}">')[1].split("</article>")[0]
+        assert f"Counts {weight} of 5 toward Research Scientist." in card
+        assert len(map_of(page)) == len(counting)
+
+    def test_all_shows_every_milestone(self, client, learner):
+        assert len(milestone_ids(client.get("/?track=all").text)) == 30
+
+    def test_a_learner_sees_the_tracks_they_follow_by_default(self, client, learner):
+        Enrollment.objects.filter(user=learner).delete()
+        Enrollment.objects.create(user=learner, track=Track.objects.get(slug="research-scientist"))
+        page = client.get("/").text
+        assert milestone_ids(page) == milestone_ids(client.get("/?track=research-scientist").text)
+        assert '<a href="/" hx-get="/" aria-current="page">Tracks you follow</a>' in page
+
+    def test_a_visitor_sees_everything_by_default(self, client, roadmap):
+        page = client.get("/").text
+        assert len(milestone_ids(page)) == 30
+        assert 'hx-get="?track=all" aria-current="page">All milestones</a>' in page
+
+    def test_the_focus_links_are_plain_links_that_htmx_follows_too(self, client, learner):
+        page = client.get("/").text
+        assert '<a href="?track=data-scientist" hx-get="?track=data-scientist">' in page
+        assert 'hx-target="#roadmap-body" hx-swap="outerHTML" hx-push-url="true"' in page
+
+    def test_htmx_gets_the_body_of_the_page_alone(self, client, learner):
+        response = client.get("/?track=data-scientist", HTTP_HX_TARGET="roadmap-body", **HTMX)
+        assert response.status_code == 200
+        assert response.text.lstrip().startswith('<div id="roadmap-body">')
+        assert "<html" not in response.text
+        assert "HX-Request" in response["Vary"]
+
+    @pytest.mark.parametrize("track", ["astronaut", "ML-ENGINEER", "%00", "a" * 300])
+    def test_an_unknown_track_is_the_apps_own_404_page(self, client, roadmap, track):
+        response = client.get("/", {"track": track})
+        assert response.status_code == 404
+        assert "<h1>Not found</h1>" in response.text
+        assert "Back to the roadmap" in response.text
+
+
+class TestDone:
+    def test_a_done_milestone_collapses_to_one_line(self, client, learner):
+        page = client.get("/").text
+        slug = learner.first.slug
+        card = page.split(f'<li class="milestone is-done" id="{slug}">')[1].split("</li>")[0]
+        summary = card.split("<summary>")[1].split("</summary>")[0]
+        assert f'<span class="summary-title">{learner.first.title}</span>' in summary
+        assert "Done on <time" in summary
+        assert "<details>" in card  # closed: the rest opens on request
+        assert 'type="checkbox"' in card  # and can still be unticked
+
+    def test_hiding_done_leaves_them_out_and_is_remembered(self, csrf_client, learner):
+        csrf_client.force_login(learner)
+        page = csrf_client.get("/").text
+        assert "Hide done milestones (1)" in page
+        token = csrf_client.cookies["csrftoken"].value
+        response = csrf_client.post(
+            reverse("roadmap:hide_done"),
+            {"hide": "1", "next": "/?track=all", "csrfmiddlewaretoken": token},
+        )
+        assert response.status_code == 302
+        assert response["Location"] == "/?track=all"
+        page = csrf_client.get("/").text
+        assert learner.first.slug not in milestone_ids(page)
+        assert len(milestone_ids(page)) == 29
+        assert "Show done milestones (1)" in page
+        # On the map it stays, but not as a link to a milestone that isn't on the page.
+        assert map_of(page)[0] == (f"{learner.first.title}: done (hidden)", "node-done", "")
+        learner.refresh_from_db()
+        assert learner.hide_done is True
+        csrf_client.post(reverse("roadmap:hide_done"), {"hide": "0", "csrfmiddlewaretoken": token})
+        assert learner.first.slug in milestone_ids(csrf_client.get("/").text)
+
+    def test_hiding_done_needs_a_login_and_a_post(self, client, roadmap):
+        assert client.get(reverse("roadmap:hide_done")).status_code == 405
+        response = client.post(reverse("roadmap:hide_done"), {"hide": "1"})
+        assert response["Location"].startswith(reverse("login"))
+
+    def test_it_never_redirects_off_the_site(self, client, learner):
+        response = client.post(
+            reverse("roadmap:hide_done"), {"hide": "1", "next": "https://evil.example/"}
+        )
+        assert response["Location"] == "/"
+
+
+class TestNextUp:
+    def test_it_is_in_progress_first_then_roadmap_order_at_most_three(self, client, learner):
+        page = client.get("/").text
+        box = page.split('id="next-up"')[1].split("</section>")[0]
+        rest = [m for m in ordered() if m not in (learner.first, learner.third)]
+        links = re.findall(r'<a href="#([\w-]+)">', box)
+        assert links == [learner.third.slug, rest[0].slug, rest[1].slug]
+        assert "In progress" in box
+
+    def test_htmx_asks_for_it_again_after_a_tick(self, client, learner):
+        slug = learner.second.slug
+        response = client.post(
+            reverse("roadmap:set_status", args=[slug]), {"status": "done"}, **HTMX
+        )
+        assert response["HX-Trigger"] == '{"progress-changed": {}}'
+        box = client.get("/", HTTP_HX_TARGET="next-up", **HTMX).text
+        assert box.lstrip().startswith('<section class="next-up-box" id="next-up"')
+        assert slug not in box
+
+
+class TestProgress:
+    def test_a_tick_announces_the_followed_tracks_it_moved(self, client, learner):
+        response = client.post(
+            reverse("roadmap:set_status", args=[learner.second.slug]), {"status": "done"}, **HTMX
+        )
+        announcement = response.text.split('id="progress-announcement"')[1].split("</div>")[0]
+        assert 'aria-live="polite" hx-swap-oob="true">' in announcement
+        assert re.search(r">ML Engineer \d+ %$", announcement)
+        assert "Data Scientist" not in announcement  # not followed
+
+    def test_the_percentage_is_in_large_type_beside_each_bar(self, client, learner):
+        page = client.get("/").text
+        assert re.search(r'<span class="bar-percent" aria-hidden="true">\d+ %</span>', page)
+
+
+def test_the_page_keeps_its_queries_with_the_map_and_the_focus(
+    client, learner, django_assert_max_num_queries
+):
+    client.get("/")
+    # The session, the user, their progress rows, the tracks they follow.
+    for url in ("/", "/?track=all", "/?track=data-scientist"):
+        with django_assert_max_num_queries(4):
+            assert client.get(url).status_code == 200
