@@ -101,8 +101,7 @@ def public_page(request, username):
             "owner": owner,
             "tracks": snapshot.completion(done.keys(), Enrollment.objects.track_ids(owner)),
             "done": dashboard.public_done(snapshot, done),
-            "sections": focus.sections(snapshot, focus.Focus(focus.ALL, ()), marks),
-            "map_url": reverse("roadmap:index"),
+            "sections": focus.sections(snapshot, focus.Focus(focus.ALL, ()), marks, public=True),
         },
     )
 

@@ -58,33 +58,35 @@ def choose(param, snapshot, followed_ids):
 
 @dataclass(frozen=True)
 class Shown:
-    """A milestone as the page shows it: the learner's row (`mine`, None for a visitor) and the
-    weight toward the track in focus (None unless one track is)."""
+    """A milestone as the page shows it: the learner's row (`mine`, None for a visitor), the
+    weight toward the track in focus (None unless one track is) and its node on the map."""
 
     milestone: object
     mine: object
-    weight: int | None
+    weight: int | None = None
+    map_node: str = ""
 
     @property
     def status(self):
         return self.mine.status if self.mine else Status.NOT_STARTED
 
 
-def sections(snapshot, focus, own, *, learner=True):
+def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=False):
     """[(section, [Shown])] of the milestones in focus, sections without any left out; `own`
-    is the learner's rows by milestone id (a visitor has none, and `learner` False)."""
+    is the learner's rows by milestone id (a visitor has none, and `learner` False). The map's
+    nodes are the snapshot's, for each status, for the roadmap page or a `public` one."""
     track = focus.track
     shown = []
     for section in snapshot.sections:
-        milestones = [
-            Shown(
-                m,
-                own.get(m.id, NOT_STARTED) if learner else None,
-                track.weights[m.id] if track else None,
-            )
-            for m in section.milestones
-            if focus.includes(m.id)
-        ]
+        milestones = []
+        for m in section.milestones:
+            if focus.includes(m.id):
+                mine = own.get(m.id, NOT_STARTED) if learner else None
+                status = mine.status if mine else Status.NOT_STARTED
+                node = "hidden" if hide_done and status == Status.DONE else status
+                weight = track.weights[m.id] if track else None
+                map_node = m.map_nodes[("public", node) if public else node]
+                milestones.append(Shown(m, mine, weight, map_node))
         if milestones:
             shown.append((section, milestones))
     return shown

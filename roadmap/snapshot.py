@@ -18,9 +18,10 @@ from dataclasses import dataclass, field, replace
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
+from .focus import Mark, Shown
 from .models import Revision, Section, Status, Track, percent
 
 REVISION_TTL = 1.0
@@ -45,7 +46,11 @@ class MilestoneEntry:
     url: str  # its place on the roadmap
     status_url: str
     details_url: str
-    body: str = ""  # description, resources and weights, rendered once
+    # Rendered once: its description, resources and weights; the link to add a note; and its
+    # node on the map for each status (and hidden, and on a public page).
+    body: str = ""
+    blank_details: str = ""
+    map_nodes: dict = field(default_factory=dict)
 
     def get_absolute_url(self):
         return self.url
@@ -238,5 +243,22 @@ def build(revision):
 
 
 def _with_body(milestone):
-    body = render_to_string(f"{TEMPLATE}#milestone_body", {"milestone": milestone})
-    return replace(milestone, body=body)
+    """The milestone with the fragments the pages show of it, the same for everyone."""
+
+    def node(status, **context):
+        item = Shown(milestone, Mark(status))
+        return render_to_string(f"{TEMPLATE}#map_node", {"item": item, **context})
+
+    statuses = [Status.DONE, Status.IN_PROGRESS, Status.NOT_STARTED]
+    public_url = reverse("roadmap:index")
+    map_nodes = {status: node(status) for status in statuses}
+    map_nodes["hidden"] = node(Status.DONE, hide_done=True)
+    map_nodes.update({("public", s): node(s, map_url=public_url) for s in statuses})
+    return replace(
+        milestone,
+        body=render_to_string(f"{TEMPLATE}#milestone_body", {"milestone": milestone}),
+        blank_details=render_to_string(
+            f"{TEMPLATE}#details", {"milestone": milestone, "mine": Mark(Status.NOT_STARTED)}
+        ),
+        map_nodes=map_nodes,
+    )

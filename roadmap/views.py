@@ -39,7 +39,8 @@ def index(request):
     own = Progress.objects.own(user) if learner else {}
     followed = Enrollment.objects.track_ids(user) if learner else set()
     chosen = focus.choose(request.GET.get("track"), snapshot, followed)
-    sections = focus.sections(snapshot, chosen, own, learner=learner)
+    hide_done = learner and user.hide_done
+    sections = focus.sections(snapshot, chosen, own, learner=learner, hide_done=hide_done)
     context = {
         "snapshot": snapshot,
         "focus": chosen,
@@ -53,7 +54,7 @@ def index(request):
         context.update(
             completion=snapshot.completion(done, followed),
             next_up=focus.next_up(sections),
-            hide_done=user.hide_done,
+            hide_done=hide_done,
             done_count=sum(1 for _, items in sections for i in items if i.milestone.id in done),
         )
     template = TEMPLATE
@@ -108,13 +109,14 @@ def set_status(request, slug):
     own = Progress.objects.own(request.user)
     completion = snapshot.completion(done_ids(own), Enrollment.objects.track_ids(request.user))
     mine = own.get(milestone.id, focus.NOT_STARTED)
-    counted = {name for name, _ in milestone.weights}
+    # Said to screen readers: the tracks this milestone counts toward, the followed ones if any.
+    moved = [t for t in completion if t.name in {name for name, _ in milestone.weights}]
     context = {
         "milestone": milestone,
         "mine": mine,
-        "item": focus.Shown(milestone, mine, None),
+        "item": focus.Shown(milestone, mine),
         "completion": completion,
-        "announce": [t for t in completion if t.followed and t.name in counted],
+        "announce": [t for t in moved if t.followed] or moved,
     }
     response = TemplateResponse(request, f"{TEMPLATE}#tick", context)
     return trigger_client_event(response, "progress-changed")

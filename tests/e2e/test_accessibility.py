@@ -79,3 +79,22 @@ def test_the_admin_login_is_accessible(page, live_server):
     results = Axe().run(page, options=AXE_OPTIONS)
     assert results.violations_count == 0, results.generate_report()
     assert refused == []
+
+
+@pytest.mark.parametrize("query", ["?track=research-scientist", "?track=all"])
+def test_the_focused_and_hidden_roadmap_states_are_accessible(
+    page, live_server, roadmap, user, query
+):
+    for milestone in Milestone.objects.all()[:3]:
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE)
+    progress.set_status(user=user, milestone=Milestone.objects.all()[5], status="in_progress")
+    log_in_browser(page.context, live_server, user)
+    audit(page, live_server.url + "/" + query)
+    user.hide_done = True
+    user.save()
+    audit(page, live_server.url + "/" + query)
+    page.locator(f"#{Milestone.objects.all()[5].slug}").get_by_role(
+        "link", name="Add a note or evidence"
+    ).click()
+    results = Axe().run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, results.generate_report()

@@ -12,7 +12,7 @@ def test_a_visitor_opens_the_home_page_and_reads_the_roadmap(page, live_server, 
         expect(page.get_by_role("heading", name=part)).to_be_visible()
     expect(page.get_by_role("heading", name="Career tracks")).to_be_visible()
 
-    page.get_by_role("navigation", name="Roadmap parts").get_by_role(
+    page.get_by_role("navigation", name="Roadmap map").get_by_role(
         "link", name="Join the Community"
     ).click()
     expect(page).to_have_url(f"{live_server.url}/#join-the-community")

@@ -1,0 +1,109 @@
+"""The map at the top of the roadmap, the focus on a track and the done milestones, in Chromium."""
+
+import pytest
+from playwright.sync_api import expect
+
+from roadmap.models import Milestone, Progress, Status
+from tests.conftest import log_in_browser
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def first_milestones(count):
+    return list(Milestone.objects.active().order_by("section__position", "position", "pk"))[:count]
+
+
+def test_the_map_follows_a_tick_without_a_reload(learner_page, live_server, user):
+    page = learner_page
+    first, second = first_milestones(2)
+    page.goto(live_server.url)
+    page.evaluate("window.sameDocument = true")
+    roadmap_map = page.get_by_role("navigation", name="Roadmap map")
+    node = roadmap_map.get_by_role("link", name=f"{first.title}: not started")
+    expect(node).to_be_visible()
+
+    page.get_by_role("checkbox", name=first.title).check()
+
+    expect(roadmap_map.get_by_role("link", name=f"{first.title}: done")).to_be_visible()
+    # Said politely to a screen reader: the learner follows no track, so every one it counts for.
+    expect(page.locator("#progress-announcement")).to_have_text(
+        "ML Engineer 2 %, Data Scientist 3 %, Research Scientist 1 %"
+    )
+    expect(page.locator("#next-up")).not_to_contain_text(first.title)
+    expect(page.locator("#next-up")).to_contain_text(second.title)
+    assert page.evaluate("window.sameDocument") is True
+    assert Progress.objects.get(user=user).status == Status.DONE
+
+
+def test_the_maps_links_work_by_keyboard(learner_page, live_server):
+    page = learner_page
+    target = first_milestones(4)[3]
+    page.goto(live_server.url)
+    link = page.get_by_role("navigation", name="Roadmap map").get_by_role(
+        "link", name=f"{target.title}: not started"
+    )
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/#{target.slug}")
+    expect(page.locator(f"#{target.slug}")).to_be_in_viewport()
+
+
+def test_focus_links_swap_the_roadmap_and_can_be_bookmarked(learner_page, live_server):
+    page = learner_page
+    page.goto(live_server.url + "/?track=all")
+    page.evaluate("window.sameDocument = true")
+    focus = page.get_by_role("navigation", name="Focus on a career track")
+    expect(page.locator("li.milestone")).to_have_count(30)
+
+    focus.get_by_role("link", name="Research Scientist").click()
+
+    expect(page).to_have_url(f"{live_server.url}/?track=research-scientist")
+    expect(focus.get_by_role("link", name="Research Scientist")).to_have_attribute(
+        "aria-current", "page"
+    )
+    expect(page.locator("li.milestone")).to_have_count(27)
+    expect(page.locator(".focus-weight").first).to_contain_text("toward Research Scientist")
+    assert page.evaluate("window.sameDocument") is True
+    page.reload()
+    expect(page.locator("li.milestone")).to_have_count(27)
+
+
+def test_focus_links_and_hiding_done_work_without_javascript(browser, live_server, roadmap, user):
+    from roadmap import progress
+
+    first = first_milestones(1)[0]
+    progress.set_status(user=user, milestone=first, status=Status.DONE)
+    context = browser.new_context(java_script_enabled=False)
+    log_in_browser(context, live_server, user)
+    page = context.new_page()
+    page.goto(live_server.url)
+    page.get_by_role("navigation", name="Focus on a career track").get_by_role(
+        "link", name="Data Scientist"
+    ).click()
+    expect(page).to_have_url(f"{live_server.url}/?track=data-scientist")
+    expect(page.locator("li.milestone")).to_have_count(29)
+    expect(page.locator(f"#{first.slug}")).to_have_count(1)
+
+    page.get_by_role("button", name="Hide done milestones (1)").click()
+
+    expect(page).to_have_url(f"{live_server.url}/?track=data-scientist")
+    expect(page.locator(f"#{first.slug}")).to_have_count(0)
+    page.get_by_role("button", name="Show done milestones (1)").click()
+    expect(page.locator(f"#{first.slug}")).to_have_count(1)
+    context.close()
+
+
+def test_a_done_milestone_is_one_line_that_opens(learner_page, live_server, user):
+    from roadmap import progress
+
+    first = first_milestones(1)[0]
+    progress.set_status(user=user, milestone=first, status=Status.DONE)
+    page = learner_page
+    page.goto(live_server.url)
+    card = page.locator(f"#{first.slug}")
+    expect(card.get_by_role("checkbox")).not_to_be_visible()
+    card.get_by_text(first.title).first.click()
+    expect(card.get_by_role("checkbox", name=first.title)).to_be_checked()
+    page.get_by_role("button", name="Hide done milestones (1)").click()
+    expect(page.locator(f"#{first.slug}")).to_have_count(0)
+    expect(page.get_by_role("button", name="Show done milestones (1)")).to_be_visible()
