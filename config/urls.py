@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from roadmap.views import healthz
 
+admin.site.site_header = admin.site.site_title = "Next Steps admin"
+admin.site.index_title = "Roadmap content and learners"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

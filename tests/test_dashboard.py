@@ -457,7 +457,7 @@ class TestChart:
             '<title id="activity-chart-title">Milestones done per week over the last 12 weeks: '
             "2 in total, 1 this week.</title>" in page
         )
-        table = page.split('<table class="visually-hidden">')[1].split("</table>")[0]
+        table = page.split('<div class="visually-hidden">')[1].split("</table>")[0]
         rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td></tr>", table)
         assert len(rows) == 12
         monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())

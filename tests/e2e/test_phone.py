@@ -1,0 +1,70 @@
+"""On a phone (390 by 844): one line of header, targets a thumb can hit, and the note editor that
+Escape closes."""
+
+import pytest
+from playwright.sync_api import expect
+
+from roadmap import progress
+from roadmap.models import Milestone, Status
+from tests.conftest import log_in_browser
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+TARGETS = (
+    ".site-header a, .site-header button, .focus a, .map a.node, form.status button:visible,"
+    " .edit-details, .hide-done button"
+)
+
+
+@pytest.fixture
+def phone(browser, live_server, roadmap, user):
+    first = Milestone.objects.active().order_by("section__position", "position").first()
+    progress.set_status(user=user, milestone=first, status=Status.DONE)
+    context = browser.new_context(viewport=PHONE)
+    log_in_browser(context, live_server, user)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_the_header_is_one_line(phone, live_server):
+    phone.goto(live_server.url)
+    header = phone.locator(".site-header").bounding_box()
+    brand = phone.get_by_role("link", name="Next Steps").bounding_box()
+    log_out = phone.get_by_role("button", name="Log out").bounding_box()
+    assert header["height"] <= 60, header
+    assert abs(brand["y"] - log_out["y"]) < 20, (brand, log_out)
+    assert log_out["x"] + log_out["width"] <= PHONE["width"]
+
+
+def test_every_control_is_at_least_44_pixels(phone, live_server):
+    phone.goto(live_server.url)
+    boxes = phone.locator(TARGETS).evaluate_all(
+        "elements => elements.filter(e => e.offsetParent !== null).map(e => {"
+        " const r = e.getBoundingClientRect();"
+        " return [e.textContent.trim().slice(0, 30), Math.round(r.width), Math.round(r.height)]; })"
+    )
+    assert len(boxes) > 60, boxes
+    small = [box for box in boxes if box[1] < 44 or box[2] < 44]
+    assert small == [], small
+
+
+def test_nothing_scrolls_sideways(phone, live_server):
+    for path in ("/", "/dashboard/"):
+        phone.goto(live_server.url + path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (path, width)
+
+
+def test_escape_closes_the_note_editor_and_focus_goes_back(phone, live_server):
+    second = Milestone.objects.active().order_by("section__position", "position")[1]
+    phone.goto(live_server.url)
+    card = phone.locator(f"#{second.slug}")
+    card.get_by_role("link", name="Add a note or evidence").click()
+    note = card.get_by_label("Note")
+    expect(note).to_be_focused()
+    note.fill("Half a thought")
+    phone.keyboard.press("Escape")
+    expect(card.get_by_label("Note")).to_have_count(0)
+    expect(card.get_by_role("link", name="Add a note or evidence")).to_be_focused()
