@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test lint format admin bench clean
+.PHONY: run serve test lint format admin bench screenshots clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -57,6 +57,10 @@ DURATION ?= 10
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) bench/run.py --learners $(LEARNERS) --duration $(DURATION) $(BENCH_ARGS)
+
+# The README's pictures, taken in Chromium from the real app with a demo learner.
+screenshots: $(STAMP)
+	CHROMIUM_PATH=$$(scripts/find-chromium) $(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-* *.egg-info

@@ -40,11 +40,26 @@ class SectionProgress:
 
 @dataclass(frozen=True)
 class Left:
-    """A milestone still between the learner and 100 % on a track."""
+    """A milestone still between the learner and 100 % on a track (snapshot.Membership)."""
 
-    milestone: object
-    weight: int
+    membership: object
     status: str
+
+    @property
+    def milestone(self):
+        return self.membership.milestone
+
+    @property
+    def weight(self):
+        return self.membership.weight
+
+    @property
+    def next_item(self):
+        return self.membership.next_item[self.status]
+
+    @property
+    def left_item(self):
+        return self.membership.left_item[self.status]
 
 
 @dataclass
@@ -88,7 +103,7 @@ def track_cards(snapshot, own, followed_ids):
                 row.done_count += 1
                 row.done_weight += membership.weight
             else:
-                card.left.append(Left(membership.milestone, membership.weight, status))
+                card.left.append(Left(membership, status))
         cards.append(card)
     return cards
 

@@ -26,6 +26,7 @@ from .models import Revision, Section, Status, Track, percent
 
 REVISION_TTL = 1.0
 TEMPLATE = "roadmap/roadmap.html"
+DASHBOARD = "roadmap/dashboard.html"
 
 PREFIXES = 4  # script prefixes kept at once; one in any ordinary deployment
 
@@ -46,10 +47,12 @@ class MilestoneEntry:
     url: str  # its place on the roadmap
     status_url: str
     details_url: str
-    # Rendered once: its description, resources and weights; the link to add a note; and its
-    # node on the map for each status (and hidden, and on a public page).
+    # Rendered once: its description, resources and weights; the link to add a note; and for
+    # each status the inside of its tick form and its node on the map (also hidden, and on a
+    # public page).
     body: str = ""
     blank_details: str = ""
+    controls: dict = field(default_factory=dict)
     map_nodes: dict = field(default_factory=dict)
 
     def get_absolute_url(self):
@@ -69,6 +72,9 @@ class Membership:
     milestone: MilestoneEntry
     section: SectionEntry
     weight: int
+    # The milestone in the dashboard card's lists, by status (not done): rendered once.
+    next_item: dict = field(default_factory=dict)
+    left_item: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -229,7 +235,7 @@ def build(revision):
             track.name,
             track.summary,
             tuple(
-                Membership(*placed[membership.milestone_id], membership.weight)
+                _with_items(Membership(*placed[membership.milestone_id], membership.weight))
                 for membership in track.active_memberships
             ),
             {m.milestone_id: m.weight for m in track.active_memberships},
@@ -240,6 +246,20 @@ def build(revision):
     by_slug = {m.slug: m for m, _ in placed.values()}
     by_id = {m.id: m for m, _ in placed.values()}
     return Snapshot(revision, tuple(sections), tracks, career_tracks, by_slug, by_id)
+
+
+def _with_items(membership):
+    """The membership with its dashboard list items, for each status but done."""
+
+    def items(partial):
+        return {
+            status: render_to_string(
+                f"{DASHBOARD}#{partial}", {"membership": membership, "status": status}
+            )
+            for status in (Status.IN_PROGRESS, Status.NOT_STARTED)
+        }
+
+    return replace(membership, next_item=items("next_item"), left_item=items("left_item"))
 
 
 def _with_body(milestone):
@@ -260,5 +280,11 @@ def _with_body(milestone):
         blank_details=render_to_string(
             f"{TEMPLATE}#details", {"milestone": milestone, "mine": Mark(Status.NOT_STARTED)}
         ),
+        controls={
+            status: render_to_string(
+                f"{TEMPLATE}#controls", {"milestone": milestone, "status": status}
+            )
+            for status in statuses
+        },
         map_nodes=map_nodes,
     )
