@@ -75,11 +75,11 @@ class Endpoint:
 ENDPOINTS = [
     Endpoint("healthz", "/healthz (ceiling)"),
     Endpoint("visitor", "roadmap, visitor"),
-    Endpoint("learner", "roadmap, learner", target=0.25, learner=True),
-    Endpoint("tick", "tick (POST, htmx)", target=0.30, learner=True, method="POST"),
-    Endpoint("dashboard", "dashboard", target=0.20, learner=True),
-    Endpoint("public", "public page", target=0.25),
-    Endpoint("badge", "badge", target=0.50),
+    Endpoint("learner", "roadmap, learner", target=0.15, learner=True),
+    Endpoint("tick", "tick (POST, htmx)", target=0.15, learner=True, method="POST"),
+    Endpoint("dashboard", "dashboard", target=0.12, learner=True),
+    Endpoint("public", "public page", target=0.15),
+    Endpoint("badge", "badge", target=0.30),
 ]
 BY_NAME = {e.name: e for e in ENDPOINTS}
 
