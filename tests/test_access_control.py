@@ -152,6 +152,17 @@ class TestSessions:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
 
+    def test_deleting_the_account_logs_out_its_other_sessions(self, owner):
+        laptop, phone = Client(), Client()
+        laptop.force_login(owner)
+        phone.force_login(owner)
+        response = laptop.post(reverse("delete_account"), {"password": PASSWORD})
+        assert response.status_code == 302
+        response = phone.get(reverse("roadmap:dashboard"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+        assert "Log out" not in phone.get("/").text
+
     def test_changing_the_password_logs_out_every_other_session(self, owner):
         laptop, phone = Client(), Client()
         laptop.force_login(owner)
