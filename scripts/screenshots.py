@@ -96,7 +96,9 @@ def main():
             page = context.new_page()
             page.goto(f"{base}/")
             page.locator("#my-progress").scroll_into_view_if_needed()
-            page.evaluate("window.scrollTo(0, document.querySelector('#my-progress').offsetTop - 16)")
+            page.evaluate(
+                "window.scrollTo(0, document.querySelector('#my-progress').offsetTop - 16)"
+            )
             page.screenshot(path=OUT / "roadmap.png")
             page.goto(f"{base}/dashboard/")
             page.screenshot(path=OUT / "dashboard.png")

@@ -240,3 +240,15 @@ class TestBadge:
         assert response.status_code == 200
         assert parse_svg(response.content).get("aria-label") == "ML Engineer · 60 %"
         assert other.pk
+
+
+def test_followed_tracks_come_first_and_the_others_say_they_are_not_followed(client, ada, engineer):
+    scientist = TrackFactory(name="Data Scientist", slug="data-scientist", position=0)
+    engineer.position = 1
+    engineer.save()
+    EnrollmentFactory(user=ada, track=engineer)
+    page = client.get(public_url("ada")).text
+    tracks = page.split('<ul class="public-tracks">')[1].split("</ul>")[0]
+    assert tracks.index("ML Engineer") < tracks.index("Data Scientist")
+    assert tracks.count("not followed") == 1
+    assert scientist.name in tracks

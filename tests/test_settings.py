@@ -98,3 +98,19 @@ def test_options_in_the_database_url_are_kept():
     result = manage("diffsettings", env={**PRODUCTION, "DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
     assert "'sslmode': 'require'" in result.stdout
+
+
+@pytest.mark.django_db
+def test_a_server_error_is_the_apps_own_page_with_a_way_back(client, monkeypatch):
+    from roadmap import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views, "get_snapshot", broken)
+    client.raise_request_exception = False
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "<h1>Something went wrong</h1>" in response.text
+    assert '<a href="/">Back to the roadmap</a>' in response.text
+    assert 'rel="stylesheet"' in response.text
