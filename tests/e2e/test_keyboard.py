@@ -39,6 +39,12 @@ def tab_to(page, target):
     raise AssertionError(f"Tab never reached {target}; focus went through {visited}")
 
 
+def press_to_tick(page, key):
+    """Press `key` on the focused checkbox and wait for the tick's answer."""
+    with page.expect_response(lambda response: "/status/" in response.url and response.ok):
+        page.keyboard.press(key)
+
+
 def settled(page):
     """Wait for htmx to finish a swap: until it settles, the new controls are plain HTML, and a
     key pressed then would post the form without htmx."""
@@ -81,8 +87,7 @@ def test_a_milestone_is_ticked_with_the_space_bar_and_keeps_focus(page, live_ser
     assert not [element for element in passed if element.startswith("input")], passed
     expect(checkbox).not_to_be_checked()
 
-    with page.expect_response(lambda response: "/status/" in response.url and response.ok):
-        page.keyboard.press("Space")
+    press_to_tick(page, "Space")
 
     expect(checkbox).to_be_checked()
     expect(page.locator(f"#state-{first.slug}")).to_have_text(re.compile(r"^Done on "))
@@ -94,8 +99,7 @@ def test_a_milestone_is_ticked_with_the_space_bar_and_keeps_focus(page, live_ser
 
     settled(page)
 
-    with page.expect_response(lambda response: "/status/" in response.url and response.ok):
-        page.keyboard.press("Space")
+    press_to_tick(page, "Space")
 
     expect(checkbox).not_to_be_checked()
     for bar in bars.all():
@@ -114,16 +118,14 @@ def test_enter_on_a_checkbox_ticks_it_like_space(page, live_server, roadmap, use
     checkbox = page.get_by_role("checkbox", name=first.title, exact=True)
     checkbox.focus()
 
-    with page.expect_response(lambda response: "/status/" in response.url and response.ok):
-        page.keyboard.press("Enter")
+    press_to_tick(page, "Enter")
 
     expect(checkbox).to_be_checked()
     expect(checkbox).to_be_focused()
     assert page.evaluate("window.sameDocument") is True
     assert Progress.objects.get(user=user, milestone=first).status == Status.DONE
     settled(page)
-    with page.expect_response(lambda response: "/status/" in response.url and response.ok):
-        page.keyboard.press("Enter")
+    press_to_tick(page, "Enter")
     expect(checkbox).not_to_be_checked()
     expect(checkbox).to_be_focused()
 
