@@ -11,11 +11,12 @@ that builds it (SCRIPT_NAME, from the proxy), so each prefix has its own copy: a
 gets links made for another prefix.
 """
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field, replace
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
@@ -30,6 +31,7 @@ DASHBOARD = "roadmap/dashboard.html"
 
 PREFIXES = 4  # script prefixes kept at once; one in any ordinary deployment
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _current = {"revision": None, "checked": 0.0}
 _snapshots = {}  # script prefix -> Snapshot of the current revision
@@ -176,7 +178,17 @@ def current_revision(fresh=False):
         recent = _current["revision"] is not None and now - _current["checked"] < REVISION_TTL
         if recent and not fresh:
             return _current["revision"]
-    row = Revision.objects.values_list("number", "changed_at").first()
+    try:
+        row = Revision.objects.values_list("number", "changed_at").first()
+    except (OperationalError, InterfaceError):
+        # The database can't be reached: the content this process has is served meanwhile.
+        with _lock:
+            known = _current["revision"]
+            _current["checked"] = now
+        if known is None:
+            raise
+        logger.error("Content revision unreadable: serving revision %s", known, exc_info=True)
+        return known
     revision = f"{row[0]}-{row[1].timestamp()}" if row else "none"
     with _lock:
         _current.update(revision=revision, checked=now)

@@ -1,0 +1,24 @@
+import pytest
+from django.db import OperationalError
+from playwright.sync_api import expect
+
+from config.outages import UNAVAILABLE
+from roadmap import progress
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+MILESTONE = "Serve the trained model behind a simple web API"
+
+
+def test_a_tick_while_the_database_is_unreachable_says_it_may_not_be_saved(
+    learner_page, live_server, monkeypatch
+):
+    page = learner_page
+    page.goto(live_server.url)
+
+    def unreachable(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(progress, "set_status", unreachable)
+    page.get_by_role("checkbox", name=MILESTONE).check()
+    expect(page.get_by_role("status")).to_have_text(UNAVAILABLE)
