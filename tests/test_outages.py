@@ -298,6 +298,7 @@ class TestDatabaseRefusingConnections:
     def test_the_outage_is_one_log_line(self, answered):
         log = answered[1]
         assert "Traceback" not in log
+        assert "Service Unavailable" not in log  # the 503s are the outage's, logged as such
         outage = [line for line in log.splitlines() if "outage" in line]
         assert len(outage) == 1, log
         assert "database outage" in outage[0]
