@@ -24,6 +24,9 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 CACHE_ERRORS = (ConnectionInterrupted, RedisError)
 RETRY_AFTER = 10  # seconds: a database restart takes a few
 UNAVAILABLE = (
+    "The service is briefly unavailable. Nothing you saved is lost: try again in a moment."
+)
+NOT_SAVED = (
     "The service is briefly unavailable, so your last change may not have been saved. Nothing you "
     "saved before is lost: reload the page in a moment to check."
 )
@@ -45,7 +48,8 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.error("Database unavailable", exc_info=exception)
         if request.htmx:
-            response = HttpResponse(UNAVAILABLE, content_type="text/plain; charset=utf-8")
+            text = UNAVAILABLE if request.method in ("GET", "HEAD") else NOT_SAVED
+            response = HttpResponse(text, content_type="text/plain; charset=utf-8")
         else:  # rendered without the request: the page must not need the session or the user
             response = HttpResponse(render_to_string("503.html"))
         response.status_code = 503

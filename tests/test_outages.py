@@ -17,7 +17,7 @@ from django.contrib.sessions.models import Session
 from django.db import OperationalError, connection
 from django.urls import reverse
 
-from config.outages import UNAVAILABLE
+from config.outages import NOT_SAVED, UNAVAILABLE
 from config.settings import redis_cache
 from roadmap import snapshot
 from roadmap.models import Progress, Status
@@ -229,6 +229,11 @@ REQUESTS = {
         "headers": {"HX-Request": "true"},
         "cookies": SESSION,
     },
+    "details": {
+        "path": "/milestones/ship-it/details/",
+        "headers": {"HX-Request": "true"},
+        "cookies": SESSION,
+    },
     "healthz": {"path": "/healthz"},
     "readyz": {"path": "/readyz"},
     "login": {"path": "/accounts/login/"},
@@ -284,8 +289,14 @@ class TestDatabaseRefusingConnections:
         assert tick["status"] == 503
         assert tick["headers"]["Content-Type"] == "text/plain; charset=utf-8"
         assert tick["headers"]["Retry-After"] == "10"
-        assert tick["body"] == UNAVAILABLE
+        assert tick["body"] == NOT_SAVED
         assert "may not have been saved" in tick["body"]
+
+    def test_an_htmx_read_gets_a_short_text_too(self, answered):
+        form = answered[0]["details"]
+        assert form["status"] == 503
+        assert form["headers"]["Content-Type"] == "text/plain; charset=utf-8"
+        assert form["body"] == UNAVAILABLE
 
     def test_healthz_says_the_process_is_alive_and_readyz_that_it_is_not_ready(self, answered):
         assert (answered[0]["healthz"]["status"], answered[0]["healthz"]["body"]) == (200, "ok")

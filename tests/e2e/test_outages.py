@@ -2,7 +2,7 @@ import pytest
 from django.db import OperationalError
 from playwright.sync_api import expect
 
-from config.outages import UNAVAILABLE
+from config.outages import NOT_SAVED
 from roadmap import progress
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -21,4 +21,4 @@ def test_a_tick_while_the_database_is_unreachable_says_it_may_not_be_saved(
 
     monkeypatch.setattr(progress, "set_status", unreachable)
     page.get_by_role("checkbox", name=MILESTONE).check()
-    expect(page.get_by_text(UNAVAILABLE)).to_be_visible()
+    expect(page.get_by_text(NOT_SAVED)).to_be_visible()
