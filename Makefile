@@ -60,7 +60,10 @@ bench: $(STAMP)
 
 # The README's pictures, taken in Chromium from the real app with a demo learner.
 screenshots: $(STAMP)
-	CHROMIUM_PATH=$$(scripts/find-chromium) $(PY) scripts/screenshots.py
+	@chromium=$$(scripts/find-chromium) || exit 1; \
+	CHROMIUM_PATH="$$chromium" SECRET_KEY=screenshots-only DEBUG=0 SECURE_SSL_REDIRECT=0 \
+	SECURE_COOKIES=0 BEHIND_PROXY=0 SCREENSHOTS_DIR=docs/screenshots \
+	$(PY) -m pytest -q tests/e2e/test_screenshots.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-* *.egg-info
