@@ -47,7 +47,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "accounts",
     "roadmap",
-    "django.contrib.admin",
+    "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,10 +62,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.middleware.UnreadableFormMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -232,15 +234,72 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# django-axes: lock a username from one address, for a while, not an address forever.
+# django-axes: lock a username from one address, for a while, not an address forever. A password
+# asked again of a logged-in learner (password change, account deletion) counts as a login.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_SENSITIVE_PARAMETERS = [
+    "old_password",
+    "new_password1",
+    "new_password2",
+    "csrfmiddlewaretoken",
+]
+
+# The client's address, for the lockout and the rate limits (django-ipware, as django-axes reads
+# it). Each of the AXES_PROXY_COUNT proxies in front appends the address it got the request from
+# to X-Forwarded-For, so the client's is that many places from the right: whatever stands left of
+# it, the client wrote. Without a proxy, only the connection's own address counts.
+proxy_count = env_int("AXES_PROXY_COUNT", 0)
+if proxy_count:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = proxy_count - 1  # the proxies named in the header: not the last
+    IPWARE_STRICT = False  # more addresses than proxies: the client's own X-Forwarded-For
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# How much of what people do is kept, and for how long; how often one client may sign up or ask
+# for password-reset mail (per hour, in the cache: shared by every process with REDIS_URL).
+LOGIN_HISTORY_DAYS = env_int("LOGIN_HISTORY_DAYS", 30)
+AXES_DISABLE_ACCESS_LOG = LOGIN_HISTORY_DAYS == 0
+SIGNUPS_PER_HOUR = env_int("SIGNUPS_PER_HOUR", 10)
+PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 10)
+PASSWORD_RESET_MAILS_PER_ADDRESS = 3  # per hour, to one email address, from anyone
+
+# Served under a path prefix (https://example.com/next-steps/): the proxy takes the prefix off and
+# the app puts it in front of every URL it makes. No request header can set one
+# (config/gunicorn.conf.py).
+FORCE_SCRIPT_NAME = os.environ.get("FORCE_SCRIPT_NAME") or None
+
+# Browser features the app never uses, refused to every page (config/middleware.py).
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
 
 LOGGING = {
     "version": 1,

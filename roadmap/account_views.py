@@ -78,6 +78,7 @@ class ImportForm(forms.Form):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
+@never_cache
 def choose_tracks(request):
     next_url = safe_next(request)
     if request.method == "POST":
@@ -117,6 +118,7 @@ def my_data_page(request, form):
 
 @require_safe
 @login_required
+@never_cache
 def my_data(request):
     return my_data_page(request, ImportForm())
 
@@ -149,6 +151,7 @@ def export_markdown(request):
 
 @require_POST
 @login_required
+@never_cache
 def import_data(request):
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():

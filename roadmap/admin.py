@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import ngettext
@@ -120,29 +122,30 @@ class MilestoneAdmin(ContentAdmin):
         )
 
     def get_deleted_objects(self, objs, request):
-        """Refuse to delete milestones that learners have progress on, and say what to do.
+        """Refuse to delete milestones that learners have progress or history on, and say what
+        to do.
 
         The admin lists "protected objects" on its confirmation page and offers no delete
         button; a summary per milestone says more to an editor than a list of other people's rows.
         """
-        deleted, model_count, perms_needed, _ = super().get_deleted_objects(objs, request)
-        counts = dict(
-            Progress.objects.filter(milestone__in=objs)
-            .values("milestone")
-            .annotate(learners=Count("user", distinct=True))
-            .values_list("milestone", "learners")
-        )
-        protected = [
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        learners = defaultdict(set)
+        for model in (Progress, ProgressEvent):
+            rows = model.objects.filter(milestone__in=objs).order_by()
+            for milestone, user in rows.values_list("milestone", "user").distinct():
+                learners[milestone].add(user)
+        summary = [
             ngettext(
-                "“%(title)s”: %(count)d learner has progress on it. Archive it instead.",
-                "“%(title)s”: %(count)d learners have progress on it. Archive it instead.",
-                counts[obj.pk],
+                "“%(title)s”: %(count)d learner has progress or history on it. Archive it instead.",
+                "“%(title)s”: %(count)d learners have progress or history on it. "
+                "Archive it instead.",
+                len(learners[obj.pk]),
             )
-            % {"title": obj.title, "count": counts[obj.pk]}
+            % {"title": obj.title, "count": len(learners[obj.pk])}
             for obj in objs
-            if obj.pk in counts
+            if obj.pk in learners
         ]
-        return deleted, model_count, perms_needed, protected
+        return deleted, model_count, perms_needed, summary or protected
 
 
 @admin.register(Progress)

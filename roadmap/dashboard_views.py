@@ -38,6 +38,7 @@ def dashboard_page(request):
 
 @require_POST
 @login_required
+@never_cache
 @vary_on_headers("HX-Request")
 def set_following(request, slug, *, following):
     """Follow (`following`) or unfollow a track: the card again for htmx, else the dashboard."""

@@ -29,6 +29,7 @@ def healthz(request):
 
 
 @require_safe
+@never_cache
 @vary_on_headers("HX-Request")
 def index(request):
     """The roadmap. For a learner: the session, the user, their progress rows and followed
@@ -83,6 +84,7 @@ def milestone_gone(request):
 
 @require_POST
 @login_required
+@never_cache
 @vary_on_headers("HX-Request")
 def set_status(request, slug):
     snapshot = get_snapshot()

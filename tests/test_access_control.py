@@ -6,6 +6,7 @@ them. So "another user" can only ever reach their own data, and a visitor is sen
 
 import json
 import re
+from urllib.parse import quote
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -78,6 +79,19 @@ def test_a_visitor_is_sent_to_log_in_and_sees_nothing(client, owner, name, args)
     htmx = client.get(reverse(name, args=args), HTTP_HX_REQUEST="true")
     assert htmx["HX-Redirect"].startswith(reverse("login"))
     assert SECRET_NOTE not in htmx.text
+
+
+@pytest.mark.parametrize(("name", "args"), PAGES)
+@pytest.mark.parametrize("current_url", ["http://[", "//[::1"])
+def test_a_malformed_current_url_from_htmx_still_sends_the_visitor_to_log_in(
+    client, db, name, args, current_url
+):
+    """The page the visitor comes back to after logging in is read from HX-Current-URL: one that
+    is not a URL answered 500."""
+    url = reverse(name, args=args)
+    response = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=current_url)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"{reverse('login')}?next={quote(url)}"
 
 
 @pytest.mark.parametrize(("name", "args", "data"), WRITES)

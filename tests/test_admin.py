@@ -2,9 +2,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from roadmap.models import Milestone, Progress, Resource, TrackMilestone
+from roadmap.models import Milestone, Progress, ProgressEvent, Resource, TrackMilestone
 from tests.factories import (
     MilestoneFactory,
+    ProgressEventFactory,
     ProgressFactory,
     SectionFactory,
     TrackFactory,
@@ -104,10 +105,27 @@ def test_deleting_a_milestone_with_progress_is_refused_with_advice(admin_client)
     ProgressFactory(milestone=progress.milestone)
     url = reverse("admin:roadmap_milestone_delete", args=[progress.milestone.pk])
     page = admin_client.get(url).text
-    assert "2 learners have progress on it. Archive it instead." in page
+    assert "2 learners have progress or history on it. Archive it instead." in page
     admin_client.post(url, {"post": "yes"})
     assert Milestone.objects.filter(pk=progress.milestone.pk).exists()
     assert Progress.objects.count() == 2
+
+
+def test_a_milestone_with_only_imported_history_is_refused_too_not_a_500(admin_client):
+    """An import can bring a learner's history of a milestone without a progress row on it."""
+    event = ProgressEventFactory()
+    url = reverse("admin:roadmap_milestone_delete", args=[event.milestone.pk])
+    page = admin_client.get(url).text
+    assert "1 learner has progress or history on it. Archive it instead." in page
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 200
+    bulk = admin_client.post(
+        reverse("admin:roadmap_milestone_changelist"),
+        {"action": "delete_selected", "_selected_action": [event.milestone.pk], "post": "yes"},
+    )
+    assert bulk.status_code == 200
+    assert "Archive it instead" in bulk.text
+    assert ProgressEvent.objects.filter(pk=event.pk).exists()
 
 
 def test_bulk_delete_is_refused_too_but_a_milestone_without_progress_can_go(admin_client):
@@ -116,7 +134,7 @@ def test_bulk_delete_is_refused_too_but_a_milestone_without_progress_can_go(admi
     page = admin_client.post(
         changelist, {"action": "delete_selected", "_selected_action": [used.pk, unused.pk]}
     ).text
-    assert "1 learner has progress on it" in page
+    assert "1 learner has progress or history on it" in page
     admin_client.post(
         changelist, {"action": "delete_selected", "_selected_action": [unused.pk], "post": "yes"}
     )
@@ -199,3 +217,31 @@ class TestContentEditors:
         response = client.get(reverse("admin:roadmap_milestone_changelist"))
         assert response.status_code == 302
         assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("pk", ["99999999999999999999", "9223372036854775808", "abc", "1 OR 1"])
+@pytest.mark.parametrize(
+    ("changelist", "action"),
+    [
+        ("admin:roadmap_milestone_changelist", "archive"),
+        ("admin:roadmap_milestone_changelist", "delete_selected"),
+        ("admin:accounts_user_changelist", "delete_selected"),
+        ("admin:auth_group_changelist", "delete_selected"),
+        ("admin:axes_accessattempt_changelist", "delete_selected"),
+    ],
+)
+def test_an_action_on_ids_no_row_can_have_is_refused_with_a_message(
+    admin_client, changelist, action, pk
+):
+    """SQLite can't compare a number past 64 bits: Django's admin answered such ids with a 500."""
+    milestone = MilestoneFactory()
+    url = reverse(changelist)
+    for confirmed in ({}, {"post": "yes"}):
+        response = admin_client.post(
+            url, {"action": action, "_selected_action": [milestone.pk, pk], **confirmed}
+        )
+        assert response.status_code == 302
+        assert response["Location"] == url
+    page = admin_client.get(url).text
+    assert "Choose the items from the list: reload the page and select them again." in page
+    assert Milestone.objects.filter(pk=milestone.pk, is_archived=False).exists()

@@ -1,7 +1,10 @@
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+
+from tests.factories import MilestoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +69,93 @@ def test_the_session_cookie_is_http_only(client, user):
     assert response.status_code == 302
     assert response.cookies["sessionid"]["httponly"] is True
     assert response.cookies["sessionid"]["samesite"] == "Lax"
+
+
+def test_pages_refuse_browser_features_the_app_never_uses(client, user):
+    for response in (client.get(reverse("roadmap:index")), client.get("/no-such-page/")):
+        policy = dict(
+            part.strip().split("=", 1) for part in response["Permissions-Policy"].split(",")
+        )
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+            assert policy[feature] == "()"
+
+
+PERSONAL_PAGES = [
+    ("roadmap:index", []),
+    ("roadmap:details", ["kaggle"]),
+    ("roadmap:dashboard", []),
+    ("profile", []),
+    ("choose_tracks", []),
+    ("my_data", []),
+    ("export_json", []),
+    ("export_markdown", []),
+    ("delete_account", []),
+    ("password_change", []),
+    ("password_change_done", []),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), PERSONAL_PAGES)
+def test_personal_pages_are_kept_by_no_cache(client, user, name, args):
+    """Notes, links and names must not stay in a shared computer's browser cache or a proxy's."""
+    MilestoneFactory(slug="kaggle")
+    client.force_login(user)
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 200
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives
+
+
+def test_htmx_answers_with_a_learners_data_are_kept_by_no_cache_either(client, user):
+    milestone = MilestoneFactory()
+    client.force_login(user)
+    for url, data in (
+        (reverse("roadmap:set_status", args=[milestone.slug]), {"status": "done"}),
+        (reverse("roadmap:details", args=[milestone.slug]), {"note": "mine"}),
+    ):
+        response = client.post(url, data, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_plain_text_answers_say_they_are_utf_8(client, user):
+    archived = MilestoneFactory(is_archived=True)
+    milestone = MilestoneFactory()
+    client.force_login(user)
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    for response in (
+        client.get(reverse("healthz")),
+        client.post(reverse("roadmap:set_status", args=[archived.slug]), {}, **htmx),
+        client.post(reverse("roadmap:set_status", args=[milestone.slug]), {"status": "x"}, **htmx),
+        client.generic(
+            "POST",
+            reverse("roadmap:set_status", args=[milestone.slug]),
+            "status=done".encode("utf-16"),
+            content_type="application/x-www-form-urlencoded; charset=utf-16",
+            **htmx,
+        ),
+    ):
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/accounts/login/", "/accounts/signup/", "/milestones/x/status/", "/nowhere/", "/admin/"],
+)
+@pytest.mark.parametrize("charset", ["utf-16", "utf-32", "latin-1"])
+def test_a_form_in_another_charset_than_utf_8_is_a_400_with_the_security_headers(url, charset):
+    """Django refuses such a form, then failed again in every error page: a bare 500."""
+    client = Client(enforce_csrf_checks=True)
+    client.get(reverse("login"))
+    token = client.cookies["csrftoken"].value
+    response = client.generic(
+        "POST",
+        url,
+        f"csrfmiddlewaretoken={token}&username=a&password=b".encode(charset),
+        content_type=f"application/x-www-form-urlencoded; charset={charset}",
+    )
+    assert response.status_code == 400
+    assert "This request could not be read" in response.text
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert "camera=()" in response["Permissions-Policy"]

@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.http import HttpResponseBadRequest
+from django.shortcuts import render
+
+
+class PermissionsPolicyMiddleware:
+    """Every answer refuses the browser features in settings.PERMISSIONS_POLICY: none of them is
+    used by the app, so a script that got in anyway can't turn on the camera or the location."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class UnreadableFormMiddleware:
+    """A posted form that Django refuses to read gets a 400 here, before anything reads it.
+
+    A urlencoded form is UTF-8: Django refuses one that declares another charset, but doesn't
+    remember that it did, so the CSRF check failed on it, then every error page (they check the
+    CSRF token too), and the server answered with a bare 500.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018
+            except BadRequest:
+                if request.headers.get("HX-Request") == "true":
+                    return HttpResponseBadRequest(
+                        "This request could not be read. Reload the page and try again.",
+                        content_type="text/plain; charset=utf-8",
+                    )
+                return render(request, "400.html", status=400)
+        return self.get_response(request)
