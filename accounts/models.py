@@ -1,10 +1,15 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from .validators import validate_one_line
+
 
 class User(AbstractUser):
     display_name = models.CharField(
-        max_length=80, blank=True, help_text="Shown instead of your username where set."
+        max_length=80,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Shown instead of your username where set.",
     )
     public_profile = models.BooleanField(
         "public progress page",

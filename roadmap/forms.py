@@ -1,12 +1,9 @@
-import re
-
 from django import forms
 
-from .models import NOTE_LENGTH, URL_LENGTH, Status
-from .validators import validate_web_url
+from accounts.validators import validate_lines
 
-# C0 control characters other than tab and newline, DEL, and the C1 controls.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from .models import NOTE_LENGTH, URL_LENGTH, Status
+from .validators import note_text, validate_web_url
 
 
 class StatusForm(forms.Form):
@@ -30,8 +27,17 @@ class WebURLField(forms.URLField):
     default_validators = [validate_web_url]
 
 
+class NoteField(forms.CharField):
+    """Text with lines, as notes are stored (note_text) before it is checked."""
+
+    default_validators = [validate_lines]
+
+    def to_python(self, value):
+        return note_text(super().to_python(value))
+
+
 class DetailsForm(forms.Form):
-    note = forms.CharField(
+    note = NoteField(
         required=False,
         max_length=NOTE_LENGTH,
         widget=forms.Textarea,
@@ -45,7 +51,3 @@ class DetailsForm(forms.Form):
         assume_scheme="https",
         error_messages={"invalid": "Enter a web address that starts with http:// or https://."},
     )
-
-    def clean_note(self):
-        note = CONTROL_CHARACTERS.sub("", self.cleaned_data["note"].replace("\r\n", "\n"))
-        return note.strip()

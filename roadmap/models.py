@@ -7,6 +7,8 @@ from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.validators import validate_lines
+
 from .validators import validate_web_url
 
 SLUG_LENGTH = 80
@@ -230,7 +232,7 @@ class Progress(models.Model):
     )
     milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="progress")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
-    note = models.TextField(max_length=NOTE_LENGTH, blank=True)
+    note = models.TextField(max_length=NOTE_LENGTH, blank=True, validators=[validate_lines])
     evidence_url = models.URLField(
         "evidence link", max_length=URL_LENGTH, blank=True, validators=[validate_web_url]
     )

@@ -1,9 +1,10 @@
 """A learner's own data as files: export all of it, import it back into any account.
 
 The JSON file is the complete record (profile, followed tracks, progress, history). The Markdown
-file is a checklist of the roadmap to paste into a README. Import checks the whole file before it
-writes anything, matches milestones and tracks by slug, and writes in one transaction, so a file
-that is refused changes nothing and a file imported twice adds no history twice.
+file is a checklist of the roadmap to paste into a README. Import checks the whole file with the
+forms' own validators before it writes anything, matches milestones and tracks by slug, and writes
+in one transaction, one import per account at a time, so a file that is refused changes nothing
+and a file imported twice, even at the same moment, adds no history twice.
 """
 
 import json
@@ -11,11 +12,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from accounts.validators import validate_lines, validate_one_line
 
 from .models import (
     NOTE_LENGTH,
@@ -28,20 +32,16 @@ from .models import (
     Status,
     Track,
 )
-from .validators import validate_web_url
+from .validators import note_text, validate_not_in_future, validate_web_url
 
 FORMAT = "next-steps-export"
 VERSION = 1
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
-DISPLAY_NAME_LENGTH = 80
 
-# Control characters (C0, DEL and C1) other than tab, newline and carriage return: PostgreSQL
-# refuses NUL in text, and none of them belongs in a note or a name.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 STATUSES = ", ".join(Status.values)
 # A day inside the years datetime can hold, so that the moment can be shown in any time zone.
 EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
-LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+DISPLAY_NAME_LENGTH = get_user_model()._meta.get_field("display_name").max_length
 
 
 class ImportRejected(Exception):
@@ -178,6 +178,8 @@ def read_file(upload):
         ) from None
     except RecursionError:
         raise ImportRejected("The file is nested too deeply to be an export file.") from None
+    except ValueError:  # an integer of more digits than Python converts (sys.int_info)
+        raise ImportRejected("The file has a number too long to be in an export file.") from None
     except UnicodeEncodeError:
         raise ImportRejected(
             "The file has a \\u escape that is not a character (a lone surrogate such as "
@@ -216,16 +218,30 @@ def _list(value, place):
     return value
 
 
-def _text(value, place, max_length):
+def _checked(validator, value, place):
+    """The value if the forms' own validator takes it; else ImportRejected with its message."""
+    try:
+        validator(value)
+    except ValidationError as exc:
+        raise ImportRejected(f"{place}: {' '.join(exc.messages)}") from None
+    return value
+
+
+def _text(value, place, max_length, validator=validate_one_line):
     if not isinstance(value, str):
         raise ImportRejected(f"{place}: expected text, got {_kind(value)}.")
     if len(value) > max_length:
         raise ImportRejected(
             f"{place}: is {len(value)} characters long; the limit is {max_length}."
         )
-    if CONTROL_CHARACTERS.search(value):
-        raise ImportRejected(f"{place}: contains control characters.")
-    return value
+    return _checked(validator, value, place)
+
+
+def _note(value, place):
+    """A note as the details form stores it: line breaks as \\n, no surrounding space."""
+    if not isinstance(value, str):
+        raise ImportRejected(f"{place}: expected text, got {_kind(value)}.")
+    return _text(note_text(value), place, NOTE_LENGTH, validate_lines)
 
 
 def _slug(value, place):
@@ -258,8 +274,12 @@ def _datetime(value, place, *, required=True):
             f"{place}: '{value[:40]}' is not a date and time like 2025-01-31T09:30:00+00:00."
         )
     moment = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
-    if not EARLIEST <= moment <= LATEST:
-        raise ImportRejected(f"{place}: '{value[:40]}' is too far in the past or the future.")
+    if moment < EARLIEST:
+        raise ImportRejected(f"{place}: '{value[:40]}' is too far in the past.")
+    try:
+        validate_not_in_future(moment)
+    except ValidationError:
+        raise ImportRejected(f"{place}: '{value[:40]}' is in the future.") from None
     return moment
 
 
@@ -270,13 +290,9 @@ def _bool(value, place):
 
 
 def _evidence_url(value, place):
-    _text(value, place, URL_LENGTH)
-    if value:
-        try:
-            validate_web_url(value)
-        except ValidationError as exc:
-            raise ImportRejected(f"{place}: {' '.join(exc.messages)}") from None
-    return value
+    if value == "":
+        return value
+    return _text(value, place, URL_LENGTH, validate_web_url)
 
 
 @dataclass
@@ -322,9 +338,12 @@ def _validate_profile(raw):
     )
     profile = {}
     if "display_name" in raw:
+        name = raw["display_name"]
         profile["display_name"] = _text(
-            raw["display_name"], "profile.display_name", DISPLAY_NAME_LENGTH
-        ).strip()
+            name.strip() if isinstance(name, str) else name,
+            "profile.display_name",
+            DISPLAY_NAME_LENGTH,
+        )
     if "public_profile" in raw:
         profile["public_profile"] = _bool(raw["public_profile"], "profile.public_profile")
     return profile
@@ -372,7 +391,7 @@ def _validate_progress(raw):
             {
                 "slug": slug,
                 "status": status,
-                "note": _text(entry.get("note", ""), f"{place}.note", NOTE_LENGTH),
+                "note": _note(entry.get("note", ""), f"{place}.note"),
                 "evidence_url": _evidence_url(
                     entry.get("evidence_url", ""), f"{place}.evidence_url"
                 ),
@@ -465,6 +484,10 @@ def import_data(*, user, data, with_profile=False):
     """
     clean = validate(data)
     with transaction.atomic():
+        # One import into an account at a time: the second one waits, then finds the events the
+        # first added, so a file sent twice at once adds its history once (SQLite writes one
+        # transaction at a time anyway).
+        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
         report = ImportReport(with_profile=with_profile)
         slugs = {entry["slug"] for entry in clean.progress} | {e[0] for e in clean.events}
         milestones = Milestone.objects.in_bulk(slugs, field_name="slug")

@@ -1,5 +1,32 @@
-from django.core.validators import URLValidator
+"""What a learner's note, evidence link and dates may be: the same checks for the forms, the admin
+and the data import. Text follows one rule for control characters (accounts/validators.py)."""
 
-validate_web_url = URLValidator(
-    schemes=["http", "https"], message="Enter a web address that starts with http:// or https://."
-)
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils import timezone
+
+from accounts.validators import CONTROL_CHARACTERS
+
+WEB_URL = "Enter a web address that starts with http:// or https://."
+# A file's naive times are read as UTC: one written in local time can be up to 14 hours ahead.
+FUTURE_ALLOWANCE = timedelta(days=1)
+
+_http_or_https = URLValidator(schemes=["http", "https"], message=WEB_URL)
+
+
+def validate_web_url(value):
+    if CONTROL_CHARACTERS.search(value):
+        raise ValidationError(WEB_URL, code="invalid")
+    _http_or_https(value)
+
+
+def validate_not_in_future(moment):
+    if moment > timezone.now() + FUTURE_ALLOWANCE:
+        raise ValidationError("That is in the future: nothing was done then yet.", code="future")
+
+
+def note_text(text):
+    """A note as stored: browsers send a textarea's line breaks as \\r\\n."""
+    return text.replace("\r\n", "\n").strip()

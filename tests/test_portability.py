@@ -1,12 +1,13 @@
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from roadmap import portability, progress
 from roadmap.models import Enrollment, Progress, ProgressEvent, Status
@@ -20,12 +21,14 @@ from tests.factories import (
     TrackMilestoneFactory,
     UserFactory,
 )
+from tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 JAN = datetime(2025, 1, 10, 9, 30, 15, 123456, tzinfo=UTC)
 FEB = datetime(2025, 2, 3, 18, 5, 0, 654321, tzinfo=UTC)
+NEXT_WEEK = (timezone.now() + timedelta(days=7)).replace(microsecond=0).isoformat()
 
 
 @pytest.fixture
@@ -342,6 +345,18 @@ class TestRoundTrip:
         assert fresh.username != "ada"
         assert state(fresh)["tracks"] == {"ml-engineer": JAN}
 
+    def test_a_note_and_a_name_are_stored_as_the_forms_store_them(self, world):
+        fresh = UserFactory()
+        data = portability.export_data(world["learner"])
+        data["progress"][0]["note"] = "  first line\r\n\tsecond line  "
+        data["profile"]["display_name"] = "  Ada L.  "
+        portability.import_data(user=fresh, data=data, with_profile=True)
+        fresh.refresh_from_db()
+        assert fresh.display_name == "Ada L."
+        row = Progress.objects.get(user=fresh, milestone__slug="deploy-an-api")
+        assert row.note == "first line\n\tsecond line"
+        row.full_clean()
+
     def test_by_default_only_progress_is_imported(self, client, world):
         """Another account's file never turns this account's public page on, nor changes its
         name or tracks, unless the learner asks for the profile too."""
@@ -456,7 +471,43 @@ MALFORMED = {
     ),
     "a NUL in a note": (
         lambda world: exported(world, set_in(["progress", 1, "note"], "a\x00b")),
-        "progress[1] (write-a-readme).note: contains control characters.",
+        "progress[1] (write-a-readme).note: Remove the control characters: invisible characters "
+        "other than line breaks and tabs can't be stored.",
+    ),
+    "a carriage return in a note": (
+        lambda world: exported(world, set_in(["progress", 1, "note"], "one\rtwo")),
+        "progress[1] (write-a-readme).note: Remove the control characters",
+    ),
+    "a tab in the display name": (
+        lambda world: exported(world, set_in(["profile", "display_name"], "Ada\tL.")),
+        "profile.display_name: Keep it to one line, without tabs or other control characters.",
+    ),
+    "a line break in the display name": (
+        lambda world: exported(world, set_in(["profile", "display_name"], "Ada\nL.")),
+        "profile.display_name: Keep it to one line",
+    ),
+    "a control character in an evidence link": (
+        lambda world: exported(
+            world, set_in(["progress", 0, "evidence_url"], "https://example.com/\x7f")
+        ),
+        "progress[0] (deploy-an-api).evidence_url: Enter a web address that starts with "
+        "http:// or https://.",
+    ),
+    "a completion date in the far future": (
+        lambda world: exported(
+            world, set_in(["progress", 0, "completed_at"], "9999-12-30T00:00:00+00:00")
+        ),
+        "progress[0] (deploy-an-api).completed_at: '9999-12-30T00:00:00+00:00' is in the future.",
+    ),
+    "history from next week": (
+        lambda world: exported(world, set_in(["events", 0, "at"], NEXT_WEEK)),
+        f"events[0] (deploy-an-api).at: '{NEXT_WEEK}' is in the future.",
+    ),
+    "a number of 5,000 digits": (
+        lambda world: json.dumps(portability.export_data(world["learner"])).replace(
+            '"version": 1', '"version": 1' + "0" * 5000
+        ),
+        "The file has a number too long to be in an export file.",
     ),
     "a bad date": (
         lambda world: exported(world, set_in(["events", 0, "at"], "2025-13-45T99:00:00")),
@@ -552,3 +603,27 @@ class TestMalformedFiles:
             portability.import_data(user=fresh, data=data)
         assert not Progress.objects.filter(user=fresh).exists()
         assert not Enrollment.objects.filter(user=fresh).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_file_sent_six_times_at_once_adds_its_history_once():
+    """On PostgreSQL each import found none of the file's events there yet and added them all
+    (progress rows written first made the imports take turns; a file of history alone didn't)."""
+    learner, fresh = UserFactory(), UserFactory()
+    milestones = MilestoneFactory.create_batch(2)
+    for day in range(100):
+        for milestone in milestones:
+            status = Status.DONE if day % 2 else Status.IN_PROGRESS
+            progress.set_status(
+                user=learner, milestone=milestone, status=status, now=JAN + timedelta(days=day)
+            )
+    data = json.loads(json.dumps(portability.export_data(learner)))
+    data["progress"] = []
+    assert len(data["events"]) == 200
+
+    errors = run_at_once(
+        *[lambda: portability.import_data(user=fresh, data=data) for _ in range(6)]
+    )
+
+    assert errors == []
+    assert ProgressEvent.objects.filter(user=fresh).count() == 200

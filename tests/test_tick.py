@@ -16,6 +16,7 @@ from tests.factories import (
     TrackMilestoneFactory,
     UserFactory,
 )
+from tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -399,15 +400,35 @@ class TestDetails:
         assert response.status_code == 302
         assert response["Location"] == f"/#{milestone.slug}"
 
-    def test_notes_are_escaped_and_control_characters_dropped(
-        self, learner_client, user, milestone
-    ):
+    def test_notes_are_escaped(self, learner_client, user, milestone):
         response = learner_client.post(
-            details_url(milestone), {"note": "<script>alert(1)</script>\x07\x1b ok"}, **HTMX
+            details_url(milestone), {"note": "<script>alert(1)</script> ok"}, **HTMX
         )
         assert "<script>alert(1)" not in response.text
         assert "&lt;script&gt;" in response.text
         assert Progress.objects.get(user=user).note == "<script>alert(1)</script> ok"
+
+    def test_line_breaks_and_tabs_are_kept_as_a_browser_sends_them(
+        self, learner_client, user, milestone
+    ):
+        learner_client.post(details_url(milestone), {"note": " one\r\n\ttwo\r\n"}, **HTMX)
+        assert Progress.objects.get(user=user).note == "one\n\ttwo"
+
+    @pytest.mark.parametrize("note", ["a\x07b", "\x1b[31mred", "one\rtwo", "a\x85b", "a\x7fb"])
+    def test_other_control_characters_are_refused_with_a_message(
+        self, learner_client, milestone, note
+    ):
+        response = learner_client.post(details_url(milestone), {"note": note}, **HTMX)
+        assert response.status_code == 422
+        assert "Remove the control characters" in response.text
+        assert not Progress.objects.exists()
+
+    @pytest.mark.parametrize("url", ["https://example.com/\x07", "https://example.com/a\x7fb"])
+    def test_a_link_with_a_control_character_is_refused(self, learner_client, milestone, url):
+        response = learner_client.post(details_url(milestone), {"evidence_url": url}, **HTMX)
+        assert response.status_code == 422
+        assert "starts with http:// or https://" in response.text
+        assert not Progress.objects.exists()
 
     def test_a_null_character_is_refused_with_a_message(self, learner_client, milestone):
         response = learner_client.post(details_url(milestone), {"note": "a\x00b"}, **HTMX)
@@ -486,3 +507,33 @@ def test_fifty_threads_ticking_leave_one_row_matching_the_last_event():
         assert after.from_status == before.to_status
     # Sorted by time, as the history is shown, the chain is the same.
     assert list(ProgressEvent.objects.filter(user=user).order_by("at", "pk")) == events
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notes_saved_while_the_milestone_is_ticked_are_never_lost():
+    """On PostgreSQL a note saved at the moment a milestone's first tick (or another note)
+    created its row failed on the unique constraint: a 500, and the note was gone."""
+    user = UserFactory()
+    for milestone in MilestoneFactory.create_batch(5):
+        notes = [f"note {i}" for i in range(10)]
+
+        def save(note, milestone=milestone):
+            progress.save_details(
+                user=user, milestone=milestone, note=note, evidence_url="https://x.org/"
+            )
+
+        def tick(status, milestone=milestone):
+            progress.set_status(user=user, milestone=milestone, status=status)
+
+        errors = run_at_once(
+            *[lambda note=note: save(note) for note in notes],
+            *[lambda i=i: tick(Status.DONE if i % 2 else Status.IN_PROGRESS) for i in range(10)],
+        )
+
+        assert errors == []
+        row = Progress.objects.get(user=user, milestone=milestone)
+        assert row.note in notes
+        assert row.evidence_url == "https://x.org/"
+        last = ProgressEvent.objects.filter(user=user, milestone=milestone).last()
+        assert row.status == last.to_status
+        assert (row.completed_at is not None) == (row.status == Status.DONE)

@@ -1,0 +1,40 @@
+"""What text the app stores: one rule, for every form, the admin and the data import.
+
+No control characters (C0, DEL and C1): they are invisible, PostgreSQL refuses NUL, and the others
+break lines or hide text. Text that has lines (a note) may hold line breaks and tabs; a name is
+one line.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+LINE_BREAKS_AND_TABS = str.maketrans("", "", "\n\t")
+
+
+@deconstructible
+class NoControlCharacters:
+    """Refuses control characters; with `lines`, all but line breaks (\\n) and tabs."""
+
+    def __init__(self, lines=False):
+        self.lines = lines
+
+    def __call__(self, value):
+        checked = value.translate(LINE_BREAKS_AND_TABS) if self.lines else value
+        if not CONTROL_CHARACTERS.search(checked):
+            return
+        if self.lines:
+            message = "Remove the control characters: invisible characters other than line "
+            message += "breaks and tabs can't be stored."
+        else:
+            message = "Keep it to one line, without tabs or other control characters."
+        raise ValidationError(message, code="control_characters")
+
+    def __eq__(self, other):
+        return isinstance(other, NoControlCharacters) and self.lines == other.lines
+
+
+validate_one_line = NoControlCharacters()
+validate_lines = NoControlCharacters(lines=True)
