@@ -1,15 +1,21 @@
-import re
-
 from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.validators import MaxLengthValidator
 from django.views.decorators.debug import sensitive_variables
 
 from .models import User
 
-# C0 and C1 control characters and DEL: a name is one line of text, and the data import refuses
-# a file whose display name holds one.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+@sensitive_variables("password")
+def password_checked(request, user, password):
+    """Whether `password` is the logged-in user's, asked again of them (to change the password or
+    delete the account). Checked as a login is: a wrong one counts as a failed login for
+    django-axes, and once the username is locked from this address no password is tried at all
+    (the lockout page answers), so whoever holds a session can't guess it without limit."""
+    checked = authenticate(request, username=user.get_username(), password=password)
+    return checked is not None and checked.pk == user.pk
 
 
 class SignupForm(UserCreationForm):
@@ -51,9 +57,6 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ("display_name", "public_profile")
 
-    def clean_display_name(self):
-        return CONTROL_CHARACTERS.sub("", self.cleaned_data["display_name"]).strip()
-
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
@@ -63,15 +66,32 @@ class DeleteAccountForm(forms.Form):
         help_text="To make sure it is really you.",
     )
 
-    def __init__(self, user, *args, **kwargs):
-        self.user = user
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
         super().__init__(*args, **kwargs)
 
     @sensitive_variables("password")
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if not password_checked(self.request, self.request.user, password):
             raise forms.ValidationError(
                 "That is not your password. Your account was not deleted.", code="wrong_password"
             )
         return password
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form, with the old password checked as a login is (`password_checked`)."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    @sensitive_variables("old_password")
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if not password_checked(self.request, self.user, old_password):
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from axes.utils import reset as reset_lockouts
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -8,11 +9,24 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from .forms import DeleteAccountForm, ProfileForm, SignupForm
+from . import records
+from .forms import DeleteAccountForm, LoginForm, PasswordChangeForm, ProfileForm, SignupForm
+from .limits import client_address, over_limit
+
+SIGNUP_LIMITED = (
+    "Too many sign-ups from your network in the last hour. Please try again in an hour."
+)
+RESET_LIMITED = (
+    "Too many password reset emails were asked for from your network or for this address in "
+    "the last hour. Check your inbox and spam folder for the ones already sent, or try again "
+    "in an hour."
+)
 
 # Axes' backend comes first in AUTHENTICATION_BACKENDS and only checks lockouts; the session
 # must remember the backend that really knows the user.
@@ -35,6 +49,14 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("roadmap:index")
     next_url = safe_next(request)
+    # Every attempt counts, refused ones too: each tells whether an address has an account, so
+    # a limited one isn't even checked.
+    if request.method == "POST" and over_limit(
+        "signup", client_address(request), settings.SIGNUPS_PER_HOUR
+    ):
+        messages.error(request, SIGNUP_LIMITED)
+        context = {"form": SignupForm(), "next": next_url}
+        return TemplateResponse(request, "accounts/signup.html", context, status=429)
     form = SignupForm(request.POST) if request.method == "POST" else SignupForm()
     if form.is_bound and form.is_valid():
         user = form.save()
@@ -47,6 +69,7 @@ def signup(request):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
+@never_cache
 def profile(request):
     if request.method == "POST":
         form = ProfileForm(request.POST, instance=request.user)
@@ -65,19 +88,55 @@ def profile(request):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
+@never_cache
 @sensitive_post_parameters("password")
 def delete_account(request):
     if request.method == "POST":
-        form = DeleteAccountForm(request.user, request.POST)
+        form = DeleteAccountForm(request, request.POST)
         if form.is_valid():
             user = request.user
             logout(request)
-            user.delete()
+            records.delete_account(user)
             messages.success(request, "Your account and all your progress are deleted.")
             return redirect("roadmap:index")
     else:
-        form = DeleteAccountForm(request.user)
+        form = DeleteAccountForm(request)
     return TemplateResponse(request, "accounts/delete_account.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's view; each login also lets go of the login history older than the retention."""
+
+    authentication_form = LoginForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        records.forget_old_logins()
+        return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view, with the old password checked as a login is (accounts.forms)."""
+
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's view, sending at most so many mails an hour from one client and to one address
+    (whether or not an account has it, so that the limit tells nothing about accounts)."""
+
+    def form_valid(self, form):
+        address = form.cleaned_data["email"].lower()
+        if over_limit(
+            "password-reset", client_address(self.request), settings.PASSWORD_RESETS_PER_HOUR
+        ) or over_limit("password-reset-mail", address, settings.PASSWORD_RESET_MAILS_PER_ADDRESS):
+            form.add_error(None, RESET_LIMITED)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -1,0 +1,24 @@
+"""What the app keeps of people's logins (django-axes' records), and when it lets go of it.
+
+Failed logins (username typed, address, browser) are kept until the lockout's cool-off has passed;
+successful ones, the login history, for LOGIN_HISTORY_DAYS. Deleting an account deletes both at
+once, with the account's progress and history.
+"""
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
+from django.db import transaction
+
+
+@transaction.atomic
+def delete_account(user):
+    username = user.get_username()
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__iexact=username).delete()
+    user.delete()
+
+
+def forget_old_logins():
+    """Delete the login history older than LOGIN_HISTORY_DAYS."""
+    AxesProxyHandler.reset_logs(age_days=settings.LOGIN_HISTORY_DAYS)
