@@ -20,6 +20,7 @@ run: $(STAMP)
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production: DEBUG off, SECRET_KEY and ALLOWED_HOSTS from the environment, gunicorn + whitenoise.
+# Forwarded headers are believed from FORWARDED_ALLOW_IPS only (config/gunicorn.conf.py).
 WEB_CONCURRENCY ?= 4
 WEB_THREADS ?= 1
 BIND ?= 127.0.0.1:$(PORT)
@@ -28,8 +29,8 @@ serve: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_roadmap
 	$(PY) manage.py collectstatic --no-input --verbosity 0
-	$(VENV)/bin/gunicorn config.wsgi --bind $(BIND) --workers $(WEB_CONCURRENCY) \
-		--threads $(WEB_THREADS) --access-logfile - --error-logfile - --forwarded-allow-ips "*"
+	$(VENV)/bin/gunicorn config.wsgi --config config/gunicorn.conf.py --bind $(BIND) \
+		--workers $(WEB_CONCURRENCY) --threads $(WEB_THREADS) --access-logfile - --error-logfile -
 
 admin: export DEBUG = 1
 admin: $(STAMP)

@@ -10,8 +10,9 @@ Steps, all from this one command (`make bench` runs it with the defaults):
 2. `collectstatic`, `check --deploy`, and in-process requests to each endpoint: the SQL queries
    of one ("queries": must not grow with the learners or the milestones) and the median CPU time
    of 25 ("cpu ms": less affected by other work on the machine than requests/s).
-3. gunicorn with config.wsgi on a free port of 127.0.0.1: DEBUG off, a random SECRET_KEY,
-   ALLOWED_HOSTS=127.0.0.1, whitenoise, WEB_CONCURRENCY sync workers (default 4), no access log.
+3. gunicorn with config.wsgi on a free port of 127.0.0.1, configured as `make serve` does
+   (config/gunicorn.conf.py): DEBUG off, a random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1,
+   whitenoise, WEB_CONCURRENCY sync workers (default 4), no access log.
 4. For each endpoint a warm-up, then a measured wrk run (16 connections, 2 threads) driven by
    bench/load.lua: every request sends X-Forwarded-Proto: https (production redirects plain http),
    learner requests carry the cookies of a random logged-in learner, the tick POST sends
@@ -332,6 +333,8 @@ def start_gunicorn(env, port, workers, log_path):
         [
             str(VENV_BIN / "gunicorn"),
             "config.wsgi",
+            "--config",
+            "config/gunicorn.conf.py",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
