@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.views import safe_next
 
-from . import portability, progress
+from . import exports, import_checks, imports, progress
 from .models import Progress, Status, Track
 
 
@@ -49,7 +49,7 @@ class ImportForm(forms.Form):
         label="Export file",
         help_text=(
             f"A JSON file downloaded from this page, up to "
-            f"{portability.MAX_IMPORT_BYTES // 1024 // 1024} MB."
+            f"{import_checks.MAX_IMPORT_BYTES // 1024 // 1024} MB."
         ),
         widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
         error_messages={"required": "Choose the JSON file to import."},
@@ -71,8 +71,8 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         try:
-            return portability.read_file(self.cleaned_data["file"])
-        except portability.ImportRejected as exc:
+            return import_checks.read_file(self.cleaned_data["file"])
+        except import_checks.ImportRejected as exc:
             raise forms.ValidationError(f"Nothing was imported. {exc}") from None
 
 
@@ -111,7 +111,7 @@ def my_data_page(request, form):
                 with_details=Count("pk", filter=~Q(note="") | ~Q(evidence_url="")),
             ),
             "event_count": user.progress_events.count(),
-            "max_mb": portability.MAX_IMPORT_BYTES // 1024 // 1024,
+            "max_mb": import_checks.MAX_IMPORT_BYTES // 1024 // 1024,
         },
     )
 
@@ -133,7 +133,7 @@ def attachment(response, filename):
 @login_required
 def export_json(request):
     response = JsonResponse(
-        portability.export_data(request.user),
+        exports.export_data(request.user),
         json_dumps_params={"indent": 2, "ensure_ascii": False},
     )
     return attachment(response, f"next-steps-{request.user.username}.json")
@@ -144,7 +144,7 @@ def export_json(request):
 @login_required
 def export_markdown(request):
     response = HttpResponse(
-        portability.to_markdown(request.user), content_type="text/markdown; charset=utf-8"
+        exports.to_markdown(request.user), content_type="text/markdown; charset=utf-8"
     )
     return attachment(response, f"next-steps-{request.user.username}.md")
 
@@ -156,12 +156,12 @@ def import_data(request):
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            report = portability.import_data(
+            report = imports.import_data(
                 user=request.user,
                 data=form.cleaned_data["file"],
                 with_profile=form.cleaned_data["what"] == "everything",
             )
-        except portability.ImportRejected as exc:
+        except import_checks.ImportRejected as exc:
             form.add_error("file", f"Nothing was imported. {exc}")
         else:
             messages.success(request, report.summary())

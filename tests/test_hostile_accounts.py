@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from roadmap import portability, progress
+from roadmap import exports, import_checks, progress
 from roadmap.models import NOTE_LENGTH, Enrollment, Progress, ProgressEvent, Status
 from tests.factories import (
     PASSWORD,
@@ -460,8 +460,8 @@ def progress_entries(draw, slug):
 def valid_exports(draw):
     slugs = draw(st.lists(st.sampled_from(MILESTONE_SLUGS), unique=True, max_size=4))
     document = {
-        "format": portability.FORMAT,
-        "version": portability.VERSION,
+        "format": exports.FORMAT,
+        "version": exports.VERSION,
         "progress": [draw(progress_entries(slug)) for slug in slugs],
         "events": draw(
             st.lists(
@@ -619,13 +619,13 @@ def import_files(draw, kinds):
         body = draw(st.sampled_from([b"", b" ", b"\n", b"null", b"{}", b"[]", b'""']))
         valid = False
     elif kind == "huge":
-        body += b" " * (portability.MAX_IMPORT_BYTES - len(body) + draw(st.integers(1, 4096)))
+        body += b" " * (import_checks.MAX_IMPORT_BYTES - len(body) + draw(st.integers(1, 4096)))
         valid = False
     elif kind == "long-number":  # more digits than Python turns into an integer
         body = re.sub(rb'"version": ?1', b'"version": 1' + b"0" * 5000, body)
         valid = False
     elif kind == "at-limit":
-        body += b" " * (portability.MAX_IMPORT_BYTES - len(body))
+        body += b" " * (import_checks.MAX_IMPORT_BYTES - len(body))
     name = draw(
         st.sampled_from(
             [
@@ -798,8 +798,8 @@ class HostileAccountRequests(TestCase):
         assert snapshot(self.other.pk) == self.theirs
         if User.objects.filter(pk=self.me.pk).exists():
             # Whatever the learner could store, they can export and import back.
-            exported = portability.export_data(User.objects.get(pk=self.me.pk))
-            portability.validate(json.loads(json.dumps(exported)))
+            exported = exports.export_data(User.objects.get(pk=self.me.pk))
+            import_checks.validate(json.loads(json.dumps(exported)))
 
     def assert_mine_unchanged(self):
         assert snapshot(self.me.pk) == self.mine
@@ -1241,8 +1241,8 @@ class HostileAccountRequests(TestCase):
 
     def test_a_file_over_the_size_limit_is_refused_with_a_clear_error(self):
         client, headers, data = self.client_for(logged_in=True, csrf="field", htmx=False)
-        body = json.dumps({"format": portability.FORMAT, "version": portability.VERSION})
-        body = body.encode() + b" " * (portability.MAX_IMPORT_BYTES + 1 - len(body))
+        body = json.dumps({"format": exports.FORMAT, "version": exports.VERSION})
+        body = body.encode() + b" " * (import_checks.MAX_IMPORT_BYTES + 1 - len(body))
         data["file"] = SimpleUploadedFile("export.json", body, "application/json")
 
         response = client.post(reverse("import_data"), data, **headers)

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from roadmap import portability, progress
+from roadmap import exports, import_checks, imports, progress
 from roadmap.models import Enrollment, Progress, ProgressEvent, Status
 from tests.factories import (
     PASSWORD,
@@ -217,7 +217,7 @@ class TestExportMarkdown:
         assert "stranger" not in text
 
     def test_to_markdown_shows_a_fresh_learner_with_nothing_ticked(self, world):
-        text = portability.to_markdown(UserFactory())
+        text = exports.to_markdown(UserFactory())
         assert "- [x]" not in text
         assert text.count("- [ ]") == 3
 
@@ -289,13 +289,13 @@ class TestRoundTrip:
 
     def test_importing_the_same_file_twice_adds_no_history_twice(self, world):
         learner = world["learner"]
-        data = json.loads(json.dumps(portability.export_data(learner)))
-        first = portability.import_data(user=learner, data=data)
+        data = json.loads(json.dumps(exports.export_data(learner)))
+        first = imports.import_data(user=learner, data=data)
         assert (first.events_added, first.events_present) == (0, 4)
 
         fresh = UserFactory()
-        portability.import_data(user=fresh, data=data)
-        again = portability.import_data(user=fresh, data=data)
+        imports.import_data(user=fresh, data=data)
+        again = imports.import_data(user=fresh, data=data)
         assert (again.events_added, again.events_present) == (0, 4)
         assert ProgressEvent.objects.filter(user=fresh).count() == 4
         assert ProgressEvent.objects.filter(user=learner).count() == 4
@@ -303,18 +303,18 @@ class TestRoundTrip:
 
     def test_file_progress_replaces_the_same_milestones_and_leaves_the_others(self, world):
         learner = world["learner"]
-        data = portability.export_data(learner)
+        data = exports.export_data(learner)
         data["progress"] = [
             {"milestone": "enter-kaggle", "status": "done", "completed_at": FEB.isoformat()}
         ]
-        portability.import_data(user=learner, data=data)
+        imports.import_data(user=learner, data=data)
         rows = state(learner)["progress"]
         assert rows["enter-kaggle"][0] == Status.DONE
         assert rows["enter-kaggle"][3] == FEB
         assert rows["deploy-an-api"][1] == "FastAPI in Docker.\nServed on Fly."
 
     def test_unknown_slugs_are_reported_and_the_rest_imported(self, client, world):
-        data = portability.export_data(world["learner"])
+        data = exports.export_data(world["learner"])
         data["progress"].append({"milestone": "gone-milestone", "status": "in_progress"})
         data["events"].append(
             {
@@ -337,9 +337,9 @@ class TestRoundTrip:
     def test_import_sets_the_profile_and_exactly_the_listed_tracks(self, world):
         fresh = UserFactory(display_name="Someone")
         EnrollmentFactory(user=fresh, track=world["scientist"])
-        data = portability.export_data(world["learner"])
+        data = exports.export_data(world["learner"])
         data["profile"]["public_profile"] = True
-        portability.import_data(user=fresh, data=data, with_profile=True)
+        imports.import_data(user=fresh, data=data, with_profile=True)
         fresh.refresh_from_db()
         assert (fresh.display_name, fresh.public_profile) == ("Ada L.", True)
         assert fresh.username != "ada"
@@ -347,10 +347,10 @@ class TestRoundTrip:
 
     def test_a_note_and_a_name_are_stored_as_the_forms_store_them(self, world):
         fresh = UserFactory()
-        data = portability.export_data(world["learner"])
+        data = exports.export_data(world["learner"])
         data["progress"][0]["note"] = "  first line\r\n\tsecond line  "
         data["profile"]["display_name"] = "  Ada L.  "
-        portability.import_data(user=fresh, data=data, with_profile=True)
+        imports.import_data(user=fresh, data=data, with_profile=True)
         fresh.refresh_from_db()
         assert fresh.display_name == "Ada L."
         row = Progress.objects.get(user=fresh, milestone__slug="deploy-an-api")
@@ -362,7 +362,7 @@ class TestRoundTrip:
         name or tracks, unless the learner asks for the profile too."""
         fresh = UserFactory(display_name="Someone")
         EnrollmentFactory(user=fresh, track=world["scientist"])
-        data = portability.export_data(world["learner"])
+        data = exports.export_data(world["learner"])
         data["profile"]["public_profile"] = True
         client.force_login(fresh)
         (message,) = flash(post_import(client, data))
@@ -381,23 +381,23 @@ class TestRoundTrip:
 
     def test_an_empty_track_list_unfollows_and_a_missing_section_changes_nothing(self, world):
         learner = world["learner"]
-        data = portability.export_data(learner)
+        data = exports.export_data(learner)
         data["followed_tracks"] = []
         del data["profile"]
-        report = portability.import_data(user=learner, data=data, with_profile=True)
+        report = imports.import_data(user=learner, data=data, with_profile=True)
         assert "so now you follow none" in report.summary()
         assert state(learner)["tracks"] == {}
         assert state(learner)["profile"] == ("Ada L.", False)
 
         EnrollmentFactory(user=learner, track=world["scientist"])
         del data["followed_tracks"]
-        report = portability.import_data(user=learner, data=data, with_profile=True)
+        report = imports.import_data(user=learner, data=data, with_profile=True)
         assert "follow" not in report.summary()
         assert set(state(learner)["tracks"]) == {"data-scientist"}
 
     def test_the_import_form_needs_the_csrf_token(self, csrf_client, world):
         csrf_client.force_login(UserFactory())
-        data = portability.export_data(world["learner"])
+        data = exports.export_data(world["learner"])
         assert csrf_client.post(reverse("import_data"), {"file": upload(data)}).status_code == 403
         assert Progress.objects.count() == 6
 
@@ -405,7 +405,7 @@ class TestRoundTrip:
         fresh = UserFactory()
         csrf_client.force_login(fresh)
         csrf_client.get(reverse("my_data"))
-        data = portability.export_data(world["learner"])
+        data = exports.export_data(world["learner"])
         response = csrf_client.post(
             reverse("import_data"),
             {"file": upload(data), "csrfmiddlewaretoken": csrf_client.cookies["csrftoken"].value},
@@ -415,7 +415,7 @@ class TestRoundTrip:
 
 
 def exported(world, change):
-    data = json.loads(json.dumps(portability.export_data(world["learner"])))
+    data = json.loads(json.dumps(exports.export_data(world["learner"])))
     change(data)
     return data
 
@@ -432,7 +432,7 @@ def set_in(path, value):
 
 MALFORMED = {
     "truncated JSON": (
-        lambda world: json.dumps(portability.export_data(world["learner"]))[:200],
+        lambda world: json.dumps(exports.export_data(world["learner"]))[:200],
         "not valid JSON (line 1, column",
     ),
     "not an export": (lambda world: {"hello": "world"}, "This is not a Next Steps export"),
@@ -504,7 +504,7 @@ MALFORMED = {
         f"events[0] (deploy-an-api).at: '{NEXT_WEEK}' is in the future.",
     ),
     "a number of 5,000 digits": (
-        lambda world: json.dumps(portability.export_data(world["learner"])).replace(
+        lambda world: json.dumps(exports.export_data(world["learner"])).replace(
             '"version": 1', '"version": 1' + "0" * 5000
         ),
         "The file has a number too long to be in an export file.",
@@ -584,23 +584,23 @@ class TestMalformedFiles:
 
     def test_a_failure_halfway_through_the_writes_rolls_everything_back(self, world, monkeypatch):
         fresh = UserFactory()
-        data = portability.export_data(world["learner"])
+        data = exports.export_data(world["learner"])
 
         def broken(*args):
             raise RuntimeError("database went away")
 
-        monkeypatch.setattr(portability, "_import_followed", broken)
+        monkeypatch.setattr(imports, "_import_followed", broken)
         with pytest.raises(RuntimeError):
-            portability.import_data(user=fresh, data=data, with_profile=True)
+            imports.import_data(user=fresh, data=data, with_profile=True)
         assert not Progress.objects.filter(user=fresh).exists()
         assert not ProgressEvent.objects.filter(user=fresh).exists()
 
     def test_it_never_writes_anything_when_a_late_entry_is_malformed(self, world):
         fresh = UserFactory()
-        data = portability.export_data(world["learner"])
+        data = exports.export_data(world["learner"])
         data["events"][-1]["at"] = "yesterday"
-        with pytest.raises(portability.ImportRejected, match=r"events\[3\] \(enter-kaggle\)\.at"):
-            portability.import_data(user=fresh, data=data)
+        with pytest.raises(import_checks.ImportRejected, match=r"events\[3\] \(enter-kaggle\)\.at"):
+            imports.import_data(user=fresh, data=data)
         assert not Progress.objects.filter(user=fresh).exists()
         assert not Enrollment.objects.filter(user=fresh).exists()
 
@@ -617,13 +617,11 @@ def test_the_same_file_sent_six_times_at_once_adds_its_history_once():
             progress.set_status(
                 user=learner, milestone=milestone, status=status, now=JAN + timedelta(days=day)
             )
-    data = json.loads(json.dumps(portability.export_data(learner)))
+    data = json.loads(json.dumps(exports.export_data(learner)))
     data["progress"] = []
     assert len(data["events"]) == 200
 
-    errors = run_at_once(
-        *[lambda: portability.import_data(user=fresh, data=data) for _ in range(6)]
-    )
+    errors = run_at_once(*[lambda: imports.import_data(user=fresh, data=data) for _ in range(6)])
 
     assert errors == []
     assert ProgressEvent.objects.filter(user=fresh).count() == 200

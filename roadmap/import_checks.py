@@ -1,41 +1,30 @@
-"""A learner's own data as files: export all of it, import it back into any account.
+"""Reading and checking an export file before anything is written.
 
-The JSON file is the complete record (profile, followed tracks, progress, history). The Markdown
-file is a checklist of the roadmap to paste into a README. Import checks the whole file with the
-forms' own validators before it writes anything, matches milestones and tracks by slug, and writes
-in one transaction, one import per account at a time, so a file that is refused changes nothing
-and a file imported twice, even at the same moment, adds no history twice.
+The whole file is checked with the forms' own validators; ImportRejected names the first place
+that is wrong, so a file that is refused changes nothing.
 """
 
 import json
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.validators import validate_lines, validate_one_line
 
+from .exports import FORMAT, VERSION
 from .models import (
     NOTE_LENGTH,
     SLUG_LENGTH,
     URL_LENGTH,
-    Enrollment,
-    Milestone,
-    Progress,
-    ProgressEvent,
     Status,
-    Track,
 )
 from .validators import note_text, validate_not_in_future, validate_web_url
 
-FORMAT = "next-steps-export"
-VERSION = 1
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 STATUSES = ", ".join(Status.values)
@@ -46,113 +35,6 @@ DISPLAY_NAME_LENGTH = get_user_model()._meta.get_field("display_name").max_lengt
 
 class ImportRejected(Exception):
     """The file cannot be imported. The message names the place; nothing was changed."""
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
-
-
-def export_data(user):
-    """Everything the app stores about the user, as JSON-ready data.
-
-    Dates keep their microseconds, so importing the file back recognises the events that are
-    already there.
-    """
-    progress = (
-        Progress.objects.filter(user=user)
-        .select_related("milestone")
-        .order_by("milestone__section__position", "milestone__position", "milestone__pk")
-    )
-    events = (
-        ProgressEvent.objects.filter(user=user).select_related("milestone").order_by("at", "pk")
-    )
-    enrollments = Enrollment.objects.filter(user=user).select_related("track")
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported_at": _iso(timezone.now()),
-        "profile": {
-            "username": user.username,
-            "email": user.email,
-            "display_name": user.display_name,
-            "public_profile": user.public_profile,
-            "date_joined": _iso(user.date_joined),
-        },
-        "followed_tracks": [
-            {"track": enrollment.track.slug, "since": _iso(enrollment.since)}
-            for enrollment in enrollments
-        ],
-        "progress": [
-            {
-                "milestone": row.milestone.slug,
-                "status": row.status,
-                "note": row.note,
-                "evidence_url": row.evidence_url,
-                "updated_at": _iso(row.updated_at),
-                "completed_at": _iso(row.completed_at),
-                "archived": row.milestone.is_archived,
-            }
-            for row in progress
-        ],
-        "events": [
-            {
-                "milestone": event.milestone.slug,
-                "from": event.from_status,
-                "to": event.to_status,
-                "at": _iso(event.at),
-            }
-            for event in events
-        ],
-    }
-
-
-def _markdown_text(text):
-    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", " ".join(text.split()))
-
-
-def _markdown_link(url):
-    return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
-
-
-def to_markdown(user):
-    """The active roadmap as a Markdown checklist with the user's ticks and evidence links."""
-    today = timezone.localdate()
-    followed = set(Enrollment.objects.filter(user=user).values_list("track_id", flat=True))
-    own = {row.milestone_id: row for row in Progress.objects.filter(user=user)}
-    milestones = (
-        Milestone.objects.active()
-        .select_related("section")
-        .order_by("section__position", "section__pk", "position", "pk")
-    )
-    lines = [
-        "# My Next Steps roadmap",
-        "",
-        f"Progress of {_markdown_text(str(user))} on {today.day} {today:%B %Y}.",
-        "",
-        "## Career tracks",
-        "",
-    ]
-    tracks = sorted(Track.objects.with_completion(user), key=lambda t: t.pk not in followed)
-    for track in tracks:
-        line = (
-            f"- **{_markdown_text(track.name)}**: {track.percent} % "
-            f"({track.done_count} of {track.total_count} milestones done)"
-        )
-        lines.append(line + (", following" if track.pk in followed else ", not followed"))
-    section = None
-    for milestone in milestones:
-        if milestone.section != section:
-            section = milestone.section
-            lines += ["", f"## {_markdown_text(section.title)}", ""]
-        row = own.get(milestone.pk)
-        status = row.status if row else Status.NOT_STARTED
-        line = f"- [{'x' if status == Status.DONE else ' '}] {_markdown_text(milestone.title)}"
-        if status == Status.IN_PROGRESS:
-            line += " *(in progress)*"
-        if row and row.evidence_url:
-            line += f" · evidence: {_markdown_link(row.evidence_url)}"
-        lines.append(line)
-    return "\n".join(lines) + "\n"
 
 
 def read_file(upload):
@@ -422,148 +304,3 @@ def _validate_events(raw):
             )
         )
     return events
-
-
-@dataclass
-class ImportReport:
-    progress: int = 0
-    events_added: int = 0
-    events_present: int = 0
-    with_profile: bool = False
-    tracks: list | None = None
-    profile: dict = field(default_factory=dict)
-    unknown_milestones: list = field(default_factory=list)
-    unknown_tracks: list = field(default_factory=list)
-
-    def summary(self):
-        parts = [
-            f"Imported your progress on {self.progress} milestone{_s(self.progress)} and "
-            f"{self.events_added} history event{_s(self.events_added)}"
-            + (f" ({self.events_present} already here)." if self.events_present else ".")
-        ]
-        if not self.with_profile:
-            parts.append("Your profile and followed tracks are unchanged.")
-        if self.tracks:
-            parts.append(f"You follow {_and(self.tracks)}.")
-        elif self.tracks is not None:
-            parts.append("The file follows no career track, so now you follow none.")
-        if "display_name" in self.profile:
-            name = self.profile["display_name"]
-            parts.append(f"Display name: “{name}”." if name else "Display name: none.")
-        if "public_profile" in self.profile:
-            parts.append(f"Public page: {'on' if self.profile['public_profile'] else 'off'}.")
-        if self.unknown_milestones:
-            parts.append(
-                "Not on this roadmap, so not imported: "
-                f"milestone{_s(len(self.unknown_milestones))} {', '.join(self.unknown_milestones)}."
-            )
-        if self.unknown_tracks:
-            parts.append(
-                f"Unknown track{_s(len(self.unknown_tracks))}, not followed: "
-                f"{', '.join(self.unknown_tracks)}."
-            )
-        return " ".join(parts)
-
-
-def _s(count):
-    return "" if count == 1 else "s"
-
-
-def _and(names):
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def import_data(*, user, data, with_profile=False):
-    """Bring an exported file's data into the user's account and report what happened.
-
-    Progress rows in the file replace the user's rows for the same milestones; other rows stay.
-    Events are added unless the same change at the same moment is already recorded. With
-    `with_profile`, followed tracks become exactly those the file lists, and the display name
-    and public page setting come from its profile; the username and email always stay. A
-    section the file leaves out changes nothing. Slugs this roadmap doesn't know are reported.
-    """
-    clean = validate(data)
-    with transaction.atomic():
-        # One import into an account at a time: the second one waits, then finds the events the
-        # first added, so a file sent twice at once adds its history once (SQLite writes one
-        # transaction at a time anyway).
-        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
-        report = ImportReport(with_profile=with_profile)
-        slugs = {entry["slug"] for entry in clean.progress} | {e[0] for e in clean.events}
-        milestones = Milestone.objects.in_bulk(slugs, field_name="slug")
-        report.unknown_milestones = sorted(slugs - milestones.keys())
-        _import_progress(user, clean.progress, milestones, report)
-        _import_events(user, clean.events, milestones, report)
-        if with_profile and clean.followed is not None:
-            _import_followed(user, clean.followed, report)
-        if with_profile and clean.profile:
-            for name, value in clean.profile.items():
-                setattr(user, name, value)
-            user.save(update_fields=list(clean.profile))
-            report.profile = clean.profile
-    return report
-
-
-def _import_progress(user, entries, milestones, report):
-    rows = [
-        Progress(
-            user=user,
-            milestone=milestones[entry["slug"]],
-            status=entry["status"],
-            note=entry["note"],
-            evidence_url=entry["evidence_url"],
-            updated_at=entry["updated_at"],
-            completed_at=entry["completed_at"],
-        )
-        for entry in entries
-        if entry["slug"] in milestones
-    ]
-    Progress.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["user", "milestone"],
-        update_fields=["status", "note", "evidence_url", "updated_at", "completed_at"],
-    )
-    report.progress = len(rows)
-
-
-def _import_events(user, events, milestones, report):
-    present = set(
-        ProgressEvent.objects.filter(user=user).values_list(
-            "milestone_id", "from_status", "to_status", "at"
-        )
-    )
-    new = []
-    for slug, from_status, to_status, at in events:
-        if slug not in milestones:
-            continue
-        key = (milestones[slug].pk, from_status, to_status, at)
-        if key in present:
-            report.events_present += 1
-            continue
-        present.add(key)
-        new.append(
-            ProgressEvent(
-                user=user,
-                milestone_id=key[0],
-                from_status=from_status,
-                to_status=to_status,
-                at=at,
-            )
-        )
-    ProgressEvent.objects.bulk_create(new)
-    report.events_added = len(new)
-
-
-def _import_followed(user, followed, report):
-    tracks = Track.objects.in_bulk([slug for slug, _ in followed], field_name="slug")
-    report.unknown_tracks = [slug for slug, _ in followed if slug not in tracks]
-    wanted = {tracks[slug].pk: since for slug, since in followed if slug in tracks}
-    Enrollment.objects.filter(user=user).exclude(track__in=wanted).delete()
-    existing = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
-    Enrollment.objects.bulk_create(
-        Enrollment(user=user, track_id=pk, since=since or timezone.now())
-        for pk, since in wanted.items()
-        if pk not in existing
-    )
-    report.tracks = [track.name for track in Track.objects.filter(pk__in=wanted)]

@@ -1,0 +1,129 @@
+"""A learner's own data as files to take away.
+
+The JSON file is the complete record (profile, followed tracks, progress, history) that
+`roadmap/imports.py` reads back into any account. The Markdown file is a checklist of the roadmap
+to paste into a README.
+"""
+
+import re
+
+from django.utils import timezone
+
+from .models import (
+    Enrollment,
+    Milestone,
+    Progress,
+    ProgressEvent,
+    Status,
+    Track,
+)
+
+FORMAT = "next-steps-export"
+VERSION = 1
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def export_data(user):
+    """Everything the app stores about the user, as JSON-ready data.
+
+    Dates keep their microseconds, so importing the file back recognises the events that are
+    already there.
+    """
+    progress = (
+        Progress.objects.filter(user=user)
+        .select_related("milestone")
+        .order_by("milestone__section__position", "milestone__position", "milestone__pk")
+    )
+    events = (
+        ProgressEvent.objects.filter(user=user).select_related("milestone").order_by("at", "pk")
+    )
+    enrollments = Enrollment.objects.filter(user=user).select_related("track")
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": _iso(timezone.now()),
+        "profile": {
+            "username": user.username,
+            "email": user.email,
+            "display_name": user.display_name,
+            "public_profile": user.public_profile,
+            "date_joined": _iso(user.date_joined),
+        },
+        "followed_tracks": [
+            {"track": enrollment.track.slug, "since": _iso(enrollment.since)}
+            for enrollment in enrollments
+        ],
+        "progress": [
+            {
+                "milestone": row.milestone.slug,
+                "status": row.status,
+                "note": row.note,
+                "evidence_url": row.evidence_url,
+                "updated_at": _iso(row.updated_at),
+                "completed_at": _iso(row.completed_at),
+                "archived": row.milestone.is_archived,
+            }
+            for row in progress
+        ],
+        "events": [
+            {
+                "milestone": event.milestone.slug,
+                "from": event.from_status,
+                "to": event.to_status,
+                "at": _iso(event.at),
+            }
+            for event in events
+        ],
+    }
+
+
+def _markdown_text(text):
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", " ".join(text.split()))
+
+
+def _markdown_link(url):
+    return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
+
+
+def to_markdown(user):
+    """The active roadmap as a Markdown checklist with the user's ticks and evidence links."""
+    today = timezone.localdate()
+    followed = set(Enrollment.objects.filter(user=user).values_list("track_id", flat=True))
+    own = {row.milestone_id: row for row in Progress.objects.filter(user=user)}
+    milestones = (
+        Milestone.objects.active()
+        .select_related("section")
+        .order_by("section__position", "section__pk", "position", "pk")
+    )
+    lines = [
+        "# My Next Steps roadmap",
+        "",
+        f"Progress of {_markdown_text(str(user))} on {today.day} {today:%B %Y}.",
+        "",
+        "## Career tracks",
+        "",
+    ]
+    tracks = sorted(Track.objects.with_completion(user), key=lambda t: t.pk not in followed)
+    for track in tracks:
+        line = (
+            f"- **{_markdown_text(track.name)}**: {track.percent} % "
+            f"({track.done_count} of {track.total_count} milestones done)"
+        )
+        lines.append(line + (", following" if track.pk in followed else ", not followed"))
+    section = None
+    for milestone in milestones:
+        if milestone.section != section:
+            section = milestone.section
+            lines += ["", f"## {_markdown_text(section.title)}", ""]
+        row = own.get(milestone.pk)
+        status = row.status if row else Status.NOT_STARTED
+        line = f"- [{'x' if status == Status.DONE else ' '}] {_markdown_text(milestone.title)}"
+        if status == Status.IN_PROGRESS:
+            line += " *(in progress)*"
+        if row and row.evidence_url:
+            line += f" · evidence: {_markdown_link(row.evidence_url)}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,166 @@
+"""Bringing an export file's data into an account.
+
+Milestones and tracks are matched by slug, and everything is written in one transaction, one
+import per account at a time, so a file imported twice, even at the same moment, adds no history
+twice.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from .import_checks import validate
+from .models import (
+    Enrollment,
+    Milestone,
+    Progress,
+    ProgressEvent,
+    Track,
+)
+
+
+@dataclass
+class ImportReport:
+    progress: int = 0
+    events_added: int = 0
+    events_present: int = 0
+    with_profile: bool = False
+    tracks: list | None = None
+    profile: dict = field(default_factory=dict)
+    unknown_milestones: list = field(default_factory=list)
+    unknown_tracks: list = field(default_factory=list)
+
+    def summary(self):
+        parts = [
+            f"Imported your progress on {self.progress} milestone{_s(self.progress)} and "
+            f"{self.events_added} history event{_s(self.events_added)}"
+            + (f" ({self.events_present} already here)." if self.events_present else ".")
+        ]
+        if not self.with_profile:
+            parts.append("Your profile and followed tracks are unchanged.")
+        if self.tracks:
+            parts.append(f"You follow {_and(self.tracks)}.")
+        elif self.tracks is not None:
+            parts.append("The file follows no career track, so now you follow none.")
+        if "display_name" in self.profile:
+            name = self.profile["display_name"]
+            parts.append(f"Display name: “{name}”." if name else "Display name: none.")
+        if "public_profile" in self.profile:
+            parts.append(f"Public page: {'on' if self.profile['public_profile'] else 'off'}.")
+        if self.unknown_milestones:
+            parts.append(
+                "Not on this roadmap, so not imported: "
+                f"milestone{_s(len(self.unknown_milestones))} {', '.join(self.unknown_milestones)}."
+            )
+        if self.unknown_tracks:
+            parts.append(
+                f"Unknown track{_s(len(self.unknown_tracks))}, not followed: "
+                f"{', '.join(self.unknown_tracks)}."
+            )
+        return " ".join(parts)
+
+
+def _s(count):
+    return "" if count == 1 else "s"
+
+
+def _and(names):
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def import_data(*, user, data, with_profile=False):
+    """Bring an exported file's data into the user's account and report what happened.
+
+    Progress rows in the file replace the user's rows for the same milestones; other rows stay.
+    Events are added unless the same change at the same moment is already recorded. With
+    `with_profile`, followed tracks become exactly those the file lists, and the display name
+    and public page setting come from its profile; the username and email always stay. A
+    section the file leaves out changes nothing. Slugs this roadmap doesn't know are reported.
+    """
+    clean = validate(data)
+    with transaction.atomic():
+        # One import into an account at a time: the second one waits, then finds the events the
+        # first added, so a file sent twice at once adds its history once (SQLite writes one
+        # transaction at a time anyway).
+        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+        report = ImportReport(with_profile=with_profile)
+        slugs = {entry["slug"] for entry in clean.progress} | {e[0] for e in clean.events}
+        milestones = Milestone.objects.in_bulk(slugs, field_name="slug")
+        report.unknown_milestones = sorted(slugs - milestones.keys())
+        _import_progress(user, clean.progress, milestones, report)
+        _import_events(user, clean.events, milestones, report)
+        if with_profile and clean.followed is not None:
+            _import_followed(user, clean.followed, report)
+        if with_profile and clean.profile:
+            for name, value in clean.profile.items():
+                setattr(user, name, value)
+            user.save(update_fields=list(clean.profile))
+            report.profile = clean.profile
+    return report
+
+
+def _import_progress(user, entries, milestones, report):
+    rows = [
+        Progress(
+            user=user,
+            milestone=milestones[entry["slug"]],
+            status=entry["status"],
+            note=entry["note"],
+            evidence_url=entry["evidence_url"],
+            updated_at=entry["updated_at"],
+            completed_at=entry["completed_at"],
+        )
+        for entry in entries
+        if entry["slug"] in milestones
+    ]
+    Progress.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["user", "milestone"],
+        update_fields=["status", "note", "evidence_url", "updated_at", "completed_at"],
+    )
+    report.progress = len(rows)
+
+
+def _import_events(user, events, milestones, report):
+    present = set(
+        ProgressEvent.objects.filter(user=user).values_list(
+            "milestone_id", "from_status", "to_status", "at"
+        )
+    )
+    new = []
+    for slug, from_status, to_status, at in events:
+        if slug not in milestones:
+            continue
+        key = (milestones[slug].pk, from_status, to_status, at)
+        if key in present:
+            report.events_present += 1
+            continue
+        present.add(key)
+        new.append(
+            ProgressEvent(
+                user=user,
+                milestone_id=key[0],
+                from_status=from_status,
+                to_status=to_status,
+                at=at,
+            )
+        )
+    ProgressEvent.objects.bulk_create(new)
+    report.events_added = len(new)
+
+
+def _import_followed(user, followed, report):
+    tracks = Track.objects.in_bulk([slug for slug, _ in followed], field_name="slug")
+    report.unknown_tracks = [slug for slug, _ in followed if slug not in tracks]
+    wanted = {tracks[slug].pk: since for slug, since in followed if slug in tracks}
+    Enrollment.objects.filter(user=user).exclude(track__in=wanted).delete()
+    existing = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
+    Enrollment.objects.bulk_create(
+        Enrollment(user=user, track_id=pk, since=since or timezone.now())
+        for pk, since in wanted.items()
+        if pk not in existing
+    )
+    report.tracks = [track.name for track in Track.objects.filter(pk__in=wanted)]
