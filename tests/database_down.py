@@ -1,13 +1,15 @@
-"""Requests made by a process whose database refuses connections (run by tests/test_outages.py).
+"""Requests made by a process whose database is down (run by tests/test_outages.py).
 
-Run as `python -m tests.database_down` with DATABASE_URL pointing where nothing listens: reads a
-JSON list of requests on standard input, writes their answers as JSON on standard output, and
-logs as the app does, to standard error.
+Run as `python -m tests.database_down` with DATABASE_URL pointing where nothing listens, or at a
+server that never answers: reads a JSON list of requests on standard input, writes their answers
+(and the seconds each took) as JSON on standard output, and logs as the app does, to standard
+error.
 """
 
 import json
 import os
 import sys
+import time
 
 
 def main():
@@ -28,6 +30,7 @@ def main():
         for asked in json.load(sys.stdin):
             client = Client(raise_request_exception=False)
             client.cookies.load(asked.get("cookies", {}))
+            began = time.monotonic()
             response = client.generic(
                 asked.get("method", "GET"),
                 asked["path"],
@@ -41,6 +44,7 @@ def main():
                     "headers": dict(response.items()),
                     "cookies": {name: cookie.value for name, cookie in response.cookies.items()},
                     "body": response.content.decode(),
+                    "seconds": time.monotonic() - began,
                 }
             )
     json.dump(answers, sys.stdout)

@@ -42,8 +42,9 @@ def refused_redis():
 
 
 @contextmanager
-def hung_redis():
-    """The address of a server that accepts connections and never answers, as a frozen Redis.
+def hung_server():
+    """The port of a server that accepts connections and never answers, as a frozen Redis or
+    PostgreSQL.
 
     It drops each connection after HANG seconds, so that an app without timeouts fails the
     test instead of hanging it.
@@ -63,11 +64,17 @@ def hung_redis():
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+        yield server.getsockname()[1]
     finally:
         stop.set()
         thread.join()
         server.close()
+
+
+@contextmanager
+def hung_redis():
+    with hung_server() as port:
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 @pytest.fixture(params=["refused", "hung"])
@@ -240,12 +247,12 @@ REQUESTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def answered():
-    """REQUESTS' answers from a process whose database refuses connections, and its log."""
+def answers_with_database_at(port, requests, **extra_env):
+    """The answers to `requests` from a process whose PostgreSQL is at `port`, and its log."""
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed_port()}/next_steps",
+        **extra_env,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/next_steps",
         "SECRET_KEY": "test-only",
         "DEBUG": "0",
         "SECURE_SSL_REDIRECT": "0",
@@ -254,7 +261,7 @@ def answered():
     env.pop("REDIS_URL", None)
     result = subprocess.run(
         [sys.executable, "-m", "tests.database_down"],
-        input=json.dumps(list(REQUESTS.values())),
+        input=json.dumps(requests),
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -262,7 +269,31 @@ def answered():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    return dict(zip(REQUESTS, json.loads(result.stdout), strict=True)), result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+@pytest.fixture(scope="module")
+def answered():
+    """REQUESTS' answers from a process whose database refuses connections, and its log."""
+    answers, log = answers_with_database_at(closed_port(), list(REQUESTS.values()))
+    return dict(zip(REQUESTS, answers, strict=True)), log
+
+
+def test_a_database_that_never_answers_fails_a_request_within_the_connect_timeout():
+    """A host that takes the connection and says nothing (a frozen server, a lost network
+    path): readiness and pages answer 503 after DB_CONNECT_TIMEOUT, not when the host lets go."""
+    with hung_server() as port:
+        answers, _ = answers_with_database_at(
+            port, [REQUESTS["readyz"], REQUESTS["dashboard"]], DB_CONNECT_TIMEOUT="1"
+        )
+    readyz, page = answers
+    assert readyz["status"] == 503
+    assert "database unavailable" in readyz["body"]
+    assert page["status"] == 503
+    assert "Briefly unavailable" in page["body"]
+    # Each waited about a second per connection attempt; the server holds one for HANG seconds.
+    assert readyz["seconds"] < HANG - 2
+    assert page["seconds"] < HANG - 2
 
 
 class TestDatabaseRefusingConnections:
