@@ -3,8 +3,9 @@
 The roadmap is read on every page view and changes only when an editor saves. Each process keeps
 the current revision's content in memory: sections, milestones with their resources and track
 weights, tracks, and the HTML that is the same for everyone (each milestone's body, the career
-tracks), rendered once by the templates. Every content write calls `content_changed()`; a
-process notices a new revision within `REVISION_TTL` seconds, or at once if it made the change.
+tracks, the roadmap as a visitor sees it), rendered once by the templates. Every content write
+calls `content_changed()`; a process notices a new revision within `REVISION_TTL` seconds, or at
+once if it made the change.
 
 Nothing here is of a learner. The URLs in it are reversed under the script prefix of the request
 that builds it (SCRIPT_NAME, from the proxy), so each prefix has its own copy: a request never
@@ -22,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
+from . import focus
 from .focus import Mark, Shown
 from .models import Revision, Section, Status, Track, percent
 
@@ -131,12 +133,29 @@ class Snapshot:
     career_tracks: str  # the career-track cards, rendered once
     by_slug: dict = field(default_factory=dict)  # slug -> MilestoneEntry
     by_id: dict = field(default_factory=dict)  # id -> MilestoneEntry
+    visitor_bodies: dict = field(default_factory=dict)  # focus slug -> HTML, on first use
 
     def milestone(self, slug):
         return self.by_slug.get(slug)
 
     def is_active(self, milestone_id):
         return milestone_id in self.by_id
+
+    def visitor_body(self, chosen):
+        """The roadmap's body (`#focused`) as every visitor sees it with the focus `chosen`,
+        rendered once: it has nothing of a learner or of the request."""
+        body = self.visitor_bodies.get(chosen.slug)
+        if body is None:
+            context = {
+                "snapshot": self,
+                "focus": chosen,
+                "sections": focus.sections(self, chosen, {}, learner=False),
+                "signup_url": reverse("signup"),
+                "login_url": reverse("login"),
+            }
+            body = render_to_string(f"{TEMPLATE}#focused", context)
+            self.visitor_bodies[chosen.slug] = body
+        return body
 
     def completion(self, done_ids, followed_ids=None):
         """Every track with the completion of a learner who has done the milestones `done_ids`.

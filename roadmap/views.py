@@ -50,7 +50,9 @@ def index(request):
         "signup_url": reverse("signup"),
         "login_url": reverse("login"),
     }
-    if learner:
+    if not learner:
+        context["visitor_body"] = snapshot.visitor_body(chosen)
+    else:
         done = done_ids(own)
         context.update(
             completion=snapshot.completion(done, followed),

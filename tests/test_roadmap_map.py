@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from roadmap import progress
 from roadmap.models import Enrollment, Milestone, Status, Track
+from roadmap.snapshot import content_changed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +130,19 @@ class TestFocus:
         page = client.get("/").text
         assert len(milestone_ids(page)) == 30
         assert 'hx-get="?track=all" aria-current="page">All milestones</a>' in page
+
+    def test_each_focus_is_its_own_page_for_visitors_and_follows_an_edit(self, client, roadmap):
+        everything = client.get("/").text
+        research = client.get("/?track=research-scientist").text
+        assert 'hx-get="?track=research-scientist" aria-current="page">' in research
+        assert 'hx-get="?track=research-scientist" aria-current="page">' not in everything
+        assert len(milestone_ids(research)) < len(milestone_ids(everything))
+        milestone = Track.objects.get(slug="research-scientist").milestones.first()
+        milestone.title = "Read one paper a week"
+        milestone.save()
+        content_changed()
+        assert "Read one paper a week" in client.get("/?track=research-scientist").text
+        assert "Read one paper a week" in client.get("/").text
 
     def test_the_focus_links_are_plain_links_that_htmx_follows_too(self, client, learner):
         page = client.get("/").text
