@@ -17,13 +17,13 @@ import time
 from dataclasses import dataclass, field, replace
 
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from .focus import Mark, Shown
-from .models import Revision, Section, Status, Track, percent
+from .models import ContentChange, Revision, Section, Status, Track, percent
 
 REVISION_TTL = 1.0
 TEMPLATE = "roadmap/roadmap.html"
@@ -131,6 +131,7 @@ class Snapshot:
     career_tracks: str  # the career-track cards, rendered once
     by_slug: dict = field(default_factory=dict)  # slug -> MilestoneEntry
     by_id: dict = field(default_factory=dict)  # id -> MilestoneEntry
+    latest_change: object = None  # when the changelog's latest entry was made, if any
 
     def milestone(self, slug):
         return self.by_slug.get(slug)
@@ -212,7 +213,8 @@ def get_snapshot(fresh=False):
 
 
 def build(revision):
-    """Read the active roadmap (five queries) and render its shared fragments."""
+    """Read the active roadmap and the time of its latest change (six queries) and render its
+    shared fragments."""
     sections = []
     for section in Section.objects.with_active_milestones():
         milestones = tuple(
@@ -257,7 +259,8 @@ def build(revision):
     career_tracks = render_to_string(f"{TEMPLATE}#career_tracks", {"tracks": tracks})
     by_slug = {m.slug: m for m, _ in placed.values()}
     by_id = {m.id: m for m, _ in placed.values()}
-    return Snapshot(revision, tuple(sections), tracks, career_tracks, by_slug, by_id)
+    latest = ContentChange.objects.aggregate(latest=Max("at"))["latest"]
+    return Snapshot(revision, tuple(sections), tracks, career_tracks, by_slug, by_id, latest)
 
 
 def _with_items(membership):

@@ -11,7 +11,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts.views import safe_next
 
-from . import focus, progress
+from . import focus, news, progress
 from .forms import DetailsForm, StatusForm
 from .models import Enrollment, Milestone, Progress
 from .snapshot import done_ids, get_snapshot
@@ -33,7 +33,8 @@ def healthz(request):
 @vary_on_headers("HX-Request")
 def index(request):
     """The roadmap. For a learner: the session, the user, their progress rows and followed
-    tracks (four queries); the roadmap itself comes from the snapshot."""
+    tracks (four queries), the changes since they last caught up when there are any (one), and
+    once an hour their visit (one); the roadmap itself comes from the snapshot."""
     snapshot = get_snapshot()
     user = request.user
     learner = user.is_authenticated
@@ -41,7 +42,11 @@ def index(request):
     followed = Enrollment.objects.track_ids(user) if learner else set()
     chosen = focus.choose(request.GET.get("track"), snapshot, followed)
     hide_done = learner and user.hide_done
-    sections = focus.sections(snapshot, chosen, own, learner=learner, hide_done=hide_done)
+    changes = learner and news.since_mark(user, snapshot, done_ids(own), followed)
+    tags = changes.tags if changes else None
+    sections = focus.sections(
+        snapshot, chosen, own, learner=learner, hide_done=hide_done, tags=tags
+    )
     context = {
         "snapshot": snapshot,
         "focus": chosen,
@@ -51,8 +56,10 @@ def index(request):
         "login_url": reverse("login"),
     }
     if learner:
+        news.note_visit(user)
         done = done_ids(own)
         context.update(
+            news=changes,
             completion=snapshot.completion(done, followed),
             next_up=focus.next_up(sections),
             hide_done=hide_done,
