@@ -31,6 +31,8 @@ def note_visit(user):
 def mark_seen(user, until):
     """The learner has seen the changes up to `until` (never later than now, never backwards)."""
     until = min(until, timezone.now())
+    if until <= user.changes_seen_at:  # also keeps dates the database can't hold out of it
+        return
     get_user_model().objects.filter(pk=user.pk, changes_seen_at__lt=until).update(
         changes_seen_at=until
     )
