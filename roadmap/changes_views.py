@@ -75,3 +75,6 @@ class ChangesFeed(Feed):
 
     def item_pubdate(self, item):
         return item.at
+
+    def item_updateddate(self, item):  # Atom requires it of every entry
+        return item.at
