@@ -6,8 +6,11 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from roadmap.models import Track
+from roadmap import changes
+from roadmap.models import Milestone, Track
+from roadmap.snapshot import content_changed
 from tests.conftest import log_in_browser
+from tests.e2e.test_accessibility import audit
 from tests.factories import EnrollmentFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -57,3 +60,21 @@ def test_an_editor_adds_a_milestone_and_a_returning_learner_sees_it_marked_new(
     page.reload()
     expect(page.locator(f"#{SLUG}")).to_be_visible()
     expect(page.get_by_role("region", name=re.compile("Since your last visit"))).to_have_count(0)
+
+
+@pytest.mark.parametrize("url", ["/", "/dashboard/", "/changes/"])
+def test_the_news_and_the_changelog_are_accessible(learner_page, live_server, user, url):
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    before = changes.state()
+    Milestone.objects.filter(slug="deploy-a-prediction-api").update(title="Deploy an API")
+    Milestone.objects.filter(slug="write-about-what-you-learned").update(is_archived=True)
+    changes.record(before, changes.state())
+    content_changed()
+    user.changes_seen_at = timezone.now() - datetime.timedelta(days=3)
+    user.save(update_fields=["changes_seen_at"])
+    audit(learner_page, live_server.url + url)
+    if url == "/changes/":
+        expect(learner_page.get_by_text("Renamed “Serve the trained model")).to_be_visible()
+    else:
+        shown = learner_page.get_by_role("region", name=re.compile("Since your last visit"))
+        expect(shown).to_contain_text("1 was archived: Publish a blog post")
