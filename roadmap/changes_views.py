@@ -43,13 +43,15 @@ def changelog(request):
 @require_POST
 @login_required
 def changes_seen(request):
-    """Dismiss the changes since the learner's last visit; back to the page it came from."""
+    """Dismiss the changes since the learner's last visit; back to the page it came from.
+    The session, the user, the content revision, the update."""
     form = SeenForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(
             " ".join(form.errors["until"]), content_type="text/plain; charset=utf-8"
         )
-    news.mark_seen(request.user, form.cleaned_data["until"])
+    latest = get_snapshot(fresh=True).latest_change
+    news.mark_seen(request.user, form.cleaned_data["until"], latest)
     return redirect(safe_next(request) or reverse("roadmap:index"))
 
 

@@ -28,13 +28,14 @@ def note_visit(user):
     get_user_model().objects.filter(stale, pk=user.pk).update(last_visit_at=now)
 
 
-def mark_seen(user, until):
-    """The learner has seen the changes up to `until` (never later than now, never backwards)."""
-    until = min(until, timezone.now())
-    if until <= user.changes_seen_at:  # also keeps dates the database can't hold out of it
+def mark_seen(user, until, latest):
+    """The learner dismissed the changes shown, made up to `until`: they have seen everything
+    up to now, or only up to `until` if a change came after it (`latest`). Never backwards."""
+    mark = timezone.now() if latest is None or latest <= until else until
+    if mark <= user.changes_seen_at:  # also keeps dates the database can't hold out of it
         return
-    get_user_model().objects.filter(pk=user.pk, changes_seen_at__lt=until).update(
-        changes_seen_at=until
+    get_user_model().objects.filter(pk=user.pk, changes_seen_at__lt=mark).update(
+        changes_seen_at=mark
     )
 
 

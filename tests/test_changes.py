@@ -278,3 +278,14 @@ class TestLoadRoadmap:
 
 
 CONTENT_TITLE = "Shortlist three datasets from public repositories"
+
+
+def test_a_deleted_milestone_keeps_its_entries_in_the_changelog(editor_client):
+    milestone = MilestoneFactory(title="Read a paper")
+    save(editor_client, milestone, title="Read two papers")
+    url = reverse("admin:roadmap_milestone_delete", args=[milestone.pk])
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Milestone.objects.exists()
+    change = ContentChange.objects.get()
+    assert change.milestone is None
+    assert change.summary == "Renamed “Read a paper” to “Read two papers”"
