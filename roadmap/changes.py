@@ -97,7 +97,7 @@ def _changes(pk, old, new, tracks, now):
         points = {str(track): sign * weight for track, weight in weights.items()}
         summary = f"Archived “{title}”" if new.archived else f"Brought back “{title}”"
         add(Kind.ARCHIVED if new.archived else Kind.UNARCHIVED, summary, points=points)
-    elif (old.title, old.description) != (new.title, new.description):
+    if old is not NEW and (old.title, old.description) != (new.title, new.description):
         if old.title == new.title:
             summary = f"Changed the description of “{title}”"
         else:

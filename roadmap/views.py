@@ -42,8 +42,8 @@ def index(request):
     followed = Enrollment.objects.track_ids(user) if learner else set()
     chosen = focus.choose(request.GET.get("track"), snapshot, followed)
     hide_done = learner and user.hide_done
-    changes = learner and news.since_mark(user, snapshot, done_ids(own), followed)
-    tags = changes.tags if changes else None
+    whats_new = learner and news.since_mark(user, snapshot, done_ids(own), followed)
+    tags = whats_new.tags if whats_new else None
     sections = focus.sections(
         snapshot, chosen, own, learner=learner, hide_done=hide_done, tags=tags
     )
@@ -59,7 +59,7 @@ def index(request):
         news.note_visit(user)
         done = done_ids(own)
         context.update(
-            news=changes,
+            news=whats_new,
             completion=snapshot.completion(done, followed),
             next_up=focus.next_up(sections),
             hide_done=hide_done,

@@ -270,11 +270,13 @@ class TestLoadRoadmap:
         }
         assert ContentChange.objects.get(kind=Kind.WEIGHT_ADDED).points == {engineer: 2}
 
-        data["sections"][0]["milestones"].insert(3, gone)
+        data["sections"][0]["milestones"].insert(3, gone | {"title": "Back again"})
         self.load(tmp_path, data)
         back = ContentChange.objects.get(kind=Kind.UNARCHIVED)
-        assert back.summary == f"Brought back “{gone['title']}”"
+        assert back.summary == "Brought back “Back again”"
         assert sum(back.points.values()) == sum(gone["tracks"].values())
+        renamed = ContentChange.objects.filter(kind=Kind.EDITED, milestone=back.milestone)
+        assert renamed.get().summary == f"Renamed “{gone['title']}” to “Back again”"
 
 
 CONTENT_TITLE = "Shortlist three datasets from public repositories"
