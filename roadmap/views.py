@@ -1,6 +1,12 @@
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotFound,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -78,7 +84,7 @@ def hide_done(request):
     (htmx follows the redirect and swaps in the roadmap's new body)."""
     request.user.hide_done = request.POST.get("hide") == "1"
     request.user.save(update_fields=["hide_done"])
-    return redirect(safe_next(request) or reverse("roadmap:index"))
+    return HttpResponseRedirect(safe_next(request) or reverse("roadmap:index"))
 
 
 def milestone_gone(request):
