@@ -2,8 +2,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -52,7 +51,7 @@ def changes_seen(request):
         )
     latest = get_snapshot(fresh=True).latest_change
     news.mark_seen(request.user, form.cleaned_data["until"], latest)
-    return redirect(safe_next(request) or reverse("roadmap:index"))
+    return HttpResponseRedirect(safe_next(request) or reverse("roadmap:index"))
 
 
 class ChangesFeed(Feed):

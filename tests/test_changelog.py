@@ -2,17 +2,23 @@
 
 import datetime
 import xml.etree.ElementTree as ET
+from urllib.parse import urlparse
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from roadmap.models import ContentChange
-from tests.factories import ContentChangeFactory, MilestoneFactory
+from tests.factories import ContentChangeFactory, MilestoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 CHANGES = reverse("roadmap:changes")
 FEED = reverse("roadmap:changes_feed")
+SEEN = reverse("roadmap:changes_seen")
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -112,3 +118,32 @@ class TestTheFeed:
         assert ContentChange.objects.count() == 0
         feed = parse(client.get(FEED))
         assert feed.findall(f"{ATOM}entry") == []
+
+
+class HostileRequests(HypothesisTestCase):
+    """Whatever a dismissal or a changelog request holds, the answer is never a 5xx."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.me = UserFactory()
+        ContentChangeFactory()
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        until=st.one_of(st.text(max_size=40), st.datetimes().map(datetime.datetime.isoformat)),
+        next_url=st.one_of(st.text(max_size=30), st.sampled_from(["//evil.example/", "/x"])),
+        page=st.text(max_size=30),
+        htmx=st.booleans(),
+    )
+    def test_the_dismissal_and_the_pages_never_fail(self, until, next_url, page, htmx):
+        client = Client()
+        client.force_login(self.me)
+        headers = {"HX-Request": "true"} if htmx else {}
+        response = client.post(SEEN, {"until": until, "next": next_url}, headers=headers)
+        assert response.status_code in (302, 400), response.content[:300]
+        if response.status_code == 302:
+            assert urlparse(response["Location"]).netloc in ("", "testserver")
+        self.me.refresh_from_db()
+        assert self.me.changes_seen_at <= timezone.now()
+        for url in (CHANGES, "/", "/dashboard/"):
+            assert client.get(url, {"page": page}).status_code == 200
