@@ -51,10 +51,10 @@ class TestThePage:
         second = client.get(CHANGES, {"page": 2}).text
         assert "Change 50" in second and "Change 49" not in second
 
-    @pytest.mark.parametrize("page", ["abc", "-1", "0", "99999999999999999999", "1\x00", ""])
-    def test_any_page_number_is_a_page_never_an_error(self, client, page):
+    @pytest.mark.parametrize("number", ["abc", "-1", "0", "99999999999999999999", "1\x00", ""])
+    def test_any_page_number_is_a_page_never_an_error(self, client, number):
         logged(51)
-        response = client.get(CHANGES, {"page": page})
+        response = client.get(CHANGES, {"page": number})
         assert response.status_code == 200
         assert "Page " in response.text
 
@@ -132,10 +132,10 @@ class HostileRequests(HypothesisTestCase):
     @given(
         until=st.one_of(st.text(max_size=40), st.datetimes().map(datetime.datetime.isoformat)),
         next_url=st.one_of(st.text(max_size=30), st.sampled_from(["//evil.example/", "/x"])),
-        page=st.text(max_size=30),
+        number=st.text(max_size=30),
         htmx=st.booleans(),
     )
-    def test_the_dismissal_and_the_pages_never_fail(self, until, next_url, page, htmx):
+    def test_the_dismissal_and_the_pages_never_fail(self, until, next_url, number, htmx):
         client = Client()
         client.force_login(self.me)
         headers = {"HX-Request": "true"} if htmx else {}
@@ -146,4 +146,4 @@ class HostileRequests(HypothesisTestCase):
         self.me.refresh_from_db()
         assert self.me.changes_seen_at <= timezone.now()
         for url in (CHANGES, "/", "/dashboard/"):
-            assert client.get(url, {"page": page}).status_code == 200
+            assert client.get(url, {"page": number}).status_code == 200

@@ -2,7 +2,6 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -25,8 +24,7 @@ def test_an_editor_adds_a_milestone_and_a_returning_learner_sees_it_marked_new(
     EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
     user.changes_seen_at = timezone.now() - datetime.timedelta(days=3)
     user.save(update_fields=["changes_seen_at"])
-    editor = UserFactory(is_staff=True)
-    editor.groups.add(Group.objects.get(name="Content editors"))
+    editor = UserFactory(is_staff=True, is_superuser=True)
 
     admin = browser.new_context()
     log_in_browser(admin, live_server, editor)
