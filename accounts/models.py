@@ -24,7 +24,7 @@ class User(AbstractUser):
         help_text="Leave the milestones you have done out of the roadmap page.",
     )
 
-    # Recorded at most once an hour (roadmap/news.py), so that reading a page rarely writes.
+    # Recorded at most once an hour, so that reading a page rarely writes.
     last_visit_at = models.DateTimeField("last visit", null=True, blank=True)
     # Roadmap changes after this are shown to the learner until they dismiss them.
     changes_seen_at = models.DateTimeField("roadmap changes seen until", default=timezone.now)
