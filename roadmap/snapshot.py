@@ -213,7 +213,7 @@ def get_snapshot(fresh=False):
 
 
 def build(revision):
-    """Read the active roadmap and the time of its latest change (six queries) and render its
+    """Read the active roadmap and the time of its latest change (seven queries) and render its
     shared fragments."""
     sections = []
     for section in Section.objects.with_active_milestones():
