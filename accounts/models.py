@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from .validators import validate_one_line
 
@@ -22,6 +23,11 @@ class User(AbstractUser):
         default=False,
         help_text="Leave the milestones you have done out of the roadmap page.",
     )
+
+    # Recorded at most once an hour, so that reading a page rarely writes.
+    last_visit_at = models.DateTimeField("last visit", null=True, blank=True)
+    # Roadmap changes after this are shown to the learner until they dismiss them.
+    changes_seen_at = models.DateTimeField("roadmap changes seen until", default=timezone.now)
 
     def __str__(self):
         return self.display_name or self.username

@@ -1,9 +1,11 @@
 from collections import defaultdict
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import ngettext
 
+from . import changes
 from .models import (
     Enrollment,
     Milestone,
@@ -19,6 +21,19 @@ from .snapshot import content_changed
 
 class ContentAdmin(admin.ModelAdmin):
     """Admin for roadmap content: every change marks a new content revision for the caches."""
+
+    def save_formset(self, request, form, formset, change):
+        """Save an inline and record what it changed in the milestones it holds or belongs to."""
+        if formset.model is Milestone:
+            ids = {inline.instance.pk for inline in formset.initial_forms}
+        elif isinstance(formset.instance, Milestone):
+            ids = {formset.instance.pk}
+        else:
+            return super().save_formset(request, form, formset, change)
+        before = changes.state(ids)
+        super().save_formset(request, form, formset, change)
+        ids |= {milestone.pk for milestone in formset.new_objects if formset.model is Milestone}
+        changes.record(before, changes.state(ids))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -91,10 +106,24 @@ class MilestoneAdmin(ContentAdmin):
     inlines = [ResourceInline, TrackMilestoneInline]
     actions = ["archive", "unarchive"]
 
+    def save_model(self, request, obj, form, change):
+        before = changes.state([obj.pk]) if change else {}
+        super().save_model(request, obj, form, change)
+        changes.record(before, changes.state([obj.pk]))
+
+    @transaction.atomic
+    def set_archived(self, queryset, archived):
+        """Archive or un-archive the milestones, record it, and say how many there were."""
+        ids = list(queryset.values_list("pk", flat=True))
+        before = changes.state(ids)
+        count = Milestone.objects.filter(pk__in=ids).update(is_archived=archived)
+        changes.record(before, changes.state(ids))
+        content_changed()
+        return count
+
     @admin.action(description="Archive selected milestones (hide them, keep progress)")
     def archive(self, request, queryset):
-        count = queryset.update(is_archived=True)
-        content_changed()
+        count = self.set_archived(queryset, True)
         self.message_user(
             request,
             ngettext(
@@ -108,8 +137,7 @@ class MilestoneAdmin(ContentAdmin):
 
     @admin.action(description="Un-archive selected milestones (show them again)")
     def unarchive(self, request, queryset):
-        count = queryset.update(is_archived=False)
-        content_changed()
+        count = self.set_archived(queryset, False)
         self.message_user(
             request,
             ngettext(

@@ -12,6 +12,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from . import changes
 from .models import Milestone, Resource, Section, Track, TrackMilestone
 from .snapshot import content_changed
 
@@ -210,6 +211,8 @@ def _sync_tracks(milestone, weights, tracks_by_slug):
 def load(content):
     """Make the database match validated content; return what changed."""
     report = LoadReport()
+    # The first load of a fresh install is the roadmap itself, not a change to it.
+    before = changes.state() if Milestone.objects.exists() else None
     tracks_by_slug = {}
     for position, track in enumerate(content["tracks"]):
         values = {"name": track["name"], "summary": track["summary"], "position": position}
@@ -247,6 +250,8 @@ def load(content):
     report.archived = sorted(stale.values_list("slug", flat=True))
     stale.update(is_archived=True)
     if report.changed:
+        if before is not None:
+            changes.record(before, changes.state())
         content_changed()
     return report
 

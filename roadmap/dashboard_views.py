@@ -10,9 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from . import dashboard, focus, progress
+from . import dashboard, focus, news, progress
 from .models import Enrollment, Progress, Status, Track
-from .snapshot import get_snapshot
+from .snapshot import done_ids, get_snapshot
 
 DASHBOARD = "roadmap/dashboard.html"
 BADGE_MAX_AGE = 300
@@ -22,13 +22,17 @@ BADGE_MAX_AGE = 300
 @login_required
 @never_cache
 def dashboard_page(request):
-    """Four queries: the session, the user, their progress rows, the tracks they follow."""
+    """Four queries: the session, the user, their progress rows, the tracks they follow; and
+    the changes since the learner last caught up when there are any, their visit once an hour."""
     snapshot = get_snapshot()
     own = Progress.objects.own(request.user)
+    followed = Enrollment.objects.track_ids(request.user)
     context = {
-        "cards": dashboard.track_cards(snapshot, own, Enrollment.objects.track_ids(request.user)),
+        "cards": dashboard.track_cards(snapshot, own, followed),
         "activity": dashboard.activity(snapshot, own),
+        "news": news.since_mark(request.user, snapshot, done_ids(own), followed),
     }
+    news.note_visit(request.user)
     if request.user.public_profile:
         context["badge_url"] = request.build_absolute_uri(
             reverse("roadmap:badge", args=[request.user.username])

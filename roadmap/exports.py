@@ -51,6 +51,8 @@ def export_data(user):
             "display_name": user.display_name,
             "public_profile": user.public_profile,
             "date_joined": _iso(user.date_joined),
+            "last_visit_at": _iso(user.last_visit_at),
+            "changes_seen_at": _iso(user.changes_seen_at),
         },
         "followed_tracks": [
             {"track": enrollment.track.slug, "since": _iso(enrollment.since)}

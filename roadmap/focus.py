@@ -59,22 +59,26 @@ def choose(param, snapshot, followed_ids):
 @dataclass(frozen=True)
 class Shown:
     """A milestone as the page shows it: the learner's row (`mine`, None for a visitor), the
-    weight toward the track in focus (None unless one track is) and its node on the map."""
+    weight toward the track in focus (None unless one track is), its node on the map and
+    whether it is new or changed since the learner last caught up."""
 
     milestone: object
     mine: object
     weight: int | None = None
     map_node: str = ""
+    tag: str = ""
 
     @property
     def status(self):
         return self.mine.status if self.mine else Status.NOT_STARTED
 
 
-def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=False):
+def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=False, tags=None):
     """[(section, [Shown])] of the milestones in focus, sections without any left out; `own`
     is the learner's rows by milestone id (a visitor has none, and `learner` False). The map's
-    nodes are the snapshot's, for each status, for the roadmap page or a `public` one."""
+    nodes are the snapshot's, for each status, for the roadmap page or a `public` one; `tags`
+    are the news's (milestone id -> "new" or "changed")."""
+    tags = tags or {}
     track = focus.track
     shown = []
     for section in snapshot.sections:
@@ -86,7 +90,7 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
                 node = "hidden" if hide_done and status == Status.DONE else status
                 weight = track.weights[m.id] if track else None
                 map_node = m.map_nodes[("public", node) if public else node]
-                milestones.append(Shown(m, mine, weight, map_node))
+                milestones.append(Shown(m, mine, weight, map_node, tags.get(m.id, "")))
         if milestones:
             shown.append((section, milestones))
     return shown

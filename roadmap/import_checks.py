@@ -216,7 +216,15 @@ def _validate_profile(raw):
     _mapping(
         raw,
         "profile",
-        optional=("username", "email", "date_joined", "display_name", "public_profile"),
+        optional=(
+            "username",
+            "email",
+            "date_joined",
+            "display_name",
+            "public_profile",
+            "last_visit_at",
+            "changes_seen_at",
+        ),
     )
     profile = {}
     if "display_name" in raw:

@@ -7,7 +7,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.validators import validate_lines
+from accounts.validators import validate_lines, validate_one_line
 
 from .validators import validate_web_url
 
@@ -320,3 +320,37 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"roadmap revision {self.number}"
+
+
+class ContentChange(models.Model):
+    """One edit of the roadmap, as learners are told of it: recorded by roadmap/changes.py."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", "Milestone added"
+        EDITED = "edited", "Milestone edited"
+        ARCHIVED = "archived", "Milestone archived"
+        UNARCHIVED = "unarchived", "Milestone back on the roadmap"
+        WEIGHT_ADDED = "weight_added", "Track weight added"
+        WEIGHT_CHANGED = "weight_changed", "Track weight changed"
+        WEIGHT_REMOVED = "weight_removed", "Track weight removed"
+        RESOURCE_ADDED = "resource_added", "Resource added"
+        RESOURCE_REMOVED = "resource_removed", "Resource removed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The log outlives what it speaks of: the summary names it.
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
+    )
+    track = models.ForeignKey(
+        Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
+    )
+    summary = models.CharField(max_length=500, validators=[validate_one_line])
+    # How the change moved each track's total weight: {track id: points}, for percentages.
+    points = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return self.summary

@@ -18,14 +18,14 @@ import time
 from dataclasses import dataclass, field, replace
 
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from . import focus
 from .focus import Mark, Shown
-from .models import Revision, Section, Status, Track, percent
+from .models import ContentChange, Revision, Section, Status, Track, percent
 
 REVISION_TTL = 1.0
 TEMPLATE = "roadmap/roadmap.html"
@@ -133,6 +133,7 @@ class Snapshot:
     career_tracks: str  # the career-track cards, rendered once
     by_slug: dict = field(default_factory=dict)  # slug -> MilestoneEntry
     by_id: dict = field(default_factory=dict)  # id -> MilestoneEntry
+    latest_change: object = None  # when the changelog's latest entry was made, if any
     visitor_bodies: dict = field(default_factory=dict)  # focus slug -> HTML, on first use
 
     def milestone(self, slug):
@@ -231,7 +232,8 @@ def get_snapshot(fresh=False):
 
 
 def build(revision):
-    """Read the active roadmap (five queries) and render its shared fragments."""
+    """Read the active roadmap and the time of its latest change (seven queries) and render its
+    shared fragments."""
     sections = []
     for section in Section.objects.with_active_milestones():
         milestones = tuple(
@@ -276,7 +278,8 @@ def build(revision):
     career_tracks = render_to_string(f"{TEMPLATE}#career_tracks", {"tracks": tracks})
     by_slug = {m.slug: m for m, _ in placed.values()}
     by_id = {m.id: m for m, _ in placed.values()}
-    return Snapshot(revision, tuple(sections), tracks, career_tracks, by_slug, by_id)
+    latest = ContentChange.objects.aggregate(latest=Max("at"))["latest"]
+    return Snapshot(revision, tuple(sections), tracks, career_tracks, by_slug, by_id, latest)
 
 
 def _with_items(membership):

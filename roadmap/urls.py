@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard_views, views
+from . import changes_views, dashboard_views, views
 
 app_name = "roadmap"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("hide-done/", views.hide_done, name="hide_done"),
     path("milestones/<slug:slug>/status/", views.set_status, name="set_status"),
     path("milestones/<slug:slug>/details/", views.details, name="details"),
+    path("changes/", changes_views.changelog, name="changes"),
+    path("changes/feed/", changes_views.ChangesFeed(), name="changes_feed"),
+    path("changes/seen/", changes_views.changes_seen, name="changes_seen"),
     # dashboard and public pages
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
     path(

@@ -1,6 +1,12 @@
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotFound,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,7 +17,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts.views import safe_next
 
-from . import focus, progress
+from . import focus, news, progress
 from .forms import DetailsForm, StatusForm
 from .models import Enrollment, Milestone, Progress
 from .snapshot import done_ids, get_snapshot
@@ -33,7 +39,8 @@ def healthz(request):
 @vary_on_headers("HX-Request")
 def index(request):
     """The roadmap. For a learner: the session, the user, their progress rows and followed
-    tracks (four queries); the roadmap itself comes from the snapshot."""
+    tracks (four queries), the changes since they last caught up when there are any (one), and
+    once an hour their visit (one); the roadmap itself comes from the snapshot."""
     snapshot = get_snapshot()
     user = request.user
     learner = user.is_authenticated
@@ -41,7 +48,11 @@ def index(request):
     followed = Enrollment.objects.track_ids(user) if learner else set()
     chosen = focus.choose(request.GET.get("track"), snapshot, followed)
     hide_done = learner and user.hide_done
-    sections = focus.sections(snapshot, chosen, own, learner=learner, hide_done=hide_done)
+    whats_new = learner and news.since_mark(user, snapshot, done_ids(own), followed)
+    tags = whats_new.tags if whats_new else None
+    sections = focus.sections(
+        snapshot, chosen, own, learner=learner, hide_done=hide_done, tags=tags
+    )
     context = {
         "snapshot": snapshot,
         "focus": chosen,
@@ -53,8 +64,10 @@ def index(request):
     if not learner:
         context["visitor_body"] = snapshot.visitor_body(chosen)
     else:
+        news.note_visit(user)
         done = done_ids(own)
         context.update(
+            news=whats_new,
             completion=snapshot.completion(done, followed),
             next_up=focus.next_up(sections),
             hide_done=hide_done,
@@ -73,7 +86,7 @@ def hide_done(request):
     (htmx follows the redirect and swaps in the roadmap's new body)."""
     request.user.hide_done = request.POST.get("hide") == "1"
     request.user.save(update_fields=["hide_done"])
-    return redirect(safe_next(request) or reverse("roadmap:index"))
+    return HttpResponseRedirect(safe_next(request) or reverse("roadmap:index"))
 
 
 def milestone_gone(request):

@@ -2,6 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from roadmap.models import (
+    ContentChange,
     Enrollment,
     Milestone,
     Progress,
@@ -100,3 +101,12 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     track = factory.SubFactory(TrackFactory)
+
+
+class ContentChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContentChange
+
+    kind = ContentChange.Kind.EDITED
+    milestone = factory.SubFactory(MilestoneFactory)
+    summary = factory.LazyAttribute(lambda c: f"Changed the description of “{c.milestone.title}”")

@@ -144,6 +144,7 @@ class TestExportJson:
         assert profile["email"] == "ada@example.com"
         assert (profile["display_name"], profile["public_profile"]) == ("Ada L.", False)
         assert "date_joined" in profile
+        assert "last_visit_at" in profile and "changes_seen_at" in profile
         assert data["followed_tracks"] == [{"track": "ml-engineer", "since": JAN.isoformat()}]
         assert data["progress"] == [
             {

@@ -208,6 +208,10 @@ class TestDone:
         )
         assert response["Location"] == "/"
 
+    def test_a_next_that_reads_like_a_view_name_is_a_redirect_not_a_500(self, client, learner):
+        response = client.post(reverse("roadmap:hide_done"), {"hide": "1", "next": "index"})
+        assert response.status_code == 302
+
 
 class TestNextUp:
     def test_it_is_in_progress_first_then_roadmap_order_at_most_three(self, client, learner):

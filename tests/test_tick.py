@@ -449,16 +449,16 @@ class TestRoadmapPageForLearners:
 
         grow(3)
         # The session, the user, the learner's progress rows, the tracks they follow; the
-        # roadmap and its weights come from the snapshot, built (7 more queries: the revision,
-        # sections, milestones, resources, weights, tracks, their milestones) only when the
-        # content changes.
-        with django_assert_max_num_queries(4 + 7):
+        # roadmap and its weights come from the snapshot, built (8 more queries: the revision,
+        # sections, milestones, resources, weights, tracks, their milestones, the time of the
+        # latest change) only when the content changes; the learner's visit, once an hour.
+        with django_assert_max_num_queries(4 + 8 + 1):
             client.get("/")
         with django_assert_max_num_queries(4):
             client.get("/")
         grow(30)
         content_changed()
-        with django_assert_max_num_queries(4 + 7):
+        with django_assert_max_num_queries(4 + 8):
             client.get("/")
         with django_assert_max_num_queries(4):
             response = client.get("/")

@@ -1,0 +1,138 @@
+"""The roadmap's changelog, recorded as the content changes.
+
+Every writer of content (the admin, `load_roadmap`) takes the `state()` of the milestones it is
+about to touch, writes, and hands before and after to `record()` in the same transaction: one
+ContentChange row for each thing a learner would notice (a milestone added, edited, archived or
+back; a track weight added, changed or removed; a resource added or removed). Each row keeps how
+it moved every track's total weight, so that a learner can be told how far their percentage moved.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .models import ContentChange, Milestone, Resource, Track, TrackMilestone
+
+Kind = ContentChange.Kind
+MERGE_WINDOW = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class State:
+    """A milestone's content as learners see it."""
+
+    title: str = ""
+    description: str = ""
+    archived: bool = False
+    resources: tuple = ()  # (title, url) pairs
+    weights: dict = field(default_factory=dict)  # track id -> weight
+
+
+NEW = State()
+
+
+def state(ids=None):
+    """{milestone id: State} of the milestones `ids` (every one when None): three queries."""
+    milestones, resources, memberships = Milestone.objects, Resource.objects, TrackMilestone.objects
+    if ids is not None:
+        milestones = milestones.filter(pk__in=ids)
+        resources = resources.filter(milestone__in=ids)
+        memberships = memberships.filter(milestone__in=ids)
+    links = defaultdict(list)
+    for pk, title, url in resources.order_by("position", "pk").values_list(
+        "milestone_id", "title", "url"
+    ):
+        links[pk].append((title, url))
+    weights = defaultdict(dict)
+    for pk, track, weight in memberships.values_list("milestone_id", "track_id", "weight"):
+        weights[pk][track] = weight
+    rows = milestones.order_by().values_list("pk", "title", "description", "is_archived")
+    return {
+        pk: State(title, description, archived, tuple(links[pk]), weights[pk])
+        for pk, title, description, archived in rows
+    }
+
+
+def record(before, after):
+    """Write the changes from `before` to `after` (two `state()`s) to the changelog."""
+    now = timezone.now()
+    tracks = {}
+    if any(before.get(pk, NEW).weights != new.weights for pk, new in after.items()):
+        tracks = dict(Track.objects.values_list("pk", "name"))
+    rows = []
+    for pk, new in after.items():
+        rows += _changes(pk, before.get(pk), new, tracks, now)
+    ContentChange.objects.bulk_create(
+        row
+        for row in rows
+        if row.kind != Kind.EDITED or not _merged(row, after[row.milestone_id].title)
+    )
+
+
+def _changes(pk, old, new, tracks, now):
+    title = _line(new.title)
+    rows = []
+
+    def add(kind, summary, track=None, points=None):
+        rows.append(
+            ContentChange(
+                kind=kind,
+                milestone_id=pk,
+                track_id=track,
+                summary=summary,
+                points=points or {},
+                at=now,
+            )
+        )
+
+    if old is None:
+        add(Kind.ADDED, f"Added “{title}”")
+        old = NEW
+    elif old.archived != new.archived:
+        # Every weight it has comes in (or goes out) with it.
+        sign = -1 if new.archived else 1
+        weights = old.weights if new.archived else new.weights
+        points = {str(track): sign * weight for track, weight in weights.items()}
+        summary = f"Archived “{title}”" if new.archived else f"Brought back “{title}”"
+        add(Kind.ARCHIVED if new.archived else Kind.UNARCHIVED, summary, points=points)
+    if old is not NEW and (old.title, old.description) != (new.title, new.description):
+        if old.title == new.title:
+            summary = f"Changed the description of “{title}”"
+        else:
+            summary = f"Renamed “{_line(old.title)}” to “{title}”"
+            if old.description != new.description:
+                summary += " and changed its description"
+        add(Kind.EDITED, summary)
+    active = not old.archived and not new.archived
+    for track in sorted(old.weights.keys() | new.weights.keys()):
+        was, weight = old.weights.get(track), new.weights.get(track)
+        if was == weight:
+            continue
+        name = _line(tracks.get(track, "a track"))
+        points = {str(track): (weight or 0) - (was or 0)} if active else {}
+        if was is None:
+            add(Kind.WEIGHT_ADDED, f"“{title}” counts {weight} of 5 toward {name}", track, points)
+        elif weight is None:
+            add(Kind.WEIGHT_REMOVED, f"“{title}” no longer counts toward {name}", track, points)
+        else:
+            summary = f"“{title}” counts {weight} of 5 toward {name}, was {was}"
+            add(Kind.WEIGHT_CHANGED, summary, track, points)
+    for resource, _ in (Counter(new.resources) - Counter(old.resources)).elements():
+        add(Kind.RESOURCE_ADDED, f"New resource for “{title}”: {_line(resource)}")
+    for resource, _ in (Counter(old.resources) - Counter(new.resources)).elements():
+        add(Kind.RESOURCE_REMOVED, f"Resource removed from “{title}”: {_line(resource)}")
+    return rows
+
+
+def _merged(row, title):
+    """Fold a second edit of a milestone within a minute into the first one's entry."""
+    return ContentChange.objects.filter(
+        kind=Kind.EDITED, milestone_id=row.milestone_id, at__gte=row.at - MERGE_WINDOW
+    ).update(summary=f"Edited “{_line(title)}”", at=row.at)
+
+
+def _line(text):
+    """Text on one line, whatever an editor typed."""
+    return " ".join(text.split())

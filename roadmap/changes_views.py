@@ -1,0 +1,81 @@
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.contrib.syndication.views import Feed
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.views import safe_next
+
+from . import news
+from .models import ContentChange
+from .snapshot import get_snapshot
+
+PER_PAGE = FEED_ITEMS = 50
+
+
+class SeenForm(forms.Form):
+    """Dismissing the changes shown: the time of the latest one, so that one made meanwhile
+    is still told of."""
+
+    until = forms.DateTimeField(
+        error_messages={
+            "required": "Say up to when the changes were seen.",
+            "invalid": "That is not a date and time: reload the page and dismiss again.",
+        }
+    )
+
+
+@require_safe
+def changelog(request):
+    """Every change to the roadmap, newest first, 50 a page, each with its milestone where it
+    is still on the roadmap: the count and the page's rows (two queries)."""
+    page = Paginator(ContentChange.objects.all(), PER_PAGE).get_page(request.GET.get("page"))
+    on_roadmap = get_snapshot().by_id
+    entries = [(change, on_roadmap.get(change.milestone_id)) for change in page]
+    return TemplateResponse(request, "roadmap/changes.html", {"page": page, "entries": entries})
+
+
+@require_POST
+@login_required
+def changes_seen(request):
+    """Dismiss the changes since the learner's last visit; back to the page it came from.
+    The session, the user, the content revision, the update."""
+    form = SeenForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            " ".join(form.errors["until"]), content_type="text/plain; charset=utf-8"
+        )
+    latest = get_snapshot(fresh=True).latest_change
+    news.mark_seen(request.user, form.cleaned_data["until"], latest)
+    return HttpResponseRedirect(safe_next(request) or reverse("roadmap:index"))
+
+
+class ChangesFeed(Feed):
+    feed_type = Atom1Feed
+    title = "Next Steps: roadmap changes"
+    subtitle = "Milestones added, changed and archived on the Next Steps roadmap."
+
+    def link(self):
+        return reverse("roadmap:changes")
+
+    def items(self):
+        return ContentChange.objects.all()[:FEED_ITEMS]
+
+    def item_title(self, item):
+        return item.summary
+
+    def item_description(self, item):
+        return item.get_kind_display()
+
+    def item_link(self, item):
+        return f"{reverse('roadmap:changes')}#change-{item.pk}"
+
+    def item_pubdate(self, item):
+        return item.at
+
+    def item_updateddate(self, item):  # Atom requires it of every entry
+        return item.at

@@ -1,0 +1,119 @@
+"""What changed in the roadmap since a learner last caught up, and when they last came.
+
+The roadmap and the dashboard tell a learner of the changes made after their `changes_seen_at`
+until they dismiss them, which moves the mark. The snapshot knows when the latest change was
+made, so a learner who is up to date costs no query.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import ContentChange, percent
+
+VISIT_EVERY = timedelta(hours=1)
+NEW, CHANGED = "new", "changed"
+
+
+def note_visit(user):
+    """Record a learner's visit at most once an hour; of two requests at once, one writes."""
+    now = timezone.now()
+    if user.last_visit_at and user.last_visit_at > now - VISIT_EVERY:
+        return
+    stale = Q(last_visit_at__isnull=True) | Q(last_visit_at__lte=now - VISIT_EVERY)
+    get_user_model().objects.filter(stale, pk=user.pk).update(last_visit_at=now)
+
+
+def mark_seen(user, until, latest):
+    """The learner dismissed the changes shown, made up to `until`: they have seen everything
+    up to now, or only up to `until` if a change came after it (`latest`). Never backwards."""
+    mark = timezone.now() if latest is None or latest <= until else until
+    if mark <= user.changes_seen_at:  # also keeps dates the database can't hold out of it
+        return
+    get_user_model().objects.filter(pk=user.pk, changes_seen_at__lt=mark).update(
+        changes_seen_at=mark
+    )
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A followed track whose percentage the changes moved, for this learner."""
+
+    name: str
+    before: int
+    after: int
+
+    @property
+    def by(self):
+        return self.after - self.before
+
+
+@dataclass(frozen=True)
+class News:
+    since: object  # the learner's mark
+    until: object  # the latest change told of: what dismissing marks as seen
+    new: tuple  # MilestoneEntry added since, on the roadmap, in roadmap order
+    changed: tuple  # MilestoneEntry otherwise changed since
+    archived: tuple  # titles of milestones archived since
+    toward: tuple  # (track name, how many of the new milestones count toward it), followed
+    other_new: int  # how many of the new milestones count toward none of the followed tracks
+    moved: tuple  # Moved
+    tags: dict = field(default_factory=dict)  # milestone id -> NEW or CHANGED
+
+
+def since_mark(user, snapshot, done, followed):
+    """The News for a learner who has done `done` and follows `followed` (track ids), or None:
+    one query, only when the snapshot knows of a change after their mark."""
+    mark = user.changes_seen_at
+    if snapshot.latest_change is None or snapshot.latest_change <= mark:
+        return None
+    rows = ContentChange.objects.filter(at__gt=mark).order_by("at", "pk")
+    added, touched, archived = set(), set(), {}
+    total, done_points = Counter(), Counter()
+    until = mark
+    for kind, pk, title, points, at in rows.values_list(
+        "kind", "milestone_id", "milestone__title", "points", "at"
+    ):
+        until = max(until, at)
+        for track, moved in points.items():
+            total[int(track)] += moved
+            done_points[int(track)] += moved if pk in done else 0
+        if pk is None:
+            continue
+        touched.add(pk)
+        if kind == ContentChange.Kind.ADDED:
+            added.add(pk)
+        elif kind == ContentChange.Kind.ARCHIVED and pk not in added:
+            archived[pk] = title
+    shown = [m for s in snapshot.sections for m in s.milestones if m.id in touched]
+    new = tuple(m for m in shown if m.id in added)
+    mine = [track for track in snapshot.tracks if track.pk in followed]
+    moved = []
+    for track in mine:
+        now = track.completion(done)
+        before = percent(
+            now.done_weight - done_points[track.pk], now.total_weight - total[track.pk]
+        )
+        if before != now.percent:
+            moved.append(Moved(track.name, before, now.percent))
+    changed = tuple(m for m in shown if m.id not in added)
+    archived = tuple(t for pk, t in archived.items() if not snapshot.is_active(pk))
+    if not (new or changed or archived or moved):
+        return None
+    return News(
+        since=mark,
+        until=until,
+        new=new,
+        changed=changed,
+        archived=archived,
+        toward=tuple(
+            (t.name, count) for t in mine if (count := sum(m.id in t.weights for m in new))
+        ),
+        other_new=sum(not any(m.id in t.weights for t in mine) for m in new),
+        moved=tuple(moved),
+        tags={m.id: NEW if m.id in added else CHANGED for m in shown},
+    )

@@ -1,0 +1,78 @@
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from roadmap import changes
+from roadmap.models import Milestone, Track
+from roadmap.snapshot import content_changed
+from tests.conftest import log_in_browser
+from tests.e2e.test_accessibility import audit
+from tests.factories import EnrollmentFactory, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+TITLE = "Win a bronze medal in a Kaggle competition"
+SLUG = "win-a-bronze-medal-in-a-kaggle-competition"  # the admin makes it from the title
+
+
+def test_an_editor_adds_a_milestone_and_a_returning_learner_sees_it_marked_new(
+    browser, learner_page, live_server, user
+):
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    user.changes_seen_at = timezone.now() - datetime.timedelta(days=3)
+    user.save(update_fields=["changes_seen_at"])
+    editor = UserFactory(is_staff=True, is_superuser=True)
+
+    admin = browser.new_context()
+    log_in_browser(admin, live_server, editor)
+    form = admin.new_page()
+    form.goto(f"{live_server.url}/admin/roadmap/milestone/add/")
+    form.get_by_label("Section:").select_option(label="Build a Strong Portfolio")
+    form.get_by_label("Title:").fill(TITLE)
+    form.get_by_label("Description:").fill("Finish in the top 40 % of a featured competition.")
+    # The admin's tabular inline names its columns in headers, not labels.
+    form.locator("#id_memberships-0-track").select_option(label="ML Engineer")
+    form.locator("#id_memberships-0-weight").fill("3")
+    form.get_by_role("button", name="Save", exact=True).click()
+    expect(form.get_by_text(f"The milestone “{TITLE}” was added successfully.")).to_be_visible()
+    admin.close()
+
+    page = learner_page
+    page.goto(live_server.url)
+    news = page.get_by_role("region", name=re.compile("Since your last visit on"))
+    expect(news).to_contain_text("1 new milestone counts toward ML Engineer")
+    milestone = page.locator(f"#{SLUG}")
+    expect(milestone.get_by_role("heading", name=TITLE)).to_be_visible()
+    expect(milestone.get_by_text("New since your last visit")).to_be_visible()
+    news.get_by_role("link", name=TITLE).click()
+    expect(page).to_have_url(f"{live_server.url}/#{SLUG}")
+
+    page.evaluate("window.sameDocument = true")
+    news.get_by_role("button", name="Dismiss these changes").click()
+    expect(news).to_have_count(0)
+    expect(milestone.get_by_text("New since your last visit")).to_have_count(0)
+    assert page.evaluate("window.sameDocument") is True
+    page.reload()
+    expect(page.locator(f"#{SLUG}")).to_be_visible()
+    expect(page.get_by_role("region", name=re.compile("Since your last visit"))).to_have_count(0)
+
+
+@pytest.mark.parametrize("url", ["/", "/dashboard/", "/changes/"])
+def test_the_news_and_the_changelog_are_accessible(learner_page, live_server, user, url):
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    before = changes.state()
+    Milestone.objects.filter(slug="deploy-a-prediction-api").update(title="Deploy an API")
+    Milestone.objects.filter(slug="write-about-what-you-learned").update(is_archived=True)
+    changes.record(before, changes.state())
+    content_changed()
+    user.changes_seen_at = timezone.now() - datetime.timedelta(days=3)
+    user.save(update_fields=["changes_seen_at"])
+    audit(learner_page, live_server.url + url)
+    if url == "/changes/":
+        expect(learner_page.get_by_text("Renamed “Serve the trained model")).to_be_visible()
+    else:
+        shown = learner_page.get_by_role("region", name=re.compile("Since your last visit"))
+        expect(shown).to_contain_text("1 was archived: Publish a blog post")

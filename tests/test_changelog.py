@@ -1,0 +1,149 @@
+"""/changes/ lists the roadmap's changelog for everyone, and /changes/feed/ is its Atom feed."""
+
+import datetime
+import xml.etree.ElementTree as ET
+from urllib.parse import urlparse
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
+
+from roadmap.models import ContentChange
+from tests.factories import ContentChangeFactory, MilestoneFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+CHANGES = reverse("roadmap:changes")
+FEED = reverse("roadmap:changes_feed")
+SEEN = reverse("roadmap:changes_seen")
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def logged(count):
+    """`count` changes, one a day, the newest "Change 0"."""
+    now = timezone.now()
+    for n in reversed(range(count)):
+        ContentChangeFactory(summary=f"Change {n}", at=now - datetime.timedelta(days=n))
+
+
+def parse(response):
+    return ET.fromstring(response.content)  # noqa: S314 (our own server's output)
+
+
+class TestThePage:
+    def test_anyone_reads_it_newest_first_with_links_to_the_milestones_on_the_roadmap(self, client):
+        logged(3)
+        archived = MilestoneFactory(title="Old", is_archived=True)
+        ContentChangeFactory(milestone=archived, summary="Archived “Old”")
+        page = client.get(CHANGES).text
+        assert page.index("Archived “Old”") < page.index("Change 0") < page.index("Change 2")
+        assert page.count("See it on the roadmap") == 3  # not for the archived one
+        assert f'href="{FEED}"' in page
+
+    def test_it_is_paginated_fifty_a_page(self, client):
+        logged(51)
+        first = client.get(CHANGES).text
+        assert "Page 1 of 2" in first and 'rel="next"' in first
+        assert "Change 49" in first and "Change 50" not in first
+        second = client.get(CHANGES, {"page": 2}).text
+        assert "Change 50" in second and "Change 49" not in second
+
+    @pytest.mark.parametrize("number", ["abc", "-1", "0", "99999999999999999999", "1\x00", ""])
+    def test_any_page_number_is_a_page_never_an_error(self, client, number):
+        logged(51)
+        response = client.get(CHANGES, {"page": number})
+        assert response.status_code == 200
+        assert "Page " in response.text
+
+    def test_without_changes_it_says_so(self, client):
+        assert "No changes yet" in client.get(CHANGES).text
+
+    def test_a_hostile_summary_is_text(self, client):
+        ContentChangeFactory(summary="Renamed “<script>alert(1)</script>”")
+        page = client.get(CHANGES).text
+        assert "<script>alert" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+    def test_the_footer_links_to_it(self, client):
+        assert f'<a href="{CHANGES}">Roadmap changes</a>' in client.get("/").text
+
+    def test_it_takes_only_gets(self, client):
+        assert client.post(CHANGES).status_code == 405
+
+    def test_it_runs_two_queries(self, client, django_assert_max_num_queries):
+        logged(60)
+        client.get(CHANGES)  # the roadmap snapshot, once per content revision
+        with django_assert_max_num_queries(2):  # how many changes, this page of them
+            client.get(CHANGES)
+
+
+class TestTheFeed:
+    def test_it_is_valid_atom_newest_first(self, client):
+        logged(3)
+        response = client.get(FEED)
+        assert response["Content-Type"].startswith("application/atom+xml")
+        feed = parse(response)
+        assert feed.tag == f"{ATOM}feed"
+        assert feed.find(f"{ATOM}title").text == "Next Steps: roadmap changes"
+        entries = feed.findall(f"{ATOM}entry")
+        assert [e.find(f"{ATOM}title").text for e in entries] == [
+            "Change 0",
+            "Change 1",
+            "Change 2",
+        ]
+        links = [e.find(f"{ATOM}link").get("href") for e in entries]
+        assert all(link.startswith(f"http://testserver{CHANGES}#change-") for link in links)
+        assert len(set(links)) == 3
+        for entry in entries:  # what RFC 4287 asks of every entry
+            assert all(entry.find(f"{ATOM}{name}") is not None for name in ("id", "updated"))
+
+    def test_titles_are_escaped(self, client):
+        title = "Renamed “<b>A & B</b>” to “]]><script>alert(1)</script>”"
+        ContentChangeFactory(summary=title)
+        response = client.get(FEED)
+        assert b"<script>" not in response.content
+        entry = parse(response).find(f"{ATOM}entry")
+        assert entry.find(f"{ATOM}title").text == title
+
+    def test_it_holds_the_fifty_newest(self, client):
+        logged(60)
+        entries = parse(client.get(FEED)).findall(f"{ATOM}entry")
+        assert len(entries) == 50
+        assert entries[-1].find(f"{ATOM}title").text == "Change 49"
+
+    def test_an_empty_changelog_is_a_valid_feed(self, client):
+        assert ContentChange.objects.count() == 0
+        feed = parse(client.get(FEED))
+        assert feed.findall(f"{ATOM}entry") == []
+
+
+class HostileRequests(HypothesisTestCase):
+    """Whatever a dismissal or a changelog request holds, the answer is never a 5xx."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.me = UserFactory()
+        ContentChangeFactory()
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        until=st.one_of(st.text(max_size=40), st.datetimes().map(datetime.datetime.isoformat)),
+        next_url=st.one_of(st.text(max_size=30), st.sampled_from(["//evil.example/", "/x"])),
+        number=st.text(max_size=30),
+        htmx=st.booleans(),
+    )
+    def test_the_dismissal_and_the_pages_never_fail(self, until, next_url, number, htmx):
+        client = Client()
+        client.force_login(self.me)
+        headers = {"HX-Request": "true"} if htmx else {}
+        response = client.post(SEEN, {"until": until, "next": next_url}, headers=headers)
+        assert response.status_code in (302, 400), response.content[:300]
+        if response.status_code == 302:
+            assert urlparse(response["Location"]).netloc in ("", "testserver")
+        self.me.refresh_from_db()
+        assert self.me.changes_seen_at <= timezone.now()
+        for url in (CHANGES, "/", "/dashboard/"):
+            assert client.get(url, {"page": number}).status_code == 200

@@ -1,0 +1,293 @@
+"""Every content edit, through the admin's own forms and through load_roadmap, is recorded."""
+
+import datetime
+
+import pytest
+import yaml
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from roadmap.content import DEFAULT_PATH
+from roadmap.models import ContentChange, Milestone
+from tests.factories import (
+    MilestoneFactory,
+    ResourceFactory,
+    SectionFactory,
+    TrackFactory,
+    TrackMilestoneFactory,
+    UserFactory,
+)
+from tests.test_admin import inline_management
+
+pytestmark = pytest.mark.django_db
+Kind = ContentChange.Kind
+
+
+@pytest.fixture
+def editor_client(client):
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(Group.objects.get(name="Content editors"))
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def engineer():
+    return TrackFactory(name="ML Engineer")
+
+
+def logged():
+    """The changelog, oldest first: (kind, summary, points)."""
+    return [(c.kind, c.summary, c.points) for c in ContentChange.objects.order_by("at", "pk")]
+
+
+def change_form(milestone):
+    """The milestone's admin change form as the browser would post it back, unchanged."""
+    resources = list(milestone.resources.all())
+    memberships = list(milestone.memberships.all())
+    data = {
+        "section": milestone.section_id,
+        "slug": milestone.slug,
+        "title": milestone.title,
+        "description": milestone.description,
+        "position": milestone.position,
+        **inline_management("resources", total=len(resources), initial=len(resources)),
+        **inline_management("memberships", total=len(memberships), initial=len(memberships)),
+    }
+    if milestone.is_archived:
+        data["is_archived"] = "on"
+    for i, resource in enumerate(resources):
+        data |= {f"resources-{i}-{name}": getattr(resource, name) for name in ("title", "url")}
+        data |= {f"resources-{i}-id": resource.pk, f"resources-{i}-milestone": milestone.pk}
+        data[f"resources-{i}-position"] = resource.position
+    for i, membership in enumerate(memberships):
+        data |= {f"memberships-{i}-id": membership.pk, f"memberships-{i}-milestone": milestone.pk}
+        data |= {f"memberships-{i}-track": membership.track_id}
+        data[f"memberships-{i}-weight"] = membership.weight
+    return data
+
+
+def save(client, milestone, **changes):
+    url = reverse("admin:roadmap_milestone_change", args=[milestone.pk])
+    response = client.post(url, change_form(milestone) | changes)
+    assert response.status_code == 302, response.context["adminform"].errors
+    milestone.refresh_from_db()
+
+
+class TestTheAdmin:
+    def test_adding_a_milestone_records_it_its_weight_and_its_resource(
+        self, editor_client, engineer
+    ):
+        response = editor_client.post(
+            reverse("admin:roadmap_milestone_add"),
+            {
+                "section": SectionFactory().pk,
+                "slug": "win-a-medal",
+                "title": "Win a Kaggle medal",
+                "position": 0,
+                **inline_management("resources", total=1),
+                "resources-0-position": 0,
+                "resources-0-title": "Kaggle progression",
+                "resources-0-url": "https://www.kaggle.com/progression",
+                **inline_management("memberships", total=1),
+                "memberships-0-track": engineer.pk,
+                "memberships-0-weight": 4,
+            },
+        )
+        assert response.status_code == 302
+        milestone = Milestone.objects.get(slug="win-a-medal")
+        assert logged() == [
+            (Kind.ADDED, "Added “Win a Kaggle medal”", {}),
+            (Kind.RESOURCE_ADDED, "New resource for “Win a Kaggle medal”: Kaggle progression", {}),
+            (
+                Kind.WEIGHT_ADDED,
+                "“Win a Kaggle medal” counts 4 of 5 toward ML Engineer",
+                {str(engineer.pk): 4},
+            ),
+        ]
+        assert set(ContentChange.objects.values_list("milestone", flat=True)) == {milestone.pk}
+        assert ContentChange.objects.get(kind=Kind.WEIGHT_ADDED).track == engineer
+
+    def test_renaming_and_describing_a_milestone_is_one_entry(self, editor_client):
+        milestone = MilestoneFactory(title="Read a paper")
+        save(editor_client, milestone, title="Read two papers", description="Slowly.")
+        assert logged() == [
+            (
+                Kind.EDITED,
+                "Renamed “Read a paper” to “Read two papers” and changed its description",
+                {},
+            )
+        ]
+
+    def test_a_second_edit_within_a_minute_is_merged_into_the_first(self, editor_client):
+        milestone = MilestoneFactory(title="Read a paper")
+        save(editor_client, milestone, title="Read two papers")
+        save(editor_client, milestone, description="Take notes.")
+        assert logged() == [(Kind.EDITED, "Edited “Read two papers”", {})]
+
+    def test_an_edit_a_minute_later_is_an_entry_of_its_own(self, editor_client):
+        milestone = MilestoneFactory(title="Read a paper")
+        save(editor_client, milestone, title="Read two papers")
+        ContentChange.objects.update(at=timezone.now() - datetime.timedelta(minutes=2))
+        save(editor_client, milestone, description="Take notes.")
+        assert [summary for _, summary, _ in logged()] == [
+            "Renamed “Read a paper” to “Read two papers”",
+            "Changed the description of “Read two papers”",
+        ]
+
+    def test_a_weight_changed_and_one_removed_in_the_inline(self, editor_client, engineer):
+        milestone = MilestoneFactory(title="Ship an API")
+        TrackMilestoneFactory(milestone=milestone, track=engineer, weight=2)
+        scientist = TrackMilestoneFactory(milestone=milestone, track__name="Data Scientist").track
+        save(editor_client, milestone, **{"memberships-0-weight": 5, "memberships-1-DELETE": "on"})
+        assert logged() == [
+            (
+                Kind.WEIGHT_CHANGED,
+                "“Ship an API” counts 5 of 5 toward ML Engineer, was 2",
+                {str(engineer.pk): 3},
+            ),
+            (
+                Kind.WEIGHT_REMOVED,
+                "“Ship an API” no longer counts toward Data Scientist",
+                {str(scientist.pk): -1},
+            ),
+        ]
+
+    def test_a_resource_removed_and_one_renamed(self, editor_client):
+        milestone = MilestoneFactory(title="Ship an API")
+        ResourceFactory(milestone=milestone, title="FastAPI", position=0)
+        ResourceFactory(milestone=milestone, title="Old docs", position=1)
+        save(
+            editor_client,
+            milestone,
+            **{"resources-0-DELETE": "on", "resources-1-title": "New docs"},
+        )
+        assert sorted(summary for _, summary, _ in logged()) == [
+            "New resource for “Ship an API”: New docs",
+            "Resource removed from “Ship an API”: FastAPI",
+            "Resource removed from “Ship an API”: Old docs",
+        ]
+
+    def test_archiving_in_the_form_takes_its_weights_out(self, editor_client, engineer):
+        milestone = TrackMilestoneFactory(
+            track=engineer, weight=3, milestone__title="Blog"
+        ).milestone
+        save(editor_client, milestone, is_archived="on")
+        assert logged() == [(Kind.ARCHIVED, "Archived “Blog”", {str(engineer.pk): -3})]
+
+    def test_the_archive_actions_record_each_milestone_once(self, editor_client, engineer):
+        blog = TrackMilestoneFactory(track=engineer, weight=3, milestone__title="Blog").milestone
+        talk = MilestoneFactory(title="Talk", is_archived=True)
+        url = reverse("admin:roadmap_milestone_changelist")
+        for action in ("archive", "unarchive"):
+            editor_client.post(url, {"action": action, "_selected_action": [blog.pk, talk.pk]})
+        assert logged() == [
+            (Kind.ARCHIVED, "Archived “Blog”", {str(engineer.pk): -3}),
+            (Kind.UNARCHIVED, "Brought back “Blog”", {str(engineer.pk): 3}),
+            (Kind.UNARCHIVED, "Brought back “Talk”", {}),
+        ]
+
+    def test_a_milestone_renamed_in_its_sections_inline_is_recorded(self, editor_client):
+        milestone = MilestoneFactory(title="Read a paper")
+        section = milestone.section
+        response = editor_client.post(
+            reverse("admin:roadmap_section_change", args=[section.pk]),
+            {
+                "slug": section.slug,
+                "title": section.title,
+                "intro": section.intro,
+                "position": section.position,
+                **inline_management("milestones", total=1, initial=1),
+                "milestones-0-id": milestone.pk,
+                "milestones-0-section": section.pk,
+                "milestones-0-position": 0,
+                "milestones-0-title": "Read a survey",
+                "milestones-0-slug": milestone.slug,
+            },
+        )
+        assert response.status_code == 302
+        assert logged() == [(Kind.EDITED, "Renamed “Read a paper” to “Read a survey”", {})]
+
+    def test_saving_without_a_change_or_with_an_error_records_nothing(self, editor_client):
+        milestone = TrackMilestoneFactory().milestone
+        save(editor_client, milestone)
+        url = reverse("admin:roadmap_milestone_change", args=[milestone.pk])
+        refused = change_form(milestone) | {"title": "New", "memberships-0-weight": 9}
+        assert editor_client.post(url, refused).status_code == 200
+        assert logged() == []
+
+    def test_a_title_on_several_lines_is_summed_up_on_one(self, editor_client):
+        milestone = MilestoneFactory(title="Read")
+        save(editor_client, milestone, title="Read\r\n<b>a</b>   paper")
+        assert logged() == [(Kind.EDITED, "Renamed “Read” to “Read <b>a</b> paper”", {})]
+
+
+class TestLoadRoadmap:
+    def load(self, tmp_path, data):
+        path = tmp_path / "roadmap.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        call_command("load_roadmap", str(path), stdout=open(tmp_path / "out", "w"))  # noqa: SIM115
+
+    def test_the_first_load_is_the_roadmap_not_a_change_and_a_second_changes_nothing(self, roadmap):
+        call_command("load_roadmap", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        assert logged() == []
+
+    def test_every_kind_of_edit_in_the_file_is_recorded(self, roadmap, tmp_path):
+        data = yaml.safe_load(DEFAULT_PATH.read_text())
+        first, second, third = data["sections"][0]["milestones"][:3]
+        gone = data["sections"][0]["milestones"].pop(3)
+        first["title"] = "Shortlist four datasets"
+        first["tracks"]["ml-engineer"] = 5
+        del first["tracks"]["research-scientist"]
+        dropped = second["resources"].pop()["title"]
+        third["resources"].append({"title": "pandas guide", "url": "https://pandas.pydata.org/"})
+        data["sections"][0]["milestones"].append(
+            {"slug": "new-one", "title": "A new one", "tracks": {"ml-engineer": 2}}
+        )
+        self.load(tmp_path, data)
+        engineer = str(Milestone.objects.get(slug="new-one").tracks.get().pk)
+        kinds = {(kind, summary) for kind, summary, _ in logged()}
+        assert kinds == {
+            (Kind.EDITED, f"Renamed “{CONTENT_TITLE}” to “Shortlist four datasets”"),
+            (
+                Kind.WEIGHT_CHANGED,
+                "“Shortlist four datasets” counts 5 of 5 toward ML Engineer, was 2",
+            ),
+            (
+                Kind.WEIGHT_REMOVED,
+                "“Shortlist four datasets” no longer counts toward Research Scientist",
+            ),
+            (
+                Kind.RESOURCE_REMOVED,
+                f"Resource removed from “{second['title']}”: {dropped}",
+            ),
+            (Kind.RESOURCE_ADDED, f"New resource for “{third['title']}”: pandas guide"),
+            (Kind.ARCHIVED, f"Archived “{gone['title']}”"),
+            (Kind.ADDED, "Added “A new one”"),
+            (Kind.WEIGHT_ADDED, "“A new one” counts 2 of 5 toward ML Engineer"),
+        }
+        assert ContentChange.objects.get(kind=Kind.WEIGHT_ADDED).points == {engineer: 2}
+
+        data["sections"][0]["milestones"].insert(3, gone | {"title": "Back again"})
+        self.load(tmp_path, data)
+        back = ContentChange.objects.get(kind=Kind.UNARCHIVED)
+        assert back.summary == "Brought back “Back again”"
+        assert sum(back.points.values()) == sum(gone["tracks"].values())
+        renamed = ContentChange.objects.filter(kind=Kind.EDITED, milestone=back.milestone)
+        assert renamed.get().summary == f"Renamed “{gone['title']}” to “Back again”"
+
+
+CONTENT_TITLE = "Shortlist three datasets from public repositories"
+
+
+def test_a_deleted_milestone_keeps_its_entries_in_the_changelog(editor_client):
+    milestone = MilestoneFactory(title="Read a paper")
+    save(editor_client, milestone, title="Read two papers")
+    url = reverse("admin:roadmap_milestone_delete", args=[milestone.pk])
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Milestone.objects.exists()
+    change = ContentChange.objects.get()
+    assert change.milestone is None
+    assert change.summary == "Renamed “Read a paper” to “Read two papers”"

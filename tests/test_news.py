@@ -1,0 +1,318 @@
+"""A returning learner is told what changed on the roadmap since they last caught up."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from roadmap import news
+from roadmap.models import Milestone, Status
+from roadmap.snapshot import content_changed
+from tests.factories import (
+    ContentChangeFactory,
+    EnrollmentFactory,
+    ProgressFactory,
+    SectionFactory,
+    TrackFactory,
+    TrackMilestoneFactory,
+    UserFactory,
+)
+from tests.test_admin import inline_management
+from tests.test_changes import save
+
+pytestmark = pytest.mark.django_db
+DASHBOARD = reverse("roadmap:dashboard")
+SEEN = reverse("roadmap:changes_seen")
+DAYS_AGO = datetime.timedelta(days=3)
+
+
+@pytest.fixture
+def engineer():
+    return TrackFactory(name="ML Engineer")
+
+
+@pytest.fixture
+def learner(user, engineer):
+    """Back after three days: follows ML Engineer, has done one milestone worth 2 of 4."""
+    EnrollmentFactory(user=user, track=engineer)
+    done = TrackMilestoneFactory(track=engineer, weight=2, milestone__title="Clean the data")
+    ProgressFactory(
+        user=user, milestone=done.milestone, status=Status.DONE, completed_at=timezone.now()
+    )
+    TrackMilestoneFactory(track=engineer, weight=2, milestone__title="Ship an API")
+    user.changes_seen_at = timezone.now() - DAYS_AGO
+    user.save(update_fields=["changes_seen_at"])
+    return user
+
+
+@pytest.fixture
+def editor():
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(Group.objects.get(name="Content editors"))
+    editor_client = Client()
+    editor_client.force_login(editor)
+    return editor_client
+
+
+def add_milestone(editor, title, track, weight):
+    """Add a milestone through the admin's add form, counting `weight` toward `track`."""
+    response = editor.post(
+        reverse("admin:roadmap_milestone_add"),
+        {
+            "section": SectionFactory().pk,
+            "slug": slugify(title) or "hostile",
+            "title": title,
+            "position": 0,
+            **inline_management("resources"),
+            **inline_management("memberships", total=1),
+            "memberships-0-track": track.pk,
+            "memberships-0-weight": weight,
+        },
+    )
+    assert response.status_code == 302
+
+
+def news_of(page):
+    start = page.find('<section class="news card"')
+    return page[start : page.index("</section>", start)] if start >= 0 else ""
+
+
+def seen_form(page):
+    """The dismiss form's fields as the page has them."""
+    section = news_of(page)
+    until = section.split('name="until" value="', 1)[1].split('"', 1)[0]
+    return {"until": until, "next": "/"}
+
+
+class TestSinceYourLastVisit:
+    def test_a_new_milestone_in_a_followed_track_is_told_with_how_far_it_moves_the_learner(
+        self, client, learner, editor, engineer
+    ):
+        add_milestone(editor, "Win a Kaggle medal", engineer, 4)
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        since = (timezone.now() - DAYS_AGO).strftime("%-d %b")
+        assert f"Since your last visit on {since}" in section
+        assert "<li>1 new milestone counts toward ML Engineer</li>" in section
+        assert "Your ML Engineer completion went from 50 % to 25 % (-25 points)" in section
+        assert '>Win a Kaggle medal</a> <span class="tag">New</span>' in section
+        assert 'aria-labelledby="news-title"' in section
+
+    def test_the_new_milestone_is_tagged_new_on_the_roadmap_and_others_are_not(
+        self, client, learner, editor, engineer
+    ):
+        add_milestone(editor, "Win a Kaggle medal", engineer, 4)
+        milestone = Milestone.objects.get(title="Win a Kaggle medal")
+        client.force_login(learner)
+        page = client.get("/").text
+        card = page[page.index(f'id="{milestone.slug}"') :]
+        card = card[: card.index("</li>")]
+        assert 'New<span class="visually-hidden"> since your last visit</span>' in card
+        assert page.count('class="change-tag"') == 1
+
+    def test_a_weight_change_says_by_how_much(self, client, learner, editor):
+        save(editor, learner.progress.get().milestone, **{"memberships-0-weight": 4})
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert "<li>1 milestone changed</li>" in section
+        assert "Your ML Engineer completion went from 50 % to 66 % (+16 points)" in section
+        assert '>Clean the data</a> <span class="tag">Changed</span>' in section
+
+    def test_an_archived_milestone_and_a_changed_one_are_counted(
+        self, client, learner, editor, engineer
+    ):
+        ship = engineer.milestones.get(title="Ship an API")
+        clean = engineer.milestones.get(title="Clean the data")
+        save(editor, ship, is_archived="on")
+        save(editor, clean, description="With a script.")
+        client.force_login(learner)
+        section = news_of(client.get(DASHBOARD).text)
+        assert "<li>1 was archived: Ship an API</li>" in section
+        assert "<li>1 milestone changed</li>" in section
+        assert "Your ML Engineer completion went from 50 % to 100 % (+50 points)" in section
+        assert 'class="change-tag"' not in client.get(DASHBOARD).text
+
+    def test_a_new_milestone_elsewhere_is_counted_but_moves_nothing(self, client, learner, editor):
+        add_milestone(editor, "Write a paper", TrackFactory(name="Research Scientist"), 5)
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert "<li>1 new milestone</li>" in section
+        assert "completion went" not in section
+
+    def test_a_learner_who_signed_up_after_the_change_is_told_nothing(
+        self, client, editor, engineer
+    ):
+        add_milestone(editor, "Win a Kaggle medal", engineer, 4)
+        newcomer = UserFactory()
+        client.force_login(newcomer)
+        assert news_of(client.get("/").text) == ""
+        assert news_of(client.get(DASHBOARD).text) == ""
+
+    def test_a_hostile_title_is_shown_as_text(self, client, learner, editor, engineer):
+        add_milestone(editor, '<img src=x onerror="alert(1)">', engineer, 1)
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert "<img" not in section
+        assert "&lt;img src=x" in section
+
+
+class TestDismissing:
+    def test_it_works_without_javascript_and_the_tags_go_too(
+        self, csrf_client, learner, editor, engineer
+    ):
+        add_milestone(editor, "Win a Kaggle medal", engineer, 4)
+        csrf_client.force_login(learner)
+        page = csrf_client.get(DASHBOARD).text
+        token = csrf_client.cookies["csrftoken"].value
+        form = seen_form(page) | {"csrfmiddlewaretoken": token, "next": DASHBOARD}
+        response = csrf_client.post(SEEN, form)
+        assert response.status_code == 302
+        assert response["Location"] == DASHBOARD
+        assert news_of(csrf_client.get(DASHBOARD).text) == ""
+        page = csrf_client.get("/").text
+        assert news_of(page) == "" and 'class="change-tag"' not in page
+
+    def test_by_htmx_the_roadmap_comes_back_without_the_news(
+        self, client, learner, editor, engineer
+    ):
+        add_milestone(editor, "Win a Kaggle medal", engineer, 4)
+        client.force_login(learner)
+        form = seen_form(client.get("/").text)
+        htmx = {"HX-Request": "true", "HX-Target": "roadmap-body"}
+        response = client.post(SEEN, form, headers=htmx, follow=True)
+        assert response.status_code == 200
+        assert response.text.lstrip().startswith('<div id="roadmap-body">')
+        assert "Win a Kaggle medal" in response.text
+        assert news_of(response.text) == "" and 'class="change-tag"' not in response.text
+
+    def test_a_change_made_after_the_page_was_shown_is_still_told(
+        self, client, learner, editor, engineer
+    ):
+        add_milestone(editor, "Win a Kaggle medal", engineer, 4)
+        client.force_login(learner)
+        form = seen_form(client.get("/").text)
+        ContentChangeFactory(milestone=engineer.milestones.get(title="Ship an API"))
+        content_changed()
+        client.post(SEEN, form)
+        section = news_of(client.get("/").text)
+        assert "<li>1 milestone changed</li>" in section
+        assert "Win a Kaggle medal" not in section
+
+    @pytest.mark.parametrize(
+        "until, message",
+        [
+            ("", "Say up to when the changes were seen."),
+            ("yesterday", "That is not a date and time"),
+            ("2026-13-45T99:99:99", "That is not a date and time"),
+            ("9" * 5000, "That is not a date and time"),
+            ("2026-11-03T10:00:00+99:00", "That is not a date and time"),
+        ],
+    )
+    def test_a_hostile_mark_is_a_400_that_says_why(self, client, learner, until, message):
+        client.force_login(learner)
+        response = client.post(SEEN, {"until": until})
+        assert response.status_code == 400
+        assert message in response.text
+        learner.refresh_from_db()
+        assert learner.changes_seen_at < timezone.now() - DAYS_AGO / 2
+
+    def test_the_mark_moves_to_now_never_back_and_not_past_a_change_not_shown(
+        self, client, learner, engineer
+    ):
+        client.force_login(learner)
+        before = learner.changes_seen_at
+        ContentChangeFactory(milestone=engineer.milestones.first())
+        content_changed()
+        for until in ("0001-01-01T00:00:00+14:00", "1970-01-01T00:00:00Z"):
+            assert client.post(SEEN, {"until": until}).status_code == 302
+            learner.refresh_from_db()
+            assert learner.changes_seen_at == before
+        assert client.post(SEEN, {"until": "9999-12-31T23:59:59-12:00"}).status_code == 302
+        learner.refresh_from_db()
+        assert timezone.now() - datetime.timedelta(minutes=1) < learner.changes_seen_at
+        assert learner.changes_seen_at <= timezone.now()
+
+    def test_next_off_the_site_goes_to_the_roadmap(self, client, learner):
+        client.force_login(learner)
+        response = client.post(
+            SEEN, {"until": timezone.now().isoformat(), "next": "//evil.example/"}
+        )
+        assert response["Location"] == reverse("roadmap:index")
+
+    def test_it_needs_a_post_a_login_and_the_csrf_token(self, client, csrf_client, learner):
+        until = {"until": timezone.now().isoformat()}
+        assert client.post(SEEN, until)["Location"].startswith(reverse("login"))
+        client.force_login(learner)
+        assert client.get(SEEN).status_code == 405
+        csrf_client.force_login(learner)
+        assert csrf_client.post(SEEN, until).status_code == 403
+
+
+class TestVisits:
+    def test_a_visit_is_recorded_at_most_once_an_hour(self, client, learner):
+        client.force_login(learner)
+        client.get("/")
+        learner.refresh_from_db()
+        first = learner.last_visit_at
+        assert first is not None
+        client.get(DASHBOARD)
+        learner.refresh_from_db()
+        assert learner.last_visit_at == first
+        learner.last_visit_at = first - datetime.timedelta(hours=1, seconds=1)
+        learner.save(update_fields=["last_visit_at"])
+        client.get(DASHBOARD)
+        learner.refresh_from_db()
+        assert learner.last_visit_at > first
+
+    def test_of_two_requests_at_once_one_writes(self, learner):
+        stale = type(learner).objects.get(pk=learner.pk)
+        news.note_visit(learner)
+        learner.refresh_from_db()
+        written = learner.last_visit_at
+        news.note_visit(stale)  # read before the first wrote: its UPDATE matches no row
+        learner.refresh_from_db()
+        assert learner.last_visit_at == written
+
+    def test_recording_a_visit_does_not_dismiss_the_news(self, client, learner, editor, engineer):
+        add_milestone(editor, "Win a Kaggle medal", engineer, 4)
+        client.force_login(learner)
+        client.get("/")
+        type(learner).objects.filter(pk=learner.pk).update(last_visit_at=None)
+        assert "Win a Kaggle medal" in news_of(client.get("/").text)
+
+
+class TestQueries:
+    @pytest.mark.parametrize("url", ["/", "/?track=all", DASHBOARD])
+    def test_news_costs_one_query_whatever_the_number_of_changes(
+        self, client, learner, editor, engineer, url, django_assert_max_num_queries
+    ):
+        add_milestone(editor, "Win a Kaggle medal", engineer, 4)
+        client.force_login(learner)
+        client.get(url)  # the snapshot, and the visit of this hour
+        # The session, the user, their progress rows, the tracks they follow, the changes
+        # since their mark.
+        with django_assert_max_num_queries(5):
+            assert "Win a Kaggle medal" in news_of(client.get(url).text)
+        for _ in range(20):
+            ContentChangeFactory(milestone=engineer.milestones.get(title="Ship an API"))
+        add_milestone(editor, "Give a talk", engineer, 1)
+        client.get(url)
+        with django_assert_max_num_queries(5):
+            assert "Give a talk" in news_of(client.get(url).text)
+
+    def test_an_up_to_date_learner_pays_no_query_for_it(
+        self, client, learner, editor, engineer, django_assert_max_num_queries
+    ):
+        add_milestone(editor, "Win a Kaggle medal", engineer, 4)
+        learner.changes_seen_at = timezone.now()
+        learner.save(update_fields=["changes_seen_at"])
+        client.force_login(learner)
+        client.get("/")
+        # The session, the user, their progress rows, the tracks they follow.
+        for url in ("/", DASHBOARD):
+            with django_assert_max_num_queries(4):
+                assert news_of(client.get(url).text) == ""
