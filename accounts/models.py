@@ -1,7 +1,11 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 from .validators import validate_one_line
+
+MAX_HOURS_PER_WEEK = 80
 
 
 class User(AbstractUser):
@@ -22,6 +26,23 @@ class User(AbstractUser):
         default=False,
         help_text="Leave the milestones you have done out of the roadmap page.",
     )
+    hours_per_week = models.PositiveSmallIntegerField(
+        "hours a week",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_HOURS_PER_WEEK)],
+        help_text=f"The hours a week you can give, from 1 to {MAX_HOURS_PER_WEEK}: your "
+        "dashboard then says when you would finish each track.",
+    )
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours_per_week__gte=1, hours_per_week__lte=MAX_HOURS_PER_WEEK)
+                | Q(hours_per_week__isnull=True),
+                name="user_hours_per_week_1_to_80",
+            ),
+        ]
 
     def __str__(self):
         return self.display_name or self.username

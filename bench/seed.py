@@ -124,6 +124,7 @@ def add_milestones(count, *, rng):
                 "problem, solve it with what you learned, write down what surprised you and share "
                 "the result with someone who can give you feedback."
             ),
+            estimated_hours=2 + n % 19,
             position=1000 + n,
         )
         for n in range(1, count + 1)
