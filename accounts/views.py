@@ -71,18 +71,16 @@ def signup(request):
 @login_required
 @never_cache
 def profile(request):
-    if request.method == "POST":
-        form = ProfileForm(request.POST, instance=request.user)
-        if form.is_valid():
-            form.save()
-            messages.success(request, "Your profile is saved.")
-            return redirect("profile")
-    else:
-        form = ProfileForm(instance=request.user)
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if form.is_bound and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile is saved.")
+        return redirect("profile")
     return TemplateResponse(
         request,
         "accounts/profile.html",
         {"form": form, "enrollments": request.user.enrollments.select_related("track")},
+        status=422 if form.is_bound else 200,
     )
 
 

@@ -50,7 +50,7 @@ class TrackAdmin(ContentAdmin):
 
 class MilestoneInline(admin.TabularInline):
     model = Milestone
-    fields = ("position", "title", "slug", "is_archived")
+    fields = ("position", "title", "slug", "estimated_hours", "is_archived")
     readonly_fields = ("is_archived",)
     show_change_link = True
     extra = 0
@@ -80,7 +80,7 @@ class TrackMilestoneInline(admin.TabularInline):
 
 @admin.register(Milestone)
 class MilestoneAdmin(ContentAdmin):
-    list_display = ("title", "section", "position", "is_archived")
+    list_display = ("title", "section", "position", "estimated_hours", "is_archived")
     list_display_links = ("title",)
     list_editable = ("position",)
     list_filter = ("is_archived", "section", "tracks")

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from . import dashboard, focus, progress
+from .forms import HoursForm, TargetForm
 from .models import Enrollment, Progress, Status, Track
 from .snapshot import get_snapshot
 
@@ -18,22 +19,86 @@ DASHBOARD = "roadmap/dashboard.html"
 BADGE_MAX_AGE = 300
 
 
-@require_safe
-@login_required
-@never_cache
-def dashboard_page(request):
-    """Four queries: the session, the user, their progress rows, the tracks they follow."""
-    snapshot = get_snapshot()
+def learner_cards(request, snapshot):
+    """The learner's track cards with their plans, and their progress rows: two queries."""
     own = Progress.objects.own(request.user)
-    context = {
-        "cards": dashboard.track_cards(snapshot, own, Enrollment.objects.track_ids(request.user)),
-        "activity": dashboard.activity(snapshot, own),
-    }
+    targets = Enrollment.objects.target_dates(request.user)
+    cards = dashboard.track_cards(snapshot, own, targets.keys())
+    return dashboard.plan(cards, snapshot, own, user=request.user, targets=targets), own
+
+
+def dashboard_response(request, status=200, **extra):
+    """The dashboard: the session, the user, their progress rows, the tracks they follow with
+    their target dates."""
+    snapshot = get_snapshot()
+    cards, own = learner_cards(request, snapshot)
+    context = {"cards": cards, "activity": dashboard.activity(snapshot, own), **extra}
+    context.setdefault(
+        "hours_form", HoursForm(initial={"hours_per_week": request.user.hours_per_week})
+    )
     if request.user.public_profile:
         context["badge_url"] = request.build_absolute_uri(
             reverse("roadmap:badge", args=[request.user.username])
         )
-    return TemplateResponse(request, DASHBOARD, context)
+    return TemplateResponse(request, DASHBOARD, context, status=status)
+
+
+@require_safe
+@login_required
+@never_cache
+def dashboard_page(request):
+    return dashboard_response(request)
+
+
+@require_POST
+@login_required
+@never_cache
+@vary_on_headers("HX-Request")
+def set_hours(request):
+    """Set the hours a week the learner can give (empty: no plan). htmx gets what the hours
+    field says and every followed card's plan again; without JavaScript, the dashboard."""
+    form = HoursForm(request.POST)
+    if form.is_valid():
+        request.user.hours_per_week = form.cleaned_data["hours_per_week"]
+        request.user.save(update_fields=["hours_per_week"])
+    elif not request.htmx:
+        return dashboard_response(request, status=422, hours_form=form)
+    if not request.htmx:
+        messages.success(request, "Your plan is updated.")
+        return redirect(reverse("roadmap:dashboard") + "#plan")
+    cards, _ = learner_cards(request, get_snapshot())
+    context = {"cards": cards, "hours_form": form}
+    return TemplateResponse(
+        request, f"{DASHBOARD}#plans", context, status=200 if form.is_valid() else 422
+    )
+
+
+@require_POST
+@login_required
+@never_cache
+@vary_on_headers("HX-Request")
+def set_target(request, slug):
+    """Set or clear (`clear`) the target date of a followed track. htmx gets the track's plan
+    again; without JavaScript, the dashboard."""
+    track = get_object_or_404(Track, slug=slug)
+    form = TargetForm(request.POST)
+    if "clear" in request.POST or form.is_valid():
+        target = None if "clear" in request.POST else form.cleaned_data["target_date"]
+        if not progress.set_target(user=request.user, track=track, target=target):
+            raise Http404(f"You don't follow {track.name}: follow it to plan it.")
+        if not request.htmx:
+            return redirect(reverse("roadmap:dashboard") + f"#track-{track.slug}")
+        form, status = None, 200
+    elif not request.htmx:
+        return dashboard_response(request, status=422, target_form=form, target_slug=slug)
+    else:
+        status = 422
+    cards, _ = learner_cards(request, get_snapshot())
+    card = next((card for card in cards if card.track.pk == track.pk and card.plan), None)
+    if card is None:
+        raise Http404(f"You don't follow {track.name}: follow it to plan it.")
+    context = {"card": card, "target_form": form, "target_slug": slug}
+    return TemplateResponse(request, f"{DASHBOARD}#track_plan", context, status=status)
 
 
 @require_POST
@@ -55,9 +120,7 @@ def set_following(request, slug, *, following):
     if not request.htmx:
         messages.add_message(request, level, message)
         return redirect(reverse("roadmap:dashboard") + f"#track-{track.slug}")
-    snapshot = get_snapshot(fresh=True)  # the track may be new to this process
-    own = Progress.objects.own(request.user)
-    cards = dashboard.track_cards(snapshot, own, Enrollment.objects.track_ids(request.user))
+    cards, _ = learner_cards(request, get_snapshot(fresh=True))  # the track may be new here
     card = next((card for card in cards if card.track.pk == track.pk), None)
     if card is None:
         raise Http404("No such track.")

@@ -96,6 +96,11 @@ def unfollow(*, user, track):
     Enrollment.objects.filter(user=user, track=track).delete()
 
 
+def set_target(*, user, track, target):
+    """Set (or, with None, clear) the user's target date for a track; False if not followed."""
+    return bool(Enrollment.objects.filter(user=user, track=track).update(target_date=target))
+
+
 @transaction.atomic
 def set_followed_tracks(*, user, tracks):
     """Follow exactly these tracks: keep the `since` date of those already followed."""

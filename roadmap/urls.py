@@ -11,6 +11,8 @@ urlpatterns = [
     path("milestones/<slug:slug>/details/", views.details, name="details"),
     # dashboard and public pages
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/plan/hours/", dashboard_views.set_hours, name="set_hours"),
+    path("dashboard/tracks/<slug:slug>/target/", dashboard_views.set_target, name="set_target"),
     path(
         "dashboard/tracks/<slug:slug>/follow/",
         dashboard_views.set_following,
