@@ -14,10 +14,11 @@ PACE_WEEKS = 4
 MIN_HISTORY_WEEKS = 2
 
 
-def hours_left(left):
-    """The estimates of the milestones not done, given as (estimated hours, status) pairs: one in
+def hours_left(milestones):
+    """The estimates of the milestones not done, from (estimated hours, status) pairs: one in
     progress counts half."""
-    return sum(hours / 2 if status == Status.IN_PROGRESS else hours for hours, status in left)
+    weight = {Status.NOT_STARTED: 1, Status.IN_PROGRESS: 0.5, Status.DONE: 0}
+    return sum(hours * weight[status] for hours, status in milestones)
 
 
 def finish_date(hours, per_week, today):

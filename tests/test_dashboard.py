@@ -509,10 +509,16 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
 
     EnrollmentFactory(user=user, track=tracks[0])
     EnrollmentFactory(user=user, track=tracks[1])
+    user.hours_per_week = 6
+    user.save()
+    EnrollmentFactory(
+        user=user, track=tracks[2], target_date=timezone.localdate() + datetime.timedelta(days=90)
+    )
     grow(3)
-    # The session, the user, their progress rows (for the cards and the chart), the tracks
-    # they follow. Which milestones count toward which track, with their weights, comes from
-    # the roadmap snapshot: the content revision and 6 queries to build it, once per content
+    # The session, the user (with the hours a week they give), their progress rows (for the
+    # cards, the chart and their pace), the tracks they follow with their target dates. Which
+    # milestones count toward which track, with their weights and estimates, comes from the
+    # roadmap snapshot: the content revision and 6 queries to build it, once per content
     # revision and process.
     with django_assert_max_num_queries(4 + 7):
         assert learner_client.get(DASHBOARD).status_code == 200
@@ -524,7 +530,8 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
         learner_client.get(DASHBOARD)
     with django_assert_max_num_queries(4):
         page = learner_client.get(DASHBOARD).text
-    assert page.count('<ol class="next-up">') == 2
+    assert page.count('<ol class="next-up">') == 3
+    assert page.count("at 6 h a week · finished around") == 3
 
 
 class TestPage:

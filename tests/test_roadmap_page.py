@@ -91,6 +91,7 @@ def test_an_edit_in_the_admin_shows_on_the_roadmap_at_once(client, admin_user):
             "section": milestone.section.pk,
             "slug": milestone.slug,
             "title": "New title",
+            "estimated_hours": 9,
             "position": 0,
             "resources-TOTAL_FORMS": "0",
             "resources-INITIAL_FORMS": "0",
