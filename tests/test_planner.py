@@ -42,7 +42,7 @@ class TestArithmetic:
     def test_weeks_and_finish_date_at_the_hours_a_week_given(self):
         plan = planner.Plan(21, TODAY, per_week=5)
         assert plan.weeks_left == 5  # 4.2 weeks: the fifth is needed too
-        assert plan.finish == TODAY + datetime.timedelta(days=30)  # 21 h × 7 / 5 = 29.4 days
+        assert plan.finish == TODAY + datetime.timedelta(days=30)  # 21 h * 7 / 5 = 29.4 days
 
     def test_half_hours_round_up_to_a_whole_day(self):
         assert planner.finish_date(2.5, 5, TODAY) == TODAY + datetime.timedelta(days=4)
