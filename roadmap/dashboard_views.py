@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,6 +17,7 @@ from .snapshot import get_snapshot
 
 DASHBOARD = "roadmap/dashboard.html"
 BADGE_MAX_AGE = 300
+NOT_FOLLOWED = "You don't follow this track, so it has no plan: follow it first."
 
 
 def learner_cards(request, snapshot):
@@ -80,25 +81,35 @@ def set_hours(request):
 def set_target(request, slug):
     """Set or clear (`clear`) the target date of a followed track. htmx gets the track's plan
     again; without JavaScript, the dashboard."""
-    track = get_object_or_404(Track, slug=slug)
     form = TargetForm(request.POST)
-    if "clear" in request.POST or form.is_valid():
-        target = None if "clear" in request.POST else form.cleaned_data["target_date"]
-        if not progress.set_target(user=request.user, track=track, target=target):
-            raise Http404(f"You don't follow {track.name}: follow it to plan it.")
+    valid = "clear" in request.POST or form.is_valid()
+    if valid:
+        target = form.cleaned_data["target_date"] if "clear" not in request.POST else None
+        if not progress.set_target(user=request.user, track_slug=slug, target=target):
+            return not_followed(request)
         if not request.htmx:
-            return redirect(reverse("roadmap:dashboard") + f"#track-{track.slug}")
-        form, status = None, 200
-    elif not request.htmx:
-        return dashboard_response(request, status=422, target_form=form, target_slug=slug)
+            return redirect(reverse("roadmap:dashboard") + f"#track-{slug}")
+        cards, _ = learner_cards(request, get_snapshot())
     else:
-        status = 422
-    cards, _ = learner_cards(request, get_snapshot())
-    card = next((card for card in cards if card.track.pk == track.pk and card.plan), None)
+        response = dashboard_response(request, status=422, target_form=form, target_slug=slug)
+        cards = response.context_data["cards"]
+    card = next((card for card in cards if card.track.slug == slug and card.plan), None)
     if card is None:
-        raise Http404(f"You don't follow {track.name}: follow it to plan it.")
+        return not_followed(request)
+    if not valid and not request.htmx:
+        return response
     context = {"card": card, "target_form": form, "target_slug": slug}
-    return TemplateResponse(request, f"{DASHBOARD}#track_plan", context, status=status)
+    return TemplateResponse(
+        request, f"{DASHBOARD}#track_plan", context, status=200 if valid else 422
+    )
+
+
+def not_followed(request):
+    """404 for a target date on a track the learner doesn't follow (or that doesn't exist): a
+    short text that the page's error handler shows for htmx, the 404 page otherwise."""
+    if request.htmx:
+        return HttpResponseNotFound(NOT_FOLLOWED, content_type="text/plain; charset=utf-8")
+    raise Http404(NOT_FOLLOWED)
 
 
 @require_POST

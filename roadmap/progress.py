@@ -96,9 +96,10 @@ def unfollow(*, user, track):
     Enrollment.objects.filter(user=user, track=track).delete()
 
 
-def set_target(*, user, track, target):
+def set_target(*, user, track_slug, target):
     """Set (or, with None, clear) the user's target date for a track; False if not followed."""
-    return bool(Enrollment.objects.filter(user=user, track=track).update(target_date=target))
+    followed = Enrollment.objects.filter(user=user, track__slug=track_slug)
+    return bool(followed.update(target_date=target))
 
 
 @transaction.atomic

@@ -183,6 +183,19 @@ class TestSettingHours:
         user.refresh_from_db()
         assert user.hours_per_week == 7
 
+    def test_the_htmx_answer_runs_a_constant_number_of_queries(
+        self, learner_client, engineer, django_assert_max_num_queries
+    ):
+        learner_client.get(DASHBOARD)  # the roadmap snapshot of this revision
+        for _ in range(20):
+            TrackMilestoneFactory(track=engineer)
+        # The session, the user, saving their hours, their progress rows, the tracks they
+        # follow with their target dates (the new milestones wait for the next revision).
+        with django_assert_max_num_queries(5):
+            learner_client.post(HOURS, {"hours_per_week": "7"}, **HTMX)
+        with django_assert_max_num_queries(5):
+            learner_client.post(target_url(engineer), {"target_date": in_days(40)}, **HTMX)
+
     def test_without_javascript_it_redirects_back_to_the_plan(self, learner_client, user, engineer):
         response = learner_client.post(HOURS, {"hours_per_week": "56"}, follow=True)
         assert response.redirect_chain == [(f"{DASHBOARD}#plan", 302)]
@@ -292,8 +305,14 @@ class TestSettingATarget:
     def test_a_track_not_followed_or_unknown_is_a_404(self, learner_client, user, engineer):
         other = TrackFactory()
         for track_url in (target_url(other), reverse("roadmap:set_target", args=["nope"])):
-            response = learner_client.post(track_url, {"target_date": in_days(9).isoformat()})
+            for value in (in_days(9).isoformat(), "yesterday"):
+                response = learner_client.post(track_url, {"target_date": value})
+                assert response.status_code == 404
+            response = learner_client.post(track_url, {"target_date": in_days(9)}, **HTMX)
             assert response.status_code == 404
+            assert response.text == (
+                "You don't follow this track, so it has no plan: follow it first."
+            )
         assert not Enrollment.objects.filter(track=other).exists()
 
     def test_another_learners_target_is_never_touched(self, learner_client, engineer):
