@@ -173,7 +173,7 @@ class ProgressEventAdmin(admin.ModelAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ("user", "track", "since")
+    list_display = ("user", "track", "since", "target_date")
     list_select_related = ("user", "track")
     list_filter = ("track",)
     search_fields = ("user__username",)
