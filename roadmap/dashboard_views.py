@@ -98,7 +98,7 @@ def set_target(request, slug):
         return not_followed(request)
     if not valid and not request.htmx:
         return response
-    context = {"card": card, "target_form": form, "target_slug": slug}
+    context = {"card": card, "target_form": None if valid else form, "target_slug": slug}
     return TemplateResponse(
         request, f"{DASHBOARD}#track_plan", context, status=200 if valid else 422
     )

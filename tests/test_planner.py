@@ -271,6 +271,15 @@ class TestSettingATarget:
         assert "To finish by" not in response.text
         assert Enrollment.objects.get(user=user).target_date is None
 
+    def test_clearing_ignores_whatever_is_in_the_date_field(self, learner_client, user, engineer):
+        Enrollment.objects.filter(user=user).update(target_date=in_days(9))
+        response = learner_client.post(
+            target_url(engineer), {"target_date": "garbage", "clear": "1"}, **HTMX
+        )
+        assert response.status_code == 200
+        assert "Nothing was changed" not in response.text
+        assert Enrollment.objects.get(user=user).target_date is None
+
     @pytest.mark.parametrize(
         ("value", "message"),
         [
