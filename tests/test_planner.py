@@ -133,6 +133,11 @@ class TestDashboard:
             f"finished around <strong>{finish.day} {finish:%B %Y}</strong>." in plan
         )
 
+    def test_whats_left_says_about_how_long_each_milestone_takes(self, learner_client, engineer):
+        page = learner_client.get(DASHBOARD).text
+        left = page.split('aria-label="What’s left for ML Engineer"')[1].split("</ul>")[0]
+        assert 'Reimplement</a> <span class="weight">1 point · about 40 h</span>' in left
+
     def test_a_track_not_followed_has_no_plan(self, learner_client, user, engineer):
         TrackMilestoneFactory(track=TrackFactory(slug="data-scientist"))
         page = learner_client.get(DASHBOARD).text
