@@ -60,7 +60,9 @@ class DetailsForm(forms.Form):
 
 
 class HoursForm(forms.Form):
-    hours_per_week = HoursPerWeekField()
+    hours_per_week = HoursPerWeekField(
+        widget=forms.NumberInput(attrs={"aria-describedby": "hours-status"})
+    )
 
 
 class TargetForm(forms.Form):
