@@ -141,11 +141,7 @@ def _validate_milestone(raw, place, track_slugs, milestone_slugs):
     }
     place = f"{place} ({milestone['slug']})"
     _unique(milestone["slug"], milestone_slugs, place)
-    if (
-        isinstance(hours, bool)
-        or not isinstance(hours, int)
-        or not 1 <= hours <= MAX_ESTIMATED_HOURS
-    ):
+    if type(hours) is not int or not 1 <= hours <= MAX_ESTIMATED_HOURS:
         raise ContentError(
             f"{place}.estimated_hours: must be a whole number of hours from 1 to "
             f"{MAX_ESTIMATED_HOURS}."

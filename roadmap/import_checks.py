@@ -181,13 +181,7 @@ def _date(value, place):
 
 
 def _hours_per_week(value, place):
-    if value is None:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not 1 <= value <= MAX_HOURS_PER_WEEK
-    ):
+    if value is not None and (type(value) is not int or not 1 <= value <= MAX_HOURS_PER_WEEK):
         raise ImportRejected(
             f"{place}: expected a whole number of hours from 1 to {MAX_HOURS_PER_WEEK} or null."
         )
