@@ -227,7 +227,8 @@ def log_in(users):
 def seed_learners(*, learners, extra_milestones=0, sessions=500, random_seed=20, now=None):
     """Add `learners` learners with progress on about 40 % of the active milestones, notes and
     evidence on some, one to three followed tracks, a year of events, 10 % with a public page,
-    two in three with the hours a week they give; then log in `sessions` of them. Returns what the load generator needs."""
+    two in three with the hours a week they give; then log in `sessions` of them. Returns what
+    the load generator needs."""
     began = time.perf_counter()
     rng = random.Random(random_seed)
     now = now or timezone.now()

@@ -34,9 +34,6 @@ def dashboard_response(request, status=200, **extra):
     snapshot = get_snapshot()
     cards, own = learner_cards(request, snapshot)
     context = {"cards": cards, "activity": dashboard.activity(snapshot, own), **extra}
-    context.setdefault(
-        "hours_form", HoursForm(initial={"hours_per_week": request.user.hours_per_week})
-    )
     if request.user.public_profile:
         context["badge_url"] = request.build_absolute_uri(
             reverse("roadmap:badge", args=[request.user.username])

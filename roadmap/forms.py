@@ -60,9 +60,7 @@ class DetailsForm(forms.Form):
 
 
 class HoursForm(forms.Form):
-    hours_per_week = HoursPerWeekField(
-        widget=forms.NumberInput(attrs={"aria-describedby": "hours-status"})
-    )
+    hours_per_week = HoursPerWeekField()
 
 
 class TargetForm(forms.Form):

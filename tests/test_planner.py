@@ -226,6 +226,9 @@ class TestSettingHours:
         assert "Give a whole number of hours a week from 1 to 80. Nothing was changed." in (
             response.text
         )
+        if not htmx:  # the page again, the field marked as the one to correct
+            assert 'aria-describedby="hours-status" value=' in response.text
+            assert 'aria-invalid="true"' in response.text
         user.refresh_from_db()
         assert user.hours_per_week == 5
 
