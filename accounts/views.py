@@ -71,11 +71,14 @@ def signup(request):
 @login_required
 @never_cache
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
-    if form.is_bound and form.is_valid():
-        form.save()
-        messages.success(request, "Your profile is saved.")
-        return redirect("profile")
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=request.user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your profile is saved.")
+            return redirect("profile")
+    else:
+        form = ProfileForm(instance=request.user)
     return TemplateResponse(
         request,
         "accounts/profile.html",
