@@ -151,6 +151,13 @@ class TestDashboard:
             learner_client.get(DASHBOARD).text, engineer
         )
 
+    def test_an_empty_track_has_no_hours_to_plan(self, learner_client, user):
+        EnrollmentFactory(user=user, track=TrackFactory(slug="brand-new"))
+        page = learner_client.get(DASHBOARD).text
+        assert "No hours to plan: this track has no milestones yet." in plan_of(
+            page, Enrollment.objects.get(user=user).track
+        )
+
     def test_a_target_date_shows_the_hours_a_week_it_needs(self, learner_client, user, engineer):
         Enrollment.objects.filter(track=engineer).update(target_date=in_days(28))
         target = in_days(28)
