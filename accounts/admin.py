@@ -9,7 +9,7 @@ from .models import User
 class NextStepsUserAdmin(UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("Next Steps", {"fields": ("display_name", "public_profile")}),
+        ("Next Steps", {"fields": ("display_name", "public_profile", "hours_per_week")}),
     )
     list_display = ("username", "email", "display_name", "public_profile", "is_staff")
     list_filter = (*UserAdmin.list_filter, "public_profile")

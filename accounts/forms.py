@@ -5,7 +5,24 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.validators import MaxLengthValidator
 from django.views.decorators.debug import sensitive_variables
 
-from .models import User
+from .models import MAX_HOURS_PER_WEEK, User
+
+HOURS_MESSAGE = f"Give a whole number of hours a week from 1 to {MAX_HOURS_PER_WEEK}."
+
+
+class HoursPerWeekField(forms.IntegerField):
+    """The hours a week a learner can give, 1 to 80; left empty, there is no plan."""
+
+    def __init__(self, **kwargs):
+        messages = dict.fromkeys(("invalid", "min_value", "max_value"), HOURS_MESSAGE)
+        kwargs.setdefault("label", "Hours a week you can give")
+        super().__init__(
+            required=False,
+            min_value=1,
+            max_value=MAX_HOURS_PER_WEEK,
+            error_messages=messages,
+            **kwargs,
+        )
 
 
 @sensitive_variables("password")
@@ -53,9 +70,11 @@ class LoginForm(AuthenticationForm):
 
 
 class ProfileForm(forms.ModelForm):
+    hours_per_week = HoursPerWeekField(help_text=User._meta.get_field("hours_per_week").help_text)
+
     class Meta:
         model = User
-        fields = ("display_name", "public_profile")
+        fields = ("display_name", "public_profile", "hours_per_week")
 
 
 class DeleteAccountForm(forms.Form):

@@ -1,8 +1,12 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from .validators import validate_one_line
+
+MAX_HOURS_PER_WEEK = 80
 
 
 class User(AbstractUser):
@@ -23,6 +27,23 @@ class User(AbstractUser):
         default=False,
         help_text="Leave the milestones you have done out of the roadmap page.",
     )
+    hours_per_week = models.PositiveSmallIntegerField(
+        "hours a week",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_HOURS_PER_WEEK)],
+        help_text=f"The hours a week you can give, from 1 to {MAX_HOURS_PER_WEEK}: your "
+        "dashboard then says when you would finish each track.",
+    )
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours_per_week__gte=1, hours_per_week__lte=MAX_HOURS_PER_WEEK)
+                | Q(hours_per_week__isnull=True),
+                name="user_hours_per_week_1_to_80",
+            ),
+        ]
 
     # Recorded at most once an hour, so that reading a page rarely writes.
     last_visit_at = models.DateTimeField("last visit", null=True, blank=True)

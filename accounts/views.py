@@ -83,6 +83,7 @@ def profile(request):
         request,
         "accounts/profile.html",
         {"form": form, "enrollments": request.user.enrollments.select_related("track")},
+        status=422 if form.is_bound else 200,
     )
 
 

@@ -124,6 +124,7 @@ def add_milestones(count, *, rng):
                 "problem, solve it with what you learned, write down what surprised you and share "
                 "the result with someone who can give you feedback."
             ),
+            estimated_hours=2 + n % 19,
             position=1000 + n,
         )
         for n in range(1, count + 1)
@@ -225,8 +226,9 @@ def log_in(users):
 
 def seed_learners(*, learners, extra_milestones=0, sessions=500, random_seed=20, now=None):
     """Add `learners` learners with progress on about 40 % of the active milestones, notes and
-    evidence on some, one to three followed tracks, a year of events, 10 % with a public page;
-    then log in `sessions` of them. Returns what the load generator needs."""
+    evidence on some, one to three followed tracks, a year of events, 10 % with a public page,
+    two in three with the hours a week they give; then log in `sessions` of them. Returns what
+    the load generator needs."""
     began = time.perf_counter()
     rng = random.Random(random_seed)
     now = now or timezone.now()
@@ -248,6 +250,7 @@ def seed_learners(*, learners, extra_milestones=0, sessions=500, random_seed=20,
                     display_name=f"Learner {offset + n}" if rng.random() < 0.5 else "",
                     password=password,
                     public_profile=rng.random() < PUBLIC_SHARE,
+                    hours_per_week=4 + n % 12 if n % 3 else None,
                     date_joined=now - YEAR - datetime.timedelta(days=rng.uniform(0, 30)),
                 )
                 for n in range(first, min(first + BATCH, learners))

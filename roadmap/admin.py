@@ -65,7 +65,7 @@ class TrackAdmin(ContentAdmin):
 
 class MilestoneInline(admin.TabularInline):
     model = Milestone
-    fields = ("position", "title", "slug", "is_archived")
+    fields = ("position", "title", "slug", "estimated_hours", "is_archived")
     readonly_fields = ("is_archived",)
     show_change_link = True
     extra = 0
@@ -95,7 +95,7 @@ class TrackMilestoneInline(admin.TabularInline):
 
 @admin.register(Milestone)
 class MilestoneAdmin(ContentAdmin):
-    list_display = ("title", "section", "position", "is_archived")
+    list_display = ("title", "section", "position", "estimated_hours", "is_archived")
     list_display_links = ("title",)
     list_editable = ("position",)
     list_filter = ("is_archived", "section", "tracks")
@@ -201,7 +201,7 @@ class ProgressEventAdmin(admin.ModelAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ("user", "track", "since")
+    list_display = ("user", "track", "since", "target_date")
     list_select_related = ("user", "track")
     list_filter = ("track",)
     search_fields = ("user__username",)

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from . import changes
-from .models import Milestone, Resource, Section, Track, TrackMilestone
+from .models import MAX_ESTIMATED_HOURS, Milestone, Resource, Section, Track, TrackMilestone
 from .snapshot import content_changed
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "content" / "roadmap.yaml"
@@ -128,16 +128,25 @@ def validate(data):
 
 
 def _validate_milestone(raw, place, track_slugs, milestone_slugs):
-    _mapping(raw, place, ("slug", "title"), ("description", "resources", "tracks"))
+    _mapping(
+        raw, place, ("slug", "title", "estimated_hours"), ("description", "resources", "tracks")
+    )
+    hours = raw["estimated_hours"]
     milestone = {
         "slug": _field(Milestone, "slug", raw["slug"], place),
         "title": _field(Milestone, "title", raw["title"], place),
+        "estimated_hours": hours,
         "description": _field(Milestone, "description", raw.get("description"), place),
         "resources": [],
         "tracks": {},
     }
     place = f"{place} ({milestone['slug']})"
     _unique(milestone["slug"], milestone_slugs, place)
+    if type(hours) is not int or not 1 <= hours <= MAX_ESTIMATED_HOURS:
+        raise ContentError(
+            f"{place}.estimated_hours: must be a whole number of hours from 1 to "
+            f"{MAX_ESTIMATED_HOURS}."
+        )
     for k, raw_resource in enumerate(_list(raw.get("resources") or [], f"{place}.resources")):
         resource_place = f"{place}.resources[{k}]"
         _mapping(raw_resource, resource_place, ("title", "url"))
@@ -236,6 +245,7 @@ def load(content):
             values = {
                 "section": section_obj,
                 "title": milestone["title"],
+                "estimated_hours": milestone["estimated_hours"],
                 "description": milestone["description"],
                 "position": position,
                 "is_archived": False,
@@ -269,6 +279,7 @@ def dump():
             {
                 "slug": milestone.slug,
                 "title": milestone.title,
+                "estimated_hours": milestone.estimated_hours,
                 "description": milestone.description,
                 "resources": [{"title": r.title, "url": r.url} for r in milestone.resources.all()],
                 "tracks": {

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
+from . import planner
 from .models import Status
 
 NEXT_UP = 3
@@ -67,10 +68,17 @@ class TrackCard:
     track: object  # snapshot.TrackCompletion
     sections: list[SectionProgress] = field(default_factory=list)
     left: list[Left] = field(default_factory=list)
+    plan: planner.Plan | None = None  # for a followed track
 
     @property
     def followed(self):
         return self.track.followed
+
+    @property
+    def hours_left(self):
+        return planner.hours_left(
+            (item.milestone.estimated_hours, item.status) for item in self.left
+        )
 
     @property
     def left_weight(self):
@@ -105,6 +113,24 @@ def track_cards(snapshot, own, followed_ids):
             else:
                 card.left.append(Left(membership, status))
         cards.append(card)
+    return cards
+
+
+def plan(cards, snapshot, own, *, user, targets, now=None):
+    """Give each followed card its plan at the user's hours a week, target date for the track
+    (`targets`: track id -> date or None) and pace of the last weeks."""
+    now = now or timezone.now()
+    finished = [
+        (row.completed_at, snapshot.by_id[milestone_id].estimated_hours)
+        for milestone_id, row in own.items()
+        if row.status == Status.DONE and snapshot.is_active(milestone_id)
+    ]
+    pace = planner.recent_pace(finished, now=now, since=user.date_joined)
+    today = timezone.localdate(now)
+    for card in cards:
+        if card.followed:
+            target = targets.get(card.track.pk)
+            card.plan = planner.Plan(card.hours_left, today, user.hours_per_week, target, pace)
     return cards
 
 

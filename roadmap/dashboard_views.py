@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,33 +11,111 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from . import dashboard, focus, news, progress
+from .forms import HoursForm, TargetForm
 from .models import Enrollment, Progress, Status, Track
 from .snapshot import done_ids, get_snapshot
 
 DASHBOARD = "roadmap/dashboard.html"
 BADGE_MAX_AGE = 300
+NOT_FOLLOWED = "You don't follow this track, so it has no plan: follow it first."
+
+
+def learner_cards(request, snapshot):
+    """The learner's track cards with their plans, and their progress rows: two queries."""
+    own = Progress.objects.own(request.user)
+    targets = Enrollment.objects.target_dates(request.user)
+    cards = dashboard.track_cards(snapshot, own, targets.keys())
+    return dashboard.plan(cards, snapshot, own, user=request.user, targets=targets), own
+
+
+def dashboard_response(request, status=200, **extra):
+    """The dashboard: the session, the user, their progress rows, the tracks they follow with
+    their target dates; the changes since the learner last caught up when there are any."""
+    snapshot = get_snapshot()
+    cards, own = learner_cards(request, snapshot)
+    followed = {card.track.pk for card in cards if card.followed}
+    context = {
+        "cards": cards,
+        "activity": dashboard.activity(snapshot, own),
+        "news": news.since_mark(request.user, snapshot, done_ids(own), followed),
+        **extra,
+    }
+    if request.user.public_profile:
+        context["badge_url"] = request.build_absolute_uri(
+            reverse("roadmap:badge", args=[request.user.username])
+        )
+    return TemplateResponse(request, DASHBOARD, context, status=status)
 
 
 @require_safe
 @login_required
 @never_cache
 def dashboard_page(request):
-    """Four queries: the session, the user, their progress rows, the tracks they follow; and
-    the changes since the learner last caught up when there are any, their visit once an hour."""
-    snapshot = get_snapshot()
-    own = Progress.objects.own(request.user)
-    followed = Enrollment.objects.track_ids(request.user)
-    context = {
-        "cards": dashboard.track_cards(snapshot, own, followed),
-        "activity": dashboard.activity(snapshot, own),
-        "news": news.since_mark(request.user, snapshot, done_ids(own), followed),
-    }
+    """The dashboard (see dashboard_response), and the learner's visit, once an hour."""
+    response = dashboard_response(request)
     news.note_visit(request.user)
-    if request.user.public_profile:
-        context["badge_url"] = request.build_absolute_uri(
-            reverse("roadmap:badge", args=[request.user.username])
-        )
-    return TemplateResponse(request, DASHBOARD, context)
+    return response
+
+
+@require_POST
+@login_required
+@never_cache
+@vary_on_headers("HX-Request")
+def set_hours(request):
+    """Set the hours a week the learner can give (empty: no plan). htmx gets what the hours
+    field says and every followed card's plan again; without JavaScript, the dashboard."""
+    form = HoursForm(request.POST)
+    if form.is_valid():
+        request.user.hours_per_week = form.cleaned_data["hours_per_week"]
+        request.user.save(update_fields=["hours_per_week"])
+    elif not request.htmx:
+        return dashboard_response(request, status=422, hours_form=form)
+    if not request.htmx:
+        messages.success(request, "Your plan is updated.")
+        return redirect(reverse("roadmap:dashboard") + "#plan")
+    cards, _ = learner_cards(request, get_snapshot())
+    context = {"cards": cards, "hours_form": form}
+    return TemplateResponse(
+        request, f"{DASHBOARD}#plans", context, status=200 if form.is_valid() else 422
+    )
+
+
+@require_POST
+@login_required
+@never_cache
+@vary_on_headers("HX-Request")
+def set_target(request, slug):
+    """Set or clear (`clear`) the target date of a followed track. htmx gets the track's plan
+    again; without JavaScript, the dashboard."""
+    form = TargetForm(request.POST)
+    valid = "clear" in request.POST or form.is_valid()
+    if valid:
+        target = form.cleaned_data["target_date"] if "clear" not in request.POST else None
+        if not progress.set_target(user=request.user, track_slug=slug, target=target):
+            return not_followed(request)
+        if not request.htmx:
+            return redirect(reverse("roadmap:dashboard") + f"#track-{slug}")
+        cards, _ = learner_cards(request, get_snapshot())
+    else:
+        response = dashboard_response(request, status=422, target_form=form, target_slug=slug)
+        cards = response.context_data["cards"]
+    card = next((card for card in cards if card.track.slug == slug and card.plan), None)
+    if card is None:
+        return not_followed(request)
+    if not valid and not request.htmx:
+        return response
+    context = {"card": card, "target_form": None if valid else form, "target_slug": slug}
+    return TemplateResponse(
+        request, f"{DASHBOARD}#track_plan", context, status=200 if valid else 422
+    )
+
+
+def not_followed(request):
+    """404 for a target date on a track the learner doesn't follow (or that doesn't exist): a
+    short text that the page's error handler shows for htmx, the 404 page otherwise."""
+    if request.htmx:
+        return HttpResponseNotFound(NOT_FOLLOWED, content_type="text/plain; charset=utf-8")
+    raise Http404(NOT_FOLLOWED)
 
 
 @require_POST
@@ -59,9 +137,7 @@ def set_following(request, slug, *, following):
     if not request.htmx:
         messages.add_message(request, level, message)
         return redirect(reverse("roadmap:dashboard") + f"#track-{track.slug}")
-    snapshot = get_snapshot(fresh=True)  # the track may be new to this process
-    own = Progress.objects.own(request.user)
-    cards = dashboard.track_cards(snapshot, own, Enrollment.objects.track_ids(request.user))
+    cards, _ = learner_cards(request, get_snapshot(fresh=True))  # the track may be new here
     card = next((card for card in cards if card.track.pk == track.pk), None)
     if card is None:
         raise Http404("No such track.")

@@ -50,12 +50,17 @@ def export_data(user):
             "email": user.email,
             "display_name": user.display_name,
             "public_profile": user.public_profile,
+            "hours_per_week": user.hours_per_week,
             "date_joined": _iso(user.date_joined),
             "last_visit_at": _iso(user.last_visit_at),
             "changes_seen_at": _iso(user.changes_seen_at),
         },
         "followed_tracks": [
-            {"track": enrollment.track.slug, "since": _iso(enrollment.since)}
+            {
+                "track": enrollment.track.slug,
+                "since": _iso(enrollment.since),
+                "target_date": _iso(enrollment.target_date),
+            }
             for enrollment in enrollments
         ],
         "progress": [
@@ -93,7 +98,7 @@ def _markdown_link(url):
 def to_markdown(user):
     """The active roadmap as a Markdown checklist with the user's ticks and evidence links."""
     today = timezone.localdate()
-    followed = set(Enrollment.objects.filter(user=user).values_list("track_id", flat=True))
+    targets = Enrollment.objects.target_dates(user)
     own = {row.milestone_id: row for row in Progress.objects.filter(user=user)}
     milestones = (
         Milestone.objects.active()
@@ -105,16 +110,23 @@ def to_markdown(user):
         "",
         f"Progress of {_markdown_text(str(user))} on {today.day} {today:%B %Y}.",
         "",
+        f"Hours a week: {user.hours_per_week}."
+        if user.hours_per_week
+        else "Hours a week: not set.",
+        "",
         "## Career tracks",
         "",
     ]
-    tracks = sorted(Track.objects.with_completion(user), key=lambda t: t.pk not in followed)
+    tracks = sorted(Track.objects.with_completion(user), key=lambda t: t.pk not in targets)
     for track in tracks:
         line = (
             f"- **{_markdown_text(track.name)}**: {track.percent} % "
             f"({track.done_count} of {track.total_count} milestones done)"
         )
-        lines.append(line + (", following" if track.pk in followed else ", not followed"))
+        target = targets.get(track.pk)
+        if target:
+            line += f", target {target.day} {target:%B %Y}"
+        lines.append(line + (", following" if track.pk in targets else ", not followed"))
     section = None
     for milestone in milestones:
         if milestone.section != section:

@@ -1,9 +1,15 @@
-from django import forms
+import datetime
 
+from django import forms
+from django.utils import timezone
+
+from accounts.forms import HoursPerWeekField
 from accounts.validators import validate_lines
 
 from .models import NOTE_LENGTH, URL_LENGTH, Status
 from .validators import note_text, validate_web_url
+
+TARGET_HORIZON = datetime.timedelta(days=3653)
 
 
 class StatusForm(forms.Form):
@@ -51,3 +57,27 @@ class DetailsForm(forms.Form):
         assume_scheme="https",
         error_messages={"invalid": "Enter a web address that starts with http:// or https://."},
     )
+
+
+class HoursForm(forms.Form):
+    hours_per_week = HoursPerWeekField()
+
+
+class TargetForm(forms.Form):
+    """The date a learner means to finish a followed track by, after today; empty clears it."""
+
+    target_date = forms.DateField(
+        required=False,
+        error_messages={"invalid": "Enter a date like 2027-03-31 for your target."},
+    )
+
+    def clean_target_date(self):
+        target = self.cleaned_data["target_date"]
+        today = timezone.localdate()
+        if target is not None and target <= today:
+            raise forms.ValidationError(
+                "Choose a target date after today: that day is already here or past.", code="past"
+            )
+        if target is not None and target > today + TARGET_HORIZON:
+            raise forms.ValidationError("Choose a target date within ten years.", code="far")
+        return target

@@ -12,8 +12,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 
+from accounts.models import MAX_HOURS_PER_WEEK
 from accounts.validators import validate_lines, validate_one_line
 
 from .exports import FORMAT, VERSION
@@ -165,6 +166,28 @@ def _datetime(value, place, *, required=True):
     return moment
 
 
+def _date(value, place):
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ImportRejected(f"{place}: expected a date as text, got {_kind(value)}.")
+    try:
+        parsed = parse_date(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ImportRejected(f"{place}: '{value[:40]}' is not a date like 2027-03-31.")
+    return parsed
+
+
+def _hours_per_week(value, place):
+    if value is not None and (type(value) is not int or not 1 <= value <= MAX_HOURS_PER_WEEK):
+        raise ImportRejected(
+            f"{place}: expected a whole number of hours from 1 to {MAX_HOURS_PER_WEEK} or null."
+        )
+    return value
+
+
 def _bool(value, place):
     if not isinstance(value, bool):
         raise ImportRejected(f"{place}: expected true or false, got {_kind(value)}.")
@@ -224,6 +247,7 @@ def _validate_profile(raw):
             "public_profile",
             "last_visit_at",
             "changes_seen_at",
+            "hours_per_week",
         ),
     )
     profile = {}
@@ -236,6 +260,8 @@ def _validate_profile(raw):
         )
     if "public_profile" in raw:
         profile["public_profile"] = _bool(raw["public_profile"], "profile.public_profile")
+    if "hours_per_week" in raw:
+        profile["hours_per_week"] = _hours_per_week(raw["hours_per_week"], "profile.hours_per_week")
     return profile
 
 
@@ -243,12 +269,13 @@ def _validate_followed(raw):
     followed, seen = [], set()
     for i, entry in enumerate(_list(raw, "followed_tracks")):
         place = f"followed_tracks[{i}]"
-        _mapping(entry, place, required=("track",), optional=("since",))
+        _mapping(entry, place, required=("track",), optional=("since", "target_date"))
         slug = _slug(entry["track"], f"{place}.track")
         since = _datetime(entry.get("since"), f"{place}.since", required=False)
+        target = _date(entry.get("target_date"), f"{place}.target_date")
         if slug not in seen:
             seen.add(slug)
-            followed.append((slug, since))
+            followed.append((slug, since, target))
     return followed
 
 

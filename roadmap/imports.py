@@ -49,6 +49,9 @@ class ImportReport:
             parts.append(f"Display name: “{name}”." if name else "Display name: none.")
         if "public_profile" in self.profile:
             parts.append(f"Public page: {'on' if self.profile['public_profile'] else 'off'}.")
+        if "hours_per_week" in self.profile:
+            hours = self.profile["hours_per_week"]
+            parts.append(f"Hours a week: {hours}." if hours else "Hours a week: not set.")
         if self.unknown_milestones:
             parts.append(
                 "Not on this roadmap, so not imported: "
@@ -153,14 +156,19 @@ def _import_events(user, events, milestones, report):
 
 
 def _import_followed(user, followed, report):
-    tracks = Track.objects.in_bulk([slug for slug, _ in followed], field_name="slug")
-    report.unknown_tracks = [slug for slug, _ in followed if slug not in tracks]
-    wanted = {tracks[slug].pk: since for slug, since in followed if slug in tracks}
+    tracks = Track.objects.in_bulk([slug for slug, *_ in followed], field_name="slug")
+    report.unknown_tracks = [slug for slug, *_ in followed if slug not in tracks]
+    wanted = {
+        tracks[slug].pk: (since, target) for slug, since, target in followed if slug in tracks
+    }
     Enrollment.objects.filter(user=user).exclude(track__in=wanted).delete()
     existing = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
     Enrollment.objects.bulk_create(
-        Enrollment(user=user, track_id=pk, since=since or timezone.now())
-        for pk, since in wanted.items()
+        Enrollment(user=user, track_id=pk, since=since or timezone.now(), target_date=target)
+        for pk, (since, target) in wanted.items()
         if pk not in existing
     )
+    for pk, (_, target) in wanted.items():
+        if pk in existing:
+            Enrollment.objects.filter(user=user, track=pk).update(target_date=target)
     report.tracks = [track.name for track in Track.objects.filter(pk__in=wanted)]

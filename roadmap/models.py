@@ -14,6 +14,7 @@ from .validators import validate_web_url
 SLUG_LENGTH = 80
 NOTE_LENGTH = 2000
 URL_LENGTH = 500
+MAX_ESTIMATED_HOURS = 200
 
 
 class Status(models.TextChoices):
@@ -152,6 +153,10 @@ class Milestone(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
+    estimated_hours = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_ESTIMATED_HOURS)],
+        help_text=f"About how many hours it takes, from 1 to {MAX_ESTIMATED_HOURS}.",
+    )
     is_archived = models.BooleanField(
         "archived",
         default=False,
@@ -164,6 +169,12 @@ class Milestone(models.Model):
 
     class Meta:
         ordering = ["section__position", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(estimated_hours__gte=1, estimated_hours__lte=MAX_ESTIMATED_HOURS),
+                name="milestone_estimated_hours_1_to_200",
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -292,6 +303,10 @@ class EnrollmentQuerySet(models.QuerySet):
         """The ids of the tracks the user follows: one query."""
         return set(self.filter(user=user).order_by().values_list("track_id", flat=True))
 
+    def target_dates(self, user):
+        """track id -> the user's target date (or None) for each track they follow: one query."""
+        return dict(self.filter(user=user).order_by().values_list("track_id", "target_date"))
+
 
 class Enrollment(models.Model):
     user = models.ForeignKey(
@@ -299,6 +314,9 @@ class Enrollment(models.Model):
     )
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="enrollments")
     since = models.DateTimeField(default=timezone.now)
+    target_date = models.DateField(
+        null=True, blank=True, help_text="When the learner means to have the track done."
+    )
 
     objects = EnrollmentQuerySet.as_manager()
 

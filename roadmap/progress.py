@@ -96,6 +96,12 @@ def unfollow(*, user, track):
     Enrollment.objects.filter(user=user, track=track).delete()
 
 
+def set_target(*, user, track_slug, target):
+    """Set (or, with None, clear) the user's target date for a track; False if not followed."""
+    followed = Enrollment.objects.filter(user=user, track__slug=track_slug)
+    return bool(followed.update(target_date=target))
+
+
 @transaction.atomic
 def set_followed_tracks(*, user, tracks):
     """Follow exactly these tracks: keep the `since` date of those already followed."""

@@ -45,6 +45,7 @@ class MilestoneEntry:
     slug: str
     title: str
     description: str
+    estimated_hours: int
     section_slug: str
     resources: tuple  # (title, url) pairs
     weights: tuple  # (track name, weight) of each track it counts toward, in track order
@@ -243,6 +244,7 @@ def build(revision):
                     slug=milestone.slug,
                     title=milestone.title,
                     description=milestone.description,
+                    estimated_hours=milestone.estimated_hours,
                     section_slug=section.slug,
                     resources=tuple((r.title, r.url) for r in milestone.resources.all()),
                     weights=tuple(

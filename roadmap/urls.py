@@ -14,6 +14,8 @@ urlpatterns = [
     path("changes/seen/", changes_views.changes_seen, name="changes_seen"),
     # dashboard and public pages
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/plan/hours/", dashboard_views.set_hours, name="set_hours"),
+    path("dashboard/tracks/<slug:slug>/target/", dashboard_views.set_target, name="set_target"),
     path(
         "dashboard/tracks/<slug:slug>/follow/",
         dashboard_views.set_following,

@@ -55,6 +55,7 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"milestone-{n}")
     title = factory.Sequence(lambda n: f"Milestone {n}")
     description = "Something concrete to do."
+    estimated_hours = 4
     position = factory.Sequence(int)
 
 

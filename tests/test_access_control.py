@@ -31,7 +31,7 @@ def owner():
     progress.save_details(
         user=user, milestone=milestone, note=SECRET_NOTE, evidence_url=SECRET_LINK
     )
-    EnrollmentFactory(user=user)
+    EnrollmentFactory(user=user, track__slug="ml-engineer")
     return user
 
 
@@ -51,6 +51,8 @@ WRITES = [
     ("roadmap:details", ["kaggle"], {"note": "overwritten", "evidence_url": ""}),
     ("roadmap:follow_track", ["anything"], {}),
     ("roadmap:unfollow_track", ["anything"], {}),
+    ("roadmap:set_hours", [], {"hours_per_week": "5"}),
+    ("roadmap:set_target", ["ml-engineer"], {"target_date": "2099-01-01"}),
     ("profile", [], {"display_name": "Hacked", "public_profile": "on"}),
     ("choose_tracks", [], {"tracks": []}),
     ("import_data", [], {}),
@@ -67,7 +69,8 @@ def unchanged(owner):
         and not owner.public_profile
         and row.status == Status.DONE
         and row.note == SECRET_NOTE
-        and Enrollment.objects.filter(user=owner).count() == 1
+        and Enrollment.objects.filter(user=owner, target_date=None).count() == 1
+        and owner.hours_per_week is None
     )
 
 

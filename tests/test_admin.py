@@ -49,6 +49,7 @@ def test_a_staff_user_adds_a_milestone_with_resources_and_tracks_through_the_adm
             "slug": "win-a-medal",
             "title": "Win a Kaggle medal",
             "description": "Finish in the top 10 %.",
+            "estimated_hours": 60,
             "position": 3,
             **inline_management("resources", total=1),
             "resources-0-position": 0,
@@ -61,6 +62,7 @@ def test_a_staff_user_adds_a_milestone_with_resources_and_tracks_through_the_adm
     )
     assert response.status_code == 302, response.context["adminform"].errors
     milestone = Milestone.objects.get(slug="win-a-medal")
+    assert milestone.estimated_hours == 60
     assert milestone.resources.get().url == "https://www.kaggle.com/progression"
     assert TrackMilestone.objects.get(milestone=milestone, track=track).weight == 4
 
@@ -73,6 +75,7 @@ def test_the_admin_form_refuses_a_weight_of_six_and_a_javascript_link(admin_clie
             "section": section.pk,
             "slug": "bad",
             "title": "Bad",
+            "estimated_hours": 201,
             "position": 0,
             **inline_management("resources", total=1),
             "resources-0-position": 0,
@@ -86,6 +89,7 @@ def test_the_admin_form_refuses_a_weight_of_six_and_a_javascript_link(admin_clie
     assert response.status_code == 200
     assert "Enter a valid URL" in response.text or "http:// or https://" in response.text
     assert "less than or equal to 5" in response.text
+    assert "less than or equal to 200" in response.text
     assert not Milestone.objects.filter(slug="bad").exists()
     assert not Resource.objects.exists()
 
@@ -183,6 +187,7 @@ class TestContentEditors:
                 "section": milestone.section.pk,
                 "slug": milestone.slug,
                 "title": "Retitled by an editor",
+                "estimated_hours": 12,
                 "position": 1,
                 **inline_management("resources", total=1),
                 "resources-0-position": 0,
@@ -196,6 +201,7 @@ class TestContentEditors:
         assert response.status_code == 302
         milestone.refresh_from_db()
         assert milestone.title == "Retitled by an editor"
+        assert milestone.estimated_hours == 12
         assert milestone.resources.get().title == "A guide"
         assert milestone.memberships.get().weight == 2
 

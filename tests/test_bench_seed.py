@@ -78,6 +78,9 @@ def test_learners_share_one_password_and_follow_one_to_three_tracks(seeded):
         assert 1 <= Enrollment.objects.filter(user=user).count() <= 3
     public = sorted(u.username for u in users if u.public_profile)
     assert sorted(seeded.public_usernames) == public
+    planned = [u.hours_per_week for u in users if u.hours_per_week]
+    assert len(planned) == 13  # two in three plan their pace, so the dashboard works it out
+    assert all(1 <= hours <= 80 for hours in planned)
 
 
 def test_sessions_log_in_the_learners_they_were_made_for(seeded):

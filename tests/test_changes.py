@@ -53,6 +53,7 @@ def change_form(milestone):
         "title": milestone.title,
         "description": milestone.description,
         "position": milestone.position,
+        "estimated_hours": milestone.estimated_hours,
         **inline_management("resources", total=len(resources), initial=len(resources)),
         **inline_management("memberships", total=len(memberships), initial=len(memberships)),
     }
@@ -87,6 +88,7 @@ class TestTheAdmin:
                 "slug": "win-a-medal",
                 "title": "Win a Kaggle medal",
                 "position": 0,
+                "estimated_hours": 30,
                 **inline_management("resources", total=1),
                 "resources-0-position": 0,
                 "resources-0-title": "Kaggle progression",
@@ -205,6 +207,7 @@ class TestTheAdmin:
                 "milestones-0-position": 0,
                 "milestones-0-title": "Read a survey",
                 "milestones-0-slug": milestone.slug,
+                "milestones-0-estimated_hours": milestone.estimated_hours,
             },
         )
         assert response.status_code == 302
@@ -244,7 +247,12 @@ class TestLoadRoadmap:
         dropped = second["resources"].pop()["title"]
         third["resources"].append({"title": "pandas guide", "url": "https://pandas.pydata.org/"})
         data["sections"][0]["milestones"].append(
-            {"slug": "new-one", "title": "A new one", "tracks": {"ml-engineer": 2}}
+            {
+                "slug": "new-one",
+                "title": "A new one",
+                "estimated_hours": 3,
+                "tracks": {"ml-engineer": 2},
+            }
         )
         self.load(tmp_path, data)
         engineer = str(Milestone.objects.get(slug="new-one").tracks.get().pk)

@@ -66,6 +66,21 @@ class TestTheContentFile:
         research = next(t for t in CONTENT["tracks"] if t["slug"] == "research-scientist")
         assert "Master's or PhD" in research["summary"]
 
+    def test_every_milestone_has_an_honest_estimate_in_hours(self):
+        hours = {m["slug"]: m["estimated_hours"] for m in all_milestones(CONTENT)}
+        assert all(1 <= h <= 200 for h in hours.values())
+        assert hours["enter-a-kaggle-competition"] >= 10
+        assert hours["read-a-paper-summary-first"] <= 2
+        assert hours["reimplement-a-paper"] > hours["read-attention-is-all-you-need"]
+
+    def test_it_uses_the_chapters_words_where_a_learner_looks_for_them(self):
+        titles = {m["slug"]: m["title"] for m in all_milestones(CONTENT)}
+        assert "Model selection" in titles["compare-candidate-models"]
+        assert "Computer Vision" in titles["train-an-advanced-cnn"]
+        assert "Natural Language Processing" in titles["fine-tune-a-transformer-for-nlp"]
+        assert "MLOps" in titles["containerize-a-model-with-docker"]
+        assert "Reinforcement Learning" in titles["learn-reinforcement-learning-basics"]
+
     def test_the_committed_file_is_in_dump_format(self, db):
         run("load_roadmap")
         assert run("dump_roadmap", "-") == DEFAULT_PATH.read_text()
@@ -98,6 +113,18 @@ class TestLoading:
         run("load_roadmap", str(first))
         run("dump_roadmap", str(second))
         assert first.read_bytes() == second.read_bytes()
+
+    def test_estimates_are_loaded_and_round_trip_through_the_dump(self, tmp_path):
+        run("load_roadmap")
+        assert Milestone.objects.get(slug="reimplement-a-paper").estimated_hours == 40
+        Milestone.objects.filter(slug="reimplement-a-paper").update(estimated_hours=55)
+        dumped = tmp_path / "dumped.yaml"
+        run("dump_roadmap", str(dumped))
+        assert "estimated_hours: 55\n" in dumped.read_text()
+        Milestone.objects.filter(slug="reimplement-a-paper").update(estimated_hours=1)
+        out = run("load_roadmap", str(dumped))
+        assert "Updated 1 milestones: reimplement-a-paper" in out
+        assert Milestone.objects.get(slug="reimplement-a-paper").estimated_hours == 55
 
     def test_admin_edits_come_back_out_in_the_dump(self):
         run("load_roadmap")
@@ -201,6 +228,27 @@ class TestMalformedFiles:
             del data["sections"][0]["milestones"][3]["title"]
 
         self.assert_refused(tmp_path, self.mutated(change), "milestones[3]", "missing title")
+
+    def test_a_milestone_without_an_estimate_is_refused_naming_it(self, tmp_path):
+        def change(data):
+            del data["sections"][2]["milestones"][1]["estimated_hours"]
+
+        self.assert_refused(
+            tmp_path, self.mutated(change), "sections[2].milestones[1]", "missing estimated_hours"
+        )
+
+    @pytest.mark.parametrize("hours", [0, 201, -3, 2.5, "ten", True, None])
+    def test_an_estimate_outside_1_to_200_hours_is_refused(self, tmp_path, hours):
+        def change(data):
+            data["sections"][0]["milestones"][4]["estimated_hours"] = hours
+
+        slug = CONTENT["sections"][0]["milestones"][4]["slug"]
+        self.assert_refused(
+            tmp_path,
+            self.mutated(change),
+            f"sections[0].milestones[4] ({slug}).estimated_hours",
+            "whole number of hours from 1 to 200",
+        )
 
     def test_an_error_late_in_the_file_rolls_back_earlier_changes(self, tmp_path):
         def change(data):

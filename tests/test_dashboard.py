@@ -509,12 +509,18 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
 
     EnrollmentFactory(user=user, track=tracks[0])
     EnrollmentFactory(user=user, track=tracks[1])
+    user.hours_per_week = 6
+    user.save()
+    EnrollmentFactory(
+        user=user, track=tracks[2], target_date=timezone.localdate() + datetime.timedelta(days=90)
+    )
     grow(3)
-    # The session, the user, their progress rows (for the cards and the chart), the tracks
-    # they follow. Which milestones count toward which track, with their weights, comes from
-    # the roadmap snapshot: the content revision and 7 queries to build it (the last one the
-    # time of the latest change), once per content revision and process. The learner's visit
-    # is recorded once an hour: one UPDATE on the first request.
+    # The session, the user (with the hours a week they give), their progress rows (for the
+    # cards, the chart and their pace), the tracks they follow with their target dates. Which
+    # milestones count toward which track, with their weights and estimates, comes from the
+    # roadmap snapshot: the content revision and 7 queries to build it (the last one the time
+    # of the latest change), once per content revision and process. The learner's visit is
+    # recorded once an hour: one UPDATE on the first request.
     with django_assert_max_num_queries(4 + 8 + 1):
         assert learner_client.get(DASHBOARD).status_code == 200
     with django_assert_max_num_queries(4):
@@ -525,7 +531,8 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
         learner_client.get(DASHBOARD)
     with django_assert_max_num_queries(4):
         page = learner_client.get(DASHBOARD).text
-    assert page.count('<ol class="next-up">') == 2
+    assert page.count('<ol class="next-up">') == 3
+    assert page.count("at 6 h a week · finished around") == 3
 
 
 class TestPage:

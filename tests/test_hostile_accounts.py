@@ -663,7 +663,13 @@ def snapshot(user_id):
     return (
         list(
             User.objects.filter(pk=user_id).values_list(
-                "username", "email", "password", "display_name", "public_profile", "is_active"
+                "username",
+                "email",
+                "password",
+                "display_name",
+                "public_profile",
+                "is_active",
+                "hours_per_week",
             )
         ),
         list(
@@ -681,7 +687,7 @@ def snapshot(user_id):
         list(
             Enrollment.objects.filter(user_id=user_id)
             .order_by("track_id")
-            .values_list("track_id", "since")
+            .values_list("track_id", "since", "target_date")
         ),
     )
 
@@ -1018,6 +1024,65 @@ class HostileAccountRequests(TestCase):
             assert (slug in followed) == (action == "follow_track")
             assert followed - {slug} == {"ml-engineer"} - {slug}
         else:
+            self.assert_mine_unchanged()
+
+    # -- the pace plan ----------------------------------------------------------------------
+
+    @examples(40)
+    @given(
+        **LEARNER_REQUEST,
+        hours=st.one_of(
+            st.integers(-5, 100).map(str), st.sampled_from(["", " 7 ", "5.0"]), hostile_text
+        ),
+    )
+    def test_setting_the_hours_a_week(self, method, csrf, htmx, logged_in, hours):
+        client, headers, data = self.client_for(logged_in=logged_in, csrf=csrf, htmx=htmx)
+        data["hours_per_week"] = hours
+
+        response = self.send(client, method, reverse("roadmap:set_hours"), data, headers)
+
+        self.assert_answered_safely(response)
+        self.assert_nothing_invalid_stored()
+        stored = User.objects.get(pk=self.me.pk).hours_per_week
+        allowed = method == "post" and csrf in CSRF_OK and logged_in
+        if allowed and response.status_code in (200, 302) and hours.strip():
+            assert 1 <= stored <= 80
+        elif response.status_code == 422:
+            assert b"Give a whole number of hours a week from 1 to 80." in response.content
+            self.assert_mine_unchanged()
+        elif not allowed:
+            self.assert_mine_unchanged()
+
+    @examples(40)
+    @given(
+        **LEARNER_REQUEST,
+        slug=track_slugs,
+        target=st.one_of(st.dates().map(lambda day: day.isoformat()), hostile_text),
+        clear=st.booleans(),
+    )
+    def test_setting_a_target_date(self, method, csrf, htmx, logged_in, slug, target, clear):
+        client, headers, data = self.client_for(logged_in=logged_in, csrf=csrf, htmx=htmx)
+        data["target_date"] = target
+        if clear:
+            data["clear"] = "1"
+        url = reverse("roadmap:set_target", args=["placeholder"]).replace(
+            "placeholder", quote(slug, safe="")
+        )
+
+        response = self.send(client, method, url, data, headers)
+
+        self.assert_answered_safely(response)
+        self.assert_nothing_invalid_stored()
+        allowed = method == "post" and csrf in CSRF_OK and logged_in and slug == "ml-engineer"
+        if allowed and response.status_code in (200, 302):
+            (stored,) = Enrollment.objects.filter(user=self.me).values_list(
+                "target_date", flat=True
+            )
+            today = datetime.now(UTC).date()
+            assert stored is None or today - timedelta(days=1) < stored <= today + timedelta(3654)
+        else:
+            if response.status_code == 422:
+                assert b"Nothing was changed." in response.content
             self.assert_mine_unchanged()
 
     # -- passwords --------------------------------------------------------------------------

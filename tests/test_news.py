@@ -67,6 +67,7 @@ def add_milestone(editor, title, track, weight):
             "slug": slugify(title) or "hostile",
             "title": title,
             "position": 0,
+            "estimated_hours": 5,
             **inline_management("resources"),
             **inline_management("memberships", total=1),
             "memberships-0-track": track.pk,

@@ -1,6 +1,6 @@
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib import messages
@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 JAN = datetime(2025, 1, 10, 9, 30, 15, 123456, tzinfo=UTC)
+TARGET = date(2027, 6, 30)
 FEB = datetime(2025, 2, 3, 18, 5, 0, 654321, tzinfo=UTC)
 NEXT_WEEK = (timezone.now() + timedelta(days=7)).replace(microsecond=0).isoformat()
 
@@ -52,7 +53,7 @@ def world():
     TrackMilestoneFactory(track=scientist, milestone=kaggle, weight=2)
     TrackMilestoneFactory(track=engineer, milestone=old, weight=5)
 
-    learner = UserFactory(username="ada", display_name="Ada L.")
+    learner = UserFactory(username="ada", display_name="Ada L.", hours_per_week=6)
     progress.set_status(user=learner, milestone=api, status=Status.IN_PROGRESS, now=JAN)
     progress.set_status(user=learner, milestone=api, status=Status.DONE, now=FEB)
     progress.save_details(
@@ -67,7 +68,7 @@ def world():
         user=learner, milestone=readme, note="Draft only", evidence_url="", now=JAN
     )
     progress.set_status(user=learner, milestone=old, status=Status.DONE, now=JAN)
-    EnrollmentFactory(user=learner, track=engineer, since=JAN)
+    EnrollmentFactory(user=learner, track=engineer, since=JAN, target_date=TARGET)
 
     stranger = UserFactory(username="stranger")
     ProgressFactory(user=stranger, milestone=readme, note="stranger's secret note")
@@ -103,7 +104,10 @@ def state(user):
             e.track.slug: e.since
             for e in Enrollment.objects.filter(user=user).select_related("track")
         },
-        "profile": (user.display_name, user.public_profile),
+        "targets": dict(
+            Enrollment.objects.filter(user=user).values_list("track__slug", "target_date")
+        ),
+        "profile": (user.display_name, user.public_profile, user.hours_per_week),
     }
 
 
@@ -143,9 +147,12 @@ class TestExportJson:
         assert profile["username"] == "ada"
         assert profile["email"] == "ada@example.com"
         assert (profile["display_name"], profile["public_profile"]) == ("Ada L.", False)
+        assert profile["hours_per_week"] == 6
         assert "date_joined" in profile
         assert "last_visit_at" in profile and "changes_seen_at" in profile
-        assert data["followed_tracks"] == [{"track": "ml-engineer", "since": JAN.isoformat()}]
+        assert data["followed_tracks"] == [
+            {"track": "ml-engineer", "since": JAN.isoformat(), "target_date": "2027-06-30"}
+        ]
         assert data["progress"] == [
             {
                 "milestone": "deploy-an-api",
@@ -207,7 +214,11 @@ class TestExportMarkdown:
         text = response.text
         assert text.startswith("# My Next Steps roadmap\n")
         # ML Engineer: API (3) done of API (3) + README (1); the archived milestone never counts.
-        assert "- **ML Engineer**: 75 % (1 of 2 milestones done), following\n" in text
+        assert "Hours a week: 6.\n" in text
+        assert (
+            "- **ML Engineer**: 75 % (1 of 2 milestones done), target 30 June 2027, following\n"
+            in text
+        )
         assert "- **Data Scientist**: 0 % (0 of 2 milestones done), not followed\n" in text
         assert text.index("ML Engineer") < text.index("Data Scientist")  # followed first
         assert text.index("## Build a Portfolio") < text.index("## Join the Community")
@@ -221,6 +232,7 @@ class TestExportMarkdown:
         text = exports.to_markdown(UserFactory())
         assert "- [x]" not in text
         assert text.count("- [ ]") == 3
+        assert "Hours a week: not set.\n" in text
 
 
 class TestMyDataPage:
@@ -279,7 +291,7 @@ class TestRoundTrip:
         assert response["Location"] == reverse("my_data")
         assert flash(response)[-1] == (
             "Imported your progress on 4 milestones and 4 history events. You follow ML Engineer."
-            " Display name: “Ada L.”. Public page: off."
+            " Display name: “Ada L.”. Public page: off. Hours a week: 6."
         )
 
         fresh = User.objects.get(username="ada2")
@@ -346,6 +358,24 @@ class TestRoundTrip:
         assert fresh.username != "ada"
         assert state(fresh)["tracks"] == {"ml-engineer": JAN}
 
+    def test_import_restores_the_hours_a_week_and_the_target_dates(self, world):
+        fresh = UserFactory(hours_per_week=30)
+        EnrollmentFactory(user=fresh, track=world["engineer"])
+        data = json.loads(json.dumps(exports.export_data(world["learner"])))
+        imports.import_data(user=fresh, data=data)
+        fresh.refresh_from_db()
+        assert fresh.hours_per_week == 30  # progress only: the plan stays
+        report = imports.import_data(user=fresh, data=data, with_profile=True)
+        assert "Hours a week: 6." in report.summary()
+        fresh.refresh_from_db()
+        assert fresh.hours_per_week == 6
+        assert state(fresh)["targets"] == {"ml-engineer": TARGET}
+        data["profile"]["hours_per_week"] = None
+        data["followed_tracks"][0]["target_date"] = None
+        imports.import_data(user=fresh, data=data, with_profile=True)
+        fresh.refresh_from_db()
+        assert (fresh.hours_per_week, state(fresh)["targets"]) == (None, {"ml-engineer": None})
+
     def test_a_note_and_a_name_are_stored_as_the_forms_store_them(self, world):
         fresh = UserFactory()
         data = exports.export_data(world["learner"])
@@ -388,7 +418,7 @@ class TestRoundTrip:
         report = imports.import_data(user=learner, data=data, with_profile=True)
         assert "so now you follow none" in report.summary()
         assert state(learner)["tracks"] == {}
-        assert state(learner)["profile"] == ("Ada L.", False)
+        assert state(learner)["profile"] == ("Ada L.", False, 6)
 
         EnrollmentFactory(user=learner, track=world["scientist"])
         del data["followed_tracks"]
@@ -538,6 +568,26 @@ MALFORMED = {
     "a slug that is not a slug": (
         lambda world: exported(world, set_in(["events", 0, "milestone"], "../../etc/passwd")),
         "events[0].milestone: '../../etc/passwd' is not a slug.",
+    ),
+    "no hours a week": (
+        lambda world: exported(world, set_in(["profile", "hours_per_week"], 0)),
+        "profile.hours_per_week: expected a whole number of hours from 1 to 80 or null.",
+    ),
+    "81 hours a week": (
+        lambda world: exported(world, set_in(["profile", "hours_per_week"], 81)),
+        "profile.hours_per_week: expected a whole number of hours from 1 to 80 or null.",
+    ),
+    "hours a week as text": (
+        lambda world: exported(world, set_in(["profile", "hours_per_week"], "6")),
+        "profile.hours_per_week: expected a whole number of hours from 1 to 80 or null.",
+    ),
+    "a target date that is not a date": (
+        lambda world: exported(world, set_in(["followed_tracks", 0, "target_date"], "2027-02-30")),
+        "followed_tracks[0].target_date: '2027-02-30' is not a date like 2027-03-31.",
+    ),
+    "a target date that is a number": (
+        lambda world: exported(world, set_in(["followed_tracks", 0, "target_date"], 20270630)),
+        "followed_tracks[0].target_date: expected a date as text, got a number.",
     ),
     "a display name that is true": (
         lambda world: exported(world, set_in(["profile", "display_name"], True)),

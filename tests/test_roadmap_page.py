@@ -23,9 +23,26 @@ def test_a_visitor_reads_the_whole_roadmap_without_an_account(client, roadmap):
         assert title in page
     for track in ("ML Engineer", "Data Scientist", "Research Scientist"):
         assert track in page
-    assert "Fine-tune a pretrained Transformer on a text task" in page
+    assert "Natural Language Processing (NLP): fine-tune a pretrained Transformer" in page
+    assert "Computer Vision: fine-tune an advanced CNN architecture" in page
     assert 'href="https://arxiv.org/abs/1706.03762"' in page
     assert "usually requires a Master&#x27;s or PhD" in page
+
+
+def test_each_milestone_says_about_how_many_hours_it_takes(client, roadmap):
+    page = client.get(reverse("roadmap:index")).text
+    kaggle = page.split('id="enter-a-kaggle-competition"')[1].split("</article>")[0]
+    assert '<p class="estimate">Effort: about 20 h</p>' in kaggle
+    assert page.count('<p class="estimate">Effort: about ') == 30
+
+
+def test_a_changed_estimate_shows_with_the_next_content_revision(client):
+    milestone = MilestoneFactory(estimated_hours=3)
+    assert "Effort: about 3 h" in client.get(reverse("roadmap:index")).text
+    milestone.estimated_hours = 12
+    milestone.save()
+    content_changed()
+    assert "Effort: about 12 h" in client.get(reverse("roadmap:index")).text
 
 
 def test_the_tracks_say_which_milestones_count_toward_them(client):
@@ -74,6 +91,7 @@ def test_an_edit_in_the_admin_shows_on_the_roadmap_at_once(client, admin_user):
             "section": milestone.section.pk,
             "slug": milestone.slug,
             "title": "New title",
+            "estimated_hours": 9,
             "position": 0,
             "resources-TOTAL_FORMS": "0",
             "resources-INITIAL_FORMS": "0",

@@ -112,6 +112,7 @@ def test_htmx_answers_with_a_learners_data_are_kept_by_no_cache_either(client, u
     for url, data in (
         (reverse("roadmap:set_status", args=[milestone.slug]), {"status": "done"}),
         (reverse("roadmap:details", args=[milestone.slug]), {"note": "mine"}),
+        (reverse("roadmap:set_hours"), {"hours_per_week": "5"}),
     ):
         response = client.post(url, data, HTTP_HX_REQUEST="true")
         assert response.status_code == 200

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_display_name_one_line'),
+        ('accounts', '0006_hours_per_week'),
     ]
 
     operations = [

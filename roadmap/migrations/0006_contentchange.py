@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmap', '0004_note_and_link_validators'),
+        ('roadmap', '0005_estimated_hours'),
     ]
 
     operations = [

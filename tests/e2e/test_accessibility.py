@@ -6,8 +6,9 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from roadmap import progress
-from roadmap.models import Milestone, Status
+from roadmap.models import Milestone, Status, Track
 from tests.conftest import log_in_browser
+from tests.factories import EnrollmentFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -58,6 +59,16 @@ def test_learner_pages_are_accessible(page, live_server, roadmap, user, name):
         progress.set_status(user=user, milestone=milestone, status=Status.DONE)
     log_in_browser(page.context, live_server, user)
     audit(page, live_server.url + reverse(name))
+
+
+def test_the_dashboard_with_a_plan_is_accessible(page, live_server, roadmap, user):
+    user.hours_per_week = 6
+    user.save()
+    EnrollmentFactory(
+        user=user, track=Track.objects.get(slug="ml-engineer"), target_date="2099-01-01"
+    )
+    log_in_browser(page.context, live_server, user)
+    audit(page, live_server.url + reverse("roadmap:dashboard"))
 
 
 def test_the_note_page_is_accessible(page, live_server, roadmap, user):

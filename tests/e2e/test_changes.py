@@ -33,6 +33,7 @@ def test_an_editor_adds_a_milestone_and_a_returning_learner_sees_it_marked_new(
     form.get_by_label("Section:").select_option(label="Build a Strong Portfolio")
     form.get_by_label("Title:").fill(TITLE)
     form.get_by_label("Description:").fill("Finish in the top 40 % of a featured competition.")
+    form.get_by_label("Estimated hours:").fill("30")
     # The admin's tabular inline names its columns in headers, not labels.
     form.locator("#id_memberships-0-track").select_option(label="ML Engineer")
     form.locator("#id_memberships-0-weight").fill("3")

@@ -25,8 +25,9 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture
 def ada(roadmap):
-    """Following ML Engineer: seven milestones done over six weeks, one in progress."""
-    ada = UserFactory(username="ada", display_name="Ada")
+    """Following ML Engineer with 6 hours a week: seven milestones done over six weeks, one in
+    progress."""
+    ada = UserFactory(username="ada", display_name="Ada", hours_per_week=6)
     Enrollment.objects.create(user=ada, track=Track.objects.get(slug="ml-engineer"))
     milestones = list(Milestone.objects.active().order_by("section__position", "position"))
     now = timezone.now()
@@ -58,6 +59,9 @@ def test_the_readmes_pictures_show_the_map_and_the_dashboard(browser, live_serve
 
     page.goto(f"{live_server.url}/dashboard/")
     expect(page.get_by_role("heading", name="Your dashboard")).to_be_visible()
+    card = page.get_by_role("article", name="ML Engineer", exact=True)
+    expect(card).to_contain_text("at 6 h a week · finished around")
+    expect(card).to_contain_text("At your pace of the last 4 weeks")
     page.screenshot(path=folder / "dashboard.png")
     context.close()
 

@@ -1,0 +1,64 @@
+import datetime
+import math
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from roadmap.models import Enrollment, Milestone, Track
+from tests.conftest import log_in_browser
+from tests.factories import EnrollmentFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def finish_at(hours, per_week):
+    day = timezone.localdate() + datetime.timedelta(days=math.ceil(hours * 7 / per_week))
+    return f"{day.day} {day:%B %Y}"
+
+
+def test_a_learner_sets_hours_and_watches_the_finish_date_move(learner_page, live_server, user):
+    page = learner_page
+    engineer = Track.objects.get(slug="ml-engineer")
+    EnrollmentFactory(user=user, track=engineer)
+    hours = sum(Milestone.objects.filter(tracks=engineer).values_list("estimated_hours", flat=True))
+    page.goto(f"{live_server.url}/dashboard/")
+    card = page.get_by_role("article", name="ML Engineer", exact=True)
+    expect(card).to_contain_text(f"{hours} h of work left.")
+    expect(card).to_contain_text("No plan yet")
+
+    field = page.get_by_label("Hours a week you can give")
+    field.fill("5")
+    expect(card).to_contain_text(f"at 5 h a week · finished around {finish_at(hours, 5)}")
+    expect(page.get_by_text("Planned at 5 h a week.")).to_be_visible()
+    field.fill("20")
+    expect(card).to_contain_text(f"at 20 h a week · finished around {finish_at(hours, 20)}")
+    expect(field).to_be_focused()  # the field stays where the learner types
+
+    field.fill("81")
+    expect(page.get_by_text("Give a whole number of hours a week from 1 to 80.")).to_be_visible()
+    expect(card).to_contain_text(f"at 20 h a week · finished around {finish_at(hours, 20)}")
+
+    target = timezone.localdate() + datetime.timedelta(weeks=10)
+    card.get_by_label("Target date for ML Engineer").fill(target.isoformat())
+    needed = math.ceil(hours * 7 / 70)
+    expect(card).to_contain_text(
+        f"To finish by {target.day} {target:%B %Y}: {needed} h a week", timeout=10_000
+    )
+    assert Enrollment.objects.get(user=user, track=engineer).target_date == target
+    user.refresh_from_db()
+    assert user.hours_per_week == 20
+
+
+def test_without_javascript_the_hours_form_still_plans(browser, live_server, user, roadmap):
+    context = browser.new_context(java_script_enabled=False)
+    log_in_browser(context, live_server, user)
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    page = context.new_page()
+    page.goto(f"{live_server.url}/dashboard/")
+    page.get_by_label("Hours a week you can give").fill("8")
+    page.get_by_role("button", name="Update plan").click()
+    expect(page.get_by_text("Your plan is updated.")).to_be_visible()
+    card = page.get_by_role("article", name="ML Engineer", exact=True)
+    expect(card).to_contain_text("at 8 h a week · finished around")
+    context.close()

@@ -1,0 +1,346 @@
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from roadmap import planner, progress
+from roadmap.models import Enrollment, Status
+from tests.factories import (
+    EnrollmentFactory,
+    MilestoneFactory,
+    TrackFactory,
+    TrackMilestoneFactory,
+)
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+DASHBOARD = reverse("roadmap:dashboard")
+HOURS = reverse("roadmap:set_hours")
+TODAY = datetime.date(2027, 3, 1)
+NOW = datetime.datetime(2027, 3, 1, 12, 0, tzinfo=datetime.UTC)
+DONE, STARTED, NOT_STARTED = Status.DONE, Status.IN_PROGRESS, Status.NOT_STARTED
+
+
+def target_url(track):
+    return reverse("roadmap:set_target", args=[track.slug])
+
+
+def in_days(days):
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+class TestArithmetic:
+    def test_hours_left_count_what_is_not_done_and_in_progress_at_half(self):
+        assert planner.hours_left([(10, NOT_STARTED), (6, STARTED), (40, DONE)]) == 13
+        assert planner.hours_left([(5, STARTED)]) == 2.5
+
+    def test_a_track_with_nothing_left_has_no_hours_and_is_finished_today(self):
+        plan = planner.Plan(planner.hours_left([(8, DONE)]), TODAY, per_week=5)
+        assert (plan.hours_left, plan.weeks_left, plan.finish) == (0, 0, TODAY)
+
+    def test_weeks_and_finish_date_at_the_hours_a_week_given(self):
+        plan = planner.Plan(21, TODAY, per_week=5)
+        assert plan.weeks_left == 5  # 4.2 weeks: the fifth is needed too
+        assert plan.finish == TODAY + datetime.timedelta(days=30)  # 21 h * 7 / 5 = 29.4 days
+
+    def test_half_hours_round_up_to_a_whole_day(self):
+        assert planner.finish_date(2.5, 5, TODAY) == TODAY + datetime.timedelta(days=4)
+
+    def test_no_hours_set_is_no_plan(self):
+        plan = planner.Plan(30, TODAY)
+        assert (plan.weeks_left, plan.finish, plan.needed, plan.pace_finish) == (None,) * 4
+
+    def test_a_target_date_says_the_whole_hours_a_week_it_needs(self):
+        plan = planner.Plan(30, TODAY, target=TODAY + datetime.timedelta(weeks=4))
+        assert plan.needed == 8  # 7.5 a week is not quite enough
+        assert planner.needed_per_week(28, TODAY, TODAY + datetime.timedelta(weeks=4)) == 7
+
+    def test_a_target_that_has_passed_needs_nothing_it_can_say(self):
+        assert planner.needed_per_week(10, TODAY, TODAY) is None
+        assert planner.needed_per_week(10, TODAY, TODAY - datetime.timedelta(days=3)) is None
+
+
+class TestRecentPace:
+    def ago(self, **delta):
+        return NOW - datetime.timedelta(**delta)
+
+    def test_it_is_the_hours_finished_in_the_last_four_weeks_per_week(self):
+        finished = [(self.ago(days=1), 8), (self.ago(weeks=3), 12), (self.ago(weeks=5), 100)]
+        pace = planner.recent_pace(finished, now=NOW, since=self.ago(weeks=30))
+        assert pace == planner.Pace(weeks=4, hours_per_week=5)
+
+    def test_it_needs_two_weeks_of_history(self):
+        assert (
+            planner.recent_pace([(self.ago(days=2), 8)], now=NOW, since=self.ago(days=13)) is None
+        )
+        pace = planner.recent_pace([(self.ago(days=2), 8)], now=NOW, since=self.ago(days=14))
+        assert pace == planner.Pace(weeks=2, hours_per_week=4)
+
+    def test_history_starts_at_the_first_completion_when_it_is_older(self):
+        """An imported history may be older than the account."""
+        finished = [(self.ago(weeks=9), 3), (self.ago(weeks=2), 6)]
+        pace = planner.recent_pace(finished, now=NOW, since=self.ago(days=1))
+        assert pace == planner.Pace(weeks=4, hours_per_week=1.5)
+
+    def test_a_finish_date_at_that_pace_or_none_without_finished_work(self):
+        plan = planner.Plan(20, TODAY, pace=planner.Pace(4, 5))
+        assert plan.pace_finish == TODAY + datetime.timedelta(weeks=4)
+        assert planner.Plan(20, TODAY, pace=planner.Pace(4, 0)).pace_finish is None
+
+
+@pytest.fixture
+def engineer(user):
+    """ML Engineer, followed: milestones of 10, 6 and 40 hours."""
+    track = TrackFactory(name="ML Engineer", slug="ml-engineer")
+    for title, hours in (("Ship an API", 10), ("Write a README", 6), ("Reimplement", 40)):
+        TrackMilestoneFactory(
+            track=track, milestone=MilestoneFactory(title=title, estimated_hours=hours)
+        )
+    EnrollmentFactory(user=user, track=track)
+    return track
+
+
+def mark(user, track, title, status, **kwargs):
+    milestone = track.milestones.get(title=title)
+    progress.set_status(user=user, milestone=milestone, status=status, **kwargs)
+
+
+def plan_of(page, track):
+    return page.split(f'id="plan-{track.slug}" aria-live="polite">')[1].split("</div>")[0]
+
+
+@pytest.mark.django_db
+class TestDashboard:
+    def test_without_hours_a_week_it_invites_the_learner_to_plan(self, learner_client, engineer):
+        page = learner_client.get(DASHBOARD).text
+        assert "No plan yet: give the hours a week you can spend" in page
+        plan = plan_of(page, engineer)
+        assert "<strong>56 h</strong> of work left." in plan
+        assert "set the hours a week you can give</a> to see when you would finish" in plan
+
+    def test_with_hours_set_each_followed_track_has_weeks_and_a_finish_date(
+        self, learner_client, user, engineer
+    ):
+        user.hours_per_week = 8
+        user.save()
+        mark(user, engineer, "Reimplement", DONE)
+        mark(user, engineer, "Write a README", STARTED)
+        plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
+        finish = in_days(12)  # 13 h at 8 h a week: 11.4 days
+        assert (
+            f"<strong>13 h</strong> of work left · <strong>2 weeks</strong> at 8 h a week · "
+            f"finished around <strong>{finish.day} {finish:%B %Y}</strong>." in plan
+        )
+
+    def test_whats_left_says_about_how_long_each_milestone_takes(self, learner_client, engineer):
+        page = learner_client.get(DASHBOARD).text
+        left = page.split('aria-label="What’s left for ML Engineer"')[1].split("</ul>")[0]
+        assert 'Reimplement</a> <span class="weight">1 point · about 40 h</span>' in left
+
+    def test_a_track_not_followed_has_no_plan(self, learner_client, user, engineer):
+        TrackMilestoneFactory(track=TrackFactory(slug="data-scientist"))
+        page = learner_client.get(DASHBOARD).text
+        assert 'id="plan-ml-engineer"' in page
+        assert 'id="plan-data-scientist"' not in page
+
+    def test_a_finished_track_says_no_hours_are_left(self, learner_client, user, engineer):
+        for title in ("Ship an API", "Write a README", "Reimplement"):
+            mark(user, engineer, title, DONE)
+        assert "No hours left: every milestone of this track is done." in plan_of(
+            learner_client.get(DASHBOARD).text, engineer
+        )
+
+    def test_an_empty_track_has_no_hours_to_plan(self, learner_client, user):
+        EnrollmentFactory(user=user, track=TrackFactory(slug="brand-new"))
+        page = learner_client.get(DASHBOARD).text
+        assert "No hours to plan: this track has no milestones yet." in plan_of(
+            page, Enrollment.objects.get(user=user).track
+        )
+
+    def test_a_target_date_shows_the_hours_a_week_it_needs(self, learner_client, user, engineer):
+        Enrollment.objects.filter(track=engineer).update(target_date=in_days(28))
+        target = in_days(28)
+        plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
+        assert f"To finish by {target.day} {target:%B %Y}: <strong>14 h a week</strong>." in plan
+
+    def test_the_learners_own_pace_gives_a_date_after_two_weeks(
+        self, learner_client, user, engineer
+    ):
+        user.date_joined = timezone.now() - datetime.timedelta(weeks=10)
+        user.save()
+        mark(user, engineer, "Reimplement", DONE, now=timezone.now() - datetime.timedelta(days=3))
+        plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
+        finish = in_days(12)  # 16 h left at 10 h a week (40 h in 4 weeks): 11.2 days
+        assert (
+            "At your pace of the last 4 weeks (≈ 10 h a week of finished milestones) you would "
+            f"finish on {finish.day} {finish:%B %Y}." in plan
+        )
+
+    def test_a_new_learner_gets_no_pace_yet(self, learner_client, user, engineer):
+        mark(user, engineer, "Reimplement", DONE)
+        assert "your pace" not in plan_of(learner_client.get(DASHBOARD).text, engineer)
+
+
+@pytest.mark.django_db
+class TestSettingHours:
+    def test_htmx_gets_the_new_plan_of_every_followed_track_at_once(
+        self, learner_client, user, engineer
+    ):
+        response = learner_client.post(HOURS, {"hours_per_week": "7"}, **HTMX)
+        assert response.status_code == 200
+        assert response.text.startswith("Planned at 7 h a week.")
+        assert '<div id="plan-ml-engineer" hx-swap-oob="innerHTML">' in response.text
+        assert "<strong>8 weeks</strong> at 7 h a week" in response.text
+        user.refresh_from_db()
+        assert user.hours_per_week == 7
+
+    def test_the_htmx_answer_runs_a_constant_number_of_queries(
+        self, learner_client, engineer, django_assert_max_num_queries
+    ):
+        learner_client.get(DASHBOARD)  # the roadmap snapshot of this revision
+        for _ in range(20):
+            TrackMilestoneFactory(track=engineer)
+        # The session, the user, saving their hours, their progress rows, the tracks they
+        # follow with their target dates (the new milestones wait for the next revision).
+        with django_assert_max_num_queries(5):
+            learner_client.post(HOURS, {"hours_per_week": "7"}, **HTMX)
+        with django_assert_max_num_queries(5):
+            learner_client.post(target_url(engineer), {"target_date": in_days(40)}, **HTMX)
+
+    def test_without_javascript_it_redirects_back_to_the_plan(self, learner_client, user, engineer):
+        response = learner_client.post(HOURS, {"hours_per_week": "56"}, follow=True)
+        assert response.redirect_chain == [(f"{DASHBOARD}#plan", 302)]
+        assert "<strong>1 week</strong> at 56 h a week" in response.text
+
+    def test_an_empty_value_clears_the_plan(self, learner_client, user, engineer):
+        user.hours_per_week = 5
+        user.save()
+        response = learner_client.post(HOURS, {"hours_per_week": ""}, **HTMX)
+        assert "No plan yet" in response.text
+        user.refresh_from_db()
+        assert user.hours_per_week is None
+
+    @pytest.mark.parametrize("hours", ["0", "81", "ten", "-5", "7.5", "1e3", "9" * 40, "\x00"])
+    @pytest.mark.parametrize("htmx", [True, False])
+    def test_hostile_hours_are_refused_with_a_message_and_nothing_stored(
+        self, learner_client, user, engineer, hours, htmx
+    ):
+        user.hours_per_week = 5
+        user.save()
+        response = learner_client.post(HOURS, {"hours_per_week": hours}, **(HTMX if htmx else {}))
+        assert response.status_code == 422
+        assert "Give a whole number of hours a week from 1 to 80. Nothing was changed." in (
+            response.text
+        )
+        if not htmx:  # the page again, the field marked as the one to correct
+            assert 'aria-describedby="hours-status" value=' in response.text
+            assert 'aria-invalid="true"' in response.text
+        user.refresh_from_db()
+        assert user.hours_per_week == 5
+
+    def test_it_needs_the_csrf_token_and_a_post(self, user, engineer):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        assert client.post(HOURS, {"hours_per_week": "5"}).status_code == 403
+        assert client.get(HOURS).status_code == 405
+        user.refresh_from_db()
+        assert user.hours_per_week is None
+
+    def test_a_visitor_is_sent_to_log_in(self, client):
+        response = client.post(HOURS, {"hours_per_week": "5"})
+        assert response["Location"].startswith(reverse("login"))
+
+    def test_the_profile_sets_the_same_hours_and_refuses_81(self, learner_client, user):
+        learner_client.post(reverse("profile"), {"display_name": "", "hours_per_week": "12"})
+        user.refresh_from_db()
+        assert user.hours_per_week == 12
+        response = learner_client.post(reverse("profile"), {"hours_per_week": "81"})
+        assert response.status_code == 422
+        assert "Give a whole number of hours a week from 1 to 80." in response.text
+        user.refresh_from_db()
+        assert user.hours_per_week == 12
+
+
+@pytest.mark.django_db
+class TestSettingATarget:
+    def test_htmx_gets_the_tracks_plan_with_the_hours_a_week_it_needs(
+        self, learner_client, user, engineer
+    ):
+        target = in_days(56)
+        response = learner_client.post(
+            target_url(engineer), {"target_date": target.isoformat()}, **HTMX
+        )
+        assert response.status_code == 200
+        assert f"To finish by {target.day} {target:%B %Y}: <strong>7 h a week</strong>." in (
+            response.text
+        )
+        assert Enrollment.objects.get(user=user).target_date == target
+
+    def test_clearing_it_without_javascript_redirects_back(self, learner_client, user, engineer):
+        Enrollment.objects.filter(user=user).update(target_date=in_days(9))
+        response = learner_client.post(
+            target_url(engineer), {"target_date": "", "clear": "1"}, follow=True
+        )
+        assert response.redirect_chain == [(f"{DASHBOARD}#track-ml-engineer", 302)]
+        assert "To finish by" not in response.text
+        assert Enrollment.objects.get(user=user).target_date is None
+
+    def test_clearing_ignores_whatever_is_in_the_date_field(self, learner_client, user, engineer):
+        Enrollment.objects.filter(user=user).update(target_date=in_days(9))
+        response = learner_client.post(
+            target_url(engineer), {"target_date": "garbage", "clear": "1"}, **HTMX
+        )
+        assert response.status_code == 200
+        assert "Nothing was changed" not in response.text
+        assert Enrollment.objects.get(user=user).target_date is None
+
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            ("yesterday", "Enter a date like 2027-03-31 for your target."),
+            ("2027-02-30", "Enter a date like 2027-03-31 for your target."),
+            ("99999-01-01", "Enter a date like 2027-03-31 for your target."),
+            ("\x00", "Enter a date like 2027-03-31 for your target."),
+            ("<past>", "Choose a target date after today"),
+            ("<today>", "Choose a target date after today"),
+            ("<in 11 years>", "Choose a target date within ten years."),
+        ],
+    )
+    @pytest.mark.parametrize("htmx", [True, False])
+    def test_hostile_dates_are_refused_with_a_message_and_nothing_stored(
+        self, learner_client, user, engineer, value, message, htmx
+    ):
+        kept = in_days(30)
+        Enrollment.objects.filter(user=user).update(target_date=kept)
+        value = {
+            "<past>": in_days(-1).isoformat(),
+            "<today>": in_days(0).isoformat(),
+            "<in 11 years>": in_days(11 * 366).isoformat(),
+        }.get(value, value)
+        response = learner_client.post(
+            target_url(engineer), {"target_date": value}, **(HTMX if htmx else {})
+        )
+        assert response.status_code == 422
+        assert message in response.text
+        assert "Nothing was changed." in response.text
+        assert Enrollment.objects.get(user=user).target_date == kept
+
+    def test_a_track_not_followed_or_unknown_is_a_404(self, learner_client, user, engineer):
+        other = TrackFactory()
+        for track_url in (target_url(other), reverse("roadmap:set_target", args=["nope"])):
+            for value in (in_days(9).isoformat(), "yesterday"):
+                response = learner_client.post(track_url, {"target_date": value})
+                assert response.status_code == 404
+            response = learner_client.post(track_url, {"target_date": in_days(9)}, **HTMX)
+            assert response.status_code == 404
+            assert response.text == (
+                "You don't follow this track, so it has no plan: follow it first."
+            )
+        assert not Enrollment.objects.filter(track=other).exists()
+
+    def test_another_learners_target_is_never_touched(self, learner_client, engineer):
+        theirs = EnrollmentFactory(track=engineer, target_date=in_days(5))
+        learner_client.post(target_url(engineer), {"target_date": in_days(9).isoformat()})
+        theirs.refresh_from_db()
+        assert theirs.target_date == in_days(5)
