@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseNotFound
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -14,6 +14,7 @@ from . import dashboard, focus, news, progress
 from .forms import HoursForm, TargetForm
 from .models import Enrollment, Progress, Status, Track
 from .snapshot import done_ids, get_snapshot
+from .views import not_found
 
 DASHBOARD = "roadmap/dashboard.html"
 BADGE_MAX_AGE = 300
@@ -111,11 +112,8 @@ def set_target(request, slug):
 
 
 def not_followed(request):
-    """404 for a target date on a track the learner doesn't follow (or that doesn't exist): a
-    short text that the page's error handler shows for htmx, the 404 page otherwise."""
-    if request.htmx:
-        return HttpResponseNotFound(NOT_FOLLOWED, content_type="text/plain; charset=utf-8")
-    raise Http404(NOT_FOLLOWED)
+    """404 for a target date on a track the learner doesn't follow (or that doesn't exist)."""
+    return not_found(request, NOT_FOLLOWED)
 
 
 @require_POST

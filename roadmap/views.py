@@ -89,12 +89,17 @@ def hide_done(request):
     return HttpResponseRedirect(safe_next(request) or reverse("roadmap:index"))
 
 
-def milestone_gone(request):
-    """404 for a milestone that isn't (or is no longer) on the roadmap: a short text that the
-    page's error handler shows for htmx, the 404 page otherwise."""
+def not_found(request, message):
+    """404 saying `message`: a short text that the page's error handler shows for htmx, the 404
+    page otherwise."""
     if request.htmx:
-        return HttpResponseNotFound(GONE, content_type="text/plain; charset=utf-8")
-    raise Http404(GONE)
+        return HttpResponseNotFound(message, content_type="text/plain; charset=utf-8")
+    raise Http404(message)
+
+
+def milestone_gone(request):
+    """404 for a milestone that isn't (or is no longer) on the roadmap."""
+    return not_found(request, GONE)
 
 
 @require_POST

@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 
@@ -71,6 +72,15 @@ def user(db):
 @pytest.fixture
 def learner_client(client, user):
     client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def editor_client(client):
+    """A member of the "Content editors" group, logged in: staff, not a superuser."""
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(Group.objects.get(name="Content editors"))
+    client.force_login(editor)
     return client
 
 

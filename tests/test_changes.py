@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 import yaml
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -17,20 +16,11 @@ from tests.factories import (
     SectionFactory,
     TrackFactory,
     TrackMilestoneFactory,
-    UserFactory,
 )
 from tests.test_admin import inline_management
 
 pytestmark = pytest.mark.django_db
 Kind = ContentChange.Kind
-
-
-@pytest.fixture
-def editor_client(client):
-    editor = UserFactory(is_staff=True)
-    editor.groups.add(Group.objects.get(name="Content editors"))
-    client.force_login(editor)
-    return client
 
 
 @pytest.fixture
