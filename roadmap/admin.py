@@ -111,6 +111,17 @@ class MilestoneAdmin(ContentAdmin):
         super().save_model(request, obj, form, change)
         changes.record(before, changes.state([obj.pk]))
 
+    def delete_model(self, request, obj):
+        before = changes.state([obj.pk])
+        super().delete_model(request, obj)
+        changes.record(before, {})
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        before = changes.state(list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
+        changes.record(before, {})
+
     @transaction.atomic
     def set_archived(self, queryset, archived):
         """Archive or un-archive the milestones, record it, and say how many there were."""

@@ -2,9 +2,10 @@
 
 Every writer of content (the admin, `load_roadmap`) takes the `state()` of the milestones it is
 about to touch, writes, and hands before and after to `record()` in the same transaction: one
-ContentChange row for each thing a learner would notice (a milestone added, edited, archived or
-back; a track weight added, changed or removed; a resource added or removed). Each row keeps how
-it moved every track's total weight, so that a learner can be told how far their percentage moved.
+ContentChange row for each thing a learner would notice (a milestone added, edited, archived,
+back or deleted; a track weight added, changed or removed; a resource added or removed). Each row
+keeps how it moved every track's total weight, so that a learner can be told how far their
+percentage moved.
 """
 
 from collections import Counter, defaultdict
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.utils import timezone
+
+from accounts.validators import CONTROL_CHARACTERS
 
 from .models import ContentChange, Milestone, Resource, Track, TrackMilestone
 
@@ -56,7 +59,8 @@ def state(ids=None):
 
 
 def record(before, after):
-    """Write the changes from `before` to `after` (two `state()`s) to the changelog."""
+    """Write the changes from `before` to `after` (two `state()`s) to the changelog; a milestone
+    in `before` alone was deleted."""
     now = timezone.now()
     tracks = {}
     if any(before.get(pk, NEW).weights != new.weights for pk, new in after.items()):
@@ -64,6 +68,8 @@ def record(before, after):
     rows = []
     for pk, new in after.items():
         rows += _changes(pk, before.get(pk), new, tracks, now)
+    for pk in before.keys() - after.keys():
+        rows.append(_deleted(before[pk], now))
     ContentChange.objects.bulk_create(
         row
         for row in rows
@@ -72,7 +78,7 @@ def record(before, after):
 
 
 def _changes(pk, old, new, tracks, now):
-    title = _line(new.title)
+    title = one_line(new.title)
     rows = []
 
     def add(kind, summary, track=None, points=None):
@@ -101,7 +107,7 @@ def _changes(pk, old, new, tracks, now):
         if old.title == new.title:
             summary = f"Changed the description of “{title}”"
         else:
-            summary = f"Renamed “{_line(old.title)}” to “{title}”"
+            summary = f"Renamed “{one_line(old.title)}” to “{title}”"
             if old.description != new.description:
                 summary += " and changed its description"
         add(Kind.EDITED, summary)
@@ -110,7 +116,7 @@ def _changes(pk, old, new, tracks, now):
         was, weight = old.weights.get(track), new.weights.get(track)
         if was == weight:
             continue
-        name = _line(tracks.get(track, "a track"))
+        name = one_line(tracks.get(track, "a track"))
         points = {str(track): (weight or 0) - (was or 0)} if active else {}
         if was is None:
             add(Kind.WEIGHT_ADDED, f"“{title}” counts {weight} of 5 toward {name}", track, points)
@@ -120,19 +126,26 @@ def _changes(pk, old, new, tracks, now):
             summary = f"“{title}” counts {weight} of 5 toward {name}, was {was}"
             add(Kind.WEIGHT_CHANGED, summary, track, points)
     for resource, _ in (Counter(new.resources) - Counter(old.resources)).elements():
-        add(Kind.RESOURCE_ADDED, f"New resource for “{title}”: {_line(resource)}")
+        add(Kind.RESOURCE_ADDED, f"New resource for “{title}”: {one_line(resource)}")
     for resource, _ in (Counter(old.resources) - Counter(new.resources)).elements():
-        add(Kind.RESOURCE_REMOVED, f"Resource removed from “{title}”: {_line(resource)}")
+        add(Kind.RESOURCE_REMOVED, f"Resource removed from “{title}”: {one_line(resource)}")
     return rows
+
+
+def _deleted(old, now):
+    """A deleted milestone: its weights go with it, unless it was archived already."""
+    points = {} if old.archived else {str(track): -w for track, w in old.weights.items()}
+    summary = f"Deleted “{one_line(old.title)}”"
+    return ContentChange(kind=Kind.DELETED, summary=summary, points=points, at=now)
 
 
 def _merged(row, title):
     """Fold a second edit of a milestone within a minute into the first one's entry."""
     return ContentChange.objects.filter(
         kind=Kind.EDITED, milestone_id=row.milestone_id, at__gte=row.at - MERGE_WINDOW
-    ).update(summary=f"Edited “{_line(title)}”", at=row.at)
+    ).update(summary=f"Edited “{one_line(title)}”", at=row.at)
 
 
-def _line(text):
-    """Text on one line, whatever an editor typed."""
-    return " ".join(text.split())
+def one_line(text):
+    """Text on one line without control characters, whatever was stored before."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", text).split())

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.views import safe_next
 
-from . import news
+from . import changes, news
 from .models import ContentChange
 from .snapshot import get_snapshot
 
@@ -42,15 +42,14 @@ def changelog(request):
 @require_POST
 @login_required
 def changes_seen(request):
-    """Dismiss the changes since the learner's last visit; back to the page it came from.
-    The session, the user, the content revision, the update."""
+    """Dismiss the changes shown, up to the latest of them; back to the page it came from.
+    The session, the user, the update."""
     form = SeenForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(
             " ".join(form.errors["until"]), content_type="text/plain; charset=utf-8"
         )
-    latest = get_snapshot(fresh=True).latest_change
-    news.mark_seen(request.user, form.cleaned_data["until"], latest)
+    news.mark_seen(request.user, form.cleaned_data["until"])
     return HttpResponseRedirect(safe_next(request) or reverse("roadmap:index"))
 
 
@@ -58,6 +57,7 @@ class ChangesFeed(Feed):
     feed_type = Atom1Feed
     title = "Next Steps: roadmap changes"
     subtitle = "Milestones added, changed and archived on the Next Steps roadmap."
+    author_name = "Next Steps"
 
     def link(self):
         return reverse("roadmap:changes")
@@ -66,7 +66,7 @@ class ChangesFeed(Feed):
         return ContentChange.objects.all()[:FEED_ITEMS]
 
     def item_title(self, item):
-        return item.summary
+        return changes.one_line(item.summary)  # XML can't hold a control character
 
     def item_description(self, item):
         return item.get_kind_display()

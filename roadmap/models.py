@@ -75,8 +75,8 @@ class TrackQuerySet(models.QuerySet):
 
 class Track(models.Model):
     slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
-    name = models.CharField(max_length=100)
-    summary = models.TextField(blank=True)
+    name = models.CharField(max_length=100, validators=[validate_one_line])
+    summary = models.TextField(blank=True, validators=[validate_lines])
     position = models.PositiveIntegerField(default=0)
 
     objects = TrackQuerySet.as_manager()
@@ -113,8 +113,8 @@ class SectionQuerySet(models.QuerySet):
 
 class Section(models.Model):
     slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
-    title = models.CharField(max_length=200)
-    intro = models.TextField(blank=True)
+    title = models.CharField(max_length=200, validators=[validate_one_line])
+    intro = models.TextField(blank=True, validators=[validate_lines])
     position = models.PositiveIntegerField(default=0)
 
     objects = SectionQuerySet.as_manager()
@@ -150,8 +150,8 @@ class MilestoneQuerySet(models.QuerySet):
 class Milestone(models.Model):
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="milestones")
     slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=200, validators=[validate_one_line])
+    description = models.TextField(blank=True, validators=[validate_lines])
     position = models.PositiveIntegerField(default=0)
     estimated_hours = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(MAX_ESTIMATED_HOURS)],
@@ -193,7 +193,7 @@ class Milestone(models.Model):
 
 class Resource(models.Model):
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="resources")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_one_line])
     url = models.URLField(max_length=URL_LENGTH, validators=[validate_web_url])
     position = models.PositiveIntegerField(default=0)
 
@@ -353,6 +353,7 @@ class ContentChange(models.Model):
         WEIGHT_REMOVED = "weight_removed", "Track weight removed"
         RESOURCE_ADDED = "resource_added", "Resource added"
         RESOURCE_REMOVED = "resource_removed", "Resource removed"
+        DELETED = "deleted", "Milestone deleted"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # The log outlives what it speaks of: the summary names it.

@@ -28,10 +28,11 @@ def note_visit(user):
     get_user_model().objects.filter(stale, pk=user.pk).update(last_visit_at=now)
 
 
-def mark_seen(user, until, latest):
-    """The learner dismissed the changes shown, made up to `until`: they have seen everything
-    up to now, or only up to `until` if a change came after it (`latest`). Never backwards."""
-    mark = timezone.now() if latest is None or latest <= until else until
+def mark_seen(user, until):
+    """The learner dismissed the changes shown, made up to `until`: the mark moves there, never
+    past now and never backwards. Not to now: a change is timed when it is recorded, before its
+    transaction commits, so one that was not yet visible may be older than this moment."""
+    mark = min(until, timezone.now())
     if mark <= user.changes_seen_at:  # also keeps dates the database can't hold out of it
         return
     get_user_model().objects.filter(pk=user.pk, changes_seen_at__lt=mark).update(

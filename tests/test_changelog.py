@@ -147,3 +147,30 @@ class HostileRequests(HypothesisTestCase):
         assert self.me.changes_seen_at <= timezone.now()
         for url in (CHANGES, "/", "/dashboard/"):
             assert client.get(url, {"page": number}).status_code == 200
+
+
+def test_a_control_character_in_an_old_title_does_not_break_the_feed(client):
+    """Titles are one line now; a change recorded before that still gives a valid feed."""
+    ContentChangeFactory(summary="Renamed “Read a\x01paper”")
+    response = client.get(FEED)
+    assert response.status_code == 200
+    assert parse(response).find(f"{ATOM}entry/{ATOM}title").text == "Renamed “Read a paper”"
+
+
+def test_the_feed_names_an_author_as_rfc_4287_requires(client):
+    ContentChangeFactory()
+    feed = parse(client.get(FEED))
+    assert feed.find(f"{ATOM}author/{ATOM}name").text == "Next Steps"
+
+
+def test_a_control_character_in_a_title_is_refused_by_the_admin(editor_client):
+    from tests.test_changes import change_form
+
+    milestone = MilestoneFactory(title="Read a paper")
+    url = reverse("admin:roadmap_milestone_change", args=[milestone.pk])
+    response = editor_client.post(url, change_form(milestone) | {"title": "Read a\x01paper"})
+    assert response.status_code == 200
+    assert "Keep it to one line" in response.text
+    milestone.refresh_from_db()
+    assert milestone.title == "Read a paper"
+    assert not ContentChange.objects.exists()

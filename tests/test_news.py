@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from roadmap import news
-from roadmap.models import Milestone, Status
-from roadmap.snapshot import content_changed
+from roadmap.models import ContentChange, Milestone, Status
+from roadmap.snapshot import content_changed, get_snapshot
 from tests.factories import (
     ContentChangeFactory,
     EnrollmentFactory,
@@ -97,7 +97,7 @@ class TestSinceYourLastVisit:
         client.force_login(learner)
         section = news_of(client.get("/").text)
         since = (timezone.now() - DAYS_AGO).strftime("%-d %b")
-        assert f"Since your last visit on {since}" in section
+        assert f"Roadmap changes since {since}" in section
         assert "<li>1 new milestone counts toward ML Engineer</li>" in section
         assert "Your ML Engineer completion went from 50 % to 25 % (-25 points)" in section
         assert '>Win a Kaggle medal</a> <span class="tag">New</span>' in section
@@ -317,3 +317,63 @@ class TestQueries:
         for url in ("/", DASHBOARD):
             with django_assert_max_num_queries(4):
                 assert news_of(client.get(url).text) == ""
+
+
+class TestDeletedMilestones:
+    def test_a_milestone_added_by_mistake_then_deleted_moves_no_percentage(
+        self, client, learner, editor, engineer
+    ):
+        add_milestone(editor, "Added by mistake", engineer, 4)
+        mistake = Milestone.objects.get(title="Added by mistake")
+        url = reverse("admin:roadmap_milestone_delete", args=[mistake.pk])
+        assert editor.post(url, {"post": "yes"}).status_code == 302
+        client.force_login(learner)
+        page = client.get(DASHBOARD).text
+        assert "<strong>50 %</strong>" in page  # 2 of 4 points, as before the mistake
+        assert "completion went from" not in news_of(page)
+
+    def test_deleting_a_milestone_that_counts_is_recorded_and_told(
+        self, client, learner, editor, engineer
+    ):
+        ship = Milestone.objects.get(title="Ship an API")
+        url = reverse("admin:roadmap_milestone_delete", args=[ship.pk])
+        assert editor.post(url, {"post": "yes"}).status_code == 302
+        client.force_login(learner)
+        page = client.get(DASHBOARD).text
+        assert "<strong>100 %</strong>" in page  # 2 of 2 points now
+        assert "completion went from 50 % to 100 %" in news_of(page)
+        assert ContentChange.objects.filter(summary="Deleted “Ship an API”").exists()
+
+
+def test_dismissing_from_a_refused_target_date_page_goes_back_to_a_page(
+    client, learner, editor, engineer
+):
+    add_milestone(editor, "Win a Kaggle medal", engineer, 4)
+    client.force_login(learner)
+    url = reverse("roadmap:set_target", args=[engineer.slug])
+    refused = client.post(url, {"target_date": "not a date"})  # without JavaScript
+    assert refused.status_code == 422
+    form = news_of(refused.text)
+    data = {
+        "until": form.split('name="until" value="', 1)[1].split('"', 1)[0],
+        "next": form.split('name="next" value="', 1)[1].split('"', 1)[0],
+    }
+    response = client.post(SEEN, data, follow=True)
+    assert response.status_code == 200, response.redirect_chain
+    assert response.redirect_chain == [(DASHBOARD, 302)]
+
+
+def test_a_change_recorded_before_a_dismissal_but_committed_after_it_is_still_told(client):
+    """An editor's change is timed when it is recorded, before its transaction commits: a
+    learner who dismisses the news in between must still be told of it."""
+    learner = UserFactory(changes_seen_at=timezone.now() - DAYS_AGO)
+    shown = ContentChangeFactory(at=timezone.now() - datetime.timedelta(hours=1))
+    recorded_at = timezone.now()  # the editor's change, its transaction still open
+    client.force_login(learner)
+    assert client.post(SEEN, {"until": shown.at.isoformat(), "next": "/"}).status_code == 302
+    ContentChangeFactory(milestone__title="Read two papers", at=recorded_at)  # committed now
+    content_changed()
+    learner.refresh_from_db()
+    told = news.since_mark(learner, get_snapshot(fresh=True), set(), set())
+    assert told is not None
+    assert [m.title for m in told.changed] == ["Read two papers"]

@@ -344,3 +344,12 @@ class TestSettingATarget:
         learner_client.post(target_url(engineer), {"target_date": in_days(9).isoformat()})
         theirs.refresh_from_db()
         assert theirs.target_date == in_days(5)
+
+
+@pytest.mark.django_db
+def test_a_refused_target_date_marks_its_field_invalid_and_describes_it(learner_client, engineer):
+    response = learner_client.post(target_url(engineer), {"target_date": "2001-01-01"})
+    assert response.status_code == 422
+    field = response.text.split('id="target-ml-engineer"', 1)[1].split(">", 1)[0]
+    assert 'aria-invalid="true"' in field
+    assert 'aria-describedby="plan-ml-engineer"' in field

@@ -43,7 +43,7 @@ def test_an_editor_adds_a_milestone_and_a_returning_learner_sees_it_marked_new(
 
     page = learner_page
     page.goto(live_server.url)
-    news = page.get_by_role("region", name=re.compile("Since your last visit on"))
+    news = page.get_by_role("region", name=re.compile("Roadmap changes since"))
     expect(news).to_contain_text("1 new milestone counts toward ML Engineer")
     milestone = page.locator(f"#{SLUG}")
     expect(milestone.get_by_role("heading", name=TITLE)).to_be_visible()
@@ -58,7 +58,7 @@ def test_an_editor_adds_a_milestone_and_a_returning_learner_sees_it_marked_new(
     assert page.evaluate("window.sameDocument") is True
     page.reload()
     expect(page.locator(f"#{SLUG}")).to_be_visible()
-    expect(page.get_by_role("region", name=re.compile("Since your last visit"))).to_have_count(0)
+    expect(page.get_by_role("region", name=re.compile("Roadmap changes since"))).to_have_count(0)
 
 
 @pytest.mark.parametrize("url", ["/", "/dashboard/", "/changes/"])
@@ -75,5 +75,5 @@ def test_the_news_and_the_changelog_are_accessible(learner_page, live_server, us
     if url == "/changes/":
         expect(learner_page.get_by_text("Renamed “Serve the trained model")).to_be_visible()
     else:
-        shown = learner_page.get_by_role("region", name=re.compile("Since your last visit"))
+        shown = learner_page.get_by_role("region", name=re.compile("Roadmap changes since"))
         expect(shown).to_contain_text("1 was archived: Publish a blog post")
