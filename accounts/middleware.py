@@ -28,6 +28,7 @@ class HtmxLoginRedirectMiddleware:
             request.htmx
             and response.status_code == 302
             and response["Location"].startswith(login_url)
+            and not request.user.is_authenticated  # a learner still logged in was sent on there
         ):
             messages.info(request, "Your session has ended. Log in again to carry on.")
             next_url = self.page_url(request)

@@ -13,6 +13,7 @@ from roadmap.snapshot import content_changed
 from tests.factories import (
     MilestoneFactory,
     ProgressFactory,
+    TrackFactory,
     TrackMilestoneFactory,
     UserFactory,
 )
@@ -276,6 +277,21 @@ class TestTickEndpoint:
         page = client.get(response["HX-Redirect"]).text
         assert "Your session has ended. Log in again to carry on." in page
         assert f'name="next" value="/#{target}"' in page
+
+    def test_a_logged_in_learner_sent_on_to_the_login_page_is_not_told_their_session_ended(
+        self, client, user
+    ):
+        # A `next` that points at the login page: the learner's session is fine, so htmx gets
+        # the plain redirect the form asked for.
+        client.force_login(user)
+        response = client.post(
+            reverse("choose_tracks"),
+            {"tracks": [TrackFactory().pk], "next": "/accounts/login/"},
+            **HTMX,
+        )
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/login/"
+        assert "HX-Redirect" not in response
 
     def test_an_anonymous_form_post_is_redirected_to_log_in(self, client, milestone):
         response = client.post(status_url(milestone), {"status": "done"})
