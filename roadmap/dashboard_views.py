@@ -91,20 +91,21 @@ def set_target(request, slug):
     form = TargetForm(request.POST)
     valid = "clear" in request.POST or form.is_valid()
     if valid:
-        target = form.cleaned_data["target_date"] if "clear" not in request.POST else None
+        target = None if "clear" in request.POST else form.cleaned_data["target_date"]
         if not progress.set_target(user=request.user, track_slug=slug, target=target):
             return not_followed(request)
         if not request.htmx:
             return redirect(reverse("roadmap:dashboard") + f"#track-{slug}")
-        cards, _ = learner_cards(request, get_snapshot())
-    else:
+    elif not request.htmx:
         response = dashboard_response(request, status=422, target_form=form, target_slug=slug)
         cards = response.context_data["cards"]
+        if not any(card.track.slug == slug and card.plan for card in cards):
+            return not_followed(request)
+        return response
+    cards, _ = learner_cards(request, get_snapshot())
     card = next((card for card in cards if card.track.slug == slug and card.plan), None)
     if card is None:
         return not_followed(request)
-    if not valid and not request.htmx:
-        return response
     context = {"card": card, "target_form": None if valid else form, "target_slug": slug}
     return TemplateResponse(
         request, f"{DASHBOARD}#track_plan", context, status=200 if valid else 422

@@ -47,35 +47,33 @@ def index(request):
     own = Progress.objects.own(user) if learner else {}
     followed = Enrollment.objects.track_ids(user) if learner else set()
     chosen = focus.choose(request.GET.get("track"), snapshot, followed)
-    hide_done = learner and user.hide_done
-    whats_new = learner and news.since_mark(user, snapshot, done_ids(own), followed)
-    tags = whats_new.tags if whats_new else None
-    sections = focus.sections(
-        snapshot, chosen, own, learner=learner, hide_done=hide_done, tags=tags
-    )
+    part = PARTS.get(request.htmx.target) if request.htmx else None
     context = {
         "snapshot": snapshot,
         "focus": chosen,
         "followed": followed,
-        "sections": sections,
         "signup_url": reverse("signup"),
         "login_url": reverse("login"),
     }
-    if not learner:
+    if not learner and part is None:
         context["visitor_body"] = snapshot.visitor_body(chosen)
+    elif not learner:
+        context["sections"] = focus.sections(snapshot, chosen, own, learner=False)
     else:
-        news.note_visit(user)
         done = done_ids(own)
+        whats_new = news.since_mark(user, snapshot, done, followed)
+        tags = whats_new.tags if whats_new else None
+        sections = focus.sections(snapshot, chosen, own, hide_done=user.hide_done, tags=tags)
+        news.note_visit(user)
         context.update(
+            sections=sections,
             news=whats_new,
             completion=snapshot.completion(done, followed),
             next_up=focus.next_up(sections),
-            hide_done=hide_done,
+            hide_done=user.hide_done,
             done_count=sum(1 for _, items in sections for i in items if i.milestone.id in done),
         )
-    template = TEMPLATE
-    if request.htmx and request.htmx.target in PARTS:
-        template += PARTS[request.htmx.target]
+    template = TEMPLATE + (part or "")
     return TemplateResponse(request, template, context)
 
 
