@@ -36,6 +36,11 @@ class User(AbstractUser):
         "dashboard then says when you would finish each track.",
     )
 
+    # Recorded at most once an hour, so that reading a page rarely writes.
+    last_visit_at = models.DateTimeField("last visit", null=True, blank=True)
+    # Roadmap changes after this are shown to the learner until they dismiss them.
+    changes_seen_at = models.DateTimeField("roadmap changes seen until", default=timezone.now)
+
     class Meta(AbstractUser.Meta):
         constraints = [
             models.CheckConstraint(
@@ -44,11 +49,6 @@ class User(AbstractUser):
                 name="user_hours_per_week_1_to_80",
             ),
         ]
-
-    # Recorded at most once an hour, so that reading a page rarely writes.
-    last_visit_at = models.DateTimeField("last visit", null=True, blank=True)
-    # Roadmap changes after this are shown to the learner until they dismiss them.
-    changes_seen_at = models.DateTimeField("roadmap changes seen until", default=timezone.now)
 
     def __str__(self):
         return self.display_name or self.username
