@@ -143,19 +143,24 @@ def _status(value, place):
     return value
 
 
-def _datetime(value, place, *, required=True):
-    if value is None and not required:
-        return None
+def _parsed(parse, value, place, what, example):
+    """`value` read by Django's `parse` (parse_date or parse_datetime); ImportRejected unless it
+    is text in that form."""
     if not isinstance(value, str):
-        raise ImportRejected(f"{place}: expected a date and time as text, got {_kind(value)}.")
+        raise ImportRejected(f"{place}: expected {what} as text, got {_kind(value)}.")
     try:
-        parsed = parse_datetime(value)
+        parsed = parse(value)
     except ValueError:
         parsed = None
     if parsed is None:
-        raise ImportRejected(
-            f"{place}: '{value[:40]}' is not a date and time like 2025-01-31T09:30:00+00:00."
-        )
+        raise ImportRejected(f"{place}: '{value[:40]}' is not {what} like {example}.")
+    return parsed
+
+
+def _datetime(value, place, *, required=True):
+    if value is None and not required:
+        return None
+    parsed = _parsed(parse_datetime, value, place, "a date and time", "2025-01-31T09:30:00+00:00")
     moment = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
     if moment < EARLIEST:
         raise ImportRejected(f"{place}: '{value[:40]}' is too far in the past.")
@@ -167,17 +172,7 @@ def _datetime(value, place, *, required=True):
 
 
 def _date(value, place):
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ImportRejected(f"{place}: expected a date as text, got {_kind(value)}.")
-    try:
-        parsed = parse_date(value)
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ImportRejected(f"{place}: '{value[:40]}' is not a date like 2027-03-31.")
-    return parsed
+    return None if value is None else _parsed(parse_date, value, place, "a date", "2027-03-31")
 
 
 def _hours_per_week(value, place):
