@@ -46,7 +46,6 @@ class MilestoneEntry:
     title: str
     description: str
     estimated_hours: int
-    section_slug: str
     resources: tuple  # (title, url) pairs
     weights: tuple  # (track name, weight) of each track it counts toward, in track order
     url: str  # its place on the roadmap
@@ -245,7 +244,6 @@ def build(revision):
                     title=milestone.title,
                     description=milestone.description,
                     estimated_hours=milestone.estimated_hours,
-                    section_slug=section.slug,
                     resources=tuple((r.title, r.url) for r in milestone.resources.all()),
                     weights=tuple(
                         (m.track.name, m.weight)
