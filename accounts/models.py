@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .validators import validate_one_line
@@ -47,6 +48,12 @@ class User(AbstractUser):
                 condition=Q(hours_per_week__gte=1, hours_per_week__lte=MAX_HOURS_PER_WEEK)
                 | Q(hours_per_week__isnull=True),
                 name="user_hours_per_week_1_to_80",
+            ),
+            # One account an address, whatever its case: the sign-up form checks first, and this
+            # holds when two sign-ups arrive at once. Accounts an administrator made without
+            # an address don't collide.
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="user_email_unique_in_any_case"
             ),
         ]
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -59,11 +60,20 @@ def signup(request):
         return TemplateResponse(request, "accounts/signup.html", context, status=429)
     form = SignupForm(request.POST) if request.method == "POST" else SignupForm()
     if form.is_bound and form.is_valid():
-        user = form.save()
-        login(request, user, backend=MODEL_BACKEND)
-        messages.success(request, f"Welcome, {user.username}! Your account is ready.")
-        choose = reverse("choose_tracks")
-        return redirect(f"{choose}?{urlencode({'next': next_url})}" if next_url else choose)
+        try:
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:
+            # Another sign-up took the username or the address since the check (a double
+            # click): checked again, the form says which.
+            form = SignupForm(request.POST)
+            if form.is_valid():
+                form.add_error(None, "Your account could not be created. Please try again.")
+        else:
+            login(request, user, backend=MODEL_BACKEND)
+            messages.success(request, f"Welcome, {user.username}! Your account is ready.")
+            choose = reverse("choose_tracks")
+            return redirect(f"{choose}?{urlencode({'next': next_url})}" if next_url else choose)
     return TemplateResponse(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 

@@ -22,11 +22,11 @@ from .models import Progress, Status, Track
 
 class TrackChoiceField(forms.ModelMultipleChoiceField):
     """Refuses ids no track can have before they reach the database, where SQLite can't even
-    compare an integer of more than 64 bits."""
+    compare an integer of more than 64 bits. Only ASCII digits: "²" is a digit to Python too."""
 
     def clean(self, value):
         for pk in value or ():
-            if not str(pk).isdigit() or int(pk) >= 2**63:
+            if not (str(pk).isascii() and str(pk).isdigit()) or int(pk) >= 2**63:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

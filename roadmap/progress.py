@@ -104,11 +104,14 @@ def set_target(*, user, track_slug, target):
 
 @transaction.atomic
 def set_followed_tracks(*, user, tracks):
-    """Follow exactly these tracks: keep the `since` date of those already followed."""
+    """Follow exactly these tracks: keep the `since` date of those already followed. The same
+    choice saved twice at once (a double click) follows each track once."""
     wanted = {track.pk for track in tracks}
     Enrollment.objects.filter(user=user).exclude(track__in=wanted).delete()
     existing = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
-    Enrollment.objects.bulk_create(Enrollment(user=user, track_id=pk) for pk in wanted - existing)
+    Enrollment.objects.bulk_create(
+        (Enrollment(user=user, track_id=pk) for pk in wanted - existing), ignore_conflicts=True
+    )
 
 
 def followed_tracks(user):

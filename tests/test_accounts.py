@@ -9,6 +9,8 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core import mail
+from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 
 from roadmap.models import Enrollment, Progress, ProgressEvent
@@ -20,6 +22,7 @@ from tests.factories import (
     TrackFactory,
     UserFactory,
 )
+from tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +150,45 @@ class TestSignup:
         assert 'id="id_username_error"' in response.text
         assert User.objects.count() == 1
 
+    @pytest.mark.django_db(transaction=True)
+    def test_a_sign_up_sent_twice_at_once_makes_one_account_and_answers_both(self):
+        """A double click: one account, and the second answer says the name is taken."""
+        answers = []
+
+        def sign_up(address):
+            client = Client(REMOTE_ADDR=address)
+            answers.append(client.post(reverse("signup"), signup_data()))
+
+        assert run_at_once(lambda: sign_up("10.0.0.1"), lambda: sign_up("10.0.0.2")) == []
+        assert sorted(a.status_code for a in answers) == [200, 302]
+        refused = next(a for a in answers if a.status_code == 200)
+        assert 'id="id_username_error"' in refused.text
+        assert User.objects.filter(username="ada").count() == 1
+
+    @pytest.mark.django_db(transaction=True)
+    def test_two_sign_ups_with_one_email_at_once_make_one_account(self):
+        answers = []
+
+        def sign_up(username, address):
+            client = Client(REMOTE_ADDR=address)
+            answers.append(client.post(reverse("signup"), signup_data(username=username)))
+
+        errors = run_at_once(lambda: sign_up("ada", "10.0.0.1"), lambda: sign_up("bob", "10.0.0.2"))
+        assert errors == []
+        assert User.objects.filter(email__iexact="ada@example.com").count() == 1
+        refused = [a for a in answers if a.status_code == 200]
+        assert len(refused) == 1
+        error = re.search(r'id="id_email_error">(.*?)</ul>', refused[0].text).group(1)
+        assert "An account already uses this email address" in error
+
+    def test_the_database_refuses_a_second_account_on_an_email_in_any_case(self):
+        UserFactory(email="ada@example.com")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            UserFactory(email="ADA@example.com")
+        # Accounts made by an administrator without an email don't collide.
+        UserFactory(email="")
+        UserFactory(email="")
+
     def test_it_keeps_a_safe_next_through_the_track_choice(self, client):
         response = client.post(reverse("signup") + "?next=/dashboard/", signup_data())
         assert response["Location"] == reverse("choose_tracks") + "?next=%2Fdashboard%2F"
@@ -207,6 +249,36 @@ class TestChooseTracks:
         assert "Choose at least one track to follow." in response.text
         assert 'aria-describedby="id_tracks_error"' in response.text
         assert Enrollment.objects.filter(user=user).count() == 1
+
+    @pytest.mark.parametrize("value", ["²", "①", "1²", "٣"])
+    def test_a_number_written_in_other_digits_is_refused_with_a_message(
+        self, learner_client, user, value
+    ):
+        TrackFactory()
+        response = learner_client.post(reverse("choose_tracks"), {"tracks": [value]})
+        assert response.status_code == 200
+        assert 'aria-describedby="id_tracks_error"' in response.text
+        assert not Enrollment.objects.filter(user=user).exists()
+
+    @pytest.mark.django_db(transaction=True)
+    def test_saving_the_same_choice_twice_at_once_follows_each_track_once(self):
+        """A double click on Save: both answers lead on, each track is followed once."""
+        tracks = [TrackFactory().pk for _ in range(3)]
+        user = UserFactory()
+        answers = []
+
+        def choose():
+            client = Client()
+            client.force_login(user)
+            answers.append(client.post(reverse("choose_tracks"), {"tracks": tracks}).status_code)
+
+        for _ in range(5):
+            Enrollment.objects.filter(user=user).delete()
+            assert run_at_once(choose, choose) == []
+        assert set(answers) == {302}
+        assert (
+            sorted(Enrollment.objects.filter(user=user).values_list("track", flat=True)) == tracks
+        )
 
     def test_it_goes_to_a_safe_next_and_never_off_site(self, learner_client):
         track = TrackFactory()
