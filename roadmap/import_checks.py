@@ -18,6 +18,7 @@ from accounts.models import MAX_HOURS_PER_WEEK
 from accounts.validators import validate_lines, validate_one_line
 
 from .exports import FORMAT, VERSION
+from .forms import TARGET_HORIZON
 from .models import (
     NOTE_LENGTH,
     SLUG_LENGTH,
@@ -171,8 +172,15 @@ def _datetime(value, place, *, required=True):
     return moment
 
 
-def _date(value, place):
-    return None if value is None else _parsed(parse_date, value, place, "a date", "2027-03-31")
+def _target_date(value, place):
+    """A target date as the dashboard takes them, up to ten years ahead (a past one was ahead
+    when it was set)."""
+    if value is None:
+        return None
+    target = _parsed(parse_date, value, place, "a date", "2027-03-31")
+    if target > timezone.localdate() + TARGET_HORIZON:
+        raise ImportRejected(f"{place}: '{value[:40]}' is more than ten years ahead.")
+    return target
 
 
 def _hours_per_week(value, place):
@@ -267,7 +275,7 @@ def _validate_followed(raw):
         _mapping(entry, place, required=("track",), optional=("since", "target_date"))
         slug = _slug(entry["track"], f"{place}.track")
         since = _datetime(entry.get("since"), f"{place}.since", required=False)
-        target = _date(entry.get("target_date"), f"{place}.target_date")
+        target = _target_date(entry.get("target_date"), f"{place}.target_date")
         if slug not in seen:
             seen.add(slug)
             followed.append((slug, since, target))

@@ -86,8 +86,9 @@ def import_data(*, user, data, with_profile=False):
     with transaction.atomic():
         # One import into an account at a time: the second one waits, then finds the events the
         # first added, so a file sent twice at once adds its history once (SQLite writes one
-        # transaction at a time anyway).
-        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+        # transaction at a time anyway). "No key": a tick's rows, which name the account, can
+        # still be written meanwhile, or a tick holding its row would deadlock with the import.
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
         report = ImportReport(with_profile=with_profile)
         slugs = {entry["slug"] for entry in clean.progress} | {e[0] for e in clean.events}
         milestones = Milestone.objects.in_bulk(slugs, field_name="slug")

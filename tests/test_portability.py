@@ -1,5 +1,7 @@
 import json
 import re
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -376,6 +378,21 @@ class TestRoundTrip:
         fresh.refresh_from_db()
         assert (fresh.hours_per_week, state(fresh)["targets"]) == (None, {"ml-engineer": None})
 
+    def test_a_target_date_further_ahead_than_the_form_allows_is_refused(self, world):
+        """The dashboard takes dates up to ten years ahead; a file can't store one past that. A
+        date already past stays importable: an old file's targets were ahead when set."""
+        fresh = UserFactory()
+        data = json.loads(json.dumps(exports.export_data(world["learner"])))
+        data["followed_tracks"][0]["target_date"] = "9999-12-31"
+        with pytest.raises(
+            import_checks.ImportRejected, match=r"followed_tracks\[0\]\.target_date"
+        ):
+            imports.import_data(user=fresh, data=data, with_profile=True)
+        assert not Enrollment.objects.filter(user=fresh).exists()
+        data["followed_tracks"][0]["target_date"] = "2020-01-31"
+        imports.import_data(user=fresh, data=data, with_profile=True)
+        assert state(fresh)["targets"] == {"ml-engineer": date(2020, 1, 31)}
+
     def test_a_note_and_a_name_are_stored_as_the_forms_store_them(self, world):
         fresh = UserFactory()
         data = exports.export_data(world["learner"])
@@ -676,3 +693,39 @@ def test_the_same_file_sent_six_times_at_once_adds_its_history_once():
 
     assert errors == []
     assert ProgressEvent.objects.filter(user=fresh).count() == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tick_in_the_middle_of_an_import_into_the_same_account_waits_its_turn(monkeypatch):
+    """On PostgreSQL the import locked the account's row for update, which a tick's new event
+    (whose user it names) must share: the tick held its progress row and waited for the import,
+    the import waited for that row, and the database killed one of them (a 503)."""
+    user, milestone = UserFactory(), MilestoneFactory()
+    progress.set_status(user=user, milestone=milestone, status=Status.IN_PROGRESS)
+    row_locked = threading.Event()
+    now = timezone.now
+
+    def now_slowly():  # called by the tick once its progress row is locked
+        if threading.current_thread().name == "tick":
+            row_locked.set()
+            time.sleep(0.5)
+        return now()
+
+    monkeypatch.setattr(progress.timezone, "now", now_slowly)
+    data = {
+        "format": exports.FORMAT,
+        "version": exports.VERSION,
+        "progress": [{"milestone": milestone.slug, "status": "not_started"}],
+        "events": [],
+    }
+
+    def tick():
+        threading.current_thread().name = "tick"
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE)
+
+    def upload():
+        row_locked.wait(5)
+        imports.import_data(user=user, data=data)
+
+    assert run_at_once(tick, upload) == []
+    assert Progress.objects.get(user=user, milestone=milestone).status == Status.NOT_STARTED
