@@ -1,8 +1,9 @@
 """What text the app stores: one rule, for every form, the admin and the data import.
 
 No control characters (C0, DEL and C1): they are invisible, PostgreSQL refuses NUL, and the others
-break lines or hide text. Text that has lines (a note) may hold line breaks and tabs; a name is
-one line.
+break lines or hide text. Nor U+FFFE, U+FFFF and lone surrogates, which are no characters at all
+(and, like the controls, can't be written in XML: the changelog's feed). Text that has lines (a
+note) may hold line breaks and tabs; a name is one line.
 """
 
 import re
@@ -10,7 +11,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 LINE_BREAKS_AND_TABS = str.maketrans("", "", "\n\t")
 
 

@@ -149,9 +149,10 @@ class HostileRequests(HypothesisTestCase):
             assert client.get(url, {"page": number}).status_code == 200
 
 
-def test_a_control_character_in_an_old_title_does_not_break_the_feed(client):
-    """Titles are one line now; a change recorded before that still gives a valid feed."""
-    ContentChangeFactory(summary="Renamed “Read a\x01paper”")
+@pytest.mark.parametrize("character", ["\x01", "\ufffe", "\uffff"])
+def test_a_character_xml_cannot_hold_in_an_old_title_does_not_break_the_feed(client, character):
+    """Titles refuse them now; a change recorded before that still gives a valid feed."""
+    ContentChangeFactory(summary=f"Renamed “Read a{character}paper”")
     response = client.get(FEED)
     assert response.status_code == 200
     assert parse(response).find(f"{ATOM}entry/{ATOM}title").text == "Renamed “Read a paper”"
@@ -163,12 +164,16 @@ def test_the_feed_names_an_author_as_rfc_4287_requires(client):
     assert feed.find(f"{ATOM}author/{ATOM}name").text == "Next Steps"
 
 
-def test_a_control_character_in_a_title_is_refused_by_the_admin(editor_client):
+@pytest.mark.parametrize("character", ["\x01", "\ufffe", "\uffff"])
+def test_a_control_character_in_a_title_is_refused_by_the_admin(editor_client, character):
+    """U+FFFE and U+FFFF are no characters at all, and XML refuses them like the controls."""
     from tests.test_changes import change_form
 
     milestone = MilestoneFactory(title="Read a paper")
     url = reverse("admin:roadmap_milestone_change", args=[milestone.pk])
-    response = editor_client.post(url, change_form(milestone) | {"title": "Read a\x01paper"})
+    response = editor_client.post(
+        url, change_form(milestone) | {"title": f"Read a{character}paper"}
+    )
     assert response.status_code == 200
     assert "Keep it to one line" in response.text
     milestone.refresh_from_db()
