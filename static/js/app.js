@@ -1,10 +1,13 @@
 // Marks the page as scripted (controls that only no-JS browsers need hide themselves), makes the
 // keyboard work on the tick checkboxes as a user expects, keeps focus where the user was after a
-// note is saved, and is the one global place that says when an htmx request failed.
+// note is saved, and is the one global place that says when an htmx request failed (and undoes
+// the tick it was).
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
 
+  // An error stays in sight at the top of the window, wherever the learner is on the page,
+  // until their next request.
   function say(text) {
     var flash = document.getElementById("flash");
     if (!flash) { return; }
@@ -12,6 +15,21 @@
     p.className = "message error";
     p.textContent = text;
     flash.replaceChildren(p);
+    flash.classList.add("alert");
+  }
+  document.addEventListener("htmx:beforeRequest", function () {
+    var flash = document.getElementById("flash");
+    if (flash && flash.classList.contains("alert")) {
+      flash.classList.remove("alert");
+      flash.replaceChildren();
+    }
+  });
+
+  // A tick that wasn't saved is undone: the form goes back to the state the server sent.
+  function undo(event) {
+    var elt = event.detail.elt;
+    var form = elt && elt.closest && elt.closest("form.status");
+    if (form) { form.reset(); }
   }
 
   // Enter on a milestone's checkbox ticks it, as Space does, instead of submitting the form.
@@ -46,6 +64,7 @@
   });
 
   document.addEventListener("htmx:responseError", function (event) {
+    undo(event);
     var xhr = event.detail.xhr;
     var status = xhr ? xhr.status : 0;
     var text = xhr && /^text\/plain/.test(xhr.getResponseHeader("Content-Type") || "") ? xhr.responseText.slice(0, 300) : "";
@@ -59,7 +78,8 @@
       say("Something went wrong on our side (error " + status + "). Your last change may not have been saved: reload the page to check.");
     }
   });
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (event) {
+    undo(event);
     say("Could not reach the server. Your last change may not have been saved: check your connection and reload the page to see.");
   });
 })();

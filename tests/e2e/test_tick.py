@@ -111,3 +111,23 @@ def test_everything_works_without_javascript(browser, live_server, user, roadmap
     row = Progress.objects.get(user=user)
     assert (row.status, row.note) == (Status.DONE, "Works without scripts too.")
     context.close()
+
+
+def test_a_tick_the_server_refuses_is_undone_and_the_reason_shows_where_the_learner_is(
+    learner_page, live_server, user
+):
+    """Far down the page, a tick refused (here: the session and its CSRF cookie are gone) left
+    the box ticked, and said why only at the top of the page, out of sight."""
+    page = learner_page
+    page.goto(f"{live_server.url}/?track=all")
+    last = page.locator("form.status input[type=checkbox]").last
+    last.scroll_into_view_if_needed()
+    page.context.clear_cookies()
+
+    last.click()  # not check(): the page may undo it before Playwright looks
+
+    message = page.get_by_text("Your session has expired or the page is out of date.")
+    expect(message).to_be_in_viewport()
+    expect(last).not_to_be_checked()
+    expect(last).to_be_focused()
+    assert not Progress.objects.filter(user=user).exists()
