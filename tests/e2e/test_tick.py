@@ -1,7 +1,10 @@
+import re
+
 import pytest
 from playwright.sync_api import expect
 
-from roadmap.models import Progress, Status
+from roadmap import progress
+from roadmap.models import Milestone, Progress, Status
 from tests.conftest import log_in_browser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -131,3 +134,29 @@ def test_a_tick_the_server_refuses_is_undone_and_the_reason_shows_where_the_lear
     expect(last).not_to_be_checked()
     expect(last).to_be_focused()
     assert not Progress.objects.filter(user=user).exists()
+
+
+def test_unticking_a_folded_done_milestone_changes_its_one_line_too(
+    learner_page, live_server, user
+):
+    """The folded line kept saying "Done on …", in green, over a card that said "Not started"."""
+    page = learner_page
+    progress.set_status(user=user, milestone=Milestone.objects.get(slug=SLUG), status=Status.DONE)
+    page.goto(f"{live_server.url}/?track=all")
+    milestone = page.locator(f"#{SLUG}")
+    summary = milestone.locator("summary")
+    expect(summary).to_contain_text("Done on")
+    done_colour = milestone.evaluate("li => getComputedStyle(li).borderLeftColor")
+
+    summary.click()
+    page.get_by_role("checkbox", name=MILESTONE).uncheck()
+    expect(page.locator(f"#state-{SLUG}")).to_have_text("Not started")
+    expect(summary).to_have_text(re.compile(r"Not started$"), use_inner_text=True)
+    expect(summary).not_to_contain_text("Done", use_inner_text=True)
+    assert milestone.evaluate("li => getComputedStyle(li).borderLeftColor") != done_colour
+
+    milestone.get_by_role("button", name="Mark in progress").click()
+    expect(summary).to_have_text(re.compile(r"In progress$"), use_inner_text=True)
+    page.get_by_role("checkbox", name=MILESTONE).check()
+    expect(summary).to_contain_text("Done on", use_inner_text=True)
+    expect(summary).not_to_contain_text("In progress", use_inner_text=True)
