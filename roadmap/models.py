@@ -180,7 +180,8 @@ class Milestone(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("roadmap:index") + f"#{self.slug}"
+        # With every milestone shown: a learner's own view shows only the tracks they follow.
+        return reverse("roadmap:index") + f"?track=all#{self.slug}"
 
     @property
     def status_url(self):

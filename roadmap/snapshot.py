@@ -304,7 +304,7 @@ def _with_body(milestone):
         return render_to_string(f"{TEMPLATE}#map_node", {"item": item, **context})
 
     statuses = [Status.DONE, Status.IN_PROGRESS, Status.NOT_STARTED]
-    public_url = reverse("roadmap:index")
+    public_url = reverse("roadmap:index") + "?track=all"
     map_nodes = {status: node(status) for status in statuses}
     map_nodes["hidden"] = node(Status.DONE, hide_done=True)
     map_nodes.update({("public", s): node(s, map_url=public_url) for s in statuses})

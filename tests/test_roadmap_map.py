@@ -98,7 +98,11 @@ class TestMap:
         client.logout()
         page = client.get(reverse("roadmap:public_page", args=[learner.username])).text
         nodes = map_of(page)
-        assert nodes[0] == (f"{learner.first.title}: done", "node-done", f"/#{learner.first.slug}")
+        assert nodes[0] == (
+            f"{learner.first.title}: done",
+            "node-done",
+            f"/?track=all#{learner.first.slug}",
+        )
         # The public page shows what is done; in progress is the learner's own business.
         assert nodes[2][1] == "node-not_started"
         assert "<form" not in page.split('aria-label="Roadmap map"')[1].split("</nav>")[0]

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from roadmap.snapshot import content_changed
 from tests.factories import (
+    EnrollmentFactory,
     MilestoneFactory,
     ResourceFactory,
     TrackMilestoneFactory,
@@ -228,4 +229,19 @@ def test_a_forged_script_prefix_never_reaches_another_visitors_links(roadmap):
     assert 'href="/evil/accounts/signup/' in served("/", SCRIPT_NAME="/evil")
     page = served("/", SCRIPT_NAME="")
     assert "/evil" not in page
-    assert 'href="/accounts/signup/?next=/%23explore-public-datasets"' in page
+    assert 'href="/accounts/signup/?next=/%3Ftrack%3Dall%23explore-public-datasets"' in page
+
+
+def test_a_link_to_a_milestone_opens_a_page_that_shows_it_whatever_the_learner_follows():
+    """A learner's roadmap shows the tracks they follow: a link elsewhere (after signing up from
+    a milestone, the news, the dashboard of a track not followed, a public page) landed at the
+    top of a page without the milestone."""
+    followed, other = TrackMilestoneFactory(), TrackMilestoneFactory()
+    learner = UserFactory()
+    EnrollmentFactory(user=learner, track=followed.track)
+    client = Client()
+    client.force_login(learner)
+    path, _, anchor = other.milestone.get_absolute_url().partition("#")
+    assert anchor == other.milestone.slug
+    assert f'id="{anchor}"' in client.get(path).text
+    assert f'id="{anchor}"' not in client.get(reverse("roadmap:index")).text

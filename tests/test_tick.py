@@ -210,7 +210,7 @@ class TestTickEndpoint:
     def test_without_javascript_it_redirects_to_the_milestone(self, learner_client, milestone):
         response = learner_client.post(status_url(milestone), {"status": "done"})
         assert response.status_code == 302
-        assert response["Location"] == f"/#{milestone.slug}"
+        assert response["Location"] == f"/?track=all#{milestone.slug}"
         page = learner_client.get("/").text
         assert f'id="done-{milestone.slug}" name="status" value="done"' in page
         assert "Done on" in page
@@ -414,7 +414,7 @@ class TestDetails:
     def test_without_javascript_success_redirects_to_the_milestone(self, learner_client, milestone):
         response = learner_client.post(details_url(milestone), {"note": "ok"})
         assert response.status_code == 302
-        assert response["Location"] == f"/#{milestone.slug}"
+        assert response["Location"] == f"/?track=all#{milestone.slug}"
 
     def test_notes_are_escaped(self, learner_client, user, milestone):
         response = learner_client.post(
@@ -484,8 +484,9 @@ class TestRoadmapPageForLearners:
         page = client.get("/").text
         assert 'type="checkbox"' not in page
         assert "Sign up to track your progress" in page
-        assert f'href="/accounts/signup/?next=/%23{milestone.slug}">Sign up</a>' in page
-        assert f'href="/accounts/login/?next=/%23{milestone.slug}">log in</a>' in page
+        next_url = f"/%3Ftrack%3Dall%23{milestone.slug}"  # the milestone, every one shown
+        assert f'href="/accounts/signup/?next={next_url}">Sign up</a>' in page
+        assert f'href="/accounts/login/?next={next_url}">log in</a>' in page
 
 
 @pytest.mark.django_db(transaction=True)

@@ -55,3 +55,24 @@ def test_a_visitor_signs_up_chooses_a_track_logs_out_and_logs_back_in(page, live
     nav.get_by_role("link", name="ada").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your profile")
     expect(page.get_by_role("region", name="Tracks you follow")).to_contain_text("Data Scientist")
+
+
+def test_signing_up_from_a_milestone_lands_on_it_even_outside_the_tracks_chosen(
+    page, live_server, roadmap
+):
+    """It counts toward ML Engineer and Data Scientist; the learner follows Research Scientist,
+    whose view of the roadmap doesn't show it: they landed at the top of a page without it."""
+    page.goto(live_server.url)
+    card = page.locator("#deploy-a-prediction-api")
+    card.get_by_role("link", name="Sign up").click()
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Email address").fill("ada@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+    page.get_by_role("checkbox", name="Research Scientist").check()
+    page.get_by_role("button", name="Save my tracks").click()
+
+    expect(page).to_have_url(f"{live_server.url}/?track=all#deploy-a-prediction-api")
+    checkbox = page.get_by_role("checkbox", name="Serve the trained model behind a simple web API")
+    expect(checkbox).to_be_in_viewport()

@@ -49,7 +49,7 @@ def test_an_editor_adds_a_milestone_and_a_returning_learner_sees_it_marked_new(
     expect(milestone.get_by_role("heading", name=TITLE)).to_be_visible()
     expect(milestone.get_by_text("New since your last visit")).to_be_visible()
     news.get_by_role("link", name=TITLE).click()
-    expect(page).to_have_url(f"{live_server.url}/#{SLUG}")
+    expect(page).to_have_url(f"{live_server.url}/?track=all#{SLUG}")
 
     page.evaluate("window.sameDocument = true")
     news.get_by_role("button", name="Dismiss these changes").click()
