@@ -128,7 +128,8 @@ class TestFocus:
         Enrollment.objects.create(user=learner, track=Track.objects.get(slug="research-scientist"))
         page = client.get("/").text
         assert milestone_ids(page) == milestone_ids(client.get("/?track=research-scientist").text)
-        assert '<a href="/" hx-get="/" aria-current="page">Tracks you follow</a>' in page
+        followed = '<a id="focus-followed" href="/" hx-get="/" aria-current="page">'
+        assert followed + "Tracks you follow</a>" in page
 
     def test_a_visitor_sees_everything_by_default(self, client, roadmap):
         page = client.get("/").text
@@ -150,7 +151,8 @@ class TestFocus:
 
     def test_the_focus_links_are_plain_links_that_htmx_follows_too(self, client, learner):
         page = client.get("/").text
-        assert '<a href="?track=data-scientist" hx-get="?track=data-scientist">' in page
+        url = "?track=data-scientist"
+        assert f'<a id="focus-data-scientist" href="{url}" hx-get="{url}">' in page
         assert 'hx-target="#roadmap-body" hx-swap="outerHTML" hx-push-url="true"' in page
 
     def test_htmx_gets_the_body_of_the_page_alone(self, client, learner):

@@ -63,6 +63,16 @@
     }
   });
 
+  // A control that is gone after the roadmap's body is swapped (the news, once dismissed)
+  // leaves focus where it was: on the focus link of the view shown.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var active = document.activeElement;
+    if (event.detail.elt.id === "roadmap-body" && (!active || active === document.body)) {
+      var current = document.querySelector("#roadmap-body nav.focus [aria-current=page]");
+      if (current) { current.focus(); }
+    }
+  });
+
   document.addEventListener("htmx:responseError", function (event) {
     undo(event);
     var xhr = event.detail.xhr;

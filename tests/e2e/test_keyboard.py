@@ -5,10 +5,13 @@ checked after every step that could lose it.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from roadmap import changes
 from roadmap.models import Enrollment, Milestone, Progress, Status, Track
 from tests.conftest import log_in_browser
 from tests.factories import PASSWORD
@@ -192,3 +195,39 @@ def test_a_learner_logs_in_and_follows_a_track_with_the_keyboard_alone(
     expect(follow).to_be_focused()
     assert not Enrollment.objects.filter(user=user, track__slug="ml-engineer").exists()
     expect(page.get_by_role("status")).to_have_text("You no longer follow ML Engineer.")
+
+
+def test_focus_stays_on_the_control_used_when_the_roadmap_is_swapped(
+    page, live_server, roadmap, user
+):
+    """A focus link, "Hide done milestones" and "Dismiss" replace the roadmap's body: focus fell
+    to the page, and a keyboard user started again from the top, some fifty Tabs away."""
+    Enrollment.objects.create(user=user, track=Track.objects.get(slug="ml-engineer"))
+    user.changes_seen_at = timezone.now() - timedelta(days=3)
+    user.save(update_fields=["changes_seen_at"])
+    before = changes.state()
+    Milestone.objects.filter(slug="deploy-a-prediction-api").update(title="Deploy an API")
+    changes.record(before, changes.state())
+    log_in_browser(page.context, live_server, user)
+    page.goto(live_server.url)
+
+    focus_links = page.get_by_role("navigation", name="Focus on a career track")
+    scientist = focus_links.get_by_role("link", name="Data Scientist")
+    tab_to(page, scientist)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/?track=data-scientist")
+    settled(page)
+    expect(focus_links.get_by_role("link", name="Data Scientist")).to_be_focused()
+
+    hide = page.get_by_role("button", name=re.compile("Hide done milestones"))
+    tab_to(page, hide)
+    page.keyboard.press("Enter")
+    show = page.get_by_role("button", name=re.compile("Show done milestones"))
+    expect(show).to_be_focused()
+
+    dismiss = page.get_by_role("button", name="Dismiss these changes")
+    dismiss.focus()
+    page.keyboard.press("Enter")
+    expect(dismiss).to_have_count(0)
+    settled(page)
+    expect(focus_links.get_by_role("link", name="Data Scientist")).to_be_focused()
