@@ -245,7 +245,7 @@ class TestProgress:
             reverse("roadmap:set_status", args=[learner.second.slug]), {"status": "done"}, **HTMX
         )
         announcement = response.text.split('id="progress-announcement"')[1].split("</div>")[0]
-        assert 'aria-live="polite" hx-swap-oob="true">' in announcement
+        assert 'aria-live="polite" hx-swap-oob="innerHTML">' in announcement
         assert re.search(r">ML Engineer \d+ %$", announcement)
         assert "Data Scientist" not in announcement  # not followed
 
