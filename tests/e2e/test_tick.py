@@ -66,6 +66,10 @@ def test_a_note_and_an_evidence_link_are_saved_inline(learner_page, live_server,
     milestone.get_by_label("Evidence link").fill("javascript:alert(1)")
     milestone.get_by_role("button", name="Save note and evidence").click()
     expect(milestone.get_by_text("starts with http:// or https://")).to_be_visible()
+    # Focus goes to the field that is wrong, which a screen reader reads with its error.
+    evidence = milestone.get_by_label("Evidence link")
+    expect(evidence).to_be_focused()
+    expect(evidence).to_have_attribute("aria-invalid", "true")
     assert not Progress.objects.exists()
 
     milestone.get_by_label("Note").fill("FastAPI + Docker, served on Fly.")
