@@ -1,7 +1,7 @@
 // Marks the page as scripted (controls that only no-JS browsers need hide themselves), makes the
 // keyboard work on the tick checkboxes as a user expects, keeps focus where the user was after a
-// note is saved, and is the one global place that says when an htmx request failed (and undoes
-// the tick it was).
+// swap, keeps the plan's fields true to the server's answer, and is the one global place that
+// says when an htmx request failed (and undoes the tick it was).
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -70,6 +70,24 @@
     if (event.detail.elt.id === "roadmap-body" && (!active || active === document.body)) {
       var current = document.querySelector("#roadmap-body nav.focus [aria-current=page]");
       if (current) { current.focus(); }
+    }
+  });
+
+  // The plan's fields say whether the server took them (htmx answers with the plan only): a
+  // refused one is marked invalid, and a cleared target date empties its field.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form.hours, form.target") || !event.detail.xhr) { return; }
+    var input = form.querySelector("input[type=number], input[type=date]");
+    var refused = event.detail.xhr.status === 422;
+    if (refused) {
+      input.setAttribute("aria-invalid", "true");
+    } else {
+      input.removeAttribute("aria-invalid");
+    }
+    var cause = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (event.detail.successful && cause && cause.submitter && cause.submitter.name === "clear") {
+      input.value = "";
     }
   });
 

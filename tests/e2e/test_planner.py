@@ -38,6 +38,10 @@ def test_a_learner_sets_hours_and_watches_the_finish_date_move(learner_page, liv
     field.fill("81")
     expect(page.get_by_text("Give a whole number of hours a week from 1 to 80.")).to_be_visible()
     expect(card).to_contain_text(f"at 20 h a week · finished around {finish_at(hours, 20)}")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    field.fill("20")
+    expect(page.get_by_text("Planned at 20 h a week.")).to_be_visible()
+    expect(field).not_to_have_attribute("aria-invalid", "true")
 
     target = timezone.localdate() + datetime.timedelta(weeks=10)
     card.get_by_label("Target date for ML Engineer").fill(target.isoformat())
@@ -46,6 +50,11 @@ def test_a_learner_sets_hours_and_watches_the_finish_date_move(learner_page, liv
         f"To finish by {target.day} {target:%B %Y}: {needed} h a week", timeout=10_000
     )
     assert Enrollment.objects.get(user=user, track=engineer).target_date == target
+
+    card.get_by_role("button", name="Clear target for ML Engineer").click()
+    expect(card).not_to_contain_text("To finish by")
+    expect(card.get_by_label("Target date for ML Engineer")).to_have_value("")
+    assert Enrollment.objects.get(user=user, track=engineer).target_date is None
     user.refresh_from_db()
     assert user.hours_per_week == 20
 
