@@ -25,7 +25,7 @@ from .snapshot import done_ids, get_snapshot
 TEMPLATE = "roadmap/roadmap.html"
 GONE = "This milestone is no longer on the roadmap. Reload the page to see the current one."
 # The parts of the roadmap page that htmx asks for again, by the id of their element.
-PARTS = {"roadmap-body": "#focused", "next-up": "#next_up"}
+PARTS = {"roadmap-body": "#focused", "roadmap-tools": "#tools"}
 
 
 @require_safe

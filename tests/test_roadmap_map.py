@@ -234,9 +234,10 @@ class TestNextUp:
             reverse("roadmap:set_status", args=[slug]), {"status": "done"}, **HTMX
         )
         assert response["HX-Trigger"] == '{"progress-changed": {}}'
-        box = client.get("/", HTTP_HX_TARGET="next-up", **HTMX).text
-        assert box.lstrip().startswith('<section class="next-up-box" id="next-up"')
-        assert slug not in box
+        box = client.get("/", HTTP_HX_TARGET="roadmap-tools", **HTMX).text
+        assert box.lstrip().startswith('<div class="roadmap-tools" id="roadmap-tools"')
+        assert slug not in box.split('id="next-up"')[1].split("</section>")[0]
+        assert "Hide done milestones (2)</button>" in box  # the count beside it follows too
 
 
 class TestProgress:
