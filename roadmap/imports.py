@@ -17,13 +17,16 @@ from .models import (
     Milestone,
     Progress,
     ProgressEvent,
+    Status,
     Track,
 )
 
 
 @dataclass
 class ImportReport:
-    progress: int = 0
+    progress: int = 0  # milestones whose row was written, whatever their status
+    done: int = 0
+    in_progress: int = 0
     events_added: int = 0
     events_present: int = 0
     with_profile: bool = False
@@ -33,9 +36,12 @@ class ImportReport:
     unknown_tracks: list = field(default_factory=list)
 
     def summary(self):
+        states = [f"{self.done} done"] if self.done else []
+        states += [f"{self.in_progress} in progress"] if self.in_progress else []
         parts = [
-            f"Imported your progress on {self.progress} milestone{_s(self.progress)} and "
-            f"{self.events_added} history event{_s(self.events_added)}"
+            f"Imported your progress on {self.progress} milestone{_s(self.progress)}"
+            + (f" ({', '.join(states)})" if states else "")
+            + f" and {self.events_added} history event{_s(self.events_added)}"
             + (f" ({self.events_present} already here)." if self.events_present else ".")
         ]
         if not self.with_profile:
@@ -126,6 +132,8 @@ def _import_progress(user, entries, milestones, report):
         update_fields=["status", "note", "evidence_url", "updated_at", "completed_at"],
     )
     report.progress = len(rows)
+    report.done = sum(1 for row in rows if row.status == Status.DONE)
+    report.in_progress = sum(1 for row in rows if row.status == Status.IN_PROGRESS)
 
 
 def _import_events(user, events, milestones, report):
