@@ -213,5 +213,8 @@ def badge(request, username):
         content_type="image/svg+xml; charset=utf-8",
         status=status,
     )
-    patch_cache_control(response, public=True, max_age=BADGE_MAX_AGE)
+    if status == 200:
+        patch_cache_control(response, public=True, max_age=BADGE_MAX_AGE)
+    else:  # a page turned on (or a track added) shows at once
+        patch_cache_control(response, no_cache=True)
     return response

@@ -221,6 +221,8 @@ class TestBadge:
         # Still an image, so that a README shows why instead of a broken one.
         assert private["Content-Type"] == "image/svg+xml; charset=utf-8"
         assert parse_svg(private.content).get("aria-label") == "Next Steps · no public page"
+        # Not kept by browsers and proxies: turned on, the page's badge shows at once.
+        assert private["Cache-Control"] == "no-cache"
 
     def test_an_unknown_track_is_an_svg_404_that_says_so(self, client, ada, engineer):
         response = client.get(badge_url("ada", "astronaut"))
