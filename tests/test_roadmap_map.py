@@ -105,7 +105,9 @@ class TestMap:
         )
         # The public page shows what is done; in progress is the learner's own business.
         assert nodes[2][1] == "node-not_started"
-        assert "<form" not in page.split('aria-label="Roadmap map"')[1].split("</nav>")[0]
+        public_map = page.split('aria-label="Roadmap map"')[1].split("</nav>")[0]
+        assert "<form" not in public_map
+        assert "In progress" not in public_map  # nor in its legend
 
 
 class TestFocus:
