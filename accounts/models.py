@@ -20,8 +20,8 @@ class User(AbstractUser):
     public_profile = models.BooleanField(
         "public progress page",
         default=False,
-        help_text="Anyone can see your track percentages and finished milestones on your "
-        "public page.",
+        help_text="Anyone can see your track percentages and the milestones you have done, "
+        "with their evidence links, on your public page. Your notes stay private.",
     )
     hide_done = models.BooleanField(
         "hide done milestones",

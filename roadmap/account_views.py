@@ -60,8 +60,8 @@ class ImportForm(forms.Form):
             ("progress", "Progress only: milestones, notes, evidence links and history"),
             (
                 "everything",
-                "Progress and profile: also the followed tracks, display name and public page "
-                "setting, replacing this account's",
+                "Progress and profile: also the followed tracks with their target dates, display "
+                "name, public page setting and hours a week, replacing this account's",
             ),
         ],
         initial="progress",

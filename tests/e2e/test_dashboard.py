@@ -97,7 +97,7 @@ def test_a_learner_ticks_milestones_watches_the_dashboard_and_shares_a_portfolio
     done = stranger.get_by_role("region", name="Milestones done")
     for title in TICKED:
         expect(done.get_by_role("link", name=title)).to_have_attribute(
-            "href", re.compile(r"^/#[\w-]+$")
+            "href", re.compile(r"^/\?track=all#[\w-]+$")
         )
 
     response = stranger.goto(f"{live_server.url}/u/ada/badge.svg?track=ml-engineer")
