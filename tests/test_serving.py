@@ -107,7 +107,7 @@ def test_no_header_sets_the_script_prefix_of_anyones_links(start):
     status, _, page = get(port, "/", {**HTTPS, "SCRIPT_NAME": "/evil"})
     assert status == 200
     assert "/evil" not in page
-    assert 'href="/accounts/signup/?next=/%23explore-public-datasets"' in page
+    assert 'href="/accounts/signup/?next=/%3Ftrack%3Dall%23explore-public-datasets"' in page
     status, _, page = get(port, "/", HTTPS)
     assert "/evil" not in page
     assert "/set-in-the-environment" not in page
