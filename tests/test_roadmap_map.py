@@ -108,6 +108,9 @@ class TestMap:
         public_map = page.split('aria-label="Roadmap map"')[1].split("</nav>")[0]
         assert "<form" not in public_map
         assert "In progress" not in public_map  # nor in its legend
+        # Its parts lead to the roadmap, where the sections are.
+        parts = re.findall(r'<p class="map-part-title" [^>]*><a href="([^"]+)">', public_map)
+        assert parts and all(re.fullmatch(r"/\?track=all#[\w-]+", href) for href in parts)
 
 
 class TestFocus:
