@@ -1,5 +1,3 @@
-import datetime
-
 from django import forms
 from django.utils import timezone
 
@@ -7,9 +5,7 @@ from accounts.forms import HoursPerWeekField
 from accounts.validators import validate_lines
 
 from .models import NOTE_LENGTH, URL_LENGTH, Status
-from .validators import note_text, validate_web_url
-
-TARGET_HORIZON = datetime.timedelta(days=3653)
+from .validators import note_text, validate_target_in_reach, validate_web_url
 
 
 class StatusForm(forms.Form):
@@ -68,16 +64,14 @@ class TargetForm(forms.Form):
 
     target_date = forms.DateField(
         required=False,
+        validators=[validate_target_in_reach],
         error_messages={"invalid": "Enter a date like 2027-03-31 for your target."},
     )
 
     def clean_target_date(self):
         target = self.cleaned_data["target_date"]
-        today = timezone.localdate()
-        if target is not None and target <= today:
+        if target is not None and target <= timezone.localdate():
             raise forms.ValidationError(
                 "Choose a target date after today: that day is already here or past.", code="past"
             )
-        if target is not None and target > today + TARGET_HORIZON:
-            raise forms.ValidationError("Choose a target date within ten years.", code="far")
         return target

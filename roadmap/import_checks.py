@@ -18,14 +18,18 @@ from accounts.models import MAX_HOURS_PER_WEEK
 from accounts.validators import validate_lines, validate_one_line
 
 from .exports import FORMAT, VERSION
-from .forms import TARGET_HORIZON
 from .models import (
     NOTE_LENGTH,
     SLUG_LENGTH,
     URL_LENGTH,
     Status,
 )
-from .validators import note_text, validate_not_in_future, validate_web_url
+from .validators import (
+    note_text,
+    validate_not_in_future,
+    validate_target_in_reach,
+    validate_web_url,
+)
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
@@ -178,8 +182,10 @@ def _target_date(value, place):
     if value is None:
         return None
     target = _parsed(parse_date, value, place, "a date", "2027-03-31")
-    if target > timezone.localdate() + TARGET_HORIZON:
-        raise ImportRejected(f"{place}: '{value[:40]}' is more than ten years ahead.")
+    try:
+        validate_target_in_reach(target)
+    except ValidationError:
+        raise ImportRejected(f"{place}: '{value[:40]}' is more than ten years ahead.") from None
     return target
 
 

@@ -12,6 +12,8 @@ from accounts.validators import CONTROL_CHARACTERS
 WEB_URL = "Enter a web address that starts with http:// or https://."
 # A file's naive times are read as UTC: one written in local time can be up to 14 hours ahead.
 FUTURE_ALLOWANCE = timedelta(days=1)
+# How far ahead a learner may set a target date for a track.
+TARGET_HORIZON = timedelta(days=3653)
 
 _http_or_https = URLValidator(schemes=["http", "https"], message=WEB_URL)
 
@@ -25,6 +27,12 @@ def validate_web_url(value):
 def validate_not_in_future(moment):
     if moment > timezone.now() + FUTURE_ALLOWANCE:
         raise ValidationError("That is in the future: nothing was done then yet.", code="future")
+
+
+def validate_target_in_reach(target):
+    """A target date at most ten years ahead: the dashboard's form and the data import."""
+    if target > timezone.localdate() + TARGET_HORIZON:
+        raise ValidationError("Choose a target date within ten years.", code="far")
 
 
 def note_text(text):
