@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
+from . import progress
 from .import_checks import validate
 from .models import (
-    Enrollment,
     Milestone,
     Progress,
     ProgressEvent,
@@ -167,17 +166,12 @@ def _import_events(user, events, milestones, report):
 def _import_followed(user, followed, report):
     tracks = Track.objects.in_bulk([slug for slug, *_ in followed], field_name="slug")
     report.unknown_tracks = [slug for slug, *_ in followed if slug not in tracks]
-    wanted = {
-        tracks[slug].pk: (since, target) for slug, since, target in followed if slug in tracks
-    }
-    Enrollment.objects.filter(user=user).exclude(track__in=wanted).delete()
-    existing = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
-    Enrollment.objects.bulk_create(
-        Enrollment(user=user, track_id=pk, since=since or timezone.now(), target_date=target)
-        for pk, (since, target) in wanted.items()
-        if pk not in existing
+    known = [(tracks[slug], since, target) for slug, since, target in followed if slug in tracks]
+    progress.set_followed_tracks(
+        user=user,
+        tracks=[track for track, _, _ in known],
+        since={track.pk: since for track, since, _ in known},
+        targets={track.pk: target for track, _, target in known},
     )
-    for pk, (_, target) in wanted.items():
-        if pk in existing:
-            Enrollment.objects.filter(user=user, track=pk).update(target_date=target)
-    report.tracks = [track.name for track in Track.objects.filter(pk__in=wanted)]
+    shown = Track.objects.filter(pk__in=[track.pk for track, _, _ in known])  # in track order
+    report.tracks = [track.name for track in shown]
