@@ -12,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from . import dashboard, focus, news, progress
 from .forms import HoursForm, TargetForm
-from .models import Enrollment, Progress, Status, Track
+from .models import Enrollment, Progress, Status, Track, whole_roadmap_url
 from .snapshot import done_ids, get_snapshot
 from .views import not_found
 
@@ -182,6 +182,7 @@ def public_page(request, username):
             "tracks": snapshot.completion(done.keys(), Enrollment.objects.track_ids(owner)),
             "done": dashboard.public_done(snapshot, done),
             "sections": focus.sections(snapshot, focus.Focus(focus.ALL, ()), marks, public=True),
+            "map_url": whole_roadmap_url(),  # the map's links lead there
         },
     )
 

@@ -147,6 +147,12 @@ class MilestoneQuerySet(models.QuerySet):
         )
 
 
+def whole_roadmap_url():
+    """The roadmap with every milestone shown, where a link to any of them lands: a learner's
+    own view shows only the tracks they follow."""
+    return reverse("roadmap:index") + "?track=all"
+
+
 class Milestone(models.Model):
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="milestones")
     slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
@@ -180,8 +186,7 @@ class Milestone(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        # With every milestone shown: a learner's own view shows only the tracks they follow.
-        return reverse("roadmap:index") + f"?track=all#{self.slug}"
+        return whole_roadmap_url() + f"#{self.slug}"
 
     @property
     def status_url(self):

@@ -25,7 +25,15 @@ from django.utils import timezone
 
 from . import focus
 from .focus import Mark, Shown
-from .models import ContentChange, Revision, Section, Status, Track, percent
+from .models import (
+    ContentChange,
+    Revision,
+    Section,
+    Status,
+    Track,
+    percent,
+    whole_roadmap_url,
+)
 
 REVISION_TTL = 1.0
 TEMPLATE = "roadmap/roadmap.html"
@@ -304,7 +312,7 @@ def _with_body(milestone):
         return render_to_string(f"{TEMPLATE}#map_node", {"item": item, **context})
 
     statuses = [Status.DONE, Status.IN_PROGRESS, Status.NOT_STARTED]
-    public_url = reverse("roadmap:index") + "?track=all"
+    public_url = whole_roadmap_url()
     map_nodes = {status: node(status) for status in statuses}
     map_nodes["hidden"] = node(Status.DONE, hide_done=True)
     map_nodes.update({("public", s): node(s, map_url=public_url) for s in statuses})
