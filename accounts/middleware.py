@@ -2,8 +2,11 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import resolve_url
+from django.db import DatabaseError
+from django.shortcuts import redirect, resolve_url
+from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 # The id of the element an htmx request swaps: where the learner was on the page.
@@ -46,3 +49,29 @@ class HtmxLoginRedirectMiddleware:
         if ANCHOR.fullmatch(target) and "#" not in page:
             page += f"#{target}"
         return page
+
+
+class DeletedAccountMiddleware:
+    """A request whose account was deleted while it ran (from another tab or device) ends the
+    session and opens the roadmap, instead of failing on the missing row with a 500.
+
+    Its write fails: the user's save may only update (accounts.models.User.save), and a row that
+    names the user breaks its foreign key.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        user = request.user
+        if not isinstance(exception, DatabaseError) or not user.is_authenticated:
+            return None
+        if get_user_model().objects.filter(pk=user.pk).exists():
+            return None
+        logout(request)
+        messages.info(request, "This account has been deleted.")
+        url = reverse("roadmap:index")
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.HtmxLoginRedirectMiddleware",
+    "accounts.middleware.DeletedAccountMiddleware",
     "axes.middleware.AxesMiddleware",
     "config.outages.DatabaseUnavailableMiddleware",
 ]

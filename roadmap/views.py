@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.http import (
@@ -122,6 +123,8 @@ def set_status(request, slug):
             user=request.user, milestone=milestone, status=form.cleaned_data["status"]
         )
     except IntegrityError:  # deleted since this process last read the roadmap
+        if not get_user_model().objects.filter(pk=request.user.pk).exists():
+            raise  # or the account was: DeletedAccountMiddleware answers
         return milestone_gone(request)
     if not request.htmx:
         return redirect(milestone.get_absolute_url())

@@ -1,0 +1,114 @@
+"""An account deleted (from another tab or device) while one of its requests runs stays deleted.
+
+Each test deletes the learner's row just before the request writes, as the deletion would land
+between the request's read of the user and its write. Without care Django's save() inserts the
+user again (with its username, address and password) or the write fails with a 500.
+"""
+
+import pytest
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.db.models.signals import pre_save
+from django.urls import reverse
+
+from roadmap import progress
+from roadmap.models import Milestone, Progress
+from tests.factories import PASSWORD
+
+User = get_user_model()
+
+
+@pytest.fixture
+def deleted_before_write(user):
+    """Delete the learner's row the moment anything of theirs is about to be saved."""
+
+    def delete_the_account(sender, instance, **kwargs):
+        if instance.pk == user.pk or getattr(instance, "user_id", None) == user.pk:
+            User.objects.filter(pk=user.pk).delete()
+
+    for model in (User, Progress):
+        pre_save.connect(delete_the_account, sender=model, weak=False)
+    yield
+    for model in (User, Progress):
+        pre_save.disconnect(delete_the_account, sender=model)
+
+
+def delete_first(monkeypatch, name, user):
+    """Delete the learner's row just before roadmap.progress.<name> writes: the deletion commits
+    after the view read the user and before the write's own transaction (the write itself fires
+    no pre_save)."""
+    write = getattr(progress, name)
+
+    def deleted_first(**kwargs):
+        User.objects.filter(pk=user.pk).delete()
+        return write(**kwargs)
+
+    monkeypatch.setattr(progress, name, deleted_first)
+
+
+def assert_gone_and_logged_out(client, response, user):
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not User.objects.filter(username=user.username).exists()
+    assert SESSION_KEY not in client.session
+    assert response.status_code in (200, 302)
+
+
+# Transactions as in production: a failed write rolls back the view's own transaction, and the
+# missing user breaks a foreign key when the write commits.
+@pytest.mark.django_db(transaction=True)
+class TestAWriteRacingTheDeletion:
+    def test_saving_the_profile_does_not_bring_the_account_back(
+        self, learner_client, user, deleted_before_write
+    ):
+        response = learner_client.post(reverse("profile"), {"display_name": "still here"})
+        assert_gone_and_logged_out(learner_client, response, user)
+        assert response["Location"] == reverse("roadmap:index")
+        page = learner_client.get(response["Location"])
+        assert "This account has been deleted." in page.content.decode()
+
+    def test_changing_the_password_does_not_bring_the_account_back(
+        self, learner_client, user, deleted_before_write
+    ):
+        response = learner_client.post(
+            reverse("password_change"),
+            {
+                "old_password": PASSWORD,
+                "new_password1": "another-horse-battery-43",
+                "new_password2": "another-horse-battery-43",
+            },
+        )
+        assert_gone_and_logged_out(learner_client, response, user)
+
+    def test_setting_hours_answers_without_an_error(
+        self, learner_client, user, deleted_before_write
+    ):
+        response = learner_client.post(reverse("roadmap:set_hours"), {"hours_per_week": "5"})
+        assert_gone_and_logged_out(learner_client, response, user)
+
+    def test_hiding_done_answers_without_an_error(self, learner_client, user, deleted_before_write):
+        response = learner_client.post(reverse("roadmap:hide_done"), {"hide": "1"})
+        assert_gone_and_logged_out(learner_client, response, user)
+
+    def test_saving_a_note_answers_without_an_error(
+        self, learner_client, user, roadmap, monkeypatch
+    ):
+        delete_first(monkeypatch, "save_details", user)
+        milestone = Milestone.objects.first()
+        response = learner_client.post(
+            reverse("roadmap:details", args=[milestone.slug]), {"note": "mine", "evidence_url": ""}
+        )
+        assert_gone_and_logged_out(learner_client, response, user)
+        assert not Progress.objects.exists()
+
+    def test_a_tick_with_htmx_sends_the_page_to_the_roadmap(
+        self, learner_client, user, roadmap, monkeypatch
+    ):
+        delete_first(monkeypatch, "set_status", user)
+        milestone = Milestone.objects.first()
+        response = learner_client.post(
+            reverse("roadmap:set_status", args=[milestone.slug]),
+            {"status": "done"},
+            headers={"HX-Request": "true"},
+        )
+        assert_gone_and_logged_out(learner_client, response, user)
+        assert response["HX-Redirect"] == reverse("roadmap:index")
+        assert not Progress.objects.exists()
