@@ -2,21 +2,39 @@
 cache (shared by every process and server with REDIS_URL, else per process; not while Redis is
 down).
 
-The client's address is read as django-axes reads it for the login lockout (django-ipware and
-AXES_PROXY_COUNT), so a client can't pass for another by writing an X-Forwarded-For header.
+The client's address is read by django-ipware as configured for django-axes (AXES_PROXY_COUNT),
+which counts failed logins by the same function, so a client can't pass for another by writing an
+X-Forwarded-For header.
 """
 
 import hashlib
+import ipaddress
 import time
 
-from axes.helpers import get_client_ip_address
+from axes.conf import settings
 from django.core.cache import cache
+from ipware.ip import get_client_ip
 
 HOUR = 3600
 
 
 def client_address(request):
-    return get_client_ip_address(request) or "unknown"
+    """The client as the lockout and the limits count it (AXES_CLIENT_IP_CALLABLE): its IPv4
+    address, or the /64 network of its IPv6 one, written as the network's first address (a client
+    usually holds a whole /64, and could use a new address for every try)."""
+    address, _ = get_client_ip(
+        request,
+        proxy_order=settings.AXES_IPWARE_PROXY_ORDER,
+        proxy_count=settings.AXES_IPWARE_PROXY_COUNT,
+        proxy_trusted_ips=settings.AXES_IPWARE_PROXY_TRUSTED_IPS,
+        request_header_order=settings.AXES_IPWARE_META_PRECEDENCE_ORDER,
+    )
+    if not address:
+        return "unknown"
+    ip = ipaddress.ip_address(address)
+    if ip.version == 6:
+        return str(ip.ipv4_mapped or ipaddress.ip_network((ip, 64), strict=False).network_address)
+    return address
 
 
 def over_limit(scope, key, per_hour):

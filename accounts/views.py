@@ -1,3 +1,4 @@
+import unicodedata
 from urllib.parse import urlencode
 
 from axes.utils import reset as reset_lockouts
@@ -141,7 +142,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     (whether or not an account has it, so that the limit tells nothing about accounts)."""
 
     def form_valid(self, form):
-        address = form.cleaned_data["email"].lower()
+        # As Django's form matches addresses to accounts: to it a long s (U+017F) is an "s".
+        address = unicodedata.normalize("NFKC", form.cleaned_data["email"]).casefold()
         if over_limit(
             "password-reset", client_address(self.request), settings.PASSWORD_RESETS_PER_HOUR
         ) or over_limit("password-reset-mail", address, settings.PASSWORD_RESET_MAILS_PER_ADDRESS):

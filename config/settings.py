@@ -267,6 +267,8 @@ if proxy_count:
     IPWARE_STRICT = False  # more addresses than proxies: the client's own X-Forwarded-For
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# An IPv6 client is counted by its /64 network (accounts/limits.py).
+AXES_CLIENT_IP_CALLABLE = "accounts.limits.client_address"
 
 # How much of what people do is kept, and for how long; how often one client may sign up or ask
 # for password-reset mail (per hour, in the cache: shared by every process with REDIS_URL).

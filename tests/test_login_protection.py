@@ -100,6 +100,14 @@ class TestTheAddressThatIsLocked:
         chain = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": f"{ADA}, {cdn}"}
         assert log_in(client, "ada", **chain).status_code == 302
 
+    def test_addresses_of_one_ipv6_network_count_as_one_client(self, client, ada):
+        """A client usually holds a whole /64 and could use a new address for every guess."""
+        for i in range(1, 6):
+            log_in(client, "ada", "wrong-guess", REMOTE_ADDR=f"2001:db8:1:2::{i:x}")
+        assert log_in(client, "ada", REMOTE_ADDR="2001:db8:1:2:ffff::1").status_code == 429
+        assert SESSION_KEY not in client.session
+        assert log_in(client, "ada", REMOTE_ADDR="2001:db8:1:3::1").status_code == 302
+
     def test_without_a_proxy_x_forwarded_for_is_ignored(self, client, ada):
         for i in range(5):
             log_in(client, "ada", "guess", REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR=f"8.8.{i}.1")
@@ -180,6 +188,24 @@ class TestMailAndSignupLimits:
         assert response.status_code == 429
         assert "Too many password reset emails" in response.text
 
+    @pytest.mark.parametrize(
+        "address", ["jess@example.com", "jeſs@example.com", "JEſſ@example.com"]
+    )
+    def test_reset_mail_to_one_address_in_any_spelling_stops_after_three_an_hour(
+        self, client, address
+    ):
+        """Spellings that Django's reset form takes for the same address count as it."""
+        UserFactory(email="jess@example.com")
+        for i, spelling in enumerate(["jess@example.com", "JESS@example.com", "jesſ@example.com"]):
+            client.post(
+                reverse("password_reset"), {"email": spelling}, REMOTE_ADDR=f"198.51.100.{i}"
+            )
+        response = client.post(
+            reverse("password_reset"), {"email": address}, REMOTE_ADDR="198.51.100.99"
+        )
+        assert response.status_code == 429
+        assert len(mail.outbox) <= 3
+
     def test_reset_requests_from_one_client_stop_after_ten_an_hour(self, client, ada):
         for i in range(10):
             response = client.post(reverse("password_reset"), {"email": f"someone{i}@example.com"})
@@ -225,6 +251,22 @@ class TestMailAndSignupLimits:
         assert response.status_code == 429
         assert "already uses this email" not in response.text  # not even checked
         assert client.post(reverse("signup"), data, **through_proxy(ADA)).status_code == 302
+
+    def test_sign_ups_from_one_ipv6_network_count_as_one_client(self, client):
+        for i in range(11):
+            response = client.post(
+                reverse("signup"),
+                {
+                    "username": f"learner{i}",
+                    "email": f"learner{i}@example.com",
+                    "password1": NEW_PASSWORD,
+                    "password2": NEW_PASSWORD,
+                },
+                REMOTE_ADDR=f"2001:db8:1:2::{i + 1:x}",
+            )
+            client.logout()
+        assert response.status_code == 429
+        assert User.objects.count() == 10
 
     def test_while_redis_is_down_nobody_is_refused(self, client, ada, settings):
         with refused_redis() as url:
