@@ -173,7 +173,7 @@ def _datetime(value, place, *, required=True):
         validate_not_in_future(moment)
     except ValidationError:
         raise ImportRejected(f"{place}: '{value[:40]}' is in the future.") from None
-    return moment
+    return moment.astimezone(UTC)  # PostgreSQL holds offsets up to ±15:59, ISO 8601 to ±23:59
 
 
 def _target_date(value, place):

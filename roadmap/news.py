@@ -7,7 +7,7 @@ made, so a learner who is up to date costs no query.
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -35,6 +35,7 @@ def mark_seen(user, until):
     mark = min(until, timezone.now())
     if mark <= user.changes_seen_at:  # also keeps dates the database can't hold out of it
         return
+    mark = mark.astimezone(UTC)  # PostgreSQL holds offsets up to ±15:59, ISO 8601 to ±23:59
     get_user_model().objects.filter(pk=user.pk, changes_seen_at__lt=mark).update(
         changes_seen_at=mark
     )

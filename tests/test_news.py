@@ -237,6 +237,17 @@ class TestDismissing:
         assert timezone.now() - datetime.timedelta(minutes=1) < learner.changes_seen_at
         assert learner.changes_seen_at <= timezone.now()
 
+    def test_a_mark_with_any_offset_python_reads_is_stored_as_the_same_moment(
+        self, client, learner
+    ):
+        """ISO 8601 allows offsets up to ±23:59; PostgreSQL holds up to ±15:59."""
+        client.force_login(learner)
+        until = timezone.now() - datetime.timedelta(minutes=1)
+        local = until.astimezone(datetime.timezone(-datetime.timedelta(hours=23, minutes=59)))
+        assert client.post(SEEN, {"until": local.isoformat()}).status_code == 302
+        learner.refresh_from_db()
+        assert learner.changes_seen_at == until
+
     def test_next_off_the_site_goes_to_the_roadmap(self, client, learner):
         client.force_login(learner)
         response = client.post(

@@ -394,6 +394,21 @@ class TestRoundTrip:
         imports.import_data(user=fresh, data=data, with_profile=True)
         assert state(fresh)["targets"] == {"ml-engineer": date(2020, 1, 31)}
 
+    def test_times_with_any_offset_python_reads_are_stored_as_the_same_moment(self, world):
+        """ISO 8601 allows offsets up to ±23:59; PostgreSQL holds up to ±15:59."""
+        fresh = UserFactory()
+        data = json.loads(json.dumps(exports.export_data(world["learner"])))
+        data["progress"][0]["completed_at"] = "2024-01-01T00:00:00-23:59"
+        data["progress"][0]["updated_at"] = "2024-01-01T00:00:00+23:59"
+        data["events"][0]["at"] = "2024-01-01T00:00:00-23:59"
+        imports.import_data(user=fresh, data=data)
+        row = Progress.objects.get(user=fresh, milestone__slug=data["progress"][0]["milestone"])
+        assert row.completed_at == datetime(2024, 1, 1, 23, 59, tzinfo=UTC)
+        assert row.updated_at == datetime(2023, 12, 31, 0, 1, tzinfo=UTC)
+        assert ProgressEvent.objects.filter(
+            user=fresh, at=datetime(2024, 1, 1, 23, 59, tzinfo=UTC)
+        ).exists()
+
     def test_a_note_and_a_name_are_stored_as_the_forms_store_them(self, world):
         fresh = UserFactory()
         data = exports.export_data(world["learner"])
