@@ -250,8 +250,8 @@ class TestChooseTracks:
         assert 'aria-describedby="id_tracks_error"' in response.text
         assert Enrollment.objects.filter(user=user).count() == 1
 
-    @pytest.mark.parametrize("value", ["²", "①", "1²", "٣"])
-    def test_a_number_written_in_other_digits_is_refused_with_a_message(
+    @pytest.mark.parametrize("value", ["²", "①", "1²", "٣", "9" * 5000])
+    def test_a_number_no_track_can_have_is_refused_with_a_message(
         self, learner_client, user, value
     ):
         TrackFactory()
@@ -502,6 +502,13 @@ class TestProfile:
         response = learner_client.post(reverse("profile"), {"display_name": "x" * 81})
         assert 'id="id_display_name_error"' in response.text
         assert 'aria-invalid="true"' in input_tag(response.text, "display_name")
+        user.refresh_from_db()
+        assert user.display_name == ""
+
+    @pytest.mark.parametrize("name", ["\u202eevil", "Ada \u2067L.", "\u202agnp.exe"])
+    def test_a_name_that_turns_the_text_around_is_refused(self, learner_client, user, name):
+        response = learner_client.post(reverse("profile"), {"display_name": name})
+        assert "change the direction of the text" in response.text
         user.refresh_from_db()
         assert user.display_name == ""
 
