@@ -8,6 +8,7 @@ twice.
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import transaction
 
 from . import progress
@@ -60,18 +61,24 @@ class ImportReport:
         if self.unknown_milestones:
             parts.append(
                 "Not on this roadmap, so not imported: "
-                f"milestone{_s(len(self.unknown_milestones))} {', '.join(self.unknown_milestones)}."
+                f"milestone{_s(len(self.unknown_milestones))} {_listed(self.unknown_milestones)}."
             )
         if self.unknown_tracks:
             parts.append(
                 f"Unknown track{_s(len(self.unknown_tracks))}, not followed: "
-                f"{', '.join(self.unknown_tracks)}."
+                f"{_listed(self.unknown_tracks)}."
             )
         return " ".join(parts)
 
 
 def _s(count):
     return "" if count == 1 else "s"
+
+
+def _listed(names, most=10):
+    """The first `most` names, and how many more: a message to read, not a list to keep."""
+    listed = ", ".join(names[:most])
+    return f"{listed} and {intcomma(len(names) - most)} more" if len(names) > most else listed
 
 
 def _and(names):

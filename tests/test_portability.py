@@ -350,6 +350,15 @@ class TestRoundTrip:
         assert len(state(fresh)["progress"]) == 4
         assert set(state(fresh)["tracks"]) == {"ml-engineer"}
 
+    def test_a_long_list_of_unknown_slugs_is_cut_short_in_the_message(self, client, world):
+        data = exports.export_data(world["learner"])
+        data["progress"] += [{"milestone": f"gone-{i:05}", "status": "in_progress"} for i in range(5000)]
+        client.force_login(UserFactory())
+        (message,) = flash(post_import(client, data))
+        assert "milestones gone-00000, gone-00001," in message
+        assert "gone-00009 and 4,990 more." in message
+        assert len(message) < 1000
+
     def test_import_sets_the_profile_and_exactly_the_listed_tracks(self, world):
         fresh = UserFactory(display_name="Someone")
         EnrollmentFactory(user=fresh, track=world["scientist"])
