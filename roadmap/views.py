@@ -55,6 +55,7 @@ def index(request):
         "followed": followed,
         "signup_url": reverse("signup"),
         "login_url": reverse("login"),
+        "here": request.get_full_path(),  # where a tick without JavaScript comes back to
     }
     if not learner and part is None:
         context["visitor_body"] = snapshot.visitor_body(chosen)
@@ -126,8 +127,9 @@ def set_status(request, slug):
         if not get_user_model().objects.filter(pk=request.user.pk).exists():
             raise  # or the account was: DeletedAccountMiddleware answers
         return milestone_gone(request)
-    if not request.htmx:
-        return redirect(milestone.get_absolute_url())
+    if not request.htmx:  # back to the page the tick came from, at the milestone
+        back = safe_next(request).partition("#")[0]
+        return redirect(f"{back}#{milestone.slug}" if back else milestone.get_absolute_url())
     # The answer: the controls, the map's node and the bars, from the learner's rows now.
     own = Progress.objects.own(request.user)
     completion = snapshot.completion(done_ids(own), Enrollment.objects.track_ids(request.user))

@@ -352,7 +352,9 @@ class TestRoundTrip:
 
     def test_a_long_list_of_unknown_slugs_is_cut_short_in_the_message(self, client, world):
         data = exports.export_data(world["learner"])
-        data["progress"] += [{"milestone": f"gone-{i:05}", "status": "in_progress"} for i in range(5000)]
+        data["progress"] += [
+            {"milestone": f"gone-{i:05}", "status": "in_progress"} for i in range(5000)
+        ]
         client.force_login(UserFactory())
         (message,) = flash(post_import(client, data))
         assert "milestones gone-00000, gone-00001," in message

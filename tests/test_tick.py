@@ -215,6 +215,22 @@ class TestTickEndpoint:
         assert f'id="done-{milestone.slug}" name="status" value="done"' in page
         assert "Done on" in page
 
+    def test_without_javascript_it_goes_back_to_the_page_the_tick_came_from(
+        self, learner_client, milestone
+    ):
+        engineer = milestone.tracks.get()
+        page = learner_client.get(f"/?track={engineer.slug}").text
+        assert f'name="next" value="/?track={engineer.slug}"' in page
+        for came_from, back_to in [
+            (f"/?track={engineer.slug}", f"/?track={engineer.slug}#{milestone.slug}"),
+            (f"/?track={engineer.slug}#elsewhere", f"/?track={engineer.slug}#{milestone.slug}"),
+            ("https://evil.example/", f"/?track=all#{milestone.slug}"),
+        ]:
+            response = learner_client.post(
+                status_url(milestone), {"status": "done", "next": came_from}
+            )
+            assert response["Location"] == back_to
+
     @pytest.mark.parametrize("status", ["finished", "", "DONE", "done'--"])
     def test_a_status_outside_the_choices_is_a_400_with_a_message(
         self, learner_client, milestone, status

@@ -1,10 +1,12 @@
+import os
 import re
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from roadmap import progress
-from roadmap.models import Milestone, Progress, Status
+from roadmap.models import Milestone, Progress, Status, Track
 from tests.conftest import log_in_browser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -97,7 +99,7 @@ def test_everything_works_without_javascript(browser, live_server, user, roadmap
 
     page.get_by_role("checkbox", name=MILESTONE).check()
     milestone.get_by_role("button", name="Save").first.click()
-    expect(page).to_have_url(f"{live_server.url}/?track=all#{SLUG}")
+    expect(page).to_have_url(f"{live_server.url}/#{SLUG}")  # back to the page it came from
     expect(milestone.locator("summary")).to_contain_text("Done on")
     expect(engineer_bar(page)).to_contain_text("· 1 of")
     milestone.locator("summary").click()  # a done milestone opens without JavaScript too
@@ -164,3 +166,21 @@ def test_unticking_a_folded_done_milestone_changes_its_one_line_too(
     page.get_by_role("checkbox", name=MILESTONE).check()
     expect(summary).to_contain_text("Done on", use_inner_text=True)
     expect(summary).not_to_contain_text("In progress", use_inner_text=True)
+
+
+def test_without_javascript_enter_on_a_ticked_checkbox_saves_it_done(browser, live_server, user):
+    """Enter submits a form with its first button: Save, not "Mark in progress"."""
+    call_command("load_roadmap", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    engineer = Track.objects.get(name="ML Engineer")
+    context = browser.new_context(java_script_enabled=False)
+    log_in_browser(context, live_server, user)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/?track={engineer.slug}")
+    checkbox = page.get_by_role("checkbox", name=MILESTONE)
+    checkbox.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/?track={engineer.slug}#{SLUG}")
+    expect(page.locator(f"#{SLUG} summary")).to_contain_text("Done on")
+    assert Progress.objects.get(user=user).status == Status.DONE
+    context.close()
