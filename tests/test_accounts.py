@@ -128,6 +128,16 @@ class TestSignup:
         assert not User.objects.exists()
         assert logged_in_user_id(client) is None
 
+    def test_the_cursor_lands_in_the_first_field_to_fix(self, client):
+        """With or without JavaScript: the browser focuses it and scrolls to it."""
+        html = client.get(reverse("signup")).text
+        assert "autofocus" in input_tag(html, "username")
+        html = client.post(
+            reverse("signup"), signup_data(username="ada", password2="something-else-entirely")
+        ).text
+        assert "autofocus" in input_tag(html, "password2")
+        assert "autofocus" not in input_tag(html, "username")
+
     def test_djangos_password_validators_apply(self, client):
         response = client.post(
             reverse("signup"), signup_data(password1="12345678", password2="12345678")
@@ -529,7 +539,9 @@ class TestDeleteAccount:
         ProgressFactory(user=user)
         response = learner_client.post(reverse("delete_account"), {"password": "wrong"})
         assert "That is not your password." in response.text
-        assert 'aria-invalid="true"' in input_tag(response.text, "password")
+        tag = input_tag(response.text, "password")
+        assert 'aria-invalid="true"' in tag
+        assert " autofocus " in tag  # the cursor is back in it
         assert User.objects.filter(pk=user.pk).exists()
         assert Progress.objects.filter(user=user).exists()
         assert logged_in_user_id(learner_client) == str(user.pk)

@@ -353,3 +353,4 @@ def test_a_refused_target_date_marks_its_field_invalid_and_describes_it(learner_
     field = response.text.split('id="target-ml-engineer"', 1)[1].split(">", 1)[0]
     assert 'aria-invalid="true"' in field
     assert 'aria-describedby="plan-ml-engineer"' in field
+    assert "autofocus" in field  # without JavaScript, the browser scrolls to the card

@@ -662,6 +662,7 @@ class TestMalformedFiles:
         assert error, response.text
         assert "Nothing was imported." in error.group(1)
         assert message in error.group(1).replace("&#x27;", "'")
+        assert re.search(r'<input[^>]*name="file"[^>]*autofocus', response.text)  # seen at once
         learner.refresh_from_db()
         assert state(learner) == before
 
