@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from . import planner
+from . import focus, planner
 from .models import Status
 
-NEXT_UP = 3
 WEEKS = 12
 
 CHART_BAR_WIDTH = 28
@@ -86,9 +85,7 @@ class TrackCard:
 
     @property
     def next_up(self):
-        """What to work on next: started milestones first, then the roadmap's order."""
-        started = [m for m in self.left if m.status == Status.IN_PROGRESS]
-        return (started + [m for m in self.left if m.status != Status.IN_PROGRESS])[:NEXT_UP]
+        return focus.next_up(self.left)
 
 
 def track_cards(snapshot, own, followed_ids):

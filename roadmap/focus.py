@@ -96,8 +96,8 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
     return shown
 
 
-def next_up(shown_sections):
-    """What to work on next among the milestones shown: started first, then roadmap order."""
-    left = [item for _, items in shown_sections for item in items if item.status != Status.DONE]
-    started = [item for item in left if item.status == Status.IN_PROGRESS]
-    return (started + [item for item in left if item.status != Status.IN_PROGRESS])[:NEXT_UP]
+def next_up(items):
+    """What to work on next among `items` (anything with a status): the ones not done, started
+    first, then in the order given."""
+    left = [item for item in items if item.status != Status.DONE]
+    return sorted(left, key=lambda item: item.status != Status.IN_PROGRESS)[:NEXT_UP]

@@ -71,7 +71,7 @@ def index(request):
             sections=sections,
             news=whats_new,
             completion=snapshot.completion(done, followed),
-            next_up=focus.next_up(sections),
+            next_up=focus.next_up(item for _, items in sections for item in items),
             hide_done=user.hide_done,
             done_count=sum(1 for _, items in sections for i in items if i.milestone.id in done),
         )
