@@ -29,6 +29,11 @@ class LoadReport:
     updated: dict = field(default_factory=lambda: {"tracks": [], "sections": [], "milestones": []})
     archived: list = field(default_factory=list)
 
+    def note(self, change, kind, slug):
+        """Count `slug` of `kind` (tracks, sections, milestones) as "created" or "updated"."""
+        if change:
+            getattr(self, change)[kind].append(slug)
+
     @property
     def changed(self):
         return any(self.created.values()) or any(self.updated.values()) or bool(self.archived)
@@ -168,18 +173,17 @@ def _validate_milestone(raw, place, track_slugs, milestone_slugs):
     return milestone
 
 
-def _upsert(model, slug, values, report_key, report):
+def _upsert(model, slug, values):
+    """The row with this slug, made to hold `values`, and "created", "updated" or None."""
     obj = model.objects.filter(slug=slug).first()
     if obj is None:
-        obj = model.objects.create(slug=slug, **values)
-        report.created[report_key].append(slug)
-        return obj, True
+        return model.objects.create(slug=slug, **values), "created"
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
     if changed:
         for name in changed:
             setattr(obj, name, values[name])
         obj.save(update_fields=changed)
-    return obj, bool(changed)
+    return obj, "updated" if changed else None
 
 
 def _sync_resources(milestone, resources):
@@ -196,24 +200,16 @@ def _sync_resources(milestone, resources):
 
 
 def _sync_tracks(milestone, weights, tracks_by_slug):
-    current = {m.track.slug: m for m in milestone.memberships.select_related("track")}
-    changed = False
-    for slug, membership in current.items():
-        if slug not in weights:
-            membership.delete()
-            changed = True
+    current = {m.track.slug: m.weight for m in milestone.memberships.select_related("track")}
+    if current == weights:
+        return False
+    milestone.memberships.exclude(track__slug__in=weights).delete()
     for slug, weight in weights.items():
-        membership = current.get(slug)
-        if membership is None:
-            TrackMilestone.objects.create(
-                track=tracks_by_slug[slug], milestone=milestone, weight=weight
+        if current.get(slug) != weight:
+            TrackMilestone.objects.update_or_create(
+                track=tracks_by_slug[slug], milestone=milestone, defaults={"weight": weight}
             )
-            changed = True
-        elif membership.weight != weight:
-            membership.weight = weight
-            membership.save(update_fields=["weight"])
-            changed = True
-    return changed
+    return True
 
 
 @transaction.atomic
@@ -225,9 +221,8 @@ def load(content):
     tracks_by_slug = {}
     for position, track in enumerate(content["tracks"]):
         values = {"name": track["name"], "summary": track["summary"], "position": position}
-        obj, changed = _upsert(Track, track["slug"], values, "tracks", report)
-        if changed and track["slug"] not in report.created["tracks"]:
-            report.updated["tracks"].append(track["slug"])
+        obj, change = _upsert(Track, track["slug"], values)
+        report.note(change, "tracks", track["slug"])
         tracks_by_slug[track["slug"]] = obj
 
     listed = set()
@@ -237,9 +232,8 @@ def load(content):
             "intro": section["intro"],
             "position": section_position,
         }
-        section_obj, changed = _upsert(Section, section["slug"], values, "sections", report)
-        if changed and section["slug"] not in report.created["sections"]:
-            report.updated["sections"].append(section["slug"])
+        section_obj, change = _upsert(Section, section["slug"], values)
+        report.note(change, "sections", section["slug"])
         for position, milestone in enumerate(section["milestones"]):
             listed.add(milestone["slug"])
             values = {
@@ -250,11 +244,10 @@ def load(content):
                 "position": position,
                 "is_archived": False,
             }
-            obj, changed = _upsert(Milestone, milestone["slug"], values, "milestones", report)
-            changed |= _sync_resources(obj, milestone["resources"])
-            changed |= _sync_tracks(obj, milestone["tracks"], tracks_by_slug)
-            if changed and milestone["slug"] not in report.created["milestones"]:
-                report.updated["milestones"].append(milestone["slug"])
+            obj, change = _upsert(Milestone, milestone["slug"], values)
+            synced = _sync_resources(obj, milestone["resources"])
+            synced |= _sync_tracks(obj, milestone["tracks"], tracks_by_slug)
+            report.note(change or ("updated" if synced else None), "milestones", milestone["slug"])
 
     stale = Milestone.objects.active().exclude(slug__in=listed)
     report.archived = sorted(stale.values_list("slug", flat=True))
