@@ -93,7 +93,9 @@ def choose_tracks(request):
             # A URL, never a view name for redirect() to look up: next=0 would be a 500.
             return HttpResponseRedirect(next_url) if next_url else redirect("roadmap:index")
     else:
-        form = TrackChoiceForm(initial={"tracks": progress.followed_tracks(request.user)})
+        form = TrackChoiceForm(
+            initial={"tracks": Track.objects.filter(enrollments__user=request.user)}
+        )
     return TemplateResponse(
         request, "accounts/choose_tracks.html", {"form": form, "next": next_url}
     )

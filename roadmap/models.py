@@ -131,7 +131,7 @@ class MilestoneQuerySet(models.QuerySet):
         return self.filter(is_archived=False)
 
     def with_own_progress(self, user):
-        """Annotate `own_*` fields from this user's progress row (None where there is none).
+        """Annotate the user's `own_note` and `own_evidence_url` (None without a row of theirs).
 
         The user is in the join condition, so no other learner's row can be read through it, and
         each milestone stays one row.
@@ -139,11 +139,8 @@ class MilestoneQuerySet(models.QuerySet):
         return self.annotate(
             own=FilteredRelation("progress", condition=Q(progress__user=user))
         ).annotate(
-            own_id=F("own__id"),
-            own_status=F("own__status"),
             own_note=F("own__note"),
             own_evidence_url=F("own__evidence_url"),
-            own_completed_at=F("own__completed_at"),
         )
 
 

@@ -9,7 +9,7 @@ time is the order in which the changes were made.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Enrollment, Progress, ProgressEvent, Status, Track
+from .models import Enrollment, Progress, ProgressEvent, Status
 
 
 class LastTrack(Exception):
@@ -125,7 +125,3 @@ def set_followed_tracks(*, user, tracks, since=None, targets=None):
     )
     for pk in existing & wanted if targets is not None else ():
         Enrollment.objects.filter(user=user, track=pk).update(target_date=targets.get(pk))
-
-
-def followed_tracks(user):
-    return Track.objects.filter(enrollments__user=user)

@@ -67,9 +67,6 @@ class MilestoneEntry:
     controls: dict = field(default_factory=dict)
     map_nodes: dict = field(default_factory=dict)
 
-    def get_absolute_url(self):
-        return self.url
-
 
 @dataclass(frozen=True)
 class SectionEntry:

@@ -129,7 +129,7 @@ def set_status(request, slug):
         return milestone_gone(request)
     if not request.htmx:  # back to the page the tick came from, at the milestone
         back = safe_next(request).partition("#")[0]
-        return redirect(f"{back}#{milestone.slug}" if back else milestone.get_absolute_url())
+        return redirect(f"{back}#{milestone.slug}" if back else milestone.url)
     # The answer: the controls, the map's node and the bars, from the learner's rows now.
     own = Progress.objects.own(request.user)
     completion = snapshot.completion(done_ids(own), Enrollment.objects.track_ids(request.user))
