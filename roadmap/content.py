@@ -261,28 +261,6 @@ def load(content):
 
 def dump():
     """The active roadmap as plain data, in the file's shape and order."""
-    milestones = (
-        Milestone.objects.active()
-        .prefetch_related("resources", "memberships__track")
-        .order_by("position", "pk")
-    )
-    by_section = {}
-    for milestone in milestones:
-        by_section.setdefault(milestone.section_id, []).append(
-            {
-                "slug": milestone.slug,
-                "title": milestone.title,
-                "estimated_hours": milestone.estimated_hours,
-                "description": milestone.description,
-                "resources": [{"title": r.title, "url": r.url} for r in milestone.resources.all()],
-                "tracks": {
-                    m.track.slug: m.weight
-                    for m in sorted(
-                        milestone.memberships.all(), key=lambda m: (m.track.position, m.track_id)
-                    )
-                },
-            }
-        )
     return {
         "tracks": [
             {"slug": t.slug, "name": t.name, "summary": t.summary} for t in Track.objects.all()
@@ -292,9 +270,19 @@ def dump():
                 "slug": s.slug,
                 "title": s.title,
                 "intro": s.intro,
-                "milestones": by_section.get(s.pk, []),
+                "milestones": [
+                    {
+                        "slug": m.slug,
+                        "title": m.title,
+                        "estimated_hours": m.estimated_hours,
+                        "description": m.description,
+                        "resources": [{"title": r.title, "url": r.url} for r in m.resources.all()],
+                        "tracks": {tm.track.slug: tm.weight for tm in m.memberships.all()},
+                    }
+                    for m in s.active_milestones
+                ],
             }
-            for s in Section.objects.all()
+            for s in Section.objects.with_active_milestones()
         ],
     }
 

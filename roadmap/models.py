@@ -94,7 +94,8 @@ class Track(models.Model):
 
 class SectionQuerySet(models.QuerySet):
     def with_active_milestones(self):
-        """Sections with `.active_milestones`, each with its resources and track memberships."""
+        """Sections with `.active_milestones`, each with its resources and track memberships (in
+        track order)."""
         return self.prefetch_related(
             models.Prefetch(
                 "milestones",
@@ -103,7 +104,10 @@ class SectionQuerySet(models.QuerySet):
                 .prefetch_related(
                     "resources",
                     models.Prefetch(
-                        "memberships", queryset=TrackMilestone.objects.select_related("track")
+                        "memberships",
+                        queryset=TrackMilestone.objects.select_related("track").order_by(
+                            "track__position", "track_id"
+                        ),
                     ),
                 ),
                 to_attr="active_milestones",

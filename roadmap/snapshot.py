@@ -250,13 +250,7 @@ def build(revision):
                     description=milestone.description,
                     estimated_hours=milestone.estimated_hours,
                     resources=tuple((r.title, r.url) for r in milestone.resources.all()),
-                    weights=tuple(
-                        (m.track.name, m.weight)
-                        for m in sorted(
-                            milestone.memberships.all(),
-                            key=lambda m: (m.track.position, m.track_id),
-                        )
-                    ),
+                    weights=tuple((m.track.name, m.weight) for m in milestone.memberships.all()),
                     url=milestone.get_absolute_url(),
                     status_url=milestone.status_url,
                     details_url=milestone.details_url,
