@@ -18,6 +18,7 @@ from .views import not_found
 
 DASHBOARD = "roadmap/dashboard.html"
 BADGE_MAX_AGE = 300
+# A target date on a track the learner doesn't follow (or that doesn't exist): 404.
 NOT_FOLLOWED = "You don't follow this track, so it has no plan: follow it first."
 
 
@@ -93,28 +94,23 @@ def set_target(request, slug):
     if valid:
         target = None if "clear" in request.POST else form.cleaned_data["target_date"]
         if not progress.set_target(user=request.user, track_slug=slug, target=target):
-            return not_followed(request)
+            return not_found(request, NOT_FOLLOWED)
         if not request.htmx:
             return redirect(reverse("roadmap:dashboard") + f"#track-{slug}")
     elif not request.htmx:
         response = dashboard_response(request, status=422, target_form=form, target_slug=slug)
         cards = response.context_data["cards"]
         if not any(card.track.slug == slug and card.plan for card in cards):
-            return not_followed(request)
+            return not_found(request, NOT_FOLLOWED)
         return response
     cards, _ = learner_cards(request, get_snapshot())
     card = next((card for card in cards if card.track.slug == slug and card.plan), None)
     if card is None:
-        return not_followed(request)
+        return not_found(request, NOT_FOLLOWED)
     context = {"card": card, "target_form": None if valid else form, "target_slug": slug}
     return TemplateResponse(
         request, f"{DASHBOARD}#track_plan", context, status=200 if valid else 422
     )
-
-
-def not_followed(request):
-    """404 for a target date on a track the learner doesn't follow (or that doesn't exist)."""
-    return not_found(request, NOT_FOLLOWED)
 
 
 @require_POST

@@ -97,11 +97,6 @@ def not_found(request, message):
     raise Http404(message)
 
 
-def milestone_gone(request):
-    """404 for a milestone that isn't (or is no longer) on the roadmap."""
-    return not_found(request, GONE)
-
-
 @require_POST
 @login_required
 @never_cache
@@ -113,7 +108,7 @@ def set_status(request, slug):
         snapshot = get_snapshot(fresh=True)
     milestone = snapshot.milestone(slug)
     if milestone is None:
-        return milestone_gone(request)
+        return not_found(request, GONE)
     form = StatusForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(
@@ -126,7 +121,7 @@ def set_status(request, slug):
     except IntegrityError:  # deleted since this process last read the roadmap
         if not get_user_model().objects.filter(pk=request.user.pk).exists():
             raise  # or the account was: DeletedAccountMiddleware answers
-        return milestone_gone(request)
+        return not_found(request, GONE)
     if not request.htmx:  # back to the page the tick came from, at the milestone
         back = safe_next(request).partition("#")[0]
         return redirect(f"{back}#{milestone.slug}" if back else milestone.url)
