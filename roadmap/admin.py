@@ -122,42 +122,34 @@ class MilestoneAdmin(ContentAdmin):
         super().delete_queryset(request, queryset)
         changes.record(before, {})
 
-    @transaction.atomic
-    def set_archived(self, queryset, archived):
+    def set_archived(self, request, queryset, archived, singular, plural):
         """Archive or un-archive the milestones, record it, and say how many there were."""
-        ids = list(queryset.values_list("pk", flat=True))
-        before = changes.state(ids)
-        count = Milestone.objects.filter(pk__in=ids).update(is_archived=archived)
-        changes.record(before, changes.state(ids))
-        content_changed()
-        return count
+        with transaction.atomic():
+            ids = list(queryset.values_list("pk", flat=True))
+            before = changes.state(ids)
+            count = Milestone.objects.filter(pk__in=ids).update(is_archived=archived)
+            changes.record(before, changes.state(ids))
+            content_changed()
+        self.message_user(request, ngettext(singular, plural, count) % count, messages.SUCCESS)
 
     @admin.action(description="Archive selected milestones (hide them, keep progress)")
     def archive(self, request, queryset):
-        count = self.set_archived(queryset, True)
-        self.message_user(
+        self.set_archived(
             request,
-            ngettext(
-                "Archived %d milestone. Learners keep their progress on it.",
-                "Archived %d milestones. Learners keep their progress on them.",
-                count,
-            )
-            % count,
-            messages.SUCCESS,
+            queryset,
+            True,
+            "Archived %d milestone. Learners keep their progress on it.",
+            "Archived %d milestones. Learners keep their progress on them.",
         )
 
     @admin.action(description="Un-archive selected milestones (show them again)")
     def unarchive(self, request, queryset):
-        count = self.set_archived(queryset, False)
-        self.message_user(
+        self.set_archived(
             request,
-            ngettext(
-                "Restored %d milestone to the roadmap.",
-                "Restored %d milestones to the roadmap.",
-                count,
-            )
-            % count,
-            messages.SUCCESS,
+            queryset,
+            False,
+            "Restored %d milestone to the roadmap.",
+            "Restored %d milestones to the roadmap.",
         )
 
     def get_deleted_objects(self, objs, request):

@@ -103,9 +103,6 @@ class TrackCompletion:
     def percent(self):
         return percent(self.done_weight, self.total_weight)
 
-    def __str__(self):
-        return self.name
-
 
 @dataclass(frozen=True)
 class TrackEntry:
