@@ -156,19 +156,16 @@ def details(request, slug):
         if form.is_valid():
             progress.save_details(user=request.user, milestone=milestone, **form.cleaned_data)
             if not request.htmx:
-                return redirect(milestone.get_absolute_url())
+                return redirect(milestone)
             return details_response(request, milestone, form.cleaned_data, saved=True)
-        status = 422
     else:
         mine = {"note": milestone.own_note or "", "evidence_url": milestone.own_evidence_url or ""}
         if request.htmx and request.GET.get("show") == "saved":
             return details_response(request, milestone, mine)
         form = DetailsForm(initial=mine)
-        status = 200
+    template = f"{TEMPLATE}#details_form" if request.htmx else "roadmap/details.html"
     context = {"milestone": milestone, "form": form}
-    if request.htmx:
-        return TemplateResponse(request, f"{TEMPLATE}#details_form", context, status=status)
-    return TemplateResponse(request, "roadmap/details.html", context, status=status)
+    return TemplateResponse(request, template, context, status=422 if form.is_bound else 200)
 
 
 def details_response(request, milestone, mine, saved=False):
