@@ -53,6 +53,10 @@ class Moved:
     def by(self):
         return self.after - self.before
 
+    @property
+    def points(self):
+        return abs(self.by)
+
 
 @dataclass(frozen=True)
 class News:

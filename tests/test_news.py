@@ -98,8 +98,11 @@ class TestSinceYourLastVisit:
         section = news_of(client.get("/").text)
         since = (timezone.now() - DAYS_AGO).strftime("%-d %b")
         assert f"Roadmap changes since {since}" in section
-        assert "<li>1 new milestone counts toward ML Engineer</li>" in section
-        assert "Your ML Engineer completion went from 50 % to 25 % (-25 points)" in section
+        assert "<li>1 new milestone, counting toward ML Engineer</li>" in section
+        assert (
+            "Your ML Engineer completion went from 50 % to 25 % (down 25 percentage points)"
+            in section
+        )
         assert '>Win a Kaggle medal</a> <span class="tag">New</span>' in section
         assert 'aria-labelledby="news-title"' in section
 
@@ -120,7 +123,10 @@ class TestSinceYourLastVisit:
         client.force_login(learner)
         section = news_of(client.get("/").text)
         assert "<li>1 milestone changed</li>" in section
-        assert "Your ML Engineer completion went from 50 % to 66 % (+16 points)" in section
+        assert (
+            "Your ML Engineer completion went from 50 % to 66 % (up 16 percentage points)"
+            in section
+        )
         assert '>Clean the data</a> <span class="tag">Changed</span>' in section
 
     def test_an_archived_milestone_and_a_changed_one_are_counted(
@@ -134,8 +140,42 @@ class TestSinceYourLastVisit:
         section = news_of(client.get(DASHBOARD).text)
         assert "<li>1 was archived: Ship an API</li>" in section
         assert "<li>1 milestone changed</li>" in section
-        assert "Your ML Engineer completion went from 50 % to 100 % (+50 points)" in section
+        assert (
+            "Your ML Engineer completion went from 50 % to 100 % (up 50 percentage points)"
+            in section
+        )
         assert 'class="change-tag"' not in client.get(DASHBOARD).text
+
+    def test_new_milestones_are_counted_once_with_the_tracks_they_count_toward(
+        self, client, learner, editor, engineer
+    ):
+        scientist = TrackFactory(name="Data Scientist")
+        EnrollmentFactory(user=learner, track=scientist)
+        add_milestone(editor, "Win a Kaggle medal", engineer, 4)
+        medal = Milestone.objects.get(title="Win a Kaggle medal")
+        TrackMilestoneFactory(track=scientist, milestone=medal, weight=1)
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert "<li>1 new milestone, counting toward ML Engineer and Data Scientist</li>" in section
+        add_milestone(editor, "Ship a second API", engineer, 1)
+        add_milestone(editor, "Write a paper", TrackFactory(name="Research Scientist"), 5)
+        section = news_of(client.get("/").text)
+        assert (
+            "<li>3 new milestones, counting toward ML Engineer (2) and Data Scientist (1);"
+            " 1 toward none of your tracks</li>"
+        ) in section
+
+    def test_one_point_less_is_one_percentage_point(self, client, learner, editor, engineer):
+        for _ in range(24):  # with the learner's two, 124 points, all done: 100 %
+            TrackMilestoneFactory(track=engineer, weight=5)
+        for milestone in engineer.milestones.exclude(progress__user=learner):
+            ProgressFactory(
+                user=learner, milestone=milestone, status=Status.DONE, completed_at=timezone.now()
+            )
+        add_milestone(editor, "Win a Kaggle medal", engineer, 1)  # 124 of 125: 99 %
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert "from 100 % to 99 % (down 1 percentage point)" in section
 
     def test_a_new_milestone_elsewhere_is_counted_but_moves_nothing(self, client, learner, editor):
         add_milestone(editor, "Write a paper", TrackFactory(name="Research Scientist"), 5)

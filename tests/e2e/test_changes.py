@@ -44,7 +44,7 @@ def test_an_editor_adds_a_milestone_and_a_returning_learner_sees_it_marked_new(
     page = learner_page
     page.goto(live_server.url)
     news = page.get_by_role("region", name=re.compile("Roadmap changes since"))
-    expect(news).to_contain_text("1 new milestone counts toward ML Engineer")
+    expect(news).to_contain_text("1 new milestone, counting toward ML Engineer")
     milestone = page.locator(f"#{SLUG}")
     expect(milestone.get_by_role("heading", name=TITLE)).to_be_visible()
     expect(milestone.get_by_text("New since your last visit")).to_be_visible()
