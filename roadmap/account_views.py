@@ -111,6 +111,9 @@ def my_data_page(request, form):
             "form": form,
             "counts": Progress.objects.filter(user=user).aggregate(
                 done=Count("pk", filter=Q(status=Status.DONE)),
+                done_archived=Count(
+                    "pk", filter=Q(status=Status.DONE, milestone__is_archived=True)
+                ),
                 in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
                 with_details=Count("pk", filter=~Q(note="") | ~Q(evidence_url="")),
             ),

@@ -8,6 +8,8 @@ import datetime
 import math
 from dataclasses import dataclass
 
+from accounts.models import MAX_HOURS_PER_WEEK
+
 from .models import Status
 
 PACE_WEEKS = 4
@@ -74,6 +76,11 @@ class Plan:
     @property
     def needed(self):
         return needed_per_week(self.hours_left, self.today, self.target) if self.target else None
+
+    @property
+    def out_of_reach(self):
+        """The target needs more hours a week than a plan can have."""
+        return self.needed is not None and self.needed > MAX_HOURS_PER_WEEK
 
     @property
     def pace_finish(self):

@@ -164,6 +164,22 @@ class TestDashboard:
         plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
         assert f"To finish by {target.day} {target:%B %Y}: <strong>14 h a week</strong>." in plan
 
+    def test_a_target_too_close_for_anyone_says_so(self, learner_client, user, engineer):
+        Enrollment.objects.filter(track=engineer).update(target_date=in_days(1))
+        target = in_days(1)
+        plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
+        assert (
+            f"To finish by {target.day} {target:%B %Y} you would need <strong>392 h a week"
+            "</strong>, more than anyone can give: choose a later date."
+        ) in plan
+
+    def test_a_target_of_today_has_not_passed_yet(self, learner_client, user, engineer):
+        """The form takes dates after today; a target set earlier (or imported) may be today."""
+        Enrollment.objects.filter(track=engineer).update(target_date=in_days(0))
+        plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
+        assert "Your target date is today, with 56 h of work left: choose a new one." in plan
+        assert "has passed" not in plan
+
     def test_the_learners_own_pace_gives_a_date_after_two_weeks(
         self, learner_client, user, engineer
     ):
