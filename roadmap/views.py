@@ -170,6 +170,7 @@ def details(request, slug):
 
 def details_response(request, milestone, mine, saved=False):
     """The note and evidence link as the roadmap shows them (`mine` has both)."""
+    part = "details_saved" if saved else "details"
     return TemplateResponse(
-        request, f"{TEMPLATE}#details", {"milestone": milestone, "mine": mine, "saved": saved}
+        request, f"{TEMPLATE}#{part}", {"milestone": milestone, "mine": mine, "saved": saved}
     )

@@ -252,8 +252,17 @@ class TestProgress:
         )
         announcement = response.text.split('id="progress-announcement"')[1].split("</div>")[0]
         assert 'aria-live="polite" hx-swap-oob="innerHTML">' in announcement
-        assert re.search(r">ML Engineer \d+ %$", announcement)
+        assert re.search(r">Marked done\. ML Engineer \d+ %$", announcement)
         assert "Data Scientist" not in announcement  # not followed
+
+    def test_in_progress_is_announced_though_no_percentage_moves(self, client, learner):
+        url = reverse("roadmap:set_status", args=[learner.second.slug])
+        response = client.post(url, {"status": ["not_started", "in_progress"]}, **HTMX)
+        announcement = response.text.split('id="progress-announcement"')[1].split("</div>")[0]
+        assert re.search(r">Marked in progress\. ML Engineer \d+ %$", announcement)
+        response = client.post(url, {"status": ["not_started", "not_started"]}, **HTMX)
+        announcement = response.text.split('id="progress-announcement"')[1].split("</div>")[0]
+        assert re.search(r">Marked not started\. ML Engineer \d+ %$", announcement)
 
     def test_the_percentage_is_in_large_type_beside_each_bar(self, client, learner):
         page = client.get("/").text

@@ -357,6 +357,9 @@ class TestDetails:
         assert response.status_code == 200
         assert "Used the UCI wine data." in response.text
         assert 'href="https://github.com/me/wine" rel="nofollow noopener ugc"' in response.text
+        # Told to a screen reader through the page's live region, which is there already.
+        announcement = response.text.split('id="progress-announcement"')[1].split("</div>")[0]
+        assert announcement.endswith(f'hx-swap-oob="innerHTML">Note saved: {milestone.title}.')
         row = Progress.objects.get(user=user)
         assert (row.note, row.evidence_url, row.status) == (
             "Used the UCI wine data.",

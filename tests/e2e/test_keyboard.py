@@ -224,6 +224,7 @@ def test_focus_stays_on_the_control_used_when_the_roadmap_is_swapped(
     page.keyboard.press("Enter")
     show = page.get_by_role("button", name=re.compile("Show done milestones"))
     expect(show).to_be_focused()
+    settled(page)
 
     dismiss = page.get_by_role("button", name="Dismiss these changes")
     dismiss.focus()

@@ -29,7 +29,7 @@ def test_the_map_follows_a_tick_without_a_reload(learner_page, live_server, user
     expect(roadmap_map.get_by_role("link", name=f"{first.title}: done")).to_be_visible()
     # Said politely to a screen reader: the learner follows no track, so every one it counts for.
     expect(page.locator("#progress-announcement")).to_have_text(
-        "ML Engineer 2 %, Data Scientist 3 %, Research Scientist 1 %"
+        "Marked done. ML Engineer 2 %, Data Scientist 3 %, Research Scientist 1 %"
     )
     expect(page.locator("#progress-announcement")).to_have_attribute("data-original", "yes")
     expect(page.locator("#next-up")).not_to_contain_text(first.title)
