@@ -349,6 +349,7 @@ class TestLogInAndOut:
         response = csrf_client.post(reverse("logout"), {"csrfmiddlewaretoken": token})
         assert response["Location"] == reverse("roadmap:index")
         assert logged_in_user_id(csrf_client) is None
+        assert "You are logged out." in csrf_client.get(response["Location"]).text
 
 
 class TestLockout:

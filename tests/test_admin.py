@@ -242,3 +242,11 @@ def test_an_action_on_ids_no_row_can_have_is_refused_with_a_message(
     page = admin_client.get(url).text
     assert "Choose the items from the list: reload the page and select them again." in page
     assert Milestone.objects.filter(pk=milestone.pk, is_archived=False).exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_is_branded_with_the_sites_name_and_icon(client):
+    """Without a favicon link the browser asks for /favicon.ico, a 404 on every admin page."""
+    html = client.get(reverse("admin:login")).text
+    assert "<title>Log in | Next Steps admin</title>" in html
+    assert 'rel="icon" href="/static/img/favicon.svg"' in html
