@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.views import redirect_to_login
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
@@ -66,10 +66,11 @@ class DeletedAccountMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        user = request.user
-        if not isinstance(exception, DatabaseError) or not user.is_authenticated:
+        # What a write on a missing user raises; not an outage (config.outages answers those).
+        if not (isinstance(exception, IntegrityError) or type(exception) is DatabaseError):
             return None
-        if get_user_model().objects.filter(pk=user.pk).exists():
+        user = request.user
+        if not user.is_authenticated or get_user_model().objects.filter(pk=user.pk).exists():
             return None
         logout(request)
         messages.info(request, "This account has been deleted.")
