@@ -29,8 +29,8 @@ def client_address(request):
         proxy_trusted_ips=settings.AXES_IPWARE_PROXY_TRUSTED_IPS,
         request_header_order=settings.AXES_IPWARE_META_PRECEDENCE_ORDER,
     )
-    if not address:
-        return "unknown"
+    if not address:  # no REMOTE_ADDR (gunicorn on a unix socket): django-axes stores none
+        return None
     ip = ipaddress.ip_address(address)
     if ip.version == 6:
         return str(ip.ipv4_mapped or ipaddress.ip_network((ip, 64), strict=False).network_address)
@@ -40,7 +40,7 @@ def client_address(request):
 def over_limit(scope, key, per_hour):
     """Count one more `scope` (a sign-up, a reset request) by `key` (a client or email address)
     in this clock hour; True once there were more than `per_hour`."""
-    digest = hashlib.sha256(key.encode()).hexdigest()
+    digest = hashlib.sha256((key or "unknown").encode()).hexdigest()
     name = f"limit:{scope}:{digest}:{int(time.time()) // HOUR}"
     if cache.add(name, 1, HOUR):
         count = 1

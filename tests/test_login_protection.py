@@ -108,6 +108,13 @@ class TestTheAddressThatIsLocked:
         assert SESSION_KEY not in client.session
         assert log_in(client, "ada", REMOTE_ADDR="2001:db8:1:3::1").status_code == 302
 
+    def test_a_request_without_an_address_logs_in_and_is_recorded_without_one(self, client, ada):
+        """Gunicorn on a unix socket gives no REMOTE_ADDR: the login records hold no address."""
+        assert log_in(client, "ada", "wrong-guess", REMOTE_ADDR="").status_code == 200
+        assert AccessAttempt.objects.get().ip_address is None
+        assert log_in(client, "ada", REMOTE_ADDR="").status_code == 302
+        assert AccessLog.objects.get().ip_address is None
+
     def test_without_a_proxy_x_forwarded_for_is_ignored(self, client, ada):
         for i in range(5):
             log_in(client, "ada", "guess", REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR=f"8.8.{i}.1")
