@@ -124,7 +124,7 @@ def set_status(request, slug):
         return not_found(request, GONE)
     if not request.htmx:  # back to the page the tick came from, at the milestone
         back = safe_next(request).partition("#")[0]
-        return redirect(f"{back}#{milestone.slug}" if back else milestone.url)
+        return HttpResponseRedirect(f"{back}#{milestone.slug}" if back else milestone.url)
     # The answer: the controls, the map's node and the bars, from the learner's rows now.
     own = Progress.objects.own(request.user)
     completion = snapshot.completion(done_ids(own), Enrollment.objects.track_ids(request.user))

@@ -225,6 +225,8 @@ class TestTickEndpoint:
             (f"/?track={engineer.slug}", f"/?track={engineer.slug}#{milestone.slug}"),
             (f"/?track={engineer.slug}#elsewhere", f"/?track={engineer.slug}#{milestone.slug}"),
             ("https://evil.example/", f"/?track=all#{milestone.slug}"),
+            ("dashboard", f"dashboard#{milestone.slug}"),  # a relative address, not a URL name
+            ("?track=all", f"?track=all#{milestone.slug}"),
         ]:
             response = learner_client.post(
                 status_url(milestone), {"status": "done", "next": came_from}
