@@ -5,9 +5,13 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, IntegrityError
+from django.http import HttpResponse
 from django.shortcuts import redirect, resolve_url
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
+
+DELETED = "What you were saving was deleted in the meantime. Nothing was changed."
 
 # The id of the element an htmx request swaps: where the learner was on the page.
 ANCHOR = re.compile(r"[A-Za-z][\w-]{0,100}")
@@ -52,11 +56,14 @@ class HtmxLoginRedirectMiddleware:
 
 
 class DeletedAccountMiddleware:
-    """A request whose account was deleted while it ran (from another tab or device) ends the
-    session and opens the roadmap, instead of failing on the missing row with a 500.
+    """A write whose row was deleted while the request ran (from another tab or device) gets an
+    answer instead of a 500. When it is the learner's own account, the session ends and the
+    roadmap opens; anything else deleted meanwhile (an account an admin or a reset link was
+    saving) is a 409 that says so.
 
-    Its write fails: the user's save may only update (accounts.models.User.save), and a row that
-    names the user breaks its foreign key.
+    What such a write raises: the DatabaseError of a save that found no row to update (a user is
+    only ever updated: accounts.models.User.save), or the IntegrityError of a row that names the
+    missing user. Outages are config.outages' to answer.
     """
 
     def __init__(self, get_response):
@@ -66,13 +73,17 @@ class DeletedAccountMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        # What a write on a missing user raises; not an outage (config.outages answers those).
-        if not (isinstance(exception, IntegrityError) or type(exception) is DatabaseError):
+        no_row = type(exception) is DatabaseError
+        if not (no_row or isinstance(exception, IntegrityError)):
             return None
         user = request.user
-        if not user.is_authenticated or get_user_model().objects.filter(pk=user.pk).exists():
+        if user.is_authenticated and not get_user_model().objects.filter(pk=user.pk).exists():
+            logout(request)
+            messages.info(request, "This account has been deleted.")
+            url = reverse("roadmap:index")
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        if not no_row:
             return None
-        logout(request)
-        messages.info(request, "This account has been deleted.")
-        url = reverse("roadmap:index")
-        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        if request.htmx:
+            return HttpResponse(DELETED, status=409, content_type="text/plain; charset=utf-8")
+        return TemplateResponse(request, "409.html", {"message": DELETED}, status=409)

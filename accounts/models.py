@@ -63,7 +63,7 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         # A user read from the database is only ever updated, never inserted again: a request
         # that saves the account as it is being deleted (from another tab) must not bring it back.
-        # Its save then fails, and DeletedAccountMiddleware answers.
-        if not self._state.adding and not kwargs.get("force_insert"):
+        # Its save then fails, and accounts.middleware.DeletedAccountMiddleware answers.
+        if not self._state.adding and self.pk is not None and not kwargs.get("force_insert"):
             kwargs["force_update"] = True
         super().save(*args, **kwargs)

@@ -5,8 +5,11 @@ between the request's read of the user and its write. Without care Django's save
 user again (with its username, address and password) or the write fails with a 500.
 """
 
+import re
+
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core import mail
 from django.db.models.signals import pre_save
 from django.urls import reverse
 
@@ -112,3 +115,33 @@ class TestAWriteRacingTheDeletion:
         assert_gone_and_logged_out(learner_client, response, user)
         assert response["HX-Redirect"] == reverse("roadmap:index")
         assert not Progress.objects.exists()
+
+    def test_a_new_password_from_the_reset_link_of_an_account_deleted_meanwhile_is_a_409(
+        self, client, user, deleted_before_write
+    ):
+        client.post(reverse("password_reset"), {"email": user.email})
+        link = re.search(r"http://testserver(\S+)", mail.outbox[0].body).group(1)
+        form_url = client.get(link, follow=True).redirect_chain[-1][0]
+        new = "a-brand-new-passphrase-31"
+        response = client.post(form_url, {"new_password1": new, "new_password2": new})
+        assert response.status_code == 409
+        assert "deleted in the meantime" in response.text
+        assert not User.objects.filter(username=user.username).exists()
+
+    def test_an_admin_saving_an_account_deleted_meanwhile_is_told_so(
+        self, admin_client, user, deleted_before_write
+    ):
+        response = admin_client.post(
+            reverse("admin:accounts_user_change", args=[user.pk]),
+            {
+                "username": user.username,
+                "email": user.email,
+                "date_joined_0": "2025-01-01",
+                "date_joined_1": "00:00:00",
+                "is_active": "on",
+            },
+        )
+        # (The admin's transaction also rolls back this test's deletion, which in real life
+        # another request has committed.)
+        assert response.status_code == 409
+        assert "deleted in the meantime" in response.text
