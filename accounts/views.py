@@ -57,7 +57,8 @@ def signup(request):
         "signup", client_address(request), settings.SIGNUPS_PER_HOUR
     ):
         messages.error(request, SIGNUP_LIMITED)
-        context = {"form": SignupForm(), "next": next_url}
+        kept = {name: request.POST.get(name, "") for name in ("username", "email")}
+        context = {"form": SignupForm(initial=kept), "next": next_url}
         return TemplateResponse(request, "accounts/signup.html", context, status=429)
     form = SignupForm(request.POST) if request.method == "POST" else SignupForm()
     if form.is_bound and form.is_valid():

@@ -129,9 +129,10 @@ def set_following(request, slug, *, following):
             progress.unfollow(user=request.user, track=track)
         except progress.LastTrack as refused:
             level, message = messages.ERROR, str(refused)
-    if not request.htmx:
+    if not request.htmx:  # back at the card, or at the top where a refusal is said
         messages.add_message(request, level, message)
-        return redirect(reverse("roadmap:dashboard") + f"#track-{track.slug}")
+        card = "" if level == messages.ERROR else f"#track-{track.slug}"
+        return redirect(reverse("roadmap:dashboard") + card)
     cards, _ = learner_cards(request, get_snapshot(fresh=True))  # the track may be new here
     card = next((card for card in cards if card.track.pk == track.pk), None)
     if card is None:

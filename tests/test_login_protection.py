@@ -252,6 +252,7 @@ class TestMailAndSignupLimits:
         response = client.post(reverse("signup"), data, **through_proxy(ATTACKER, forged="9.9.9.9"))
         assert response.status_code == 429
         assert "Too many sign-ups from your network" in response.text
+        assert 'value="one-more@example.com"' in response.text  # kept for the next try
         assert not User.objects.filter(username="one-more").exists()
         taken = {**data, "email": "ada@example.com"}
         response = client.post(reverse("signup"), taken, **through_proxy(ATTACKER))

@@ -251,7 +251,7 @@ class TestSettingHours:
         )
         if not htmx:  # the page again, the field marked as the one to correct
             assert 'aria-describedby="hours-status" value=' in response.text
-            assert 'aria-invalid="true"' in response.text
+            assert 'aria-invalid="true" autofocus>' in response.text  # the browser goes there
         user.refresh_from_db()
         assert user.hours_per_week == 5
 
