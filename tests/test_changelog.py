@@ -1,6 +1,7 @@
 """/changes/ lists the roadmap's changelog for everyone, and /changes/feed/ is its Atom feed."""
 
 import datetime
+import re
 import xml.etree.ElementTree as ET
 from urllib.parse import urlparse
 
@@ -42,6 +43,7 @@ class TestThePage:
         assert page.index("Archived “Old”") < page.index("Change 0") < page.index("Change 2")
         assert page.count("See it on the roadmap") == 3  # not for the archived one
         assert f'href="{FEED}"' in page
+        assert re.search(r'<time datetime="[^"]+">\d+ \w+ \d{4}, \d\d:\d\d UTC</time>', page)
 
     def test_it_is_paginated_fifty_a_page(self, client):
         logged(51)

@@ -76,4 +76,4 @@ def test_the_news_and_the_changelog_are_accessible(learner_page, live_server, us
         expect(learner_page.get_by_text("Renamed “Serve the trained model")).to_be_visible()
     else:
         shown = learner_page.get_by_role("region", name=re.compile("Roadmap changes since"))
-        expect(shown).to_contain_text("1 was archived: Publish a blog post")
+        expect(shown).to_contain_text("1 milestone was archived: Publish a blog post")
