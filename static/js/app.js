@@ -82,6 +82,7 @@
     var refused = event.detail.xhr.status === 422;
     if (refused) {
       input.setAttribute("aria-invalid", "true");
+      input.focus();  // back to what to fix, scrolled into view (the message above moved it)
     } else {
       input.removeAttribute("aria-invalid");
     }

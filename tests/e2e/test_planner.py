@@ -51,6 +51,14 @@ def test_a_learner_sets_hours_and_watches_the_finish_date_move(learner_page, liv
     )
     assert Enrollment.objects.get(user=user, track=engineer).target_date == target
 
+    # A refused date: the cursor goes back to the field, in view above the message that moved it.
+    date_field = card.get_by_label("Target date for ML Engineer")
+    date_field.fill("2001-01-01")
+    card.get_by_role("button", name="Set target for ML Engineer").click()
+    expect(card).to_contain_text("Nothing was changed.")
+    expect(date_field).to_be_focused()
+    expect(date_field).to_be_in_viewport()
+
     card.get_by_role("button", name="Clear target for ML Engineer").click()
     expect(card).not_to_contain_text("To finish by")
     expect(card.get_by_label("Target date for ML Engineer")).to_have_value("")
