@@ -258,6 +258,7 @@ class TestChooseTracks:
         assert response.status_code == 200
         assert "Choose at least one track to follow." in response.text
         assert 'aria-describedby="id_tracks_error"' in response.text
+        assert response.text.count(" autofocus") == 1  # the first track's box, to choose one
         assert Enrollment.objects.filter(user=user).count() == 1
 
     @pytest.mark.parametrize("value", ["²", "①", "1²", "٣", "9" * 5000])
@@ -338,6 +339,8 @@ class TestLogInAndOut:
         response = log_in(client, user.username, "wrong-password")
         assert response.status_code == 200
         assert "Please enter a correct username and password." in response.text
+        assert "autofocus" in input_tag(response.text, "password")
+        assert "autofocus" not in input_tag(response.text, "username")
         assert logged_in_user_id(client) is None
 
     def test_log_out_is_a_post_that_ends_the_session_and_opens_the_roadmap(self, csrf_client, user):
