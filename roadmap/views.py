@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
@@ -8,9 +10,10 @@ from django.http import (
     HttpResponseNotFound,
     HttpResponseRedirect,
 )
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -151,12 +154,15 @@ def details(request, slug):
     milestone = get_object_or_404(
         Milestone.objects.active().with_own_progress(request.user), slug=slug
     )
+    # Without JavaScript, the roadmap's view (focus) the learner came from, to go back to.
+    back = safe_next(request) if request.method == "POST" else roadmap_came_from(request)
     if request.method == "POST":
         form = DetailsForm(request.POST)
         if form.is_valid():
             progress.save_details(user=request.user, milestone=milestone, **form.cleaned_data)
             if not request.htmx:
-                return redirect(milestone)
+                url = f"{back}#{milestone.slug}" if back else milestone.get_absolute_url()
+                return HttpResponseRedirect(url)
             return details_response(request, milestone, form.cleaned_data, saved=True)
     else:
         mine = {"note": milestone.own_note or "", "evidence_url": milestone.own_evidence_url or ""}
@@ -164,8 +170,21 @@ def details(request, slug):
             return details_response(request, milestone, mine)
         form = DetailsForm(initial=mine)
     template = f"{TEMPLATE}#details_form" if request.htmx else "roadmap/details.html"
-    context = {"milestone": milestone, "form": form}
+    context = {"milestone": milestone, "form": form, "back": back.partition("#")[0]}
     return TemplateResponse(request, template, context, status=422 if form.is_bound else 200)
+
+
+def roadmap_came_from(request):
+    """The roadmap's address with its query (its focus), when the Referer is the roadmap on
+    this site; else ""."""
+    referer = request.headers.get("Referer", "")
+    parts = urlsplit(referer)
+    on_site = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if not on_site or parts.path != reverse("roadmap:index"):
+        return ""
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 def details_response(request, milestone, mine, saved=False):

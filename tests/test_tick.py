@@ -437,6 +437,24 @@ class TestDetails:
         assert response.status_code == 302
         assert response["Location"] == f"/?track=all#{milestone.slug}"
 
+    def test_without_javascript_it_goes_back_to_the_roadmap_view_it_came_from(
+        self, learner_client, milestone
+    ):
+        page = learner_client.get(
+            details_url(milestone), headers={"Referer": "http://testserver/?track=data-scientist"}
+        ).text
+        assert 'name="next" value="/?track=data-scientist"' in page
+        assert f'href="/?track=data-scientist#{milestone.slug}">← Back to the roadmap' in page
+        response = learner_client.post(
+            details_url(milestone), {"note": "ok", "next": "/?track=data-scientist"}
+        )
+        assert response["Location"] == f"/?track=data-scientist#{milestone.slug}"
+        # From anywhere else (another site, another page), back to the whole roadmap.
+        for referer in ("https://evil.example/?track=x", "http://testserver/dashboard/"):
+            page = learner_client.get(details_url(milestone), headers={"Referer": referer}).text
+            assert 'name="next"' not in page
+            assert f'href="/?track=all#{milestone.slug}">← Back to the roadmap' in page
+
     def test_notes_are_escaped(self, learner_client, user, milestone):
         response = learner_client.post(
             details_url(milestone), {"note": "<script>alert(1)</script> ok"}, **HTMX
