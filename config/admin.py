@@ -32,3 +32,10 @@ class AdminSite(admin.AdminSite):
         checked = type(admin_class.__name__, (CheckedSelection, admin_class), {})
         checked.__module__ = admin_class.__module__
         super().register(model_or_iterable, checked, **options)
+
+    def logout(self, request, extra_context=None):
+        """Django's, saying so on the page it opens, as the site's own log-out does."""
+        response = super().logout(request, extra_context)
+        if request.method == "POST":
+            messages.info(request, "You are logged out.")
+        return response

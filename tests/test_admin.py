@@ -250,3 +250,9 @@ def test_the_admin_is_branded_with_the_sites_name_and_icon(client):
     html = client.get(reverse("admin:login")).text
     assert "<title>Log in | Next Steps admin</title>" in html
     assert 'rel="icon" href="/static/img/favicon.svg"' in html
+
+
+def test_logging_out_of_the_admin_says_so_on_the_roadmap(admin_client):
+    response = admin_client.post(reverse("admin:logout"))
+    assert response["Location"] == reverse("roadmap:index")
+    assert "You are logged out." in admin_client.get(response["Location"]).text
