@@ -68,14 +68,6 @@ class LoginForm(AuthenticationForm):
         username = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))
 
-    def clean(self):
-        try:
-            return super().clean()
-        except forms.ValidationError:  # a wrong password: the cursor goes back to retype it
-            self.fields["username"].widget.attrs.pop("autofocus", None)
-            self.fields["password"].widget.attrs["autofocus"] = True
-            raise
-
 
 class ProfileForm(forms.ModelForm):
     hours_per_week = HoursPerWeekField(help_text=User._meta.get_field("hours_per_week").help_text)

@@ -11,12 +11,15 @@ class FocusFirstErrorBoundField(BoundField):
 
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
-        errors = self.form.errors if self.form.is_bound else {}
+        if not (self.form.is_bound and self.form.errors):
+            return attrs
         fields = self.form.fields
-        first = next((name for name in fields if name in errors), None)
-        if first is not None and isinstance(fields[first].widget, PasswordInput):
-            # Passwords come back empty: from the first, the learner types them all again.
-            first = next(name for name, f in fields.items() if isinstance(f.widget, PasswordInput))
+        first = next((name for name in fields if name in self.form.errors), None)
+        if first is None or isinstance(fields[first].widget, PasswordInput):
+            # A wrong password (a form-wide error, as a login's) or one to type again: passwords
+            # come back empty, so the learner types them all again from the first.
+            passwords = (name for name, f in fields.items() if isinstance(f.widget, PasswordInput))
+            first = next(passwords, first)
         if first is not None:
             attrs["autofocus"] = first == self.name  # False leaves the attribute out
         return attrs
