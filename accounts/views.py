@@ -35,14 +35,17 @@ RESET_LIMITED = (
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
+def on_site(request, url):
+    """`url`, or "" when it points off this site."""
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if allowed else ""
+
+
 def safe_next(request):
     """The `next` URL from the query or the form, or "" when it points off this site."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return ""
+    return on_site(request, request.POST.get("next") or request.GET.get("next") or "")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -13,13 +13,12 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from accounts.views import safe_next
+from accounts.views import on_site, safe_next
 
 from . import focus, news, progress
 from .forms import DetailsForm, StatusForm
@@ -126,8 +125,7 @@ def set_status(request, slug):
             raise  # or the account was: DeletedAccountMiddleware answers
         return not_found(request, GONE)
     if not request.htmx:  # back to the page the tick came from, at the milestone
-        back = safe_next(request).partition("#")[0]
-        return HttpResponseRedirect(f"{back}#{milestone.slug}" if back else milestone.url)
+        return HttpResponseRedirect(at_milestone(safe_next(request), milestone.slug, milestone.url))
     # The answer: the controls, the map's node and the bars, from the learner's rows now.
     own = Progress.objects.own(request.user)
     completion = snapshot.completion(done_ids(own), Enrollment.objects.track_ids(request.user))
@@ -156,13 +154,13 @@ def details(request, slug):
     )
     # Without JavaScript, the roadmap's view (focus) the learner came from, to go back to.
     back = safe_next(request) if request.method == "POST" else roadmap_came_from(request)
+    back_url = at_milestone(back, milestone.slug, milestone.get_absolute_url())
     if request.method == "POST":
         form = DetailsForm(request.POST)
         if form.is_valid():
             progress.save_details(user=request.user, milestone=milestone, **form.cleaned_data)
             if not request.htmx:
-                url = f"{back}#{milestone.slug}" if back else milestone.get_absolute_url()
-                return HttpResponseRedirect(url)
+                return HttpResponseRedirect(back_url)
             return details_response(request, milestone, form.cleaned_data, saved=True)
     else:
         mine = {"note": milestone.own_note or "", "evidence_url": milestone.own_evidence_url or ""}
@@ -170,21 +168,23 @@ def details(request, slug):
             return details_response(request, milestone, mine)
         form = DetailsForm(initial=mine)
     template = f"{TEMPLATE}#details_form" if request.htmx else "roadmap/details.html"
-    context = {"milestone": milestone, "form": form, "back": back.partition("#")[0]}
+    context = {"milestone": milestone, "form": form, "back": back, "back_url": back_url}
     return TemplateResponse(request, template, context, status=422 if form.is_bound else 200)
 
 
 def roadmap_came_from(request):
     """The roadmap's address with its query (its focus), when the Referer is the roadmap on
     this site; else ""."""
-    referer = request.headers.get("Referer", "")
-    parts = urlsplit(referer)
-    on_site = url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    if not on_site or parts.path != reverse("roadmap:index"):
+    parts = urlsplit(on_site(request, request.headers.get("Referer", "")))
+    if parts.path != reverse("roadmap:index"):
         return ""
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def at_milestone(back, slug, default):
+    """Without JavaScript, where a milestone's form goes back to: the page `back` (a URL on this
+    site, or "") at the milestone, else `default`."""
+    return f"{back.partition('#')[0]}#{slug}" if back else default
 
 
 def details_response(request, milestone, mine, saved=False):
