@@ -101,6 +101,13 @@ class TestAccess:
         roadmap_page = learner_client.get(reverse("roadmap:index")).text
         assert f'<a href="{DASHBOARD}">Dashboard</a>' in roadmap_page
 
+    def test_the_dashboard_shown_again_for_a_refused_form_is_still_the_current_page(
+        self, learner_client
+    ):
+        page = learner_client.post(reverse("roadmap:set_hours"), {"hours_per_week": "0"}).text
+        assert "Give a whole number of hours a week" in page
+        assert f'<a href="{DASHBOARD}" aria-current="page">Dashboard</a>' in page
+
     def test_a_visitor_has_no_dashboard_link(self, client):
         assert "Dashboard" not in client.get(reverse("roadmap:index")).text
 
