@@ -69,12 +69,28 @@ class LoginForm(AuthenticationForm):
         username.validators.append(MaxLengthValidator(username.max_length))
 
 
-class ProfileForm(forms.ModelForm):
+class SavesItsOwnFields:
+    """A form that changes some of an account's fields writes only those. Saving the whole row
+    would put back, as they were when the request began, the password or the active flag that
+    another request changed meanwhile (the owner shutting out a stolen session, an admin)."""
+
+    saved_fields = ()
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if commit:
+            user.save(update_fields=self.saved_fields)
+        return user
+
+
+class ProfileForm(SavesItsOwnFields, forms.ModelForm):
     hours_per_week = HoursPerWeekField(help_text=User._meta.get_field("hours_per_week").help_text)
 
     class Meta:
         model = User
         fields = ("display_name", "public_profile", "hours_per_week")
+
+    saved_fields = Meta.fields
 
 
 class DeleteAccountForm(forms.Form):
@@ -99,8 +115,14 @@ class DeleteAccountForm(forms.Form):
         return password
 
 
-class PasswordChangeForm(auth_forms.PasswordChangeForm):
+class SetPasswordForm(SavesItsOwnFields, auth_forms.SetPasswordForm):
+    saved_fields = ("password",)
+
+
+class PasswordChangeForm(SavesItsOwnFields, auth_forms.PasswordChangeForm):
     """Django's form, with the old password checked as a login is (`password_checked`)."""
+
+    saved_fields = ("password",)
 
     def __init__(self, user, *args, request, **kwargs):
         self.request = request

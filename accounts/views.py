@@ -18,7 +18,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from . import records
-from .forms import DeleteAccountForm, LoginForm, PasswordChangeForm, ProfileForm, SignupForm
+from .forms import (
+    DeleteAccountForm,
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    SetPasswordForm,
+    SignupForm,
+)
 from .limits import client_address, over_limit
 
 SIGNUP_LIMITED = (
@@ -169,6 +176,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's view. Choosing a new password through the emailed link also lifts any login
     lockout on the account: the owner has just proved they hold its email address, and the
     lockout page tells them this is a way back in."""
+
+    form_class = SetPasswordForm
 
     def form_valid(self, form):
         reset_lockouts(username=form.user.get_username())
