@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
@@ -58,8 +59,8 @@ class SignupForm(UserCreationForm):
         return email
 
 
-class LoginForm(AuthenticationForm):
-    """Django's form, refusing a username longer than any account's. Django only sets the
+class NoUsernameLongerThanAnAccounts:
+    """Django's login form, refusing a username longer than any account's. Django only sets the
     input's maxlength; a longer one reached django-axes, and PostgreSQL refused to record the
     failure (a 500 for any username over 255 characters)."""
 
@@ -67,6 +68,14 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class LoginForm(NoUsernameLongerThanAnAccounts, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(NoUsernameLongerThanAnAccounts, AdminAuthenticationForm):
+    pass
 
 
 class SavesItsOwnFields:

@@ -6,6 +6,9 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+
+from accounts.forms import AdminLoginForm
 
 NOT_ON_THE_LIST = "Choose the items from the list: reload the page and select them again."
 
@@ -27,6 +30,13 @@ class CheckedSelection:
 
 
 class AdminSite(admin.AdminSite):
+    login_form = AdminLoginForm
+
+    def password_change(self, request, extra_context=None):
+        """The site's own page, where a wrong old password counts as a failed login (django-axes):
+        Django's admin page checks it without counting, so a borrowed session could guess."""
+        return redirect("password_change")
+
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
         checked = type(admin_class.__name__, (CheckedSelection, admin_class), {})

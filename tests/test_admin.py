@@ -256,3 +256,18 @@ def test_logging_out_of_the_admin_says_so_on_the_roadmap(admin_client):
     response = admin_client.post(reverse("admin:logout"))
     assert response["Location"] == reverse("roadmap:index")
     assert "You are logged out." in admin_client.get(response["Location"]).text
+
+
+@pytest.mark.parametrize("login", ["login", "admin:login"])
+def test_a_username_longer_than_any_accounts_is_refused_on_both_login_pages(client, login):
+    """Past 255 characters PostgreSQL refused to record the failed login: a 500."""
+    response = client.post(reverse(login), {"username": "x" * 300, "password": "wrong"})
+    assert response.status_code == 200
+    assert "Ensure this value has at most 150 characters (it has 300)." in response.text
+
+
+def test_the_admins_password_change_is_the_sites_own_where_guesses_count(admin_client):
+    """Django's admin page checks the old password without django-axes counting a wrong one."""
+    response = admin_client.post(reverse("admin:password_change"), {"old_password": "guess"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change")
