@@ -55,6 +55,12 @@ class User(AbstractUser):
             models.UniqueConstraint(
                 Lower("email"), condition=~Q(email=""), name="user_email_unique_in_any_case"
             ),
+            # The same for a username: Django's forms refuse "ada" once "Ada" exists.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_unique_in_any_case",
+                violation_error_message="A user with that username already exists.",
+            ),
         ]
 
     def __str__(self):

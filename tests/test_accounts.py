@@ -160,6 +160,8 @@ class TestSignup:
         UserFactory(username="Ada")
         response = client.post(reverse("signup"), signup_data(username="ada"))
         assert 'id="id_username_error"' in response.text
+        assert "A user with that username already exists." in response.text
+        assert "Constraint" not in response.text  # the database's rule, said once by the form
         assert User.objects.count() == 1
 
     @pytest.mark.django_db(transaction=True)
@@ -192,6 +194,14 @@ class TestSignup:
         assert len(refused) == 1
         error = re.search(r'id="id_email_error">(.*?)</ul>', refused[0].text).group(1)
         assert "An account already uses this email address" in error
+
+    def test_the_database_refuses_a_second_account_on_a_username_in_any_case(self):
+        """The form's check and the insert are apart by the password hashing: two sign-ups of
+        "Ada" and "ada" at once would both pass it, and log in as whichever was found first.
+        The insert's IntegrityError then answers as a double click's does (above)."""
+        UserFactory(username="Ada")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            UserFactory(username="ada", email="other@example.org")
 
     def test_the_database_refuses_a_second_account_on_an_email_in_any_case(self):
         UserFactory(email="ada@example.com")

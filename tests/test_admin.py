@@ -271,3 +271,22 @@ def test_the_admins_password_change_is_the_sites_own_where_guesses_count(admin_c
     response = admin_client.post(reverse("admin:password_change"), {"old_password": "guess"})
     assert response.status_code == 302
     assert response["Location"] == reverse("password_change")
+
+
+def test_renaming_a_user_to_a_taken_name_in_another_case_is_refused_with_a_message(admin_client):
+    UserFactory(username="Ada")
+    bob = UserFactory(username="bob")
+    response = admin_client.post(
+        reverse("admin:accounts_user_change", args=[bob.pk]),
+        {
+            "username": "ada",
+            "email": bob.email,
+            "date_joined_0": "2025-01-01",
+            "date_joined_1": "00:00:00",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "A user with that username already exists." in response.text
+    bob.refresh_from_db()
+    assert bob.username == "bob"
