@@ -290,3 +290,31 @@ def test_renaming_a_user_to_a_taken_name_in_another_case_is_refused_with_a_messa
     assert "A user with that username already exists." in response.text
     bob.refresh_from_db()
     assert bob.username == "bob"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/autocomplete/?app_label=roadmap&model_name=milestone&field_name=section&term=%00",
+        "/admin/roadmap/milestone/?q=a%00b",
+        "/admin/roadmap/progress/?status__exact=%00",
+        "/admin/roadmap/progressevent/?from_status__exact=%00",
+    ],
+)
+def test_a_nul_character_in_a_search_or_filter_is_a_400_with_a_message(admin_client, url):
+    """PostgreSQL refuses a NUL in a query: the admin answered 500."""
+    response = admin_client.get(url)
+    assert response.status_code == 400
+    assert "NUL" in response.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["at__year=9999&at__month=12&at__day=31", "at__year=9999&at__month=12", "at__year=9999"],
+)
+def test_a_date_past_the_calendars_end_opens_the_list_without_filters(admin_client, query):
+    """The admin works out the next day, month or year of the one chosen: an OverflowError."""
+    url = reverse("admin:roadmap_progressevent_changelist")
+    response = admin_client.get(f"{url}?{query}")
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?e=1"
