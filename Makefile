@@ -49,7 +49,7 @@ format: $(STAMP)
 test: lint
 	@chromium=$$(scripts/find-chromium) || exit 1; \
 	CHROMIUM_PATH="$$chromium" SECRET_KEY=test-only-secret-key DEBUG=0 \
-	SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 BEHIND_PROXY=0 \
+	SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Load benchmark of the production setup (bench/run.py --help): SQLite, or DATABASE_URL's PostgreSQL.
@@ -63,7 +63,7 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	@chromium=$$(scripts/find-chromium) || exit 1; \
 	CHROMIUM_PATH="$$chromium" SECRET_KEY=screenshots-only DEBUG=0 SECURE_SSL_REDIRECT=0 \
-	SECURE_COOKIES=0 BEHIND_PROXY=0 SCREENSHOTS_DIR=docs/screenshots \
+	SECURE_COOKIES=0 SCREENSHOTS_DIR=docs/screenshots \
 	$(PY) -m pytest -q tests/e2e/test_screenshots.py
 
 clean:

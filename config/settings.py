@@ -226,8 +226,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-if env_bool("BEHIND_PROXY", not DEBUG):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Whether a request came over https is the server's to say (request.is_secure() reads the WSGI
+# scheme): `make serve`'s gunicorn believes X-Forwarded-Proto from FORWARDED_ALLOW_IPS only
+# (config/gunicorn.conf.py). SECURE_PROXY_SSL_HEADER would believe it from any client.
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -64,7 +64,6 @@ def start(roadmap, tmp_path):
                 "ALLOWED_HOSTS": "127.0.0.1",
                 "DATABASE_URL": database_url(),
                 "SECURE_SSL_REDIRECT": "1",
-                "BEHIND_PROXY": "0",  # the scheme is gunicorn's: what it believes of the proxy
                 **env,
             },
             stdout=log,

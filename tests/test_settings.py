@@ -42,9 +42,11 @@ def test_debug_is_off_unless_asked_for():
         "SESSION_COOKIE_HTTPONLY = True",
         "SECURE_SSL_REDIRECT = True",
         "SECURE_HSTS_SECONDS = 31536000",
-        "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')",
     ):
         assert line in result.stdout
+    # The scheme is gunicorn's to say, believing only FORWARDED_ALLOW_IPS (tests/test_serving.py):
+    # this would believe any client's X-Forwarded-Proto.
+    assert "SECURE_PROXY_SSL_HEADER = None" in result.stdout
 
 
 def test_production_settings_pass_the_deployment_checklist():
