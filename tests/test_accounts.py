@@ -631,3 +631,14 @@ def test_mail_goes_to_the_console_unless_smtp_is_configured_and_the_lockout_is_c
     assert "EMAIL_PORT = 2525" in configured
     assert "AXES_FAILURE_LIMIT = 3" in configured
     assert "AXES_COOLOFF_TIME = datetime.timedelta(seconds=1800)" in configured
+
+
+def test_the_headers_log_in_link_never_leads_back_to_a_login_or_reset_page(client):
+    """Logging in from the login page's own header link opened the empty login form again."""
+    login = reverse("login")
+    page = client.get(login + "?next=/dashboard/").text
+    assert f'<a href="{login}?next=/dashboard/" aria-current="page">Log in</a>' in page
+    assert f'<a href="{login}" aria-current="page">Log in</a>' in client.get(login).text
+    for name in ("password_reset", "password_reset_done", "password_reset_complete"):
+        assert f'<a href="{login}">Log in</a>' in client.get(reverse(name)).text
+    assert f'<a href="{login}?next=/%3Ftrack%3Dall">Log in</a>' in client.get("/?track=all").text
