@@ -1,5 +1,6 @@
 from urllib.parse import urlsplit
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.http import (
@@ -21,7 +22,7 @@ from accounts.views import on_site, safe_next
 
 from . import focus, news, progress
 from .forms import DetailsForm, StatusForm
-from .models import Enrollment, Milestone, Progress
+from .models import Enrollment, Milestone, Progress, Status
 from .snapshot import done_ids, get_snapshot
 
 TEMPLATE = "roadmap/roadmap.html"
@@ -124,6 +125,8 @@ def set_status(request, slug):
             raise  # or the account was: DeletedAccountMiddleware answers
         return not_found(request, GONE)
     if not request.htmx:  # back to the page the tick came from, at the milestone
+        status = Status(form.cleaned_data["status"]).label.lower()
+        messages.success(request, f"Marked {status}: {milestone.title}.")
         return HttpResponseRedirect(at_milestone(safe_next(request), milestone.slug, milestone.url))
     # The answer: the controls, the map's node and the bars, from the learner's rows now.
     own = Progress.objects.own(request.user)
@@ -159,6 +162,7 @@ def details(request, slug):
         if form.is_valid():
             progress.save_details(user=request.user, milestone=milestone, **form.cleaned_data)
             if not request.htmx:
+                messages.success(request, f"Note saved: {milestone.title}.")
                 return HttpResponseRedirect(back_url)
             return details_response(request, milestone, form.cleaned_data, saved=True)
     else:

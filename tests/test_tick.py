@@ -214,6 +214,10 @@ class TestTickEndpoint:
         page = learner_client.get("/").text
         assert f'id="done-{milestone.slug}" name="status" value="done"' in page
         assert "Done on" in page
+        # Said at the top too: with done milestones hidden the page opens there, not at it.
+        assert f'<p class="message success">Marked done: {milestone.title}.</p>' in page
+        learner_client.post(status_url(milestone), {"status": "in_progress"})
+        assert f"Marked in progress: {milestone.title}." in learner_client.get("/").text
 
     def test_without_javascript_it_goes_back_to_the_page_the_tick_came_from(
         self, learner_client, milestone
@@ -436,6 +440,8 @@ class TestDetails:
         response = learner_client.post(details_url(milestone), {"note": "ok"})
         assert response.status_code == 302
         assert response["Location"] == f"/?track=all#{milestone.slug}"
+        page = learner_client.get(response["Location"]).text
+        assert f'<p class="message success">Note saved: {milestone.title}.</p>' in page
 
     def test_without_javascript_it_goes_back_to_the_roadmap_view_it_came_from(
         self, learner_client, milestone
