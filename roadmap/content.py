@@ -89,6 +89,11 @@ def _field(model, name, value, place):
         raise ContentError(f"{place}.{name}: {' '.join(exc.messages)}") from exc
 
 
+def _fields(model, raw, place, names):
+    """The text fields `names` of the mapping `raw`, each cleaned by the model's field."""
+    return {name: _field(model, name, raw.get(name), place) for name in names}
+
+
 def _unique(slug, seen, place):
     if slug in seen:
         raise ContentError(f"{place}.slug: '{slug}' is used twice in the file.")
@@ -103,11 +108,7 @@ def validate(data):
     for i, raw in enumerate(_list(root["tracks"], "tracks")):
         place = f"tracks[{i}]"
         _mapping(raw, place, ("slug", "name"), ("summary",))
-        track = {
-            "slug": _field(Track, "slug", raw["slug"], place),
-            "name": _field(Track, "name", raw["name"], place),
-            "summary": _field(Track, "summary", raw.get("summary"), place),
-        }
+        track = _fields(Track, raw, place, ("slug", "name", "summary"))
         _unique(track["slug"], track_slugs, place)
         result["tracks"].append(track)
 
@@ -115,12 +116,7 @@ def validate(data):
     for i, raw in enumerate(_list(root["sections"], "sections")):
         place = f"sections[{i}]"
         _mapping(raw, place, ("slug", "title", "milestones"), ("intro",))
-        section = {
-            "slug": _field(Section, "slug", raw["slug"], place),
-            "title": _field(Section, "title", raw["title"], place),
-            "intro": _field(Section, "intro", raw.get("intro"), place),
-            "milestones": [],
-        }
+        section = {**_fields(Section, raw, place, ("slug", "title", "intro")), "milestones": []}
         _unique(section["slug"], section_slugs, place)
         for j, raw_milestone in enumerate(_list(raw["milestones"], f"{place}.milestones")):
             section["milestones"].append(
@@ -138,10 +134,8 @@ def _validate_milestone(raw, place, track_slugs, milestone_slugs):
     )
     hours = raw["estimated_hours"]
     milestone = {
-        "slug": _field(Milestone, "slug", raw["slug"], place),
-        "title": _field(Milestone, "title", raw["title"], place),
+        **_fields(Milestone, raw, place, ("slug", "title", "description")),
         "estimated_hours": hours,
-        "description": _field(Milestone, "description", raw.get("description"), place),
         "resources": [],
         "tracks": {},
     }
@@ -156,10 +150,7 @@ def _validate_milestone(raw, place, track_slugs, milestone_slugs):
         resource_place = f"{place}.resources[{k}]"
         _mapping(raw_resource, resource_place, ("title", "url"))
         milestone["resources"].append(
-            {
-                "title": _field(Resource, "title", raw_resource["title"], resource_place),
-                "url": _field(Resource, "url", raw_resource["url"], resource_place),
-            }
+            _fields(Resource, raw_resource, resource_place, ("title", "url"))
         )
     tracks = raw.get("tracks") or {}
     if not isinstance(tracks, dict):
