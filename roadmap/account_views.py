@@ -49,10 +49,7 @@ class TrackChoiceForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Export file",
-        help_text=(
-            f"A JSON file downloaded from this page, up to "
-            f"{import_checks.MAX_IMPORT_BYTES // 1024 // 1024} MB."
-        ),
+        help_text=f"A JSON file downloaded from this page, up to {import_checks.MAX_IMPORT_MB} MB.",
         widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
         error_messages={"required": "Choose the JSON file to import."},
     )
@@ -118,7 +115,7 @@ def my_data_page(request, form):
                 with_details=Count("pk", filter=~Q(note="") | ~Q(evidence_url="")),
             ),
             "event_count": user.progress_events.count(),
-            "max_mb": import_checks.MAX_IMPORT_BYTES // 1024 // 1024,
+            "max_mb": import_checks.MAX_IMPORT_MB,
         },
     )
 

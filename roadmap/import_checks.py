@@ -31,7 +31,8 @@ from .validators import (
     validate_web_url,
 )
 
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_MB = 2
+MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024
 
 STATUSES = ", ".join(Status.values)
 # A day inside the years datetime can hold, so that the moment can be shown in any time zone.
@@ -47,8 +48,8 @@ def read_file(upload):
     """The JSON data in an uploaded file; ImportRejected if it is too big or not JSON."""
     if upload.size > MAX_IMPORT_BYTES:
         raise ImportRejected(
-            f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Choose a file exported from this page."
+            f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is {MAX_IMPORT_MB} MB. "
+            "Choose a file exported from this page."
         )
     try:
         text = upload.read().decode("utf-8-sig")
@@ -127,9 +128,8 @@ def _text(value, place, max_length, validator=validate_one_line):
 
 def _note(value, place):
     """A note as the details form stores it: line breaks as \\n, no surrounding space."""
-    if not isinstance(value, str):
-        raise ImportRejected(f"{place}: expected text, got {_kind(value)}.")
-    return _text(note_text(value), place, NOTE_LENGTH, validate_lines)
+    text = note_text(value) if isinstance(value, str) else value
+    return _text(text, place, NOTE_LENGTH, validate_lines)
 
 
 def _slug(value, place):
@@ -149,8 +149,7 @@ def _status(value, place):
 
 
 def _parsed(parse, value, place, what, example):
-    """`value` read by Django's `parse` (parse_date or parse_datetime); ImportRejected unless it
-    is text in that form."""
+    """`value` read by Django's parse_date or parse_datetime; ImportRejected unless it can be."""
     if not isinstance(value, str):
         raise ImportRejected(f"{place}: expected {what} as text, got {_kind(value)}.")
     try:
