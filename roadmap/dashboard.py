@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from . import focus, planner
 from .models import Status
+from .snapshot import done_ids
 
 WEEKS = 12
 
@@ -91,8 +92,7 @@ class TrackCard:
 def track_cards(snapshot, own, followed_ids):
     """One card per track, followed tracks first, for a learner whose rows are `own`
     (milestone id -> row) and who follows the tracks `followed_ids`."""
-    statuses = {milestone_id: row.status for milestone_id, row in own.items()}
-    done = {milestone_id for milestone_id, status in statuses.items() if status == Status.DONE}
+    done = done_ids(own)
     memberships = {track.pk: track.memberships for track in snapshot.tracks}
     cards = []
     for completion in snapshot.completion(done, followed_ids):
@@ -103,7 +103,7 @@ def track_cards(snapshot, own, followed_ids):
             row = card.sections[-1]
             row.total_count += 1
             row.total_weight += membership.weight
-            status = statuses.get(membership.milestone.id, Status.NOT_STARTED)
+            status = own.get(membership.milestone.id, focus.NOT_STARTED).status
             if status == Status.DONE:
                 row.done_count += 1
                 row.done_weight += membership.weight
