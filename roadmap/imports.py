@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import transaction
+from django.template.defaultfilters import pluralize
+from django.utils.text import get_text_list
 
 from . import progress
 from .import_checks import validate
@@ -39,15 +41,15 @@ class ImportReport:
         states = [f"{self.done} done"] if self.done else []
         states += [f"{self.in_progress} in progress"] if self.in_progress else []
         parts = [
-            f"Imported your progress on {self.progress} milestone{_s(self.progress)}"
+            f"Imported your progress on {self.progress} milestone{pluralize(self.progress)}"
             + (f" ({', '.join(states)})" if states else "")
-            + f" and {self.events_added} history event{_s(self.events_added)}"
+            + f" and {self.events_added} history event{pluralize(self.events_added)}"
             + (f" ({self.events_present} already here)." if self.events_present else ".")
         ]
         if not self.with_profile:
             parts.append("Your profile and followed tracks are unchanged.")
         if self.tracks:
-            parts.append(f"You follow {_and(self.tracks)}.")
+            parts.append(f"You follow {get_text_list(self.tracks, 'and')}.")
         elif self.tracks is not None:
             parts.append("The file follows no career track, so now you follow none.")
         if "display_name" in self.profile:
@@ -61,28 +63,20 @@ class ImportReport:
         if self.unknown_milestones:
             parts.append(
                 "Not on this roadmap, so not imported: "
-                f"milestone{_s(len(self.unknown_milestones))} {_listed(self.unknown_milestones)}."
+                f"milestone{pluralize(self.unknown_milestones)} {_listed(self.unknown_milestones)}."
             )
         if self.unknown_tracks:
             parts.append(
-                f"Unknown track{_s(len(self.unknown_tracks))}, not followed: "
+                f"Unknown track{pluralize(self.unknown_tracks)}, not followed: "
                 f"{_listed(self.unknown_tracks)}."
             )
         return " ".join(parts)
-
-
-def _s(count):
-    return "" if count == 1 else "s"
 
 
 def _listed(names, most=10):
     """The first `most` names, and how many more: a message to read, not a list to keep."""
     listed = ", ".join(names[:most])
     return f"{listed} and {intcomma(len(names) - most)} more" if len(names) > most else listed
-
-
-def _and(names):
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def import_data(*, user, data, with_profile=False):
