@@ -32,14 +32,11 @@ def percent(done_weight, total_weight):
 
 class TrackQuerySet(models.QuerySet):
     def with_completion(self, user):
-        """Annotate each track with the user's weighted completion over active milestones.
+        """Annotate each track with `user`'s `total_weight`, `done_weight`, `total_count` and
+        `done_count` over active milestones (`user`: a user, an id; None or anonymous: nothing).
 
-        One aggregate query for every track: what the Markdown export uses, and the reference
-        for `Snapshot.completion`, which the pages use since they read the learner's rows anyway
-        (tests hold the two equal). The user's progress is joined with the user in the join
-        condition, so each membership meets at most one progress row and sums stay exact.
-        `total_weight`, `done_weight`, `total_count` and `done_count` feed `Track.percent`.
-        `user` is a user, a user's id, or None (or an anonymous user) for zero progress.
+        The Markdown export's query, and the reference tests hold `Snapshot.completion` to. The
+        user is in the join condition, so each membership meets one progress row at most.
         """
         active = Q(memberships__milestone__is_archived=False)
         user_id = getattr(user, "pk", user) if getattr(user, "is_authenticated", True) else None
