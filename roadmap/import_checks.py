@@ -107,12 +107,13 @@ def _list(value, place):
     return value
 
 
-def _checked(validator, value, place):
-    """The value if the forms' own validator takes it; else ImportRejected with its message."""
+def _checked(validator, value, place, message=None):
+    """The value if the forms' own validator takes it; else ImportRejected with `message`, or
+    with the validator's own."""
     try:
         validator(value)
     except ValidationError as exc:
-        raise ImportRejected(f"{place}: {' '.join(exc.messages)}") from None
+        raise ImportRejected(f"{place}: {message or ' '.join(exc.messages)}") from None
     return value
 
 
@@ -134,11 +135,7 @@ def _note(value, place):
 
 def _slug(value, place):
     _text(value, place, SLUG_LENGTH)
-    try:
-        validate_slug(value)
-    except ValidationError:
-        raise ImportRejected(f"{place}: '{value}' is not a slug.") from None
-    return value
+    return _checked(validate_slug, value, place, f"'{value}' is not a slug.")
 
 
 def _status(value, place):
@@ -168,10 +165,7 @@ def _datetime(value, place, *, required=True):
     moment = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
     if moment < EARLIEST:
         raise ImportRejected(f"{place}: '{value[:40]}' is too far in the past.")
-    try:
-        validate_not_in_future(moment)
-    except ValidationError:
-        raise ImportRejected(f"{place}: '{value[:40]}' is in the future.") from None
+    _checked(validate_not_in_future, moment, place, f"'{value[:40]}' is in the future.")
     return moment.astimezone(UTC)  # PostgreSQL holds offsets up to ±15:59, ISO 8601 to ±23:59
 
 
@@ -181,11 +175,8 @@ def _target_date(value, place):
     if value is None:
         return None
     target = _parsed(parse_date, value, place, "a date", "2027-03-31")
-    try:
-        validate_target_in_reach(target)
-    except ValidationError:
-        raise ImportRejected(f"{place}: '{value[:40]}' is more than ten years ahead.") from None
-    return target
+    far = f"'{value[:40]}' is more than ten years ahead."
+    return _checked(validate_target_in_reach, target, place, far)
 
 
 def _hours_per_week(value, place):
