@@ -8,6 +8,7 @@ aggregate query they are checked against.
 
 import datetime
 import zoneinfo
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -113,16 +114,20 @@ def track_cards(snapshot, own, followed_ids):
     return cards
 
 
-def plan(cards, snapshot, own, *, user, targets, now=None):
-    """Give each followed card its plan at the user's hours a week, target date for the track
-    (`targets`: track id -> date or None) and pace of the last weeks."""
-    now = now or timezone.now()
-    finished = [
+def finished(snapshot, own):
+    """(completed at, estimated hours) of each active milestone done in `own`."""
+    return [
         (row.completed_at, snapshot.by_id[milestone_id].estimated_hours)
         for milestone_id, row in own.items()
         if row.status == Status.DONE and snapshot.is_active(milestone_id)
     ]
-    pace = planner.recent_pace(finished, now=now, since=user.date_joined)
+
+
+def plan(cards, snapshot, own, *, user, targets, now=None):
+    """Give each followed card its plan at the user's hours a week, target date for the track
+    (`targets`: track id -> date or None) and pace of the last weeks."""
+    now = now or timezone.now()
+    pace = planner.recent_pace(finished(snapshot, own), now=now, since=user.date_joined)
     today = timezone.localdate(now)
     for card in cards:
         if card.followed:
@@ -195,16 +200,14 @@ def activity(snapshot, own, *, now=None):
     """
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     current_week = week_start(timezone.localdate(now or timezone.now(), timezone=zone))
-    counts = {}
-    for milestone_id, row in own.items():
-        if row.status == Status.DONE and snapshot.is_active(milestone_id):
-            week = week_start(timezone.localtime(row.completed_at, zone).date())
-            counts[week] = counts.get(week, 0) + 1
+    counts = Counter(
+        week_start(timezone.localtime(at, zone).date()) for at, _ in finished(snapshot, own)
+    )
     starts = [current_week - datetime.timedelta(weeks=n) for n in reversed(range(WEEKS))]
-    tallest = max((counts.get(start, 0) for start in starts), default=0) or 1
+    tallest = max(counts[start] for start in starts) or 1
     weeks = []
     for index, start in enumerate(starts):
-        count = counts.get(start, 0)
+        count = counts[start]
         height = count * CHART_PLOT_HEIGHT // tallest
         weeks.append(
             Week(
