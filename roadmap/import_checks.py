@@ -38,6 +38,16 @@ STATUSES = ", ".join(Status.values)
 # A day inside the years datetime can hold, so that the moment can be shown in any time zone.
 EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 DISPLAY_NAME_LENGTH = get_user_model()._meta.get_field("display_name").max_length
+# The file's JSON types, as messages name them.
+KINDS = {
+    dict: "an object",
+    list: "a list",
+    str: "text",
+    bool: "true or false",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
 
 
 class ImportRejected(Exception):
@@ -78,8 +88,7 @@ def read_file(upload):
 
 
 def _mapping(value, place, required=(), optional=()):
-    if not isinstance(value, dict):
-        raise ImportRejected(f"{place}: expected an object, got {_kind(value)}.")
+    _expect(dict, value, place)
     missing = [key for key in required if key not in value]
     if missing:
         raise ImportRejected(f"{place}: missing {', '.join(missing)}.")
@@ -89,21 +98,10 @@ def _mapping(value, place, required=(), optional=()):
     return value
 
 
-def _kind(value):
-    return {
-        dict: "an object",
-        list: "a list",
-        str: "text",
-        bool: "true or false",
-        int: "a number",
-        float: "a number",
-        type(None): "null",
-    }[type(value)]
-
-
-def _list(value, place):
-    if not isinstance(value, list):
-        raise ImportRejected(f"{place}: expected a list, got {_kind(value)}.")
+def _expect(kind, value, place):
+    """The value if it is of the JSON type `kind`; else ImportRejected naming both types."""
+    if not isinstance(value, kind):
+        raise ImportRejected(f"{place}: expected {KINDS[kind]}, got {KINDS[type(value)]}.")
     return value
 
 
@@ -118,8 +116,7 @@ def _checked(validator, value, place, message=None):
 
 
 def _text(value, place, max_length, validator=validate_one_line):
-    if not isinstance(value, str):
-        raise ImportRejected(f"{place}: expected text, got {_kind(value)}.")
+    _expect(str, value, place)
     if len(value) > max_length:
         raise ImportRejected(
             f"{place}: is {len(value)} characters long; the limit is {max_length}."
@@ -140,7 +137,7 @@ def _slug(value, place):
 
 def _status(value, place):
     if value not in Status.values:
-        shown = f"'{value}'" if isinstance(value, str) else _kind(value)
+        shown = f"'{value}'" if isinstance(value, str) else KINDS[type(value)]
         raise ImportRejected(f"{place}: {shown} is not a status; use {STATUSES}.")
     return value
 
@@ -148,7 +145,7 @@ def _status(value, place):
 def _parsed(parse, value, place, what, example):
     """`value` read by Django's parse_date or parse_datetime; ImportRejected unless it can be."""
     if not isinstance(value, str):
-        raise ImportRejected(f"{place}: expected {what} as text, got {_kind(value)}.")
+        raise ImportRejected(f"{place}: expected {what} as text, got {KINDS[type(value)]}.")
     try:
         parsed = parse(value)
     except ValueError:
@@ -184,12 +181,6 @@ def _hours_per_week(value, place):
         raise ImportRejected(
             f"{place}: expected a whole number of hours from 1 to {MAX_HOURS_PER_WEEK} or null."
         )
-    return value
-
-
-def _bool(value, place):
-    if not isinstance(value, bool):
-        raise ImportRejected(f"{place}: expected true or false, got {_kind(value)}.")
     return value
 
 
@@ -258,7 +249,7 @@ def _validate_profile(raw):
             DISPLAY_NAME_LENGTH,
         )
     if "public_profile" in raw:
-        profile["public_profile"] = _bool(raw["public_profile"], "profile.public_profile")
+        profile["public_profile"] = _expect(bool, raw["public_profile"], "profile.public_profile")
     if "hours_per_week" in raw:
         profile["hours_per_week"] = _hours_per_week(raw["hours_per_week"], "profile.hours_per_week")
     return profile
@@ -266,7 +257,7 @@ def _validate_profile(raw):
 
 def _validate_followed(raw):
     followed, seen = [], set()
-    for i, entry in enumerate(_list(raw, "followed_tracks")):
+    for i, entry in enumerate(_expect(list, raw, "followed_tracks")):
         place = f"followed_tracks[{i}]"
         _mapping(entry, place, required=("track",), optional=("since", "target_date"))
         slug = _slug(entry["track"], f"{place}.track")
@@ -280,7 +271,7 @@ def _validate_followed(raw):
 
 def _validate_progress(raw):
     progress, seen = [], set()
-    for i, entry in enumerate(_list(raw, "progress")):
+    for i, entry in enumerate(_expect(list, raw, "progress")):
         place = f"progress[{i}]"
         _mapping(
             entry,
@@ -302,7 +293,7 @@ def _validate_progress(raw):
                 f"{place}.completed_at: only a done milestone has one; this one is {status}."
             )
         if "archived" in entry:
-            _bool(entry["archived"], f"{place}.archived")
+            _expect(bool, entry["archived"], f"{place}.archived")
         progress.append(
             {
                 "slug": slug,
@@ -324,7 +315,7 @@ def _validate_progress(raw):
 
 def _validate_events(raw):
     events = []
-    for i, entry in enumerate(_list(raw, "events")):
+    for i, entry in enumerate(_expect(list, raw, "events")):
         place = f"events[{i}]"
         _mapping(entry, place, required=("milestone", "from", "to", "at"))
         slug = _slug(entry["milestone"], f"{place}.milestone")
