@@ -47,7 +47,6 @@ class SignupForm(UserCreationForm):
         email.required = True
         email.help_text = "For resetting your password. Never shown to anyone."
         email.widget.attrs["autocomplete"] = "email"
-        self.fields["username"].widget.attrs["autocomplete"] = "username"
 
     def clean_email(self):
         email = User.objects.normalize_email(self.cleaned_data["email"])
