@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -166,6 +166,10 @@ def done_rows(owner):
 def public_page(request, username):
     """Three queries: the owner, what they have done, the tracks they follow."""
     owner = public_owner(username)
+    if owner is None and username == request.user.get_username():
+        response = TemplateResponse(request, "roadmap/public_off.html", status=404)
+        add_never_cache_headers(response)
+        return response
     if owner is None:
         raise Http404("No such page.")
     done = done_rows(owner)

@@ -91,10 +91,17 @@ class TestVisibility:
         ada.save()
         assert client.get(public_url("ada")).status_code == 404
 
-    def test_even_the_owner_gets_a_404_while_it_is_off(self, client):
+    def test_the_owner_gets_a_404_that_says_how_to_turn_it_on(self, client):
         grace = UserFactory(username="grace")
         client.force_login(grace)
-        assert client.get(public_url("grace")).status_code == 404
+        response = client.get(public_url("grace"))
+        assert response.status_code == 404
+        assert "Your public page is off" in response.text
+        assert f'href="{reverse("profile")}"' in response.text
+        assert "no-store" in response["Cache-Control"]  # said to the owner only
+        other = client.get(public_url("nobody"))
+        assert other.status_code == 404
+        assert "Your public page is off" not in other.text
 
     def test_anyone_sees_it_when_it_is_on(self, client, ada, engineer):
         response = client.get(public_url("ada"))
