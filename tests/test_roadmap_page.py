@@ -188,6 +188,27 @@ class TestLearnersRoadmap:
         assert bars.count("not followed") == 2
         assert '<li class="not-followed">' in bars
 
+    def test_a_learner_who_follows_no_track_is_invited_to_choose(self, learner):
+        """Skipping the choice after sign-up left three "not followed" bars and no way back."""
+        from roadmap.models import Enrollment, Track
+
+        client = Client()
+        client.force_login(learner)
+        invitation = "You follow no track yet."
+        choose = f'<a href="{reverse("choose_tracks")}?next=/">Choose the tracks you follow</a>'
+        page = client.get(reverse("roadmap:index")).text
+        assert invitation in page and choose in page
+        Enrollment.objects.create(user=learner, track=Track.objects.get(slug="ml-engineer"))
+        assert invitation not in client.get(reverse("roadmap:index")).text
+
+    def test_the_link_to_how_percentages_are_worked_out_leads_to_the_explanation(self, learner):
+        client = Client()
+        client.force_login(learner)
+        page = client.get(reverse("roadmap:index")).text
+        dashboard = reverse("roadmap:dashboard")
+        assert f'<a href="{dashboard}#how-computed">How each percentage is worked out</a>' in page
+        assert '<p id="how-computed">Every milestone counts' in client.get(dashboard).text
+
     def test_notes_and_links_show_verbatim_and_escaped(self, learner):
         client = Client()
         client.force_login(learner)

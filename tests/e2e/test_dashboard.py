@@ -138,3 +138,13 @@ def test_following_and_unfollowing_work_without_javascript(browser, live_server,
     expect(scientist.get_by_role("button", name="Unfollow Data Scientist")).to_be_visible()
     assert Enrollment.objects.filter(user=user, track__slug="data-scientist").exists()
     context.close()
+
+
+def test_how_a_percentage_is_worked_out_opens_from_the_roadmap(learner_page, live_server):
+    page = learner_page
+    page.goto(live_server.url)
+    page.get_by_role("link", name="How each percentage is worked out").click()
+    expect(page).to_have_url(f"{live_server.url}/dashboard/#how-computed")
+    explanation = page.locator("#how-computed")
+    expect(explanation).to_be_visible()  # the folded explanation opens at its link
+    expect(explanation).to_be_in_viewport()

@@ -71,6 +71,21 @@ def test_the_skip_link_comes_first_and_skips_the_header(page, live_server, roadm
     assert page.evaluate("document.activeElement.closest('main') !== null"), focused(page)
 
 
+def test_the_map_can_be_skipped_in_one_step(page, live_server, roadmap, user):
+    """Without it, a keyboard user tabs through 30 milestone links before the first checkbox."""
+    log_in_browser(page.context, live_server, user)
+    page.goto(live_server.url)
+    skip = page.get_by_role("navigation", name="Roadmap map").get_by_role(
+        "link", name="Skip the map"
+    )
+    tab_to(page, skip)
+    expect(skip).to_be_in_viewport()
+
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # past the map: the first link of "Next up"
+    assert page.evaluate("document.activeElement.closest('#next-up') !== null"), focused(page)
+
+
 def test_a_milestone_is_ticked_with_the_space_bar_and_keeps_focus(page, live_server, roadmap, user):
     first = Milestone.objects.active().order_by("section__position", "position", "pk").first()
     log_in_browser(page.context, live_server, user)
