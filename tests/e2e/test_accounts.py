@@ -29,7 +29,11 @@ def test_a_visitor_signs_up_chooses_a_track_logs_out_and_logs_back_in(page, live
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Which career tracks do you want to follow?"
     )
-    expect(page.get_by_text("Welcome, ada! Your account is ready.")).to_be_visible()
+    welcome = page.get_by_text("Welcome, ada! Your account is ready.")
+    expect(welcome).to_be_visible()
+    # The message is as wide as the page's column, not the whole width of the wider pages.
+    message, column = welcome.bounding_box(), page.locator("main .narrow").bounding_box()
+    assert (message["x"], message["width"]) == (column["x"], column["width"])
     page.get_by_role("checkbox", name="Data Scientist").check()
     page.get_by_role("button", name="Save and go to the roadmap").click()
 
