@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 TARGETS = (
     ".site-header a, .site-header button, .focus a, .map a.node, form.status button:visible,"
-    " .edit-details, .hide-done button"
+    " .edit-details, .hide-done button, form.status label.tick"
 )
 
 
@@ -21,7 +21,7 @@ TARGETS = (
 def phone(browser, live_server, roadmap, user):
     first = Milestone.objects.active().order_by("section__position", "position").first()
     progress.set_status(user=user, milestone=first, status=Status.DONE)
-    context = browser.new_context(viewport=PHONE)
+    context = browser.new_context(viewport=PHONE, has_touch=True)
     log_in_browser(context, live_server, user)
     page = context.new_page()
     yield page
@@ -48,6 +48,20 @@ def test_every_control_is_at_least_44_pixels(phone, live_server):
     assert len(boxes) > 60, boxes
     small = [box for box in boxes if box[1] < 44 or box[2] < 44]
     assert small == [], small
+
+
+def test_tapping_a_milestones_title_does_not_tick_it_only_its_box_does(phone, live_server, user):
+    """The title was the checkbox's label: a tap to read it marked the milestone done."""
+    second = Milestone.objects.active().order_by("section__position", "position")[1]
+    phone.goto(live_server.url)
+    card = phone.locator(f"#{second.slug}")
+    card.get_by_role("heading", name=second.title).tap(position={"x": 200, "y": 10})
+    phone.wait_for_timeout(500)
+    checkbox = card.get_by_role("checkbox", name=second.title)
+    expect(checkbox).not_to_be_checked()
+    assert not user.progress.filter(milestone=second).exists()
+    checkbox.tap()
+    expect(checkbox).to_be_checked()
 
 
 def test_nothing_scrolls_sideways(phone, live_server):
