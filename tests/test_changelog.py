@@ -45,6 +45,16 @@ class TestThePage:
         assert f'href="{FEED}"' in page
         assert re.search(r'<time datetime="[^"]+">\d+ \w+ \d{4}, \d\d:\d\d UTC</time>', page)
 
+    def test_each_change_says_what_it_is_in_the_roadmaps_words(self, client):
+        """The roadmap says "counts 3 of 5 toward", never "weight"."""
+        for kind in ContentChange.Kind:
+            ContentChangeFactory(kind=kind, summary="A change")
+        page = client.get(CHANGES).text
+        assert '<span class="tag">Now counts toward a track</span>' in page
+        assert '<span class="tag">Counts differently toward a track</span>' in page
+        assert '<span class="tag">No longer counts toward a track</span>' in page
+        assert "weight" not in page.lower()
+
     def test_it_is_paginated_fifty_a_page(self, client):
         logged(51)
         first = client.get(CHANGES).text
