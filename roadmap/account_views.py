@@ -99,8 +99,15 @@ def choose_tracks(request):
 
 
 def my_data_page(request, form):
-    """Two queries: what the learner has ticked or written, and how much history they have."""
+    """Three queries: what the learner has ticked or written, how much history they have, and
+    what of theirs is on milestones taken off the roadmap (shown nowhere else)."""
     user = request.user
+    archived = (
+        Progress.objects.filter(user=user, milestone__is_archived=True)
+        .exclude(status=Status.NOT_STARTED, note="", evidence_url="")
+        .select_related("milestone")
+        .order_by("milestone__title")
+    )
     return TemplateResponse(
         request,
         "accounts/my_data.html",
@@ -115,6 +122,7 @@ def my_data_page(request, form):
                 with_details=Count("pk", filter=~Q(note="") | ~Q(evidence_url="")),
             ),
             "event_count": user.progress_events.count(),
+            "archived": archived,
             "max_mb": import_checks.MAX_IMPORT_MB,
         },
     )

@@ -255,6 +255,32 @@ class TestMyDataPage:
         assert "<legend>What to import</legend>" in html
         assert re.search(r'<input type="radio" name="what" value="progress"[^>]*checked', html)
 
+    def test_what_the_learner_did_and_wrote_on_archived_milestones_is_listed(
+        self, client, world, django_assert_max_num_queries
+    ):
+        """Archived, a milestone left the roadmap with the learner's note: only the JSON file
+        still showed it."""
+        old = world["milestones"]["old-idea"]
+        progress.save_details(
+            user=world["learner"], milestone=old, note="Kept <b>this</b>", evidence_url=""
+        )
+        progress.save_details(
+            user=world["stranger"], milestone=old, note="stranger's note", evidence_url=""
+        )
+        client.force_login(world["learner"])
+        # session, user, the counts, the history's size, the rows on archived milestones
+        with django_assert_max_num_queries(5):
+            html = client.get(reverse("my_data")).text
+        taken_off = html[html.index('id="archived-title"') :]
+        assert "Old idea" in taken_off and "Done" in taken_off
+        assert "Kept &lt;b&gt;this&lt;/b&gt;" in taken_off
+        assert "stranger" not in html
+        assert "Deploy an API" not in taken_off  # still on the roadmap
+
+    def test_without_archived_progress_there_is_no_such_list(self, client, world):
+        client.force_login(world["stranger"])
+        assert 'id="archived-title"' not in client.get(reverse("my_data")).text
+
     def test_a_milestone_set_back_to_not_started_is_no_progress(self, client, world):
         fresh = UserFactory()
         api = world["milestones"]["deploy-an-api"]
