@@ -20,6 +20,18 @@ def admin_client(client):
     return client
 
 
+def user_change_form(user, **changes):
+    """What the admin's form to change a user posts, with `changes`."""
+    return {
+        "username": user.username,
+        "email": user.email,
+        "date_joined_0": "2025-01-01",
+        "date_joined_1": "00:00:00",
+        "is_active": "on",
+        **changes,
+    }
+
+
 def inline_management(prefix, total=0, initial=0):
     return {
         f"{prefix}-TOTAL_FORMS": str(total),
@@ -277,14 +289,7 @@ def test_renaming_a_user_to_a_taken_name_in_another_case_is_refused_with_a_messa
     UserFactory(username="Ada")
     bob = UserFactory(username="bob")
     response = admin_client.post(
-        reverse("admin:accounts_user_change", args=[bob.pk]),
-        {
-            "username": "ada",
-            "email": bob.email,
-            "date_joined_0": "2025-01-01",
-            "date_joined_1": "00:00:00",
-            "is_active": "on",
-        },
+        reverse("admin:accounts_user_change", args=[bob.pk]), user_change_form(bob, username="ada")
     )
     assert response.status_code == 200
     assert "A user with that username already exists." in response.text

@@ -16,6 +16,7 @@ from django.urls import reverse
 from roadmap import progress
 from roadmap.models import Milestone, Progress
 from tests.factories import PASSWORD
+from tests.test_admin import user_change_form
 
 User = get_user_model()
 
@@ -132,14 +133,7 @@ class TestAWriteRacingTheDeletion:
         self, admin_client, user, deleted_before_write
     ):
         response = admin_client.post(
-            reverse("admin:accounts_user_change", args=[user.pk]),
-            {
-                "username": user.username,
-                "email": user.email,
-                "date_joined_0": "2025-01-01",
-                "date_joined_1": "00:00:00",
-                "is_active": "on",
-            },
+            reverse("admin:accounts_user_change", args=[user.pk]), user_change_form(user)
         )
         # (The admin's transaction also rolls back this test's deletion, which in real life
         # another request has committed.)
