@@ -138,7 +138,10 @@ class TestSinceYourLastVisit:
         save(editor, clean, description="With a script.")
         client.force_login(learner)
         section = news_of(client.get(DASHBOARD).text)
-        assert "<li>1 milestone was archived: Ship an API</li>" in section
+        assert (
+            "<li>1 milestone was archived: Ship an API. Anything you ticked or wrote on it is kept"
+            f' on <a href="{reverse("my_data")}">your data page</a>.</li>'
+        ) in section
         assert "<li>1 milestone changed</li>" in section
         assert (
             "Your ML Engineer completion went from 50 % to 100 % (up 50 percentage points)"
