@@ -186,6 +186,12 @@ class TestDone:
         assert "<details>" in card  # closed: the rest opens on request
         assert 'type="checkbox"' in card  # and can still be unticked
 
+    def test_with_nothing_done_there_is_nothing_to_hide(self, client):
+        client.force_login(UserFactory())
+        page = client.get("/").text
+        assert "hide-done-toggle" not in page
+        assert "Hide done milestones" not in page
+
     def test_hiding_done_leaves_them_out_and_is_remembered(self, csrf_client, learner):
         csrf_client.force_login(learner)
         page = csrf_client.get("/").text
