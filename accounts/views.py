@@ -128,9 +128,11 @@ def delete_account(request):
 
 
 class LoginView(auth_views.LoginView):
-    """Django's view; each login also lets go of the login history older than the retention."""
+    """Django's view; each login also lets go of the login history older than the retention.
+    A learner already logged in goes on to `next` or the roadmap."""
 
     authentication_form = LoginForm
+    redirect_authenticated_user = True
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -139,7 +141,15 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    """Django's view, saying so on the page it opens."""
+    """Django's view, saying so on the page it opens. Its address typed in or followed (a GET)
+    asks with the button, as only a POST logs out."""
+
+    http_method_names = ["get", "head", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(settings.LOGOUT_REDIRECT_URL)
+        return TemplateResponse(request, "registration/logout.html")
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)

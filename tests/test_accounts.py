@@ -332,6 +332,19 @@ class TestLogInAndOut:
         assert response["Location"] == "/accounts/profile/"
         assert logged_in_user_id(client) == str(user.pk)
 
+    def test_a_logged_in_learner_is_sent_on_from_the_login_page(self, client, user):
+        """A next of the login page itself (an old bookmark) opened the login form again."""
+        response = client.post(
+            reverse("login"),
+            {"username": user.username, "password": PASSWORD, "next": reverse("login")},
+        )
+        assert response["Location"] == reverse("login")
+        assert client.get(reverse("login"))["Location"] == reverse("roadmap:index")
+        assert client.get(reverse("login") + "?next=/dashboard/")["Location"] == "/dashboard/"
+
+    def test_a_visitor_opening_the_log_out_address_goes_to_the_roadmap(self, client):
+        assert client.get(reverse("logout"))["Location"] == reverse("roadmap:index")
+
     def test_without_next_it_opens_the_roadmap(self, client, user):
         assert log_in(client, user.username)["Location"] == reverse("roadmap:index")
 
@@ -358,7 +371,10 @@ class TestLogInAndOut:
     def test_log_out_is_a_post_that_ends_the_session_and_opens_the_roadmap(self, csrf_client, user):
         csrf_client.force_login(user)
         page = csrf_client.get(reverse("profile"))
-        assert csrf_client.get(reverse("logout")).status_code == 405
+        # Typed in or followed, the address asks: a GET changes nothing.
+        asked = csrf_client.get(reverse("logout"))
+        assert asked.status_code == 200
+        assert f'<form method="post" action="{reverse("logout")}"' in asked.text
         assert logged_in_user_id(csrf_client) == str(user.pk)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
         response = csrf_client.post(reverse("logout"), {"csrfmiddlewaretoken": token})
