@@ -2,10 +2,10 @@
 
 Every writer of content (the admin, `load_roadmap`) takes the `state()` of the milestones it is
 about to touch, writes, and hands before and after to `record()` in the same transaction: one
-ContentChange row for each thing a learner would notice (a milestone added, edited, archived,
-back or deleted; a track weight added, changed or removed; a resource added or removed). Each row
-keeps how it moved every track's total weight, so that a learner can be told how far their
-percentage moved.
+ContentChange row for each thing a learner would notice (a milestone added, edited, given another
+effort estimate, archived, back or deleted; a track weight added, changed or removed; a resource
+added or removed). Each row keeps how it moved every track's total weight, so that a learner can be
+told how far their percentage moved.
 """
 
 from collections import Counter, defaultdict
@@ -31,6 +31,7 @@ class State:
     archived: bool = False
     resources: tuple = ()  # (title, url) pairs
     weights: dict = field(default_factory=dict)  # track id -> weight
+    hours: int = 0  # the effort estimate
 
 
 NEW = State()
@@ -51,10 +52,12 @@ def state(ids=None):
     weights = defaultdict(dict)
     for pk, track, weight in memberships.values_list("milestone_id", "track_id", "weight"):
         weights[pk][track] = weight
-    rows = milestones.order_by().values_list("pk", "title", "description", "is_archived")
+    rows = milestones.order_by().values_list(
+        "pk", "title", "description", "is_archived", "estimated_hours"
+    )
     return {
-        pk: State(title, description, archived, tuple(links[pk]), weights[pk])
-        for pk, title, description, archived in rows
+        pk: State(title, description, archived, tuple(links[pk]), weights[pk], hours)
+        for pk, title, description, archived, hours in rows
     }
 
 
@@ -111,6 +114,8 @@ def _changes(pk, old, new, tracks, now):
             if old.description != new.description:
                 summary += " and changed its description"
         add(Kind.EDITED, summary)
+    if old is not NEW and old.hours != new.hours:
+        add(Kind.EDITED, f"“{title}” now takes about {new.hours} h, was {old.hours} h")
     active = not old.archived and not new.archived
     for track in sorted(old.weights.keys() | new.weights.keys()):
         was, weight = old.weights.get(track), new.weights.get(track)

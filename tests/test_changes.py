@@ -113,6 +113,12 @@ class TestTheAdmin:
             )
         ]
 
+    def test_a_new_effort_estimate_is_an_edit_learners_are_told_of(self, editor_client):
+        """It moves every learner's hours left and finish date."""
+        milestone = MilestoneFactory(title="Read a paper", estimated_hours=6)
+        save(editor_client, milestone, estimated_hours=7)
+        assert logged() == [(Kind.EDITED, "“Read a paper” now takes about 7 h, was 6 h", {})]
+
     def test_a_second_edit_within_a_minute_is_merged_into_the_first(self, editor_client):
         milestone = MilestoneFactory(title="Read a paper")
         save(editor_client, milestone, title="Read two papers")
