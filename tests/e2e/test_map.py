@@ -73,8 +73,8 @@ def test_focus_links_swap_the_roadmap_and_can_be_bookmarked(learner_page, live_s
 
 
 def test_back_after_a_focus_link_shows_the_roadmap_as_it_is_now(learner_page, live_server):
-    """htmx kept a copy of the page in localStorage for Back: ticks made since were undone on
-    screen, and the learner's notes stayed in the browser after they logged out."""
+    """htmx kept a copy of the page in the tab's sessionStorage for Back: ticks made since were
+    undone on screen, and the learner's notes stayed there after they logged out."""
     page = learner_page
     first = first_milestones(1)[0]
     page.goto(live_server.url + "/?track=all")
@@ -89,7 +89,7 @@ def test_back_after_a_focus_link_shows_the_roadmap_as_it_is_now(learner_page, li
 
     expect(page).to_have_url(f"{live_server.url}/?track=all")
     expect(page.get_by_role("link", name=f"{first.title}: done")).to_be_visible()
-    assert page.evaluate("localStorage.getItem('htmx-history-cache')") is None
+    assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") is None
 
 
 def test_focus_links_and_hiding_done_work_without_javascript(browser, live_server, roadmap, user):
