@@ -33,6 +33,8 @@ class CheckedSelection:
         except (OverflowError, ValueError) as error:
             # A date past the calendar's end in the date drill-down (the admin works out the
             # next day, month or year): the list opens without filters, as for a wrong lookup.
+            if not (self.date_hierarchy and f"{self.date_hierarchy}__year" in request.GET):
+                raise
             raise IncorrectLookupParameters(error) from error
 
     def could_be_a_row(self, value):

@@ -323,3 +323,16 @@ def test_a_date_past_the_calendars_end_opens_the_list_without_filters(admin_clie
     response = admin_client.get(f"{url}?{query}")
     assert response.status_code == 302
     assert response["Location"] == f"{url}?e=1"
+
+
+def test_an_error_of_the_list_itself_is_not_taken_for_a_wrong_date(admin_client, monkeypatch):
+    """Only the date drill-down's overflow opens the list without filters: any other error
+    must surface, not hide behind Django's "Database error" page."""
+    from roadmap.admin import TrackAdmin
+
+    def broken(self, request):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(TrackAdmin, "get_queryset", broken)
+    with pytest.raises(ValueError, match="a bug"):
+        admin_client.get(reverse("admin:roadmap_track_changelist"))
