@@ -658,3 +658,27 @@ def test_the_headers_log_in_link_never_leads_back_to_a_login_or_reset_page(clien
     for name in ("password_reset", "password_reset_done", "password_reset_complete"):
         assert f'<a href="{login}">Log in</a>' in client.get(reverse(name)).text
     assert f'<a href="{login}?next=/%3Ftrack%3Dall">Log in</a>' in client.get("/?track=all").text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_to_one_username_in_any_case_names_the_accounts_that_clash():
+    """A bare IntegrityError from `migrate` would stop `make serve` without saying which."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(target):
+        executor = MigrationExecutor(connection)
+        executor.migrate(target)
+        return executor.loader.project_state(target).apps
+
+    before = [("accounts", "0009_public_page_help")]
+    OldUser = migrate(before).get_model("accounts", "User")
+    OldUser.objects.create(username="Ada", email="ada@example.com", password="!")
+    OldUser.objects.create(username="ada", email="ada2@example.com", password="!")
+    OldUser.objects.create(username="grace", email="grace@example.com", password="!")
+    try:
+        with pytest.raises(RuntimeError, match=r"differ only in case: Ada, ada\. Rename"):
+            migrate([("accounts", "0010_username_unique_in_any_case")])
+    finally:
+        OldUser.objects.all().delete()
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
