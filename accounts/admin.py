@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 
 from . import records
+from .forms import SavesItsOwnFields
 from .models import User
+
+
+class SetPasswordForm(SavesItsOwnFields, AdminPasswordChangeForm):
+    saved_fields = ("password",)
 
 
 @admin.register(User)
@@ -13,6 +19,18 @@ class NextStepsUserAdmin(UserAdmin):
     )
     list_display = ("username", "email", "display_name", "public_profile", "is_staff")
     list_filter = (*UserAdmin.list_filter, "public_profile")
+    change_password_form = SetPasswordForm
+
+    def save_model(self, request, obj, form, change):
+        """An edit writes only the fields it changed (as the site's forms do): the whole row would
+        put back a password the owner changed meanwhile (the form shows it, it doesn't edit it)."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        columns = {field.name for field in obj._meta.concrete_fields} - {"password"}
+        changed = [name for name in form.changed_data if name in columns]
+        if changed:
+            obj.save(update_fields=changed)
+        return None
 
     def delete_model(self, request, obj):
         records.delete_account(obj)

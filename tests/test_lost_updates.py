@@ -15,7 +15,8 @@ from django.core import mail
 from django.db.models.signals import pre_save
 from django.urls import reverse
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
+from tests.test_admin import user_change_form
 
 User = get_user_model()
 OTHER_PASSWORD = "set-meanwhile-by-the-owner-58"
@@ -75,6 +76,40 @@ def test_a_new_password_from_a_reset_link_keeps_a_deactivation_made_meanwhile(cl
         client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     finally:
         pre_save.disconnect(turned_off_meanwhile, sender=User)
+    user = User.objects.get(pk=user.pk)
+    assert user.check_password(NEW_PASSWORD)
+    assert user.is_active is False
+
+
+def test_an_admins_edit_keeps_a_password_the_owner_changed_meanwhile(
+    admin_client, user, changed_meanwhile
+):
+    response = admin_client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        user_change_form(user, display_name="Renamed by an admin"),
+    )
+    assert response.status_code == 302
+    user = User.objects.get(pk=user.pk)
+    assert user.display_name == "Renamed by an admin"
+    assert user.check_password(OTHER_PASSWORD)
+    assert user.is_active is False  # the admin changed only the name
+
+
+def test_an_admins_new_password_keeps_a_deactivation_made_meanwhile(client, user):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+
+    def turned_off_meanwhile(sender, instance, **kwargs):
+        User.objects.filter(pk=user.pk).update(is_active=False)
+
+    pre_save.connect(turned_off_meanwhile, sender=User, weak=False)
+    try:
+        response = client.post(
+            url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}
+        )
+    finally:
+        pre_save.disconnect(turned_off_meanwhile, sender=User)
+    assert response.status_code == 302
     user = User.objects.get(pk=user.pk)
     assert user.check_password(NEW_PASSWORD)
     assert user.is_active is False
