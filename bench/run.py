@@ -153,7 +153,13 @@ def parse_args(argv=None):
 def production_environment():
     """The environment of both this process and gunicorn: production settings, bench database."""
     env = dict(os.environ)
-    for name in ("SECURE_SSL_REDIRECT", "SECURE_COOKIES", "DJANGO_SETTINGS_MODULE"):
+    # FORWARDED_ALLOW_IPS at its default, 127.0.0.1: wrk is the proxy that says "https".
+    for name in (
+        "SECURE_SSL_REDIRECT",
+        "SECURE_COOKIES",
+        "FORWARDED_ALLOW_IPS",
+        "DJANGO_SETTINGS_MODULE",
+    ):
         env.pop(name, None)
     env.update(
         DEBUG="0",
