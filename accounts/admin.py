@@ -1,14 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm
 
 from . import records
-from .forms import SavesItsOwnFields
+from .forms import AdminSetPasswordForm
 from .models import User
-
-
-class SetPasswordForm(SavesItsOwnFields, AdminPasswordChangeForm):
-    saved_fields = ("password",)
 
 
 @admin.register(User)
@@ -19,7 +14,7 @@ class NextStepsUserAdmin(UserAdmin):
     )
     list_display = ("username", "email", "display_name", "public_profile", "is_staff")
     list_filter = (*UserAdmin.list_filter, "public_profile")
-    change_password_form = SetPasswordForm
+    change_password_form = AdminSetPasswordForm
 
     def save_model(self, request, obj, form, change):
         """An edit writes only the fields it changed (as the site's forms do): the whole row would

@@ -127,6 +127,10 @@ class SetPasswordForm(SavesItsOwnFields, auth_forms.SetPasswordForm):
     saved_fields = ("password",)
 
 
+class AdminSetPasswordForm(SavesItsOwnFields, auth_forms.AdminPasswordChangeForm):
+    saved_fields = ("password",)
+
+
 class PasswordChangeForm(SavesItsOwnFields, auth_forms.PasswordChangeForm):
     """Django's form, with the old password checked as a login is (`password_checked`)."""
 
