@@ -24,19 +24,31 @@ NEW_PASSWORD = "a-brand-new-passphrase-31"
 
 
 @pytest.fixture
-def changed_meanwhile(user):
-    """Just before the user is saved, another request turns the account off, gives it another
-    password and another display name."""
+def meanwhile(user):
+    """The changes (a dict to fill) another request makes to the learner's row just before this
+    request saves it."""
+    changes = {}
 
     def change_the_row(sender, instance, **kwargs):
         if instance.pk == user.pk:
-            User.objects.filter(pk=user.pk).update(
-                is_active=False, password=make_password(OTHER_PASSWORD), display_name="Meanwhile"
-            )
+            User.objects.filter(pk=user.pk).update(**changes)
 
     pre_save.connect(change_the_row, sender=User, weak=False)
-    yield
+    yield changes
     pre_save.disconnect(change_the_row, sender=User)
+
+
+@pytest.fixture
+def changed_meanwhile(meanwhile):
+    """The account turned off, given another password and another display name."""
+    meanwhile.update(
+        is_active=False, password=make_password(OTHER_PASSWORD), display_name="Meanwhile"
+    )
+
+
+@pytest.fixture
+def turned_off_meanwhile(meanwhile):
+    meanwhile.update(is_active=False)
 
 
 def test_saving_the_profile_keeps_a_password_and_deactivation_made_meanwhile(
@@ -63,19 +75,13 @@ def test_changing_the_password_keeps_a_deactivation_and_profile_made_meanwhile(
     assert (user.is_active, user.display_name) == (False, "Meanwhile")
 
 
-def test_a_new_password_from_a_reset_link_keeps_a_deactivation_made_meanwhile(client, user):
+def test_a_new_password_from_a_reset_link_keeps_a_deactivation_made_meanwhile(
+    client, user, turned_off_meanwhile
+):
     client.post(reverse("password_reset"), {"email": user.email})
     link = re.search(r"http://testserver(\S+)", mail.outbox[0].body).group(1)
     form_url = client.get(link, follow=True).redirect_chain[-1][0]
-
-    def turned_off_meanwhile(sender, instance, **kwargs):
-        User.objects.filter(pk=user.pk).update(is_active=False)
-
-    pre_save.connect(turned_off_meanwhile, sender=User, weak=False)
-    try:
-        client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    finally:
-        pre_save.disconnect(turned_off_meanwhile, sender=User)
+    client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     user = User.objects.get(pk=user.pk)
     assert user.check_password(NEW_PASSWORD)
     assert user.is_active is False
@@ -95,20 +101,14 @@ def test_an_admins_edit_keeps_a_password_the_owner_changed_meanwhile(
     assert user.is_active is False  # the admin changed only the name
 
 
-def test_an_admins_new_password_keeps_a_deactivation_made_meanwhile(client, user):
+def test_an_admins_new_password_keeps_a_deactivation_made_meanwhile(
+    client, user, turned_off_meanwhile
+):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     url = reverse("admin:auth_user_password_change", args=[user.pk])
-
-    def turned_off_meanwhile(sender, instance, **kwargs):
-        User.objects.filter(pk=user.pk).update(is_active=False)
-
-    pre_save.connect(turned_off_meanwhile, sender=User, weak=False)
-    try:
-        response = client.post(
-            url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}
-        )
-    finally:
-        pre_save.disconnect(turned_off_meanwhile, sender=User)
+    response = client.post(
+        url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}
+    )
     assert response.status_code == 302
     user = User.objects.get(pk=user.pk)
     assert user.check_password(NEW_PASSWORD)
