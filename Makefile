@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 run: export DEBUG = 1
 run: $(STAMP)
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py load_roadmap
+	$(PY) manage.py load_roadmap --if-empty
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production: DEBUG off, SECRET_KEY and ALLOWED_HOSTS from the environment, gunicorn + whitenoise.
@@ -27,7 +27,7 @@ BIND ?= 127.0.0.1:$(PORT)
 serve: $(STAMP)
 	$(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py load_roadmap
+	$(PY) manage.py load_roadmap --if-empty
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(VENV)/bin/gunicorn config.wsgi --config config/gunicorn.conf.py --bind $(BIND) \
 		--workers $(WEB_CONCURRENCY) --threads $(WEB_THREADS) --access-logfile - --error-logfile -

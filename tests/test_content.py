@@ -1,4 +1,5 @@
 from io import StringIO
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -6,8 +7,8 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from roadmap.content import DEFAULT_PATH, ContentError, parse
-from roadmap.models import Milestone, Progress, Resource, Section, Track, TrackMilestone
-from tests.factories import ProgressFactory
+from roadmap.models import ContentChange, Milestone, Progress, Resource, Section, Track, TrackMilestone
+from tests.factories import MilestoneFactory, ProgressFactory
 
 CONTENT = yaml.safe_load(DEFAULT_PATH.read_text())
 
@@ -105,6 +106,26 @@ class TestLoading:
         assert "Nothing to change" in out
         assert list(Milestone.objects.values_list("pk", "slug", "title", "position")) == before
         assert list(Resource.objects.values_list("pk", flat=True)) == resources
+
+    def test_a_restart_loads_the_file_into_an_empty_database_only(self):
+        """`make run` and `make serve` load with --if-empty: a restart must not put the file's
+        version back over what editors changed in the admin, nor archive what they added."""
+        assert "Created 3 tracks" in run("load_roadmap", "--if-empty")
+        Milestone.objects.filter(slug="enter-a-kaggle-competition").update(is_archived=True)
+        Milestone.objects.filter(slug="read-a-paper-summary-first").update(title="Read one")
+        added = MilestoneFactory(section=Section.objects.first(), slug="added-in-the-admin")
+        changes = ContentChange.objects.count()
+        out = run("load_roadmap", "--if-empty")
+        assert out == "The roadmap is already loaded: the file was not read.\n"
+        assert Milestone.objects.get(slug="enter-a-kaggle-competition").is_archived
+        assert Milestone.objects.get(slug="read-a-paper-summary-first").title == "Read one"
+        assert not Milestone.objects.get(pk=added.pk).is_archived
+        assert ContentChange.objects.count() == changes
+
+    def test_make_run_and_make_serve_load_the_file_only_into_an_empty_database(self):
+        makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+        loads = [line.strip() for line in makefile.splitlines() if "load_roadmap" in line]
+        assert loads == ["$(PY) manage.py load_roadmap --if-empty"] * 2
 
     def test_dump_load_dump_is_byte_for_byte_stable(self, tmp_path):
         run("load_roadmap")

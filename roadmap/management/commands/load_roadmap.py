@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from roadmap.content import DEFAULT_PATH, ContentError, load_file
+from roadmap.models import Milestone
 
 
 class Command(BaseCommand):
@@ -11,8 +12,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", default=str(DEFAULT_PATH))
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="load only into a database with no roadmap yet (what `make run` and `make "
+            "serve` do): once there is one, the admin is where it is edited, and a restart "
+            "must not put the file's version back over the editors' changes",
+        )
 
-    def handle(self, *args, file, **options):
+    def handle(self, *args, file, if_empty, **options):
+        if if_empty and Milestone.objects.exists():
+            self.stdout.write("The roadmap is already loaded: the file was not read.")
+            return
         try:
             report = load_file(file)
         except ContentError as exc:
