@@ -7,7 +7,15 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from roadmap.content import DEFAULT_PATH, ContentError, parse
-from roadmap.models import ContentChange, Milestone, Progress, Resource, Section, Track, TrackMilestone
+from roadmap.models import (
+    ContentChange,
+    Milestone,
+    Progress,
+    Resource,
+    Section,
+    Track,
+    TrackMilestone,
+)
 from tests.factories import MilestoneFactory, ProgressFactory
 
 CONTENT = yaml.safe_load(DEFAULT_PATH.read_text())
