@@ -102,7 +102,6 @@ class MilestoneAdmin(ContentAdmin):
     list_select_related = ("section",)
     search_fields = ("title", "slug", "description")
     prepopulated_fields = {"slug": ("title",)}
-    ordering = ("section__position", "position", "pk")
     inlines = [ResourceInline, TrackMilestoneInline]
     actions = ["archive", "unarchive"]
 

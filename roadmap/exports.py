@@ -35,7 +35,7 @@ def export_data(user):
     progress = (
         Progress.objects.filter(user=user)
         .select_related("milestone")
-        .order_by("milestone__section__position", "milestone__position", "milestone__pk")
+        .order_by("milestone")  # the milestone's own ordering: the roadmap's
     )
     events = (
         ProgressEvent.objects.filter(user=user).select_related("milestone").order_by("at", "pk")
@@ -100,11 +100,7 @@ def to_markdown(user):
     today = timezone.localdate()
     targets = Enrollment.objects.target_dates(user)
     own = {row.milestone_id: row for row in Progress.objects.filter(user=user)}
-    milestones = (
-        Milestone.objects.active()
-        .select_related("section")
-        .order_by("section__position", "section__pk", "position", "pk")
-    )
+    milestones = Milestone.objects.active().select_related("section")
     lines = [
         "# My Next Steps roadmap",
         "",

@@ -64,7 +64,7 @@ class TrackQuerySet(models.QuerySet):
                 "memberships",
                 queryset=TrackMilestone.objects.filter(milestone__is_archived=False)
                 .select_related("milestone")
-                .order_by("milestone__section__position", "milestone__position", "pk"),
+                .order_by("milestone"),  # the milestone's own ordering: the roadmap's
                 to_attr="active_memberships",
             )
         )
@@ -172,7 +172,8 @@ class Milestone(models.Model):
     objects = MilestoneQuerySet.as_manager()
 
     class Meta:
-        ordering = ["section__position", "position", "pk"]
+        # Roadmap order: sections as Section orders them (a new one may share a position).
+        ordering = ["section__position", "section__pk", "position", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(estimated_hours__gte=1, estimated_hours__lte=MAX_ESTIMATED_HOURS),

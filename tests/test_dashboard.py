@@ -189,6 +189,24 @@ class TestCards:
         assert sum(row.done_weight for row in card.sections) == card.track.done_weight == 3
         assert sum(row.total_weight for row in card.sections) == card.track.total_weight == 10
 
+    def test_two_sections_at_the_same_position_are_one_row_each_in_roadmap_order(self, user):
+        """A section added in the admin keeps the default position 0, like the first one."""
+        track = TrackFactory()
+        first, added = SectionFactory(position=0, title="Portfolio"), SectionFactory(position=0)
+        for position in range(2):
+            for section in (first, added):
+                milestone = MilestoneFactory(section=section, position=position)
+                TrackMilestoneFactory(track=track, milestone=milestone)
+        content_changed()
+        (card,) = [card for card in cards(user) if card.track.pk == track.pk]
+        assert [(row.section.title, row.total_count) for row in card.sections] == [
+            ("Portfolio", 2),
+            (added.title, 2),
+        ]
+        assert [m.membership.section.title for m in card.left] == ["Portfolio"] * 2 + [
+            added.title
+        ] * 2
+
     def test_the_breakdown_is_a_table_with_a_bar_per_section(self, learner_client, user, engineer):
         mark(user, milestone("Give a talk"))
         page = learner_client.get(DASHBOARD).text
