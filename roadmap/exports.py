@@ -51,6 +51,7 @@ def export_data(user):
             "display_name": user.display_name,
             "public_profile": user.public_profile,
             "hours_per_week": user.hours_per_week,
+            "hide_done": user.hide_done,
             "date_joined": _iso(user.date_joined),
             "last_visit_at": _iso(user.last_visit_at),
             "changes_seen_at": _iso(user.changes_seen_at),

@@ -238,6 +238,7 @@ def _validate_profile(raw):
             "last_visit_at",
             "changes_seen_at",
             "hours_per_week",
+            "hide_done",
         ),
     )
     profile = {}
@@ -252,6 +253,8 @@ def _validate_profile(raw):
         profile["public_profile"] = _expect(bool, raw["public_profile"], "profile.public_profile")
     if "hours_per_week" in raw:
         profile["hours_per_week"] = _hours_per_week(raw["hours_per_week"], "profile.hours_per_week")
+    if "hide_done" in raw:
+        profile["hide_done"] = _expect(bool, raw["hide_done"], "profile.hide_done")
     return profile
 
 
@@ -262,10 +265,12 @@ def _validate_followed(raw):
         _mapping(entry, place, required=("track",), optional=("since", "target_date"))
         slug = _slug(entry["track"], f"{place}.track")
         since = _datetime(entry.get("since"), f"{place}.since", required=False)
-        target = _target_date(entry.get("target_date"), f"{place}.target_date")
+        track = {"slug": slug, "since": since}
+        if "target_date" in entry:  # an older file has none: the learner's stays
+            track["target_date"] = _target_date(entry["target_date"], f"{place}.target_date")
         if slug not in seen:
             seen.add(slug)
-            followed.append((slug, since, target))
+            followed.append(track)
     return followed
 
 

@@ -60,6 +60,9 @@ class ImportReport:
         if "hours_per_week" in self.profile:
             hours = self.profile["hours_per_week"]
             parts.append(f"Hours a week: {hours}." if hours else "Hours a week: not set.")
+        if "hide_done" in self.profile:
+            hidden = self.profile["hide_done"]
+            parts.append(f"Done milestones on the roadmap: {'hidden' if hidden else 'shown'}.")
         if self.unknown_milestones:
             parts.append(
                 "Not on this roadmap, so not imported: "
@@ -165,14 +168,14 @@ def _import_events(user, events, milestones, report):
 
 
 def _import_followed(user, followed, report):
-    tracks = Track.objects.in_bulk([slug for slug, *_ in followed], field_name="slug")
-    report.unknown_tracks = [slug for slug, *_ in followed if slug not in tracks]
-    known = [(tracks[slug], since, target) for slug, since, target in followed if slug in tracks]
+    tracks = Track.objects.in_bulk([entry["slug"] for entry in followed], field_name="slug")
+    report.unknown_tracks = [entry["slug"] for entry in followed if entry["slug"] not in tracks]
+    known = [(tracks[entry["slug"]], entry) for entry in followed if entry["slug"] in tracks]
     progress.set_followed_tracks(
         user=user,
-        tracks=[track for track, _, _ in known],
-        since={track.pk: since for track, since, _ in known},
-        targets={track.pk: target for track, _, target in known},
+        tracks=[track for track, _ in known],
+        since={track.pk: entry["since"] for track, entry in known},
+        targets={track.pk: e["target_date"] for track, e in known if "target_date" in e},
     )
-    shown = Track.objects.filter(pk__in=[track.pk for track, _, _ in known])  # in track order
+    shown = Track.objects.filter(pk__in=[track.pk for track, _ in known])  # in track order
     report.tracks = [track.name for track in shown]

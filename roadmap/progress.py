@@ -105,10 +105,10 @@ def set_target(*, user, track_slug, target):
 @transaction.atomic
 def set_followed_tracks(*, user, tracks, since=None, targets=None):
     """Follow exactly these tracks. Those already followed keep their `since` date; a new one
-    is followed since now, or `since[track id]` (an import). With `targets` (track id -> date
-    or None), each one's target date is set, else those already followed keep theirs. The same
+    is followed since now, or `since[track id]` (an import). A track in `targets` (track id ->
+    date or None) gets that target date; the others already followed keep theirs. The same
     choice saved twice at once (a double click) follows each track once."""
-    since, wanted = since or {}, {track.pk for track in tracks}
+    since, targets, wanted = since or {}, targets or {}, {track.pk for track in tracks}
     Enrollment.objects.filter(user=user).exclude(track__in=wanted).delete()
     existing = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
     Enrollment.objects.bulk_create(
@@ -117,11 +117,11 @@ def set_followed_tracks(*, user, tracks, since=None, targets=None):
                 user=user,
                 track_id=pk,
                 since=since.get(pk) or timezone.now(),
-                target_date=(targets or {}).get(pk),
+                target_date=targets.get(pk),
             )
             for pk in wanted - existing
         ),
         ignore_conflicts=True,
     )
-    for pk in existing & wanted if targets is not None else ():
-        Enrollment.objects.filter(user=user, track=pk).update(target_date=targets.get(pk))
+    for pk in existing & wanted & targets.keys():
+        Enrollment.objects.filter(user=user, track=pk).update(target_date=targets[pk])

@@ -322,6 +322,7 @@ class TestRoundTrip:
         assert flash(response)[-1] == (
             "Imported your progress on 4 milestones (2 done, 1 in progress) and 4 history events."
             " You follow ML Engineer. Display name: “Ada L.”. Public page: off. Hours a week: 6."
+            " Done milestones on the roadmap: shown."
         )
 
         fresh = User.objects.get(username="ada2")
@@ -417,6 +418,30 @@ class TestRoundTrip:
         imports.import_data(user=fresh, data=data, with_profile=True)
         fresh.refresh_from_db()
         assert (fresh.hours_per_week, state(fresh)["targets"]) == (None, {"ml-engineer": None})
+
+    def test_import_with_the_profile_restores_hiding_done_milestones(self, world):
+        world["learner"].hide_done = True
+        data = json.loads(json.dumps(exports.export_data(world["learner"])))
+        fresh = UserFactory()
+        imports.import_data(user=fresh, data=data)
+        fresh.refresh_from_db()
+        assert fresh.hide_done is False  # progress only: the setting stays
+        report = imports.import_data(user=fresh, data=data, with_profile=True)
+        fresh.refresh_from_db()
+        assert fresh.hide_done is True
+        assert "Done milestones on the roadmap: hidden." in report.summary()
+
+    def test_a_file_from_before_plans_keeps_the_hours_and_target_dates_it_does_not_mention(
+        self, world
+    ):
+        fresh = UserFactory(hours_per_week=30)
+        EnrollmentFactory(user=fresh, track=world["engineer"], target_date=TARGET)
+        data = json.loads(json.dumps(exports.export_data(world["learner"])))
+        del data["profile"]["hours_per_week"]
+        del data["followed_tracks"][0]["target_date"]
+        imports.import_data(user=fresh, data=data, with_profile=True)
+        fresh.refresh_from_db()
+        assert (fresh.hours_per_week, state(fresh)["targets"]) == (30, {"ml-engineer": TARGET})
 
     def test_a_target_date_further_ahead_than_the_form_allows_is_refused(self, world):
         """The dashboard takes dates up to ten years ahead; a file can't store one past that. A
@@ -644,6 +669,10 @@ MALFORMED = {
     "no hours a week": (
         lambda world: exported(world, set_in(["profile", "hours_per_week"], 0)),
         "profile.hours_per_week: expected a whole number of hours from 1 to 80 or null.",
+    ),
+    "hiding done milestones as text": (
+        lambda world: exported(world, set_in(["profile", "hide_done"], "yes")),
+        "profile.hide_done: expected true or false, got text.",
     ),
     "81 hours a week": (
         lambda world: exported(world, set_in(["profile", "hours_per_week"], 81)),
