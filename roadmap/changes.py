@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.validators import CONTROL_CHARACTERS
 
-from .models import ContentChange, Milestone, Resource, Track, TrackMilestone
+from .models import ContentChange, Milestone, Resource, Revision, Track, TrackMilestone
 
 Kind = ContentChange.Kind
 MERGE_WINDOW = timedelta(minutes=1)
@@ -38,7 +38,13 @@ NEW = State()
 
 
 def state(ids=None):
-    """{milestone id: State} of the milestones `ids` (every one when None): three queries."""
+    """{milestone id: State} of the milestones `ids` (every one when None): four queries.
+
+    It locks the content revision's row first (in the writer's transaction): writers of content
+    take turns from reading `before` to their commit, so two at once can't both record one
+    change (on PostgreSQL; SQLite's transactions take turns anyway).
+    """
+    list(Revision.objects.select_for_update().values_list("pk", flat=True))
     milestones, resources, memberships = Milestone.objects, Resource.objects, TrackMilestone.objects
     if ids is not None:
         milestones = milestones.filter(pk__in=ids)

@@ -1,6 +1,8 @@
 """Every content edit, through the admin's own forms and through load_roadmap, is recorded."""
 
 import datetime
+import threading
+import time
 
 import pytest
 import yaml
@@ -8,6 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from roadmap import changes, content
 from roadmap.content import DEFAULT_PATH
 from roadmap.models import ContentChange, Milestone
 from tests.factories import (
@@ -18,6 +21,7 @@ from tests.factories import (
     TrackMilestoneFactory,
 )
 from tests.test_admin import inline_management
+from tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 Kind = ContentChange.Kind
@@ -296,3 +300,28 @@ def test_a_deleted_milestone_keeps_its_entries_in_the_changelog(editor_client):
     assert renamed.milestone is None
     assert renamed.summary == "Renamed “Read a paper” to “Read two papers”"
     assert (deleted.kind, deleted.summary) == (Kind.DELETED, "Deleted “Read two papers”")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_loads_of_one_edit_at_once_record_it_once(roadmap, monkeypatch):
+    """Two servers starting at once, or two editors saving: the second writer reads the roadmap
+    as the first left it, not as both found it."""
+    data = content.parse(DEFAULT_PATH.read_text())
+    weights = data["sections"][0]["milestones"][0]["tracks"]
+    track, weight = next(iter(weights.items()))
+    weights[track] = 5 if weight != 5 else 1
+    read_state, calls, first = changes.state, threading.local(), threading.Lock()
+
+    def slow_first_state(ids=None):
+        found = read_state(ids)
+        calls.count = getattr(calls, "count", 0) + 1
+        # The first writer to read `after` dawdles before it commits: meanwhile the other has
+        # read `before`, unless it must wait for the first to be done.
+        if calls.count == 2 and first.acquire(blocking=False):
+            time.sleep(0.5)
+        return found
+
+    monkeypatch.setattr(changes, "state", slow_first_state)
+    assert run_at_once(lambda: content.load(data), lambda: content.load(data)) == []
+    (change,) = ContentChange.objects.filter(kind=Kind.WEIGHT_CHANGED)
+    assert list(change.points.values()) == [weights[track] - weight]  # the track's total moved
