@@ -126,7 +126,8 @@ class MilestoneAdmin(ContentAdmin):
         with transaction.atomic():
             ids = list(queryset.values_list("pk", flat=True))
             before = changes.state(ids)
-            count = Milestone.objects.filter(pk__in=ids).update(is_archived=archived)
+            changing = Milestone.objects.filter(pk__in=ids).exclude(is_archived=archived)
+            count = changing.update(is_archived=archived)
             changes.record(before, changes.state(ids))
             content_changed()
         self.message_user(request, ngettext(singular, plural, count) % count, messages.SUCCESS)

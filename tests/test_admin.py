@@ -169,6 +169,16 @@ def test_archive_hides_a_milestone_and_unarchive_brings_back_progress_intact(adm
     assert Progress.objects.get(pk=progress.pk).note == "Half way there"
 
 
+def test_archiving_says_how_many_it_archived_not_how_many_were_selected(admin_client):
+    already, active = MilestoneFactory(is_archived=True), MilestoneFactory()
+    response = admin_client.post(
+        reverse("admin:roadmap_milestone_changelist"),
+        {"action": "archive", "_selected_action": [already.pk, active.pk]},
+        follow=True,
+    )
+    assert "Archived 1 milestone. Learners keep their progress on it." in response.text
+
+
 class TestContentEditors:
     def test_they_can_edit_every_part_of_the_roadmap(self, editor_client):
         for model in ("track", "section", "milestone"):
