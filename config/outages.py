@@ -34,6 +34,20 @@ NOT_SAVED = (
 logger = logging.getLogger(__name__)
 
 
+def is_outage(error):
+    """Whether a database error means the database can't be reached, rather than being this
+    request's own: a deadlock, a lock or statement timeout keep their 500 and traceback.
+    PostgreSQL tells them apart by the SQLSTATE of the driver's error (Django's `__cause__`):
+    none (the server never answered), class 08 (the connection) or 57P (shutting down,
+    starting up). SQLite's errors carry none: locked, unreadable or missing, it is out."""
+    if isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "57P"))
+
+
 class DatabaseUnavailableMiddleware:
     """A request that needed an unreachable database gets 503 and `Retry-After`, not a 500."""
 
@@ -44,7 +58,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DATABASE_ERRORS):
+        if not is_outage(exception):
             return None
         logger.error("Database unavailable", exc_info=exception)
         if request.htmx:
@@ -106,7 +120,7 @@ class OutageFilter(logging.Filter):
         if record.name == "django.request" and getattr(record, "status_code", None) == 503:
             return False
         error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, DATABASE_ERRORS):
+        if is_outage(error):
             kind = "database"
         elif isinstance(error, CACHE_ERRORS):
             kind = "cache"

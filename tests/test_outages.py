@@ -225,6 +225,27 @@ def test_a_bug_keeps_its_traceback_every_time(client, logged, monkeypatch):
     assert all("Traceback" in line and "ZeroDivisionError: a bug" in line for line in logged)
 
 
+@pytest.mark.django_db
+def test_a_deadlock_is_an_error_with_its_traceback_not_an_outage(
+    learner_client, logged, monkeypatch
+):
+    """PostgreSQL answered, and refused this request's statement: a 500 to look into."""
+
+    class DeadlockDetected(Exception):  # as psycopg raises it
+        sqlstate = "40P01"
+
+    def deadlock(*args, **kwargs):
+        raise OperationalError("deadlock detected") from DeadlockDetected()
+
+    monkeypatch.setattr(Progress.objects, "own", deadlock)
+    learner_client.raise_request_exception = False
+    response = learner_client.get(reverse("roadmap:dashboard"))
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assert len(logged) == 1
+    assert "Traceback" in logged[0] and "database outage" not in logged[0]
+
+
 SESSION = {"sessionid": "a" * 32}
 REQUESTS = {
     "roadmap": {"path": "/"},
