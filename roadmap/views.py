@@ -133,7 +133,8 @@ def set_status(request, slug):
     completion = snapshot.completion(done_ids(own), Enrollment.objects.track_ids(request.user))
     mine = own.get(milestone.id, focus.NOT_STARTED)
     # Said to screen readers: the tracks this milestone counts toward, the followed ones if any.
-    moved = [t for t in completion if t.name in {name for name, _ in milestone.weights}]
+    toward = {track.pk for track in snapshot.tracks if milestone.id in track.weights}
+    moved = [t for t in completion if t.pk in toward]
     context = {
         "milestone": milestone,
         "mine": mine,

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from roadmap import progress
-from roadmap.models import Enrollment, Milestone, Status, Track
+from roadmap.models import Enrollment, Milestone, Section, Status, Track
 from roadmap.snapshot import content_changed
-from tests.factories import UserFactory
+from tests.factories import MilestoneFactory, TrackFactory, TrackMilestoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -260,6 +260,19 @@ class TestProgress:
         assert 'aria-live="polite" hx-swap-oob="innerHTML">' in announcement
         assert re.search(r">Marked done\. ML Engineer \d+ %$", announcement)
         assert "Data Scientist" not in announcement  # not followed
+
+    def test_a_track_of_the_same_name_as_a_followed_one_is_not_mistaken_for_it(
+        self, client, learner
+    ):
+        twin = TrackFactory(name="ML Engineer", slug="ml-engineer-twin")
+        milestone = MilestoneFactory(section=Section.objects.first())
+        TrackMilestoneFactory(track=twin, milestone=milestone, weight=2)
+        content_changed()
+        response = client.post(
+            reverse("roadmap:set_status", args=[milestone.slug]), {"status": "done"}, **HTMX
+        )
+        announcement = response.text.split('id="progress-announcement"')[1].split("</div>")[0]
+        assert announcement.endswith(">Marked done. ML Engineer 100 %")  # the twin's, not 3 %
 
     def test_in_progress_is_announced_though_no_percentage_moves(self, client, learner):
         url = reverse("roadmap:set_status", args=[learner.second.slug])
