@@ -27,6 +27,7 @@ from .models import (
 @dataclass
 class ImportReport:
     progress: int = 0  # milestones whose row was written, whatever their status
+    kept: int = 0  # milestones whose row in the account changed after the file's: not written
     done: int = 0
     in_progress: int = 0
     events_added: int = 0
@@ -46,6 +47,11 @@ class ImportReport:
             + f" and {self.events_added} history event{pluralize(self.events_added)}"
             + (f" ({self.events_present} already here)." if self.events_present else ".")
         ]
+        if self.kept:
+            parts.append(
+                f"Kept your own progress on {self.kept} milestone{pluralize(self.kept)}: "
+                f"you changed {pluralize(self.kept, 'it,them')} after the file was saved."
+            )
         if not self.with_profile:
             parts.append("Your profile and followed tracks are unchanged.")
         if self.tracks:
@@ -85,7 +91,8 @@ def _listed(names, most=10):
 def import_data(*, user, data, with_profile=False):
     """Bring an exported file's data into the user's account and report what happened.
 
-    Progress rows in the file replace the user's rows for the same milestones; other rows stay.
+    Progress rows in the file replace the user's rows for the same milestones, but for rows the
+    user changed after the file's (a tick since the export stays); other rows stay.
     Events are added unless the same change at the same moment is already recorded. With
     `with_profile`, followed tracks become exactly those the file lists, and the display name
     and public page setting come from its profile; the username and email always stay. A
@@ -115,19 +122,30 @@ def import_data(*, user, data, with_profile=False):
 
 
 def _import_progress(user, entries, milestones, report):
-    rows = [
-        Progress(
-            user=user,
-            milestone=milestones[entry["slug"]],
-            status=entry["status"],
-            note=entry["note"],
-            evidence_url=entry["evidence_url"],
-            updated_at=entry["updated_at"],
-            completed_at=entry["completed_at"],
+    entries = [entry for entry in entries if entry["slug"] in milestones]
+    # Locked: a tick of one of them meanwhile is either seen here or waits for the import.
+    changed_at = dict(
+        Progress.objects.select_for_update()
+        .filter(user=user, milestone__in=[milestones[entry["slug"]] for entry in entries])
+        .values_list("milestone_id", "updated_at")
+    )
+    rows = []
+    for entry in entries:
+        milestone = milestones[entry["slug"]]
+        if milestone.pk in changed_at and changed_at[milestone.pk] > entry["updated_at"]:
+            report.kept += 1  # changed since the file was saved: a newer tick is not undone
+            continue
+        rows.append(
+            Progress(
+                user=user,
+                milestone=milestone,
+                status=entry["status"],
+                note=entry["note"],
+                evidence_url=entry["evidence_url"],
+                updated_at=entry["updated_at"],
+                completed_at=entry["completed_at"],
+            )
         )
-        for entry in entries
-        if entry["slug"] in milestones
-    ]
     Progress.objects.bulk_create(
         rows,
         update_conflicts=True,

@@ -419,6 +419,20 @@ class TestRoundTrip:
         fresh.refresh_from_db()
         assert (fresh.hours_per_week, state(fresh)["targets"]) == (None, {"ml-engineer": None})
 
+    def test_an_older_file_does_not_undo_what_the_learner_changed_since(self, client, world):
+        learner = world["learner"]
+        data = json.loads(json.dumps(exports.export_data(learner)))  # Kaggle: in progress
+        kaggle = world["milestones"]["enter-kaggle"]
+        progress.set_status(user=learner, milestone=kaggle, status=Status.DONE)
+        client.force_login(learner)
+        (message,) = flash(post_import(client, data))
+        assert Progress.objects.get(user=learner, milestone=kaggle).status == Status.DONE
+        assert "Imported your progress on 3 milestones (2 done)" in message
+        assert (
+            "Kept your own progress on 1 milestone: you changed it after the file was saved."
+            in (message)
+        )
+
     def test_import_with_the_profile_restores_hiding_done_milestones(self, world):
         world["learner"].hide_done = True
         data = json.loads(json.dumps(exports.export_data(world["learner"])))
@@ -813,4 +827,7 @@ def test_a_tick_in_the_middle_of_an_import_into_the_same_account_waits_its_turn(
         imports.import_data(user=user, data=data)
 
     assert run_at_once(tick, upload) == []
-    assert Progress.objects.get(user=user, milestone=milestone).status == Status.NOT_STARTED
+    # Both were saved, in turn: the tick's change is later than the file's row (dated when it
+    # was read), so the import kept it.
+    assert Progress.objects.get(user=user, milestone=milestone).status == Status.DONE
+    assert ProgressEvent.objects.filter(user=user, to_status=Status.DONE).count() == 1
