@@ -334,11 +334,13 @@ class TestFollow:
         EnrollmentFactory(user=user, track=engineer)
         response = learner_client.post(unfollow_url(engineer), **HTMX)
         assert response.status_code == 200
-        assert (
-            '<p class="message error">You follow only ML Engineer: follow another track first.'
-            in response.text
+        card = response.text.split('id="track-ml-engineer"')[1].split("</article>")[0]
+        assert (  # in the card, where the learner is, not in the flash area at the page's top
+            '<p class="message error" role="alert">'
+            "You follow only ML Engineer: follow another track first.</p>" in card
         )
-        assert 'Unfollow<span class="visually-hidden"> ML Engineer</span>' in response.text
+        assert "#flash" not in response.text
+        assert 'Unfollow<span class="visually-hidden"> ML Engineer</span>' in card
         response = learner_client.post(unfollow_url(engineer))
         assert response["Location"] == DASHBOARD  # at the top, where the message is: not the card
         page = learner_client.get(response["Location"]).text
