@@ -71,7 +71,8 @@ class Plan:
 
     @property
     def finish(self):
-        return finish_date(self.hours_left, self.per_week, self.today) if self.per_week else None
+        """The end of the last of `weeks_left`: the date agrees with the weeks said beside it."""
+        return self.today + datetime.timedelta(weeks=self.weeks_left) if self.per_week else None
 
     @property
     def needed(self):

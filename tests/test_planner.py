@@ -42,7 +42,7 @@ class TestArithmetic:
     def test_weeks_and_finish_date_at_the_hours_a_week_given(self):
         plan = planner.Plan(21, TODAY, per_week=5)
         assert plan.weeks_left == 5  # 4.2 weeks: the fifth is needed too
-        assert plan.finish == TODAY + datetime.timedelta(days=30)  # 21 h * 7 / 5 = 29.4 days
+        assert plan.finish == TODAY + datetime.timedelta(weeks=5)  # as the weeks beside it say
 
     def test_half_hours_round_up_to_a_whole_day(self):
         assert planner.finish_date(2.5, 5, TODAY) == TODAY + datetime.timedelta(days=4)
@@ -127,7 +127,7 @@ class TestDashboard:
         mark(user, engineer, "Reimplement", DONE)
         mark(user, engineer, "Write a README", STARTED)
         plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
-        finish = in_days(12)  # 13 h at 8 h a week: 11.4 days
+        finish = in_days(14)  # 13 h at 8 h a week: 1.6 weeks, so 2
         assert (
             f"<strong>13 h</strong> of work left · <strong>2 weeks</strong> at 8 h a week · "
             f"finished around <strong>{finish.day} {finish:%B %Y}</strong>." in plan
