@@ -48,8 +48,12 @@ def test_a_changed_estimate_shows_with_the_next_content_revision(client):
 
 def test_the_tracks_say_which_milestones_count_toward_them(client):
     membership = TrackMilestoneFactory(weight=4, track__name="ML Engineer")
-    page = client.get(reverse("roadmap:index")).text
-    assert f'<a href="#{membership.milestone.slug}">{membership.milestone.title}</a>' in page
+    other = TrackMilestoneFactory(track__slug="data-scientist").milestone
+    page = client.get(reverse("roadmap:index"), {"track": "data-scientist"}).text
+    assert f'id="{membership.milestone.slug}"' not in page  # not shown in this focus:
+    link = f'<a href="/?track=all#{membership.milestone.slug}">{membership.milestone.title}</a>'
+    assert link in page  # so its link goes to the whole roadmap
+    assert f'<a href="/?track=all#{other.slug}">' in page
     assert "1 milestone count toward it" in page
 
 
