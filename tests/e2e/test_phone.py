@@ -90,3 +90,16 @@ def test_escape_closes_the_note_editor_and_focus_goes_back(phone, live_server):
     phone.keyboard.press("Escape")
     expect(card.get_by_label("Note")).to_have_count(0)
     expect(card.get_by_role("link", name="Add a note or evidence")).to_be_focused()
+
+
+def test_a_long_display_name_neither_widens_the_page_nor_wraps_the_header(phone, live_server, user):
+    user.display_name, user.public_profile = "Ada" * 26, True  # one 78-letter word
+    user.save()
+    for viewport in (PHONE, {"width": 1280, "height": 800}):
+        phone.set_viewport_size(viewport)
+        for path in ("/", "/dashboard/", f"/u/{user.username}/"):
+            phone.goto(live_server.url + path)
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"], (viewport, path, width)
+            assert phone.locator(".site-header").bounding_box()["height"] <= 60, (viewport, path)
+    expect(phone.get_by_role("link", name=user.display_name)).to_be_visible()
