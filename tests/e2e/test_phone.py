@@ -103,3 +103,21 @@ def test_a_long_display_name_neither_widens_the_page_nor_wraps_the_header(phone,
             assert width <= viewport["width"], (viewport, path, width)
             assert phone.locator(".site-header").bounding_box()["height"] <= 60, (viewport, path)
     expect(phone.get_by_role("link", name=user.display_name)).to_be_visible()
+
+
+def test_the_note_editors_buttons_have_their_words_on_one_line(phone, live_server):
+    second = Milestone.objects.active().order_by("section__position", "position")[1]
+    phone.goto(live_server.url)
+    card = phone.locator(f"#{second.slug}")
+    card.get_by_role("link", name="Add a note or evidence").click()
+    middles = [
+        control.evaluate(
+            "e => { const r = document.createRange(); r.selectNodeContents(e);"
+            " const box = r.getClientRects()[0]; return box.top + box.height / 2; }"
+        )
+        for control in (
+            card.get_by_role("button", name="Save note and evidence"),
+            card.get_by_role("link", name="Cancel"),
+        )
+    ]
+    assert abs(middles[0] - middles[1]) < 1, middles
