@@ -10,9 +10,13 @@ from .models import User
 class NextStepsUserAdmin(UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("Next Steps", {"fields": ("display_name", "public_profile", "hours_per_week")}),
+        (
+            "Next Steps",
+            {"fields": ("display_name", "public_profile", "hours_per_week", "last_visit_at")},
+        ),
     )
-    list_display = ("username", "email", "display_name", "public_profile", "is_staff")
+    readonly_fields = ("last_visit_at",)  # recorded once an hour at most by the roadmap's pages
+    list_display = ("username", "email", "display_name", "public_profile", "last_visit_at")
     list_filter = (*UserAdmin.list_filter, "public_profile")
     change_password_form = AdminSetPasswordForm
 

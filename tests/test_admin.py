@@ -1,5 +1,7 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import formats, timezone
 
 from roadmap.models import Milestone, Progress, ProgressEvent, Resource, TrackMilestone
 from tests.factories import (
@@ -346,3 +348,17 @@ def test_an_error_of_the_list_itself_is_not_taken_for_a_wrong_date(admin_client,
     monkeypatch.setattr(TrackAdmin, "get_queryset", broken)
     with pytest.raises(ValueError, match="a bug"):
         admin_client.get(reverse("admin:roadmap_track_changelist"))
+
+
+def test_staff_see_when_each_learner_last_came(admin_client, user):
+    learner = Client()
+    learner.force_login(user)
+    learner.get(reverse("roadmap:index"))  # recorded at most once an hour
+    user.refresh_from_db()
+    changelist = admin_client.get(reverse("admin:accounts_user_changelist")).text
+    assert '<th scope="col" class="sortable column-last_visit_at">' in changelist
+    assert formats.date_format(timezone.localtime(user.last_visit_at), "DATETIME_FORMAT") in (
+        changelist
+    )
+    change = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk])).text
+    assert "Last visit:" in change and 'name="last_visit_at"' not in change  # not editable
