@@ -54,6 +54,9 @@ class AdminSite(admin.AdminSite):
         return redirect("password_change")
 
     def register(self, model_or_iterable, admin_class=None, **options):
+        """Every ModelAdmin gets CheckedSelection mixed in, those of Django's and django-axes'
+        apps too (which a base class of our own would miss): the admin classes in the project
+        are plain ModelAdmins."""
         admin_class = admin_class or admin.ModelAdmin
         checked = type(admin_class.__name__, (CheckedSelection, admin_class), {})
         checked.__module__ = admin_class.__module__
