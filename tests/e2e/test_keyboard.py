@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -222,9 +223,10 @@ def test_focus_stays_on_the_control_used_when_the_roadmap_is_swapped(
     progress.set_status(user=user, milestone=done, status=Status.DONE)  # something to hide
     user.changes_seen_at = timezone.now() - timedelta(days=3)
     user.save(update_fields=["changes_seen_at"])
-    before = changes.state()
-    Milestone.objects.filter(slug="deploy-a-prediction-api").update(title="Deploy an API")
-    changes.record(before, changes.state())
+    with transaction.atomic():  # as every writer of content does
+        before = changes.state()
+        Milestone.objects.filter(slug="deploy-a-prediction-api").update(title="Deploy an API")
+        changes.record(before, changes.state())
     log_in_browser(page.context, live_server, user)
     page.goto(live_server.url)
 
