@@ -164,6 +164,12 @@ class TestDashboard:
         plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
         assert f"To finish by {target.day} {target:%B %Y}: <strong>14 h a week</strong>." in plan
 
+    def test_clear_target_is_offered_only_with_a_target_to_clear(self, learner_client, engineer):
+        clear = '<button type="submit" class="link" name="clear" value="1"'
+        assert f"{clear} hidden>" in learner_client.get(DASHBOARD).text
+        Enrollment.objects.filter(track=engineer).update(target_date=in_days(28))
+        assert f"{clear}>" in learner_client.get(DASHBOARD).text
+
     def test_a_target_too_close_for_anyone_says_so(self, learner_client, user, engineer):
         Enrollment.objects.filter(track=engineer).update(target_date=in_days(1))
         target = in_days(1)

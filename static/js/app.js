@@ -74,7 +74,8 @@
   });
 
   // The plan's fields say whether the server took them (htmx answers with the plan only): a
-  // refused one is marked invalid, and a cleared target date empties its field.
+  // refused one is marked invalid, and a cleared target date empties its field and hides the
+  // button that cleared it (focus goes to the field), which comes back with the next target.
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
     if (!form.matches || !form.matches("form.hours, form.target") || !event.detail.xhr) { return; }
@@ -89,6 +90,11 @@
     var cause = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
     if (event.detail.successful && cause && cause.submitter && cause.submitter.name === "clear") {
       input.value = "";
+    }
+    var clear = form.querySelector("button[name=clear]");
+    if (clear && event.detail.successful) {
+      if (!input.value && document.activeElement === clear) { input.focus(); }
+      clear.hidden = !input.value;
     }
   });
 

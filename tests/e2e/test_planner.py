@@ -45,6 +45,8 @@ def test_a_learner_sets_hours_and_watches_the_finish_date_move(learner_page, liv
 
     target = timezone.localdate() + datetime.timedelta(weeks=10)
     date_field = card.get_by_label("Target date for ML Engineer")
+    clear = card.get_by_role("button", name="Clear target for ML Engineer")
+    expect(clear).to_have_count(0)  # no target yet, nothing to clear
     # Typed a digit at a time, a date field holds whole dates on the way (the year 0002): they
     # are not sent, only the date the learner sets, with Enter or the button.
     date_field.press_sequentially(target.strftime("%m%d"))
@@ -57,6 +59,7 @@ def test_a_learner_sets_hours_and_watches_the_finish_date_move(learner_page, liv
         f"To finish by {target.day} {target:%B %Y}: {needed} h a week", timeout=10_000
     )
     assert Enrollment.objects.get(user=user, track=engineer).target_date == target
+    expect(clear).to_be_visible()
 
     # A refused date: the cursor goes back to the field, in view above the message that moved it.
     date_field.fill("2001-01-01")
@@ -65,9 +68,12 @@ def test_a_learner_sets_hours_and_watches_the_finish_date_move(learner_page, liv
     expect(date_field).to_be_focused()
     expect(date_field).to_be_in_viewport()
 
-    card.get_by_role("button", name="Clear target for ML Engineer").click()
+    clear.click()
     expect(card).not_to_contain_text("To finish by")
     expect(card.get_by_label("Target date for ML Engineer")).to_have_value("")
+    # Nothing left to clear: the button goes, and the cursor is in the date field.
+    expect(clear).to_have_count(0)
+    expect(date_field).to_be_focused()
     assert Enrollment.objects.get(user=user, track=engineer).target_date is None
     user.refresh_from_db()
     assert user.hours_per_week == 20
