@@ -16,7 +16,7 @@ from django.utils import timezone
 from .models import ContentChange, percent
 
 VISIT_EVERY = timedelta(hours=1)
-NEW, CHANGED = "new", "changed"
+NEW, BACK, CHANGED = "new", "back", "changed"
 
 
 def note_visit(user):
@@ -63,12 +63,13 @@ class News:
     since: object  # the learner's mark
     until: object  # the latest change told of: what dismissing marks as seen
     new: tuple  # MilestoneEntry added since, on the roadmap, in roadmap order
+    back: tuple  # MilestoneEntry brought back from the archive since
     changed: tuple  # MilestoneEntry otherwise changed since
     archived: tuple  # titles of milestones archived since
     toward: tuple  # (track name, how many of the new milestones count toward it), followed
     other_new: int  # how many of the new milestones count toward none of the followed tracks
     moved: tuple  # Moved
-    tags: dict = field(default_factory=dict)  # milestone id -> NEW or CHANGED
+    tags: dict = field(default_factory=dict)  # milestone id -> NEW, BACK or CHANGED
 
 
 def since_mark(user, snapshot, done, followed):
@@ -78,7 +79,7 @@ def since_mark(user, snapshot, done, followed):
     if snapshot.latest_change is None or snapshot.latest_change <= mark:
         return None
     rows = ContentChange.objects.filter(at__gt=mark).order_by("at", "pk")
-    added, touched, archived = set(), set(), {}
+    added, returned, touched, archived = set(), set(), set(), {}
     total, done_points = Counter(), Counter()
     until = mark
     for kind, pk, title, points, at in rows.values_list(
@@ -95,6 +96,8 @@ def since_mark(user, snapshot, done, followed):
             added.add(pk)
         elif kind == ContentChange.Kind.ARCHIVED and pk not in added:
             archived[pk] = title
+        elif kind == ContentChange.Kind.UNARCHIVED and pk not in added:
+            returned.add(pk)
     shown = [m for s in snapshot.sections for m in s.milestones if m.id in touched]
     new = tuple(m for m in shown if m.id in added)
     mine = [track for track in snapshot.tracks if track.pk in followed]
@@ -106,14 +109,16 @@ def since_mark(user, snapshot, done, followed):
         )
         if before != now.percent:
             moved.append(Moved(track.name, before, now.percent))
-    changed = tuple(m for m in shown if m.id not in added)
+    back = tuple(m for m in shown if m.id in returned)
+    changed = tuple(m for m in shown if m.id not in added and m.id not in returned)
     archived = tuple(t for pk, t in archived.items() if not snapshot.is_active(pk))
-    if not (new or changed or archived or moved):
+    if not (new or back or changed or archived or moved):
         return None
     return News(
         since=mark,
         until=until,
         new=new,
+        back=back,
         changed=changed,
         archived=archived,
         toward=tuple(
@@ -121,5 +126,5 @@ def since_mark(user, snapshot, done, followed):
         ),
         other_new=sum(not any(m.id in t.weights for t in mine) for m in new),
         moved=tuple(moved),
-        tags={m.id: NEW if m.id in added else CHANGED for m in shown},
+        tags={m.id: NEW if m.id in added else BACK if m.id in returned else CHANGED for m in shown},
     )

@@ -129,6 +129,26 @@ class TestSinceYourLastVisit:
         )
         assert '>Clean the data</a> <span class="tag">Changed</span>' in section
 
+    def test_a_milestone_brought_back_from_the_archive_is_told_as_back(
+        self, client, learner, editor, engineer
+    ):
+        paper = TrackMilestoneFactory(
+            track=engineer, weight=4, milestone__title="Read a paper", milestone__is_archived=True
+        ).milestone
+        editor.post(
+            reverse("admin:roadmap_milestone_changelist"),
+            {"action": "unarchive", "_selected_action": [paper.pk]},
+        )
+        client.force_login(learner)
+        page = client.get("/").text
+        section = news_of(page)
+        assert "<li>1 milestone back on the roadmap</li>" in section
+        assert "changed</li>" not in section
+        assert '>Read a paper</a> <span class="tag">Back</span>' in section
+        card = page[page.index(f'id="{paper.slug}"') :]
+        assert 'Back<span class="visually-hidden"> since your last visit</span>' in card[:3000]
+        assert "went from 50 % to 25 %" in section  # it counts again
+
     def test_an_archived_milestone_and_a_changed_one_are_counted(
         self, client, learner, editor, engineer
     ):
