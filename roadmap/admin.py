@@ -20,7 +20,12 @@ from .snapshot import content_changed
 
 
 class ContentAdmin(admin.ModelAdmin):
-    """Admin for roadmap content: every change marks a new content revision for the caches."""
+    """Admin for roadmap content: every change takes the content lock first (changes.lock) and
+    marks a new content revision for the caches."""
+
+    def save_model(self, request, obj, form, change):
+        changes.lock()
+        super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         """Save an inline and record what it changed in the milestones it holds or belongs to."""
@@ -40,10 +45,13 @@ class ContentAdmin(admin.ModelAdmin):
         content_changed()
 
     def delete_model(self, request, obj):
+        changes.lock()
         super().delete_model(request, obj)
         content_changed()
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
+        changes.lock()
         super().delete_queryset(request, queryset)
         content_changed()
 

@@ -37,14 +37,18 @@ class State:
 NEW = State()
 
 
-def state(ids=None):
-    """{milestone id: State} of the milestones `ids` (every one when None): four queries.
-
-    It locks the content revision's row first (in the writer's transaction): writers of content
-    take turns from reading `before` to their commit, so two at once can't both record one
-    change (on PostgreSQL; SQLite's transactions take turns anyway).
-    """
+def lock():
+    """Take the content lock (the revision's row) for the rest of this transaction. Every writer
+    of content takes it before it reads or writes anything: writers take turns from reading
+    `before` to their commit, so two at once can't both record one change, nor deadlock over
+    the rows each wrote first (on PostgreSQL; SQLite's transactions take turns anyway)."""
     list(Revision.objects.select_for_update().values_list("pk", flat=True))
+
+
+def state(ids=None):
+    """{milestone id: State} of the milestones `ids` (every one when None), under the content
+    lock: four queries."""
+    lock()
     milestones, resources, memberships = Milestone.objects, Resource.objects, TrackMilestone.objects
     if ids is not None:
         milestones = milestones.filter(pk__in=ids)
@@ -58,7 +62,7 @@ def state(ids=None):
     weights = defaultdict(dict)
     for pk, track, weight in memberships.values_list("milestone_id", "track_id", "weight"):
         weights[pk][track] = weight
-    rows = milestones.order_by().values_list(
+    rows = milestones.order_by("pk").values_list(
         "pk", "title", "description", "is_archived", "estimated_hours"
     )
     return {

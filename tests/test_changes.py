@@ -7,18 +7,21 @@ import time
 import pytest
 import yaml
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from roadmap import changes, content
+from roadmap.admin import TrackAdmin
 from roadmap.content import DEFAULT_PATH
-from roadmap.models import ContentChange, Milestone
+from roadmap.models import ContentChange, Milestone, Track
 from tests.factories import (
     MilestoneFactory,
     ResourceFactory,
     SectionFactory,
     TrackFactory,
     TrackMilestoneFactory,
+    UserFactory,
 )
 from tests.test_admin import inline_management
 from tests.threads import run_at_once
@@ -325,3 +328,35 @@ def test_two_loads_of_one_edit_at_once_record_it_once(roadmap, monkeypatch):
     assert run_at_once(lambda: content.load(data), lambda: content.load(data)) == []
     (change,) = ContentChange.objects.filter(kind=Kind.WEIGHT_CHANGED)
     assert list(change.points.values()) == [weights[track] - weight]  # the track's total moved
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_load_and_an_admin_save_of_a_track_at_once_take_turns(roadmap, monkeypatch):
+    """The admin wrote its track's row first and took the revision's last; a load took them
+    the other way round: on PostgreSQL each waited for the other until one was killed."""
+    data = content.parse(DEFAULT_PATH.read_text())
+    data["tracks"][0]["summary"] += " Edited in the file."
+    track = Track.objects.get(slug=data["tracks"][0]["slug"])
+    editor = Client()
+    editor.force_login(UserFactory(is_staff=True, is_superuser=True))
+    row_written, save_related = threading.Event(), TrackAdmin.save_related
+
+    def slow_save_related(self, *args):
+        row_written.set()
+        time.sleep(0.5)  # its track's row written: meanwhile the load starts
+        return save_related(self, *args)
+
+    monkeypatch.setattr(TrackAdmin, "save_related", slow_save_related)
+    fields = {"name": "Renamed", "slug": track.slug, "summary": "", "position": track.position}
+
+    def save():
+        url = reverse("admin:roadmap_track_change", args=[track.pk])
+        assert editor.post(url, fields).status_code == 302
+
+    def load():
+        row_written.wait(5)
+        content.load(data)
+
+    assert run_at_once(save, load) == []
+    track.refresh_from_db()
+    assert track.summary.endswith("Edited in the file.")  # the load came second
