@@ -123,19 +123,21 @@ def import_data(*, user, data, with_profile=False):
 
 def _import_progress(user, entries, milestones, report):
     entries = [entry for entry in entries if entry["slug"] in milestones]
-    # Locked: a tick of one of them meanwhile is either seen here or waits for the import.
+    # Locked: a tick of one of them meanwhile is either seen here or waits for the import. A row
+    # a tick is creating can't be locked yet: the file's row for it is inserted only if the
+    # tick's doesn't land first.
     changed_at = dict(
         Progress.objects.select_for_update()
         .filter(user=user, milestone__in=[milestones[entry["slug"]] for entry in entries])
         .values_list("milestone_id", "updated_at")
     )
-    rows = []
+    rows, new_rows = [], []
     for entry in entries:
         milestone = milestones[entry["slug"]]
         if milestone.pk in changed_at and changed_at[milestone.pk] > entry["updated_at"]:
             report.kept += 1  # changed since the file was saved: a newer tick is not undone
             continue
-        rows.append(
+        (rows if milestone.pk in changed_at else new_rows).append(
             Progress(
                 user=user,
                 milestone=milestone,
@@ -152,6 +154,8 @@ def _import_progress(user, entries, milestones, report):
         unique_fields=["user", "milestone"],
         update_fields=["status", "note", "evidence_url", "updated_at", "completed_at"],
     )
+    Progress.objects.bulk_create(new_rows, ignore_conflicts=True)
+    rows += new_rows
     report.progress = len(rows)
     report.done = sum(1 for row in rows if row.status == Status.DONE)
     report.in_progress = sum(1 for row in rows if row.status == Status.IN_PROGRESS)

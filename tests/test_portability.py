@@ -1,3 +1,4 @@
+import functools
 import json
 import re
 import threading
@@ -831,3 +832,37 @@ def test_a_tick_in_the_middle_of_an_import_into_the_same_account_waits_its_turn(
     # was read), so the import kept it.
     assert Progress.objects.get(user=user, milestone=milestone).status == Status.DONE
     assert ProgressEvent.objects.filter(user=user, to_status=Status.DONE).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tick_that_creates_its_row_during_an_import_is_not_undone_by_an_older_file(
+    monkeypatch,
+):
+    """The import can't lock a row that a tick has written but not committed: its insert of
+    the file's older row waited for the tick, then wrote over it."""
+    user, milestone = UserFactory(), MilestoneFactory()
+    month_ago = (timezone.now() - timedelta(days=30)).isoformat()
+    row_written, create_event = threading.Event(), ProgressEvent.objects.create
+
+    def slow_create(**fields):  # the tick's row is inserted, not yet committed
+        row_written.set()
+        time.sleep(0.5)
+        return create_event(**fields)
+
+    monkeypatch.setattr(ProgressEvent.objects, "create", slow_create)
+    data = {
+        "format": exports.FORMAT,
+        "version": exports.VERSION,
+        "progress": [
+            {"milestone": milestone.slug, "status": "in_progress", "updated_at": month_ago}
+        ],
+        "events": [],
+    }
+
+    def upload():
+        row_written.wait(5)
+        imports.import_data(user=user, data=data)
+
+    tick = functools.partial(progress.set_status, user=user, milestone=milestone, status="done")
+    assert run_at_once(tick, upload) == []
+    assert Progress.objects.get(user=user, milestone=milestone).status == Status.DONE
