@@ -66,13 +66,17 @@ class Plan:
     pace: Pace | None = None
 
     @property
-    def weeks_left(self):
-        return math.ceil(self.hours_left / self.per_week) if self.per_week else None
+    def finish(self):
+        return finish_date(self.hours_left, self.per_week, self.today) if self.per_week else None
 
     @property
-    def finish(self):
-        """The end of the last of `weeks_left`: the date agrees with the weeks said beside it."""
-        return self.today + datetime.timedelta(weeks=self.weeks_left) if self.per_week else None
+    def weeks_left(self):
+        """The weeks until `finish`, to the nearest (at least one while work is left): said as
+        "about", beside the date, which the target date's and the real pace's agree with."""
+        if not self.per_week:
+            return None
+        days = (self.finish - self.today).days
+        return max(1, math.floor(days / 7 + 0.5)) if days else 0
 
     @property
     def needed(self):

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def finish_at(hours, per_week):
-    day = timezone.localdate() + datetime.timedelta(weeks=math.ceil(hours / per_week))
+    day = timezone.localdate() + datetime.timedelta(days=math.ceil(hours * 7 / per_week))
     return f"{day.day} {day:%B %Y}"
 
 
