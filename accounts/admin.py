@@ -16,7 +16,14 @@ class NextStepsUserAdmin(UserAdmin):
         ),
     )
     readonly_fields = ("last_visit_at",)  # recorded once an hour at most by the roadmap's pages
-    list_display = ("username", "email", "display_name", "public_profile", "last_visit_at")
+    list_display = (
+        "username",
+        "email",
+        "display_name",
+        "public_profile",
+        "is_staff",
+        "last_visit_at",
+    )
     list_filter = (*UserAdmin.list_filter, "public_profile")
     change_password_form = AdminSetPasswordForm
 

@@ -362,3 +362,8 @@ def test_staff_see_when_each_learner_last_came(admin_client, user):
     )
     change = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk])).text
     assert "Last visit:" in change and 'name="last_visit_at"' not in change  # not editable
+
+
+def test_the_list_of_users_still_says_who_is_staff(admin_client):
+    changelist = admin_client.get(reverse("admin:accounts_user_changelist")).text
+    assert '<th scope="col" class="sortable column-is_staff">' in changelist
