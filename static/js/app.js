@@ -92,7 +92,7 @@
       input.value = "";
     }
     var clear = form.querySelector("button[name=clear]");
-    if (clear && event.detail.successful) {
+    if (clear && event.detail.successful && !refused) {  // a refused date changed nothing
       if (!input.value && document.activeElement === clear) { input.focus(); }
       clear.hidden = !input.value;
     }

@@ -91,3 +91,13 @@ def test_without_javascript_the_hours_form_still_plans(browser, live_server, use
     card = page.get_by_role("article", name="ML Engineer", exact=True)
     expect(card).to_contain_text("at 8 h a week · finished around")
     context.close()
+
+
+def test_a_refused_target_date_offers_nothing_to_clear(learner_page, live_server, user):
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    learner_page.goto(f"{live_server.url}/dashboard/")
+    card = learner_page.get_by_role("article", name="ML Engineer", exact=True)
+    card.get_by_label("Target date for ML Engineer").fill("2001-01-01")
+    card.get_by_role("button", name="Set target for ML Engineer").click()
+    expect(card).to_contain_text("Nothing was changed.")
+    expect(card.get_by_role("button", name="Clear target for ML Engineer")).to_have_count(0)
