@@ -71,12 +71,9 @@ class Plan:
 
     @property
     def weeks_left(self):
-        """The weeks until `finish`, to the nearest (at least one while work is left): said as
-        "about", beside the date, which the target date's and the real pace's agree with."""
-        if not self.per_week:
-            return None
-        days = (self.finish - self.today).days
-        return max(1, math.floor(days / 7 + 0.5)) if days else 0
+        """The weeks `finish` falls within, said as "within": a target that many weeks ahead
+        needs no more hours a week than the plan has, one a week sooner does."""
+        return math.ceil((self.finish - self.today).days / 7) if self.per_week else None
 
     @property
     def needed(self):

@@ -42,12 +42,15 @@ class TestArithmetic:
     def test_weeks_and_finish_date_at_the_hours_a_week_given(self):
         plan = planner.Plan(21, TODAY, per_week=5)
         assert plan.finish == TODAY + datetime.timedelta(days=30)  # 21 h * 7 / 5 = 29.4 days
-        assert plan.weeks_left == 4  # about 4 weeks: 4.3
+        assert plan.weeks_left == 5  # within 5 weeks: 4.3
         assert planner.Plan(1, TODAY, per_week=20).weeks_left == 1  # a day's work: not 0 weeks
-        # As the target date's hours a week say: 261 h at 10 h a week end on the same day.
+        # As the target date's hours a week say: 261 h at 10 h a week end on the same day, a
+        # target 27 weeks ahead needs no more than 10 h a week, one 26 weeks ahead does.
         plan = planner.Plan(261, TODAY, per_week=10, target=TODAY + datetime.timedelta(days=183))
         assert (plan.finish - TODAY).days == 183 and plan.needed == 10
-        assert plan.weeks_left == 26
+        assert plan.weeks_left == 27
+        assert planner.needed_per_week(261, TODAY, TODAY + datetime.timedelta(weeks=27)) == 10
+        assert planner.needed_per_week(261, TODAY, TODAY + datetime.timedelta(weeks=26)) == 11
 
     def test_half_hours_round_up_to_a_whole_day(self):
         assert planner.finish_date(2.5, 5, TODAY) == TODAY + datetime.timedelta(days=4)
@@ -134,7 +137,7 @@ class TestDashboard:
         plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
         finish = in_days(12)  # 13 h at 8 h a week: 11.4 days
         assert (
-            f"<strong>13 h</strong> of work left · <strong>about 2 weeks</strong> at 8 h a week · "
+            f"<strong>13 h</strong> of work left · <strong>within 2 weeks</strong> at 8 h a week · "
             f"finished around <strong>{finish.day} {finish:%B %Y}</strong>." in plan
         )
 
@@ -218,7 +221,7 @@ class TestSettingHours:
         assert response.status_code == 200
         assert response.text.startswith("Planned at 7 h a week.")
         assert '<div id="plan-ml-engineer" hx-swap-oob="innerHTML">' in response.text
-        assert "<strong>about 8 weeks</strong> at 7 h a week" in response.text
+        assert "<strong>within 8 weeks</strong> at 7 h a week" in response.text
         user.refresh_from_db()
         assert user.hours_per_week == 7
 
@@ -238,7 +241,7 @@ class TestSettingHours:
     def test_without_javascript_it_redirects_back_to_the_plan(self, learner_client, user, engineer):
         response = learner_client.post(HOURS, {"hours_per_week": "56"}, follow=True)
         assert response.redirect_chain == [(f"{DASHBOARD}#plan", 302)]
-        assert "<strong>about 1 week</strong> at 56 h a week" in response.text
+        assert "<strong>within 1 week</strong> at 56 h a week" in response.text
 
     def test_an_empty_value_clears_the_plan(self, learner_client, user, engineer):
         user.hours_per_week = 5
