@@ -79,7 +79,8 @@ def since_mark(user, snapshot, done, followed):
     if snapshot.latest_change is None or snapshot.latest_change <= mark:
         return None
     rows = ContentChange.objects.filter(at__gt=mark).order_by("at", "pk")
-    added, returned, touched, archived = set(), set(), set(), {}
+    Kind = ContentChange.Kind
+    added, edited, archived, first_archival = set(), set(), {}, {}
     total, done_points = Counter(), Counter()
     until = mark
     for kind, pk, title, points, at in rows.values_list(
@@ -91,13 +92,18 @@ def since_mark(user, snapshot, done, followed):
             done_points[int(track)] += moved if pk in done else 0
         if pk is None:
             continue
-        touched.add(pk)
-        if kind == ContentChange.Kind.ADDED:
+        if kind == Kind.ADDED:
             added.add(pk)
-        elif kind == ContentChange.Kind.ARCHIVED and pk not in added:
-            archived[pk] = title
-        elif kind == ContentChange.Kind.UNARCHIVED and pk not in added:
-            returned.add(pk)
+        elif kind in (Kind.ARCHIVED, Kind.UNARCHIVED):
+            first_archival.setdefault(pk, kind)
+            if kind == Kind.ARCHIVED and pk not in added:
+                archived[pk] = title
+        else:
+            edited.add(pk)
+    # Back: archived at the mark (its first such change since is its return). One archived and
+    # brought back since was on the roadmap all along: only its other edits are news.
+    returned = {pk for pk, kind in first_archival.items() if kind == Kind.UNARCHIVED} - added
+    touched = added | returned | edited
     shown = [m for s in snapshot.sections for m in s.milestones if m.id in touched]
     new = tuple(m for m in shown if m.id in added)
     mine = [track for track in snapshot.tracks if track.pk in followed]

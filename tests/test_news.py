@@ -149,6 +149,16 @@ class TestSinceYourLastVisit:
         assert 'Back<span class="visually-hidden"> since your last visit</span>' in card[:3000]
         assert "went from 50 % to 25 %" in section  # it counts again
 
+    def test_a_milestone_archived_and_brought_back_since_is_no_news(
+        self, client, learner, editor, engineer
+    ):
+        ship = engineer.milestones.get(title="Ship an API")
+        url = reverse("admin:roadmap_milestone_changelist")
+        for action in ("archive", "unarchive"):
+            editor.post(url, {"action": action, "_selected_action": [ship.pk]})
+        client.force_login(learner)
+        assert news_of(client.get("/").text) == ""
+
     def test_an_archived_milestone_and_a_changed_one_are_counted(
         self, client, learner, editor, engineer
     ):
