@@ -154,8 +154,17 @@ def _import_progress(user, entries, milestones, report):
         unique_fields=["user", "milestone"],
         update_fields=["status", "note", "evidence_url", "updated_at", "completed_at"],
     )
-    Progress.objects.bulk_create(new_rows, ignore_conflicts=True)
-    rows += new_rows
+    if new_rows:
+        Progress.objects.bulk_create(new_rows, ignore_conflicts=True)
+        # A tick that created one of them first keeps its row: counted as kept, not imported.
+        landed = dict(
+            Progress.objects.filter(
+                user=user, milestone__in=[row.milestone_id for row in new_rows]
+            ).values_list("milestone_id", "updated_at")
+        )
+        written = [row for row in new_rows if landed.get(row.milestone_id) == row.updated_at]
+        report.kept += len(new_rows) - len(written)
+        rows += written
     report.progress = len(rows)
     report.done = sum(1 for row in rows if row.status == Status.DONE)
     report.in_progress = sum(1 for row in rows if row.status == Status.IN_PROGRESS)

@@ -859,10 +859,13 @@ def test_a_tick_that_creates_its_row_during_an_import_is_not_undone_by_an_older_
         "events": [],
     }
 
+    reports = []
+
     def upload():
         row_written.wait(5)
-        imports.import_data(user=user, data=data)
+        reports.append(imports.import_data(user=user, data=data))
 
     tick = functools.partial(progress.set_status, user=user, milestone=milestone, status="done")
     assert run_at_once(tick, upload) == []
     assert Progress.objects.get(user=user, milestone=milestone).status == Status.DONE
+    assert (reports[0].progress, reports[0].kept) == (0, 1)  # and the message says so
