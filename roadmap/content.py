@@ -207,6 +207,7 @@ def _sync_tracks(milestone, weights, tracks_by_slug):
 def load(content):
     """Make the database match validated content; return what changed."""
     report = LoadReport()
+    changes.lock()  # first, as every writer of content: two loads at once take turns
     # The first load of a fresh install is the roadmap itself, not a change to it.
     before = changes.state() if Milestone.objects.exists() else None
     tracks_by_slug = {}
