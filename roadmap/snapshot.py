@@ -257,20 +257,17 @@ def build(revision):
         )
         sections.append(SectionEntry(section.slug, section.title, section.intro, milestones))
     placed = {m.id: (m, section) for section in sections for m in section.milestones}
-    tracks = tuple(
-        TrackEntry(
-            track.pk,
-            track.slug,
-            track.name,
-            track.summary,
-            tuple(
-                _with_items(Membership(*placed[membership.milestone_id], membership.weight))
-                for membership in track.active_memberships
-            ),
-            {m.milestone_id: m.weight for m in track.active_memberships},
+    tracks = []
+    for track in Track.objects.with_active_memberships():
+        # A milestone an editor committed after the sections were read is left out: its save
+        # changed the revision, so the next view reads the roadmap again.
+        memberships = [m for m in track.active_memberships if m.milestone_id in placed]
+        entries = tuple(
+            _with_items(Membership(*placed[m.milestone_id], m.weight)) for m in memberships
         )
-        for track in Track.objects.with_active_memberships()
-    )
+        weights = {m.milestone_id: m.weight for m in memberships}
+        tracks.append(TrackEntry(track.pk, track.slug, track.name, track.summary, entries, weights))
+    tracks = tuple(tracks)
     career_tracks = render_to_string(f"{TEMPLATE}#career_tracks", {"tracks": tracks})
     by_slug = {m.slug: m for m, _ in placed.values()}
     by_id = {m.id: m for m, _ in placed.values()}

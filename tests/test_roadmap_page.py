@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from roadmap.models import Milestone, TrackQuerySet
 from roadmap.snapshot import content_changed
 from tests.factories import (
     EnrollmentFactory,
@@ -84,6 +85,27 @@ def test_the_page_runs_a_constant_number_of_queries(client, django_assert_max_nu
     with django_assert_max_num_queries(8):
         page = client.get(reverse("roadmap:index")).text
     assert page.count('class="milestone"') == 33
+
+
+def test_a_milestone_an_editor_adds_while_the_roadmap_is_read_shows_on_the_next_view(
+    client, monkeypatch
+):
+    """The roadmap is read in several queries: an editor's save can commit between the
+    sections' and the tracks'. The page is served without it, and the next view shows it."""
+    first = TrackMilestoneFactory(milestone__title="First")
+    original = TrackQuerySet.with_active_memberships
+
+    def an_editor_saves_meanwhile(self):
+        if not Milestone.objects.filter(title="Added meanwhile").exists():
+            TrackMilestoneFactory(track=first.track, milestone__title="Added meanwhile")
+            content_changed()
+        return original(self)
+
+    monkeypatch.setattr(TrackQuerySet, "with_active_memberships", an_editor_saves_meanwhile)
+    response = client.get(reverse("roadmap:index"))
+    assert response.status_code == 200
+    assert "First" in response.text
+    assert "Added meanwhile" in client.get(reverse("roadmap:index")).text
 
 
 def test_an_edit_in_the_admin_shows_on_the_roadmap_at_once(client, admin_user):
