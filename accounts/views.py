@@ -1,3 +1,4 @@
+import copy
 import unicodedata
 from urllib.parse import urlencode
 
@@ -94,7 +95,8 @@ def signup(request):
 @never_cache
 def profile(request):
     if request.method == "POST":
-        form = ProfileForm(request.POST, instance=request.user)
+        # A copy: a refused form must not leave its values on the user the page shows.
+        form = ProfileForm(request.POST, instance=copy.copy(request.user))
         if form.is_valid():
             form.save()
             messages.success(request, "Your profile is saved.")

@@ -547,6 +547,23 @@ class TestProfile:
         user.refresh_from_db()
         assert user.display_name == ""
 
+    def test_a_refused_form_does_not_show_its_unsaved_values_as_the_accounts(
+        self, learner_client, user
+    ):
+        response = learner_client.post(
+            reverse("profile"),
+            {"display_name": "Not Saved", "public_profile": "on", "hours_per_week": "81"},
+        )
+        assert response.status_code == 422
+        page = response.text
+        assert 'value="Not Saved"' in input_tag(page, "display_name")  # kept in the form to fix
+        assert "Your public page:" not in page  # still off: no link to a page that is a 404
+        assert "Turned on, your public page will be at" in page
+        nav = page.split("</header>")[0]
+        assert "Not Saved" not in nav and f">{user.username}</a>" in nav
+        user.refresh_from_db()
+        assert (user.display_name, user.public_profile, user.hours_per_week) == ("", False, None)
+
     @pytest.mark.parametrize("name", ["\u202eevil", "Ada \u2067L.", "\u202agnp.exe"])
     def test_a_name_that_turns_the_text_around_is_refused(self, learner_client, user, name):
         response = learner_client.post(reverse("profile"), {"display_name": name})
