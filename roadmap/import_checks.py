@@ -77,13 +77,13 @@ def read_file(upload):
         ) from None
     except RecursionError:
         raise ImportRejected("The file is nested too deeply to be an export file.") from None
-    except ValueError:  # an integer of more digits than Python converts (sys.int_info)
-        raise ImportRejected("The file has a number too long to be in an export file.") from None
-    except UnicodeEncodeError:
+    except UnicodeEncodeError:  # before ValueError, of which it is a kind
         raise ImportRejected(
             "The file has a \\u escape that is not a character (a lone surrogate such as "
             "\\ud800), so it is not an export file."
         ) from None
+    except ValueError:  # an integer of more digits than Python converts (sys.int_info)
+        raise ImportRejected("The file has a number too long to be in an export file.") from None
     return data
 
 
@@ -325,12 +325,8 @@ def _validate_events(raw):
         _mapping(entry, place, required=("milestone", "from", "to", "at"))
         slug = _slug(entry["milestone"], f"{place}.milestone")
         place = f"{place} ({slug})"
-        events.append(
-            (
-                slug,
-                _status(entry["from"], f"{place}.from"),
-                _status(entry["to"], f"{place}.to"),
-                _datetime(entry["at"], f"{place}.at"),
-            )
-        )
+        before, after = _status(entry["from"], f"{place}.from"), _status(entry["to"], f"{place}.to")
+        if before == after:
+            raise ImportRejected(f"{place}: from and to are both {after}; an event is a change.")
+        events.append((slug, before, after, _datetime(entry["at"], f"{place}.at")))
     return events

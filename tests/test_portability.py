@@ -652,6 +652,14 @@ MALFORMED = {
         ),
         "The file has a number too long to be in an export file.",
     ),
+    "a lone surrogate in a note": (
+        lambda world: exported(world, set_in(["progress", 0, "note"], "\ud800")),
+        "The file has a \\u escape that is not a character (a lone surrogate such as \\ud800)",
+    ),
+    "history that changes nothing": (
+        lambda world: exported(world, set_in(["events", 0, "to"], "not_started")),
+        "events[0] (deploy-an-api): from and to are both not_started; an event is a change.",
+    ),
     "a bad date": (
         lambda world: exported(world, set_in(["events", 0, "at"], "2025-13-45T99:00:00")),
         "events[0] (deploy-an-api).at: '2025-13-45T99:00:00' is not a date and time",
