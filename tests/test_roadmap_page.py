@@ -58,6 +58,12 @@ def test_the_tracks_say_which_milestones_count_toward_them(client):
     assert "1 milestone count toward it" in page
 
 
+def test_a_milestone_in_no_track_says_so(client):
+    MilestoneFactory(title="Just for fun")
+    page = client.get(reverse("roadmap:index")).text
+    assert '<p class="counts-toward">Counts toward no career track.</p>' in page
+
+
 def test_archived_milestones_are_hidden(client):
     MilestoneFactory(title="Old advice", is_archived=True)
     MilestoneFactory(title="Current advice")
