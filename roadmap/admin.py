@@ -66,6 +66,21 @@ class TrackAdmin(ContentAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(milestone_count=Count("milestones"))
 
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Track.objects.filter(pk=obj.pk))
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        """Delete the tracks (only those nobody follows can be) and record the weights they
+        take away from their milestones."""
+        changes.lock()
+        names = dict(queryset.values_list("pk", "name"))
+        memberships = TrackMilestone.objects.filter(track__in=names)
+        ids = set(memberships.values_list("milestone_id", flat=True))
+        before = changes.state(ids)
+        super().delete_queryset(request, queryset)
+        changes.record(before, changes.state(ids), deleted_tracks=names)
+
     @admin.display(description="milestones", ordering="milestone_count")
     def milestone_count(self, track):
         return track.milestone_count

@@ -71,16 +71,19 @@ def state(ids=None):
     }
 
 
-def record(before, after):
+def record(before, after, deleted_tracks=None):
     """Write the changes from `before` to `after` (two `state()`s) to the changelog; a milestone
-    in `before` alone was deleted."""
+    in `before` alone was deleted, and so were the tracks `deleted_tracks` ({id: name})."""
     now = timezone.now()
     tracks = {}
     if any(before.get(pk, NEW).weights != new.weights for pk, new in after.items()):
         tracks = dict(Track.objects.values_list("pk", "name"))
     rows = []
     for pk, new in after.items():
-        rows += _changes(pk, before.get(pk), new, tracks, now)
+        rows += _changes(pk, before.get(pk), new, tracks | (deleted_tracks or {}), now)
+    for row in rows:
+        if row.track_id in (deleted_tracks or {}):  # nobody follows it: no percentage moved
+            row.track_id, row.points = None, {}
     for pk in before.keys() - after.keys():
         rows.append(_deleted(before[pk], now))
     ContentChange.objects.bulk_create(

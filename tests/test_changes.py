@@ -293,6 +293,24 @@ class TestLoadRoadmap:
 CONTENT_TITLE = "Shortlist three datasets from public repositories"
 
 
+@pytest.mark.parametrize("how", ["its delete page", "the list's delete action"])
+def test_deleting_a_track_records_the_weights_it_takes_away(editor_client, engineer, how):
+    scientist = TrackFactory(name="Data Scientist")
+    milestone = TrackMilestoneFactory(track=engineer, milestone__title="Ship").milestone
+    TrackMilestoneFactory(track=scientist, milestone=milestone, weight=3)
+    if how == "its delete page":
+        url = reverse("admin:roadmap_track_delete", args=[scientist.pk])
+        response = editor_client.post(url, {"post": "yes"})
+    else:
+        url = reverse("admin:roadmap_track_changelist")
+        data = {"action": "delete_selected", "_selected_action": [scientist.pk], "post": "yes"}
+        response = editor_client.post(url, data)
+    assert response.status_code == 302
+    assert list(Track.objects.all()) == [engineer]
+    assert logged() == [(Kind.WEIGHT_REMOVED, "“Ship” no longer counts toward Data Scientist", {})]
+    assert ContentChange.objects.get().track is None  # the track is gone; its name stays
+
+
 def test_a_deleted_milestone_keeps_its_entries_in_the_changelog(editor_client):
     milestone = MilestoneFactory(title="Read a paper")
     save(editor_client, milestone, title="Read two papers")
