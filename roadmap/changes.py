@@ -158,10 +158,17 @@ def _deleted(old, now):
 
 
 def _merged(row, title):
-    """Fold a second edit of a milestone within a minute into the first one's entry."""
-    return ContentChange.objects.filter(
+    """Fold a second edit of a milestone within a minute into the first one's entry (one
+    entry: a save that renamed it and changed its estimate wrote two)."""
+    recent = ContentChange.objects.filter(
         kind=Kind.EDITED, milestone_id=row.milestone_id, at__gte=row.at - MERGE_WINDOW
-    ).update(summary=f"Edited “{one_line(title)}”", at=row.at)
+    )
+    pks = list(recent.order_by("pk").values_list("pk", flat=True))
+    if not pks:
+        return False
+    ContentChange.objects.filter(pk__in=pks[1:]).delete()
+    ContentChange.objects.filter(pk=pks[0]).update(summary=f"Edited “{one_line(title)}”", at=row.at)
+    return True
 
 
 def one_line(text):

@@ -132,6 +132,15 @@ class TestTheAdmin:
         save(editor_client, milestone, description="Take notes.")
         assert logged() == [(Kind.EDITED, "Edited “Read two papers”", {})]
 
+    def test_an_edit_within_a_minute_of_a_rename_and_new_estimate_leaves_one_entry(
+        self, editor_client
+    ):
+        milestone = MilestoneFactory(title="Ship")
+        save(editor_client, milestone, title="Ship an API", estimated_hours=9)
+        assert len(logged()) == 2  # renamed, and a new estimate
+        save(editor_client, milestone, description="Now with a README.")
+        assert logged() == [(Kind.EDITED, "Edited “Ship an API”", {})]
+
     def test_an_edit_a_minute_later_is_an_entry_of_its_own(self, editor_client):
         milestone = MilestoneFactory(title="Read a paper")
         save(editor_client, milestone, title="Read two papers")
