@@ -41,6 +41,8 @@ class User(AbstractUser):
     last_visit_at = models.DateTimeField("last visit", null=True, blank=True)
     # Roadmap changes after this are shown to the learner until they dismiss them.
     changes_seen_at = models.DateTimeField("roadmap changes seen until", default=timezone.now)
+    # When they last dismissed them: what the next news counts from, as the learner knows it.
+    changes_dismissed_at = models.DateTimeField("roadmap changes dismissed", null=True, blank=True)
 
     class Meta(AbstractUser.Meta):
         constraints = [

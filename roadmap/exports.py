@@ -55,6 +55,7 @@ def export_data(user):
             "date_joined": _iso(user.date_joined),
             "last_visit_at": _iso(user.last_visit_at),
             "changes_seen_at": _iso(user.changes_seen_at),
+            "changes_dismissed_at": _iso(user.changes_dismissed_at),
         },
         "followed_tracks": [
             {

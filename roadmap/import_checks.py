@@ -237,6 +237,7 @@ def _validate_profile(raw):
             "public_profile",
             "last_visit_at",
             "changes_seen_at",
+            "changes_dismissed_at",
             "hours_per_week",
             "hide_done",
         ),

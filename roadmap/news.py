@@ -32,12 +32,13 @@ def mark_seen(user, until):
     """The learner dismissed the changes shown, made up to `until`: the mark moves there, never
     past now and never backwards. Not to now: a change is timed when it is recorded, before its
     transaction commits, so one that was not yet visible may be older than this moment."""
-    mark = min(until, timezone.now())
+    now = timezone.now()
+    mark = min(until, now)
     if mark <= user.changes_seen_at:  # also keeps dates the database can't hold out of it
         return
     mark = mark.astimezone(UTC)  # PostgreSQL holds offsets up to ±15:59, ISO 8601 to ±23:59
     get_user_model().objects.filter(pk=user.pk, changes_seen_at__lt=mark).update(
-        changes_seen_at=mark
+        changes_seen_at=mark, changes_dismissed_at=now
     )
 
 
@@ -60,7 +61,7 @@ class Moved:
 
 @dataclass(frozen=True)
 class News:
-    since: object  # the learner's mark
+    since: object  # when the learner last caught up (dismissed), or their first mark
     until: object  # the latest change told of: what dismissing marks as seen
     new: tuple  # MilestoneEntry added since, on the roadmap, in roadmap order
     back: tuple  # MilestoneEntry brought back from the archive since
@@ -96,8 +97,8 @@ def since_mark(user, snapshot, done, followed):
             added.add(pk)
         elif kind in (Kind.ARCHIVED, Kind.UNARCHIVED):
             first_archival.setdefault(pk, kind)
-            if kind == Kind.ARCHIVED and pk not in added:
-                archived[pk] = title
+            if kind == Kind.ARCHIVED and first_archival[pk] == kind and pk not in added:
+                archived[pk] = title  # on the roadmap at the mark
         else:
             edited.add(pk)
     # Back: archived at the mark (its first such change since is its return). One archived and
@@ -121,7 +122,7 @@ def since_mark(user, snapshot, done, followed):
     if not (new or back or changed or archived or moved):
         return None
     return News(
-        since=mark,
+        since=user.changes_dismissed_at or mark,
         until=until,
         new=new,
         back=back,

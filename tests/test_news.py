@@ -159,6 +159,28 @@ class TestSinceYourLastVisit:
         client.force_login(learner)
         assert news_of(client.get("/").text) == ""
 
+    def test_a_milestone_archived_at_the_mark_that_came_and_went_since_is_no_news(
+        self, client, learner, editor, engineer
+    ):
+        gone = TrackMilestoneFactory(
+            track=engineer, weight=3, milestone__title="Long gone", milestone__is_archived=True
+        ).milestone
+        url = reverse("admin:roadmap_milestone_changelist")
+        for action in ("unarchive", "archive"):
+            editor.post(url, {"action": action, "_selected_action": [gone.pk]})
+        client.force_login(learner)
+        assert news_of(client.get("/").text) == ""
+
+    def test_a_mark_of_another_year_says_the_year(self, client, learner, engineer):
+        learner.changes_seen_at = timezone.now() - datetime.timedelta(days=400)
+        learner.save(update_fields=["changes_seen_at"])
+        ContentChangeFactory(milestone=engineer.milestones.first())
+        content_changed()
+        client.force_login(learner)
+        since = timezone.localtime(learner.changes_seen_at)
+        heading = news_of(client.get("/").text).split("</h2>")[0]
+        assert heading.endswith(f"Roadmap changes since {since:%-d %b %Y}")
+
     def test_an_archived_milestone_and_a_changed_one_are_counted(
         self, client, learner, editor, engineer
     ):
@@ -275,6 +297,23 @@ class TestDismissing:
         section = news_of(client.get("/").text)
         assert "<li>1 milestone changed</li>" in section
         assert "Win a Kaggle medal" not in section
+
+    def test_the_next_news_is_dated_from_when_the_learner_caught_up(
+        self, client, learner, engineer
+    ):
+        """Dismissing marks the changes shown as seen, up to the latest of them (a month old
+        here): the next news says since the day of the dismissal, not since that change."""
+        learner.changes_seen_at = timezone.now() - datetime.timedelta(days=40)
+        learner.save(update_fields=["changes_seen_at"])
+        old = timezone.now() - datetime.timedelta(days=30)
+        ContentChangeFactory(milestone=engineer.milestones.first(), at=old)
+        content_changed()
+        client.force_login(learner)
+        assert client.post(SEEN, seen_form(client.get("/").text)).status_code == 302
+        ContentChangeFactory(milestone=engineer.milestones.last())
+        content_changed()
+        heading = news_of(client.get("/").text).split("</h2>")[0]
+        assert heading.endswith(f"Roadmap changes since {timezone.localdate():%-d %b}")
 
     @pytest.mark.parametrize(
         "until, message",

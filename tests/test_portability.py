@@ -153,6 +153,7 @@ class TestExportJson:
         assert profile["hours_per_week"] == 6
         assert "date_joined" in profile
         assert "last_visit_at" in profile and "changes_seen_at" in profile
+        assert "changes_dismissed_at" in profile
         assert data["followed_tracks"] == [
             {"track": "ml-engineer", "since": JAN.isoformat(), "target_date": "2027-06-30"}
         ]
