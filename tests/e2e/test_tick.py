@@ -122,11 +122,14 @@ def test_everything_works_without_javascript(browser, live_server, user, roadmap
     context.close()
 
 
+@pytest.mark.parametrize("debug", [False, True], ids=["served", "under make run"])
 def test_a_tick_the_server_refuses_is_undone_and_the_reason_shows_where_the_learner_is(
-    learner_page, live_server, user
+    learner_page, live_server, user, settings, debug
 ):
     """Far down the page, a tick refused (here: the session and its CSRF cookie are gone) left
-    the box ticked, and said why only at the top of the page, out of sight."""
+    the box ticked, and said why only at the top of the page, out of sight. With DEBUG on, the
+    refusal replaced the whole page."""
+    settings.DEBUG = debug
     page = learner_page
     page.goto(f"{live_server.url}/?track=all")
     last = page.locator("form.status input[type=checkbox]").last
