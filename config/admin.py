@@ -1,11 +1,12 @@
-"""The admin site: Django's, where hostile input gets a message instead of a 500: an action on
-ids that no row can have ("abc", or a number past 64 bits, which SQLite can't even compare), a
-NUL character in a search or filter, a date past the calendar's end. Its login refuses overlong
-usernames, and its password change is the site's own page."""
+"""The admin site: Django's, where hostile input gets a message instead of a 500: ids that no row
+can have ("abc", or a number past 64 bits, which SQLite can't even compare) in an action, a filter
+or a many-to-many choice, a NUL character in a search or filter, a date past the calendar's end.
+Its login refuses overlong usernames, and its password change is the site's own page."""
 
 import functools
 from urllib.parse import unquote
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -31,11 +32,17 @@ class CheckedSelection:
         try:
             return super().get_changelist_instance(request)
         except (OverflowError, ValueError) as error:
-            # A date past the calendar's end in the date drill-down (the admin works out the
-            # next day, month or year): the list opens without filters, as for a wrong lookup.
-            if not (self.date_hierarchy and f"{self.date_hierarchy}__year" in request.GET):
+            # An id past 64 bits in a filter (SQLite's OverflowError), or a date past the
+            # calendar's end in the date drill-down (the admin works out the next day, month or
+            # year): the list opens without filters, as for a wrong lookup.
+            drill_down = self.date_hierarchy and f"{self.date_hierarchy}__year" in request.GET
+            if not (isinstance(error, OverflowError) or drill_down):
                 raise
             raise IncorrectLookupParameters(error) from error
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", CheckedMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def could_be_a_row(self, value):
         try:
@@ -43,6 +50,23 @@ class CheckedSelection:
         except ValidationError:
             return False
         return True
+
+
+class CheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, refusing ids no row can have before the database compares them."""
+
+    def clean(self, value):
+        pk = self.queryset.model._meta.pk
+        for item in value if isinstance(value, list | tuple) else ():
+            try:
+                pk.clean(item, None)
+            except ValidationError:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": item},
+                ) from None
+        return super().clean(value)
 
 
 class AdminSite(admin.AdminSite):
