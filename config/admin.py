@@ -13,10 +13,13 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.utils.text import smart_split
 
 from accounts.forms import AdminLoginForm
 
 NUL = "The address holds a NUL character, which no search or filter can use."
+MAX_SEARCH_WORDS = 20
+TOO_MANY_WORDS = f"Searched for the first {MAX_SEARCH_WORDS} words only."
 NOT_ON_THE_LIST = "Choose the items from the list: reload the page and select them again."
 
 
@@ -39,6 +42,15 @@ class CheckedSelection:
             if not (isinstance(error, OverflowError) or drill_down):
                 raise
             raise IncorrectLookupParameters(error) from error
+
+    def get_search_results(self, request, queryset, search_term):
+        """Django's, on the first MAX_SEARCH_WORDS words: each is a condition on every search
+        field, and a thousand made SQLite refuse the query."""
+        words = list(smart_split(search_term))
+        if len(words) > MAX_SEARCH_WORDS:
+            self.message_user(request, TOO_MANY_WORDS, messages.WARNING)
+            search_term = " ".join(words[:MAX_SEARCH_WORDS])
+        return super().get_search_results(request, queryset, search_term)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", CheckedMultipleChoiceField)

@@ -7,6 +7,7 @@ traceback per request. Redis errors never reach a request: the cache ignores the
 """
 
 import logging
+import sqlite3
 import threading
 import time
 
@@ -22,6 +23,8 @@ from redis.exceptions import RedisError
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 CACHE_ERRORS = (ConnectionInterrupted, RedisError)
+# SQLite's BUSY, LOCKED, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL and NOTADB.
+SQLITE_OUTAGES = {5, 6, 8, 10, 11, 13, 14, 15, 26}
 RETRY_AFTER = 10  # seconds: a database restart takes a few
 UNAVAILABLE = (
     "The service is briefly unavailable. Nothing you saved is lost: try again in a moment."
@@ -37,14 +40,17 @@ logger = logging.getLogger(__name__)
 def is_outage(error):
     """Whether a database error means the database can't be reached, rather than being this
     request's own: a deadlock, a lock or statement timeout keep their 500 and traceback.
-    PostgreSQL tells them apart by the SQLSTATE of the driver's error (Django's `__cause__`):
-    none (the server never answered), class 08 (the connection) or 57P (shutting down,
-    starting up). SQLite's errors carry none: locked, unreadable or missing, it is out."""
+    The driver's error (Django's `__cause__`) tells them apart. PostgreSQL's SQLSTATE: none (the
+    server never answered), class 08 (the connection) or 57P (shutting down, starting up).
+    SQLite's error code: the file busy past the timeout, or one it can't open, read or write."""
     if isinstance(error, InterfaceError):
         return True
     if not isinstance(error, OperationalError):
         return False
-    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    cause = error.__cause__
+    if isinstance(cause, sqlite3.Error) and hasattr(cause, "sqlite_errorcode"):
+        return (cause.sqlite_errorcode & 0xFF) in SQLITE_OUTAGES  # its primary code
+    sqlstate = getattr(cause, "sqlstate", None)
     return sqlstate is None or sqlstate.startswith(("08", "57P"))
 
 

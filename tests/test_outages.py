@@ -5,6 +5,7 @@ import logging
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -244,6 +245,32 @@ def test_a_deadlock_is_an_error_with_its_traceback_not_an_outage(
     assert "Retry-After" not in response
     assert len(logged) == 1
     assert "Traceback" in logged[0] and "database outage" not in logged[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("code", "name", "outage"),
+    [(1, "SQLITE_ERROR", False), (5, "SQLITE_BUSY", True), (14, "SQLITE_CANTOPEN", True)],
+)
+def test_sqlites_own_errors_are_errors_and_only_an_unusable_file_is_an_outage(
+    learner_client, logged, monkeypatch, code, name, outage
+):
+    """SQLite gives no SQLSTATE: its error code tells a statement it refused ("Expression tree
+    is too large") from a database file that can't be used (busy, unopenable)."""
+    cause = sqlite3.OperationalError("the database said no")
+    cause.sqlite_errorcode, cause.sqlite_errorname = code, name
+
+    def fail(*args, **kwargs):
+        raise OperationalError(str(cause)) from cause
+
+    monkeypatch.setattr(Progress.objects, "own", fail)
+    learner_client.raise_request_exception = False
+    response = learner_client.get(reverse("roadmap:dashboard"))
+    assert response.status_code == (503 if outage else 500)
+    assert ("Retry-After" in response) is outage
+    assert len(logged) == 1
+    assert ("database outage" in logged[0]) is outage
+    assert ("Traceback" in logged[0]) is not outage
 
 
 SESSION = {"sessionid": "a" * 32}
