@@ -5,16 +5,24 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .validators import validate_one_line
+from .validators import validate_one_line, validate_username, validate_visible
 
 MAX_HOURS_PER_WEEK = 80
 
 
 class User(AbstractUser):
+    username = models.CharField(  # Django's, with the public page's own rule
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+        validators=[AbstractUser.username_validator, validate_username],
+        error_messages={"unique": "A user with that username already exists."},
+    )
     display_name = models.CharField(
         max_length=80,
         blank=True,
-        validators=[validate_one_line],
+        validators=[validate_one_line, validate_visible],
         help_text="Shown instead of your username where set.",
     )
     public_profile = models.BooleanField(

@@ -7,15 +7,23 @@ note) may hold line breaks and tabs; a name is one line, without directional for
 """
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-# Directional formatting (embeddings, overrides, isolates): in a name they turn the text that
-# follows it around, on the page and in the header.
-DIRECTION_CHARACTERS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+CONTROLS = r"\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+CONTROL_CHARACTERS = re.compile(f"[{CONTROLS}]")
+NOT_IN_A_LINE = re.compile(f"[{CONTROLS}\u2028\u2029]")  # nor the line and paragraph separators
+# Directional formatting (embeddings, overrides, isolates, marks): in a name they turn the text
+# that follows it around, on the page and in the header.
+DIRECTION_CHARACTERS = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 LINE_BREAKS_AND_TABS = str.maketrans("", "", "\n\t")
+# Letters nobody sees (Hangul fillers, the blank Braille pattern), and what shows nothing alone:
+# spaces, separators, format characters (zero-width ones), controls and combining marks.
+FILLERS = "\u115f\u1160\u3164\uffa0\u2800"
+UNSEEN = {"Zs", "Zl", "Zp", "Cf", "Cc", "Mn", "Me"}
+INVISIBLE = "Use letters, digits or symbols you can see: this is blank on the page."
 
 
 @deconstructible
@@ -31,8 +39,11 @@ class NoControlCharacters:
                 "Remove the invisible characters that change the direction of the text.",
                 code="direction_characters",
             )
-        checked = value.translate(LINE_BREAKS_AND_TABS) if self.lines else value
-        if not CONTROL_CHARACTERS.search(checked):
+        if self.lines:
+            refused = CONTROL_CHARACTERS.search(value.translate(LINE_BREAKS_AND_TABS))
+        else:
+            refused = NOT_IN_A_LINE.search(value)
+        if not refused:
             return
         if self.lines:
             message = "Remove the control characters: invisible characters other than line "
@@ -47,3 +58,21 @@ class NoControlCharacters:
 
 validate_one_line = NoControlCharacters()
 validate_lines = NoControlCharacters(lines=True)
+
+
+def validate_visible(value):
+    """Refuses a name that shows nothing: only spaces, invisible characters and fillers."""
+    if all(c in FILLERS or unicodedata.category(c) in UNSEEN for c in value):
+        raise ValidationError(INVISIBLE, code="invisible")
+
+
+def validate_username(value):
+    """Refuses what Django's username rule lets through and the public page's address can't hold:
+    only dots (a folder, "." or "..", in /u/<username>/), and letters nobody sees."""
+    if not value.strip("."):
+        raise ValidationError(
+            "A username made only of dots would be a folder in its web address: add a letter.",
+            code="dots",
+        )
+    if any(c in FILLERS for c in value):
+        raise ValidationError(INVISIBLE, code="invisible")

@@ -51,6 +51,11 @@ def on_site(request, url):
     return url if allowed else ""
 
 
+def refused(form):
+    """The status of a page showing `form`: 422 once it was sent back and refused."""
+    return 422 if form.is_bound else 200
+
+
 def safe_next(request):
     """The `next` URL from the query or the form, or "" when it points off this site."""
     return on_site(request, request.POST.get("next") or request.GET.get("next") or "")
@@ -87,7 +92,8 @@ def signup(request):
             messages.success(request, f"Welcome, {user.username}! Your account is ready.")
             choose = reverse("choose_tracks")
             return redirect(f"{choose}?{urlencode({'next': next_url})}" if next_url else choose)
-    return TemplateResponse(request, "accounts/signup.html", {"form": form, "next": next_url})
+    context = {"form": form, "next": next_url}
+    return TemplateResponse(request, "accounts/signup.html", context, status=refused(form))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -107,7 +113,7 @@ def profile(request):
         request,
         "accounts/profile.html",
         {"form": form, "enrollments": request.user.enrollments.select_related("track")},
-        status=422 if form.is_bound else 200,
+        status=refused(form),
     )
 
 
@@ -126,7 +132,8 @@ def delete_account(request):
             return redirect("roadmap:index")
     else:
         form = DeleteAccountForm(request)
-    return TemplateResponse(request, "accounts/delete_account.html", {"form": form})
+    context = {"form": form}
+    return TemplateResponse(request, "accounts/delete_account.html", context, status=refused(form))
 
 
 class LoginView(auth_views.LoginView):

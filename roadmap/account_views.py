@@ -15,7 +15,7 @@ from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.views import safe_next
+from accounts.views import refused, safe_next
 
 from . import exports, import_checks, imports, progress
 from .models import Progress, Status, Track
@@ -93,9 +93,8 @@ def choose_tracks(request):
         form = TrackChoiceForm(
             initial={"tracks": Track.objects.filter(enrollments__user=request.user)}
         )
-    return TemplateResponse(
-        request, "accounts/choose_tracks.html", {"form": form, "next": next_url}
-    )
+    context = {"form": form, "next": next_url}
+    return TemplateResponse(request, "accounts/choose_tracks.html", context, status=refused(form))
 
 
 def my_data_page(request, form):
@@ -125,6 +124,7 @@ def my_data_page(request, form):
             "archived": archived,
             "max_mb": import_checks.MAX_IMPORT_MB,
         },
+        status=refused(form),
     )
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import MAX_HOURS_PER_WEEK
-from accounts.validators import validate_lines, validate_one_line
+from accounts.validators import validate_lines, validate_one_line, validate_visible
 
 from .exports import FORMAT, VERSION
 from .models import (
@@ -245,11 +245,12 @@ def _validate_profile(raw):
     profile = {}
     if "display_name" in raw:
         name = raw["display_name"]
-        profile["display_name"] = _text(
+        name = _text(
             name.strip() if isinstance(name, str) else name,
             "profile.display_name",
             DISPLAY_NAME_LENGTH,
         )
+        profile["display_name"] = name and _checked(validate_visible, name, "profile.display_name")
     if "public_profile" in raw:
         profile["public_profile"] = _expect(bool, raw["public_profile"], "profile.public_profile")
     if "hours_per_week" in raw:

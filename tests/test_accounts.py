@@ -113,7 +113,7 @@ class TestSignup:
             reverse("signup"),
             signup_data(username="", email="not-an-email", password1="12345678", password2="x"),
         )
-        assert response.status_code == 200
+        assert response.status_code == 422
         html = response.text
         for name, message in (
             ("username", "This field is required."),
@@ -156,6 +156,25 @@ class TestSignup:
         assert "An account already uses this email address" in error
         assert User.objects.count() == 1
 
+    @pytest.mark.parametrize(
+        ("username", "message"),
+        [
+            (".", "A username made only of dots would be a folder in its web address"),
+            ("..", "A username made only of dots would be a folder in its web address"),
+            ("\u3164", "Use letters, digits or symbols you can see"),
+            ("ada\u3164", "Use letters, digits or symbols you can see"),
+        ],
+    )
+    def test_it_refuses_a_username_whose_page_address_would_not_work(
+        self, client, username, message
+    ):
+        """ "." and ".." are folders in /u/<username>/ (browsers resolve them away), and a
+        Hangul filler is a letter nobody sees."""
+        response = client.post(reverse("signup"), signup_data(username=username))
+        assert 'id="id_username_error"' in response.text
+        assert message in response.text
+        assert not User.objects.exists()
+
     def test_it_refuses_a_username_that_differs_only_in_case(self, client):
         UserFactory(username="Ada")
         response = client.post(reverse("signup"), signup_data(username="ada"))
@@ -174,8 +193,8 @@ class TestSignup:
             answers.append(client.post(reverse("signup"), signup_data()))
 
         assert run_at_once(lambda: sign_up("10.0.0.1"), lambda: sign_up("10.0.0.2")) == []
-        assert sorted(a.status_code for a in answers) == [200, 302]
-        refused = next(a for a in answers if a.status_code == 200)
+        assert sorted(a.status_code for a in answers) == [302, 422]
+        refused = next(a for a in answers if a.status_code == 422)
         assert 'id="id_username_error"' in refused.text
         assert User.objects.filter(username="ada").count() == 1
 
@@ -190,7 +209,7 @@ class TestSignup:
         errors = run_at_once(lambda: sign_up("ada", "10.0.0.1"), lambda: sign_up("bob", "10.0.0.2"))
         assert errors == []
         assert User.objects.filter(email__iexact="ada@example.com").count() == 1
-        refused = [a for a in answers if a.status_code == 200]
+        refused = [a for a in answers if a.status_code == 422]
         assert len(refused) == 1
         error = re.search(r'id="id_email_error">(.*?)</ul>', refused[0].text).group(1)
         assert "An account already uses this email address" in error
@@ -267,7 +286,7 @@ class TestChooseTracks:
     def test_it_needs_at_least_one_track(self, learner_client, user):
         EnrollmentFactory(user=user)
         response = learner_client.post(reverse("choose_tracks"), {})
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert "Choose at least one track to follow." in response.text
         assert 'aria-describedby="id_tracks_error"' in response.text
         assert response.text.count(" autofocus") == 1  # the first track's box, to choose one
@@ -279,7 +298,7 @@ class TestChooseTracks:
     ):
         TrackFactory()
         response = learner_client.post(reverse("choose_tracks"), {"tracks": [value]})
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert 'aria-describedby="id_tracks_error"' in response.text
         assert not Enrollment.objects.filter(user=user).exists()
 
@@ -564,7 +583,24 @@ class TestProfile:
         user.refresh_from_db()
         assert (user.display_name, user.public_profile, user.hours_per_week) == ("", False, None)
 
-    @pytest.mark.parametrize("name", ["\u202eevil", "Ada \u2067L.", "\u202agnp.exe"])
+    @pytest.mark.parametrize("name", ["\u200b", "\u3164", " \u200e\u2060 ", "\u2800"])
+    def test_a_name_nobody_can_see_is_refused(self, learner_client, user, name):
+        response = learner_client.post(reverse("profile"), {"display_name": name})
+        assert response.status_code == 422
+        assert "Use letters, digits or symbols you can see" in response.text
+        user.refresh_from_db()
+        assert user.display_name == ""
+
+    @pytest.mark.parametrize("name", ["Ada\u2028L.", "Ada\u2029L."])
+    def test_a_name_with_a_line_or_paragraph_separator_is_refused(self, learner_client, user, name):
+        response = learner_client.post(reverse("profile"), {"display_name": name})
+        assert "Keep it to one line" in response.text
+        user.refresh_from_db()
+        assert user.display_name == ""
+
+    @pytest.mark.parametrize(
+        "name", ["\u202eevil", "Ada \u2067L.", "\u202agnp.exe", "Ada \u200fL.", "\u061cAda"]
+    )
     def test_a_name_that_turns_the_text_around_is_refused(self, learner_client, user, name):
         response = learner_client.post(reverse("profile"), {"display_name": name})
         assert "change the direction of the text" in response.text

@@ -133,7 +133,7 @@ class TestPasswordsAskedAgain:
         url = reverse("delete_account")
         for _ in range(4):
             response = client.post(url, {"password": "guess"})
-            assert response.status_code == 200
+            assert response.status_code == 422
             assert "That is not your password." in response.text
         response = client.post(url, {"password": "guess"})
         assert response.status_code == 429

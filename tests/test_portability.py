@@ -630,6 +630,10 @@ MALFORMED = {
         lambda world: exported(world, set_in(["profile", "display_name"], "Ada\nL.")),
         "profile.display_name: Keep it to one line",
     ),
+    "a display name nobody can see": (
+        lambda world: exported(world, set_in(["profile", "display_name"], "\u200b\u3164")),
+        "profile.display_name: Use letters, digits or symbols you can see",
+    ),
     "a control character in an evidence link": (
         lambda world: exported(
             world, set_in(["progress", 0, "evidence_url"], "https://example.com/\x7f")
@@ -736,7 +740,7 @@ class TestMalformedFiles:
 
         response = post_import(client, make(world))
 
-        assert response.status_code == 200
+        assert response.status_code == 422
         error = re.search(
             r'<ul class="errorlist" id="id_file_error">(.*?)</ul>', response.text, re.S
         )
