@@ -2,7 +2,9 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -39,6 +41,17 @@ def changelog(request):
     return TemplateResponse(request, "roadmap/changes.html", {"page": page, "entries": entries})
 
 
+@require_safe
+def change(request, pk):
+    """One change's lasting address (the feed's link): the changelog's page it is on now, as
+    newer changes push it down. Two queries: the change, and how many come before it."""
+    entry = get_object_or_404(ContentChange, pk=pk)
+    newer = ContentChange.objects.filter(Q(at__gt=entry.at) | Q(at=entry.at, pk__gt=entry.pk))
+    page = newer.count() // PER_PAGE + 1
+    query = f"?page={page}" if page > 1 else ""
+    return HttpResponseRedirect(f"{reverse('roadmap:changes')}{query}#change-{pk}")
+
+
 @require_POST
 @login_required
 def changes_seen(request):
@@ -72,7 +85,7 @@ class ChangesFeed(Feed):
         return item.get_kind_display()
 
     def item_link(self, item):
-        return f"{reverse('roadmap:changes')}#change-{item.pk}"
+        return reverse("roadmap:change", args=[item.pk])
 
     def item_pubdate(self, item):
         return item.at

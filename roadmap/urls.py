@@ -10,6 +10,7 @@ urlpatterns = [
     path("milestones/<slug:slug>/status/", views.set_status, name="set_status"),
     path("milestones/<slug:slug>/details/", views.details, name="details"),
     path("changes/", changes_views.changelog, name="changes"),
+    path("changes/<int:pk>/", changes_views.change, name="change"),
     path("changes/feed/", changes_views.ChangesFeed(), name="changes_feed"),
     path("changes/seen/", changes_views.changes_seen, name="changes_seen"),
     # dashboard and public pages
