@@ -77,7 +77,7 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
     """[(section, [Shown])] of the milestones in focus, sections without any left out; `own`
     is the learner's rows by milestone id (a visitor has none, and `learner` False). The map's
     nodes are the snapshot's, for each status, for the roadmap page or a `public` one; `tags`
-    are the news's (milestone id -> "new" or "changed")."""
+    are the news's (milestone id -> "new" or "changed"), whose milestones `hide_done` keeps."""
     tags = tags or {}
     track = focus.track
     shown = []
@@ -87,7 +87,8 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
             if focus.includes(m.id):
                 mine = own.get(m.id, NOT_STARTED) if learner else None
                 status = mine.status if mine else Status.NOT_STARTED
-                node = "hidden" if hide_done and status == Status.DONE else status
+                hidden = hide_done and status == Status.DONE and m.id not in tags
+                node = "hidden" if hidden else status
                 weight = track.weights[m.id] if track else None
                 map_node = m.map_nodes[("public", node) if public else node]
                 milestones.append(Shown(m, mine, weight, map_node, tags.get(m.id, "")))

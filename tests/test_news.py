@@ -171,6 +171,23 @@ class TestSinceYourLastVisit:
         client.force_login(learner)
         assert news_of(client.get("/").text) == ""
 
+    def test_a_done_milestone_that_changed_stays_on_a_roadmap_that_hides_done_ones(
+        self, client, learner, editor
+    ):
+        """Its link in the news must lead somewhere: until dismissed, it is shown, folded."""
+        learner.hide_done = True
+        learner.save(update_fields=["hide_done"])
+        done = learner.progress.get().milestone
+        save(editor, done, description="Now with a checklist.")
+        client.force_login(learner)
+        page = client.get("/").text
+        assert f'<a href="{done.get_absolute_url()}">{done.title}</a>' in news_of(page)
+        assert f'<li class="milestone is-done" id="{done.slug}">' in page
+        assert f'<a class="node node-done" id="node-{done.slug}"' in page
+        client.post(SEEN, seen_form(page))
+        page = client.get("/").text
+        assert f'id="{done.slug}"' not in page  # hidden again once the news is dismissed
+
     def test_a_mark_of_another_year_says_the_year(self, client, learner, engineer):
         learner.changes_seen_at = timezone.now() - datetime.timedelta(days=400)
         learner.save(update_fields=["changes_seen_at"])
