@@ -49,7 +49,7 @@ def index(request):
     learner = user.is_authenticated
     own = Progress.objects.own(user) if learner else {}
     followed = Enrollment.objects.track_ids(user) if learner else set()
-    chosen = focus.choose(request.GET.get("track"), snapshot, followed)
+    chosen = focus.choose(request.GET.get("track") or None, snapshot, followed)
     part = PARTS.get(request.htmx.target) if request.htmx else None
     context = {
         "snapshot": snapshot,

@@ -167,6 +167,13 @@ class TestFocus:
         assert "<html" not in response.text
         assert "HX-Request" in response["Vary"]
 
+    def test_an_empty_track_is_the_default_focus(self, client, learner):
+        """`?track=` as a form with nothing chosen sends it: not an unknown track."""
+        response = client.get("/", {"track": ""})
+        assert response.status_code == 200
+        default = client.get("/").text
+        assert response.text.count('class="milestone') == default.count('class="milestone') > 0
+
     @pytest.mark.parametrize("track", ["astronaut", "ML-ENGINEER", "%00", "a" * 300])
     def test_an_unknown_track_is_the_apps_own_404_page(self, client, roadmap, track):
         response = client.get("/", {"track": track})
