@@ -149,25 +149,21 @@ class TestSinceYourLastVisit:
         assert 'Back<span class="visually-hidden"> since your last visit</span>' in card[:3000]
         assert "went from 50 % to 25 %" in section  # it counts again
 
-    def test_a_milestone_archived_and_brought_back_since_is_no_news(
-        self, client, learner, editor, engineer
+    @pytest.mark.parametrize(
+        ("archived_at_the_mark", "actions"),
+        [(False, ("archive", "unarchive")), (True, ("unarchive", "archive"))],
+        ids=["on the roadmap, archived and back", "archived, back and archived again"],
+    )
+    def test_a_milestone_that_came_and_went_since_the_mark_is_no_news(
+        self, client, learner, editor, engineer, archived_at_the_mark, actions
     ):
-        ship = engineer.milestones.get(title="Ship an API")
-        url = reverse("admin:roadmap_milestone_changelist")
-        for action in ("archive", "unarchive"):
-            editor.post(url, {"action": action, "_selected_action": [ship.pk]})
-        client.force_login(learner)
-        assert news_of(client.get("/").text) == ""
-
-    def test_a_milestone_archived_at_the_mark_that_came_and_went_since_is_no_news(
-        self, client, learner, editor, engineer
-    ):
-        gone = TrackMilestoneFactory(
-            track=engineer, weight=3, milestone__title="Long gone", milestone__is_archived=True
+        """It is where it was at the learner's last visit: on the roadmap, or off it."""
+        milestone = TrackMilestoneFactory(
+            track=engineer, weight=3, milestone__is_archived=archived_at_the_mark
         ).milestone
         url = reverse("admin:roadmap_milestone_changelist")
-        for action in ("unarchive", "archive"):
-            editor.post(url, {"action": action, "_selected_action": [gone.pk]})
+        for action in actions:
+            editor.post(url, {"action": action, "_selected_action": [milestone.pk]})
         client.force_login(learner)
         assert news_of(client.get("/").text) == ""
 
