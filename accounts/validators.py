@@ -15,9 +15,10 @@ from django.utils.deconstruct import deconstructible
 CONTROLS = r"\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
 CONTROL_CHARACTERS = re.compile(f"[{CONTROLS}]")
 NOT_IN_A_LINE = re.compile(f"[{CONTROLS}\u2028\u2029]")  # nor the line and paragraph separators
-# Directional formatting (embeddings, overrides, isolates, marks): in a name they turn the text
-# that follows it around, on the page and in the header.
-DIRECTION_CHARACTERS = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Directional formatting (embeddings, overrides, isolates): in a name they turn the text that
+# follows it around, on the page and in the header. The marks (LRM, RLM, ALM) only settle where
+# punctuation goes in right-to-left text, which names and titles need.
+DIRECTION_CHARACTERS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 LINE_BREAKS_AND_TABS = str.maketrans("", "", "\n\t")
 # Letters nobody sees (Hangul fillers, the blank Braille pattern), and what shows nothing alone:
 # spaces, separators, format characters (zero-width ones), controls and combining marks.
