@@ -83,11 +83,11 @@ def since_mark(user, snapshot, done, followed):
     Kind = ContentChange.Kind
     added, edited, archived, first_archival = set(), set(), {}, {}
     total, done_points = Counter(), Counter()
-    until = mark
+    until, first = mark, None
     for kind, pk, title, points, at in rows.values_list(
         "kind", "milestone_id", "milestone__title", "points", "at"
     ):
-        until = max(until, at)
+        until, first = max(until, at), first or at
         for track, moved in points.items():
             total[int(track)] += moved
             done_points[int(track)] += moved if pk in done else 0
@@ -121,8 +121,11 @@ def since_mark(user, snapshot, done, followed):
     archived = tuple(t for pk, t in archived.items() if not snapshot.is_active(pk))
     if not (new or back or changed or archived or moved):
         return None
+    # Since they last dismissed the news, unless a change told of here was made before that
+    # (while the page they dismissed was open): then since the mark.
+    dismissed = user.changes_dismissed_at
     return News(
-        since=user.changes_dismissed_at or mark,
+        since=dismissed if dismissed and dismissed <= first else mark,
         until=until,
         new=new,
         back=back,

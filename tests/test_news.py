@@ -328,6 +328,24 @@ class TestDismissing:
         heading = news_of(client.get("/").text).split("</h2>")[0]
         assert heading.endswith(f"Roadmap changes since {timezone.localdate():%-d %b}")
 
+    def test_news_made_while_the_page_was_open_is_dated_from_before_it(
+        self, client, learner, engineer
+    ):
+        """Dismissing marks what the page showed: a change made meanwhile (another tab) is the
+        next news, which must not say it is since a day after that change."""
+        milestone = engineer.milestones.first()
+        ContentChangeFactory(milestone=milestone, at=timezone.now() - datetime.timedelta(days=2))
+        content_changed()
+        client.force_login(learner)
+        form = seen_form(client.get("/").text)
+        ContentChangeFactory(milestone=milestone, at=timezone.now() - datetime.timedelta(days=1))
+        content_changed()
+        assert client.post(SEEN, form).status_code == 302
+        heading = news_of(client.get("/").text).split("</h2>")[0]
+        learner.refresh_from_db()
+        since = timezone.localtime(learner.changes_seen_at)  # the change the page showed
+        assert heading.endswith(f"Roadmap changes since {since:%-d %b}"), heading
+
     @pytest.mark.parametrize(
         "until, message",
         [
