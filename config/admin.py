@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -29,6 +30,9 @@ class CheckedSelection:
         if not all(self.could_be_a_row(value) for value in selected):
             self.message_user(request, NOT_ON_THE_LIST, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        words = smart_split(request.GET.get(SEARCH_VAR, ""))
+        if request.method == "GET" and len(list(words)) > MAX_SEARCH_WORDS:  # not an action's
+            self.message_user(request, TOO_MANY_WORDS, messages.WARNING)
         return super().changelist_view(request, extra_context)
 
     def get_changelist_instance(self, request):
@@ -44,13 +48,11 @@ class CheckedSelection:
             raise IncorrectLookupParameters(error) from error
 
     def get_search_results(self, request, queryset, search_term):
-        """Django's, on the first MAX_SEARCH_WORDS words: each is a condition on every search
-        field, and a thousand made SQLite refuse the query."""
-        words = list(smart_split(search_term))
-        if len(words) > MAX_SEARCH_WORDS:
-            self.message_user(request, TOO_MANY_WORDS, messages.WARNING)
-            search_term = " ".join(words[:MAX_SEARCH_WORDS])
-        return super().get_search_results(request, queryset, search_term)
+        """Django's (the list's and the autocomplete's), on the first MAX_SEARCH_WORDS words:
+        each is a condition on every search field, and a thousand made SQLite refuse the query.
+        The list says so (changelist_view)."""
+        words = list(smart_split(search_term))[:MAX_SEARCH_WORDS]
+        return super().get_search_results(request, queryset, " ".join(words))
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", CheckedMultipleChoiceField)

@@ -312,6 +312,24 @@ def test_a_search_of_more_words_than_a_search_needs_uses_the_first_ones(admin_cl
     assert "Searched for the first 20 words only." in response.text
 
 
+def test_the_first_20_words_are_said_once_with_an_action_and_never_after_an_autocomplete(
+    admin_client,
+):
+    """Django runs the search again for an action, and its autocomplete searches too (an
+    answer that shows no message: it waited for the next page)."""
+    milestone = MilestoneFactory(title="Read a paper")
+    url = reverse("admin:roadmap_milestone_changelist")
+    words = "read paper " + "a " * 30
+    data = {"action": "archive", "_selected_action": [milestone.pk], "index": 0}
+    page = admin_client.post(f"{url}?q={words}", data, follow=True).text
+    assert "Archived 1 milestone." in page
+    assert page.count("Searched for the first 20 words only.") == 1
+    query = {"app_label": "roadmap", "model_name": "progress", "field_name": "milestone"}
+    response = admin_client.get(reverse("admin:autocomplete"), {**query, "term": words})
+    assert [r["text"] for r in response.json()["results"]] == ["Read a paper"]
+    assert "Searched for the first" not in admin_client.get(reverse("admin:index")).text
+
+
 @pytest.mark.django_db
 def test_the_admin_is_branded_with_the_sites_name_and_icon(client):
     """Without a favicon link the browser asks for /favicon.ico, a 404 on every admin page."""
