@@ -12,7 +12,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
@@ -21,7 +21,7 @@ from django_redis import get_redis_connection
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
-DATABASE_ERRORS = (OperationalError, InterfaceError)
+DATABASE_ERRORS = (DatabaseError,)  # unreachable, or a file that is no database
 CACHE_ERRORS = (ConnectionInterrupted, RedisError)
 # SQLite's BUSY, LOCKED, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL and NOTADB.
 SQLITE_OUTAGES = {5, 6, 8, 10, 11, 13, 14, 15, 26}
@@ -42,14 +42,16 @@ def is_outage(error):
     request's own: a deadlock, a lock or statement timeout keep their 500 and traceback.
     The driver's error (Django's `__cause__`) tells them apart. PostgreSQL's SQLSTATE: none (the
     server never answered), class 08 (the connection) or 57P (shutting down, starting up).
-    SQLite's error code: the file busy past the timeout, or one it can't open, read or write."""
+    SQLite's error code: the file busy past the timeout, or one it can't open, read or write,
+    or that is no database."""
     if isinstance(error, InterfaceError):
         return True
+    cause = error.__cause__
+    if isinstance(error, DatabaseError) and isinstance(cause, sqlite3.Error):
+        # Its primary code; none when Python raised it, not SQLite ("Could not decode").
+        return (getattr(cause, "sqlite_errorcode", 0) & 0xFF) in SQLITE_OUTAGES
     if not isinstance(error, OperationalError):
         return False
-    cause = error.__cause__
-    if isinstance(cause, sqlite3.Error) and hasattr(cause, "sqlite_errorcode"):
-        return (cause.sqlite_errorcode & 0xFF) in SQLITE_OUTAGES  # its primary code
     sqlstate = getattr(cause, "sqlstate", None)
     return sqlstate is None or sqlstate.startswith(("08", "57P"))
 

@@ -13,6 +13,7 @@ import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import django.db
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import OperationalError, connection
@@ -249,19 +250,28 @@ def test_a_deadlock_is_an_error_with_its_traceback_not_an_outage(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("code", "name", "outage"),
-    [(1, "SQLITE_ERROR", False), (5, "SQLITE_BUSY", True), (14, "SQLITE_CANTOPEN", True)],
+    ("kind", "code", "outage"),
+    [
+        ("OperationalError", 1, False),  # SQLITE_ERROR: "Expression tree is too large"
+        ("OperationalError", None, False),  # Python's own: "Could not decode to UTF-8"
+        ("OperationalError", 5, True),  # SQLITE_BUSY
+        ("OperationalError", 14, True),  # SQLITE_CANTOPEN
+        ("DatabaseError", 26, True),  # SQLITE_NOTADB: the file is not a database
+        ("DatabaseError", 11 | (1 << 8), True),  # SQLITE_CORRUPT_VTAB, an extended code
+    ],
 )
 def test_sqlites_own_errors_are_errors_and_only_an_unusable_file_is_an_outage(
-    learner_client, logged, monkeypatch, code, name, outage
+    learner_client, logged, monkeypatch, kind, code, outage
 ):
-    """SQLite gives no SQLSTATE: its error code tells a statement it refused ("Expression tree
-    is too large") from a database file that can't be used (busy, unopenable)."""
-    cause = sqlite3.OperationalError("the database said no")
-    cause.sqlite_errorcode, cause.sqlite_errorname = code, name
+    """SQLite gives no SQLSTATE: its error code tells a statement it refused from a database
+    file that can't be used (busy, unopenable, not a database). Django raises its own error of
+    the same name as the driver's."""
+    cause = getattr(sqlite3, kind)("the database said no")
+    if code is not None:
+        cause.sqlite_errorcode = code
 
     def fail(*args, **kwargs):
-        raise OperationalError(str(cause)) from cause
+        raise getattr(django.db, kind)(str(cause)) from cause
 
     monkeypatch.setattr(Progress.objects, "own", fail)
     learner_client.raise_request_exception = False
