@@ -46,8 +46,10 @@ def is_outage(error):
     or that is no database."""
     if isinstance(error, InterfaceError):
         return True
+    if not isinstance(error, DatabaseError):
+        return False
     cause = error.__cause__
-    if isinstance(error, DatabaseError) and isinstance(cause, sqlite3.Error):
+    if isinstance(cause, sqlite3.Error):
         # Its primary code; none when Python raised it, not SQLite ("Could not decode").
         return (getattr(cause, "sqlite_errorcode", 0) & 0xFF) in SQLITE_OUTAGES
     if not isinstance(error, OperationalError):
