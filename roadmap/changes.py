@@ -158,17 +158,18 @@ def _deleted(old, now):
 
 
 def _merged(row, title):
-    """Fold a second edit of a milestone within a minute into the first one's entry (one
-    entry: a save that renamed it and changed its estimate wrote two)."""
-    recent = ContentChange.objects.filter(
-        kind=Kind.EDITED, milestone_id=row.milestone_id, at__gte=row.at - MERGE_WINDOW
+    """Fold a second edit of a milestone within a minute into the latest one's entry (only
+    that one: a save that renamed it and changed its estimate wrote two, and an entry, once in
+    the feed, keeps its address)."""
+    latest = (
+        ContentChange.objects.filter(
+            kind=Kind.EDITED, milestone_id=row.milestone_id, at__gte=row.at - MERGE_WINDOW
+        )
+        .values_list("pk", flat=True)
+        .first()  # the newest, by the changelog's order
     )
-    pks = list(recent.order_by("pk").values_list("pk", flat=True))
-    if not pks:
-        return False
-    ContentChange.objects.filter(pk__in=pks[1:]).delete()
-    ContentChange.objects.filter(pk=pks[0]).update(summary=f"Edited “{one_line(title)}”", at=row.at)
-    return True
+    edited = ContentChange.objects.filter(pk=latest)
+    return latest is not None and edited.update(summary=f"Edited “{one_line(title)}”", at=row.at)
 
 
 def one_line(text):
