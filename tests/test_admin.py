@@ -282,13 +282,13 @@ HUGE = "99999999999999999999999"
         ("admin:roadmap_progress_changelist", {"user": HUGE}),
     ],
 )
-def test_a_list_filtered_by_an_id_no_row_can_have_opens_unfiltered(admin_client, changelist, query):
-    """SQLite can't compare a number past 64 bits: these filters were a 500."""
+def test_a_list_filtered_by_an_id_no_row_can_have_opens(admin_client, changelist, query):
+    """SQLite can't compare a number past 64 bits: these filters were a 500 there. SQLite's
+    list opens as for a wrong filter (?e=1); PostgreSQL compares, and lists nothing."""
     MilestoneFactory()
-    response = admin_client.get(reverse(changelist), query)
-    assert response.status_code == 302
-    assert response["Location"].endswith("?e=1")  # Django's "wrong filter" page
-    assert admin_client.get(response["Location"]).status_code == 200
+    response = admin_client.get(reverse(changelist), query, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain in ([], [(f"{reverse(changelist)}?e=1", 302)])
 
 
 @pytest.mark.parametrize("field", ["groups", "user_permissions"])
