@@ -712,17 +712,23 @@ def test_the_headers_log_in_link_never_leads_back_to_a_login_or_reset_page(clien
     assert f'<a href="{login}?next=/%3Ftrack%3Dall">Log in</a>' in client.get("/?track=all").text
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_to_one_username_in_any_case_names_the_accounts_that_clash():
-    """A bare IntegrityError from `migrate` would stop `make serve` without saying which."""
+LATEST = None  # every app at its newest migration
+
+
+def migrate(target):
+    """Migrate the test database to `target` (LATEST: the newest); the models of that state."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    def migrate(target):
-        executor = MigrationExecutor(connection)
-        executor.migrate(target)
-        return executor.loader.project_state(target).apps
+    executor = MigrationExecutor(connection)
+    target = target or executor.loader.graph.leaf_nodes()
+    executor.migrate(target)
+    return executor.loader.project_state(target).apps
 
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_to_one_username_in_any_case_names_the_accounts_that_clash():
+    """A bare IntegrityError from `migrate` would stop `make serve` without saying which."""
     before = [("accounts", "0009_public_page_help")]
     OldUser = migrate(before).get_model("accounts", "User")
     OldUser.objects.create(username="Ada", email="ada@example.com", password="!")
@@ -733,20 +739,12 @@ def test_the_migration_to_one_username_in_any_case_names_the_accounts_that_clash
             migrate([("accounts", "0010_username_unique_in_any_case")])
     finally:
         OldUser.objects.all().delete()
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate(LATEST)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_migrating_tidies_names_and_history_that_the_new_rules_refuse():
     """Stored under the old rules, they made the learner's own export fail to import."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    def migrate(target):
-        executor = MigrationExecutor(connection)
-        executor.migrate(target)
-        return executor.loader.project_state(target).apps
-
     old = migrate(
         [
             ("accounts", "0012_username_and_name_rules"),
@@ -776,7 +774,7 @@ def test_migrating_tidies_names_and_history_that_the_new_rules_refuse():
             at=timezone.now(),
         )
     try:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate(LATEST)
         assert dict(User.objects.values_list("username", "display_name")) == {
             "blank": "",
             "lines": "Ada L.",
