@@ -21,7 +21,7 @@ from django_redis import get_redis_connection
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
-DATABASE_ERRORS = (DatabaseError,)  # unreachable, or a file that is no database
+DATABASE_ERRORS = (DatabaseError, InterfaceError)  # unreachable, or a file that is no database
 CACHE_ERRORS = (ConnectionInterrupted, RedisError)
 # SQLite's BUSY, LOCKED, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL and NOTADB.
 SQLITE_OUTAGES = {5, 6, 8, 10, 11, 13, 14, 15, 26}

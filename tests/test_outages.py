@@ -16,9 +16,10 @@ from pathlib import Path
 import django.db
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.urls import reverse
 
+from config import outages
 from config.outages import NOT_SAVED, UNAVAILABLE
 from config.settings import redis_cache
 from roadmap import snapshot
@@ -108,8 +109,8 @@ def console_handler():
 def logged(monkeypatch):
     """The lines the app's log prints during the test: its console handler, after its filters."""
     console = console_handler()
-    for outages in console.filters:
-        monkeypatch.setattr(outages, "last", {})  # no outage seen yet
+    for outage_filter in console.filters:
+        monkeypatch.setattr(outage_filter, "last", {})  # no outage seen yet
     lines = []
     monkeypatch.setattr(console, "emit", lambda record: lines.append(console.format(record)))
     return lines
@@ -191,6 +192,19 @@ def test_readyz_answers_ok_when_the_database_and_redis_answer(settings, client):
     assert response.status_code == 200
     assert response.text == "ok"
     assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    "error", [InterfaceError("connection already closed"), DatabaseError("file is not a database")]
+)
+def test_readyz_names_the_database_whatever_error_it_gives(client, monkeypatch, error):
+    class Broken:
+        def cursor(self):
+            raise error
+
+    monkeypatch.setattr(outages, "connection", Broken())
+    response = client.get("/readyz")
+    assert (response.status_code, response.text) == (503, "database unavailable\n")
 
 
 @pytest.mark.django_db
