@@ -83,16 +83,18 @@ def since_mark(user, snapshot, done, followed):
     Kind = ContentChange.Kind
     added, edited, archived, first_archival = set(), set(), {}, {}
     total, done_points = Counter(), Counter()
-    until, first = mark, None
+    until, first = mark, {}  # when the first change of each milestone and track id was made
     for kind, pk, title, points, at in rows.values_list(
         "kind", "milestone_id", "milestone__title", "points", "at"
     ):
-        until, first = max(until, at), first or at
+        until = max(until, at)
         for track, moved in points.items():
             total[int(track)] += moved
             done_points[int(track)] += moved if pk in done else 0
+            first.setdefault(("track", int(track)), at)
         if pk is None:
             continue
+        first.setdefault(pk, at)
         if kind == Kind.ADDED:
             added.add(pk)
         elif kind in (Kind.ARCHIVED, Kind.UNARCHIVED):
@@ -108,7 +110,7 @@ def since_mark(user, snapshot, done, followed):
     shown = [m for s in snapshot.sections for m in s.milestones if m.id in touched]
     new = tuple(m for m in shown if m.id in added)
     mine = [track for track in snapshot.tracks if track.pk in followed]
-    moved = []
+    moved, told = [], [first[m.id] for m in shown]
     for track in mine:
         now = track.completion(done)
         before = percent(
@@ -116,21 +118,23 @@ def since_mark(user, snapshot, done, followed):
         )
         if before != now.percent:
             moved.append(Moved(track.name, before, now.percent))
+            told.append(first[("track", track.pk)])
     back = tuple(m for m in shown if m.id in returned)
     changed = tuple(m for m in shown if m.id not in added and m.id not in returned)
-    archived = tuple(t for pk, t in archived.items() if not snapshot.is_active(pk))
-    if not (new or back or changed or archived or moved):
+    archived = {pk: t for pk, t in archived.items() if not snapshot.is_active(pk)}
+    told += [first[pk] for pk in archived]
+    if not told:
         return None
     # Since they last dismissed the news, unless a change told of here was made before that
     # (while the page they dismissed was open): then since the mark.
     dismissed = user.changes_dismissed_at
     return News(
-        since=dismissed if dismissed and dismissed <= first else mark,
+        since=dismissed if dismissed and dismissed <= min(told) else mark,
         until=until,
         new=new,
         back=back,
         changed=changed,
-        archived=archived,
+        archived=tuple(archived.values()),
         toward=tuple(
             (t.name, count) for t in mine if (count := sum(m.id in t.weights for m in new))
         ),

@@ -346,6 +346,31 @@ class TestDismissing:
         since = timezone.localtime(learner.changes_seen_at)  # the change the page showed
         assert heading.endswith(f"Roadmap changes since {since:%-d %b}"), heading
 
+    def test_a_change_the_news_does_not_tell_of_leaves_it_dated_from_the_dismissal(
+        self, client, learner, engineer
+    ):
+        """An archived milestone deleted while the dismissed page was open: nothing to tell."""
+        now = timezone.now()
+        learner.changes_seen_at = now - datetime.timedelta(days=10)
+        learner.changes_dismissed_at = now - datetime.timedelta(days=5)
+        learner.save(update_fields=["changes_seen_at", "changes_dismissed_at"])
+        ContentChangeFactory(
+            kind=ContentChange.Kind.DELETED,
+            milestone=None,
+            summary="Deleted “Old”",
+            points={},
+            at=now - datetime.timedelta(days=7),
+        )
+        ContentChangeFactory(
+            milestone=engineer.milestones.first(), at=now - datetime.timedelta(days=1)
+        )
+        content_changed()
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert "<li>1 milestone changed</li>" in section
+        dismissed = timezone.localtime(learner.changes_dismissed_at)
+        assert section.split("</h2>")[0].endswith(f"Roadmap changes since {dismissed:%-d %b}")
+
     @pytest.mark.parametrize(
         "until, message",
         [
