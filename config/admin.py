@@ -14,6 +14,7 @@ from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils.text import smart_split
 
 from accounts.forms import AdminLoginForm
@@ -30,10 +31,13 @@ class CheckedSelection:
         if not all(self.could_be_a_row(value) for value in selected):
             self.message_user(request, NOT_ON_THE_LIST, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        response = super().changelist_view(request, extra_context)
         words = smart_split(request.GET.get(SEARCH_VAR, ""))
-        if request.method == "GET" and len(list(words)) > MAX_SEARCH_WORDS:  # not an action's
+        # Said on the list that searched (not rendered yet), not after an action's redirect.
+        shown = isinstance(response, TemplateResponse) and response.status_code == 200
+        if shown and self.search_fields and len(list(words)) > MAX_SEARCH_WORDS:
             self.message_user(request, TOO_MANY_WORDS, messages.WARNING)
-        return super().changelist_view(request, extra_context)
+        return response
 
     def get_changelist_instance(self, request):
         try:

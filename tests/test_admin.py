@@ -330,6 +330,17 @@ def test_the_first_20_words_are_said_once_with_an_action_and_never_after_an_auto
     assert "Searched for the first" not in admin_client.get(reverse("admin:index")).text
 
 
+def test_the_first_20_words_are_not_said_where_nothing_was_searched(admin_client, client):
+    words = "read paper " + "a " * 30
+    url = reverse("admin:roadmap_milestone_changelist")
+    wrong_filter = admin_client.get(url, {"q": words, "no_such_field": 1}, follow=True)
+    assert wrong_filter.redirect_chain == [(f"{url}?e=1", 302)]
+    assert "Searched for the first" not in wrong_filter.text
+    client.force_login(UserFactory(is_staff=True))  # staff without the right to see the list
+    assert client.get(url, {"q": words}).status_code == 403
+    assert "Searched for the first" not in client.get(reverse("admin:index")).text
+
+
 @pytest.mark.django_db
 def test_the_admin_is_branded_with_the_sites_name_and_icon(client):
     """Without a favicon link the browser asks for /favicon.ico, a 404 on every admin page."""
