@@ -328,7 +328,6 @@ def _validate_events(raw):
         slug = _slug(entry["milestone"], f"{place}.milestone")
         place = f"{place} ({slug})"
         before, after = _status(entry["from"], f"{place}.from"), _status(entry["to"], f"{place}.to")
-        at = _datetime(entry["at"], f"{place}.at")
         if before != after:  # an event is a change: older imports took some that were none
-            events.append((slug, before, after, at))
+            events.append((slug, before, after, _datetime(entry["at"], f"{place}.at")))
     return events
