@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from accounts.views import on_site, safe_next
+from accounts.views import on_site, refused, safe_next
 
 from . import focus, news, progress
 from .forms import DetailsForm, StatusForm
@@ -173,7 +173,7 @@ def details(request, slug):
         form = DetailsForm(initial=mine)
     template = f"{TEMPLATE}#details_form" if request.htmx else "roadmap/details.html"
     context = {"milestone": milestone, "form": form, "back": back, "back_url": back_url}
-    return TemplateResponse(request, template, context, status=422 if form.is_bound else 200)
+    return TemplateResponse(request, template, context, status=refused(form))
 
 
 def roadmap_came_from(request):
