@@ -74,15 +74,15 @@ def state(ids=None):
 def record(before, after, deleted_tracks=None):
     """Write the changes from `before` to `after` (two `state()`s) to the changelog; a milestone
     in `before` alone was deleted, and so were the tracks `deleted_tracks` ({id: name})."""
-    now = timezone.now()
-    tracks = {}
+    now, deleted_tracks = timezone.now(), deleted_tracks or {}
+    tracks = dict(deleted_tracks)
     if any(before.get(pk, NEW).weights != new.weights for pk, new in after.items()):
-        tracks = dict(Track.objects.values_list("pk", "name"))
+        tracks |= dict(Track.objects.values_list("pk", "name"))
     rows = []
     for pk, new in after.items():
-        rows += _changes(pk, before.get(pk), new, tracks | (deleted_tracks or {}), now)
+        rows += _changes(pk, before.get(pk), new, tracks, now)
     for row in rows:
-        if row.track_id in (deleted_tracks or {}):  # nobody follows it: no percentage moved
+        if row.track_id in deleted_tracks:  # nobody follows it: no percentage moved
             row.track_id, row.points = None, {}
     for pk in before.keys() - after.keys():
         rows.append(_deleted(before[pk], now))
@@ -168,8 +168,10 @@ def _merged(row, title):
         .values_list("pk", flat=True)
         .first()  # the newest, by the changelog's order
     )
-    edited = ContentChange.objects.filter(pk=latest)
-    return latest is not None and edited.update(summary=f"Edited “{one_line(title)}”", at=row.at)
+    if latest is None:
+        return False
+    summary = f"Edited “{one_line(title)}”"
+    return ContentChange.objects.filter(pk=latest).update(summary=summary, at=row.at)
 
 
 def one_line(text):

@@ -83,7 +83,8 @@ def since_mark(user, snapshot, done, followed):
     Kind = ContentChange.Kind
     added, edited, archived, first_archival = set(), set(), {}, {}
     total, done_points = Counter(), Counter()
-    until, first = mark, {}  # when the first change of each milestone and track id was made
+    until = mark
+    first_change, first_move = {}, {}  # milestone id, track id -> when its first change was made
     for kind, pk, title, points, at in rows.values_list(
         "kind", "milestone_id", "milestone__title", "points", "at"
     ):
@@ -91,10 +92,10 @@ def since_mark(user, snapshot, done, followed):
         for track, moved in points.items():
             total[int(track)] += moved
             done_points[int(track)] += moved if pk in done else 0
-            first.setdefault(("track", int(track)), at)
+            first_move.setdefault(int(track), at)
         if pk is None:
             continue
-        first.setdefault(pk, at)
+        first_change.setdefault(pk, at)
         if kind == Kind.ADDED:
             added.add(pk)
         elif kind in (Kind.ARCHIVED, Kind.UNARCHIVED):
@@ -110,7 +111,7 @@ def since_mark(user, snapshot, done, followed):
     shown = [m for s in snapshot.sections for m in s.milestones if m.id in touched]
     new = tuple(m for m in shown if m.id in added)
     mine = [track for track in snapshot.tracks if track.pk in followed]
-    moved, told = [], [first[m.id] for m in shown]
+    moved, told = [], [first_change[m.id] for m in shown]
     for track in mine:
         now = track.completion(done)
         before = percent(
@@ -118,11 +119,11 @@ def since_mark(user, snapshot, done, followed):
         )
         if before != now.percent:
             moved.append(Moved(track.name, before, now.percent))
-            told.append(first[("track", track.pk)])
+            told.append(first_move[track.pk])
     back = tuple(m for m in shown if m.id in returned)
     changed = tuple(m for m in shown if m.id not in added and m.id not in returned)
     archived = {pk: t for pk, t in archived.items() if not snapshot.is_active(pk)}
-    told += [first[pk] for pk in archived]
+    told += [first_change[pk] for pk in archived]
     if not told:
         return None
     # Since they last dismissed the news, unless a change told of here was made before that
