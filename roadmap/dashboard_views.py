@@ -198,7 +198,7 @@ def badge(request, username):
     no track is named.
     """
     owner = public_owner(username)
-    slug = request.GET.get("track")
+    slug = request.GET.get("track") or None  # empty, as from a blank template: the default
     track = None
     if owner is not None:
         followed = Enrollment.objects.track_ids(owner) if slug is None else None

@@ -250,6 +250,14 @@ class TestBadge:
         assert parse_svg(response.content).get("aria-label") == "ML Engineer · 60 %"
         assert other.pk
 
+    def test_an_empty_track_is_the_same_as_none(self, client, ada, engineer):
+        # A README template whose slug was left blank: the roadmap takes it as the default too.
+        EnrollmentFactory(user=ada, track=engineer)
+        done(ada, "Ship an API")
+        response = client.get(badge_url("ada", ""))
+        assert response.status_code == 200
+        assert parse_svg(response.content).get("aria-label") == "ML Engineer · 60 %"
+
 
 def test_followed_tracks_come_first_and_the_others_say_they_are_not_followed(client, ada, engineer):
     scientist = TrackFactory(name="Data Scientist", slug="data-scientist", position=0)
