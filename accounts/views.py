@@ -136,7 +136,14 @@ def delete_account(request):
     return TemplateResponse(request, "accounts/delete_account.html", context, status=refused(form))
 
 
-class LoginView(auth_views.LoginView):
+class RefusedWith422:
+    """For Django's form views: a refused form is sent back with 422, as the app's own are."""
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class LoginView(RefusedWith422, auth_views.LoginView):
     """Django's view; each login also lets go of the login history older than the retention.
     A learner already logged in goes on to `next` or the roadmap."""
 
@@ -167,7 +174,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(RefusedWith422, auth_views.PasswordChangeView):
     """Django's view, with the old password checked as a login is (accounts.forms)."""
 
     form_class = PasswordChangeForm
@@ -176,7 +183,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return {**super().get_form_kwargs(), "request": self.request}
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(RefusedWith422, auth_views.PasswordResetView):
     """Django's view, sending at most so many mails an hour from one client and to one address
     (whether or not an account has it, so that the limit tells nothing about accounts)."""
 
@@ -191,7 +198,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(RefusedWith422, auth_views.PasswordResetConfirmView):
     """Django's view. Choosing a new password through the emailed link also lifts any login
     lockout on the account: the owner has just proved they hold its email address, and the
     lockout page tells them this is a way back in."""

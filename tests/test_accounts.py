@@ -382,7 +382,7 @@ class TestLogInAndOut:
 
     def test_a_wrong_password_says_so_and_logs_nobody_in(self, client, user):
         response = log_in(client, user.username, "wrong-password")
-        assert response.status_code == 200
+        assert response.status_code == 422  # refused, as every form of the app answers
         assert "Please enter a correct username and password." in response.text
         assert "autofocus" in input_tag(response.text, "password")
         assert "autofocus" not in input_tag(response.text, "username")
@@ -412,7 +412,7 @@ class TestLockout:
     def test_five_failures_lock_the_username_from_that_address_with_a_clear_message(
         self, client, user
     ):
-        assert self.fail(client, user.username, 4).status_code == 200
+        assert self.fail(client, user.username, 4).status_code == 422
         response = self.fail(client, user.username, 1)
         assert response.status_code == 429
         assert "Too many failed logins" in response.text
@@ -435,7 +435,7 @@ class TestLockout:
         self.fail(client, user.username, 4)
         assert log_in(client, user.username).status_code == 302
         client.logout()
-        assert self.fail(client, user.username, 4).status_code == 200
+        assert self.fail(client, user.username, 4).status_code == 422
         assert log_in(client, user.username).status_code == 302
 
     def test_the_lock_ends_after_the_cool_off(self, client, user):
@@ -478,6 +478,7 @@ class TestPasswordChange:
             reverse("password_change"),
             {"old_password": "nope", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
         )
+        assert response.status_code == 422
         assert 'id="id_old_password_error"' in response.text
         user.refresh_from_db()
         assert user.check_password(PASSWORD)
@@ -487,6 +488,12 @@ class TestPasswordChange:
 
 
 class TestPasswordReset:
+    def test_an_address_that_is_not_one_is_refused_with_422(self, client):
+        response = client.post(reverse("password_reset"), {"email": "not an address"})
+        assert response.status_code == 422
+        assert "Enter a valid email address." in response.text
+        assert not mail.outbox
+
     def test_a_known_address_gets_a_link_that_sets_a_new_password(self, client, user):
         response = client.post(reverse("password_reset"), {"email": user.email.upper()})
         assert response["Location"] == reverse("password_reset_done")
@@ -499,6 +506,9 @@ class TestPasswordReset:
         form = client.get(form_url)
         assert "Choose a new password" in form.text
         assert '<label for="id_new_password1">' in form.text
+        mismatched = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": "x"})
+        assert mismatched.status_code == 422
+        assert "fields didn’t match" in mismatched.text
         response = client.post(
             form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
         )

@@ -110,7 +110,7 @@ class TestTheAddressThatIsLocked:
 
     def test_a_request_without_an_address_logs_in_and_is_recorded_without_one(self, client, ada):
         """Gunicorn on a unix socket gives no REMOTE_ADDR: the login records hold no address."""
-        assert log_in(client, "ada", "wrong-guess", REMOTE_ADDR="").status_code == 200
+        assert log_in(client, "ada", "wrong-guess", REMOTE_ADDR="").status_code == 422
         assert AccessAttempt.objects.get().ip_address is None
         assert log_in(client, "ada", REMOTE_ADDR="").status_code == 302
         assert AccessLog.objects.get().ip_address is None
@@ -153,6 +153,7 @@ class TestPasswordsAskedAgain:
         change = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
         for _ in range(4):
             response = client.post(url, {"old_password": "guess", **change})
+            assert response.status_code == 422
             assert "Your old password was entered incorrectly." in response.text
         assert client.post(url, {"old_password": "guess", **change}).status_code == 429
 
