@@ -33,6 +33,9 @@ from .validators import (
 
 MAX_IMPORT_MB = 2
 MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024
+# History events an import leaves an account: its own export then stays well under the file
+# limit (about 1.3 MB with the longest slugs and notes), and so imports back.
+MAX_HISTORY = 5_000
 
 STATUSES = ", ".join(Status.values)
 # A day inside the years datetime can hold, so that the moment can be shown in any time zone.
@@ -321,8 +324,13 @@ def _validate_progress(raw):
 
 
 def _validate_events(raw):
+    if len(_expect(list, raw, "events")) > MAX_HISTORY:
+        raise ImportRejected(
+            f"events: the file holds {len(raw):,} history events; an account keeps at most "
+            f"{MAX_HISTORY:,}."
+        )
     events = []
-    for i, entry in enumerate(_expect(list, raw, "events")):
+    for i, entry in enumerate(raw):
         place = f"events[{i}]"
         _mapping(entry, place, required=("milestone", "from", "to", "at"))
         slug = _slug(entry["milestone"], f"{place}.milestone")

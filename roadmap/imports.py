@@ -14,7 +14,7 @@ from django.template.defaultfilters import pluralize
 from django.utils.text import get_text_list
 
 from . import progress
-from .import_checks import validate
+from .import_checks import MAX_HISTORY, ImportRejected, validate
 from .models import (
     Milestone,
     Progress,
@@ -193,6 +193,11 @@ def _import_events(user, events, milestones, report):
                 to_status=to_status,
                 at=at,
             )
+        )
+    if new and len(present) > MAX_HISTORY:
+        raise ImportRejected(
+            f"With this file your history would hold {len(present):,} events; an account keeps "
+            f"at most {MAX_HISTORY:,}."
         )
     ProgressEvent.objects.bulk_create(new)
     report.events_added = len(new)

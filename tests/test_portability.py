@@ -123,6 +123,10 @@ def upload(content, name="export.json"):
     return SimpleUploadedFile(name, content, content_type="application/json")
 
 
+def _iso(seconds):
+    return (FEB + timedelta(seconds=seconds)).isoformat()
+
+
 def post_import(client, content, what="progress"):
     return client.post(reverse("import_data"), {"file": upload(content), "what": what})
 
@@ -347,6 +351,72 @@ class TestRoundTrip:
         assert ProgressEvent.objects.filter(user=fresh).count() == 4
         assert ProgressEvent.objects.filter(user=learner).count() == 4
         assert state(fresh)["events"] == state(learner)["events"]
+
+    def test_an_account_with_all_the_history_it_keeps_exports_a_file_that_imports_back(
+        self, client, world
+    ):
+        learner = world["learner"]
+        long_slug = MilestoneFactory(slug="s" * 80, section=world["milestones"]["deploy-an-api"].section)
+        Progress.objects.filter(user=learner).update(note='"' * 2000)  # escaped, twice as long
+        kept = import_checks.MAX_HISTORY - ProgressEvent.objects.filter(user=learner).count()
+        ProgressEvent.objects.bulk_create(
+            ProgressEvent(
+                user=learner,
+                milestone=long_slug,
+                from_status=Status.NOT_STARTED,
+                to_status=Status.IN_PROGRESS,
+                at=JAN + timedelta(seconds=i),
+            )
+            for i in range(kept)
+        )
+        client.force_login(learner)
+        exported = client.get(reverse("export_json")).content
+        assert len(exported) < import_checks.MAX_IMPORT_BYTES
+
+        fresh = UserFactory()
+        client.force_login(fresh)
+        assert post_import(client, exported.decode())["Location"] == reverse("my_data")
+        assert ProgressEvent.objects.filter(user=fresh).count() == import_checks.MAX_HISTORY
+
+    def test_a_file_with_more_history_than_an_account_keeps_is_refused(self, client, world):
+        data = exports.export_data(world["learner"])
+        data["events"] = [
+            {"milestone": "enter-kaggle", "from": "not_started", "to": "done", "at": _iso(i)}
+            for i in range(import_checks.MAX_HISTORY + 1)
+        ]
+        fresh = UserFactory()
+        client.force_login(fresh)
+        response = post_import(client, json.dumps(data))
+        assert response.status_code == 422
+        assert (
+            "Nothing was imported. events: the file holds 5,001 history events;"
+            " an account keeps at most 5,000."
+        ) in response.text
+        assert not ProgressEvent.objects.filter(user=fresh).exists()
+
+    def test_files_that_would_take_the_history_past_what_an_account_keeps_are_refused(
+        self, world
+    ):
+        """Each file within the limit, sent again and again with new moments, can't grow an
+        account's history without end (its export would no longer import back)."""
+        learner = world["learner"]
+        before = state(learner)
+        data = exports.export_data(learner)
+        data["events"] = [
+            {"milestone": "enter-kaggle", "from": "not_started", "to": "done", "at": _iso(i)}
+            for i in range(import_checks.MAX_HISTORY - 3)  # the learner has 4 already
+        ]
+        with pytest.raises(
+            import_checks.ImportRejected,
+            match="With this file your history would hold 5,001 events; an account keeps at"
+            " most 5,000.",
+        ):
+            imports.import_data(user=learner, data=data)
+        assert state(learner) == before
+        data["events"].pop()
+        assert imports.import_data(user=learner, data=data).events_added == 4_996
+        # The history already held: a file that adds nothing to it is imported.
+        assert imports.import_data(user=learner, data=data).events_added == 0
 
     def test_history_from_a_status_to_the_same_one_is_left_out(self, world):
         """No tick records one; older imports took them, so an export can hold one."""
