@@ -395,9 +395,7 @@ class TestRoundTrip:
         ) in response.text
         assert not ProgressEvent.objects.filter(user=fresh).exists()
 
-    def test_files_that_would_take_the_history_past_what_an_account_keeps_are_refused(
-        self, world
-    ):
+    def test_files_that_would_take_the_history_past_what_an_account_keeps_are_refused(self, world):
         """Each file within the limit, sent again and again with new moments, can't grow an
         account's history without end (its export would no longer import back)."""
         learner = world["learner"]
