@@ -44,15 +44,10 @@ def mark_seen(user, until):
 
 @dataclass(frozen=True)
 class Moved:
-    """A followed track whose percentage the changes moved, for this learner."""
+    """A followed track whose percentage the changes moved, for what the learner has done now."""
 
     name: str
-    before: int
-    after: int
-
-    @property
-    def by(self):
-        return self.after - self.before
+    by: int  # percentage points, up or down
 
     @property
     def points(self):
@@ -118,7 +113,7 @@ def since_mark(user, snapshot, done, followed):
             now.done_weight - done_points[track.pk], now.total_weight - total[track.pk]
         )
         if before != now.percent:
-            moved.append(Moved(track.name, before, now.percent))
+            moved.append(Moved(track.name, now.percent - before))
             told.append(first_move[track.pk])
     back = tuple(m for m in shown if m.id in returned)
     changed = tuple(m for m in shown if m.id not in added and m.id not in returned)

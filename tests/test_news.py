@@ -100,7 +100,7 @@ class TestSinceYourLastVisit:
         assert f"Roadmap changes since {since}" in section
         assert "<li>1 new milestone, counting toward ML Engineer</li>" in section
         assert (
-            "Your ML Engineer completion went from 50 % to 25 % (down 25 percentage points)"
+            "<li>These changes took your ML Engineer completion down 25 percentage points"
             in section
         )
         assert '>Win a Kaggle medal</a> <span class="tag">New</span>' in section
@@ -124,10 +124,30 @@ class TestSinceYourLastVisit:
         section = news_of(client.get("/").text)
         assert "<li>1 milestone changed</li>" in section
         assert (
-            "Your ML Engineer completion went from 50 % to 66 % (up 16 percentage points)"
-            in section
+            "<li>These changes took your ML Engineer completion up 16 percentage points" in section
         )
         assert '>Clean the data</a> <span class="tag">Changed</span>' in section
+
+    def test_what_a_change_moved_says_nothing_a_later_tick_makes_untrue(
+        self, client, learner, editor, engineer
+    ):
+        """Told as history ("went from 33 % to 20 %"), the numbers were worked out again from
+        today's ticks: after one more tick the news named a "from" the learner never had."""
+        TrackMilestoneFactory(track=engineer, weight=2, milestone__title="Give a talk")
+        save(editor, learner.progress.get().milestone, **{"memberships-0-weight": 1})  # 2/6 → 1/5
+        ship = engineer.milestones.get(title="Ship an API")
+        ProgressFactory(
+            user=learner, milestone=ship, status=Status.DONE, completed_at=timezone.now()
+        )
+        client.force_login(learner)
+        page = client.get(DASHBOARD).text
+        assert "<strong>60 %</strong>" in page  # 3 of 5 points
+        section = news_of(page)
+        # Under the old weights what is done now would be 4 of 6 points: the change cost 6.
+        assert (
+            "<li>These changes took your ML Engineer completion down 6 percentage points" in section
+        )
+        assert "66 %" not in section
 
     def test_a_milestone_brought_back_from_the_archive_is_told_as_back(
         self, client, learner, editor, engineer
@@ -147,7 +167,7 @@ class TestSinceYourLastVisit:
         assert '>Read a paper</a> <span class="tag">Back</span>' in section
         card = page[page.index(f'id="{paper.slug}"') :]
         assert 'Back<span class="visually-hidden"> since your last visit</span>' in card[:3000]
-        assert "went from 50 % to 25 %" in section  # it counts again
+        assert "completion down 25 percentage points" in section  # it counts again
 
     @pytest.mark.parametrize(
         ("archived_at_the_mark", "actions"),
@@ -208,10 +228,7 @@ class TestSinceYourLastVisit:
             f' on <a href="{reverse("my_data")}">your data page</a>.</li>'
         ) in section
         assert "<li>1 milestone changed</li>" in section
-        assert (
-            "Your ML Engineer completion went from 50 % to 100 % (up 50 percentage points)"
-            in section
-        )
+        assert "These changes took your ML Engineer completion up 50 percentage points" in section
         assert 'class="change-tag"' not in client.get(DASHBOARD).text
 
     def test_new_milestones_are_counted_once_with_the_tracks_they_count_toward(
@@ -243,14 +260,14 @@ class TestSinceYourLastVisit:
         add_milestone(editor, "Win a Kaggle medal", engineer, 1)  # 124 of 125: 99 %
         client.force_login(learner)
         section = news_of(client.get("/").text)
-        assert "from 100 % to 99 % (down 1 percentage point)" in section
+        assert "completion down 1 percentage point</li>" in section
 
     def test_a_new_milestone_elsewhere_is_counted_but_moves_nothing(self, client, learner, editor):
         add_milestone(editor, "Write a paper", TrackFactory(name="Research Scientist"), 5)
         client.force_login(learner)
         section = news_of(client.get("/").text)
         assert "<li>1 new milestone</li>" in section
-        assert "completion went" not in section
+        assert "percentage point" not in section
 
     def test_a_learner_who_signed_up_after_the_change_is_told_nothing(
         self, client, editor, engineer
@@ -509,7 +526,7 @@ class TestDeletedMilestones:
         client.force_login(learner)
         page = client.get(DASHBOARD).text
         assert "<strong>50 %</strong>" in page  # 2 of 4 points, as before the mistake
-        assert "completion went from" not in news_of(page)
+        assert "percentage point" not in news_of(page)
 
     def test_deleting_a_milestone_that_counts_is_recorded_and_told(
         self, client, learner, editor, engineer
@@ -520,7 +537,7 @@ class TestDeletedMilestones:
         client.force_login(learner)
         page = client.get(DASHBOARD).text
         assert "<strong>100 %</strong>" in page  # 2 of 2 points now
-        assert "completion went from 50 % to 100 %" in news_of(page)
+        assert "completion up 50 percentage points" in news_of(page)
         assert ContentChange.objects.filter(summary="Deleted “Ship an API”").exists()
 
 
