@@ -63,6 +63,14 @@
     }
   });
 
+  // The note editor opens with the caret after the note, so that typing adds to it.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var note = document.activeElement;
+    if (note && note.matches("textarea") && event.detail.elt.contains(note)) {
+      note.setSelectionRange(note.value.length, note.value.length);
+    }
+  });
+
   // A control that is gone after the roadmap's body is swapped (the news, once dismissed)
   // leaves focus where it was: on the focus link of the view shown.
   document.addEventListener("htmx:afterSettle", function (event) {

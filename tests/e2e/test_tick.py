@@ -92,6 +92,16 @@ def test_a_note_and_an_evidence_link_are_saved_inline(learner_page, live_server,
     page.reload()
     expect(page.locator(f"#{SLUG} .saved-details")).to_contain_text("FastAPI + Docker")
 
+    # Opened again from the keyboard, the caret is after the note: typing adds to it.
+    milestone.get_by_role("link", name="Edit note and evidence").focus()
+    page.keyboard.press("Enter")
+    expect(milestone.get_by_label("Note")).to_be_focused()
+    page.keyboard.type(" Then Kubernetes.")
+    milestone.get_by_role("button", name="Save note and evidence").click()
+    expect(milestone.locator(".saved-details")).to_contain_text(
+        "Your note: FastAPI + Docker, served on Fly. Then Kubernetes."
+    )
+
 
 def test_everything_works_without_javascript(browser, live_server, user, roadmap):
     context = browser.new_context(java_script_enabled=False)
