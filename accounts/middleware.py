@@ -37,7 +37,12 @@ class HtmxLoginRedirectMiddleware:
             and response["Location"].startswith(login_url)
             and not request.user.is_authenticated  # a learner still logged in was sent on there
         ):
-            messages.info(request, "Your session has ended. Log in again to carry on.")
+            messages.info(
+                request,
+                "Your session had ended: that change was not saved. Log in and make it again."
+                if request.method == "POST"
+                else "Your session has ended. Log in again to carry on.",
+            )
             next_url = self.page_url(request)
             return HttpResponseClientRedirect(redirect_to_login(next_url, login_url)["Location"])
         return response

@@ -295,8 +295,16 @@ class TestTickEndpoint:
         )
         assert response["HX-Redirect"] == f"/accounts/login/?next=/%23{target}"
         page = client.get(response["HX-Redirect"]).text
-        assert "Your session has ended. Log in again to carry on." in page
+        # A change the learner made and may think kept: told it wasn't.
+        assert (
+            "Your session had ended: that change was not saved. Log in and make it again." in page
+        )
         assert f'name="next" value="/#{target}"' in page
+
+    def test_a_look_after_the_session_ended_is_told_only_to_log_in(self, client):
+        response = client.get(reverse("roadmap:dashboard"), **HTMX)
+        page = client.get(response["HX-Redirect"]).text
+        assert "Your session has ended. Log in again to carry on." in page
 
     def test_a_logged_in_learner_sent_on_to_the_login_page_is_not_told_their_session_ended(
         self, client, user
