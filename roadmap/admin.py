@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils.translation import ngettext
 
 from . import changes
@@ -22,6 +22,12 @@ from .snapshot import content_changed
 class ContentAdmin(admin.ModelAdmin):
     """Admin for roadmap content: every change takes the content lock first (changes.lock) and
     marks a new content revision for the caches."""
+
+    def get_changeform_initial_data(self, request):
+        """A new one is offered the place after the last (a milestone: in any section)."""
+        last = self.model.objects.aggregate(last=Max("position"))["last"]
+        initial = super().get_changeform_initial_data(request)
+        return {"position": 0 if last is None else last + 1, **initial}
 
     def save_model(self, request, obj, form, change):
         changes.lock()
