@@ -119,7 +119,7 @@ def finished(snapshot, own):
     return [
         (row.completed_at, snapshot.by_id[milestone_id].estimated_hours)
         for milestone_id, row in own.items()
-        if row.status == Status.DONE and snapshot.is_active(milestone_id)
+        if row.status == Status.DONE and milestone_id in snapshot.by_id
     ]
 
 

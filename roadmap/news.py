@@ -117,7 +117,7 @@ def since_mark(user, snapshot, done, followed):
             told.append(first_move[track.pk])
     back = tuple(m for m in shown if m.id in returned)
     changed = tuple(m for m in shown if m.id not in added and m.id not in returned)
-    archived = {pk: t for pk, t in archived.items() if not snapshot.is_active(pk)}
+    archived = {pk: t for pk, t in archived.items() if pk not in snapshot.by_id}
     told += [first_change[pk] for pk in archived]
     if not told:
         return None

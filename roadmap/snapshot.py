@@ -138,12 +138,6 @@ class Snapshot:
     latest_change: object = None  # when the changelog's latest entry was made, if any
     visitor_bodies: dict = field(default_factory=dict)  # focus slug -> HTML, on first use
 
-    def milestone(self, slug):
-        return self.by_slug.get(slug)
-
-    def is_active(self, milestone_id):
-        return milestone_id in self.by_id
-
     def visitor_body(self, chosen):
         """The roadmap's body (`#focused`) as every visitor sees it with the focus `chosen`,
         rendered once: it has nothing of a learner or of the request."""

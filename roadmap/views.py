@@ -105,10 +105,10 @@ def not_found(request, message):
 @vary_on_headers("HX-Request")
 def set_status(request, slug):
     snapshot = get_snapshot()
-    if snapshot.milestone(slug) is None:
+    if slug not in snapshot.by_slug:
         # A slug this process doesn't know yet may have been added a moment ago elsewhere.
         snapshot = get_snapshot(fresh=True)
-    milestone = snapshot.milestone(slug)
+    milestone = snapshot.by_slug.get(slug)
     if milestone is None:
         return not_found(request, GONE)
     form = StatusForm(request.POST)
