@@ -51,9 +51,8 @@ class ContentAdmin(admin.ModelAdmin):
         content_changed()
 
     def delete_model(self, request, obj):
-        changes.lock()
-        super().delete_model(request, obj)
-        content_changed()
+        # One way to delete, one or many: the subclasses record what it changes there.
+        self.delete_queryset(request, type(obj).objects.filter(pk=obj.pk))
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
@@ -71,9 +70,6 @@ class TrackAdmin(ContentAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(milestone_count=Count("milestones"))
-
-    def delete_model(self, request, obj):
-        self.delete_queryset(request, Track.objects.filter(pk=obj.pk))
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
@@ -138,11 +134,6 @@ class MilestoneAdmin(ContentAdmin):
         before = changes.state([obj.pk]) if change else {}
         super().save_model(request, obj, form, change)
         changes.record(before, changes.state([obj.pk]))
-
-    def delete_model(self, request, obj):
-        before = changes.state([obj.pk])
-        super().delete_model(request, obj)
-        changes.record(before, {})
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
