@@ -72,10 +72,6 @@ class TrackCard:
     plan: planner.Plan | None = None  # for a followed track
 
     @property
-    def followed(self):
-        return self.track.followed
-
-    @property
     def hours_left(self):
         return planner.hours_left(
             (item.milestone.estimated_hours, item.status) for item in self.left
@@ -130,7 +126,7 @@ def plan(cards, snapshot, own, *, user, targets, now=None):
     pace = planner.recent_pace(finished(snapshot, own), now=now, since=user.date_joined)
     today = timezone.localdate(now)
     for card in cards:
-        if card.followed:
+        if card.track.followed:
             target = targets.get(card.track.pk)
             card.plan = planner.Plan(card.hours_left, today, user.hours_per_week, target, pace)
     return cards

@@ -35,7 +35,7 @@ def dashboard_response(request, status=200, **extra):
     their target dates; the changes since the learner last caught up when there are any."""
     snapshot = get_snapshot()
     cards, own = learner_cards(request, snapshot)
-    followed = {card.track.pk for card in cards if card.followed}
+    followed = {card.track.pk for card in cards if card.track.followed}
     context = {
         "cards": cards,
         "activity": dashboard.activity(snapshot, own),
