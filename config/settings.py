@@ -154,10 +154,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "roadmap:index"
 LOGOUT_REDIRECT_URL = "roadmap:index"
 
-LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = False  # English only: no translation lookups on every date and message
-USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -214,11 +212,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Next Steps <noreply@localhost>")
 
-# Security: production-safe unless DEBUG is on.
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_HTTPONLY = True
+# Security: production-safe unless DEBUG is on (with Django's own defaults: nosniff,
+# same-origin referrers, X-Frame-Options DENY, HttpOnly session cookie).
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
