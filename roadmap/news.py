@@ -60,7 +60,7 @@ class News:
     until: object  # the latest change told of: what dismissing marks as seen
     new: tuple  # MilestoneEntry added since, on the roadmap, in roadmap order
     back: tuple  # MilestoneEntry brought back from the archive since
-    changed: tuple  # MilestoneEntry otherwise changed since
+    changed: tuple  # (MilestoneEntry, its changes' summaries) of those otherwise changed since
     archived: tuple  # titles of milestones archived since
     toward: tuple  # (track name, how many of the new milestones count toward it), followed
     other_new: int  # how many of the new milestones count toward none of the followed tracks
@@ -76,12 +76,12 @@ def since_mark(user, snapshot, done, followed):
         return None
     rows = ContentChange.objects.filter(at__gt=mark).order_by("at", "pk")
     Kind = ContentChange.Kind
-    added, edited, archived, first_archival = set(), set(), {}, {}
+    added, archived, first_archival, said = set(), {}, {}, {}
     total, done_points = Counter(), Counter()
     until = mark
     first_change, first_move = {}, {}  # milestone id, track id -> when its first change was made
-    for kind, pk, title, points, at in rows.values_list(
-        "kind", "milestone_id", "milestone__title", "points", "at"
+    for kind, pk, title, points, at, summary in rows.values_list(
+        "kind", "milestone_id", "milestone__title", "points", "at", "summary"
     ):
         until = max(until, at)
         for track, moved in points.items():
@@ -98,11 +98,11 @@ def since_mark(user, snapshot, done, followed):
             if kind == Kind.ARCHIVED and first_archival[pk] == kind and pk not in added:
                 archived[pk] = title  # on the roadmap at the mark
         else:
-            edited.add(pk)
+            said.setdefault(pk, []).append(summary)
     # Back: archived at the mark (its first such change since is its return). One archived and
     # brought back since was on the roadmap all along: only its other edits are news.
     returned = {pk for pk, kind in first_archival.items() if kind == Kind.UNARCHIVED} - added
-    touched = added | returned | edited
+    touched = added | returned | said.keys()
     shown = [m for s in snapshot.sections for m in s.milestones if m.id in touched]
     new = tuple(m for m in shown if m.id in added)
     mine = [track for track in snapshot.tracks if track.pk in followed]
@@ -116,7 +116,7 @@ def since_mark(user, snapshot, done, followed):
             moved.append(Moved(track.name, now.percent - before))
             told.append(first_move[track.pk])
     back = tuple(m for m in shown if m.id in returned)
-    changed = tuple(m for m in shown if m.id not in added and m.id not in returned)
+    changed = tuple((m, said[m.id]) for m in shown if m.id not in added | returned)
     archived = {pk: t for pk, t in archived.items() if pk not in snapshot.by_id}
     told += [first_change[pk] for pk in archived]
     if not told:

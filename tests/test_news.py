@@ -128,6 +128,18 @@ class TestSinceYourLastVisit:
         )
         assert '>Clean the data</a> <span class="tag">Changed</span>' in section
 
+    def test_a_changed_milestone_says_what_changed(self, client, learner, editor, engineer):
+        """A "Changed" tag alone sent the learner to the changelog to find out what."""
+        ship = engineer.milestones.get(title="Ship an API")
+        save(editor, ship, estimated_hours=60)
+        save(editor, ship, **{"memberships-0-weight": 5})
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert (
+            '>Ship an API</a> <span class="tag">Changed</span>: “Ship an API” now takes about'
+            " 60 h, was 4 h; “Ship an API” counts 5 of 5 toward ML Engineer, was 2</li>"
+        ) in section
+
     def test_what_a_change_moved_says_nothing_a_later_tick_makes_untrue(
         self, client, learner, editor, engineer
     ):
@@ -572,4 +584,4 @@ def test_a_change_recorded_before_a_dismissal_but_committed_after_it_is_still_to
     learner.refresh_from_db()
     told = news.since_mark(learner, get_snapshot(fresh=True), set(), set())
     assert told is not None
-    assert [m.title for m in told.changed] == ["Read two papers"]
+    assert [m.title for m, _ in told.changed] == ["Read two papers"]
