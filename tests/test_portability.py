@@ -261,6 +261,11 @@ class TestMyDataPage:
         ) in text
         assert "<legend>What to import</legend>" in html
         assert re.search(r'<input type="radio" name="what" value="progress"[^>]*checked', html)
+        # Everything the profile choice replaces is named, the hidden done milestones too.
+        assert (
+            "the display name, the public page setting, the hours a week and whether done "
+            "milestones are hidden, replacing this account&#x27;s"
+        ) in text
 
     def test_what_the_learner_did_and_wrote_on_archived_milestones_is_listed(
         self, client, world, django_assert_max_num_queries
