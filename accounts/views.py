@@ -155,6 +155,12 @@ class LoginView(RefusedWith422, auth_views.LoginView):
         records.forget_old_logins()
         return response
 
+    def get_redirect_url(self):
+        """`next`, unless it is this page: a learner logged in would be sent round again (Django's
+        view takes that for a loop, a 500), so they go to the roadmap."""
+        url = super().get_redirect_url()
+        return "" if url == self.request.path else url
+
 
 class LogoutView(auth_views.LogoutView):
     """Django's view, saying so on the page it opens. Its address typed in or followed (a GET)

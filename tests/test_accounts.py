@@ -344,6 +344,17 @@ class TestLogInAndOut:
         assert '<label for="id_password">Password</label>' in html
         assert f'href="{reverse("password_reset")}"' in html
 
+    @pytest.mark.parametrize("method", ["get", "post"])
+    def test_a_next_that_is_the_login_page_itself_opens_the_roadmap(self, client, user, method):
+        """Logged in already, Django's view took it for a redirect loop: a 500."""
+        login = reverse("login")
+        client.force_login(user)
+        response = getattr(client, method)(f"{login}?next={login}")
+        assert response["Location"] == reverse("roadmap:index")
+        client.logout()  # and logging in from there does not come back to it
+        data = {"username": user.username, "password": PASSWORD, "next": login}
+        assert client.post(login, data)["Location"] == reverse("roadmap:index")
+
     def test_a_learner_logs_in_and_goes_to_the_next_page(self, client, user):
         response = client.post(
             reverse("login"),
