@@ -160,18 +160,22 @@ def _deleted(old, now):
 def _merged(row, title):
     """Fold a second edit of a milestone within a minute into the latest one's entry (only
     that one: a save that renamed it and changed its estimate wrote two, and an entry, once in
-    the feed, keeps its address)."""
+    the feed, keeps its address). The entry says both, unless that is too long for its line."""
     latest = (
         ContentChange.objects.filter(
             kind=Kind.EDITED, milestone_id=row.milestone_id, at__gte=row.at - MERGE_WINDOW
         )
-        .values_list("pk", flat=True)
+        .values_list("pk", "summary")
         .first()  # the newest, by the changelog's order
     )
     if latest is None:
         return False
-    summary = f"Edited “{one_line(title)}”"
-    return ContentChange.objects.filter(pk=latest).update(summary=summary, at=row.at)
+    pk, summary = latest
+    if row.summary not in summary:
+        summary = f"{summary}; {row.summary}"
+    if len(summary) > ContentChange._meta.get_field("summary").max_length:
+        summary = f"Edited “{one_line(title)}”"
+    return ContentChange.objects.filter(pk=pk).update(summary=summary, at=row.at)
 
 
 def one_line(text):

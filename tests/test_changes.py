@@ -130,7 +130,21 @@ class TestTheAdmin:
         milestone = MilestoneFactory(title="Read a paper")
         save(editor_client, milestone, title="Read two papers")
         save(editor_client, milestone, description="Take notes.")
-        assert logged() == [(Kind.EDITED, "Edited “Read two papers”", {})]
+        # One entry that still says what changed, for the changelog and the learners' news.
+        summary = (
+            "Renamed “Read a paper” to “Read two papers”;"
+            " Changed the description of “Read two papers”"
+        )
+        assert logged() == [(Kind.EDITED, summary, {})]
+        save(editor_client, milestone, description="Take good notes.")  # said already
+        assert logged() == [(Kind.EDITED, summary, {})]
+
+    def test_merged_edits_too_long_for_one_line_say_edited(self, editor_client):
+        milestone = MilestoneFactory(title="Read a paper")
+        save(editor_client, milestone, title="R" * 150)
+        save(editor_client, milestone, title="S" * 150)
+        save(editor_client, milestone, title="T" * 150)
+        assert logged() == [(Kind.EDITED, f"Edited “{'T' * 150}”", {})]
 
     def test_an_edit_within_a_minute_of_a_rename_and_new_estimate_folds_into_the_latest(
         self, editor_client
@@ -144,7 +158,7 @@ class TestTheAdmin:
         save(editor_client, milestone, description="Now with a README.")
         assert [summary for _, summary, _ in logged()] == [
             "Renamed “Ship” to “Ship an API”",
-            "Edited “Ship an API”",
+            "“Ship an API” now takes about 9 h, was 4 h; Changed the description of “Ship an API”",
         ]
         assert list(ContentChange.objects.order_by("pk").values_list("pk", flat=True)) == entries
 

@@ -140,6 +140,20 @@ class TestSinceYourLastVisit:
             " counts 5 of 5 toward ML Engineer, was 2</li>"
         ) in section
 
+    def test_two_edits_within_a_minute_both_say_what_changed(
+        self, client, learner, editor, engineer
+    ):
+        """Merged into one entry, they read "Edited “Deploy an API”": the new estimate was lost."""
+        ship = engineer.milestones.get(title="Ship an API")
+        save(editor, ship, estimated_hours=60)
+        save(editor, ship, title="Deploy an API")
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert (
+            '>Deploy an API</a> <span class="tag">Changed</span>: “Ship an API” now takes about'
+            " 60 h, was 4 h; Renamed “Ship an API” to “Deploy an API”</li>"
+        ) in section
+
     def test_what_a_change_moved_says_nothing_a_later_tick_makes_untrue(
         self, client, learner, editor, engineer
     ):
