@@ -351,9 +351,6 @@ class TestLogInAndOut:
         client.force_login(user)
         response = getattr(client, method)(f"{login}?next={login}")
         assert response["Location"] == reverse("roadmap:index")
-        client.logout()  # and logging in from there does not come back to it
-        data = {"username": user.username, "password": PASSWORD, "next": login}
-        assert client.post(login, data)["Location"] == reverse("roadmap:index")
 
     def test_a_learner_logs_in_and_goes_to_the_next_page(self, client, user):
         response = client.post(
@@ -369,7 +366,7 @@ class TestLogInAndOut:
             reverse("login"),
             {"username": user.username, "password": PASSWORD, "next": reverse("login")},
         )
-        assert response["Location"] == reverse("login")
+        assert response["Location"] == reverse("roadmap:index")  # not round again
         assert client.get(reverse("login"))["Location"] == reverse("roadmap:index")
         assert client.get(reverse("login") + "?next=/dashboard/")["Location"] == "/dashboard/"
 
