@@ -95,7 +95,10 @@ def _mapping(value, place, required=(), optional=()):
     _expect(dict, value, place)
     missing = [key for key in required if key not in value]
     if missing:
-        raise ImportRejected(f"{place}: missing {', '.join(missing)}.")
+        raise ImportRejected(
+            f"{place}: missing {', '.join(missing)}, which every export from this page has. Was "
+            "the file edited by hand? Download it again."
+        )
     unknown = [key for key in value if key not in (*required, *optional)]
     if unknown:
         raise ImportRejected(f"{place}: unknown key {', '.join(unknown)}.")

@@ -684,6 +684,13 @@ MALFORMED = {
         lambda world: exported(world, set_in(["version"], 2)),
         "version: this site reads version 1 files, not 2.",
     ),
+    "the history left out": (
+        lambda world: {
+            k: v for k, v in exports.export_data(world["learner"]).items() if k != "events"
+        },
+        "top level: missing events, which every export from this page has. Was the file edited by"
+        " hand? Download it again.",
+    ),
     "progress not a list": (
         lambda world: exported(world, set_in(["progress"], {"deploy-an-api": "done"})),
         "progress: expected a list, got an object.",
