@@ -99,7 +99,9 @@ def since_mark(user, snapshot, done, followed):
                 archived[pk] = title  # on the roadmap at the mark
         else:
             # After its title, which the line already shows: "now takes about 6 h, was 4 h".
-            said.setdefault(pk, []).append(summary.removeprefix(f"“{title}” "))
+            line = summary.removeprefix(f"“{title}” ")
+            if line not in said.setdefault(pk, []):
+                said[pk].append(line)
     # Back: archived at the mark (its first such change since is its return). One archived and
     # brought back since was on the roadmap all along: only its other edits are news.
     returned = {pk for pk, kind in first_archival.items() if kind == Kind.UNARCHIVED} - added

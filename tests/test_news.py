@@ -155,6 +155,15 @@ class TestSinceYourLastVisit:
         client.force_login(learner)
         assert told in news_of(client.get("/").text)
 
+    def test_the_same_change_made_twice_is_said_once(self, client, learner, editor, engineer):
+        ship = engineer.milestones.get(title="Ship an API")
+        save(editor, ship, description="With tests.")
+        ContentChange.objects.update(at=timezone.now() - datetime.timedelta(minutes=2))
+        save(editor, ship, description="With tests and a README.")  # an entry of its own
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert "Changed</span>: Changed the description of “Ship an API”</li>" in section
+
     def test_what_a_change_moved_says_nothing_a_later_tick_makes_untrue(
         self, client, learner, editor, engineer
     ):
