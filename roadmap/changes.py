@@ -171,7 +171,7 @@ def _merged(row, title):
     if latest is None:
         return False
     pk, summary = latest
-    if row.summary not in summary:
+    if not summary.endswith(row.summary):  # the same change again (a description) says nothing new
         summary = f"{summary}; {row.summary}"
     if len(summary) > ContentChange._meta.get_field("summary").max_length:
         summary = f"Edited “{one_line(title)}”"

@@ -98,9 +98,9 @@ def since_mark(user, snapshot, done, followed):
             if kind == Kind.ARCHIVED and first_archival[pk] == kind and pk not in added:
                 archived[pk] = title  # on the roadmap at the mark
         else:
-            # After its title, which the line already shows: "now takes about 6 h, was 4 h".
-            line = summary.removeprefix(f"“{title}” ")
-            if line not in said.setdefault(pk, []):
+            # Without its title, which the line already shows: "now takes about 6 h, was 4 h".
+            line = summary.removeprefix(f"“{title}” ").replace(f"; “{title}” ", "; ")
+            if said.setdefault(pk, [])[-1:] != [line]:  # the same change again says nothing new
                 said[pk].append(line)
     # Back: archived at the mark (its first such change since is its return). One archived and
     # brought back since was on the roadmap all along: only its other edits are news.

@@ -139,6 +139,21 @@ class TestTheAdmin:
         save(editor_client, milestone, description="Take good notes.")  # said already
         assert logged() == [(Kind.EDITED, summary, {})]
 
+    def test_an_edit_undone_and_redone_within_a_minute_ends_on_what_holds_now(self, editor_client):
+        """A line already in the entry was left out: 4 → 6 → 4 → 6 h ended on "now takes about
+        4 h", and Alpha → Beta → Alpha → Beta on "Renamed “Beta” to “Alpha”"."""
+        milestone = MilestoneFactory(title="Alpha", estimated_hours=4)
+        for hours in (6, 4, 6):
+            save(editor_client, milestone, estimated_hours=hours)
+        for title in ("Beta", "Alpha", "Beta"):
+            save(editor_client, milestone, title=title)
+        [(_, summary, _)] = logged()
+        assert summary == (
+            "“Alpha” now takes about 6 h, was 4 h; “Alpha” now takes about 4 h, was 6 h;"
+            " “Alpha” now takes about 6 h, was 4 h; Renamed “Alpha” to “Beta”;"
+            " Renamed “Beta” to “Alpha”; Renamed “Alpha” to “Beta”"
+        )
+
     def test_merged_edits_too_long_for_one_line_say_edited(self, editor_client):
         milestone = MilestoneFactory(title="Read a paper")
         save(editor_client, milestone, title="R" * 150)

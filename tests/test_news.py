@@ -164,6 +164,21 @@ class TestSinceYourLastVisit:
         section = news_of(client.get("/").text)
         assert "Changed</span>: Changed the description of “Ship an API”</li>" in section
 
+    def test_an_estimate_set_back_and_forth_ends_on_what_holds_now(
+        self, client, learner, editor, engineer
+    ):
+        ship = engineer.milestones.get(title="Ship an API")
+        save(editor, ship, estimated_hours=6)
+        ContentChange.objects.update(at=timezone.now() - datetime.timedelta(minutes=2))
+        save(editor, ship, estimated_hours=4)
+        save(editor, ship, estimated_hours=6)  # merged into the entry of the 4 h
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert (
+            "Changed</span>: now takes about 6 h, was 4 h; now takes about 4 h, was 6 h;"
+            " now takes about 6 h, was 4 h</li>"
+        ) in section
+
     def test_what_a_change_moved_says_nothing_a_later_tick_makes_untrue(
         self, client, learner, editor, engineer
     ):
