@@ -27,7 +27,8 @@ class ContentAdmin(admin.ModelAdmin):
         """A new one is offered the place after the last (a milestone: in any section)."""
         last = self.model.objects.aggregate(last=Max("position"))["last"]
         initial = super().get_changeform_initial_data(request)
-        return {"position": 0 if last is None else last + 1, **initial}
+        # At most the largest integer PostgreSQL holds (SQLite holds more).
+        return {"position": 0 if last is None else min(last + 1, 2**31 - 1), **initial}
 
     def save_model(self, request, obj, form, change):
         changes.lock()

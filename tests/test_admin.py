@@ -195,6 +195,14 @@ def test_a_new_one_is_offered_the_place_after_the_last(admin_client, model, fact
     assert re.search(r'<input type="number" name="position" value="5"', page)
 
 
+def test_after_the_largest_position_a_database_holds_the_same_is_offered(admin_client):
+    """One past it, PostgreSQL's form refused the suggestion and SQLite stored a number
+    PostgreSQL can't hold."""
+    SectionFactory(position=2**31 - 1)
+    page = admin_client.get(reverse("admin:roadmap_section_add")).text
+    assert re.search(r'<input type="number" name="position" value="2147483647"', page)
+
+
 def test_the_first_one_is_offered_the_first_place(admin_client):
     page = admin_client.get(reverse("admin:roadmap_section_add")).text
     assert re.search(r'<input type="number" name="position" value="0"', page)
