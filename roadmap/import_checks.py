@@ -34,8 +34,9 @@ from .validators import (
 MAX_IMPORT_MB = 2
 MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024
 # History events an import may leave an account (roadmap/imports.py), far more than ticking by
-# hand makes: repeated files can't grow it without end, and the export of an account within it
-# stays well under the file limit (about 1.3 MB with the longest slugs and notes).
+# hand makes: repeated files can't grow it without end, and on the chapter's 30 milestones the
+# export of an account within it stays under the file limit (about 1.2 MB with the longest slugs,
+# notes and links).
 MAX_HISTORY = 5_000
 
 STATUSES = ", ".join(Status.values)
