@@ -74,15 +74,15 @@ class TrackAdmin(ContentAdmin):
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
-        """Delete the tracks (only those nobody follows can be) and record the weights they
-        take away from their milestones."""
+        """Delete the tracks (only those nobody follows can be), one changelog entry each."""
         changes.lock()
-        names = dict(queryset.values_list("pk", "name"))
-        memberships = TrackMilestone.objects.filter(track__in=names)
-        ids = set(memberships.values_list("milestone_id", flat=True))
-        before = changes.state(ids)
+        tracks = list(
+            Track.objects.filter(pk__in=queryset.values("pk"))
+            .annotate(count=Count("milestones"))
+            .values_list("name", "count")
+        )
         super().delete_queryset(request, queryset)
-        changes.record(before, changes.state(ids), deleted_tracks=names)
+        changes.record_deleted_tracks(tracks)
 
     @admin.display(description="milestones", ordering="milestone_count")
     def milestone_count(self, track):

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.validators import CONTROL_CHARACTERS
@@ -71,25 +72,36 @@ def state(ids=None):
     }
 
 
-def record(before, after, deleted_tracks=None):
+def record(before, after):
     """Write the changes from `before` to `after` (two `state()`s) to the changelog; a milestone
-    in `before` alone was deleted, and so were the tracks `deleted_tracks` ({id: name})."""
-    now, deleted_tracks = timezone.now(), deleted_tracks or {}
-    tracks = dict(deleted_tracks)
+    in `before` alone was deleted."""
+    now, tracks = timezone.now(), {}
     if any(before.get(pk, NEW).weights != new.weights for pk, new in after.items()):
-        tracks |= dict(Track.objects.values_list("pk", "name"))
+        tracks = dict(Track.objects.values_list("pk", "name"))
     rows = []
     for pk, new in after.items():
         rows += _changes(pk, before.get(pk), new, tracks, now)
-    for row in rows:
-        if row.track_id in deleted_tracks:  # nobody follows it: no percentage moved
-            row.track_id, row.points = None, {}
     for pk in before.keys() - after.keys():
         rows.append(_deleted(before[pk], now))
     ContentChange.objects.bulk_create(
         row
         for row in rows
         if row.kind != Kind.EDITED or not _merged(row, after[row.milestone_id].title)
+    )
+
+
+def record_deleted_tracks(tracks):
+    """One entry for each deleted track, given as (name, how many milestones it counted toward).
+    Only a track nobody follows can be deleted: no learner's percentage moved, so it is no news."""
+    now = timezone.now()
+    ContentChange.objects.bulk_create(
+        ContentChange(
+            kind=Kind.TRACK_DELETED,
+            summary=f"Deleted the track “{one_line(name)}”, which counted toward {count} "
+            f"milestone{pluralize(count)}",
+            at=now,
+        )
+        for name, count in tracks
     )
 
 

@@ -313,6 +313,17 @@ class TestSinceYourLastVisit:
         section = news_of(client.get("/").text)
         assert "completion down 1 percentage point</li>" in section
 
+    def test_a_deleted_track_nobody_followed_is_no_news(self, client, learner, editor, engineer):
+        scientist = TrackFactory(name="Research Scientist")
+        for milestone in engineer.milestones.all():
+            TrackMilestoneFactory(track=scientist, milestone=milestone, weight=3)
+        url = reverse("admin:roadmap_track_delete", args=[scientist.pk])
+        assert editor.post(url, {"post": "yes"}).status_code == 302
+        client.force_login(learner)
+        page = client.get("/").text
+        assert not news_of(page)
+        assert 'class="change-tag"' not in page
+
     def test_a_new_milestone_elsewhere_is_counted_but_moves_nothing(self, client, learner, editor):
         add_milestone(editor, "Write a paper", TrackFactory(name="Research Scientist"), 5)
         client.force_login(learner)
