@@ -11,7 +11,7 @@ from roadmap.models import Milestone, Track
 from roadmap.snapshot import content_changed
 from tests.conftest import log_in_browser
 from tests.e2e.test_accessibility import audit
-from tests.factories import EnrollmentFactory, UserFactory
+from tests.factories import ContentChangeFactory, EnrollmentFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -79,3 +79,11 @@ def test_the_news_and_the_changelog_are_accessible(learner_page, live_server, us
     else:
         shown = learner_page.get_by_role("region", name=re.compile("Roadmap changes since"))
         expect(shown).to_contain_text("1 milestone was archived: Publish a blog post")
+
+
+def test_a_link_to_one_change_shows_which_entry_it_is(page, live_server):
+    """The page may hold fifty entries of the same minute: the one linked to stands out."""
+    linked, other = ContentChangeFactory.create_batch(2)
+    page.goto(f"{live_server.url}/changes/{linked.pk}/")
+    expect(page.locator(f"#change-{linked.pk}")).to_have_css("outline-style", "solid")
+    expect(page.locator(f"#change-{other.pk}")).to_have_css("outline-style", "none")
