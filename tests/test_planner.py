@@ -155,9 +155,9 @@ class TestDashboard:
     def test_a_finished_track_says_no_hours_are_left(self, learner_client, user, engineer):
         for title in ("Ship an API", "Write a README", "Reimplement"):
             mark(user, engineer, title, DONE)
-        assert "No hours left: every milestone of this track is done." in plan_of(
-            learner_client.get(DASHBOARD).text, engineer
-        )
+        page = learner_client.get(DASHBOARD).text
+        assert "No hours left: every milestone of this track is done." in plan_of(page, engineer)
+        assert 'id="target-ml-engineer"' not in page  # no target to set for nothing left
 
     def test_an_empty_track_has_no_hours_to_plan(self, learner_client, user):
         EnrollmentFactory(user=user, track=TrackFactory(slug="brand-new"))
@@ -179,13 +179,19 @@ class TestDashboard:
         assert f"{clear}>" in learner_client.get(DASHBOARD).text
 
     def test_a_target_too_close_for_anyone_says_so(self, learner_client, user, engineer):
-        Enrollment.objects.filter(track=engineer).update(target_date=in_days(1))
-        target = in_days(1)
+        Enrollment.objects.filter(track=engineer).update(target_date=in_days(3))
+        target = in_days(3)
         plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
         assert (
-            f"To finish by {target.day} {target:%B %Y} you would need <strong>392 h a week"
+            f"To finish by {target.day} {target:%B %Y} you would need <strong>131 h a week"
             "</strong>, more than anyone can give: choose a later date."
         ) in plan
+
+    def test_a_target_needing_more_hours_than_a_week_has_says_so(self, learner_client, engineer):
+        Enrollment.objects.filter(track=engineer).update(target_date=in_days(1))  # 392 h a week
+        plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
+        assert "you would need more hours than a week has: choose a later date." in plan
+        assert "h a week</strong>" not in plan
 
     def test_a_target_of_today_has_not_passed_yet(self, learner_client, user, engineer):
         """The form takes dates after today; a target set earlier (or imported) may be today."""
@@ -204,7 +210,7 @@ class TestDashboard:
         finish = in_days(12)  # 16 h left at 10 h a week (40 h in 4 weeks): 11.2 days
         assert (
             "At your pace of the last 4 weeks (≈ 10 h a week of finished milestones) you would "
-            f"finish on {finish.day} {finish:%B %Y}." in plan
+            f"finish around {finish.day} {finish:%B %Y}." in plan
         )
 
     def test_a_new_learner_gets_no_pace_yet(self, learner_client, user, engineer):
