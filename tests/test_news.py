@@ -313,6 +313,24 @@ class TestSinceYourLastVisit:
         section = news_of(client.get("/").text)
         assert "completion down 1 percentage point</li>" in section
 
+    def test_after_a_tick_the_news_comes_again_with_the_next_up_box(
+        self, client, learner, editor, engineer
+    ):
+        """By how much a change moved a track is for what is done now: after a tick further down
+        the page, the box said the number from before it until a reload."""
+        save(editor, learner.progress.get().milestone, **{"memberships-0-weight": 4})
+        client.force_login(learner)
+        ship = engineer.milestones.get(title="Ship an API")
+        ProgressFactory(
+            user=learner, milestone=ship, status=Status.DONE, completed_at=timezone.now()
+        )
+        # What the tick's answer makes htmx ask for again (progress-changed).
+        box = client.get("/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="roadmap-tools").text
+        section = box[box.index('<section class="news card"') :]
+        assert section.startswith('<section class="news card" id="news" hx-swap-oob="true"')
+        assert "percentage point" not in section  # all done: the change moves nothing now
+        assert "hx-swap-oob" not in client.get("/").text
+
     def test_a_deleted_track_nobody_followed_is_no_news(self, client, learner, editor, engineer):
         scientist = TrackFactory(name="Research Scientist")
         for milestone in engineer.milestones.all():

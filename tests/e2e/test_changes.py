@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from roadmap import changes
-from roadmap.models import Milestone, Track
+from roadmap import changes, progress
+from roadmap.models import Milestone, Status, Track, TrackMilestone
 from roadmap.snapshot import content_changed
 from tests.conftest import log_in_browser
 from tests.e2e.test_accessibility import audit
@@ -87,3 +87,27 @@ def test_a_link_to_one_change_shows_which_entry_it_is(page, live_server):
     page.goto(f"{live_server.url}/changes/{linked.pk}/")
     expect(page.locator(f"#change-{linked.pk}")).to_have_css("outline-style", "solid")
     expect(page.locator(f"#change-{other.pk}")).to_have_css("outline-style", "none")
+
+
+def test_after_a_tick_the_news_says_how_far_the_change_moves_what_is_done_now(
+    learner_page, live_server, user
+):
+    engineer = Track.objects.get(slug="ml-engineer")
+    EnrollmentFactory(user=user, track=engineer)
+    first, second = engineer.milestones.order_by("section__position", "position")[:2]
+    progress.set_status(user=user, milestone=first, status=Status.DONE)
+    with transaction.atomic():  # as every writer of content does
+        before = changes.state()
+        TrackMilestone.objects.filter(track=engineer, milestone=first).update(weight=5)
+        changes.record(before, changes.state())
+    content_changed()
+    user.changes_seen_at = timezone.now() - datetime.timedelta(days=3)
+    user.save(update_fields=["changes_seen_at"])
+    page = learner_page
+    page.goto(live_server.url)
+    moved = page.locator("#news li", has_text="These changes took your ML Engineer completion")
+    told = moved.inner_text()
+    page.get_by_role("checkbox", name=second.title).check()
+    expect(page.get_by_role("checkbox", name=second.title)).to_be_checked()
+    expect(moved).not_to_have_text(told)  # worked out again with the tick, without a reload
+    expect(page.get_by_role("checkbox", name=second.title)).to_be_focused()
