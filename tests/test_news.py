@@ -331,6 +331,14 @@ class TestSinceYourLastVisit:
         assert "percentage point" not in section  # all done: the change moves nothing now
         assert "hx-swap-oob" not in client.get("/").text
 
+    def test_a_page_without_news_has_the_place_news_coming_after_a_tick_goes(self, client, user):
+        """Else htmx finds no element for it: the news of a change made since the page opened
+        was lost until a reload."""
+        client.force_login(user)
+        assert '<div id="news" hidden></div>' in client.get("/").text
+        box = client.get("/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="roadmap-tools").text
+        assert '<div id="news" hx-swap-oob="true" hidden></div>' in box  # news dismissed elsewhere
+
     def test_a_deleted_track_nobody_followed_is_no_news(self, client, learner, editor, engineer):
         scientist = TrackFactory(name="Research Scientist")
         for milestone in engineer.milestones.all():
