@@ -140,7 +140,7 @@ class RefusedWith422:
     """For Django's form views: a refused form is sent back with 422, as the app's own are."""
 
     def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=422)
+        return self.render_to_response(self.get_context_data(form=form), status=refused(form))
 
 
 class LoginView(RefusedWith422, auth_views.LoginView):

@@ -119,7 +119,7 @@ def since_mark(user, snapshot, done, followed):
             moved.append(Moved(track.name, now.percent - before))
             told.append(first_move[track.pk])
     back = tuple(m for m in shown if m.id in returned)
-    changed = tuple((m, said[m.id]) for m in shown if m.id not in added | returned)
+    changed = tuple((m, said[m.id]) for m in shown if m.id not in added and m.id not in returned)
     archived = {pk: t for pk, t in archived.items() if pk not in snapshot.by_id}
     told += [first_change[pk] for pk in archived]
     if not told:
