@@ -19,16 +19,21 @@ from .models import (
 from .snapshot import content_changed
 
 
+def after_the_last(queryset):
+    """The position after the last of `queryset`: at most the largest integer PostgreSQL
+    holds (SQLite holds more)."""
+    last = queryset.aggregate(last=Max("position"))["last"]
+    return 0 if last is None else min(last + 1, 2**31 - 1)
+
+
 class ContentAdmin(admin.ModelAdmin):
     """Admin for roadmap content: every change takes the content lock first (changes.lock) and
     marks a new content revision for the caches."""
 
     def get_changeform_initial_data(self, request):
         """A new one is offered the place after the last (a milestone: in any section)."""
-        last = self.model.objects.aggregate(last=Max("position"))["last"]
         initial = super().get_changeform_initial_data(request)
-        # At most the largest integer PostgreSQL holds (SQLite holds more).
-        return {"position": 0 if last is None else min(last + 1, 2**31 - 1), **initial}
+        return {"position": after_the_last(self.model.objects), **initial}
 
     def save_model(self, request, obj, form, change):
         changes.lock()
@@ -89,7 +94,21 @@ class TrackAdmin(ContentAdmin):
         return track.milestone_count
 
 
-class MilestoneInline(admin.TabularInline):
+class PlacedInline(admin.TabularInline):
+    """A row added here is offered the place after its siblings'."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        siblings = (
+            self.model.objects.filter(**{formset.fk.name: obj})
+            if obj
+            else self.model.objects.none()
+        )
+        formset.form.base_fields["position"].initial = after_the_last(siblings)
+        return formset
+
+
+class MilestoneInline(PlacedInline):
     model = Milestone
     fields = ("position", "title", "slug", "estimated_hours", "is_archived")
     readonly_fields = ("is_archived",)
@@ -107,7 +126,7 @@ class SectionAdmin(ContentAdmin):
     inlines = [MilestoneInline]
 
 
-class ResourceInline(admin.TabularInline):
+class ResourceInline(PlacedInline):
     model = Resource
     fields = ("position", "title", "url")
     extra = 1

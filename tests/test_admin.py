@@ -10,6 +10,7 @@ from tests.factories import (
     MilestoneFactory,
     ProgressEventFactory,
     ProgressFactory,
+    ResourceFactory,
     SectionFactory,
     TrackFactory,
     UserFactory,
@@ -206,6 +207,26 @@ def test_after_the_largest_position_a_database_holds_the_same_is_offered(admin_c
 def test_the_first_one_is_offered_the_first_place(admin_client):
     page = admin_client.get(reverse("admin:roadmap_section_add")).text
     assert re.search(r'<input type="number" name="position" value="0"', page)
+
+
+def test_a_row_added_inline_is_offered_the_place_after_its_siblings(admin_client):
+    """Left at 0, a milestone added on its section's page (or a resource on its milestone's)
+    came first, ahead of those already there."""
+    section, other = SectionFactory(), SectionFactory()
+    for position in (0, 4, 2):
+        MilestoneFactory(section=section, position=position)
+    milestone = MilestoneFactory(section=other, position=9)
+    ResourceFactory(milestone=milestone, position=3)
+    page = admin_client.get(reverse("admin:roadmap_section_change", args=[section.pk])).text
+    assert re.search(r'name="milestones-__prefix__-position" value="5"', page)
+    page = admin_client.get(reverse("admin:roadmap_milestone_change", args=[milestone.pk])).text
+    assert re.search(r'name="resources-1-position" value="4"', page)
+    assert re.search(r'name="resources-__prefix__-position" value="4"', page)
+
+
+def test_the_first_row_added_inline_is_offered_the_first_place(admin_client):
+    page = admin_client.get(reverse("admin:roadmap_section_add")).text
+    assert re.search(r'name="milestones-__prefix__-position" value="0"', page)
 
 
 class TestContentEditors:
