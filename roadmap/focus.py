@@ -6,6 +6,7 @@ when the learner hides what's done.
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.http import Http404
 
@@ -67,14 +68,26 @@ class Shown:
     weight: int | None = None
     map_node: str = ""
     tag: str = ""
+    hidden: bool = False  # done, and the learner hides what's done
 
     @property
     def status(self):
         return self.mine.status if self.mine else Status.NOT_STARTED
 
 
+class Part(NamedTuple):
+    """A section of the roadmap page and its milestones in focus."""
+
+    section: object  # snapshot.SectionEntry
+    items: list  # Shown
+
+    @property
+    def all_hidden(self):
+        return all(item.hidden for item in self.items)
+
+
 def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=False, tags=None):
-    """[(section, [Shown])] of the milestones in focus, sections without any left out; `own`
+    """[Part] of the milestones in focus, sections without any left out; `own`
     is the learner's rows by milestone id (a visitor has none, and `learner` False). The map's
     nodes are the snapshot's, for each status, for the roadmap page or a `public` one; `tags`
     are the news's (milestone id -> "new" or "changed"), whose milestones `hide_done` keeps."""
@@ -91,9 +104,9 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
                 node = "hidden" if hidden else status
                 weight = track.weights[m.id] if track else None
                 map_node = m.map_nodes[("public", node) if public else node]
-                milestones.append(Shown(m, mine, weight, map_node, tags.get(m.id, "")))
+                milestones.append(Shown(m, mine, weight, map_node, tags.get(m.id, ""), hidden))
         if milestones:
-            shown.append((section, milestones))
+            shown.append(Part(section, milestones))
     return shown
 
 

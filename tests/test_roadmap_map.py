@@ -221,6 +221,30 @@ class TestDone:
         csrf_client.post(reverse("roadmap:hide_done"), {"hide": "0", "csrfmiddlewaretoken": token})
         assert learner.first.slug in milestone_ids(csrf_client.get("/").text)
 
+    def test_a_section_whose_milestones_are_all_hidden_says_so_in_one_line(self, client, learner):
+        """It kept its heading and introduction over an empty list."""
+        section = learner.first.section
+        for milestone in section.milestones.all():
+            progress.set_status(user=learner, milestone=milestone, status=Status.DONE)
+        learner.hide_done = True
+        learner.save()
+        page = client.get("/?track=all").text
+        part = page.split(f'<section class="roadmap-section" id="{section.slug}"')[1]
+        part = part.split("</section>")[0]
+        count = section.milestones.count()
+        assert f"You have done all {count} milestones here; they are hidden." in part
+        assert section.intro not in part
+        assert '<ol class="milestones"' not in part
+        # The map's link to the section still leads somewhere.
+        assert f'href="#{section.slug}"' in page
+
+    def test_a_section_of_one_hidden_milestone_says_it_in_the_singular(self, client):
+        learner = UserFactory(hide_done=True)
+        milestone = TrackMilestoneFactory().milestone
+        progress.set_status(user=learner, milestone=milestone, status=Status.DONE)
+        client.force_login(learner)
+        assert "You have done the one milestone here; it is hidden." in client.get("/").text
+
     def test_hiding_done_needs_a_login_and_a_post(self, client, roadmap):
         assert client.get(reverse("roadmap:hide_done")).status_code == 405
         response = client.post(reverse("roadmap:hide_done"), {"hide": "1"})
