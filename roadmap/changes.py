@@ -5,12 +5,12 @@ about to touch, writes, and hands before and after to `record()` in the same tra
 ContentChange row for each thing a learner would notice (a milestone added, edited, given another
 effort estimate, archived, back or deleted; a track weight added, changed or removed; a resource
 added or removed). Each row keeps how it moved every track's total weight, so that a learner can be
-told how far their percentage moved.
+told how far their percentage moved. An entry, once written, stays as it is: a learner who
+dismissed it is never told it again, and the feed's link to it keeps its place.
 """
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -20,7 +20,6 @@ from accounts.validators import CONTROL_CHARACTERS
 from .models import ContentChange, Milestone, Resource, Revision, Track, TrackMilestone
 
 Kind = ContentChange.Kind
-MERGE_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -83,11 +82,7 @@ def record(before, after):
         rows += _changes(pk, before.get(pk), new, tracks, now)
     for pk in before.keys() - after.keys():
         rows.append(_deleted(before[pk], now))
-    ContentChange.objects.bulk_create(
-        row
-        for row in rows
-        if row.kind != Kind.EDITED or not _merged(row, after[row.milestone_id].title)
-    )
+    ContentChange.objects.bulk_create(rows)
 
 
 def record_deleted_tracks(tracks):
@@ -167,27 +162,6 @@ def _deleted(old, now):
     points = {} if old.archived else {str(track): -w for track, w in old.weights.items()}
     summary = f"Deleted “{one_line(old.title)}”"
     return ContentChange(kind=Kind.DELETED, summary=summary, points=points, at=now)
-
-
-def _merged(row, title):
-    """Fold a second edit of a milestone within a minute into the latest one's entry (only
-    that one: a save that renamed it and changed its estimate wrote two, and an entry, once in
-    the feed, keeps its address). The entry says both, unless that is too long for its line."""
-    latest = (
-        ContentChange.objects.filter(
-            kind=Kind.EDITED, milestone_id=row.milestone_id, at__gte=row.at - MERGE_WINDOW
-        )
-        .values_list("pk", "summary")
-        .first()  # the newest, by the changelog's order
-    )
-    if latest is None:
-        return False
-    pk, summary = latest
-    if not summary.endswith(row.summary):  # the same change again (a description) says nothing new
-        summary = f"{summary}; {row.summary}"
-    if len(summary) > ContentChange._meta.get_field("summary").max_length:
-        summary = f"Edited “{one_line(title)}”"
-    return ContentChange.objects.filter(pk=pk).update(summary=summary, at=row.at)
 
 
 def one_line(text):
