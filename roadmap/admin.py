@@ -1,11 +1,12 @@
 from collections import defaultdict
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Max
 from django.utils.translation import ngettext
 
 from . import changes
+from .forms import LinesField
 from .models import (
     Enrollment,
     Milestone,
@@ -26,9 +27,15 @@ def after_the_last(queryset):
     return 0 if last is None else min(last + 1, 2**31 - 1)
 
 
+# Text on several lines, as the site's own forms take it.
+LINES = {models.TextField: {"form_class": LinesField}}
+
+
 class ContentAdmin(admin.ModelAdmin):
     """Admin for roadmap content: every change takes the content lock first (changes.lock) and
     marks a new content revision for the caches."""
+
+    formfield_overrides = LINES
 
     def get_changeform_initial_data(self, request):
         """A new one is offered the place after the last (a milestone: in any section)."""
@@ -221,6 +228,7 @@ class MilestoneAdmin(ContentAdmin):
 
 @admin.register(Progress)
 class ProgressAdmin(admin.ModelAdmin):
+    formfield_overrides = LINES
     list_display = ("user", "milestone", "status", "updated_at")
     list_filter = ("status",)
     list_select_related = ("user", "milestone")

@@ -29,8 +29,9 @@ class WebURLField(forms.URLField):
     default_validators = [validate_web_url]
 
 
-class NoteField(forms.CharField):
-    """Text with lines, as notes are stored (note_text) before it is checked."""
+class LinesField(forms.CharField):
+    """Text with lines (a note, a description), as it is stored (note_text) before it is
+    checked: a browser sends a textarea's line breaks as \\r\\n."""
 
     default_validators = [validate_lines]
 
@@ -39,7 +40,7 @@ class NoteField(forms.CharField):
 
 
 class DetailsForm(forms.Form):
-    note = NoteField(
+    note = LinesField(
         required=False,
         max_length=NOTE_LENGTH,
         widget=forms.Textarea,

@@ -268,6 +268,68 @@ class TestContentEditors:
         assert milestone.resources.get().title == "A guide"
         assert milestone.memberships.get().weight == 2
 
+    def test_they_write_text_on_several_lines_as_a_browser_sends_it(self, editor_client):
+        """A textarea's line breaks come as \r\n: every description, introduction and summary
+        with one was refused ("Remove the control characters"), and a milestone that had one
+        could not be saved any more."""
+        milestone, track = MilestoneFactory(), TrackFactory(slug="ml-engineer")
+        section = milestone.section
+        text = "Line one.\r\nLine two."
+        forms = {
+            ("milestone", milestone): {
+                "section": section.pk,
+                "slug": milestone.slug,
+                "title": milestone.title,
+                "description": text,
+                "estimated_hours": 4,
+                "position": 0,
+                **inline_management("resources"),
+                **inline_management("memberships"),
+            },
+            ("section", section): {
+                "slug": section.slug,
+                "title": section.title,
+                "intro": text,
+                "position": 0,
+                **inline_management("milestones", total=1, initial=1),
+                "milestones-0-id": milestone.pk,
+                "milestones-0-section": section.pk,
+                "milestones-0-position": 0,
+                "milestones-0-title": milestone.title,
+                "milestones-0-slug": milestone.slug,
+                "milestones-0-estimated_hours": 4,
+            },
+            ("track", track): {
+                "slug": "ml-engineer",
+                "name": "ML Engineer",
+                "summary": text,
+                "position": 0,
+            },
+        }
+        for (model, obj), form in forms.items():
+            url = reverse(f"admin:roadmap_{model}_change", args=[obj.pk])
+            response = editor_client.post(url, form)
+            assert response.status_code == 302, response.context["adminform"].errors
+        milestone.refresh_from_db(), section.refresh_from_db(), track.refresh_from_db()
+        assert milestone.description == section.intro == track.summary == "Line one.\nLine two."
+
+    def test_a_superuser_writes_a_learners_note_on_several_lines(self, admin_client):
+        row = ProgressFactory(note="")
+        response = admin_client.post(
+            reverse("admin:roadmap_progress_change", args=[row.pk]),
+            {
+                "user": row.user_id,
+                "milestone": row.milestone_id,
+                "status": row.status,
+                "note": "Line one.\r\nLine two.",
+                "updated_at_0": "2026-01-01",
+                "updated_at_1": "00:00:00",
+            },
+        )
+        assert response.status_code == 302, response.context["adminform"].errors
+        row.refresh_from_db()
+        assert row.note == "Line one.\nLine two."
+
     @pytest.mark.parametrize(
         "url_name",
         [
