@@ -8,11 +8,16 @@ once, with the account's progress and history.
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 
 @transaction.atomic
 def delete_account(user):
+    # The account's row first: a write into the account (an import, a tick) that is under way
+    # is waited for, so its rows are deleted too; one that starts now waits, then finds the
+    # account gone (accounts.middleware.DeletedAccountMiddleware answers it).
+    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
     username = user.get_username()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__iexact=username).delete()

@@ -125,9 +125,8 @@ def delete_account(request):
     if request.method == "POST":
         form = DeleteAccountForm(request, request.POST)
         if form.is_valid():
-            user = request.user
-            logout(request)
-            records.delete_account(user)
+            records.delete_account(request.user)
+            logout(request)  # once it is gone: a deletion that failed leaves the learner in
             messages.success(request, "Your account and all your progress are deleted.")
             return redirect("roadmap:index")
     else:

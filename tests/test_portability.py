@@ -992,3 +992,40 @@ def test_a_tick_that_creates_its_row_during_an_import_is_not_undone_by_an_older_
     assert run_at_once(tick, upload) == []
     assert Progress.objects.get(user=user, milestone=milestone).status == Status.DONE
     assert (reports[0].progress, reports[0].kept) == (0, 1)  # and the message says so
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_account_deleted_during_an_import_into_it_is_deleted_with_what_the_import_wrote(
+    monkeypatch,
+):
+    """On PostgreSQL the deletion missed the rows the import was writing, waited for it, then
+    failed on them (a 500), after the learner had been logged out: the account stayed."""
+    from django.test import Client
+
+    user, milestone = UserFactory(), MilestoneFactory()
+    rows_written, import_events = threading.Event(), imports._import_events
+
+    def slow_import_events(*args):  # the file's progress rows are written, not yet committed
+        rows_written.set()
+        time.sleep(0.5)
+        return import_events(*args)
+
+    monkeypatch.setattr(imports, "_import_events", slow_import_events)
+    data = {
+        "format": exports.FORMAT,
+        "version": exports.VERSION,
+        "progress": [{"milestone": milestone.slug, "status": "done", "completed_at": _iso(0)}],
+        "events": [],
+    }
+    browser = Client()
+    browser.force_login(user)
+    answers = []
+
+    def delete():
+        rows_written.wait(5)
+        answers.append(browser.post(reverse("delete_account"), {"password": PASSWORD}))
+
+    assert run_at_once(lambda: imports.import_data(user=user, data=data), delete) == []
+    assert answers[0].status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not Progress.objects.exists()
