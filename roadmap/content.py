@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 
 from . import changes
 from .models import MAX_ESTIMATED_HOURS, Milestone, Resource, Section, Track, TrackMilestone
@@ -42,9 +43,10 @@ class LoadReport:
         for verb, groups in (("Created", self.created), ("Updated", self.updated)):
             for kind, slugs in groups.items():
                 if slugs:
+                    kind = kind if len(slugs) > 1 else kind.removesuffix("s")
                     yield f"{verb} {len(slugs)} {kind}: {', '.join(slugs)}"
-        if self.archived:
-            yield f"Archived {len(self.archived)} milestones: {', '.join(self.archived)}"
+        if count := len(self.archived):
+            yield f"Archived {count} milestone{pluralize(count)}: {', '.join(self.archived)}"
         if not self.changed:
             yield "Nothing to change: the database already matches the file."
 

@@ -7,6 +7,7 @@ to paste into a README.
 
 import re
 
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from .models import (
@@ -119,7 +120,8 @@ def to_markdown(user):
     for track in tracks:
         line = (
             f"- **{_markdown_text(track.name)}**: {track.percent} % "
-            f"({track.done_count} of {track.total_count} milestones done)"
+            f"({track.done_count} of {track.total_count} "
+            f"milestone{pluralize(track.total_count)} done)"
         )
         target = targets.get(track.pk)
         if target:

@@ -106,6 +106,20 @@ class TestLoading:
             len(m["tracks"]) for m in all_milestones(CONTENT)
         )
 
+    def test_one_of_a_kind_is_reported_in_the_singular(self, tmp_path):
+        path = tmp_path / "one.yaml"
+        path.write_text(
+            "tracks: [{slug: solo, name: Solo}]\n"
+            "sections:\n"
+            "- slug: only\n"
+            "  title: Only\n"
+            "  milestones: [{slug: ship, title: Ship, estimated_hours: 4, tracks: {solo: 2}}]\n"
+        )
+        out = run("load_roadmap", str(path))
+        assert "Created 1 track: solo" in out
+        assert "Created 1 section: only" in out
+        assert "Created 1 milestone: ship" in out
+
     def test_loading_twice_changes_nothing(self):
         run("load_roadmap")
         before = list(Milestone.objects.values_list("pk", "slug", "title", "position"))
@@ -152,7 +166,7 @@ class TestLoading:
         assert "estimated_hours: 55\n" in dumped.read_text()
         Milestone.objects.filter(slug="reimplement-a-paper").update(estimated_hours=1)
         out = run("load_roadmap", str(dumped))
-        assert "Updated 1 milestones: reimplement-a-paper" in out
+        assert "Updated 1 milestone: reimplement-a-paper" in out
         assert Milestone.objects.get(slug="reimplement-a-paper").estimated_hours == 55
 
     def test_admin_edits_come_back_out_in_the_dump(self):
@@ -168,7 +182,7 @@ class TestLoading:
         milestone["tracks"] = {"data-scientist": 5}
         pk = Milestone.objects.get(slug=milestone["slug"]).pk
         out = run("load_roadmap", str(write(tmp_path, data)))
-        assert f"Updated 1 milestones: {milestone['slug']}" in out
+        assert f"Updated 1 milestone: {milestone['slug']}" in out
         updated = Milestone.objects.get(pk=pk)
         assert updated.title == "A better title"
         assert {m.track.slug: m.weight for m in updated.memberships.all()} == {"data-scientist": 5}
@@ -179,7 +193,7 @@ class TestLoading:
         dropped = data["sections"][2]["milestones"].pop()
         progress = ProgressFactory(milestone=Milestone.objects.get(slug=dropped["slug"]))
         out = run("load_roadmap", str(write(tmp_path, data)))
-        assert f"Archived 1 milestones: {dropped['slug']}" in out
+        assert f"Archived 1 milestone: {dropped['slug']}" in out
         assert Milestone.objects.get(slug=dropped["slug"]).is_archived
         assert Progress.objects.get(pk=progress.pk).status == progress.status
 

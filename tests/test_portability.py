@@ -243,6 +243,12 @@ class TestExportMarkdown:
         assert text.count("- [ ]") == 3
         assert "Hours a week: not set.\n" in text
 
+    def test_a_track_of_one_milestone_says_it_in_the_singular(self):
+        TrackMilestoneFactory(track__name="Solo")
+        assert "- **Solo**: 0 % (0 of 1 milestone done), not followed" in exports.to_markdown(
+            UserFactory()
+        )
+
 
 class TestMyDataPage:
     def test_it_explains_export_and_import_and_has_a_labelled_file_input(self, client, world):

@@ -55,7 +55,7 @@ def test_the_tracks_say_which_milestones_count_toward_them(client):
     link = f'<a href="/?track=all#{membership.milestone.slug}">{membership.milestone.title}</a>'
     assert link in page  # so its link goes to the whole roadmap
     assert f'<a href="/?track=all#{other.slug}">' in page
-    assert "1 milestone count toward it" in page
+    assert "1 milestone counts toward it" in page  # not "1 milestone count"
 
 
 def test_a_milestone_in_no_track_says_so(client):
