@@ -3,6 +3,8 @@ import re
 import zoneinfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -328,6 +330,16 @@ class TestFollow:
         response = learner_client.post(unfollow_url(engineer))
         assert response["Location"] == f"{DASHBOARD}#track-ml-engineer"
         assert not Enrollment.objects.filter(user=user, track=engineer).exists()
+
+    def test_unfollowing_locks_the_learners_rows_alone(self, user, engineer):
+        """Read in the tracks' order, the locking query joined the tracks and locked their rows
+        (on PostgreSQL): every learner's unfollow, and an editor saving a track, waited in turn."""
+        EnrollmentFactory(user=user, track=engineer)
+        EnrollmentFactory(user=user)
+        with CaptureQueriesContext(connection) as queries:
+            progress.unfollow(user=user, track=engineer)
+        reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+        assert reads and all("roadmap_track" not in sql for sql in reads)
 
     def test_the_last_followed_track_cannot_be_unfollowed(self, learner_client, user, engineer):
         """As in the track picker: a learner follows at least one track."""
