@@ -19,6 +19,7 @@ NOT_IN_A_LINE = re.compile(f"[{CONTROLS}\u2028\u2029]")  # nor the line and para
 # follows it around, on the page and in the header. The marks (LRM, RLM, ALM) only settle where
 # punctuation goes in right-to-left text, which names and titles need.
 DIRECTION_CHARACTERS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+TURNED_AROUND = "Remove the invisible characters that change the direction of the text."
 LINE_BREAKS_AND_TABS = str.maketrans("", "", "\n\t")
 # Letters nobody sees (Hangul fillers, the blank Braille pattern), and what shows nothing alone:
 # spaces, separators, format characters (zero-width ones), controls and combining marks.
@@ -36,10 +37,7 @@ class NoControlCharacters:
 
     def __call__(self, value):
         if not self.lines and DIRECTION_CHARACTERS.search(value):
-            raise ValidationError(
-                "Remove the invisible characters that change the direction of the text.",
-                code="direction_characters",
-            )
+            raise ValidationError(TURNED_AROUND, code="direction_characters")
         if self.lines:
             refused = CONTROL_CHARACTERS.search(value.translate(LINE_BREAKS_AND_TABS))
         else:

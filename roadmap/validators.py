@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
 
-from accounts.validators import CONTROL_CHARACTERS
+from accounts.validators import CONTROL_CHARACTERS, DIRECTION_CHARACTERS, TURNED_AROUND
 
 WEB_URL = "Enter a web address that starts with http:// or https://."
 # A file's naive times are read as UTC: one written in local time can be up to 14 hours ahead.
@@ -21,6 +21,8 @@ _http_or_https = URLValidator(schemes=["http", "https"], message=WEB_URL)
 def validate_web_url(value):
     if CONTROL_CHARACTERS.search(value):
         raise ValidationError(WEB_URL, code="invalid")
+    if DIRECTION_CHARACTERS.search(value):  # shown as a link's text, the rest would read backwards
+        raise ValidationError(TURNED_AROUND, code="direction_characters")
     _http_or_https(value)
 
 

@@ -403,6 +403,19 @@ class TestDetails:
         assert 'aria-invalid="true"' in response.text
         assert not Progress.objects.exists()
 
+    @pytest.mark.parametrize("mark", ["\u202e", "\u2066", "\u202a"])
+    def test_it_refuses_a_link_with_text_turned_around(self, learner_client, milestone, mark):
+        """Shown as the link's text on the public page, the address after an override read
+        backwards: "https://example.com/\u202emoc.elgoog" looks like it ends in google.com."""
+        response = learner_client.post(
+            details_url(milestone),
+            {"note": "n", "evidence_url": f"https://example.com/{mark}moc.elgoog"},
+            **HTMX,
+        )
+        assert response.status_code == 422
+        assert "Remove the invisible characters that change the direction" in response.text
+        assert not Progress.objects.exists()
+
     def test_it_refuses_a_note_over_two_thousand_characters(self, learner_client, milestone):
         response = learner_client.post(details_url(milestone), {"note": "x" * 2001}, **HTMX)
         assert response.status_code == 422
