@@ -11,8 +11,9 @@ from typing import NamedTuple
 from django.http import Http404
 
 from .models import Status
+from .validators import ALL_TRACKS
 
-ALL = "all"
+ALL = ALL_TRACKS
 NEXT_UP = 3
 
 

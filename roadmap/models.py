@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.validators import validate_lines, validate_one_line
 
-from .validators import validate_web_url
+from .validators import validate_track_slug, validate_web_url
 
 SLUG_LENGTH = 80
 NOTE_LENGTH = 2000
@@ -71,7 +71,7 @@ class TrackQuerySet(models.QuerySet):
 
 
 class Track(models.Model):
-    slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
+    slug = models.SlugField(max_length=SLUG_LENGTH, unique=True, validators=[validate_track_slug])
     name = models.CharField(max_length=100, validators=[validate_one_line])
     summary = models.TextField(blank=True, validators=[validate_lines])
     position = models.PositiveIntegerField(default=0)

@@ -10,6 +10,8 @@ from django.utils import timezone
 from accounts.validators import CONTROL_CHARACTERS, DIRECTION_CHARACTERS, TURNED_AROUND
 
 WEB_URL = "Enter a web address that starts with http:// or https://."
+# `/?track=all` focuses on the whole roadmap (roadmap/focus.py).
+ALL_TRACKS = "all"
 # A file's naive times are read as UTC: one written in local time can be up to 14 hours ahead.
 FUTURE_ALLOWANCE = timedelta(days=1)
 # How far ahead a learner may set a target date for a track.
@@ -24,6 +26,14 @@ def validate_web_url(value):
     if DIRECTION_CHARACTERS.search(value):  # shown as a link's text, the rest would read backwards
         raise ValidationError(TURNED_AROUND, code="direction_characters")
     _http_or_https(value)
+
+
+def validate_track_slug(slug):
+    if slug == ALL_TRACKS:
+        raise ValidationError(
+            f"“{ALL_TRACKS}” shows the whole roadmap (/?track={ALL_TRACKS}): choose another slug.",
+            code="reserved",
+        )
 
 
 def validate_not_in_future(moment):

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from roadmap.models import Milestone, Progress, ProgressEvent, Resource, TrackMilestone
+from roadmap.models import Milestone, Progress, ProgressEvent, Resource, Track, TrackMilestone
 from tests.factories import (
     MilestoneFactory,
     ProgressEventFactory,
@@ -312,6 +312,13 @@ class TestContentEditors:
             assert response.status_code == 302, response.context["adminform"].errors
         milestone.refresh_from_db(), section.refresh_from_db(), track.refresh_from_db()
         assert milestone.description == section.intro == track.summary == "Line one.\nLine two."
+
+    def test_a_track_cannot_take_the_slug_of_the_whole_roadmaps_focus(self, editor_client):
+        url = reverse("admin:roadmap_track_add")
+        response = editor_client.post(url, {"slug": "all", "name": "All", "position": 0})
+        assert response.status_code == 200
+        assert "“all” shows the whole roadmap" in response.text
+        assert not Track.objects.exists()
 
     def test_a_superuser_writes_a_learners_note_on_several_lines(self, admin_client):
         row = ProgressFactory(note="")

@@ -252,6 +252,19 @@ class TestMalformedFiles:
 
         self.assert_refused(tmp_path, self.mutated(change), "unknown track 'astronaut'")
 
+    def test_a_track_named_like_the_whole_roadmaps_focus_is_refused(self, tmp_path):
+        """`/?track=all` shows every milestone: a track of that slug could never be focused on."""
+
+        def change(data):
+            data["tracks"][0]["slug"] = "all"
+            for section in data["sections"]:
+                for milestone in section["milestones"]:
+                    weights = milestone.get("tracks", {})
+                    if "ml-engineer" in weights:
+                        weights["all"] = weights.pop("ml-engineer")
+
+        self.assert_refused(tmp_path, self.mutated(change), "tracks[0].slug", "“all”")
+
     def test_a_javascript_link_is_refused(self, tmp_path):
         def change(data):
             data["sections"][0]["milestones"][1]["resources"][0]["url"] = "javascript:alert(1)"
