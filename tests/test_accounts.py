@@ -462,6 +462,18 @@ class TestLockout:
         assert log_in(client, user.username, NEW_PASSWORD).status_code == 302
 
 
+def test_password_forms_tell_password_managers_whose_password_it_is(client, user):
+    """Without a username on the form a password manager may store the new password under no
+    name, or update another entry."""
+    field = f'<input type="text" autocomplete="username" value="{user.username}" hidden>'
+    client.post(reverse("password_reset"), {"email": user.email})
+    link = re.search(r"http://testserver(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    assert field in client.get(client.get(link)["Location"]).text
+    client.force_login(user)
+    for page in ("password_change", "delete_account"):
+        assert field in client.get(reverse(page)).text, page
+
+
 class TestPasswordChange:
     def test_a_learner_changes_the_password_and_stays_logged_in(self, learner_client, user):
         html = learner_client.get(reverse("password_change")).text
