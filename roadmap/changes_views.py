@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
@@ -63,6 +64,7 @@ def changes_seen(request):
             " ".join(form.errors["until"]), content_type="text/plain; charset=utf-8"
         )
     news.mark_seen(request.user, form.cleaned_data["until"])
+    messages.success(request, "Dismissed: you are up to date with the roadmap’s changes.")
     return HttpResponseRedirect(safe_next(request) or reverse("roadmap:index"))
 
 

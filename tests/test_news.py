@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 DASHBOARD = reverse("roadmap:dashboard")
 SEEN = reverse("roadmap:changes_seen")
 DAYS_AGO = datetime.timedelta(days=3)
+DISMISSED = "Dismissed: you are up to date with the roadmap’s changes."
 
 
 @pytest.fixture
@@ -399,7 +400,9 @@ class TestDismissing:
         response = csrf_client.post(SEEN, form)
         assert response.status_code == 302
         assert response["Location"] == DASHBOARD
-        assert news_of(csrf_client.get(DASHBOARD).text) == ""
+        page = csrf_client.get(DASHBOARD).text
+        assert news_of(page) == ""
+        assert f'<p class="message success">{DISMISSED}</p>' in page  # said: not just gone
         page = csrf_client.get("/").text
         assert news_of(page) == "" and 'class="change-tag"' not in page
 
@@ -415,6 +418,10 @@ class TestDismissing:
         assert response.text.lstrip().startswith('<div id="roadmap-body">')
         assert "Win a Kaggle medal" in response.text
         assert news_of(response.text) == "" and 'class="change-tag"' not in response.text
+        # Said in the page's live region (a screen reader heard nothing), and only there.
+        said = f'<div hx-swap-oob="innerHTML:#flash"><p class="message success">{DISMISSED}</p>'
+        assert said in response.text
+        assert DISMISSED not in client.get("/").text
 
     def test_a_change_made_after_the_page_was_shown_is_still_told(
         self, client, learner, editor, engineer
