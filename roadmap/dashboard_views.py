@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -96,6 +97,9 @@ def set_target(request, slug):
         if not progress.set_target(user=request.user, track_slug=slug, target=target):
             return not_found(request, NOT_FOLLOWED)
         if not request.htmx:
+            name = Track.objects.filter(slug=slug).values_list("name", flat=True).first() or slug
+            said = f"set: {date_format(target, 'j F Y')}" if target else "cleared"
+            messages.success(request, f"Target date for {name} {said}.")
             return redirect(reverse("roadmap:dashboard") + f"#track-{slug}")
     elif not request.htmx:
         response = dashboard_response(request, status=422, target_form=form, target_slug=slug)

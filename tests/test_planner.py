@@ -321,6 +321,20 @@ class TestSettingATarget:
         assert response.redirect_chain == [(f"{DASHBOARD}#track-ml-engineer", 302)]
         assert "To finish by" not in response.text
         assert Enrollment.objects.get(user=user).target_date is None
+        assert '<p class="message success">Target date for ML Engineer cleared.</p>' in (
+            response.text
+        )
+
+    def test_setting_it_without_javascript_says_so(self, learner_client, user, engineer):
+        """The hours said "Your plan is updated."; a target date said nothing."""
+        target = in_days(56)
+        response = learner_client.post(
+            target_url(engineer), {"target_date": target.isoformat()}, follow=True
+        )
+        assert (
+            '<p class="message success">Target date for ML Engineer set: '
+            f"{target.day} {target:%B %Y}.</p>"
+        ) in response.text
 
     def test_clearing_ignores_whatever_is_in_the_date_field(self, learner_client, user, engineer):
         Enrollment.objects.filter(user=user).update(target_date=in_days(9))
