@@ -8,8 +8,6 @@ when the learner hides what's done.
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.http import Http404
-
 from .models import Status
 from .validators import ALL_TRACKS
 
@@ -47,14 +45,12 @@ class Focus:
 
 
 def choose(param, snapshot, followed_ids):
-    """The focus asked for by `?track=` (`param`, None when absent); 404 for an unknown track."""
+    """The focus asked for by `?track=` (`param`, None when absent); None for an unknown track."""
     if param == ALL:
         return Focus(ALL, ())
     if param is not None:
         track = next((t for t in snapshot.tracks if t.slug == param), None)
-        if track is None:
-            raise Http404("No such career track.")
-        return Focus(param, (track,))
+        return Focus(param, (track,)) if track else None
     return Focus("", tuple(t for t in snapshot.tracks if t.pk in followed_ids))
 
 

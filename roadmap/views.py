@@ -27,6 +27,7 @@ from .snapshot import done_ids, get_snapshot
 
 TEMPLATE = "roadmap/roadmap.html"
 GONE = "This milestone is no longer on the roadmap. Reload the page to see the current one."
+NO_TRACK = "There is no such career track any more. Reload the page."
 # The parts of the roadmap page that htmx asks for again, by the id of their element.
 PARTS = {"roadmap-body": "#focused", "roadmap-tools": "#tools"}
 
@@ -50,6 +51,11 @@ def index(request):
     own = Progress.objects.own(user) if learner else {}
     followed = Enrollment.objects.track_ids(user) if learner else set()
     chosen = focus.choose(request.GET.get("track") or None, snapshot, followed)
+    if chosen is None:
+        if request.htmx:  # a focus link on a page older than the track's deletion
+            return not_found(request, NO_TRACK)
+        context = {"tracks": snapshot.tracks}
+        return TemplateResponse(request, "404.html", context, status=404)
     part = PARTS.get(request.htmx.target) if request.htmx else None
     context = {
         "snapshot": snapshot,

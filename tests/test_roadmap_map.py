@@ -181,6 +181,18 @@ class TestFocus:
         assert "<h1>Not found</h1>" in response.text
         assert "Back to the roadmap" in response.text
 
+    def test_a_link_to_a_track_that_is_gone_offers_the_tracks_there_are(self, client, roadmap):
+        """A bookmark of a deleted track led to "There is nothing at this address" alone."""
+        response = client.get("/", {"track": "quantum-engineer"})
+        assert response.status_code == 404
+        assert "There is no such career track" in response.text
+        for track in Track.objects.all():
+            assert f'<a href="/?track={track.slug}">{track.name}</a>' in response.text
+        assert '<a href="/?track=all">All milestones</a>' in response.text
+        htmx = client.get("/", {"track": "quantum-engineer"}, **HTMX)
+        assert htmx.status_code == 404 and htmx["Content-Type"].startswith("text/plain")
+        assert htmx.text == "There is no such career track any more. Reload the page."
+
 
 class TestDone:
     def test_a_done_milestone_collapses_to_one_line(self, client, learner):
