@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
@@ -9,6 +11,7 @@ from django.views.decorators.debug import sensitive_variables
 from .models import MAX_HOURS_PER_WEEK, User
 
 HOURS_MESSAGE = f"Give a whole number of hours a week from 1 to {MAX_HOURS_PER_WEEK}."
+DUPLICATE_EMAIL = "An account already uses this email address."
 
 
 class HoursPerWeekField(forms.IntegerField):
@@ -49,13 +52,15 @@ class SignupForm(UserCreationForm):
         email.widget.attrs["autocomplete"] = "email"
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account already uses this email address. Log in, or reset its password.",
-                code="duplicate_email",
-            )
-        return email
+        return unused_email(self.cleaned_data["email"], "Log in, or reset its password.")
+
+
+def unused_email(email, advice="", account=None):
+    """`email` as stored, unless an account other than `account` uses it (in any case)."""
+    email = User.objects.normalize_email(email)
+    if User.objects.filter(email__iexact=email).exclude(pk=getattr(account, "pk", None)).exists():
+        raise forms.ValidationError(f"{DUPLICATE_EMAIL} {advice}".strip(), code="duplicate_email")
+    return email
 
 
 class NoUsernameLongerThanAnAccounts:
@@ -101,13 +106,17 @@ class ProfileForm(SavesItsOwnFields, forms.ModelForm):
     saved_fields = Meta.fields
 
 
-class DeleteAccountForm(forms.Form):
+class AsksForThePassword(forms.Form):
+    """The logged-in learner's password asked again (password_checked); `unchanged` says what
+    a wrong one leaves as it was."""
+
     password = forms.CharField(
         label="Your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="To make sure it is really you.",
     )
+    unchanged = ""
 
     def __init__(self, request, *args, **kwargs):
         self.request = request
@@ -118,9 +127,36 @@ class DeleteAccountForm(forms.Form):
         password = self.cleaned_data["password"]
         if not password_checked(self.request, self.request.user, password):
             raise forms.ValidationError(
-                "That is not your password. Your account was not deleted.", code="wrong_password"
+                f"That is not your password. {self.unchanged}", code="wrong_password"
             )
         return password
+
+
+class DeleteAccountForm(AsksForThePassword):
+    unchanged = "Your account was not deleted."
+
+
+class ChangeEmailForm(SavesItsOwnFields, AsksForThePassword, forms.ModelForm):
+    """A new address for password-reset mail. The password is asked again: whoever holds a
+    session could otherwise take the account over through a reset."""
+
+    class Meta:
+        model = User
+        fields = ("email",)
+        labels = {"email": "New email address"}
+
+    field_order = ("email", "password")
+    saved_fields = Meta.fields
+    unchanged = "Your email address was not changed."
+
+    def __init__(self, request, *args, **kwargs):
+        # A copy: a refused form must not leave its value on the user the page shows.
+        super().__init__(request, *args, instance=copy.copy(request.user), **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+    def clean_email(self):
+        return unused_email(self.cleaned_data["email"], account=self.instance)
 
 
 class SetPasswordForm(SavesItsOwnFields, auth_forms.SetPasswordForm):

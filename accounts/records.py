@@ -9,7 +9,11 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
 
 @transaction.atomic
@@ -22,6 +26,18 @@ def delete_account(user):
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__iexact=username).delete()
     user.delete()
+
+
+def tell_old_address(request, user, old):
+    """Mail the address an account had that it has a new one: whoever changed it took the
+    account's password resets with it."""
+    context = {
+        "user": user,
+        "when": timezone.now(),
+        "profile_url": request.build_absolute_uri(reverse("profile")),
+    }
+    body = render_to_string("registration/email_changed_email.txt", context)
+    send_mail("Your Next Steps email address was changed", body, None, [old])
 
 
 def forget_old_logins():

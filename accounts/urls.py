@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile, name="profile"),
+    path("email/", views.change_email, name="change_email"),
     path("delete/", views.delete_account, name="delete_account"),
     path(
         "reset/<uidb64>/<token>/",

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_http_methods
 
 from . import records
 from .forms import (
+    DUPLICATE_EMAIL,
+    ChangeEmailForm,
     DeleteAccountForm,
     LoginForm,
     PasswordChangeForm,
@@ -32,6 +34,7 @@ from .limits import client_address, over_limit
 SIGNUP_LIMITED = (
     "Too many sign-ups from your network in the last hour. Please try again in an hour."
 )
+EMAIL_LIMITED = "Too many changes of email address in the last hour. Please try again in an hour."
 RESET_LIMITED = (
     "Too many password reset emails were asked for from your network or for this address in "
     "the last hour. Check your inbox and spam folder for the ones already sent, or try again "
@@ -115,6 +118,37 @@ def profile(request):
         {"form": form, "enrollments": request.user.enrollments.select_related("track")},
         status=refused(form),
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@never_cache
+@sensitive_post_parameters("password")
+def change_email(request):
+    """A new address for password-reset mail; the old one is told. Every attempt counts toward
+    a limit an hour, as a sign-up does: each refusal says whether an address has an account."""
+    if request.method != "POST":
+        form = ChangeEmailForm(request)
+    elif over_limit("email", str(request.user.pk), settings.SIGNUPS_PER_HOUR):
+        messages.error(request, EMAIL_LIMITED)
+        form = ChangeEmailForm(request, initial={"email": request.POST.get("email", "")})
+        return TemplateResponse(request, "accounts/change_email.html", {"form": form}, status=429)
+    else:
+        form = ChangeEmailForm(request, request.POST)
+        old = request.user.email
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    user = form.save()
+            except IntegrityError:  # another account took it since the check
+                form.add_error("email", DUPLICATE_EMAIL)
+            else:
+                if old and old.lower() != user.email.lower():
+                    records.tell_old_address(request, user, old)
+                messages.success(request, f"Your email address is now {user.email}.")
+                return redirect("profile")
+    context = {"form": form}
+    return TemplateResponse(request, "accounts/change_email.html", context, status=refused(form))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

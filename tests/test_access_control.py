@@ -25,7 +25,7 @@ SECRET_LINK = "https://example.com/secret-7f3a"
 
 @pytest.fixture
 def owner():
-    user = UserFactory(username="owner", display_name="Owner Person")
+    user = UserFactory(username="owner", display_name="Owner Person", email="owner@example.com")
     milestone = MilestoneFactory(slug="kaggle")
     progress.set_status(user=user, milestone=milestone, status=Status.DONE)
     progress.save_details(
@@ -44,6 +44,7 @@ PAGES = [
     ("export_json", []),
     ("export_markdown", []),
     ("delete_account", []),
+    ("change_email", []),
     ("password_change", []),
 ]
 WRITES = [
@@ -57,6 +58,7 @@ WRITES = [
     ("choose_tracks", [], {"tracks": []}),
     ("import_data", [], {}),
     ("delete_account", [], {"password": PASSWORD}),
+    ("change_email", [], {"email": "thief@example.com", "password": PASSWORD}),
     ("password_change", [], {"old_password": PASSWORD, "new_password1": "x", "new_password2": "x"}),
 ]
 
@@ -71,6 +73,7 @@ def unchanged(owner):
         and row.note == SECRET_NOTE
         and Enrollment.objects.filter(user=owner, target_date=None).count() == 1
         and owner.hours_per_week is None
+        and owner.email == "owner@example.com"
     )
 
 

@@ -643,6 +643,74 @@ class TestProfile:
         assert response["HX-Redirect"].startswith(reverse("login"))
 
 
+class TestChangeEmail:
+    """Password-reset mail goes to the account's address: the learner can change it, with
+    their password, and the old address is told."""
+
+    def change(self, client, email, password=PASSWORD):
+        return client.post(reverse("change_email"), {"email": email, "password": password})
+
+    def test_with_the_password_the_address_changes_and_the_old_one_is_told(
+        self, learner_client, user
+    ):
+        old = user.email
+        page = learner_client.get(reverse("profile")).text
+        assert f'<a href="{reverse("change_email")}">Change email address</a>' in page
+        response = self.change(learner_client, " New.Address@Example.COM ")
+        assert response["Location"] == reverse("profile")
+        user.refresh_from_db()
+        assert user.email == "New.Address@example.com"
+        assert user.check_password(PASSWORD)  # nothing else of the account written
+        [notice] = mail.outbox
+        assert notice.to == [old]
+        assert "New.Address@example.com" in notice.body
+        assert "change your password" in notice.body
+        page = learner_client.get(reverse("profile")).text
+        assert "Your email address is now New.Address@example.com." in page
+
+    def test_a_wrong_password_changes_nothing_and_counts_as_a_failed_login(
+        self, learner_client, user
+    ):
+        response = self.change(learner_client, "thief@example.com", password="guess")
+        assert response.status_code == 422
+        assert "That is not your password. Your email address was not changed." in response.text
+        assert 'aria-invalid="true"' in input_tag(response.text, "password")
+        assert User.objects.get(pk=user.pk).email == user.email
+        assert AccessAttempt.objects.filter(username=user.username).exists()
+        assert not mail.outbox
+
+    @pytest.mark.parametrize("taken", ["other@example.com", "OTHER@example.com"])
+    def test_an_address_another_account_uses_is_refused(self, learner_client, user, taken):
+        UserFactory(email="other@example.com")
+        response = self.change(learner_client, taken)
+        assert response.status_code == 422
+        assert "An account already uses this email address." in response.text
+        assert User.objects.get(pk=user.pk).email == user.email
+
+    @pytest.mark.parametrize("email", ["", "not-an-address", "a@b@c.com", "x" * 250 + "@e.com"])
+    def test_an_address_that_is_not_one_is_refused(self, learner_client, user, email):
+        response = self.change(learner_client, email)
+        assert response.status_code == 422
+        assert 'aria-invalid="true"' in input_tag(response.text, "email")
+        assert User.objects.get(pk=user.pk).email == user.email
+
+    def test_it_needs_a_login(self, client):
+        response = client.get(reverse("change_email"))
+        assert response["Location"].startswith(reverse("login"))
+
+    def test_one_account_can_try_only_so_many_addresses_an_hour(
+        self, learner_client, user, settings
+    ):
+        """Each refusal says whether an address has an account, as a sign-up does."""
+        settings.SIGNUPS_PER_HOUR = 2
+        for n in range(2):
+            assert self.change(learner_client, f"taken{n}@example.com").status_code == 302
+        response = self.change(learner_client, "third@example.com")
+        assert response.status_code == 429
+        assert "Too many changes of email address" in response.text
+        assert User.objects.get(pk=user.pk).email == "taken1@example.com"
+
+
 class TestDeleteAccount:
     def test_it_asks_for_the_password_with_a_real_label(self, learner_client):
         html = learner_client.get(reverse("delete_account")).text

@@ -90,6 +90,7 @@ PERSONAL_PAGES = [
     ("export_json", []),
     ("export_markdown", []),
     ("delete_account", []),
+    ("change_email", []),
     ("password_change", []),
     ("password_change_done", []),
 ]
