@@ -5,7 +5,12 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .validators import validate_one_line, validate_username, validate_visible
+from .validators import (
+    validate_mail_address,
+    validate_one_line,
+    validate_username,
+    validate_visible,
+)
 
 MAX_HOURS_PER_WEEK = 80
 
@@ -18,6 +23,9 @@ class User(AbstractUser):
         help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
         validators=[AbstractUser.username_validator, validate_username],
         error_messages={"unique": "A user with that username already exists."},
+    )
+    email = models.EmailField(  # Django's, as one mailbox mail can reach
+        "email address", blank=True, validators=[validate_mail_address]
     )
     display_name = models.CharField(
         max_length=80,
@@ -63,7 +71,10 @@ class User(AbstractUser):
             # holds when two sign-ups arrive at once. Accounts an administrator made without
             # an address don't collide.
             models.UniqueConstraint(
-                Lower("email"), condition=~Q(email=""), name="user_email_unique_in_any_case"
+                Lower("email"),
+                condition=~Q(email=""),
+                name="user_email_unique_in_any_case",
+                violation_error_message="An account already uses this email address.",
             ),
             # The same for a username: Django's forms refuse "ada" once "Ada" exists.
             models.UniqueConstraint(

@@ -5,6 +5,8 @@ successful ones, the login history, for LOGIN_HISTORY_DAYS. Deleting an account 
 once, with the account's progress and history.
 """
 
+import logging
+
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
@@ -14,6 +16,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from .limits import over_limit
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -29,15 +35,18 @@ def delete_account(user):
 
 
 def tell_old_address(request, user, old):
-    """Mail the address an account had that it has a new one: whoever changed it took the
-    account's password resets with it."""
-    context = {
-        "user": user,
-        "when": timezone.now(),
-        "profile_url": request.build_absolute_uri(reverse("profile")),
-    }
+    """Mail the address an account had that it has another one now (not which): whoever changed
+    it took the account's password resets with it. At most so many an hour to one address, as
+    reset mail; a mail that can't be sent is logged, and the change stands."""
+    if over_limit("email-notice", old.casefold(), settings.PASSWORD_RESET_MAILS_PER_ADDRESS):
+        return
+    url = request.build_absolute_uri(reverse("profile"))
+    context = {"user": user, "when": timezone.now(), "profile_url": url}
     body = render_to_string("registration/email_changed_email.txt", context)
-    send_mail("Your Next Steps email address was changed", body, None, [old])
+    try:
+        send_mail("Your Next Steps email address was changed", body, None, [old])
+    except Exception:
+        logger.exception("The notice of a changed email address could not be sent to %s.", user.pk)
 
 
 def forget_old_logins():

@@ -65,6 +65,24 @@ def validate_visible(value):
         raise ValidationError(INVISIBLE, code="invisible")
 
 
+def validate_mail_address(value):
+    """Refuses what Django's email check lets through but is no one mailbox as written: quotes,
+    spaces and invisible characters (a zero-width space is dropped on the way: a taken address
+    spelled another way), and a domain mail can't be sent to."""
+    if '"' in value:
+        raise ValidationError("Write the address without quotes.", code="quoted")
+    if any(unicodedata.category(c) in {"Cc", "Cf", "Zs", "Zl", "Zp"} for c in value):
+        raise ValidationError(
+            "Remove the spaces and invisible characters from the address.", code="invisible"
+        )
+    try:
+        value.rpartition("@")[2].encode("idna")  # as mail writes the domain
+    except UnicodeError:
+        raise ValidationError(
+            "Mail can't be sent to this address: check it for typing mistakes.", code="unmailable"
+        ) from None
+
+
 def validate_username(value):
     """Refuses what Django's username rule lets through and the public page's address can't hold:
     only dots (a folder, "." or "..", in /u/<username>/), and letters nobody sees."""
