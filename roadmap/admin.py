@@ -102,16 +102,16 @@ class TrackAdmin(ContentAdmin):
 
 
 class PlacedInline(admin.TabularInline):
-    """A row added here is offered the place after its siblings'."""
+    """A row added here is offered the place after its siblings'. The page keeps the place it
+    offered (a hidden initial): worked out again when the form comes back, after a row was
+    added meanwhile, it would make a blank row left alone look filled in."""
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        siblings = (
-            self.model.objects.filter(**{formset.fk.name: obj})
-            if obj
-            else self.model.objects.none()
-        )
-        formset.form.base_fields["position"].initial = after_the_last(siblings)
+        siblings = self.model.objects.filter(**{formset.fk.name: obj}) if obj else None
+        position = formset.form.base_fields["position"]
+        position.initial = after_the_last(siblings) if obj else 0
+        position.show_hidden_initial = True
         return formset
 
 

@@ -224,6 +224,31 @@ def test_a_row_added_inline_is_offered_the_place_after_its_siblings(admin_client
     assert re.search(r'name="resources-__prefix__-position" value="4"', page)
 
 
+def test_a_blank_row_left_alone_stays_blank_when_a_row_was_added_meanwhile(admin_client):
+    """Its suggested place is worked out again when the form comes back: one more resource
+    added meanwhile (in another tab) made the untouched blank row look filled in, and the save
+    was refused with "This field is required." on it."""
+    from tests.test_changes import change_form
+
+    milestone = MilestoneFactory()
+    ResourceFactory(milestone=milestone, position=3)
+    url = reverse("admin:roadmap_milestone_change", args=[milestone.pk])
+    page = admin_client.get(url).text
+    assert 'name="initial-resources-1-position" value="4"' in page
+    form = change_form(milestone) | {"description": "Edited."}
+    form |= {
+        "resources-TOTAL_FORMS": 2,
+        "resources-1-position": 4,
+        "initial-resources-1-position": 4,
+    }
+    ResourceFactory(milestone=milestone, position=4)  # meanwhile
+    response = admin_client.post(url, form)
+    assert response.status_code == 302, response.context["adminform"].errors
+    milestone.refresh_from_db()
+    assert milestone.description == "Edited."
+    assert milestone.resources.count() == 2
+
+
 def test_the_first_row_added_inline_is_offered_the_first_place(admin_client):
     page = admin_client.get(reverse("admin:roadmap_section_add")).text
     assert re.search(r'name="milestones-__prefix__-position" value="0"', page)
