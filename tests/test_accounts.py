@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from roadmap.models import Enrollment, Milestone, Progress, ProgressEvent, Section
+from roadmap.models import Enrollment, Milestone, Progress, ProgressEvent, Section, Track
 from tests.factories import (
     PASSWORD,
     EnrollmentFactory,
@@ -896,6 +896,40 @@ def test_the_migration_to_one_username_in_any_case_names_the_accounts_that_clash
     finally:
         OldUser.objects.all().delete()
         migrate(LATEST)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_tidies_links_and_a_track_slug_that_the_new_rules_refuse():
+    """A link with an override stored before the rule made the learner's export fail to import
+    back; a track of the slug "all" could not be focused on, nor the roadmap's dump loaded."""
+    old = migrate([("roadmap", "0011_track_deleted_kind"), ("accounts", "0014_email_one_mailbox")])
+    get = old.get_model
+    learner = get("accounts", "User").objects.create(username="ada", password="!")
+    get("roadmap", "Track").objects.create(slug="all", name="Generalist", position=0)
+    get("roadmap", "Track").objects.create(slug="all-track", name="Other", position=1)
+    section = get("roadmap", "Section").objects.create(slug="s", title="S", position=0)
+    milestone = get("roadmap", "Milestone").objects.create(
+        section=section, slug="m", title="M", position=0, estimated_hours=1
+    )
+    get("roadmap", "Resource").objects.create(
+        milestone=milestone, title="R", url="https://example.com/\u2066r", position=0
+    )
+    get("roadmap", "Progress").objects.create(
+        user=learner, milestone=milestone, evidence_url="https://example.com/\u202egnp.exe"
+    )
+    try:
+        migrate(LATEST)
+        assert Progress.objects.get().evidence_url == "https://example.com/gnp.exe"
+        assert Milestone.objects.get().resources.get().url == "https://example.com/r"
+        assert set(Track.objects.values_list("slug", flat=True)) == {"all-track", "all-track-2"}
+        for row in (*Progress.objects.all(), *Track.objects.all()):
+            row.full_clean()  # the rules of today
+    finally:
+        Progress.objects.all().delete()
+        Milestone.objects.all().delete()  # and its resource
+        Section.objects.all().delete()
+        Track.objects.all().delete()
+        User.objects.all().delete()
 
 
 @pytest.mark.django_db(transaction=True)
