@@ -84,6 +84,11 @@ class TrackAdmin(ContentAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(milestone_count=Count("milestones"))
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            changes.record_new_track(obj)
+
     @transaction.atomic
     def delete_queryset(self, request, queryset):
         """Delete the tracks (only those nobody follows can be), one changelog entry each."""

@@ -85,6 +85,12 @@ def record(before, after):
     ContentChange.objects.bulk_create(rows)
 
 
+def record_new_track(track):
+    """A career track added: learners are told of it, to focus on or follow."""
+    summary = f"Added the track “{one_line(track.name)}”"
+    ContentChange.objects.create(kind=Kind.TRACK_ADDED, track=track, summary=summary)
+
+
 def record_deleted_tracks(tracks):
     """One entry for each deleted track, given as (name, how many milestones it counted toward).
     Only a track nobody follows can be deleted: no learner's percentage moved, so it is no news."""

@@ -217,6 +217,8 @@ def load(content):
         values = {"name": track["name"], "summary": track["summary"], "position": position}
         obj, change = _upsert(Track, track["slug"], values)
         report.note(change, "tracks", track["slug"])
+        if change == "created" and before is not None:
+            changes.record_new_track(obj)
         tracks_by_slug[track["slug"]] = obj
 
     listed = set()

@@ -359,6 +359,7 @@ class ContentChange(models.Model):
         RESOURCE_ADDED = "resource_added", "Resource added"
         RESOURCE_REMOVED = "resource_removed", "Resource removed"
         DELETED = "deleted", "Milestone deleted"
+        TRACK_ADDED = "track_added", "Track added"
         TRACK_DELETED = "track_deleted", "Track deleted"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -66,6 +66,7 @@ class News:
     other_new: int  # how many of the new milestones count toward none of the followed tracks
     moved: tuple  # Moved
     tags: dict = field(default_factory=dict)  # milestone id -> NEW, BACK or CHANGED
+    new_tracks: tuple = ()  # TrackEntry added since, still on the roadmap
 
 
 def since_mark(user, snapshot, done, followed):
@@ -76,14 +77,16 @@ def since_mark(user, snapshot, done, followed):
         return None
     rows = ContentChange.objects.filter(at__gt=mark).order_by("at", "pk")
     Kind = ContentChange.Kind
-    added, archived, first_archival, said = set(), {}, {}, {}
+    added, archived, first_archival, said, new_tracks = set(), {}, {}, {}, {}
     total, done_points = Counter(), Counter()
     until = mark
     first_change, first_move = {}, {}  # milestone id, track id -> when its first change was made
-    for kind, pk, title, points, at, summary in rows.values_list(
-        "kind", "milestone_id", "milestone__title", "points", "at", "summary"
+    for kind, pk, track_id, title, points, at, summary in rows.values_list(
+        "kind", "milestone_id", "track_id", "milestone__title", "points", "at", "summary"
     ):
         until = max(until, at)
+        if kind == Kind.TRACK_ADDED:
+            new_tracks.setdefault(track_id, at)
         for track, moved in points.items():
             total[int(track)] += moved
             done_points[int(track)] += moved if pk in done else 0
@@ -122,6 +125,8 @@ def since_mark(user, snapshot, done, followed):
     changed = tuple((m, said[m.id]) for m in shown if m.id not in added and m.id not in returned)
     archived = {pk: t for pk, t in archived.items() if pk not in snapshot.by_id}
     told += [first_change[pk] for pk in archived]
+    tracks = tuple(t for t in snapshot.tracks if t.pk in new_tracks)  # not deleted since
+    told += [new_tracks[t.pk] for t in tracks]
     if not told:
         return None
     # Since they last dismissed the news, unless a change told of here was made before that
@@ -140,4 +145,5 @@ def since_mark(user, snapshot, done, followed):
         other_new=sum(not any(m.id in t.weights for t in mine) for m in new),
         moved=tuple(moved),
         tags={m.id: NEW if m.id in added else BACK if m.id in returned else CHANGED for m in shown},
+        new_tracks=tracks,
     )

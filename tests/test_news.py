@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from roadmap import news
+from roadmap import changes, content, news
+from roadmap.content import DEFAULT_PATH
 from roadmap.models import ContentChange, Milestone, Status
 from roadmap.snapshot import content_changed, get_snapshot
 from tests.factories import (
@@ -386,6 +387,43 @@ class TestSinceYourLastVisit:
         section = news_of(client.get("/").text)
         assert "<img" not in section
         assert "&lt;img src=x" in section
+
+
+class TestNewTracks:
+    def test_a_new_career_track_is_told_with_a_link_to_focus_on_it(self, client, learner, editor):
+        """A track added showed only as milestones that "count 4 of 5 toward" a name the
+        learner had never seen."""
+        response = editor.post(
+            reverse("admin:roadmap_track_add"),
+            {"slug": "applied-scientist", "name": "Applied <Scientist>", "position": 9},
+        )
+        assert response.status_code == 302
+        assert ContentChange.objects.get().summary == "Added the track “Applied <Scientist>”"
+        client.force_login(learner)
+        for page in ("/", DASHBOARD):
+            section = news_of(client.get(page).text)
+            assert (
+                '<li>A new career track: <a href="/?track=applied-scientist">'
+                "Applied &lt;Scientist&gt;</a></li>"
+            ) in section
+
+    def test_a_track_added_by_a_load_is_told_and_the_first_load_is_no_news(self, db):
+        data = content.parse(DEFAULT_PATH.read_text())
+        content.load(data)
+        assert not ContentChange.objects.exists()  # the roadmap itself, on a fresh install
+        data["tracks"].append({"slug": "mlops", "name": "MLOps Engineer", "summary": ""})
+        content.load(data)
+        [change] = ContentChange.objects.all()
+        assert change.kind == ContentChange.Kind.TRACK_ADDED
+        assert change.track.slug == "mlops"
+
+    def test_a_track_added_and_deleted_since_is_no_news(self, client, learner, editor):
+        track = TrackFactory(name="Fleeting")
+        changes.record_new_track(track)
+        track.delete()
+        content_changed()
+        client.force_login(learner)
+        assert "Fleeting" not in news_of(client.get("/").text)
 
 
 class TestDismissing:
