@@ -24,10 +24,15 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def delete_account(user):
-    # The account's row first: a write into the account (an import, a tick) that is under way
-    # is waited for, so its rows are deleted too; one that starts now waits, then finds the
-    # account gone (accounts.middleware.DeletedAccountMiddleware answers it).
-    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+    # Writes into the account under way are waited for, in the order they take their locks, so
+    # that their rows are deleted too and none waits for the deletion meanwhile: an import (it
+    # holds the account's row), a tick of a milestone with a row (it holds that row, then names
+    # the account), then anything else naming the account. One that starts after waits, then
+    # finds the account gone (accounts.middleware.DeletedAccountMiddleware answers it).
+    account = get_user_model().objects.filter(pk=user.pk)
+    account.select_for_update(no_key=True).exists()
+    list(user.progress.select_for_update().values_list("pk", flat=True))
+    account.select_for_update().exists()
     username = user.get_username()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__iexact=username).delete()

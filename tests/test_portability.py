@@ -1035,3 +1035,38 @@ def test_an_account_deleted_during_an_import_into_it_is_deleted_with_what_the_im
     assert answers[0].status_code == 302
     assert not User.objects.filter(pk=user.pk).exists()
     assert not Progress.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_account_deleted_while_a_tick_in_it_is_under_way_is_deleted_with_the_tick(
+    monkeypatch,
+):
+    """With the account's row locked first, a tick holding its progress row, whose event then
+    named the account, and the deletion, waiting for that row, waited for each other: on
+    PostgreSQL one of them failed ("deadlock detected")."""
+    from django.test import Client
+
+    user, milestone = UserFactory(), MilestoneFactory()
+    progress.set_status(user=user, milestone=milestone, status=Status.IN_PROGRESS)
+    row_locked, create_event = threading.Event(), ProgressEvent.objects.create
+
+    def slow_create(**fields):  # the tick's row is locked and updated, its event not written
+        row_locked.set()
+        time.sleep(0.5)
+        return create_event(**fields)
+
+    monkeypatch.setattr(ProgressEvent.objects, "create", slow_create)
+    browser = Client()
+    browser.force_login(user)
+    answers = []
+
+    def delete():
+        row_locked.wait(5)
+        time.sleep(0.1)
+        answers.append(browser.post(reverse("delete_account"), {"password": PASSWORD}))
+
+    tick = functools.partial(progress.set_status, user=user, milestone=milestone, status="done")
+    assert run_at_once(tick, delete) == []
+    assert answers[0].status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not Progress.objects.exists() and not ProgressEvent.objects.exists()
