@@ -155,8 +155,17 @@ class ChangeEmailForm(SavesItsOwnFields, AsksForThePassword, forms.ModelForm):
         self.fields["email"].required = True
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 
-    def clean_email(self):
-        return unused_email(self.cleaned_data["email"], account=self.instance)
+    def clean(self):
+        """Whether another account has the address is said once the password is right."""
+        cleaned = super().clean()
+        if "password" not in cleaned:
+            cleaned.pop("email", None)  # nor by the database's rule, which ModelForm checks
+        elif "email" in cleaned:
+            try:
+                cleaned["email"] = unused_email(cleaned["email"], account=self.instance)
+            except forms.ValidationError as error:
+                self.add_error("email", error)
+        return cleaned
 
 
 class SetPasswordForm(SavesItsOwnFields, auth_forms.SetPasswordForm):

@@ -679,6 +679,15 @@ class TestChangeEmail:
         assert AccessAttempt.objects.filter(username=user.username).exists()
         assert not mail.outbox
 
+    def test_a_wrong_password_tells_nothing_of_the_address(self, learner_client, user):
+        """Checked before the password, a taken address was said to anyone holding the
+        session, without the password."""
+        UserFactory(email="other@example.com")
+        response = self.change(learner_client, "other@example.com", password="a guess")
+        assert response.status_code == 422
+        assert "That is not your password" in response.text
+        assert "already uses this email address" not in response.text
+
     @pytest.mark.parametrize("taken", ["other@example.com", "OTHER@example.com"])
     def test_an_address_another_account_uses_is_refused(self, learner_client, user, taken):
         UserFactory(email="other@example.com")
