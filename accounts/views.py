@@ -34,7 +34,9 @@ from .limits import client_address, over_limit
 SIGNUP_LIMITED = (
     "Too many sign-ups from your network in the last hour. Please try again in an hour."
 )
-EMAIL_LIMITED = "Too many changes of email address in the last hour. Please try again in an hour."
+EMAIL_LIMITED = (
+    "Too many tries at changing your email address in the last hour. Please try again in an hour."
+)
 RESET_LIMITED = (
     "Too many password reset emails were asked for from your network or for this address in "
     "the last hour. Check your inbox and spam folder for the ones already sent, or try again "

@@ -774,7 +774,7 @@ class TestChangeEmail:
             assert self.change(learner_client, f"taken{n}@example.com").status_code == 302
         response = self.change(learner_client, "third@example.com")
         assert response.status_code == 429
-        assert "Too many changes of email address" in response.text
+        assert "Too many tries at changing your email address" in response.text
         assert User.objects.get(pk=user.pk).email == "taken1@example.com"
 
 
