@@ -26,12 +26,20 @@ logger = logging.getLogger(__name__)
 def delete_account(user):
     # Writes into the account under way are waited for, in the order they take their locks, so
     # that their rows are deleted too and none waits for the deletion meanwhile: an import (it
-    # holds the account's row), a tick of a milestone with a row (it holds that row, then names
-    # the account), then anything else naming the account. One that starts after waits, then
-    # finds the account gone (accounts.middleware.DeletedAccountMiddleware answers it).
-    account = get_user_model().objects.filter(pk=user.pk)
+    # holds the account's row); a write holding a row of the account's that others change (a
+    # tick its progress row, a choice of tracks the one it left out, the admin a group's), then
+    # naming the account in a new row; then anything else naming the account. One that starts
+    # after waits, then finds the account gone (accounts.middleware.DeletedAccountMiddleware).
+    User = get_user_model()
+    account = User.objects.filter(pk=user.pk)
     account.select_for_update(no_key=True).exists()
-    list(user.progress.select_for_update().values_list("pk", flat=True))
+    for rows in (
+        user.progress.all(),
+        user.enrollments.all(),
+        User.groups.through.objects.filter(user=user.pk),
+        User.user_permissions.through.objects.filter(user=user.pk),
+    ):
+        list(rows.select_for_update().order_by().values_list("pk", flat=True))
     account.select_for_update().exists()
     username = user.get_username()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import records
 from roadmap import exports, import_checks, imports, progress
 from roadmap.models import Enrollment, Milestone, Progress, ProgressEvent, Status
 from tests.factories import (
@@ -1070,3 +1071,30 @@ def test_an_account_deleted_while_a_tick_in_it_is_under_way_is_deleted_with_the_
     assert answers[0].status_code == 302
     assert not User.objects.filter(pk=user.pk).exists()
     assert not Progress.objects.exists() and not ProgressEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_account_deleted_while_its_tracks_are_chosen_again_is_deleted(monkeypatch):
+    """Choosing tracks deletes the one left out (holding its row), then adds the new one (which
+    names the account); the deletion, holding the account's row, waited for the row deleted:
+    on PostgreSQL, a deadlock. Django's admin changing an account's groups writes the same way."""
+    user, first, second = UserFactory(), TrackFactory(), TrackFactory()
+    EnrollmentFactory(user=user, track=first)
+    left_out, bulk_create = threading.Event(), Enrollment.objects.bulk_create
+
+    def slow_bulk_create(*args, **kwargs):  # the left-out row deleted, the new one not added
+        left_out.set()
+        time.sleep(0.5)
+        return bulk_create(*args, **kwargs)
+
+    monkeypatch.setattr(Enrollment.objects, "bulk_create", slow_bulk_create)
+
+    def delete():
+        left_out.wait(5)
+        time.sleep(0.1)
+        records.delete_account(User.objects.get(pk=user.pk))
+
+    choose = functools.partial(progress.set_followed_tracks, user=user, tracks=[second])
+    assert run_at_once(choose, delete) == []
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not Enrollment.objects.exists()
