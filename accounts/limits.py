@@ -10,6 +10,7 @@ X-Forwarded-For header.
 import hashlib
 import ipaddress
 import time
+import unicodedata
 
 from axes.conf import settings
 from django.core.cache import cache
@@ -35,6 +36,15 @@ def client_address(request):
     if ip.version == 6:
         return str(ip.ipv4_mapped or ipaddress.ip_network((ip, 64), strict=False).network_address)
     return address
+
+
+def mail_over_limit(address):
+    """Count one more mail to `address` (a password reset, the notice of a new address) in this
+    clock hour, whoever asks; True once there were more than PASSWORD_RESET_MAILS_PER_ADDRESS.
+    The address is folded as Django's reset form matches it to accounts (to it a long s, U+017F,
+    is an "s"), so one mailbox is counted once however it is written."""
+    folded = unicodedata.normalize("NFKC", address).casefold()
+    return over_limit("mail", folded, settings.PASSWORD_RESET_MAILS_PER_ADDRESS)
 
 
 def over_limit(scope, key, per_hour):

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .limits import over_limit
+from .limits import mail_over_limit
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +49,9 @@ def delete_account(user):
 
 def tell_old_address(request, user, old):
     """Mail the address an account had that it has another one now (not which): whoever changed
-    it took the account's password resets with it. At most so many an hour to one address, as
-    reset mail; a mail that can't be sent is logged, and the change stands."""
-    if over_limit("email-notice", old.casefold(), settings.PASSWORD_RESET_MAILS_PER_ADDRESS):
+    it took the account's password resets with it. It counts toward the mail one address may get
+    in an hour, as reset mail does; a mail that can't be sent is logged, and the change stands."""
+    if mail_over_limit(old):
         return
     url = request.build_absolute_uri(reverse("profile"))
     context = {"user": user, "when": timezone.now(), "profile_url": url}

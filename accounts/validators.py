@@ -67,13 +67,19 @@ def validate_visible(value):
 
 def validate_mail_address(value):
     """Refuses what Django's email check lets through but is no one mailbox as written: quotes,
-    spaces and invisible characters (a zero-width space is dropped on the way: a taken address
-    spelled another way), and a domain mail can't be sent to."""
+    spaces, invisible characters and letters with a plainer form (mail drops or folds them: a
+    taken address spelled another way), and a domain mail can't be sent to."""
     if '"' in value:
         raise ValidationError("Write the address without quotes.", code="quoted")
     if any(unicodedata.category(c) in {"Cc", "Cf", "Zs", "Zl", "Zp"} for c in value):
         raise ValidationError(
             "Remove the spaces and invisible characters from the address.", code="invisible"
+        )
+    if unicodedata.normalize("NFKC", value) != value:  # mail reads "ｅ" (fullwidth) as "e"
+        raise ValidationError(
+            "Write the address in plain letters: some of these have a plainer form "
+            "(fullwidth letters, ligatures).",
+            code="not_plain",
         )
     try:
         value.rpartition("@")[2].encode("idna")  # as mail writes the domain

@@ -1,5 +1,4 @@
 import copy
-import unicodedata
 from urllib.parse import urlencode
 
 from axes.utils import reset as reset_lockouts
@@ -29,7 +28,7 @@ from .forms import (
     SetPasswordForm,
     SignupForm,
 )
-from .limits import client_address, over_limit
+from .limits import client_address, mail_over_limit, over_limit
 
 SIGNUP_LIMITED = (
     "Too many sign-ups from your network in the last hour. Please try again in an hour."
@@ -229,11 +228,9 @@ class PasswordResetView(RefusedWith422, auth_views.PasswordResetView):
     (whether or not an account has it, so that the limit tells nothing about accounts)."""
 
     def form_valid(self, form):
-        # As Django's form matches addresses to accounts: to it a long s (U+017F) is an "s".
-        address = unicodedata.normalize("NFKC", form.cleaned_data["email"]).casefold()
         if over_limit(
             "password-reset", client_address(self.request), settings.PASSWORD_RESETS_PER_HOUR
-        ) or over_limit("password-reset-mail", address, settings.PASSWORD_RESET_MAILS_PER_ADDRESS):
+        ) or mail_over_limit(form.cleaned_data["email"]):
             form.add_error(None, RESET_LIMITED)
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_valid(form)
