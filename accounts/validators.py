@@ -75,7 +75,7 @@ def validate_mail_address(value):
         raise ValidationError(
             "Remove the spaces and invisible characters from the address.", code="invisible"
         )
-    if unicodedata.normalize("NFKC", value) != value:  # mail reads "ｅ" (fullwidth) as "e"
+    if unicodedata.normalize("NFKC", value) != value:  # mail reads a fullwidth "e" (U+FF45) as "e"
         raise ValidationError(
             "Write the address in plain letters: some of these have a plainer form "
             "(fullwidth letters, ligatures).",

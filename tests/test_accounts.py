@@ -919,6 +919,39 @@ def test_the_migration_to_one_username_in_any_case_names_the_accounts_that_clash
 
 
 @pytest.mark.django_db(transaction=True)
+def test_migrating_tidies_email_addresses_that_the_new_rule_refuses():
+    """Stored before the rule, such an address blocked every admin save of its account, even
+    shutting it out."""
+    OldUser = migrate([("accounts", "0014_email_one_mailbox")]).get_model("accounts", "User")
+    stored = {
+        "plain": "grace@example.com",
+        "quoted": '"ada"@example.com',
+        "hidden": "bob@\u200bexample.com",
+        "wide": "eve@\uff45xample.com",
+        "clash": '"grace"@example.com',  # grace's address once unquoted
+        "nowhere": "ann@a\u05d0.com",  # no domain mail can reach
+        "none": "",
+    }
+    for username, email in stored.items():
+        OldUser.objects.create(username=username, email=email, password="!")
+    try:
+        migrate(LATEST)
+        assert dict(User.objects.values_list("username", "email")) == {
+            "plain": "grace@example.com",
+            "quoted": "ada@example.com",
+            "hidden": "bob@example.com",
+            "wide": "eve@example.com",
+            "clash": "",
+            "nowhere": "",
+            "none": "",
+        }
+        for user in User.objects.all():
+            user.full_clean()  # the rules of today: the admin saves them
+    finally:
+        User.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_migrating_tidies_links_and_a_track_slug_that_the_new_rules_refuse():
     """A link with an override stored before the rule made the learner's export fail to import
     back; a track of the slug "all" could not be focused on, nor the roadmap's dump loaded."""
