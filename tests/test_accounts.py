@@ -958,7 +958,7 @@ def test_migrating_tidies_links_and_a_track_slug_that_the_new_rules_refuse():
     old = migrate([("roadmap", "0011_track_deleted_kind"), ("accounts", "0014_email_one_mailbox")])
     get = old.get_model
     learner = get("accounts", "User").objects.create(username="ada", password="!")
-    get("roadmap", "Track").objects.create(slug="all", name="Generalist", position=0)
+    get("roadmap", "Track").objects.create(slug="all", name="Gen\u202eeralist", position=0)
     get("roadmap", "Track").objects.create(slug="all-track", name="Other", position=1)
     section = get("roadmap", "Section").objects.create(slug="s", title="S", position=0)
     milestone = get("roadmap", "Milestone").objects.create(
@@ -975,6 +975,7 @@ def test_migrating_tidies_links_and_a_track_slug_that_the_new_rules_refuse():
         assert Progress.objects.get().evidence_url == "https://example.com/gnp.exe"
         assert Milestone.objects.get().resources.get().url == "https://example.com/r"
         assert set(Track.objects.values_list("slug", flat=True)) == {"all-track", "all-track-2"}
+        assert Track.objects.get(slug="all-track-2").name == "Generalist"
         for row in (*Progress.objects.all(), *Track.objects.all()):
             row.full_clean()  # the rules of today
     finally:

@@ -1,7 +1,8 @@
-"""Links and a track slug stored before today's rules (roadmap/validators.py): direction formatting
-is removed from evidence and resource links, and a track whose slug is "all" (which /?track=all
-can't focus on) gets another. Otherwise a learner's own export could not be imported back, nor the
-roadmap's dump loaded."""
+"""Links, names and a track slug stored before today's rules (roadmap/validators.py,
+accounts/validators.py): direction formatting is removed from evidence and resource links and from
+the names and titles of tracks, sections, milestones and resources, and a track whose slug is
+"all" (which /?track=all can't focus on) gets another. Otherwise a learner's own export could not
+be imported back, nor the roadmap's dump loaded."""
 
 from functools import reduce
 from operator import or_
@@ -13,11 +14,18 @@ DIRECTION_CHARACTERS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 def tidy(apps, schema_editor):
-    for model, field in (("Progress", "evidence_url"), ("Resource", "url")):
+    for model, field in (
+        ("Progress", "evidence_url"),
+        ("Resource", "url"),
+        ("Resource", "title"),
+        ("Track", "name"),
+        ("Section", "title"),
+        ("Milestone", "title"),
+    ):
         rows = apps.get_model("roadmap", model).objects
         turned = reduce(or_, (Q(**{f"{field}__contains": c}) for c in DIRECTION_CHARACTERS))
-        for pk, url in rows.filter(turned).values_list("pk", field).iterator():
-            tidied = url.translate(dict.fromkeys(map(ord, DIRECTION_CHARACTERS)))
+        for pk, text in rows.filter(turned).values_list("pk", field).iterator():
+            tidied = text.translate(dict.fromkeys(map(ord, DIRECTION_CHARACTERS)))
             rows.filter(pk=pk).update(**{field: tidied})
     tracks = apps.get_model("roadmap", "Track").objects
     if tracks.filter(slug="all").exists():
