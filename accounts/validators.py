@@ -25,6 +25,8 @@ LINE_BREAKS_AND_TABS = str.maketrans("", "", "\n\t")
 # spaces, separators, format characters (zero-width ones), controls and combining marks.
 FILLERS = "\u115f\u1160\u3164\uffa0\u2800"
 UNSEEN = {"Zs", "Zl", "Zp", "Cf", "Cc", "Mn", "Me"}
+# In an email address combining marks are letters of their script (a Hindi domain needs them).
+UNSEEN_IN_AN_ADDRESS = UNSEEN - {"Mn", "Me"}
 INVISIBLE = "Use letters, digits or symbols you can see: this is blank on the page."
 
 
@@ -71,7 +73,7 @@ def validate_mail_address(value):
     taken address spelled another way), and a domain mail can't be sent to."""
     if '"' in value:
         raise ValidationError("Write the address without quotes.", code="quoted")
-    if any(unicodedata.category(c) in {"Cc", "Cf", "Zs", "Zl", "Zp"} for c in value):
+    if any(unicodedata.category(c) in UNSEEN_IN_AN_ADDRESS for c in value):
         raise ValidationError(
             "Remove the spaces and invisible characters from the address.", code="invisible"
         )

@@ -113,9 +113,10 @@ class PlacedInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        siblings = self.model.objects.filter(**{formset.fk.name: obj}) if obj else None
+        rows = self.model.objects
+        siblings = rows.filter(**{formset.fk.name: obj}) if obj else rows.none()
         position = formset.form.base_fields["position"]
-        position.initial = after_the_last(siblings) if obj else 0
+        position.initial = after_the_last(siblings)
         position.show_hidden_initial = True
         return formset
 

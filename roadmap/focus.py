@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .models import Status
-from .validators import ALL_TRACKS
+from .validators import ALL_TRACKS as ALL
 
-ALL = ALL_TRACKS
 NEXT_UP = 3
 
 
