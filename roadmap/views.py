@@ -1,7 +1,9 @@
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError
 from django.http import (
     Http404,
@@ -22,7 +24,7 @@ from accounts.views import on_site, refused, safe_next
 
 from . import focus, news, progress
 from .forms import DetailsForm, StatusForm
-from .models import Enrollment, Milestone, Progress, Status
+from .models import NOTE_LENGTH, URL_LENGTH, Enrollment, Milestone, Progress, Status
 from .snapshot import done_ids, get_snapshot
 
 TEMPLATE = "roadmap/roadmap.html"
@@ -30,6 +32,8 @@ GONE = "This milestone is no longer on the roadmap. Reload the page to see the c
 NO_TRACK = "There is no such career track any more. Reload the page."
 # The parts of the roadmap page that htmx asks for again, by the id of their element.
 PARTS = {"roadmap-body": "#focused", "roadmap-tools": "#tools"}
+# The session's key for a note that waits to be saved: {milestone slug: {note, evidence_url}}.
+DRAFT = "note_draft"
 
 
 @require_safe
@@ -153,17 +157,21 @@ def set_status(request, slug):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@login_required
 @never_cache
 @vary_on_headers("HX-Request")
 def details(request, slug):
     """The note and evidence link of one milestone: shown, edited inline (htmx) or on a page."""
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            keep_draft(request, slug)
+        return redirect_to_login(request.get_full_path())
     milestone = get_object_or_404(
         Milestone.objects.active().with_own_progress(request.user), slug=slug
     )
     # Without JavaScript, the roadmap's view (focus) the learner came from, to go back to.
     back = safe_next(request) if request.method == "POST" else roadmap_came_from(request)
     back_url = at_milestone(back, milestone.slug, milestone.get_absolute_url())
+    draft = None
     if request.method == "POST":
         form = DetailsForm(request.POST)
         if form.is_valid():
@@ -176,10 +184,34 @@ def details(request, slug):
         mine = {"note": milestone.own_note or "", "evidence_url": milestone.own_evidence_url or ""}
         if request.htmx and request.GET.get("show") == "saved":
             return details_response(request, milestone, mine)
-        form = DetailsForm(initial=mine)
+        draft = take_draft(request, slug)
+        form = DetailsForm(initial=draft or mine)
     template = f"{TEMPLATE}#details_form" if request.htmx else "roadmap/details.html"
     context = {"milestone": milestone, "form": form, "back": back, "back_url": back_url}
+    context["draft"] = draft
     return TemplateResponse(request, template, context, status=refused(form))
+
+
+def keep_draft(request, slug):
+    """A note posted after the learner's session ended (expired, or logged out elsewhere) waits
+    in the new session, unsaved, and its editor offers it again once they have logged in (the
+    session keeps it through the login). Only when the browser had a session, that ended."""
+    had_session = settings.SESSION_COOKIE_NAME in request.COOKIES
+    if had_session and Milestone.objects.active().filter(slug=slug).exists():
+        posted = request.POST
+        request.session[DRAFT] = {
+            slug: {
+                "note": posted.get("note", "")[:NOTE_LENGTH],
+                "evidence_url": posted.get("evidence_url", "")[:URL_LENGTH],
+            }
+        }
+
+
+def take_draft(request, slug):
+    """The note kept by keep_draft for this milestone, once; else None."""
+    if slug in request.session.get(DRAFT, {}):
+        return request.session.pop(DRAFT)[slug]
+    return None
 
 
 def roadmap_came_from(request):

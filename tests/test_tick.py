@@ -11,6 +11,7 @@ from roadmap import progress
 from roadmap.models import Progress, ProgressEvent, Status
 from roadmap.snapshot import content_changed
 from tests.factories import (
+    PASSWORD,
     MilestoneFactory,
     ProgressFactory,
     TrackFactory,
@@ -515,6 +516,80 @@ class TestDetails:
         assert response.status_code == 422
         assert "Null characters are not allowed" in response.text
         assert not Progress.objects.exists()
+
+
+class TestNoteAfterTheSessionEnded:
+    """A learner writes a long note, and their session ends meanwhile (it expired, or they
+    logged out on another tab): what they wrote is not lost, but waits in the note editor
+    until they have logged in again. It is not saved until they save it."""
+
+    NOTE = "Three datasets: UCI wine, Kaggle housing, NYC taxi."
+
+    @pytest.fixture
+    def ended(self, learner_client):
+        learner_client.session.delete()  # the browser still sends the session's cookie
+        return learner_client
+
+    def log_in(self, client, user, next_url):
+        response = client.post(
+            reverse("login"), {"username": user.username, "password": PASSWORD, "next": next_url}
+        )
+        assert response["Location"] == next_url
+
+    def test_without_javascript_the_note_waits_on_its_page_after_logging_in(
+        self, ended, user, milestone
+    ):
+        data = {"note": self.NOTE, "evidence_url": "https://github.com/me/data"}
+        response = ended.post(details_url(milestone), data)
+        assert response["Location"] == f"/accounts/login/?next={details_url(milestone)}"
+        assert not Progress.objects.exists()
+        self.log_in(ended, user, details_url(milestone))
+        page = ended.get(details_url(milestone)).text
+        assert "Not saved yet: what you wrote before your session ended." in page
+        assert f">{self.NOTE}</textarea>" in page
+        assert 'value="https://github.com/me/data"' in page
+        assert not Progress.objects.exists()  # until the learner saves it
+        # Offered once: after that, the editor shows what is saved.
+        again = ended.get(details_url(milestone)).text
+        assert self.NOTE not in again
+        assert "Not saved yet" not in again
+
+    def test_with_htmx_the_note_waits_in_the_editor_after_logging_in(self, ended, user, milestone):
+        target = f"details-{milestone.slug}"
+        response = ended.post(
+            details_url(milestone), {"note": self.NOTE}, HTTP_HX_TARGET=target, **HTMX
+        )
+        assert response["HX-Redirect"] == f"/accounts/login/?next=/%23{target}"
+        self.log_in(ended, user, f"/#{target}")
+        editor = ended.get(details_url(milestone), **HTMX).text
+        assert f">{self.NOTE}</textarea>" in editor
+        assert "Not saved yet: what you wrote before your session ended." in editor
+
+    def test_the_note_waits_for_its_own_milestone_only(self, ended, user, milestone):
+        other = TrackMilestoneFactory(track=milestone.tracks.get()).milestone
+        ended.post(details_url(milestone), {"note": self.NOTE})
+        self.log_in(ended, user, details_url(milestone))
+        assert self.NOTE not in ended.get(details_url(other)).text
+        assert self.NOTE in ended.get(details_url(milestone)).text
+
+    def test_nothing_is_kept_for_a_milestone_that_is_not_there(self, ended, user, milestone):
+        response = ended.post(
+            reverse("roadmap:details", args=["no-such-milestone"]), {"note": self.NOTE}
+        )
+        assert response.status_code == 302
+        assert not ended.session.keys()
+
+    def test_nothing_is_kept_for_a_browser_that_had_no_session(self, client, milestone):
+        client.post(details_url(milestone), {"note": self.NOTE})
+        assert not client.session.keys()
+
+    def test_what_is_kept_is_no_longer_than_a_note_can_be(self, ended, user, milestone):
+        ended.post(details_url(milestone), {"note": "x" * 100_000, "evidence_url": "y" * 9_000})
+        self.log_in(ended, user, details_url(milestone))
+        page = ended.get(details_url(milestone)).text
+        assert "x" * 2000 + "</textarea>" in page
+        assert "x" * 2001 not in page
+        assert "y" * 501 not in page
 
 
 class TestRoadmapPageForLearners:
