@@ -168,6 +168,12 @@ class ChangeEmailForm(SavesItsOwnFields, AsksForThePassword, forms.ModelForm):
         return cleaned
 
 
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    def clean_email(self):
+        """As stored: the account is found, and its mail counted, however the domain is written."""
+        return User.objects.normalize_email(self.cleaned_data["email"])
+
+
 class SetPasswordForm(SavesItsOwnFields, auth_forms.SetPasswordForm):
     saved_fields = ("password",)
 

@@ -1,3 +1,4 @@
+from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -13,6 +14,23 @@ from .validators import (
 )
 
 MAX_HOURS_PER_WEEK = 80
+
+
+class UserManager(auth_models.UserManager):
+    @classmethod
+    def normalize_email(cls, email):
+        """Django's (the domain in lower case), with the domain as it reads: written as mail
+        sends it, "xn--mnchen-3ya.de" is "münchen.de". One mailbox, one spelling."""
+        email = super().normalize_email(email)
+        name, at, domain = email.rpartition("@")
+        try:
+            labels = [
+                part.encode().decode("idna") if part.isascii() else part
+                for part in domain.split(".")
+            ]
+        except UnicodeError:  # no name: refused by validate_mail_address
+            return email
+        return f"{name}@{'.'.join(labels)}" if at else email
 
 
 class User(AbstractUser):
@@ -52,6 +70,8 @@ class User(AbstractUser):
         help_text=f"The hours a week you can give, from 1 to {MAX_HOURS_PER_WEEK}: your "
         "dashboard then says when you would finish each track.",
     )
+
+    objects = UserManager()
 
     # Recorded at most once an hour, so that reading a page rarely writes.
     last_visit_at = models.DateTimeField("last visit", null=True, blank=True)

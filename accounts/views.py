@@ -24,6 +24,7 @@ from .forms import (
     DeleteAccountForm,
     LoginForm,
     PasswordChangeForm,
+    PasswordResetForm,
     ProfileForm,
     SetPasswordForm,
     SignupForm,
@@ -226,6 +227,8 @@ class PasswordChangeView(RefusedWith422, auth_views.PasswordChangeView):
 class PasswordResetView(RefusedWith422, auth_views.PasswordResetView):
     """Django's view, sending at most so many mails an hour from one client and to one address
     (whether or not an account has it, so that the limit tells nothing about accounts)."""
+
+    form_class = PasswordResetForm
 
     def form_valid(self, form):
         if over_limit(

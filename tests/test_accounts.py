@@ -644,6 +644,48 @@ class TestProfile:
         assert response["HX-Redirect"].startswith(reverse("login"))
 
 
+class TestOneSpellingOfADomain:
+    """A domain can be written as it reads ("münchen.de") or as mail sends it
+    ("xn--mnchen-3ya.de"): one mailbox, so it is stored in one spelling, and one account has
+    it."""
+
+    def test_an_address_is_stored_with_its_domain_as_it_reads(self, client):
+        response = client.post(reverse("signup"), signup_data(email="Ada@XN--MNCHEN-3YA.DE"))
+        assert response.status_code == 302
+        assert User.objects.get(username="ada").email == "Ada@münchen.de"
+
+    @pytest.mark.parametrize(
+        ("first", "second"),
+        [("ada@münchen.de", "ada@xn--mnchen-3ya.de"), ("ada@xn--mnchen-3ya.de", "ada@münchen.de")],
+    )
+    def test_the_other_spelling_of_a_taken_address_is_refused_at_sign_up(
+        self, client, first, second
+    ):
+        client.post(reverse("signup"), signup_data(email=first))
+        client.logout()
+        response = client.post(reverse("signup"), signup_data(username="grace", email=second))
+        assert response.status_code == 422
+        assert "An account already uses this email address." in response.text
+        assert list(User.objects.values_list("username", flat=True)) == ["ada"]
+
+    def test_nor_can_an_account_change_to_it(self, learner_client, user):
+        UserFactory(email="ada@münchen.de")
+        response = learner_client.post(
+            reverse("change_email"), {"email": "ada@xn--mnchen-3ya.de", "password": PASSWORD}
+        )
+        assert response.status_code == 422
+        assert "An account already uses this email address." in response.text
+
+    def test_a_reset_asked_in_the_other_spelling_reaches_the_account_and_counts_as_it(self, client):
+        UserFactory(email="jess@münchen.de")
+        for i, spelling in enumerate(["jess@xn--mnchen-3ya.de", "jess@münchen.de"] * 2):
+            response = client.post(
+                reverse("password_reset"), {"email": spelling}, REMOTE_ADDR=f"198.51.100.{i}"
+            )
+        assert response.status_code == 429  # the fourth mail to the mailbox this hour
+        assert [message.to for message in mail.outbox] == [["jess@münchen.de"]] * 3
+
+
 class TestChangeEmail:
     """Password-reset mail goes to the account's address: the learner can change it, with
     their password, and the old address is told."""
@@ -713,6 +755,7 @@ class TestChangeEmail:
             "ada@b\u202ec.com",  # turned around
             "ada@a\u05d0.com",  # letters of both directions: no mail domain
             "ada@\uff45xample.com",  # a fullwidth e: mail sends it to ada@example.com
+            "ada@xn--a.com",  # written as mail writes a name, but no name
         ],
     )
     def test_an_address_mail_cant_reach_as_written_is_refused(
@@ -947,6 +990,34 @@ def test_migrating_tidies_email_addresses_that_the_new_rule_refuses():
         }
         for user in User.objects.all():
             user.full_clean()  # the rules of today: the admin saves them
+    finally:
+        User.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_stores_each_domain_as_it_reads():
+    """Two spellings of one mailbox were two accounts: one is cleared."""
+    OldUser = migrate([("accounts", "0015_tidy_email_addresses")]).get_model("accounts", "User")
+    stored = {
+        "ascii": "ada@xn--mnchen-3ya.de",
+        "reads": "grace@münchen.de",
+        "clash": "Grace@XN--MNCHEN-3YA.DE",
+        "broken": "bob@xn--a.com",  # no name: not punycode
+        "plain": "eve@example.com",
+    }
+    for username, email in stored.items():
+        OldUser.objects.create(username=username, email=email, password="!")
+    try:
+        migrate(LATEST)
+        assert dict(User.objects.values_list("username", "email")) == {
+            "ascii": "ada@münchen.de",
+            "reads": "grace@münchen.de",
+            "clash": "",
+            "broken": "",
+            "plain": "eve@example.com",
+        }
+        for user in User.objects.all():
+            user.full_clean()
     finally:
         User.objects.all().delete()
 
