@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 
@@ -18,11 +18,14 @@ class PermissionsPolicyMiddleware:
 
 
 class UnreadableFormMiddleware:
-    """A posted form that Django refuses to read gets a 400 here, before anything reads it.
+    """A posted form that Django refuses to read gets a 400 here, before anything reads it (and
+    the one line of django.request in the log).
 
     A urlencoded form is UTF-8: Django refuses one that declares another charset, but doesn't
     remember that it did, so the CSRF check failed on it, then every error page (they check the
-    CSRF token too), and the server answered with a bare 500.
+    CSRF token too), and the server answered with a bare 500. A form over Django's limits (its
+    size, its number of fields or files) got Django's page even for htmx, and a traceback in the
+    log for each, from anyone.
     """
 
     def __init__(self, get_response):
@@ -32,7 +35,7 @@ class UnreadableFormMiddleware:
         if request.method == "POST":
             try:
                 request.POST  # noqa: B018
-            except BadRequest:
+            except (BadRequest, SuspiciousOperation):
                 if request.headers.get("HX-Request") == "true":
                     return HttpResponseBadRequest(
                         "This request could not be read. Reload the page and try again.",

@@ -161,3 +161,27 @@ def test_a_form_in_another_charset_than_utf_8_is_a_400_with_the_security_headers
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert "camera=()" in response["Permissions-Policy"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"note": "x" * 3_000_000},  # over DATA_UPLOAD_MAX_MEMORY_SIZE
+        {f"field{i}": "x" for i in range(1_001)},  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
+    ],
+    ids=["too large", "too many fields"],
+)
+def test_a_form_over_the_limits_is_a_short_400_and_one_line_in_the_log(client, body, caplog):
+    """Django answered with its page for htmx too, which the page then called an error on
+    the server's side, and logged a traceback for each such request, from anyone."""
+    url = "/milestones/x/details/"
+    page = client.post(url, body)
+    assert page.status_code == 400
+    assert "This request could not be read" in page.text
+    htmx = client.post(url, body, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 400
+    assert htmx["Content-Type"] == "text/plain; charset=utf-8"
+    assert htmx.text == "This request could not be read. Reload the page and try again."
+    assert not [record for record in caplog.records if record.exc_info]
+    assert [record.levelname for record in caplog.records] == ["WARNING", "WARNING"]
+    assert caplog.messages == [f"Bad Request: {url}"] * 2
