@@ -7,6 +7,7 @@ feeds them what it has already read (roadmap/dashboard.py).
 import datetime
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 from accounts.models import MAX_HOURS_PER_WEEK
 
@@ -24,8 +25,9 @@ def hours_left(milestones):
 
 
 def finish_date(hours, per_week, today):
-    """The day `hours` of work are done at `per_week` hours a week, starting today."""
-    return today + datetime.timedelta(days=math.ceil(hours * 7 / per_week))
+    """The day `hours` of work are done at `per_week` hours a week, starting today. In exact
+    fractions: a pace of 4⅓ h a week, rounded in floating point, made a whole day one day more."""
+    return today + datetime.timedelta(days=math.ceil(Fraction(hours) * 7 / per_week))
 
 
 def needed_per_week(hours, today, target):
@@ -39,7 +41,7 @@ class Pace:
     """Hours a week of milestones finished over the last `weeks` weeks."""
 
     weeks: int
-    hours_per_week: float
+    hours_per_week: Fraction
 
 
 def recent_pace(finished, *, now, since):
@@ -51,7 +53,7 @@ def recent_pace(finished, *, now, since):
     if weeks < MIN_HISTORY_WEEKS:
         return None
     window = now - datetime.timedelta(weeks=weeks)
-    return Pace(weeks, sum(hours for at, hours in finished if window < at <= now) / weeks)
+    return Pace(weeks, Fraction(sum(hours for at, hours in finished if window < at <= now), weeks))
 
 
 @dataclass(frozen=True)

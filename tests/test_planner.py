@@ -91,6 +91,15 @@ class TestRecentPace:
         pace = planner.recent_pace(finished, now=NOW, since=self.ago(days=1))
         assert pace == planner.Pace(weeks=4, hours_per_week=1.5)
 
+    def test_the_finish_date_at_a_pace_of_thirds_is_not_a_day_late(self):
+        """13 h over 3 weeks is 4⅓ h a week: 39 h take 9 weeks, 63 days. In floating point,
+        39 * 7 / (13 / 3) came out just over 63, and the page said a day later."""
+        finished = [(self.ago(days=2), 6), (self.ago(days=3), 7)]
+        pace = planner.recent_pace(finished, now=NOW, since=self.ago(weeks=3, days=1))
+        assert pace.weeks == 3
+        plan = planner.Plan(39, TODAY, pace=pace)
+        assert plan.pace_finish == TODAY + datetime.timedelta(days=63)
+
     def test_a_finish_date_at_that_pace_or_none_without_finished_work(self):
         plan = planner.Plan(20, TODAY, pace=planner.Pace(4, 5))
         assert plan.pace_finish == TODAY + datetime.timedelta(weeks=4)
