@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from django.contrib import admin, messages
 from django.db import models, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils.translation import ngettext
 
 from . import changes
@@ -74,6 +74,10 @@ class ContentAdmin(admin.ModelAdmin):
         content_changed()
 
 
+# A track's milestones as the site counts them: the archived ones are not on the roadmap.
+ON_THE_ROADMAP = Count("milestones", filter=Q(milestones__is_archived=False))
+
+
 @admin.register(Track)
 class TrackAdmin(ContentAdmin):
     list_display = ("name", "slug", "position", "milestone_count")
@@ -82,7 +86,7 @@ class TrackAdmin(ContentAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(milestone_count=Count("milestones"))
+        return super().get_queryset(request).annotate(milestone_count=ON_THE_ROADMAP)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -95,7 +99,7 @@ class TrackAdmin(ContentAdmin):
         changes.lock()
         tracks = list(
             Track.objects.filter(pk__in=queryset.values("pk"))
-            .annotate(count=Count("milestones"))
+            .annotate(count=ON_THE_ROADMAP)
             .values_list("name", "count")
         )
         super().delete_queryset(request, queryset)

@@ -13,6 +13,7 @@ from tests.factories import (
     ResourceFactory,
     SectionFactory,
     TrackFactory,
+    TrackMilestoneFactory,
     UserFactory,
 )
 
@@ -583,3 +584,12 @@ def test_staff_see_when_each_learner_last_came(admin_client, user):
 def test_the_list_of_users_still_says_who_is_staff(admin_client):
     changelist = admin_client.get(reverse("admin:accounts_user_changelist")).text
     assert '<th scope="col" class="sortable column-is_staff">' in changelist
+
+
+def test_the_track_list_counts_the_milestones_on_the_roadmap_as_the_site_does(editor_client):
+    """Archived ones were counted too: the list said 3 where the roadmap says 2."""
+    track = TrackFactory(name="Data Scientist")
+    for archived in (False, False, True):
+        TrackMilestoneFactory(track=track, milestone__is_archived=archived)
+    page = editor_client.get(reverse("admin:roadmap_track_changelist")).text
+    assert re.search(r'<td class="field-milestone_count">2</td>', page)

@@ -295,6 +295,7 @@ def test_deleting_a_track_is_one_entry_that_names_it(editor_client, engineer, ho
     scientist = TrackFactory(name="Data Scientist")
     milestone = TrackMilestoneFactory(track=engineer, milestone__title="Ship").milestone
     TrackMilestoneFactory(track=scientist, milestone=milestone, weight=3)
+    TrackMilestoneFactory(track=scientist, milestone__is_archived=True)  # not on the roadmap
     if how == "its delete page":
         url = reverse("admin:roadmap_track_delete", args=[scientist.pk])
         response = editor_client.post(url, {"post": "yes"})
