@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from . import changes_views, dashboard_views, views
 
@@ -11,7 +12,7 @@ urlpatterns = [
     path("milestones/<slug:slug>/details/", views.details, name="details"),
     path("changes/", changes_views.changelog, name="changes"),
     path("changes/<int:pk>/", changes_views.change, name="change"),
-    path("changes/feed/", changes_views.ChangesFeed(), name="changes_feed"),
+    path("changes/feed/", require_safe(changes_views.ChangesFeed()), name="changes_feed"),
     path("changes/seen/", changes_views.changes_seen, name="changes_seen"),
     # dashboard and public pages
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),

@@ -185,3 +185,22 @@ def test_a_form_over_the_limits_is_a_short_400_and_one_line_in_the_log(client, b
     assert not [record for record in caplog.records if record.exc_info]
     assert [record.levelname for record in caplog.records] == ["WARNING", "WARNING"]
     assert caplog.messages == [f"Bad Request: {url}"] * 2
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "trace"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/accounts/login/",
+        "/accounts/password_reset/",
+        "/accounts/reset/MQ/abc-def/",
+        "/accounts/password_change/",
+        "/changes/feed/",
+    ],
+)
+def test_every_page_answers_only_the_methods_it_has(learner_client, url, method):
+    """Django's form views took a PUT for a POST, and the feed and the reset link answered
+    anything, where every other page of the app says 405."""
+    response = getattr(learner_client, method)(url)
+    assert response.status_code == 405
+    assert set(response["Allow"].split(", ")) <= {"GET", "HEAD", "POST"}
