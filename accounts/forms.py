@@ -5,6 +5,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.core.validators import MaxLengthValidator
 from django.views.decorators.debug import sensitive_variables
 
@@ -12,6 +13,10 @@ from .models import MAX_HOURS_PER_WEEK, User
 
 HOURS_MESSAGE = f"Give a whole number of hours a week from 1 to {MAX_HOURS_PER_WEEK}."
 DUPLICATE_EMAIL = "An account already uses this email address."
+ASCII_USERNAME = (
+    "Use plain letters a to z, digits and @/./+/-/_ only: the username is your public page's "
+    "address (your display name can be in any script)."
+)
 
 
 class HoursPerWeekField(forms.IntegerField):
@@ -46,10 +51,21 @@ class SignupForm(UserCreationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["username"].help_text = (
+            "150 characters or fewer: letters a to z, digits and @/./+/-/_. "
+            "It is your public page's address."
+        )
         email = self.fields["email"]
         email.required = True
         email.help_text = "For resetting your password. Never shown to anyone."
         email.widget.attrs["autocomplete"] = "email"
+
+    def clean_username(self):
+        """In plain latin letters: the username is the public page's address, and "alice" with a
+        Cyrillic "a" (U+0430) passed for alice's. (Accounts the admin makes keep Django's rule.)"""
+        username = super().clean_username()
+        ASCIIUsernameValidator(message=ASCII_USERNAME)(username)
+        return username
 
     def clean_email(self):
         return unused_email(self.cleaned_data["email"], "Log in, or reset its password.")

@@ -163,8 +163,8 @@ class TestSignup:
         [
             (".", "A username made only of dots would be a folder in its web address"),
             ("..", "A username made only of dots would be a folder in its web address"),
-            ("\u3164", "Use letters, digits or symbols you can see"),
-            ("ada\u3164", "Use letters, digits or symbols you can see"),
+            ("\u3164", "Use plain letters a to z"),
+            ("ada\u3164", "Use plain letters a to z"),
         ],
     )
     def test_it_refuses_a_username_whose_page_address_would_not_work(
@@ -176,6 +176,28 @@ class TestSignup:
         assert 'id="id_username_error"' in response.text
         assert message in response.text
         assert not User.objects.exists()
+
+    @pytest.mark.parametrize("username", ["\u3164", "ada\u3164"])
+    def test_an_account_the_admin_makes_has_no_username_nobody_sees(self, username):
+        """The admin keeps Django's rule, letters of any script, with the page's own."""
+        with pytest.raises(ValidationError, match="Use letters, digits or symbols you can see"):
+            User(username=username, password="!").full_clean()
+
+    @pytest.mark.parametrize(
+        "username", ["\u0430lice", "Jos\u00e9", "stra\u00dfe", "\u0130stanbul"]
+    )
+    def test_a_username_is_written_in_plain_latin_letters(self, client, username):
+        """It is the public page's address: a Cyrillic "a" (U+0430) in "alice" made a page that
+        passed for alice's. The display name takes any script."""
+        UserFactory(username="alice")
+        response = client.post(reverse("signup"), signup_data(username=username))
+        assert response.status_code == 422
+        assert 'id="id_username_error"' in response.text
+        assert "Use plain letters a to z" in response.text
+        assert "your display name can be in any script" in response.text
+        assert list(User.objects.values_list("username", flat=True)) == ["alice"]
+        response = client.post(reverse("signup"), signup_data(username="alice.b-2_c+d@e"))
+        assert response.status_code == 302
 
     def test_it_refuses_a_username_that_differs_only_in_case(self, client):
         UserFactory(username="Ada")
