@@ -174,6 +174,21 @@ class TestFocus:
         default = client.get("/").text
         assert response.text.count('class="milestone') == default.count('class="milestone') > 0
 
+    @pytest.mark.parametrize("hide_done", [False, True])
+    def test_a_track_with_no_milestone_yet_says_only_that(self, client, learner, hide_done):
+        """A new track, before editors give it milestones, showed an empty map, "Everything
+        shown here is done." and "Show done milestones (0)" above the line that says so."""
+        TrackFactory(name="MLOps Engineer", slug="mlops-engineer")
+        learner.hide_done = hide_done
+        learner.save()
+        page = client.get("/", {"track": "mlops-engineer"}).text
+        body = page.split('<div id="roadmap-body">')[1]
+        assert "No milestone counts toward this track yet." in body
+        assert 'aria-label="Roadmap map"' not in body
+        assert "Next up" not in body
+        assert "Everything shown here is done" not in body
+        assert "hide-done-toggle" not in body
+
     @pytest.mark.parametrize("track", ["astronaut", "ML-ENGINEER", "%00", "a" * 300])
     def test_an_unknown_track_is_the_apps_own_404_page(self, client, roadmap, track):
         response = client.get("/", {"track": track})
