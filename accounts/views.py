@@ -147,7 +147,10 @@ def change_email(request):
             else:
                 if old and old.lower() != user.email.lower():
                     records.tell_old_address(request, user, old)
-                messages.success(request, f"Your email address is now {user.email}.")
+                if old == user.email:
+                    messages.info(request, f"Your email address is already {old}: nothing changed.")
+                else:
+                    messages.success(request, f"Your email address is now {user.email}.")
                 return redirect("profile")
     context = {"form": form}
     return TemplateResponse(request, "accounts/change_email.html", context, status=refused(form))

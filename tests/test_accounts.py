@@ -732,6 +732,13 @@ class TestChangeEmail:
         page = learner_client.get(reverse("profile")).text
         assert "Your email address is now New.Address@example.com." in page
 
+    def test_giving_the_address_it_has_says_that_nothing_changed(self, learner_client, user):
+        response = self.change(learner_client, user.email)
+        page = learner_client.get(response["Location"]).text
+        assert f"Your email address is already {user.email}: nothing changed." in page
+        assert "Your email address is now" not in page
+        assert not mail.outbox
+
     def test_a_wrong_password_changes_nothing_and_counts_as_a_failed_login(
         self, learner_client, user
     ):
