@@ -564,6 +564,7 @@ class TestNoteAfterTheSessionEnded:
         editor = ended.get(details_url(milestone), **HTMX).text
         assert f">{self.NOTE}</textarea>" in editor
         assert "Not saved yet: what you wrote before your session ended." in editor
+        assert "data-unsaved" in editor  # Escape asks before throwing it away
 
     def test_the_note_waits_for_its_own_milestone_only(self, ended, user, milestone):
         other = TrackMilestoneFactory(track=milestone.tracks.get()).milestone

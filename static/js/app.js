@@ -41,12 +41,18 @@
     }
   });
 
-  // Escape in the note editor cancels it, as its Cancel link does.
+  // Escape in the note editor cancels it, as its Cancel link does; what was typed in it is
+  // thrown away only when the learner says so (an Escape pressed by mistake lost it all), as is
+  // a note kept from before their session ended (data-unsaved).
   document.addEventListener("keydown", function (event) {
     var form = event.key === "Escape" && event.target.closest && event.target.closest(".details form");
     var cancel = form && form.querySelector("a.cancel");
-    if (cancel) {
-      event.preventDefault();
+    if (!cancel) { return; }
+    event.preventDefault();
+    var changed = form.hasAttribute("data-unsaved") || Array.prototype.some.call(form.querySelectorAll("textarea, input[type=url]"), function (field) {
+      return field.value !== field.defaultValue;
+    });
+    if (!changed || window.confirm("Throw away the changes to this note?")) {
       cancel.click();
     }
   });

@@ -79,17 +79,33 @@ def test_nothing_scrolls_sideways(phone, live_server):
         assert width <= PHONE["width"], (path, width)
 
 
-def test_escape_closes_the_note_editor_and_focus_goes_back(phone, live_server):
+def test_escape_closes_the_note_editor_asking_first_if_typed_in_and_focus_goes_back(
+    phone, live_server
+):
     second = Milestone.objects.active().order_by("section__position", "position")[1]
     phone.goto(live_server.url)
     card = phone.locator(f"#{second.slug}")
     card.get_by_role("link", name="Add a note or evidence").click()
     note = card.get_by_label("Note")
     expect(note).to_be_focused()
-    note.fill("Half a thought")
+    phone.keyboard.press("Escape")  # nothing typed: it closes
+    expect(card.get_by_label("Note")).to_have_count(0)
+    link = card.get_by_role("link", name="Add a note or evidence")
+    expect(link).to_be_focused()
+
+    link.click()
+    card.get_by_label("Note").fill("Half a thought")
+    # What was typed is thrown away only when the learner says so: an Escape pressed by
+    # mistake lost it all.
+    asked = []
+    phone.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    phone.keyboard.press("Escape")
+    expect(card.get_by_label("Note")).to_have_value("Half a thought")
+    assert asked == ["Throw away the changes to this note?"]
+    phone.once("dialog", lambda dialog: dialog.accept())
     phone.keyboard.press("Escape")
     expect(card.get_by_label("Note")).to_have_count(0)
-    expect(card.get_by_role("link", name="Add a note or evidence")).to_be_focused()
+    expect(link).to_be_focused()
 
 
 def test_a_long_display_name_neither_widens_the_page_nor_wraps_the_header(phone, live_server, user):
