@@ -85,7 +85,12 @@ def index(request):
             completion=snapshot.completion(done, followed),
             next_up=focus.next_up(item for _, items in sections for item in items),
             hide_done=user.hide_done,
-            done_count=sum(1 for _, items in sections for i in items if i.milestone.id in done),
+            # What the button hides (the done milestones shown), or shows again (those hidden).
+            done_count=sum(
+                i.hidden if user.hide_done else i.milestone.id in done
+                for _, items in sections
+                for i in items
+            ),
         )
     template = TEMPLATE + (part or "")
     return TemplateResponse(request, template, context)

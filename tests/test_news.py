@@ -268,9 +268,12 @@ class TestSinceYourLastVisit:
         assert f'<a href="{done.get_absolute_url()}">{done.title}</a>' in news_of(page)
         assert f'<li class="milestone is-done" id="{done.slug}">' in page
         assert f'<a class="node node-done" id="node-{done.slug}"' in page
+        # Shown, so not among those the button would show: it counted it too.
+        assert "Show done milestones (0)" in page
         client.post(SEEN, seen_form(page))
         page = client.get("/").text
         assert f'id="{done.slug}"' not in page  # hidden again once the news is dismissed
+        assert "Show done milestones (1)" in page
 
     def test_a_mark_of_another_year_says_the_year(self, client, learner, engineer):
         learner.changes_seen_at = timezone.now() - datetime.timedelta(days=400)
