@@ -28,6 +28,7 @@ from .models import (
 class ImportReport:
     progress: int = 0  # milestones whose row was written, whatever their status
     kept: int = 0  # milestones whose row in the account changed after the file's: not written
+    unchanged: int = 0  # milestones whose row in the account is the file's already
     done: int = 0
     in_progress: int = 0
     events_added: int = 0
@@ -41,12 +42,23 @@ class ImportReport:
     def summary(self):
         states = [f"{self.done} done"] if self.done else []
         states += [f"{self.in_progress} in progress"] if self.in_progress else []
-        parts = [
-            f"Imported your progress on {self.progress} milestone{pluralize(self.progress)}"
-            + (f" ({', '.join(states)})" if states else "")
-            + f" and {self.events_added} history event{pluralize(self.events_added)}"
-            + (f" ({self.events_present} already here)." if self.events_present else ".")
-        ]
+        if not (self.progress or self.events_added) and (self.unchanged or self.events_present):
+            parts = [
+                "Nothing new to import: your progress and history in the file are already in "
+                "your account."
+            ]
+        else:
+            parts = [
+                f"Imported your progress on {self.progress} milestone{pluralize(self.progress)}"
+                + (f" ({', '.join(states)})" if states else "")
+                + f" and {self.events_added} history event{pluralize(self.events_added)}"
+                + (f" ({self.events_present} already here)." if self.events_present else ".")
+            ]
+            if self.unchanged:
+                parts.append(
+                    f"Your progress on {self.unchanged} other milestone"
+                    f"{pluralize(self.unchanged)} was already as in the file."
+                )
         if self.kept:
             parts.append(
                 f"Kept your own progress on {self.kept} milestone{pluralize(self.kept)}: "
@@ -126,18 +138,24 @@ def _import_progress(user, entries, milestones, report):
     # Locked: a tick of one of them meanwhile is either seen here or waits for the import. A row
     # a tick is creating can't be locked yet: the file's row for it is inserted only if the
     # tick's doesn't land first.
-    changed_at = dict(
-        Progress.objects.select_for_update()
+    fields = ["updated_at", "status", "note", "evidence_url", "completed_at"]
+    existing = {
+        pk: row
+        for pk, *row in Progress.objects.select_for_update()
         .filter(user=user, milestone__in=[milestones[entry["slug"]] for entry in entries])
-        .values_list("milestone_id", "updated_at")
-    )
+        .values_list("milestone_id", *fields)
+    }
     rows, new_rows = [], []
     for entry in entries:
         milestone = milestones[entry["slug"]]
-        if milestone.pk in changed_at and changed_at[milestone.pk] > entry["updated_at"]:
+        mine = existing.get(milestone.pk)
+        if mine and mine[0] > entry["updated_at"]:
             report.kept += 1  # changed since the file was saved: a newer tick is not undone
             continue
-        (rows if milestone.pk in changed_at else new_rows).append(
+        if mine == [entry[name] for name in fields]:
+            report.unchanged += 1
+            continue
+        (rows if mine else new_rows).append(
             Progress(
                 user=user,
                 milestone=milestone,

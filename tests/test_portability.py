@@ -350,6 +350,27 @@ class TestRoundTrip:
             "stranger's secret note"
         )
 
+    def test_importing_the_file_just_exported_says_there_was_nothing_new(self, client, world):
+        """It said "Imported your progress on 4 milestones (2 done, 1 in progress)", though
+        nothing changed."""
+        learner = world["learner"]
+        client.force_login(learner)
+        data = json.loads(client.get(reverse("export_json")).content)
+        (message,) = flash(post_import(client, data))
+        assert message == (
+            "Nothing new to import: your progress and history in the file are already in your "
+            "account. Your profile and followed tracks are unchanged."
+        )
+        # A file with one change imports that one, and says the rest was there.
+        data["progress"][0]["note"] = "A new note"
+        data["progress"][0]["updated_at"] = timezone.now().isoformat()
+        message = flash(post_import(client, data))[-1]
+        assert message.startswith("Imported your progress on 1 milestone ")
+        assert "and 0 history events (4 already here). " in message
+        assert "Your progress on 3 other milestones was already as in the file." in message
+        changed = learner.progress.get(milestone__slug=data["progress"][0]["milestone"])
+        assert changed.note == "A new note"
+
     def test_importing_the_same_file_twice_adds_no_history_twice(self, world):
         learner = world["learner"]
         data = json.loads(json.dumps(exports.export_data(learner)))
@@ -543,7 +564,8 @@ class TestRoundTrip:
         client.force_login(learner)
         (message,) = flash(post_import(client, data))
         assert Progress.objects.get(user=learner, milestone=kaggle).status == Status.DONE
-        assert "Imported your progress on 3 milestones (2 done)" in message
+        # The other three are as in the file: there was nothing else to bring in.
+        assert message.startswith("Nothing new to import")
         assert (
             "Kept your own progress on 1 milestone: you changed it after the file was saved."
             in (message)
