@@ -139,10 +139,12 @@ class TestCompletion:
             assert f'aria-label="{name} completion"' in page
         assert page.count("<strong>0 %</strong>") == 3
 
-    def test_an_empty_track_is_zero_percent(self, learner_client):
+    def test_an_empty_track_says_nothing_counts_toward_it_yet(self, learner_client):
         TrackFactory(name="Brand new")
         page = learner_client.get(DASHBOARD).text
-        assert "<strong>0 %</strong> · 0 of 0 milestones · weighted: 0 of 0 points" in page
+        assert "0 of 0 milestones" not in page
+        summary = '<p class="completion-summary">No milestone counts toward it yet.</p>'
+        assert summary in page
 
     def test_all_done_is_a_hundred_percent_with_nothing_left(self, learner_client, user, engineer):
         for title in ("Ship an API", "Write a README", "Give a talk", "Review a pull request"):

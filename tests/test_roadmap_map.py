@@ -188,6 +188,16 @@ class TestFocus:
         assert "Next up" not in body
         assert "Everything shown here is done" not in body
         assert "hide-done-toggle" not in body
+        # Nor "0 % · 0 of 0 milestones done" in its bar, its card, the dashboard, the public page.
+        assert "0 of 0" not in page
+        assert "<summary>0 milestones count toward it" not in page
+        assert page.count("No milestone counts toward it yet.") == 2  # the bar and the card
+        learner.public_profile = True
+        learner.save()
+        for url in ("/dashboard/", f"/u/{learner.username}/"):
+            other = client.get(url).text
+            assert "0 of 0" not in other
+            assert "No milestone counts toward it yet." in other
 
     @pytest.mark.parametrize("track", ["astronaut", "ML-ENGINEER", "%00", "a" * 300])
     def test_an_unknown_track_is_the_apps_own_404_page(self, client, roadmap, track):
