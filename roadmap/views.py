@@ -1,6 +1,5 @@
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -18,13 +17,13 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.views import on_site, refused, safe_next
 
-from . import focus, news, progress
+from . import drafts, focus, news, progress
 from .forms import DetailsForm, StatusForm
-from .models import NOTE_LENGTH, URL_LENGTH, Enrollment, Milestone, Progress, Status
+from .models import Enrollment, Milestone, Progress, Status
 from .snapshot import done_ids, get_snapshot
 
 TEMPLATE = "roadmap/roadmap.html"
@@ -32,8 +31,6 @@ GONE = "This milestone is no longer on the roadmap. Reload the page to see the c
 NO_TRACK = "There is no such career track any more. Reload the page."
 # The parts of the roadmap page that htmx asks for again, by the id of their element.
 PARTS = {"roadmap-body": "#focused", "roadmap-tools": "#tools"}
-# The session's key for a note that waits to be saved: {milestone slug: {note, evidence_url}}.
-DRAFT = "note_draft"
 
 
 @require_safe
@@ -167,8 +164,10 @@ def set_status(request, slug):
 def details(request, slug):
     """The note and evidence link of one milestone: shown, edited inline (htmx) or on a page."""
     if not request.user.is_authenticated:
-        if request.method == "POST":
-            keep_draft(request, slug)
+        if request.method == "POST" and drafts.keep(request, slug):
+            messages.info(request, drafts.KEPT)
+            if request.htmx:  # after the login, to the editor's own page, where it waits
+                return HttpResponseClientRedirect(redirect_to_login(request.path).url)
         return redirect_to_login(request.get_full_path())
     milestone = get_object_or_404(
         Milestone.objects.active().with_own_progress(request.user), slug=slug
@@ -189,34 +188,12 @@ def details(request, slug):
         mine = {"note": milestone.own_note or "", "evidence_url": milestone.own_evidence_url or ""}
         if request.htmx and request.GET.get("show") == "saved":
             return details_response(request, milestone, mine)
-        draft = take_draft(request, slug)
+        draft = drafts.take(request, slug)
         form = DetailsForm(initial=draft or mine)
     template = f"{TEMPLATE}#details_form" if request.htmx else "roadmap/details.html"
     context = {"milestone": milestone, "form": form, "back": back, "back_url": back_url}
-    context["draft"] = draft
+    context.update(draft=draft, author=drafts.author_token(request.user))
     return TemplateResponse(request, template, context, status=refused(form))
-
-
-def keep_draft(request, slug):
-    """A note posted after the learner's session ended (expired, or logged out elsewhere) waits
-    in the new session, unsaved, and its editor offers it again once they have logged in (the
-    session keeps it through the login). Only when the browser had a session, that ended."""
-    had_session = settings.SESSION_COOKIE_NAME in request.COOKIES
-    if had_session and Milestone.objects.active().filter(slug=slug).exists():
-        posted = request.POST
-        request.session[DRAFT] = {
-            slug: {
-                "note": posted.get("note", "")[:NOTE_LENGTH],
-                "evidence_url": posted.get("evidence_url", "")[:URL_LENGTH],
-            }
-        }
-
-
-def take_draft(request, slug):
-    """The note kept by keep_draft for this milestone, once; else None."""
-    if slug in request.session.get(DRAFT, {}):
-        return request.session.pop(DRAFT)[slug]
-    return None
 
 
 def roadmap_came_from(request):

@@ -4,6 +4,7 @@ import re
 import threading
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
@@ -521,12 +522,17 @@ class TestDetails:
 class TestNoteAfterTheSessionEnded:
     """A learner writes a long note, and their session ends meanwhile (it expired, or they
     logged out on another tab): what they wrote is not lost, but waits in the note editor
-    until they have logged in again. It is not saved until they save it."""
+    until they have logged in again. It is not saved until they save it, and it is offered to
+    them alone."""
 
     NOTE = "Three datasets: UCI wine, Kaggle housing, NYC taxi."
+    KEPT = "Your session had ended, so your note is not saved yet. Log in: it waits for you"
 
     @pytest.fixture
-    def ended(self, learner_client):
+    def ended(self, learner_client, milestone):
+        """The learner's browser, with the editor open, after the session ended."""
+        editor = learner_client.get(details_url(milestone)).text
+        learner_client.author = re.search(r'name="author" value="([^"]+)"', editor)[1]
         learner_client.session.delete()  # the browser still sends the session's cookie
         return learner_client
 
@@ -535,59 +541,85 @@ class TestNoteAfterTheSessionEnded:
             reverse("login"), {"username": user.username, "password": PASSWORD, "next": next_url}
         )
         assert response["Location"] == next_url
+        return client.get(next_url)
 
     def test_without_javascript_the_note_waits_on_its_page_after_logging_in(
         self, ended, user, milestone
     ):
         data = {"note": self.NOTE, "evidence_url": "https://github.com/me/data"}
-        response = ended.post(details_url(milestone), data)
+        response = ended.post(details_url(milestone), {**data, "author": ended.author})
         assert response["Location"] == f"/accounts/login/?next={details_url(milestone)}"
+        assert self.KEPT in ended.get(response["Location"]).text
         assert not Progress.objects.exists()
-        self.log_in(ended, user, details_url(milestone))
-        page = ended.get(details_url(milestone)).text
+        page = self.log_in(ended, user, details_url(milestone)).text
         assert "Not saved yet: what you wrote before your session ended." in page
         assert f">{self.NOTE}</textarea>" in page
         assert 'value="https://github.com/me/data"' in page
+        assert "data-unsaved" in page  # Escape and Cancel ask before throwing it away
         assert not Progress.objects.exists()  # until the learner saves it
         # Offered once: after that, the editor shows what is saved.
         again = ended.get(details_url(milestone)).text
         assert self.NOTE not in again
         assert "Not saved yet" not in again
 
-    def test_with_htmx_the_note_waits_in_the_editor_after_logging_in(self, ended, user, milestone):
-        target = f"details-{milestone.slug}"
+    def test_with_htmx_the_login_leads_to_the_editors_page_where_it_waits(
+        self, ended, user, milestone
+    ):
         response = ended.post(
-            details_url(milestone), {"note": self.NOTE}, HTTP_HX_TARGET=target, **HTMX
+            details_url(milestone),
+            {"note": self.NOTE, "author": ended.author},
+            HTTP_HX_TARGET=f"details-{milestone.slug}",
+            **HTMX,
         )
-        assert response["HX-Redirect"] == f"/accounts/login/?next=/%23{target}"
-        self.log_in(ended, user, f"/#{target}")
-        editor = ended.get(details_url(milestone), **HTMX).text
-        assert f">{self.NOTE}</textarea>" in editor
-        assert "Not saved yet: what you wrote before your session ended." in editor
-        assert "data-unsaved" in editor  # Escape asks before throwing it away
+        assert response["HX-Redirect"] == f"/accounts/login/?next={details_url(milestone)}"
+        login_page = ended.get(response["HX-Redirect"]).text
+        assert self.KEPT in login_page
+        assert "that change was not saved" not in login_page  # said once, and rightly
+        page = self.log_in(ended, user, details_url(milestone)).text
+        assert f">{self.NOTE}</textarea>" in page
+
+    def test_the_note_is_offered_to_its_author_alone(self, ended, milestone):
+        """On a shared computer, the next person to log in was offered it, and told to save
+        it into their own account."""
+        ended.post(details_url(milestone), {"note": self.NOTE, "author": ended.author})
+        someone_else = UserFactory()
+        page = self.log_in(ended, someone_else, details_url(milestone)).text
+        assert self.NOTE not in page
+        assert "Not saved yet" not in page
 
     def test_the_note_waits_for_its_own_milestone_only(self, ended, user, milestone):
         other = TrackMilestoneFactory(track=milestone.tracks.get()).milestone
-        ended.post(details_url(milestone), {"note": self.NOTE})
-        self.log_in(ended, user, details_url(milestone))
-        assert self.NOTE not in ended.get(details_url(other)).text
+        ended.post(details_url(milestone), {"note": self.NOTE, "author": ended.author})
+        assert self.NOTE not in self.log_in(ended, user, details_url(other)).text
         assert self.NOTE in ended.get(details_url(milestone)).text
 
-    def test_nothing_is_kept_for_a_milestone_that_is_not_there(self, ended, user, milestone):
-        response = ended.post(
-            reverse("roadmap:details", args=["no-such-milestone"]), {"note": self.NOTE}
-        )
+    @pytest.mark.parametrize("author", ["", "1", "1:forged"])
+    def test_a_post_that_does_not_say_whose_it_is_keeps_nothing(self, client, milestone, author):
+        """Else anyone could store sessions without end, with a made-up cookie."""
+        client.cookies["sessionid"] = "made-up"
+        response = client.post(details_url(milestone), {"note": self.NOTE, "author": author})
         assert response.status_code == 302
-        assert not ended.session.keys()
+        assert not Session.objects.exists()
 
-    def test_nothing_is_kept_for_a_browser_that_had_no_session(self, client, milestone):
-        client.post(details_url(milestone), {"note": self.NOTE})
-        assert not client.session.keys()
+    def test_notes_are_kept_for_ten_sessions_an_hour_from_one_address(self, ended, milestone):
+        for _ in range(10):
+            ended.cookies.pop("sessionid", None)
+            ended.post(details_url(milestone), {"note": self.NOTE, "author": ended.author})
+        assert Session.objects.count() == 10
+        ended.cookies.pop("sessionid", None)
+        ended.post(details_url(milestone), {"note": self.NOTE, "author": ended.author})
+        assert Session.objects.count() == 10
+
+    def test_nothing_is_kept_for_a_milestone_that_is_not_there(self, ended, milestone):
+        url = reverse("roadmap:details", args=["no-such-milestone"])
+        response = ended.post(url, {"note": self.NOTE, "author": ended.author})
+        assert response.status_code == 302
+        assert not Session.objects.exists()
 
     def test_what_is_kept_is_no_longer_than_a_note_can_be(self, ended, user, milestone):
-        ended.post(details_url(milestone), {"note": "x" * 100_000, "evidence_url": "y" * 9_000})
-        self.log_in(ended, user, details_url(milestone))
-        page = ended.get(details_url(milestone)).text
+        data = {"note": "x" * 100_000, "evidence_url": "y" * 9_000, "author": ended.author}
+        ended.post(details_url(milestone), data)
+        page = self.log_in(ended, user, details_url(milestone)).text
         assert "x" * 2000 + "</textarea>" in page
         assert "x" * 2001 not in page
         assert "y" * 501 not in page

@@ -41,21 +41,32 @@
     }
   });
 
-  // Escape in the note editor cancels it, as its Cancel link does; what was typed in it is
-  // thrown away only when the learner says so (an Escape pressed by mistake lost it all), as is
-  // a note kept from before their session ended (data-unsaved).
+  // Escape in the note editor cancels it, as its Cancel link does.
   document.addEventListener("keydown", function (event) {
     var form = event.key === "Escape" && event.target.closest && event.target.closest(".details form");
     var cancel = form && form.querySelector("a.cancel");
-    if (!cancel) { return; }
-    event.preventDefault();
-    var changed = form.hasAttribute("data-unsaved") || Array.prototype.some.call(form.querySelectorAll("textarea, input[type=url]"), function (field) {
-      return field.value !== field.defaultValue;
-    });
-    if (!changed || window.confirm("Throw away the changes to this note?")) {
+    if (cancel) {
+      event.preventDefault();
       cancel.click();
     }
   });
+
+  // Cancelling throws away what was typed in the editor only when the learner says so (an
+  // Escape pressed by mistake lost it all): what differs from what the editor opened with, and
+  // all of a note sent back refused or kept from before the session ended (data-unsaved).
+  // Caught on its way down, before htmx's own handler on the link.
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest(".details form a.cancel");
+    if (!cancel) { return; }
+    var form = cancel.closest("form");
+    var changed = form.hasAttribute("data-unsaved") || Array.prototype.some.call(form.querySelectorAll("textarea, input[type=url]"), function (field) {
+      return field.value !== field.defaultValue;
+    });
+    if (changed && !window.confirm("Throw away the changes to this note?")) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
 
   // After the note form is saved or cancelled, focus goes back to that milestone's link.
   document.addEventListener("htmx:afterSettle", function (event) {

@@ -107,6 +107,18 @@ def test_escape_closes_the_note_editor_asking_first_if_typed_in_and_focus_goes_b
     expect(card.get_by_label("Note")).to_have_count(0)
     expect(link).to_be_focused()
 
+    # Sent back refused, all of it is unsaved: the Cancel button asks too.
+    link.click()
+    card.get_by_label("Note").fill("A whole thought")
+    card.get_by_label("Evidence link").fill("ftp://example.com/x")
+    card.get_by_role("button", name="Save note and evidence").click()
+    expect(card.get_by_text("starts with http:// or https://")).to_be_visible()
+    asked.clear()
+    phone.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    card.get_by_role("link", name="Cancel").click()
+    expect(card.get_by_label("Note")).to_have_value("A whole thought")
+    assert asked == ["Throw away the changes to this note?"]
+
 
 def test_a_long_display_name_neither_widens_the_page_nor_wraps_the_header(phone, live_server, user):
     user.display_name, user.public_profile = "Ada" * 26, True  # one 78-letter word

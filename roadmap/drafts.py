@@ -1,0 +1,57 @@
+"""A note being written when the learner's session ended (it expired, or they logged out on
+another tab) is not lost: posted without a session, it is kept in the browser's new session,
+unsaved, and offered once in its editor when the same learner has logged in again.
+
+Whose it is comes with the form: the signed id of the learner the editor was opened for. It is
+offered to that account only, not to the next person who logs in on a shared computer, and a
+post without it (a made-up request) keeps nothing.
+"""
+
+from django.conf import settings
+from django.core import signing
+
+from accounts.limits import client_address, over_limit
+
+from .models import NOTE_LENGTH, URL_LENGTH, Milestone
+
+KEY = "note_draft"  # in the session: {author, slug, note, evidence_url}
+SALT = "roadmap.drafts"
+KEPT = "Your session had ended, so your note is not saved yet. Log in: it waits for you to save it."
+
+
+def author_token(user):
+    """For the note form: who it was opened for."""
+    return signing.dumps(user.pk, salt=SALT)
+
+
+def keep(request, slug):
+    """Keep the note posted to the milestone `slug` for its author; whether it was kept. As
+    many an hour from one client address as sign-ups: each is a session stored."""
+    try:
+        author = signing.loads(request.POST.get("author", ""), salt=SALT)
+    except signing.BadSignature:
+        return False
+    if over_limit("note-draft", client_address(request), settings.SIGNUPS_PER_HOUR):
+        return False
+    if not Milestone.objects.active().filter(slug=slug).exists():
+        return False
+    request.session[KEY] = {
+        "author": author,
+        "slug": slug,
+        "note": request.POST.get("note", "")[:NOTE_LENGTH],
+        "evidence_url": request.POST.get("evidence_url", "")[:URL_LENGTH],
+    }
+    return True
+
+
+def take(request, slug):
+    """The note kept for this learner on the milestone `slug`, once; else None. One kept for
+    another account is dropped."""
+    draft = request.session.get(KEY)
+    if not draft or draft["author"] != request.user.pk:
+        request.session.pop(KEY, None)
+        return None
+    if draft["slug"] != slug:
+        return None
+    del request.session[KEY]
+    return {"note": draft["note"], "evidence_url": draft["evidence_url"]}
