@@ -28,7 +28,7 @@ class UserManager(auth_models.UserManager):
                 part.encode().decode("idna") if part.isascii() else part
                 for part in domain.split(".")
             ]
-        except UnicodeError:  # no name: refused by validate_mail_address
+        except UnicodeError:  # a name of newer rules than Python's (IDNA 2003): "xn--strae-oqa"
             return email
         return f"{name}@{'.'.join(labels)}" if at else email
 

@@ -84,7 +84,7 @@ def validate_mail_address(value):
             code="not_plain",
         )
     try:
-        value.rpartition("@")[2].encode("idna").decode("idna")  # as mail writes it, and back
+        value.rpartition("@")[2].encode("idna")  # as mail writes the domain
     except UnicodeError:
         raise ValidationError(
             "Mail can't be sent to this address: check it for typing mistakes.", code="unmailable"
