@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpResponseBadRequest
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 
@@ -24,8 +25,8 @@ class UnreadableFormMiddleware:
     A urlencoded form is UTF-8: Django refuses one that declares another charset, but doesn't
     remember that it did, so the CSRF check failed on it, then every error page (they check the
     CSRF token too), and the server answered with a bare 500. A form over Django's limits (its
-    size, its number of fields or files) got Django's page even for htmx, and a traceback in the
-    log for each, from anyone.
+    size, its number of fields or files), or an upload cut short, got Django's page even for
+    htmx, and (over the limits) a traceback in the log for each, from anyone.
     """
 
     def __init__(self, get_response):
@@ -35,7 +36,7 @@ class UnreadableFormMiddleware:
         if request.method == "POST":
             try:
                 request.POST  # noqa: B018
-            except (BadRequest, SuspiciousOperation):
+            except (BadRequest, SuspiciousOperation, MultiPartParserError):
                 if request.headers.get("HX-Request") == "true":
                     return HttpResponseBadRequest(
                         "This request could not be read. Reload the page and try again.",

@@ -163,6 +163,18 @@ def test_a_form_in_another_charset_than_utf_8_is_a_400_with_the_security_headers
     assert "camera=()" in response["Permissions-Policy"]
 
 
+def test_a_broken_upload_is_a_short_400_for_htmx(client):
+    response = client.generic(
+        "POST",
+        "/accounts/data/import/",
+        b"--x\r\nContent-Disposition: form-data; name=file; filename=a\r\n\r\nno end",
+        content_type="multipart/form-data; boundary=",
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+
+
 @pytest.mark.parametrize(
     "body",
     [
