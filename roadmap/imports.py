@@ -43,8 +43,16 @@ class ImportReport:
         states = [f"{self.done} done"] if self.done else []
         states += [f"{self.in_progress} in progress"] if self.in_progress else []
         if not (self.progress or self.events_added) and (self.unchanged or self.events_present):
+            there = []
+            if self.unchanged:
+                there.append(
+                    f"your progress on {self.unchanged} milestone{pluralize(self.unchanged)}"
+                )
+            if self.events_present:
+                there.append(f"{self.events_present} history event{pluralize(self.events_present)}")
+            verb = "are" if self.events_present else "is"
             parts = [
-                "Nothing new to import: your progress and history in the file are already in "
+                f"Nothing new to import: {' and '.join(there)} in the file {verb} already in "
                 "your account."
             ]
         else:

@@ -358,8 +358,8 @@ class TestRoundTrip:
         data = json.loads(client.get(reverse("export_json")).content)
         (message,) = flash(post_import(client, data))
         assert message == (
-            "Nothing new to import: your progress and history in the file are already in your "
-            "account. Your profile and followed tracks are unchanged."
+            "Nothing new to import: your progress on 4 milestones and 4 history events in the "
+            "file are already in your account. Your profile and followed tracks are unchanged."
         )
         # A file with one change imports that one, and says the rest was there.
         data["progress"][0]["note"] = "A new note"
@@ -565,7 +565,10 @@ class TestRoundTrip:
         (message,) = flash(post_import(client, data))
         assert Progress.objects.get(user=learner, milestone=kaggle).status == Status.DONE
         # The other three are as in the file: there was nothing else to bring in.
-        assert message.startswith("Nothing new to import")
+        assert message.startswith(
+            "Nothing new to import: your progress on 3 milestones and 4 history events in the "
+            "file are already in your account."
+        )
         assert (
             "Kept your own progress on 1 milestone: you changed it after the file was saved."
             in (message)
