@@ -258,6 +258,21 @@ class TestDone:
         csrf_client.post(reverse("roadmap:hide_done"), {"hide": "0", "csrfmiddlewaretoken": token})
         assert learner.first.slug in milestone_ids(csrf_client.get("/").text)
 
+    def test_without_javascript_a_tick_that_hides_a_milestone_comes_back_to_its_section(
+        self, client, learner
+    ):
+        """It came back to the milestone's place, gone from the page: the top of the page."""
+        learner.hide_done = True
+        learner.save()
+        second = learner.second
+        url = reverse("roadmap:set_status", args=[second.slug])
+        response = client.post(url, {"status": "done", "next": "/?track=all"})
+        assert response["Location"] == f"/?track=all#{second.section.slug}"
+        assert f'id="{second.section.slug}"' in client.get(response["Location"]).text
+        # One still on the page comes back to itself.
+        response = client.post(url, {"status": "not_started", "next": "/?track=all"})
+        assert response["Location"] == f"/?track=all#{second.slug}"
+
     def test_a_section_whose_milestones_are_all_hidden_says_so_in_one_line(self, client, learner):
         """It kept its heading and introduction over an empty list."""
         section = learner.first.section
