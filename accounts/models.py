@@ -1,5 +1,6 @@
 from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -7,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .validators import (
+    one_spelling,
     validate_mail_address,
     validate_one_line,
     validate_username,
@@ -19,18 +21,16 @@ MAX_HOURS_PER_WEEK = 80
 class UserManager(auth_models.UserManager):
     @classmethod
     def normalize_email(cls, email):
-        """Django's (the domain in lower case), with the domain as it reads: written as mail
-        sends it, "xn--mnchen-3ya.de" is "münchen.de". One mailbox, one spelling."""
+        """Django's (the domain in lower case), with the domain in one spelling: one mailbox,
+        one account (validators.one_spelling). One the rule refuses is left as it is, for the
+        rule to say why (respelled, "\u200bexample" was a name of its own)."""
         email = super().normalize_email(email)
         name, at, domain = email.rpartition("@")
         try:
-            labels = [
-                part.encode().decode("idna") if part.isascii() else part
-                for part in domain.split(".")
-            ]
-        except UnicodeError:  # a name of newer rules than Python's (IDNA 2003): "xn--strae-oqa"
+            validate_mail_address(email)
+        except ValidationError:
             return email
-        return f"{name}@{'.'.join(labels)}" if at else email
+        return f"{name}@{one_spelling(domain)}" if at else email
 
 
 class User(AbstractUser):

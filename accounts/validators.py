@@ -91,6 +91,25 @@ def validate_mail_address(value):
         ) from None
 
 
+def one_spelling(domain):
+    """The domain of an email address in the one spelling the app stores: as it reads, each
+    label written as mail writes it ("xn--mnchen-3ya") read back ("münchen"), unless Django's
+    mail, which writes names by the rules of 2003, would write it as another name: "straße" it
+    writes "strasse", so it is kept as the name it has today, "xn--strae-oqa". A label that
+    isn't a name at all is left for validate_mail_address to refuse."""
+    labels = []
+    for label in domain.split("."):
+        try:
+            if label.isascii():
+                label = label.encode().decode("idna")
+            elif label.encode("idna").decode("idna") != label:
+                label = "xn--" + label.encode("punycode").decode()
+        except UnicodeError:  # Python can't read it back (a name of newer rules), or no name
+            pass
+        labels.append(label)
+    return ".".join(labels)
+
+
 def validate_username(value):
     """Refuses what Django's username rule lets through and the public page's address can't hold:
     only dots (a folder, "." or "..", in /u/<username>/), and letters nobody sees."""

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
@@ -26,7 +26,8 @@ class UnreadableFormMiddleware:
     remember that it did, so the CSRF check failed on it, then every error page (they check the
     CSRF token too), and the server answered with a bare 500. A form over Django's limits (its
     size, its number of fields or files), or an upload cut short, got Django's page even for
-    htmx, and (over the limits) a traceback in the log for each, from anyone.
+    htmx, and (over the limits) a traceback in the log for each, from anyone; a client gone in
+    the middle of sending one, a 500.
     """
 
     def __init__(self, get_response):
@@ -36,7 +37,7 @@ class UnreadableFormMiddleware:
         if request.method == "POST":
             try:
                 request.POST  # noqa: B018
-            except (BadRequest, SuspiciousOperation, MultiPartParserError):
+            except (BadRequest, SuspiciousOperation, MultiPartParserError, UnreadablePostError):
                 if request.headers.get("HX-Request") == "true":
                     return HttpResponseBadRequest(
                         "This request could not be read. Reload the page and try again.",

@@ -2,9 +2,10 @@
 another tab) is not lost: posted without a session, it is kept in the browser's new session,
 unsaved, and offered once in its editor when the same learner has logged in again.
 
-Whose it is comes with the form: the signed id of the learner the editor was opened for. It is
-offered to that account only, not to the next person who logs in on a shared computer, and a
-post without it (a made-up request) keeps nothing.
+Whose it is comes with the form: the signed id of the learner the editor was opened for (and of
+their password: a new one ends it, as it ends their sessions). It is offered to that account only,
+not to the next person who logs in on a shared computer, and a post without it (a made-up
+request) keeps nothing.
 """
 
 from django.conf import settings
@@ -13,32 +14,40 @@ from django.core import signing
 from accounts.limits import client_address, over_limit
 
 from .models import NOTE_LENGTH, URL_LENGTH, Milestone
+from .validators import note_text
 
 KEY = "note_draft"  # in the session: {author, slug, note, evidence_url}
 SALT = "roadmap.drafts"
 KEPT = "Your session had ended, so your note is not saved yet. Log in: it waits for you to save it."
 
 
+def author(user):
+    """Whose a note is: the account, as long as its password is the same."""
+    return [user.pk, user.get_session_auth_hash()]
+
+
 def author_token(user):
-    """For the note form: who it was opened for."""
-    return signing.dumps(user.pk, salt=SALT)
+    """For the note form: who it was opened for, signed, for as long as a session lasts."""
+    return signing.dumps(author(user), salt=SALT)
 
 
 def keep(request, slug):
     """Keep the note posted to the milestone `slug` for its author; whether it was kept. As
     many an hour from one client address as sign-ups: each is a session stored."""
     try:
-        author = signing.loads(request.POST.get("author", ""), salt=SALT)
-    except signing.BadSignature:
+        whose = signing.loads(
+            request.POST.get("author", ""), salt=SALT, max_age=settings.SESSION_COOKIE_AGE
+        )
+    except signing.BadSignature:  # and SignatureExpired
         return False
     if over_limit("note-draft", client_address(request), settings.SIGNUPS_PER_HOUR):
         return False
     if not Milestone.objects.active().filter(slug=slug).exists():
         return False
     request.session[KEY] = {
-        "author": author,
+        "author": whose,
         "slug": slug,
-        "note": request.POST.get("note", "")[:NOTE_LENGTH],
+        "note": note_text(request.POST.get("note", ""))[:NOTE_LENGTH],  # as the form counts
         "evidence_url": request.POST.get("evidence_url", "")[:URL_LENGTH],
     }
     return True
@@ -48,10 +57,10 @@ def take(request, slug):
     """The note kept for this learner on the milestone `slug`, once; else None. One kept for
     another account is dropped."""
     draft = request.session.get(KEY)
-    if not draft or draft["author"] != request.user.pk:
+    if not isinstance(draft, dict) or draft.get("author") != author(request.user):
         request.session.pop(KEY, None)
         return None
-    if draft["slug"] != slug:
+    if draft.get("slug") != slug:
         return None
     del request.session[KEY]
-    return {"note": draft["note"], "evidence_url": draft["evidence_url"]}
+    return {"note": draft.get("note", ""), "evidence_url": draft.get("evidence_url", "")}

@@ -191,7 +191,7 @@ def details(request, slug):
         mine = {"note": milestone.own_note or "", "evidence_url": milestone.own_evidence_url or ""}
         if request.htmx and request.GET.get("show") == "saved":
             return details_response(request, milestone, mine)
-        draft = drafts.take(request, slug)
+        draft = drafts.take(request, slug) if request.method == "GET" else None
         form = DetailsForm(initial=draft or mine)
     template = f"{TEMPLATE}#details_form" if request.htmx else "roadmap/details.html"
     context = {"milestone": milestone, "form": form, "back": back, "back_url": back_url}

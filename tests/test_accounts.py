@@ -676,12 +676,23 @@ class TestOneSpellingOfADomain:
         assert response.status_code == 302
         assert User.objects.get(username="ada").email == "Ada@münchen.de"
 
-    def test_a_domain_of_newer_rules_than_pythons_is_kept_as_written(self, client):
-        """straße.de under IDNA 2008: Python reads "xn--strae-oqa" with the rules of 2003, as
-        no name, and the address was refused."""
-        response = client.post(reverse("signup"), signup_data(email="ada@xn--strae-oqa.de"))
+    @pytest.mark.parametrize("typed", ["ada@xn--strae-oqa.de", "ada@Stra\u00dfe.de"])
+    def test_a_domain_mail_would_send_elsewhere_is_kept_as_mail_should_write_it(
+        self, client, typed
+    ):
+        """Django's mail writes names by the rules of 2003: "straße.de" it sent to
+        "strasse.de", another domain, whose owner got the reset links. Its name today is
+        "xn--strae-oqa.de", which Python can't read back (and the address was refused)."""
+        response = client.post(reverse("signup"), signup_data(email=typed))
         assert response.status_code == 302
         assert User.objects.get(username="ada").email == "ada@xn--strae-oqa.de"
+        client.logout()
+        other = "ada@xn--strae-oqa.de" if typed != "ada@xn--strae-oqa.de" else "ada@stra\u00dfe.de"
+        taken = client.post(reverse("signup"), signup_data(username="grace", email=other))
+        assert "An account already uses this email address." in taken.text
+        client.post(reverse("password_reset"), {"email": "ada@stra\u00dfe.de"})
+        assert mail.outbox[-1].to == ["ada@xn--strae-oqa.de"]
+        assert "strasse" not in mail.outbox[-1].message().as_string()
 
     @pytest.mark.parametrize(
         ("first", "second"),
@@ -1038,6 +1049,7 @@ def test_migrating_stores_each_domain_as_it_reads():
         "reads": "grace@münchen.de",
         "clash": "Grace@XN--MNCHEN-3YA.DE",
         "newer": "bob@xn--strae-oqa.de",  # straße.de of IDNA 2008, which Python can't read
+        "elsewhere": "carol@stra\u00dfe.de",  # Django's mail sent it to strasse.de
         "dotted": "i@m\u00fcnchen.de",
         "dotted-clash": "\u0130@xn--mnchen-3ya.de",  # PostgreSQL folds the dotted I to "i"
         "plain": "eve@example.com",
@@ -1051,6 +1063,7 @@ def test_migrating_stores_each_domain_as_it_reads():
             "reads": "grace@münchen.de",
             "clash": "",
             "newer": "bob@xn--strae-oqa.de",
+            "elsewhere": "carol@xn--strae-oqa.de",
             "dotted": "i@m\u00fcnchen.de",
             # The database's own folding: only ASCII letters on SQLite.
             "dotted-clash": "" if connection.vendor == "postgresql" else "\u0130@m\u00fcnchen.de",

@@ -610,6 +610,49 @@ class TestNoteAfterTheSessionEnded:
         ended.post(details_url(milestone), {"note": self.NOTE, "author": ended.author})
         assert Session.objects.count() == 10
 
+    def test_a_long_note_with_line_breaks_is_kept_whole(self, ended, user, milestone):
+        """A browser counts a line break as one character of the 2,000 and sends it as two."""
+        note = "\r\n".join(["x" * 99] * 20) + "y"  # 2,000 characters, with 19 breaks of two
+        ended.post(details_url(milestone), {"note": note, "author": ended.author})
+        page = self.log_in(ended, user, details_url(milestone)).text
+        assert note.replace("\r\n", "\n") + "</textarea>" in page
+
+    def test_a_look_at_the_page_without_its_body_leaves_the_note_waiting(
+        self, ended, user, milestone
+    ):
+        ended.post(details_url(milestone), {"note": self.NOTE, "author": ended.author})
+        self.log_in(ended, user, details_url(milestone))  # its GET takes the note: post again
+        ended.session.delete()
+        ended.post(details_url(milestone), {"note": self.NOTE, "author": ended.author})
+        ended.post(reverse("login"), {"username": user.username, "password": PASSWORD, "next": "/"})
+        assert ended.head(details_url(milestone)).status_code == 200
+        assert self.NOTE in ended.get(details_url(milestone)).text
+
+    def test_a_new_password_ends_the_notes_that_wait_as_it_ends_sessions(
+        self, ended, user, milestone
+    ):
+        ended.post(details_url(milestone), {"note": self.NOTE, "author": ended.author})
+        user.set_password("another-long-passphrase-9")
+        user.save()
+        ended.post(
+            reverse("login"),
+            {"username": user.username, "password": "another-long-passphrase-9", "next": "/"},
+        )
+        assert self.NOTE not in ended.get(details_url(milestone)).text
+
+    def test_a_form_older_than_a_session_keeps_nothing(self, ended, milestone, settings):
+        settings.SESSION_COOKIE_AGE = -1
+        ended.post(details_url(milestone), {"note": self.NOTE, "author": ended.author})
+        assert not Session.objects.exists()
+
+    def test_a_note_kept_in_another_shape_is_dropped_not_a_500(self, learner_client, milestone):
+        session = learner_client.session
+        session["note_draft"] = {milestone.slug: {"note": "old", "evidence_url": ""}}
+        session.save()
+        response = learner_client.get(details_url(milestone))
+        assert response.status_code == 200
+        assert "note_draft" not in learner_client.session
+
     def test_nothing_is_kept_for_a_milestone_that_is_not_there(self, ended, milestone):
         url = reverse("roadmap:details", args=["no-such-milestone"])
         response = ended.post(url, {"note": self.NOTE, "author": ended.author})

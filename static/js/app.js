@@ -41,9 +41,10 @@
     }
   });
 
-  // Escape in the note editor cancels it, as its Cancel link does.
+  // Escape in the note editor cancels it, as its Cancel link does (not one that closes an input
+  // method's list of characters).
   document.addEventListener("keydown", function (event) {
-    var form = event.key === "Escape" && event.target.closest && event.target.closest(".details form");
+    var form = event.key === "Escape" && !event.isComposing && event.target.closest && event.target.closest(".details form");
     var cancel = form && form.querySelector("a.cancel");
     if (cancel) {
       event.preventDefault();
