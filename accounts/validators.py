@@ -83,30 +83,34 @@ def validate_mail_address(value):
             "(fullwidth letters, ligatures).",
             code="not_plain",
         )
+    domain = value.rpartition("@")[2]
     try:
-        value.rpartition("@")[2].encode("idna")  # as mail writes the domain
+        written = domain.encode("idna")  # as Django's mail writes it
     except UnicodeError:
         raise ValidationError(
             "Mail can't be sent to this address: check it for typing mistakes.", code="unmailable"
         ) from None
+    # Django's mail writes names by the rules of 2003: "straße.de" it sends to "strasse.de",
+    # another domain, and it drops or folds what today's rules refuse.
+    sent_to = domain if domain.isascii() else written.decode("idna")
+    if sent_to != "".join(map(str.lower, domain)) and not domain.isascii():
+        raise ValidationError(
+            f"Mail would be sent to {sent_to}, not to this domain: write the domain in the "
+            "form that starts with xn--, as your mail provider gives it.",
+            code="sent_elsewhere",
+        )
 
 
 def one_spelling(domain):
-    """The domain of an email address in the one spelling the app stores: as it reads, each
-    label written as mail writes it ("xn--mnchen-3ya") read back ("münchen"), unless Django's
-    mail, which writes names by the rules of 2003, would write it as another name: "straße" it
-    writes "strasse", so it is kept as the name it has today, "xn--strae-oqa". A label that
-    isn't a name at all is left for validate_mail_address to refuse."""
+    """The domain of an email address in the one spelling the app stores, as it reads: each
+    label written as mail writes it ("xn--mnchen-3ya") read back ("münchen"), where Python can
+    (not "xn--strae-oqa", straße under today's rules, which stays as it is)."""
     labels = []
     for label in domain.split("."):
         try:
-            if label.isascii():
-                label = label.encode().decode("idna")
-            elif label.encode("idna").decode("idna") != label:
-                label = "xn--" + label.encode("punycode").decode()
-        except UnicodeError:  # Python can't read it back (a name of newer rules), or no name
-            pass
-        labels.append(label)
+            labels.append(label.encode().decode("idna") if label.isascii() else label)
+        except UnicodeError:
+            labels.append(label)
     return ".".join(labels)
 
 

@@ -10,6 +10,7 @@ request) keeps nothing.
 
 from django.conf import settings
 from django.core import signing
+from django.utils.crypto import salted_hmac
 
 from accounts.limits import client_address, over_limit
 
@@ -22,8 +23,10 @@ KEPT = "Your session had ended, so your note is not saved yet. Log in: it waits 
 
 
 def author(user):
-    """Whose a note is: the account, as long as its password is the same."""
-    return [user.pk, user.get_session_auth_hash()]
+    """Whose a note is: the account, as long as its password is the same (a password Django
+    hashes anew at the login, after an upgrade of its hasher, ends it too), without showing the
+    sessions' own check of it."""
+    return [user.pk, salted_hmac(SALT, user.get_session_auth_hash()).hexdigest()]
 
 
 def author_token(user):

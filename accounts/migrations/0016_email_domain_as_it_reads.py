@@ -1,10 +1,12 @@
 """Stored addresses take their domain in one spelling (accounts.validators.one_spelling): as it
-reads ("xn--mnchen-3ya.de", as mail writes it, is "münchen.de"), unless Django's mail would send
-it to another name ("straße.de" it sends to "strasse.de": it is "xn--strae-oqa.de").
-As in 0015, an address that is then another account's (as the database compares them) is cleared:
-its learner logs in with their username and gives an address again on their profile."""
+reads ("xn--mnchen-3ya.de", as mail writes it, is "münchen.de"). As in 0015, one the rule now
+refuses is cleared (a domain Django's mail sent to another name: "straße.de" it sent to
+"strasse.de"), and so is one that is then another account's (as the database compares them): its
+learner logs in with their username and gives an address again on their profile."""
 
 import accounts.models
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import migrations
 from django.db.models import Value
 from django.db.models.functions import Lower
@@ -15,19 +17,36 @@ def one_spelling(domain):
     labels = []
     for label in domain.split("."):
         try:
-            if label.isascii():
-                label = label.encode().decode("idna")
-            elif label.encode("idna").decode("idna") != label:
-                label = "xn--" + label.encode("punycode").decode()
+            labels.append(label.encode().decode("idna") if label.isascii() else label)
         except UnicodeError:
-            pass
-        labels.append(label)
+            labels.append(label)
     return ".".join(labels)
 
 
 def as_it_reads(address):
+    """The address respelled, as long as it is one the rules take; "" for one they refuse."""
     name, _, domain = address.rpartition("@")
-    return f"{name}@{one_spelling(domain.lower())}"
+    domain = "".join(map(str.lower, domain))
+    for candidate in (f"{name}@{one_spelling(domain)}", f"{name}@{domain}"):
+        try:
+            validate_email(candidate)
+            validate_mail_address(candidate)
+            return candidate
+        except ValidationError:
+            continue
+    return ""
+
+
+def validate_mail_address(address):
+    """What today's rule adds to 0015's about a domain: Django's mail, which writes names by the
+    rules of 2003, must send to this one ("straße.de" it sent to "strasse.de")."""
+    domain = address.rpartition("@")[2]
+    try:
+        written = domain.encode("idna")
+    except UnicodeError:
+        raise ValidationError("no domain") from None
+    if not domain.isascii() and written.decode("idna") != "".join(map(str.lower, domain)):
+        raise ValidationError("another domain")
 
 
 def tidy(apps, schema_editor):
@@ -35,7 +54,7 @@ def tidy(apps, schema_editor):
     for pk, stored in list(User.objects.exclude(email="").values_list("pk", "email")):
         address = as_it_reads(stored)
         others = User.objects.exclude(pk=pk).annotate(folded=Lower("email"))
-        if address != stored and others.filter(folded=Lower(Value(address))).exists():
+        if address and address != stored and others.filter(folded=Lower(Value(address))).exists():
             address = ""
         if address != stored:
             User.objects.filter(pk=pk).update(email=address)
