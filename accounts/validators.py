@@ -84,21 +84,34 @@ def validate_mail_address(value):
             code="not_plain",
         )
     domain = value.rpartition("@")[2]
+    sent = [sent_as(label) for label in domain.split(".")]
     try:
-        written = domain.encode("idna")  # as Django's mail writes it
+        domain.encode("idna")  # as Django's mail writes it
     except UnicodeError:
+        sent.append(None)
+    if None in sent:
         raise ValidationError(
             "Mail can't be sent to this address: check it for typing mistakes.", code="unmailable"
-        ) from None
-    # Django's mail writes names by the rules of 2003: "straße.de" it sends to "strasse.de",
-    # another domain, and it drops or folds what today's rules refuse.
-    sent_to = domain if domain.isascii() else written.decode("idna")
-    if sent_to != "".join(map(str.lower, domain)) and not domain.isascii():
+        )
+    sent_to = ".".join(sent)
+    if sent_to != "".join(map(str.lower, domain)):
         raise ValidationError(
             f"Mail would be sent to {sent_to}, not to this domain: write the domain in the "
             "form that starts with xn--, as your mail provider gives it.",
             code="sent_elsewhere",
         )
+
+
+def sent_as(label):
+    """A label of a domain as Django's mail sends it, read back, in lower case; None if it can't
+    be. Mail writes names by the rules of 2003: "straße" it sends as "strasse", another name, and
+    it drops or folds what today's rules refuse. An ASCII label goes as it is written."""
+    if label.isascii():
+        return "".join(map(str.lower, label))
+    try:
+        return label.encode("idna").decode("idna")
+    except UnicodeError:
+        return None
 
 
 def one_spelling(domain):

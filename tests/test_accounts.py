@@ -689,6 +689,23 @@ class TestOneSpellingOfADomain:
         client.post(reverse("password_reset"), {"email": "ada@xn--strae-oqa.de"})
         assert mail.outbox[-1].to == ["ada@xn--strae-oqa.de"]
 
+    @pytest.mark.parametrize(
+        ("typed", "stored"),
+        [
+            ("ada@xn--bcher-kva.xn--strae-oqa.de", "ada@b\u00fccher.xn--strae-oqa.de"),
+            ("ada@xn--strae-oqa.m\u00fcnchen.de", "ada@xn--strae-oqa.m\u00fcnchen.de"),
+            ("ada@m\u00fcnchen.DE", "ada@m\u00fcnchen.de"),
+        ],
+    )
+    def test_a_domain_of_both_spellings_is_taken_not_a_500(self, client, typed, stored):
+        """A label Python can't read back beside one it can was a 500 on every form, the reset
+        page too; an upper-case ASCII label beside a non-ASCII one was refused."""
+        response = client.post(reverse("signup"), signup_data(email=typed))
+        assert response.status_code == 302
+        assert User.objects.get(username="ada").email == stored
+        assert client.post(reverse("password_reset"), {"email": typed}).status_code == 302
+        assert mail.outbox[-1].to == [stored]
+
     def test_a_dotless_i_is_another_domain_than_an_i(self, client):
         """PostgreSQL's upper() makes both "I", and the second was refused as taken."""
         client.post(reverse("signup"), signup_data(email="ada@istanbul.com"))
@@ -1064,6 +1081,7 @@ def test_migrating_stores_each_domain_as_it_reads():
         "clash": "Grace@XN--MNCHEN-3YA.DE",
         "newer": "bob@xn--strae-oqa.de",  # straße.de of IDNA 2008, which Python can't read
         "elsewhere": "carol@stra\u00dfe.de",  # Django's mail sent it to strasse.de
+        "unseen": "dan@xn--ifb.com",  # read back, an invisible character: kept as it is
         "dotted": "i@m\u00fcnchen.de",
         "dotted-clash": "\u0130@xn--mnchen-3ya.de",  # PostgreSQL folds the dotted I to "i"
         "plain": "eve@example.com",
@@ -1078,6 +1096,7 @@ def test_migrating_stores_each_domain_as_it_reads():
             "clash": "",
             "newer": "bob@xn--strae-oqa.de",
             "elsewhere": "",
+            "unseen": "dan@xn--ifb.com",
             "dotted": "i@m\u00fcnchen.de",
             # The database's own folding: only ASCII letters on SQLite.
             "dotted-clash": "" if connection.vendor == "postgresql" else "\u0130@m\u00fcnchen.de",
