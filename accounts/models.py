@@ -1,7 +1,6 @@
 from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -21,20 +20,10 @@ MAX_HOURS_PER_WEEK = 80
 class UserManager(auth_models.UserManager):
     @classmethod
     def normalize_email(cls, email):
-        """Django's (the domain in lower case, a letter at a time: a Greek capital sigma at a
-        name's end is no final sigma), with the domain in one spelling (validators.one_spelling)
-        when that is an address the rules take: one mailbox, one account."""
+        """Django's (the domain in lower case), with the domain in one spelling, a label at a
+        time (validators.one_spelling): one mailbox, one account."""
         name, at, domain = (email or "").strip().rpartition("@")
-        if not at:
-            return super().normalize_email(email)
-        domain = "".join(map(str.lower, domain))
-        respelled = f"{name}@{one_spelling(domain)}"
-        try:
-            validate_email(respelled)
-            validate_mail_address(respelled)
-        except ValidationError:
-            return f"{name}@{domain}"
-        return respelled
+        return one_spelling(f"{name}@{domain}") if at else super().normalize_email(email)
 
 
 class User(AbstractUser):

@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.deconstruct import deconstructible
 
 CONTROLS = r"\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
@@ -114,17 +115,28 @@ def sent_as(label):
         return None
 
 
-def one_spelling(domain):
-    """The domain of an email address in the one spelling the app stores, as it reads: each
-    label written as mail writes it ("xn--mnchen-3ya") read back ("münchen"), where Python can
-    (not "xn--strae-oqa", straße under today's rules, which stays as it is)."""
-    labels = []
-    for label in domain.split("."):
+def one_spelling(address):
+    """An email address with its domain in the one spelling the app stores, as it reads: a label
+    written as mail writes it ("xn--mnchen-3ya") read back ("münchen") where Python can and the
+    address is still one the rules take (not "xn--strae-oqa", straße under today's rules, nor a
+    label that reads back as an invisible character). Each label on its own, so that every
+    spelling of one mailbox comes to the same. The domain is lowered a letter at a time: lowered
+    as a word, a capital sigma at its end became a final sigma, another name."""
+    name, _, domain = address.rpartition("@")
+    labels = "".join(map(str.lower, domain)).split(".")
+    for i, label in enumerate(labels):
         try:
-            labels.append(label.encode().decode("idna") if label.isascii() else label)
+            read = label.encode().decode("idna") if label.isascii() else label
         except UnicodeError:
-            labels.append(label)
-    return ".".join(labels)
+            continue
+        respelled = f"{name}@{'.'.join([*labels[:i], read, *labels[i + 1 :]])}"
+        try:
+            validate_email(respelled)
+            validate_mail_address(respelled)
+        except ValidationError:
+            continue
+        labels[i] = read
+    return f"{name}@{'.'.join(labels)}"
 
 
 def validate_username(value):

@@ -14,29 +14,29 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 
 
-def one_spelling(domain):
-    """accounts.validators.one_spelling as it is today (a migration doesn't follow the app)."""
-    labels = []
-    for label in domain.split("."):
-        try:
-            labels.append(label.encode().decode("idna") if label.isascii() else label)
-        except UnicodeError:
-            labels.append(label)
-    return ".".join(labels)
-
-
 def as_it_reads(address):
-    """The address respelled, as long as it is one the rules take; "" for one they refuse."""
+    """accounts.validators.one_spelling as it is today (a migration doesn't follow the app);
+    "" for an address the rules refuse."""
     name, _, domain = address.rpartition("@")
-    domain = "".join(map(str.lower, domain))
-    for candidate in (f"{name}@{one_spelling(domain)}", f"{name}@{domain}"):
+    labels = "".join(map(str.lower, domain)).split(".")
+    for i, label in enumerate(labels):
         try:
-            validate_email(candidate)
-            validate_mail_address(candidate)
-            return candidate
-        except ValidationError:
+            read = label.encode().decode("idna") if label.isascii() else label
+        except UnicodeError:
             continue
-    return ""
+        if taken(f"{name}@{'.'.join([*labels[:i], read, *labels[i + 1 :]])}"):
+            labels[i] = read
+    address = f"{name}@{'.'.join(labels)}"
+    return address if taken(address) else ""
+
+
+def taken(address):
+    try:
+        validate_email(address)
+        validate_mail_address(address)
+    except ValidationError:
+        return False
+    return True
 
 
 def validate_mail_address(address):
