@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
+from playwright.sync_api import expect
 
 from tests.factories import UserFactory
 
@@ -103,3 +104,10 @@ def log_in_browser(context, live_server, user):
 def learner_page(page, live_server, user, roadmap):
     log_in_browser(page.context, live_server, user)
     return page
+
+
+def settled(page):
+    """Wait for htmx to finish a swap: until it settles, the new controls are plain HTML, and a
+    key pressed then would post the form (or follow the link) without htmx."""
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+    expect(page.locator(busy)).to_have_count(0)

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from roadmap import changes, progress
 from roadmap.models import Enrollment, Milestone, Progress, Status, Track
-from tests.conftest import log_in_browser
+from tests.conftest import log_in_browser, settled
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -47,13 +47,6 @@ def press_to_tick(page, key):
     """Press `key` on the focused checkbox and wait for the tick's answer."""
     with page.expect_response(lambda response: "/status/" in response.url and response.ok):
         page.keyboard.press(key)
-
-
-def settled(page):
-    """Wait for htmx to finish a swap: until it settles, the new controls are plain HTML, and a
-    key pressed then would post the form without htmx."""
-    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
-    expect(page.locator(busy)).to_have_count(0)
 
 
 def test_the_skip_link_comes_first_and_skips_the_header(page, live_server, roadmap, user):

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from roadmap import progress
 from roadmap.models import Milestone, Status
-from tests.conftest import log_in_browser
+from tests.conftest import log_in_browser, settled
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -88,6 +88,7 @@ def test_escape_closes_the_note_editor_asking_first_if_typed_in_and_focus_goes_b
     card.get_by_role("link", name="Add a note or evidence").click()
     note = card.get_by_label("Note")
     expect(note).to_be_focused()
+    settled(phone)  # else Escape follows Cancel's own link: this page, at the milestone
     phone.keyboard.press("Escape")  # nothing typed: it closes
     expect(card.get_by_label("Note")).to_have_count(0)
     link = card.get_by_role("link", name="Add a note or evidence")
@@ -95,6 +96,7 @@ def test_escape_closes_the_note_editor_asking_first_if_typed_in_and_focus_goes_b
 
     link.click()
     card.get_by_label("Note").fill("Half a thought")
+    settled(phone)
     # What was typed is thrown away only when the learner says so: an Escape pressed by
     # mistake lost it all.
     asked = []
