@@ -129,6 +129,8 @@ def one_spelling(address):
             read = label.encode().decode("idna") if label.isascii() else label
         except UnicodeError:
             continue
+        if read == label:  # the same either way: nothing to check
+            continue
         respelled = f"{name}@{'.'.join([*labels[:i], read, *labels[i + 1 :]])}"
         try:
             validate_email(respelled)
