@@ -1,6 +1,7 @@
 """The admin site: Django's, where hostile input gets a message instead of a 500: ids that no row
 can have ("abc", or a number past 64 bits, which SQLite can't even compare) in an action, a filter
-or a many-to-many choice, a NUL character in a search or filter, a date past the calendar's end.
+or a many-to-many choice, a NUL character in a search or filter, a date past the calendar's end,
+another model's relation named as the field to return or to complete.
 Its login refuses overlong usernames, and its password change is the site's own page."""
 
 import functools
@@ -10,8 +11,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.views.main import SEARCH_VAR
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -58,6 +60,15 @@ class CheckedSelection:
         words = list(smart_split(search_term))[:MAX_SEARCH_WORDS]
         return super().get_search_results(request, queryset, " ".join(words))
 
+    def to_field_allowed(self, request, to_field):
+        """Django's, refusing the name of another model's relation to this one: Django 5.2 asks
+        it for `primary_key`, which only fields have (a 500, before any permission check)."""
+        try:
+            field = self.opts.get_field(to_field)
+        except FieldDoesNotExist:
+            return False
+        return field.concrete and super().to_field_allowed(request, to_field)
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", CheckedMultipleChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
@@ -87,8 +98,22 @@ class CheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+class Autocomplete(AutocompleteJsonView):
+    """Django's, refusing a field that is another model's relation to the model: it has no
+    choices to offer (a 500)."""
+
+    def process_request(self, request):
+        term, model_admin, source_field, to_field_name = super().process_request(request)
+        if not source_field.concrete:
+            raise PermissionDenied
+        return term, model_admin, source_field, to_field_name
+
+
 class AdminSite(admin.AdminSite):
     login_form = AdminLoginForm
+
+    def autocomplete_view(self, request):
+        return Autocomplete.as_view(admin_site=self)(request)
 
     def password_change(self, request, extra_context=None):
         """The site's own page, where a wrong old password counts as a failed login (django-axes):

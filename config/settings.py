@@ -295,11 +295,14 @@ LOGGING = {
     # An outage is one line per kind and minute, with a count, not a traceback per request.
     "filters": {"outages": {"()": "config.outages.OutageFilter", "interval": 60}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["outages"]}
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["outages"]},
+        "null": {"class": "logging.NullHandler"},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Any client can send another Host: the access log has its 400, not a traceback each.
+        "django.security.DisallowedHost": {"handlers": ["null"], "propagate": False},
     },
 }

@@ -593,3 +593,32 @@ def test_the_track_list_counts_the_milestones_on_the_roadmap_as_the_site_does(ed
         TrackMilestoneFactory(track=track, milestone__is_archived=archived)
     page = editor_client.get(reverse("admin:roadmap_track_changelist")).text
     assert re.search(r'<td class="field-milestone_count">2</td>', page)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/roadmap/track/?_to_field=enrollments",
+        "/admin/roadmap/track/add/?_to_field=memberships",
+        "/admin/auth/group/add/?_to_field=user",
+    ],
+)
+def test_a_reverse_relation_as_the_field_to_return_is_a_400_not_a_500(admin_client, url):
+    """Django 5.2 asks the relation for `primary_key`, which only fields have."""
+    assert admin_client.get(url).status_code == 400
+
+
+def test_a_reverse_relation_on_a_list_an_editor_cant_open_is_a_400_too(editor_client, user):
+    """The field is checked before the permission: a 400, as for a field of no name."""
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    assert editor_client.get(f"{url}?_to_field=progress").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [("roadmap.track", "enrollments"), ("auth.group", "user"), ("auth.permission", "user")],
+)
+def test_an_autocomplete_of_a_reverse_relation_is_refused_not_a_500(admin_client, model, field):
+    app_label, model_name = model.split(".")
+    query = {"app_label": app_label, "model_name": model_name, "field_name": field, "term": "a"}
+    assert admin_client.get(reverse("admin:autocomplete"), query).status_code == 403
