@@ -16,6 +16,8 @@ from django.utils import timezone
 from .models import ContentChange, percent
 
 VISIT_EVERY = timedelta(hours=1)
+Kind = ContentChange.Kind
+WEIGHTS = (Kind.WEIGHT_ADDED, Kind.WEIGHT_CHANGED, Kind.WEIGHT_REMOVED)
 NEW, BACK, CHANGED = "new", "back", "changed"
 
 
@@ -76,7 +78,6 @@ def since_mark(user, snapshot, done, followed):
     if snapshot.latest_change is None or snapshot.latest_change <= mark:
         return None
     rows = ContentChange.objects.filter(at__gt=mark).order_by("at", "pk")
-    Kind = ContentChange.Kind
     added, archived, first_archival, said, new_tracks = set(), {}, {}, {}, {}
     total, done_points = Counter(), Counter()
     until = mark
@@ -91,7 +92,9 @@ def since_mark(user, snapshot, done, followed):
             total[int(track)] += moved
             done_points[int(track)] += moved if pk in done else 0
             first_move.setdefault(int(track), at)
-        if pk is None:
+        if pk is None or (
+            track_id is None and kind in WEIGHTS
+        ):  # a weight: of a track deleted since
             continue
         first_change.setdefault(pk, at)
         if kind == Kind.ADDED:
@@ -115,10 +118,10 @@ def since_mark(user, snapshot, done, followed):
     moved, told = [], [first_change[m.id] for m in shown]
     for track in mine:
         now = track.completion(done)
-        before = percent(
-            now.done_weight - done_points[track.pk], now.total_weight - total[track.pk]
-        )
-        if before != now.percent:
+        was_total = now.total_weight - total[track.pk]
+        before = percent(now.done_weight - done_points[track.pk], was_total)
+        # No milestone counting toward it then, or now: it had no percentage to move from (to).
+        if was_total and now.total_weight and before != now.percent:
             moved.append(Moved(track.name, now.percent - before))
             told.append(first_move[track.pk])
     back = tuple(m for m in shown if m.id in returned)

@@ -11,7 +11,7 @@ from django.utils.text import slugify
 
 from roadmap import changes, content, news
 from roadmap.content import DEFAULT_PATH
-from roadmap.models import ContentChange, Milestone, Status
+from roadmap.models import ContentChange, Milestone, Status, Track
 from roadmap.snapshot import content_changed, get_snapshot
 from tests.factories import (
     ContentChangeFactory,
@@ -724,3 +724,51 @@ def test_a_change_recorded_before_a_dismissal_but_committed_after_it_is_still_to
     told = news.since_mark(learner, get_snapshot(fresh=True), set(), set())
     assert told is not None
     assert [m.title for m, _ in told.changed] == ["Read two papers"]
+
+
+def test_a_track_added_since_says_it_is_new_not_that_it_went_up_a_hundred_points(
+    client, learner, editor
+):
+    """It had no percentage before: from "nothing counts toward it" to 100 % is no move."""
+    done = learner.progress.get().milestone
+    editor.post(
+        reverse("admin:roadmap_track_add"), {"slug": "mlops", "name": "MLOps", "position": 9}
+    )
+    mlops = Track.objects.get(slug="mlops")
+    memberships = {"memberships-TOTAL_FORMS": 2, "memberships-1-track": mlops.pk}
+    save(editor, done, **memberships, **{"memberships-1-weight": 3})
+    client.force_login(learner)
+    client.post(reverse("roadmap:follow_track", args=["mlops"]))
+    section = news_of(client.get(DASHBOARD).text)
+    assert "A new career track" in section
+    assert "MLOps completion" not in section
+
+
+def test_a_track_whose_milestones_were_all_archived_is_not_said_to_have_gone_down(
+    client, learner, editor
+):
+    """The card says "No milestone counts toward it yet": it has no percentage now."""
+    ids = list(Milestone.objects.values_list("pk", flat=True))
+    changelist = reverse("admin:roadmap_milestone_changelist")
+    editor.post(changelist, {"action": "archive", "_selected_action": ids})
+    client.force_login(learner)
+    page = client.get(DASHBOARD).text
+    assert "No milestone counts toward it yet." in page
+    section = news_of(page)
+    assert "2 milestones were archived" in section
+    assert "ML Engineer completion" not in section
+
+
+def test_a_weight_toward_a_track_deleted_since_is_no_news(client, learner, editor):
+    """The milestone no longer counts toward it: "counts 4 of 5 toward Old Track" is untrue."""
+    old = TrackFactory(name="Old Track")
+    milestone = learner.progress.get().milestone
+    TrackMilestoneFactory(track=old, milestone=milestone, weight=2)
+    learner.changes_seen_at = timezone.now() - DAYS_AGO  # after the weight was added
+    learner.save(update_fields=["changes_seen_at"])
+    place = [m.track_id for m in milestone.memberships.all()].index(old.pk)
+    save(editor, milestone, **{f"memberships-{place}-weight": 4})
+    response = editor.post(reverse("admin:roadmap_track_delete", args=[old.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    client.force_login(learner)
+    assert "Old Track" not in news_of(client.get("/").text)
