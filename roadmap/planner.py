@@ -53,7 +53,8 @@ def recent_pace(finished, *, now, since):
     if weeks < MIN_HISTORY_WEEKS:
         return None
     window = now - datetime.timedelta(weeks=weeks)
-    return Pace(weeks, Fraction(sum(hours for at, hours in finished if window < at <= now), weeks))
+    # One later than now counts too: an imported file's times may be local ones read as UTC.
+    return Pace(weeks, Fraction(sum(hours for at, hours in finished if window < at), weeks))
 
 
 @dataclass(frozen=True)

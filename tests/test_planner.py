@@ -100,6 +100,14 @@ class TestRecentPace:
         plan = planner.Plan(39, TODAY, pace=pace)
         assert plan.pace_finish == TODAY + datetime.timedelta(days=63)
 
+    def test_a_completion_a_few_hours_ahead_counts_too(self):
+        """An imported file's times without an offset are read as UTC: one written in local time
+        can be hours ahead. Done is done: it counted nowhere ("no milestones in 4 weeks")."""
+        pace = planner.recent_pace(
+            [(NOW + datetime.timedelta(hours=20), 8)], now=NOW, since=self.ago(weeks=4)
+        )
+        assert pace == planner.Pace(weeks=4, hours_per_week=2)
+
     def test_a_finish_date_at_that_pace_or_none_without_finished_work(self):
         plan = planner.Plan(20, TODAY, pace=planner.Pace(4, 5))
         assert plan.pace_finish == TODAY + datetime.timedelta(weeks=4)
