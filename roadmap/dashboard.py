@@ -267,6 +267,8 @@ class Badge:
 
 def badge(track):
     """A shields.io-style badge for a track with its completion."""
+    if not track.total_count:
+        return Badge(label=track.name, message="no milestones yet", color="#555")
     return Badge(
         label=track.name,
         message=f"{track.percent} %",

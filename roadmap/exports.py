@@ -118,10 +118,11 @@ def to_markdown(user):
     ]
     tracks = sorted(Track.objects.with_completion(user), key=lambda t: t.pk not in targets)
     for track in tracks:
-        line = (
-            f"- **{_markdown_text(track.name)}**: {track.percent} % "
-            f"({track.done_count} of {track.total_count} "
+        line = f"- **{_markdown_text(track.name)}**: " + (
+            f"{track.percent} % ({track.done_count} of {track.total_count} "
             f"milestone{pluralize(track.total_count)} done)"
+            if track.total_count
+            else "no milestone counts toward it yet"
         )
         target = targets.get(track.pk)
         if target:

@@ -210,7 +210,7 @@ class TestBadge:
         TrackFactory(slug="odd", name="R&D <Lead> \"A\" 'B'")
         response = client.get(badge_url("ada", "odd"))
         svg = parse_svg(response.content)
-        assert svg.find(f"{SVG}title").text == "R&D <Lead> \"A\" 'B' · 0 %"
+        assert svg.find(f"{SVG}title").text == "R&D <Lead> \"A\" 'B' · no milestones yet"
 
     def test_a_finished_track_is_green(self, client, ada, engineer):
         for title in ("Ship an API", "Give a talk"):
@@ -218,6 +218,12 @@ class TestBadge:
         svg = parse_svg(client.get(badge_url("ada", "ml-engineer")).content)
         assert svg.get("aria-label") == "ML Engineer · 100 %"
         assert "#176639" in [rect.get("fill") for rect in svg.iter(f"{SVG}rect")]
+
+    def test_a_track_no_milestone_counts_toward_says_so_not_0_percent(self, client, ada):
+        """As its bar on the roadmap and its card on the dashboard and the public page say."""
+        TrackFactory(slug="mlops", name="MLOps")
+        svg = parse_svg(client.get(badge_url("ada", "mlops")).content)
+        assert svg.get("aria-label") == "MLOps · no milestones yet"
 
     def test_it_is_a_404_under_the_same_rule_as_the_page(self, client, ada, engineer):
         UserFactory(username="grace", public_profile=False)
@@ -243,7 +249,7 @@ class TestBadge:
         other = TrackFactory(name="Data Scientist", slug="data-scientist", position=0)
         done(ada, "Ship an API")
         svg = parse_svg(client.get(badge_url("ada")).content)
-        assert svg.get("aria-label") == "Data Scientist · 0 %"  # the first track of all
+        assert svg.get("aria-label") == "Data Scientist · no milestones yet"  # the first of all
         EnrollmentFactory(user=ada, track=engineer)
         response = client.get(badge_url("ada"))
         assert response.status_code == 200
