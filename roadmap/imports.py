@@ -42,7 +42,9 @@ class ImportReport:
     def summary(self):
         states = [f"{self.done} done"] if self.done else []
         states += [f"{self.in_progress} in progress"] if self.in_progress else []
-        if not (self.progress or self.events_added) and (self.unchanged or self.events_present):
+        if not (self.progress or self.events_added or self.unchanged or self.events_present):
+            parts = ["Nothing was imported."]  # what follows says why
+        elif not (self.progress or self.events_added):
             there = []
             if self.unchanged:
                 there.append(
@@ -50,7 +52,7 @@ class ImportReport:
                 )
             if self.events_present:
                 there.append(f"{self.events_present} history event{pluralize(self.events_present)}")
-            verb = "are" if self.events_present else "is"
+            verb = "are" if len(there) > 1 or self.events_present > 1 else "is"
             parts = [
                 f"Nothing new to import: {' and '.join(there)} in the file {verb} already in "
                 "your account."

@@ -250,6 +250,13 @@ class TestExportMarkdown:
             UserFactory()
         )
 
+    def test_a_track_no_milestone_counts_toward_says_so_not_0_percent(self):
+        """As its bar on the roadmap and its card on the dashboard and the public page say."""
+        TrackFactory(name="MLOps")
+        assert "- **MLOps**: no milestone counts toward it yet, not followed\n" in (
+            exports.to_markdown(UserFactory())
+        )
+
 
 class TestMyDataPage:
     def test_it_explains_export_and_import_and_has_a_labelled_file_input(self, client, world):
@@ -370,6 +377,33 @@ class TestRoundTrip:
         assert "Your progress on 3 other milestones was already as in the file." in message
         changed = learner.progress.get(milestone__slug=data["progress"][0]["milestone"])
         assert changed.note == "A new note"
+
+    def test_one_history_event_already_there_is_said_in_the_singular(self, world):
+        """An older file whose row was kept, and its one event: "1 history event … are"."""
+        learner, milestone = world["learner"], MilestoneFactory()
+        progress.set_status(user=learner, milestone=milestone, status=Status.DONE)
+        data = {
+            **exports.export_data(learner),
+            "progress": [
+                r
+                for r in exports.export_data(learner)["progress"]
+                if r["milestone"] == milestone.slug
+            ],
+        }
+        data["events"] = [e for e in data["events"] if e["milestone"] == milestone.slug]
+        progress.save_details(user=learner, milestone=milestone, note="later", evidence_url="")
+        summary = imports.import_data(user=learner, data=json.loads(json.dumps(data))).summary()
+        assert summary.startswith(
+            "Nothing new to import: 1 history event in the file is already in your account."
+        )
+
+    def test_a_file_of_nothing_this_roadmap_has_does_not_say_imported(self, world):
+        """It said "Imported your progress on 0 milestones and 0 history events"."""
+        row = {"milestone": "not-here", "status": "done", "completed_at": "2025-01-01T00:00:00Z"}
+        data = {"format": "next-steps-export", "version": 1, "progress": [row], "events": []}
+        summary = imports.import_data(user=world["learner"], data=data).summary()
+        assert summary.startswith("Nothing was imported. ")
+        assert "Not on this roadmap, so not imported: milestone not-here." in summary
 
     def test_importing_the_same_file_twice_adds_no_history_twice(self, world):
         learner = world["learner"]
