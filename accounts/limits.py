@@ -13,6 +13,7 @@ import time
 import unicodedata
 
 from axes.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from ipware.ip import get_client_ip
 
@@ -36,6 +37,17 @@ def client_address(request):
     if ip.version == 6:
         return str(ip.ipv4_mapped or ipaddress.ip_network((ip, 64), strict=False).network_address)
     return address
+
+
+def login_username(request, credentials):
+    """The username a failed login counts against (AXES_USERNAME_CALLABLE): the account's own,
+    whatever the case it was typed in (UserManager.get_by_natural_key), so that "Ada" and "ADA"
+    aren't five guesses more each at ada's password; else as typed."""
+    typed = (credentials or request.POST).get("username") or ""
+    try:
+        return get_user_model().objects.get_by_natural_key(typed).username
+    except get_user_model().DoesNotExist:
+        return typed
 
 
 def mail_over_limit(address):

@@ -2,7 +2,7 @@ from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -24,6 +24,11 @@ class UserManager(auth_models.UserManager):
         time (validators.one_spelling): one mailbox, one account."""
         name, at, domain = (email or "").strip().rpartition("@")
         return one_spelling(f"{name}@{domain}") if at else super().normalize_email(email)
+
+    def get_by_natural_key(self, username):
+        """The account of `username` in any case, as the database's rule compares usernames (one
+        can't sign up as "Ada" once "ada" exists): what a login finds (ModelBackend)."""
+        return self.alias(name=Lower("username")).get(name=Lower(Value(username)))
 
 
 class User(AbstractUser):

@@ -266,6 +266,7 @@ else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 # An IPv6 client is counted by its /64 network (accounts/limits.py).
 AXES_CLIENT_IP_CALLABLE = "accounts.limits.client_address"
+AXES_USERNAME_CALLABLE = "accounts.limits.login_username"  # in any case: the account's
 
 # How much of what people do is kept, and for how long; how often one client may sign up or ask
 # for password-reset mail (per hour, in the cache: shared by every process with REDIS_URL).

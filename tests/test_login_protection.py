@@ -123,6 +123,27 @@ class TestTheAddressThatIsLocked:
         assert log_in(client, "ada", REMOTE_ADDR=ADA).status_code == 302
 
 
+class TestAUsernameInAnotherCase:
+    """Sign-up refuses "Ada" once "ada" exists: it is the same name, to log in with too."""
+
+    def test_it_logs_in_to_the_account(self, client, ada):
+        response = log_in(client, "ADA")
+        assert response.status_code == 302
+        assert client.session[SESSION_KEY] == str(ada.pk)
+
+    def test_its_failed_logins_count_toward_the_accounts_lockout(self, client, ada):
+        """Else each spelling of "ada" would be five more guesses."""
+        for name in ("ada", "Ada", "aDa", "adA", "ADA"):
+            log_in(client, name, "guess", REMOTE_ADDR=ATTACKER)
+        for name in ("ada", "AdA"):
+            assert log_in(client, name, REMOTE_ADDR=ATTACKER).status_code == 429
+        assert SESSION_KEY not in client.session
+        assert log_in(client, "Ada", REMOTE_ADDR=ADA).status_code == 302
+
+    def test_a_name_of_no_account_is_refused_as_before(self, client, ada):
+        assert log_in(client, "ada2").status_code == 422
+
+
 class TestPasswordsAskedAgain:
     """Whoever holds a session (a borrowed laptop) can't guess the password through the forms
     that ask for it again: wrong answers count as failed logins, with the same lockout."""
