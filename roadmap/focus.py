@@ -2,16 +2,21 @@
 
 `/?track=<slug>` focuses on one track, `/?track=all` on none; without it a learner sees the
 tracks they follow and a visitor everything. A done milestone is shown collapsed, or not at all
-when the learner hides what's done.
+when the learner hides what's done; for JUST_DONE after its tick it stays as it was, open, to
+untick a slip (the page a tick without JavaScript comes back to, or a reload, shows it so too).
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import NamedTuple
+
+from django.utils import timezone
 
 from .models import Status
 from .validators import ALL_TRACKS as ALL
 
 NEXT_UP = 3
+JUST_DONE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class Shown:
     map_node: str = ""
     tag: str = ""
     hidden: bool = False  # done, and the learner hides what's done
+    just_done: bool = False  # done within JUST_DONE: shown open
 
     @property
     def status(self):
@@ -87,20 +93,22 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
     is the learner's rows by milestone id (a visitor has none, and `learner` False). The map's
     nodes are the snapshot's, for each status, for the roadmap page or a `public` one; `tags`
     are the news's (milestone id -> "new" or "changed"), whose milestones `hide_done` keeps."""
-    tags = tags or {}
-    track = focus.track
-    shown = []
+    tags, track, shown = tags or {}, focus.track, []
+    recently = timezone.now() - JUST_DONE
     for section in snapshot.sections:
         milestones = []
         for m in section.milestones:
             if focus.includes(m.id):
                 mine = own.get(m.id, NOT_STARTED) if learner else None
                 status = mine.status if mine else Status.NOT_STARTED
-                hidden = hide_done and status == Status.DONE and m.id not in tags
+                at = mine and mine.completed_at
+                just_done = status == Status.DONE and not public and bool(at) and at > recently
+                hidden = hide_done and status == Status.DONE and m.id not in tags and not just_done
                 node = "hidden" if hidden else status
                 weight = track.weights[m.id] if track else None
                 map_node = m.map_nodes[("public", node) if public else node]
-                milestones.append(Shown(m, mine, weight, map_node, tags.get(m.id, ""), hidden))
+                tag = tags.get(m.id, "")
+                milestones.append(Shown(m, mine, weight, map_node, tag, hidden, just_done))
         if milestones:
             shown.append(Part(section, milestones))
     return shown

@@ -139,10 +139,8 @@ def set_status(request, slug):
     if not request.htmx:  # back to the page the tick came from, at the milestone
         status = form.cleaned_data["status"]
         messages.success(request, f"Marked {Status(status).label.lower()}: {milestone.title}.")
-        place = milestone.slug
-        if status == Status.DONE and request.user.hide_done:  # gone from it: at its section
-            place = next(s.slug for s in snapshot.sections if milestone in s.milestones)
-        return HttpResponseRedirect(at_milestone(safe_next(request), place, milestone.url))
+        # There it is open, done or not (focus.JUST_DONE).
+        return HttpResponseRedirect(at_milestone(safe_next(request), milestone.slug, milestone.url))
     # The answer: the controls, the map's node and the bars, from the learner's rows now.
     own = Progress.objects.own(request.user)
     completion = snapshot.completion(done_ids(own), Enrollment.objects.track_ids(request.user))

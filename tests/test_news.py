@@ -42,8 +42,9 @@ def learner(user, engineer):
     """Back after three days: follows ML Engineer, has done one milestone worth 2 of 4."""
     EnrollmentFactory(user=user, track=engineer)
     done = TrackMilestoneFactory(track=engineer, weight=2, milestone__title="Clean the data")
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
     ProgressFactory(
-        user=user, milestone=done.milestone, status=Status.DONE, completed_at=timezone.now()
+        user=user, milestone=done.milestone, status=Status.DONE, completed_at=an_hour_ago
     )
     TrackMilestoneFactory(track=engineer, weight=2, milestone__title="Ship an API")
     user.changes_seen_at = timezone.now() - DAYS_AGO

@@ -2,11 +2,13 @@
 the next step, and progress that says when it moves."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from roadmap import progress
+from roadmap import focus, progress
 from roadmap.models import Enrollment, Milestone, Section, Status, Track
 from roadmap.snapshot import content_changed
 from tests.factories import MilestoneFactory, TrackFactory, TrackMilestoneFactory, UserFactory
@@ -41,11 +43,14 @@ def learner(roadmap, client):
     user = UserFactory()
     Enrollment.objects.create(user=user, track=Track.objects.get(slug="ml-engineer"))
     first, second, third = ordered()[:3]
-    progress.set_status(user=user, milestone=first, status=Status.DONE)
+    progress.set_status(user=user, milestone=first, status=Status.DONE, now=EARLIER)
     progress.set_status(user=user, milestone=third, status=Status.IN_PROGRESS)
     client.force_login(user)
     user.first, user.second, user.third = first, second, third
     return user
+
+
+EARLIER = timezone.now() - focus.JUST_DONE - timedelta(minutes=1)  # a tick that isn't a slip
 
 
 class TestMap:
@@ -219,6 +224,15 @@ class TestFocus:
         assert htmx.text == "There is no such career track any more. Reload the page."
 
 
+def card_of(page, milestone):
+    """What a done milestone's line holds."""
+    return (
+        page.split(f'<li class="milestone is-done" id="{milestone.slug}">')[1]
+        .split("</li>")[0]
+        .strip()
+    )
+
+
 class TestDone:
     def test_a_done_milestone_collapses_to_one_line(self, client, learner):
         page = client.get("/").text
@@ -258,26 +272,39 @@ class TestDone:
         csrf_client.post(reverse("roadmap:hide_done"), {"hide": "0", "csrfmiddlewaretoken": token})
         assert learner.first.slug in milestone_ids(csrf_client.get("/").text)
 
-    def test_without_javascript_a_tick_that_hides_a_milestone_comes_back_to_its_section(
-        self, client, learner
-    ):
-        """It came back to the milestone's place, gone from the page: the top of the page."""
+    def test_one_just_ticked_stays_open_to_untick_a_slip_then_folds(self, client, learner):
+        """Without JavaScript the tick reloads the page: it came back folded (with JavaScript
+        the card stays as it was)."""
+        url = reverse("roadmap:set_status", args=[learner.second.slug])
+        response = client.post(url, {"status": "done", "next": "/?track=all"})
+        assert response["Location"] == f"/?track=all#{learner.second.slug}"
+        page = client.get(response["Location"]).text
+        assert card_of(page, learner.second).startswith("<details open>")
+        assert card_of(page, learner.first).startswith("<details>")  # ticked a while ago
+        learner.progress.filter(milestone=learner.second).update(completed_at=EARLIER)
+        assert card_of(client.get("/?track=all").text, learner.second).startswith("<details>")
+
+    def test_one_just_ticked_stays_while_done_ones_are_hidden_then_goes(self, client, learner):
+        """It went, and the tick without JavaScript came back to its section: no word of it
+        in sight, and no way to untick a slip."""
         learner.hide_done = True
         learner.save()
         second = learner.second
         url = reverse("roadmap:set_status", args=[second.slug])
         response = client.post(url, {"status": "done", "next": "/?track=all"})
-        assert response["Location"] == f"/?track=all#{second.section.slug}"
-        assert f'id="{second.section.slug}"' in client.get(response["Location"]).text
-        # One still on the page comes back to itself.
-        response = client.post(url, {"status": "not_started", "next": "/?track=all"})
         assert response["Location"] == f"/?track=all#{second.slug}"
+        page = client.get(response["Location"]).text
+        assert card_of(page, second).startswith("<details open>")
+        assert learner.first.slug not in milestone_ids(page)
+        assert "Show done milestones (1)" in page  # the one hidden
+        learner.progress.filter(milestone=second).update(completed_at=EARLIER)
+        assert second.slug not in milestone_ids(client.get("/?track=all").text)
 
     def test_a_section_whose_milestones_are_all_hidden_says_so_in_one_line(self, client, learner):
         """It kept its heading and introduction over an empty list."""
         section = learner.first.section
         for milestone in section.milestones.all():
-            progress.set_status(user=learner, milestone=milestone, status=Status.DONE)
+            progress.set_status(user=learner, milestone=milestone, status=Status.DONE, now=EARLIER)
         learner.hide_done = True
         learner.save()
         page = client.get("/?track=all").text
@@ -293,7 +320,7 @@ class TestDone:
     def test_a_section_of_one_hidden_milestone_says_it_in_the_singular(self, client):
         learner = UserFactory(hide_done=True)
         milestone = TrackMilestoneFactory().milestone
-        progress.set_status(user=learner, milestone=milestone, status=Status.DONE)
+        progress.set_status(user=learner, milestone=milestone, status=Status.DONE, now=EARLIER)
         client.force_login(learner)
         assert "You have done the one milestone here; it is hidden." in client.get("/").text
 
