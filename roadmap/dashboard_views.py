@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -148,13 +150,14 @@ def set_following(request, slug, *, following):
 
 
 def public_owner(username):
-    """The active user with this username and a public page, or None: nothing says whether
-    the user exists."""
+    """The active user with this username in any case (as a login takes it) and a public page,
+    or None: nothing says whether the user exists."""
     if "\x00" in username:  # no username holds one, and PostgreSQL refuses to compare it
         return None
     return (
         get_user_model()
-        .objects.filter(username=username, public_profile=True, is_active=True)
+        .objects.alias(name=Lower("username"))
+        .filter(name=Lower(Value(username)), public_profile=True, is_active=True)
         .only("id", "username", "display_name")
         .first()
     )
@@ -172,7 +175,9 @@ def done_rows(owner):
 def public_page(request, username):
     """Three queries: the owner, what they have done, the tracks they follow."""
     owner = public_owner(username)
-    if owner is None and username == request.user.get_username():
+    if owner is not None and owner.username != username:  # the address in another case
+        return redirect("roadmap:public_page", owner.username)  # not for good: names change
+    if owner is None and username.lower() == request.user.get_username().lower():
         response = TemplateResponse(request, "roadmap/public_off.html", status=404)
         add_never_cache_headers(response)
         return response

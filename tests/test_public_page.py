@@ -103,6 +103,20 @@ class TestVisibility:
         assert other.status_code == 404
         assert "Your public page is off" not in other.text
 
+    def test_its_address_in_another_case_leads_to_it(self, client, ada, engineer):
+        """The username is one in any case: "Ada" logs in as ada, and was a 404 here."""
+        response = client.get(public_url("ADA"))
+        assert response.status_code == 302  # a username may change: not a 301 kept for good
+        assert response["Location"] == public_url("ada")
+        badge = client.get(reverse("roadmap:badge", args=["Ada"]) + "?track=ml-engineer")
+        assert badge.status_code == 200
+
+    def test_in_another_case_a_private_page_is_the_same_404_and_the_owner_told(self, client):
+        grace = UserFactory(username="grace")
+        assert client.get(public_url("Grace")).status_code == 404
+        client.force_login(grace)
+        assert "Your public page is off" in client.get(public_url("GRACE")).text
+
     def test_anyone_sees_it_when_it_is_on(self, client, ada, engineer):
         response = client.get(public_url("ada"))
         assert response.status_code == 200
