@@ -42,6 +42,9 @@ class ImportReport:
     def summary(self):
         states = [f"{self.done} done"] if self.done else []
         states += [f"{self.in_progress} in progress"] if self.in_progress else []
+        # A row not started holds a note or history: "progress on 4 (2 done)" left two unsaid.
+        not_started = self.progress - self.done - self.in_progress
+        states += [f"{not_started} not started"] if not_started else []
         if not (self.progress or self.events_added or self.unchanged or self.events_present):
             parts = ["Nothing was imported."]  # what follows says why
         elif not (self.progress or self.events_added):

@@ -346,9 +346,9 @@ class TestRoundTrip:
         response = post_import(client, exported.decode(), what="everything")
         assert response["Location"] == reverse("my_data")
         assert flash(response)[-1] == (
-            "Imported your progress on 4 milestones (2 done, 1 in progress) and 4 history events."
-            " You follow ML Engineer. Display name: “Ada L.”. Public page: off. Hours a week: 6."
-            " Done milestones on the roadmap: shown."
+            "Imported your progress on 4 milestones (2 done, 1 in progress, 1 not started) and 4"
+            " history events. You follow ML Engineer. Display name: “Ada L.”. Public page: off."
+            " Hours a week: 6. Done milestones on the roadmap: shown."
         )
 
         fresh = User.objects.get(username="ada2")
@@ -543,8 +543,8 @@ class TestRoundTrip:
         fresh = UserFactory()
         client.force_login(fresh)
         (message,) = flash(post_import(client, data, what="everything"))
-        imported = "Imported your progress on 4 milestones (2 done, 1 in progress) and 4 history"
-        assert imported + " events." in message
+        imported = "Imported your progress on 4 milestones (2 done, 1 in progress, 1 not started)"
+        assert imported + " and 4 history events." in message
         assert "Not on this roadmap, so not imported: milestone gone-milestone." in message
         assert "Unknown track, not followed: astronaut." in message
         assert len(state(fresh)["progress"]) == 4
@@ -684,8 +684,8 @@ class TestRoundTrip:
         client.force_login(fresh)
         (message,) = flash(post_import(client, data))
         assert message == (
-            "Imported your progress on 4 milestones (2 done, 1 in progress) and 4 history events. "
-            "Your profile and followed tracks are unchanged."
+            "Imported your progress on 4 milestones (2 done, 1 in progress, 1 not started) and 4 "
+            "history events. Your profile and followed tracks are unchanged."
         )
         fresh.refresh_from_db()
         assert (fresh.display_name, fresh.public_profile) == ("Someone", False)
