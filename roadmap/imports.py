@@ -46,7 +46,7 @@ class ImportReport:
         not_started = self.progress - self.done - self.in_progress
         states += [f"{not_started} not started"] if not_started else []
         if not (self.progress or self.events_added or self.unchanged or self.events_present):
-            parts = ["Nothing was imported."]  # what follows says why
+            parts = ["No progress or history was imported."]  # what follows says why
         elif not (self.progress or self.events_added):
             there = []
             if self.unchanged:

@@ -397,12 +397,19 @@ class TestRoundTrip:
             "Nothing new to import: 1 history event in the file is already in your account."
         )
 
+    def test_a_file_of_a_profile_alone_says_so(self, world):
+        data = {**exports.export_data(UserFactory(display_name="Ada L")), "progress": []}
+        data = json.loads(json.dumps({**data, "events": []}))
+        summary = imports.import_data(user=world["learner"], data=data, with_profile=True).summary()
+        assert summary.startswith("No progress or history was imported. The file follows no")
+        assert "Display name: “Ada L”." in summary
+
     def test_a_file_of_nothing_this_roadmap_has_does_not_say_imported(self, world):
         """It said "Imported your progress on 0 milestones and 0 history events"."""
         row = {"milestone": "not-here", "status": "done", "completed_at": "2025-01-01T00:00:00Z"}
         data = {"format": "next-steps-export", "version": 1, "progress": [row], "events": []}
         summary = imports.import_data(user=world["learner"], data=data).summary()
-        assert summary.startswith("Nothing was imported. ")
+        assert summary.startswith("No progress or history was imported. ")
         assert "Not on this roadmap, so not imported: milestone not-here." in summary
 
     def test_importing_the_same_file_twice_adds_no_history_twice(self, world):
