@@ -2,8 +2,8 @@
 
 `/?track=<slug>` focuses on one track, `/?track=all` on none; without it a learner sees the
 tracks they follow and a visitor everything. A done milestone is shown collapsed, or not at all
-when the learner hides what's done; for JUST_DONE after its tick it stays as it was, open, to
-untick a slip (the page a tick without JavaScript comes back to, or a reload, shows it so too).
+when the learner hides what's done; for JUST_DONE after its tick it is shown open, to untick a
+slip (on the page a tick without JavaScript comes back to, or after a reload).
 """
 
 from dataclasses import dataclass
@@ -69,8 +69,9 @@ class Shown:
     weight: int | None = None
     map_node: str = ""
     tag: str = ""
-    hidden: bool = False  # done, and the learner hides what's done
+    hidden: bool = False  # hideable, and the learner hides what's done
     just_done: bool = False  # done within JUST_DONE: shown open
+    hideable: bool = False  # done, without news (whose link leads to it): what "hide done" hides
 
     @property
     def status(self):
@@ -94,7 +95,7 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
     nodes are the snapshot's, for each status, for the roadmap page or a `public` one; `tags`
     are the news's (milestone id -> "new" or "changed"), whose milestones `hide_done` keeps."""
     tags, track, shown = tags or {}, focus.track, []
-    recently = timezone.now() - JUST_DONE
+    now = timezone.now()
     for section in snapshot.sections:
         milestones = []
         for m in section.milestones:
@@ -102,13 +103,17 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
                 mine = own.get(m.id, NOT_STARTED) if learner else None
                 status = mine.status if mine else Status.NOT_STARTED
                 at = mine and mine.completed_at
-                just_done = status == Status.DONE and not public and bool(at) and at > recently
-                hidden = hide_done and status == Status.DONE and m.id not in tags and not just_done
+                # Not one later than now (an imported file's local time): a day open.
+                just_done = status == Status.DONE and not public and bool(at)
+                just_done = just_done and now - JUST_DONE < at <= now
+                hideable = status == Status.DONE and m.id not in tags
+                hidden = hide_done and hideable
                 node = "hidden" if hidden else status
                 weight = track.weights[m.id] if track else None
                 map_node = m.map_nodes[("public", node) if public else node]
                 tag = tags.get(m.id, "")
-                milestones.append(Shown(m, mine, weight, map_node, tag, hidden, just_done))
+                shown_as = Shown(m, mine, weight, map_node, tag, hidden, just_done, hideable)
+                milestones.append(shown_as)
         if milestones:
             shown.append(Part(section, milestones))
     return shown

@@ -82,12 +82,8 @@ def index(request):
             completion=snapshot.completion(done, followed),
             next_up=focus.next_up(item for _, items in sections for item in items),
             hide_done=user.hide_done,
-            # What the button hides (the done milestones shown), or shows again (those hidden).
-            done_count=sum(
-                i.hidden if user.hide_done else i.milestone.id in done
-                for _, items in sections
-                for i in items
-            ),
+            # What the button hides, or shows again (those hidden).
+            done_count=sum(i.hideable for _, items in sections for i in items),
         )
     template = TEMPLATE + (part or "")
     return TemplateResponse(request, template, context)
@@ -139,8 +135,10 @@ def set_status(request, slug):
     if not request.htmx:  # back to the page the tick came from, at the milestone
         status = form.cleaned_data["status"]
         messages.success(request, f"Marked {Status(status).label.lower()}: {milestone.title}.")
-        # There it is open, done or not (focus.JUST_DONE).
-        return HttpResponseRedirect(at_milestone(safe_next(request), milestone.slug, milestone.url))
+        place = milestone.slug  # where it is open, done or not (focus.JUST_DONE)
+        if status == Status.DONE and request.user.hide_done:  # gone from it: at its section
+            place = next(s.slug for s in snapshot.sections if milestone in s.milestones)
+        return HttpResponseRedirect(at_milestone(safe_next(request), place, milestone.url))
     # The answer: the controls, the map's node and the bars, from the learner's rows now.
     own = Progress.objects.own(request.user)
     completion = snapshot.completion(done_ids(own), Enrollment.objects.track_ids(request.user))

@@ -11,7 +11,13 @@ from django.utils import timezone
 from roadmap import focus, progress
 from roadmap.models import Enrollment, Milestone, Section, Status, Track
 from roadmap.snapshot import content_changed
-from tests.factories import MilestoneFactory, TrackFactory, TrackMilestoneFactory, UserFactory
+from tests.factories import (
+    ContentChangeFactory,
+    MilestoneFactory,
+    TrackFactory,
+    TrackMilestoneFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -284,21 +290,41 @@ class TestDone:
         learner.progress.filter(milestone=learner.second).update(completed_at=EARLIER)
         assert card_of(client.get("/?track=all").text, learner.second).startswith("<details>")
 
-    def test_one_just_ticked_stays_while_done_ones_are_hidden_then_goes(self, client, learner):
-        """It went, and the tick without JavaScript came back to its section: no word of it
-        in sight, and no way to untick a slip."""
+    def test_one_done_at_a_time_ahead_of_now_is_not_just_done(self, client, learner):
+        """An imported file's local time read as UTC: it stayed open, and shown while done
+        ones are hidden, for up to a day."""
+        ahead = timezone.now() + timedelta(hours=20)
+        progress.set_status(user=learner, milestone=learner.second, status=Status.DONE, now=ahead)
+        assert card_of(client.get("/").text, learner.second).startswith("<details>")
+        learner.hide_done = True
+        learner.save()
+        assert learner.second.slug not in milestone_ids(client.get("/?track=all").text)
+
+    def test_without_javascript_a_tick_that_hides_a_milestone_comes_back_to_its_section(
+        self, client, learner
+    ):
+        """It came back to the milestone's place, gone from the page: the top of the page."""
         learner.hide_done = True
         learner.save()
         second = learner.second
         url = reverse("roadmap:set_status", args=[second.slug])
         response = client.post(url, {"status": "done", "next": "/?track=all"})
+        assert response["Location"] == f"/?track=all#{second.section.slug}"
+        assert f'id="{second.section.slug}"' in client.get(response["Location"]).text
+        # One still on the page comes back to itself.
+        response = client.post(url, {"status": "not_started", "next": "/?track=all"})
         assert response["Location"] == f"/?track=all#{second.slug}"
-        page = client.get(response["Location"]).text
-        assert card_of(page, second).startswith("<details open>")
-        assert learner.first.slug not in milestone_ids(page)
-        assert "Show done milestones (1)" in page  # the one hidden
-        learner.progress.filter(milestone=second).update(completed_at=EARLIER)
-        assert second.slug not in milestone_ids(client.get("/?track=all").text)
+
+    def test_the_button_counts_what_it_hides_not_one_kept_for_its_news(self, client, learner):
+        """A done milestone with news stays until dismissed: "Hide done (1)" hid nothing."""
+        changed = learner.first
+        learner.changes_seen_at = timezone.now() - timedelta(days=1)
+        learner.save()
+        ContentChangeFactory(milestone=changed, summary="Changed the description")
+        content_changed()
+        page = client.get("/").text
+        assert "Changed the description" in page
+        assert "hide-done-toggle" not in page  # nothing it would hide
 
     def test_a_section_whose_milestones_are_all_hidden_says_so_in_one_line(self, client, learner):
         """It kept its heading and introduction over an empty list."""
