@@ -38,6 +38,21 @@ def test_each_milestone_says_about_how_many_hours_it_takes(client, roadmap):
     assert page.count('<p class="estimate">Effort: about ') == 30
 
 
+def test_the_line_breaks_an_editor_types_show(client):
+    """The admin takes several lines in a description, an introduction or a summary; the
+    roadmap ran them into one."""
+    milestone = TrackMilestoneFactory(
+        milestone__description="Add drift checks to the API.\nAlert when accuracy drops.",
+        milestone__section__intro="Start here.\nThen go on.",
+        track__summary="Ships models.\nKeeps them running.",
+    ).milestone
+    page = client.get(reverse("roadmap:index")).text
+    assert "Add drift checks to the API.<br>Alert when accuracy drops." in page
+    assert "Start here.<br>Then go on." in page
+    assert "Ships models.<br>Keeps them running." in page
+    assert milestone.title in page
+
+
 def test_a_changed_estimate_shows_with_the_next_content_revision(client):
     milestone = MilestoneFactory(estimated_hours=3)
     assert "Effort: about 3 h" in client.get(reverse("roadmap:index")).text
