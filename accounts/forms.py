@@ -94,12 +94,23 @@ class NoUsernameLongerThanAnAccounts:
         username.validators.append(MaxLengthValidator(username.max_length))
 
 
+# Django's say "both fields may be case-sensitive": a username logs in in any case.
+CASE = "The password is case-sensitive, the username is not."
+
+
 class LoginForm(NoUsernameLongerThanAnAccounts, AuthenticationForm):
-    pass
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": f"Please enter a correct %(username)s and password. {CASE}",
+    }
 
 
 class AdminLoginForm(NoUsernameLongerThanAnAccounts, AdminAuthenticationForm):
-    pass
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": "Please enter the correct %(username)s and password for a staff "
+        f"account. {CASE}",
+    }
 
 
 class SavesItsOwnFields:

@@ -48,7 +48,7 @@ class TrackChoiceForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="Export file",
+        label="File to import",
         help_text=f"A JSON file downloaded from this page, up to {import_checks.MAX_IMPORT_MB} MB.",
         widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
         error_messages={"required": "Choose the JSON file to import."},

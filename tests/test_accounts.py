@@ -414,7 +414,11 @@ class TestLogInAndOut:
     def test_a_wrong_password_says_so_and_logs_nobody_in(self, client, user):
         response = log_in(client, user.username, "wrong-password")
         assert response.status_code == 422  # refused, as every form of the app answers
-        assert "Please enter a correct username and password." in response.text
+        # Not Django's "both fields may be case-sensitive": a username is one in any case.
+        assert "Please enter a correct username and password. The password is case-sensitive," in (
+            response.text
+        )
+        assert "both fields" not in response.text
         assert "autofocus" in input_tag(response.text, "password")
         assert "autofocus" not in input_tag(response.text, "username")
         assert logged_in_user_id(client) is None

@@ -622,3 +622,11 @@ def test_an_autocomplete_of_a_reverse_relation_is_refused_not_a_500(admin_client
     app_label, model_name = model.split(".")
     query = {"app_label": app_label, "model_name": model_name, "field_name": field, "term": "a"}
     assert admin_client.get(reverse("admin:autocomplete"), query).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_admins_login_says_the_username_is_not_case_sensitive(client):
+    response = client.post(reverse("admin:login"), {"username": "nobody", "password": "x"})
+    assert "for a staff account. The password is case-sensitive, the username is not." in (
+        response.text
+    )

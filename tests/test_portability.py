@@ -265,7 +265,8 @@ class TestMyDataPage:
         assert f'href="{reverse("export_json")}"' in html
         assert f'href="{reverse("export_markdown")}"' in html
         assert 'enctype="multipart/form-data"' in html
-        assert '<label for="id_file">Export file</label>' in html
+        # A file input is read as a button: "Export file" named one in the import's form.
+        assert '<label for="id_file">File to import</label>' in html
         assert re.search(r'<input type="file" name="file"[^>]*id="id_file"', html)
         text = " ".join(html.split())
         # One of the two is archived: the roadmap's pages count one, and this page says why.
