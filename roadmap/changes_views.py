@@ -34,11 +34,16 @@ class SeenForm(forms.Form):
 
 @require_safe
 def changelog(request):
-    """Every change to the roadmap, newest first, 50 a page, each with its milestone where it
-    is still on the roadmap: the count and the page's rows (two queries)."""
+    """Every change to the roadmap, newest first, 50 a page, each with its milestone (or the
+    track it added) where it is still on the roadmap: the count and the page's rows (two
+    queries)."""
     page = Paginator(ContentChange.objects.all(), PER_PAGE).get_page(request.GET.get("page"))
-    on_roadmap = get_snapshot().by_id
-    entries = [(change, on_roadmap.get(change.milestone_id)) for change in page]
+    snapshot = get_snapshot()
+    tracks = {track.pk: track for track in snapshot.tracks}
+    entries = [
+        (change, snapshot.by_id.get(change.milestone_id), tracks.get(change.track_id))
+        for change in page
+    ]
     return TemplateResponse(request, "roadmap/changes.html", {"page": page, "entries": entries})
 
 

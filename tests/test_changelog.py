@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from roadmap.models import ContentChange
-from tests.factories import ContentChangeFactory, MilestoneFactory, UserFactory
+from tests.factories import ContentChangeFactory, MilestoneFactory, TrackFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 CHANGES = reverse("roadmap:changes")
@@ -44,6 +44,20 @@ class TestThePage:
         assert page.count("See it on the roadmap") == 3  # not for the archived one
         assert f'href="{FEED}"' in page
         assert re.search(r'<time datetime="[^"]+">\d+ \w+ \d{4}, \d\d:\d\d UTC</time>', page)
+
+    def test_a_track_added_links_to_the_roadmap_focused_on_it_while_it_is_there(self, client):
+        """The news on the roadmap links to it; the changelog gave no way there."""
+        mlops, gone = TrackFactory(slug="mlops", name="MLOps"), TrackFactory(name="Gone")
+        for track in (mlops, gone):
+            added = f"Added the track “{track.name}”"
+            ContentChangeFactory(
+                kind=ContentChange.Kind.TRACK_ADDED, milestone=None, track=track, summary=added
+            )
+        gone.delete()
+        page = client.get(CHANGES).text
+        hidden = '<span class="visually-hidden">: MLOps</span>'
+        assert f'<a href="/?track=mlops">See it on the roadmap{hidden}</a>' in page
+        assert page.count("See it on the roadmap") == 1
 
     def test_each_change_says_what_it_is_in_the_roadmaps_words(self, client):
         """The roadmap says "counts 3 of 5 toward", never "weight"."""
