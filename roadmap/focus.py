@@ -103,7 +103,7 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
                 mine = own.get(m.id, NOT_STARTED) if learner else None
                 status = mine.status if mine else Status.NOT_STARTED
                 at = mine and mine.completed_at
-                # Not one later than now (an imported file's local time): a day open.
+                # Not one dated after now (a file's local time read as UTC): it stayed open a day.
                 just_done = status == Status.DONE and not public and bool(at)
                 just_done = just_done and now - JUST_DONE < at <= now
                 hideable = status == Status.DONE and m.id not in tags
