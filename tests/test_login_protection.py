@@ -140,6 +140,17 @@ class TestAUsernameInAnotherCase:
         assert SESSION_KEY not in client.session
         assert log_in(client, "Ada", REMOTE_ADDR=ADA).status_code == 302
 
+    def test_the_lockout_page_does_not_tell_whether_an_account_exists(self, client, ada):
+        """It named the account's own spelling, "ada", for "ADA": a way to list the accounts."""
+        pages = []
+        for name in ("ADA", "NOBODY"):
+            for _ in range(5):
+                log_in(client, name, "guess", REMOTE_ADDR=ATTACKER)
+            pages.append(log_in(client, name, "guess", REMOTE_ADDR=ATTACKER))
+        assert [page.status_code for page in pages] == [429, 429]
+        named = [re.search(r"as <strong>([^<]*)</strong>", page.text)[1] for page in pages]
+        assert named == ["ADA", "NOBODY"]
+
     def test_a_name_of_no_account_is_refused_as_before(self, client, ada):
         assert log_in(client, "ada2").status_code == 422
 
