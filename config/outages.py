@@ -148,3 +148,12 @@ class OutageFilter(logging.Filter):
         record.args = (kind, message, " ".join(str(error).split()), held)
         record.exc_info = record.exc_text = record.stack_info = None
         return True
+
+
+class OneLine(logging.Filter):
+    """A logging filter that keeps a record's line and drops its traceback: for what any client
+    can cause (a request for another host), where the line says all there is to say."""
+
+    def filter(self, record):
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True

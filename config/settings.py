@@ -294,16 +294,23 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # An outage is one line per kind and minute, with a count, not a traceback per request.
-    "filters": {"outages": {"()": "config.outages.OutageFilter", "interval": 60}},
+    "filters": {
+        "outages": {"()": "config.outages.OutageFilter", "interval": 60},
+        "one_line": {"()": "config.outages.OneLine"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["outages"]},
-        "null": {"class": "logging.NullHandler"},
+        "one_line": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["one_line"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
-        # Any client can send another Host: the access log has its 400, not a traceback each.
-        "django.security.DisallowedHost": {"handlers": ["null"], "propagate": False},
+        # Any client can send another Host: a line each (which host), not a traceback each.
+        "django.security.DisallowedHost": {"handlers": ["one_line"], "propagate": False},
     },
 }
