@@ -25,10 +25,14 @@ class UserManager(auth_models.UserManager):
         name, at, domain = (email or "").strip().rpartition("@")
         return one_spelling(f"{name}@{domain}") if at else super().normalize_email(email)
 
-    def get_by_natural_key(self, username):
+    def named(self, username):
         """The account of `username` in any case, as the database's rule compares usernames (one
-        can't sign up as "Ada" once "ada" exists): what a login finds (ModelBackend)."""
-        return self.alias(name=Lower("username")).get(name=Lower(Value(username)))
+        can't sign up as "Ada" once "ada" exists; SQLite folds only ASCII letters)."""
+        return self.alias(name=Lower("username")).filter(name=Lower(Value(username)))
+
+    def get_by_natural_key(self, username):
+        """What a login finds (ModelBackend): the account named so in any case."""
+        return self.named(username).get()
 
 
 class User(AbstractUser):

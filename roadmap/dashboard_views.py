@@ -1,8 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Value
-from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -149,18 +147,22 @@ def set_following(request, slug, *, following):
     return TemplateResponse(request, f"{DASHBOARD}#following", context)
 
 
+PUBLIC_FIELDS = ("id", "username", "display_name")
+
+
 def public_owner(username):
     """The active user with this username in any case (as a login takes it) and a public page,
     or None: nothing says whether the user exists."""
     if "\x00" in username:  # no username holds one, and PostgreSQL refuses to compare it
         return None
-    return (
-        get_user_model()
-        .objects.alias(name=Lower("username"))
-        .filter(name=Lower(Value(username)), public_profile=True, is_active=True)
-        .only("id", "username", "display_name")
-        .first()
-    )
+    named = get_user_model().objects.named(username)
+    return named.filter(public_profile=True, is_active=True).only(*PUBLIC_FIELDS).first()
+
+
+def is_own_name(user, username):
+    """Whether `username` names the logged-in `user`, in any case (a query, only then)."""
+    named = get_user_model().objects.named(username)
+    return user.is_authenticated and "\x00" not in username and named.filter(pk=user.pk).exists()
 
 
 def done_rows(owner):
@@ -177,7 +179,7 @@ def public_page(request, username):
     owner = public_owner(username)
     if owner is not None and owner.username != username:  # the address in another case
         return redirect("roadmap:public_page", owner.username)  # not for good: names change
-    if owner is None and username.lower() == request.user.get_username().lower():
+    if owner is None and is_own_name(request.user, username):
         response = TemplateResponse(request, "roadmap/public_off.html", status=404)
         add_never_cache_headers(response)
         return response

@@ -117,6 +117,14 @@ class TestVisibility:
         client.force_login(grace)
         assert "Your public page is off" in client.get(public_url("GRACE")).text
 
+    def test_the_owner_of_a_page_that_is_on_is_never_told_it_is_off(self, client):
+        """Python and the database fold case apart (SQLite only ASCII letters): the page told
+        its owner it was off where the database didn't find it on."""
+        emile = UserFactory(username="émile", public_profile=True)  # made in the admin
+        client.force_login(emile)
+        response = client.get(public_url("ÉMILE"))
+        assert "Your public page is off" not in response.text
+
     def test_anyone_sees_it_when_it_is_on(self, client, ada, engineer):
         response = client.get(public_url("ada"))
         assert response.status_code == 200
