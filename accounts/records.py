@@ -1,8 +1,9 @@
 """What the app keeps of people's logins (django-axes' records), and when it lets go of it.
 
-Failed logins (username typed, address, browser) are kept until the lockout's cool-off has passed;
-successful ones, the login history, for LOGIN_HISTORY_DAYS. Deleting an account deletes both at
-once, with the account's progress and history.
+Failed logins (the account's username, or the one typed if no account has it; address, browser)
+are kept until the lockout's cool-off has passed; successful ones, the login history, for
+LOGIN_HISTORY_DAYS. Deleting an account deletes both at once, with the account's progress and
+history.
 """
 
 import logging

@@ -61,15 +61,16 @@ class ImportReport:
                 "your account."
             ]
         else:
-            parts = [
-                f"Imported your progress on {self.progress} milestone{pluralize(self.progress)}"
-                + (f" ({', '.join(states)})" if states else "")
-                + f" and {self.events_added} history event{pluralize(self.events_added)}"
-                + (f" ({self.events_present} already here)." if self.events_present else ".")
-            ]
+            events = f"{self.events_added} history event{pluralize(self.events_added)}"
+            events += f" ({self.events_present} already here)" if self.events_present else ""
+            if self.progress:
+                rows = f"your progress on {self.progress} milestone{pluralize(self.progress)}"
+                events = rows + (f" ({', '.join(states)})" if states else "") + f" and {events}"
+            parts = [f"Imported {events}."]  # not "progress on 0 milestones" (history alone)
             if self.unchanged:
+                other = " other" if self.progress else ""
                 parts.append(
-                    f"Your progress on {self.unchanged} other milestone"
+                    f"Your progress on {self.unchanged}{other} milestone"
                     f"{pluralize(self.unchanged)} was already as in the file."
                 )
         if self.kept:

@@ -398,6 +398,15 @@ class TestRoundTrip:
             "Nothing new to import: 1 history event in the file is already in your account."
         )
 
+    def test_history_alone_is_not_said_as_progress_on_0_milestones(self, world):
+        learner = world["learner"]
+        data = json.loads(json.dumps(exports.export_data(learner)))
+        ProgressEvent.objects.filter(user=learner).delete()
+        summary = imports.import_data(user=learner, data=data).summary()
+        assert summary.startswith(
+            "Imported 4 history events. Your progress on 4 milestones was already as in the file."
+        )
+
     def test_a_file_of_a_profile_alone_says_so(self, world):
         data = {**exports.export_data(UserFactory(display_name="Ada L")), "progress": []}
         data = json.loads(json.dumps({**data, "events": []}))
