@@ -62,7 +62,8 @@ class CheckedSelection:
 
     def to_field_allowed(self, request, to_field):
         """Django's, refusing the name of another model's relation to this one: Django 5.2 asks
-        it for `primary_key`, which only fields have (a 500, before any permission check)."""
+        it for `primary_key`, which only fields have (a 500, before any permission check).
+        Django's own hook, not a documented one: tests/test_admin.py pins what it refuses."""
         try:
             field = self.opts.get_field(to_field)
         except FieldDoesNotExist:
@@ -100,7 +101,8 @@ class CheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 class Autocomplete(AutocompleteJsonView):
     """Django's, refusing a field that is another model's relation to the model: it has no
-    choices to offer (a 500)."""
+    choices to offer (a 500 in Django 5.2). A field of its own, a many-to-many one too, is
+    completed as before (tests/test_admin.py)."""
 
     def process_request(self, request):
         term, model_admin, source_field, to_field_name = super().process_request(request)

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -630,3 +631,12 @@ def test_the_admins_login_says_the_username_is_not_case_sensitive(client):
     assert "for a staff account. The password is case-sensitive, the username is not." in (
         response.text
     )
+
+
+def test_an_autocomplete_of_a_many_to_many_field_still_answers(admin_client):
+    """What the refusal of relations must leave alone: a field of the model's own."""
+    Group.objects.create(name="Alumni")
+    query = {"app_label": "accounts", "model_name": "user", "field_name": "groups", "term": "Al"}
+    response = admin_client.get(reverse("admin:autocomplete"), query)
+    assert response.status_code == 200
+    assert [item["text"] for item in response.json()["results"]] == ["Alumni"]
