@@ -92,9 +92,9 @@ def since_mark(user, snapshot, done, followed):
             total[int(track)] += moved
             done_points[int(track)] += moved if pk in done else 0
             first_move.setdefault(int(track), at)
-        if pk is None or (
-            track_id is None and kind in WEIGHTS
-        ):  # a weight: of a track deleted since
+        # A weight toward a track deleted since says nothing true any more.
+        toward_a_deleted_track = kind in WEIGHTS and track_id is None
+        if pk is None or toward_a_deleted_track:
             continue
         first_change.setdefault(pk, at)
         if kind == Kind.ADDED:
