@@ -61,12 +61,21 @@ class ImportReport:
                 "your account."
             ]
         else:
-            events = f"{self.events_added} history event{pluralize(self.events_added)}"
-            events += f" ({self.events_present} already here)" if self.events_present else ""
+            imported = []  # never "progress on 0 milestones" nor "0 history events"
             if self.progress:
                 rows = f"your progress on {self.progress} milestone{pluralize(self.progress)}"
-                events = rows + (f" ({', '.join(states)})" if states else "") + f" and {events}"
-            parts = [f"Imported {events}."]  # not "progress on 0 milestones" (history alone)
+                imported.append(rows + (f" ({', '.join(states)})" if states else ""))
+            if self.events_added:
+                events = f"{self.events_added} history event{pluralize(self.events_added)}"
+                there = f" ({self.events_present} already here)" if self.events_present else ""
+                imported.append(events + there)
+            parts = [f"Imported {' and '.join(imported)}."]
+            if self.events_present and not self.events_added:
+                count = self.events_present
+                parts.append(
+                    f"The {count} history event{pluralize(count)} in the file "
+                    f"{pluralize(count, 'was,were')} already in your account."
+                )
             if self.unchanged:
                 other = " other" if self.progress else ""
                 parts.append(

@@ -374,7 +374,9 @@ class TestRoundTrip:
         data["progress"][0]["updated_at"] = timezone.now().isoformat()
         message = flash(post_import(client, data))[-1]
         assert message.startswith("Imported your progress on 1 milestone ")
-        assert "and 0 history events (4 already here). " in message
+        assert " (1 done). The 4 history events in the file were already in your account. " in (
+            message
+        )
         assert "Your progress on 3 other milestones was already as in the file." in message
         changed = learner.progress.get(milestone__slug=data["progress"][0]["milestone"])
         assert changed.note == "A new note"
@@ -397,6 +399,10 @@ class TestRoundTrip:
         assert summary.startswith(
             "Nothing new to import: 1 history event in the file is already in your account."
         )
+
+    def test_progress_alone_is_not_said_with_0_history_events(self):
+        summary = imports.ImportReport(progress=2, done=2, with_profile=True).summary()
+        assert summary == "Imported your progress on 2 milestones (2 done)."
 
     def test_history_alone_is_not_said_as_progress_on_0_milestones(self, world):
         learner = world["learner"]
