@@ -42,12 +42,14 @@ def client_address(request):
 def login_username(request, credentials):
     """The username a failed login counts against (AXES_USERNAME_CALLABLE): the account's own,
     whatever the case it was typed in (UserManager.get_by_natural_key), so that "Ada" and "ADA"
-    aren't five guesses more each at ada's password; else as typed."""
+    aren't five guesses more each at ada's password. A name no account has is counted in lower
+    case, so that it locks as soon as an account's would: counted as typed, its spellings got
+    more tries, which told that no account has it."""
     typed = (credentials or request.POST).get("username") or ""
     try:
         return get_user_model().objects.get_by_natural_key(typed).username
     except get_user_model().DoesNotExist:
-        return typed
+        return typed.lower()
 
 
 def mail_over_limit(address):

@@ -151,6 +151,16 @@ class TestAUsernameInAnotherCase:
         named = [re.search(r"as <strong>([^<]*)</strong>", page.text)[1] for page in pages]
         assert named == ["ADA", "NOBODY"]
 
+    def test_the_lockout_does_not_tell_an_account_by_how_its_spellings_count(self, client, ada):
+        """A name of no account was counted as typed: five spellings of "zed" were five failures
+        of five names, of "ada" one account's five, so the sixth try told which exists."""
+        answers = {}
+        for name in ("ada", "zed"):
+            for typed in (name.upper(), name.title(), name[0] + name[1:].upper(), name, name):
+                log_in(client, typed, "guess", REMOTE_ADDR=ATTACKER)
+            answers[name] = log_in(client, name, "guess", REMOTE_ADDR=ATTACKER).status_code
+        assert answers == {"ada": 429, "zed": 429}
+
     def test_a_name_of_no_account_is_refused_as_before(self, client, ada):
         assert log_in(client, "ada2").status_code == 422
 
