@@ -7,8 +7,6 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.core.validators import MaxLengthValidator
-from django.db.models import Value
-from django.db.models.functions import Lower
 from django.views.decorators.debug import sensitive_variables
 
 from .models import MAX_HOURS_PER_WEEK, User
@@ -77,8 +75,8 @@ def unused_email(email, advice="", account=None):
     """`email` as stored, unless an account other than `account` uses it (in any case)."""
     email = User.objects.normalize_email(email)
     # As the database's rule compares (not iexact: on PostgreSQL a dotless i, U+0131, upper is I).
-    others = User.objects.exclude(pk=getattr(account, "pk", None)).annotate(folded=Lower("email"))
-    if others.filter(folded=Lower(Value(email))).exists():
+    others = User.objects.in_any_case("email", email).exclude(pk=getattr(account, "pk", None))
+    if others.exists():
         raise forms.ValidationError(f"{DUPLICATE_EMAIL} {advice}".strip(), code="duplicate_email")
     return email
 

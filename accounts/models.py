@@ -25,10 +25,17 @@ class UserManager(auth_models.UserManager):
         name, at, domain = (email or "").strip().rpartition("@")
         return one_spelling(f"{name}@{domain}") if at else super().normalize_email(email)
 
+    def in_any_case(self, field, value):
+        """The accounts whose `field` is `value` in any case, as the database's rules compare
+        usernames and addresses (one account each; SQLite folds only ASCII letters). A value
+        holding a NUL names none: no account holds one, and PostgreSQL refuses to compare it."""
+        if "\x00" in value:
+            return self.none()
+        return self.alias(folded=Lower(field)).filter(folded=Lower(Value(value)))
+
     def named(self, username):
-        """The account of `username` in any case, as the database's rule compares usernames (one
-        can't sign up as "Ada" once "ada" exists; SQLite folds only ASCII letters)."""
-        return self.alias(name=Lower("username")).filter(name=Lower(Value(username)))
+        """The account of `username` in any case: one can't sign up as "Ada" once "ada" exists."""
+        return self.in_any_case("username", username)
 
     def get_by_natural_key(self, username):
         """What a login finds (ModelBackend): the account named so in any case."""

@@ -153,8 +153,6 @@ PUBLIC_FIELDS = ("id", "username", "display_name")
 def public_owner(username):
     """The active user with this username in any case (as a login takes it) and a public page,
     or None: nothing says whether the user exists."""
-    if "\x00" in username:  # no username holds one, and PostgreSQL refuses to compare it
-        return None
     named = get_user_model().objects.named(username)
     return named.filter(public_profile=True, is_active=True).only(*PUBLIC_FIELDS).first()
 
@@ -162,7 +160,7 @@ def public_owner(username):
 def is_own_name(user, username):
     """Whether `username` names the logged-in `user`, in any case (a query, only then)."""
     named = get_user_model().objects.named(username)
-    return user.is_authenticated and "\x00" not in username and named.filter(pk=user.pk).exists()
+    return user.is_authenticated and named.filter(pk=user.pk).exists()
 
 
 def done_rows(owner):
