@@ -908,17 +908,19 @@ class HostileAccountRequests(TestCase):
                 logged_in=False, csrf=csrf, htmx=htmx, current_url=current_url, client=client
             )
             data.update(username=username, password=password, next=next_url)
-            cleaned = unicodedata.normalize("NFKC", username.strip())
+            # A username is matched in any case, and failed logins are counted against it in
+            # lower case (accounts.limits.login_username).
+            name = unicodedata.normalize("NFKC", username.strip()).lower()
             # No username holds NUL, and PostgreSQL refuses to compare text with it.
-            locked = "\x00" not in cleaned and (
+            locked = "\x00" not in name and (
                 AccessAttempt.objects.filter(
-                    username=cleaned, failures_since_start__gte=django_settings.AXES_FAILURE_LIMIT
+                    username=name, failures_since_start__gte=django_settings.AXES_FAILURE_LIMIT
                 ).exists()
             )
             right = (
                 method == "post"
                 and csrf in CSRF_OK
-                and cleaned in ("ada", "grace")
+                and name in ("ada", "grace")
                 and password == PASSWORD
             )
             session_before = client.session.get(SESSION_KEY)
@@ -928,7 +930,7 @@ class HostileAccountRequests(TestCase):
             self.assert_answered_safely(response)
             # Logged in already, the form sends the learner on without logging anyone in.
             if right and not locked and session_before is None:
-                assert client.session[SESSION_KEY] == str(User.objects.get(username=cleaned).pk)
+                assert client.session[SESSION_KEY] == str(User.objects.get(username=name).pk)
             else:
                 assert client.session.get(SESSION_KEY) == session_before
             if right and locked and session_before is None:
