@@ -170,7 +170,10 @@ def _datetime(value, place, *, required=True):
     moment = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
     if moment < EARLIEST:
         raise ImportRejected(f"{place}: '{value[:40]}' is too far in the past.")
-    _checked(validate_not_in_future, moment, place, f"'{value[:40]}' is in the future.")
+    future = f"'{value[:40]}' is in the future"
+    if timezone.is_naive(parsed):
+        future += " (a time without an offset, such as +02:00, is read as UTC)"
+    _checked(validate_not_in_future, moment, place, future + ".")
     return moment.astimezone(UTC)  # PostgreSQL holds offsets up to ±15:59, ISO 8601 to ±23:59
 
 

@@ -12,8 +12,6 @@ from accounts.validators import CONTROL_CHARACTERS, DIRECTION_CHARACTERS, TURNED
 WEB_URL = "Enter a web address that starts with http:// or https://."
 # `/?track=all` focuses on the whole roadmap (roadmap/focus.py).
 ALL_TRACKS = "all"
-# A file's naive times are read as UTC: one written in local time can be up to 14 hours ahead.
-FUTURE_ALLOWANCE = timedelta(days=1)
 # How far ahead a learner may set a target date for a track.
 TARGET_HORIZON = timedelta(days=3653)
 
@@ -37,7 +35,9 @@ def validate_track_slug(slug):
 
 
 def validate_not_in_future(moment):
-    if moment > timezone.now() + FUTURE_ALLOWANCE:
+    """Nothing in a file is later than now: a time after it would be later than a tick made
+    after the import, which importing the file again would then undo."""
+    if moment > timezone.now():
         raise ValidationError("That is in the future: nothing was done then yet.", code="future")
 
 

@@ -35,6 +35,9 @@ JAN = datetime(2025, 1, 10, 9, 30, 15, 123456, tzinfo=UTC)
 TARGET = date(2027, 6, 30)
 FEB = datetime(2025, 2, 3, 18, 5, 0, 654321, tzinfo=UTC)
 NEXT_WEEK = (timezone.now() + timedelta(days=7)).replace(microsecond=0).isoformat()
+IN_TWENTY_HOURS = (
+    (timezone.now() + timedelta(hours=20)).replace(microsecond=0, tzinfo=None).isoformat()
+)
 
 
 @pytest.fixture
@@ -849,6 +852,14 @@ MALFORMED = {
             world, set_in(["progress", 0, "completed_at"], "9999-12-30T00:00:00+00:00")
         ),
         "progress[0] (deploy-an-api).completed_at: '9999-12-30T00:00:00+00:00' is in the future.",
+    ),
+    # A naive time is read as UTC: one written in local time east of UTC can be hours ahead.
+    # Taken as it stands, it would be later than a tick made after the import, and importing
+    # the file again would undo that tick.
+    "an update in local time, later than now in UTC": (
+        lambda world: exported(world, set_in(["progress", 0, "updated_at"], IN_TWENTY_HOURS)),
+        f"progress[0] (deploy-an-api).updated_at: '{IN_TWENTY_HOURS}' is in the future (a time "
+        "without an offset, such as +02:00, is read as UTC).",
     ),
     "history from next week": (
         lambda world: exported(world, set_in(["events", 0, "at"], NEXT_WEEK)),
