@@ -7,7 +7,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.validators import validate_lines, validate_one_line
+from accounts.validators import validate_lines, validate_one_line, validate_visible
 
 from .validators import validate_track_slug, validate_web_url
 
@@ -72,7 +72,7 @@ class TrackQuerySet(models.QuerySet):
 
 class Track(models.Model):
     slug = models.SlugField(max_length=SLUG_LENGTH, unique=True, validators=[validate_track_slug])
-    name = models.CharField(max_length=100, validators=[validate_one_line])
+    name = models.CharField(max_length=100, validators=[validate_one_line, validate_visible])
     summary = models.TextField(blank=True, validators=[validate_lines])
     position = models.PositiveIntegerField(default=0)
 
@@ -114,7 +114,7 @@ class SectionQuerySet(models.QuerySet):
 
 class Section(models.Model):
     slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
-    title = models.CharField(max_length=200, validators=[validate_one_line])
+    title = models.CharField(max_length=200, validators=[validate_one_line, validate_visible])
     intro = models.TextField(blank=True, validators=[validate_lines])
     position = models.PositiveIntegerField(default=0)
 
@@ -154,7 +154,7 @@ def whole_roadmap_url():
 class Milestone(models.Model):
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="milestones")
     slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
-    title = models.CharField(max_length=200, validators=[validate_one_line])
+    title = models.CharField(max_length=200, validators=[validate_one_line, validate_visible])
     description = models.TextField(blank=True, validators=[validate_lines])
     position = models.PositiveIntegerField(default=0)
     estimated_hours = models.PositiveSmallIntegerField(
@@ -198,7 +198,7 @@ class Milestone(models.Model):
 
 class Resource(models.Model):
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="resources")
-    title = models.CharField(max_length=200, validators=[validate_one_line])
+    title = models.CharField(max_length=200, validators=[validate_one_line, validate_visible])
     url = models.URLField(max_length=URL_LENGTH, validators=[validate_web_url])
     position = models.PositiveIntegerField(default=0)
 

@@ -340,6 +340,58 @@ class TestContentEditors:
         milestone.refresh_from_db(), section.refresh_from_db(), track.refresh_from_db()
         assert milestone.description == section.intro == track.summary == "Line one.\nLine two."
 
+    def test_they_cannot_give_a_title_that_shows_nothing(self, editor_client):
+        """A zero-width space was taken as a milestone's title: the roadmap showed a blank
+        heading and the changelog 'Renamed “…” to “​”'."""
+        milestone, track = MilestoneFactory(title="Deploy an API"), TrackFactory(name="MLOps")
+        section = milestone.section
+        unseen = "\u200b\u3164"
+        forms = {
+            ("milestone", milestone, "title"): {
+                "section": section.pk,
+                "slug": milestone.slug,
+                "title": unseen,
+                "description": "",
+                "estimated_hours": 4,
+                "position": 0,
+                **inline_management("resources"),
+                **inline_management("memberships"),
+            },
+            ("milestone", milestone, "resources-0-title"): {
+                "section": section.pk,
+                "slug": milestone.slug,
+                "title": milestone.title,
+                "description": "",
+                "estimated_hours": 4,
+                "position": 0,
+                **inline_management("resources", total=1),
+                "resources-0-title": unseen,
+                "resources-0-url": "https://example.org/guide",
+                **inline_management("memberships"),
+            },
+            ("section", section, "title"): {
+                "slug": section.slug,
+                "title": unseen,
+                "intro": "",
+                "position": 0,
+                **inline_management("milestones"),
+            },
+            ("track", track, "name"): {
+                "slug": track.slug,
+                "name": unseen,
+                "summary": "",
+                "position": 0,
+            },
+        }
+        for (model, obj, field), form in forms.items():
+            url = reverse(f"admin:roadmap_{model}_change", args=[obj.pk])
+            response = editor_client.post(url, form)
+            assert response.status_code == 200, field
+            assert "Use letters, digits or symbols you can see" in response.text, field
+        milestone.refresh_from_db(), section.refresh_from_db(), track.refresh_from_db()
+        assert milestone.title == "Deploy an API" and not milestone.resources.exists()
+        assert section.title.strip() and track.name == "MLOps"
+
     def test_a_track_cannot_take_the_slug_of_the_whole_roadmaps_focus(self, editor_client):
         url = reverse("admin:roadmap_track_add")
         response = editor_client.post(url, {"slug": "all", "name": "All", "position": 0})

@@ -271,6 +271,14 @@ class TestMalformedFiles:
 
         self.assert_refused(tmp_path, self.mutated(change), "resources[0].url")
 
+    def test_a_title_that_shows_nothing_is_refused(self, tmp_path):
+        def change(data):
+            data["sections"][0]["milestones"][1]["title"] = "\u200b"
+
+        self.assert_refused(
+            tmp_path, self.mutated(change), "milestones[1].title", "symbols you can see"
+        )
+
     def test_a_duplicate_slug_is_refused(self, tmp_path):
         def change(data):
             data["sections"][2]["milestones"][0]["slug"] = data["sections"][0]["milestones"][0][
