@@ -6,6 +6,7 @@ one event, and the event's time is taken once the row is locked, so that the his
 time is the order in which the changes were made.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -109,6 +110,9 @@ def set_followed_tracks(*, user, tracks, since=None, targets=None):
     date or None) gets that target date; the others already followed keep theirs. The same
     choice saved twice at once (a double click) follows each track once."""
     since, targets, wanted = since or {}, targets or {}, {track.pk for track in tracks}
+    # One choice at a time per account (two tabs, an import), as an import takes its turn: two
+    # at once each deleted the track the other kept, and the learner followed none.
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
     Enrollment.objects.filter(user=user).exclude(track__in=wanted).delete()
     existing = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
     Enrollment.objects.bulk_create(

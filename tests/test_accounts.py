@@ -346,6 +346,27 @@ class TestChooseTracks:
             sorted(Enrollment.objects.filter(user=user).values_list("track", flat=True)) == tracks
         )
 
+    @pytest.mark.django_db(transaction=True)
+    def test_two_tabs_saving_different_choices_at_once_leave_one_of_them(self):
+        """Two tabs, one saving "only the first track", the other "only the second": on
+        PostgreSQL each deleted the track the other kept, neither saw its own missing, and the
+        learner followed none."""
+        first, second = TrackFactory().pk, TrackFactory().pk
+        user = UserFactory()
+
+        def choose(track):
+            tab = Client()
+            tab.force_login(user)
+            return lambda: tab.post(reverse("choose_tracks"), {"tracks": [track]})
+
+        for _ in range(10):
+            Enrollment.objects.filter(user=user).delete()
+            EnrollmentFactory(user=user, track_id=first)
+            EnrollmentFactory(user=user, track_id=second)
+            assert run_at_once(choose(first), choose(second)) == []
+            followed = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
+            assert followed in ({first}, {second})
+
     def test_it_goes_to_a_safe_next_and_never_off_site(self, learner_client):
         track = TrackFactory()
         url = reverse("choose_tracks")
