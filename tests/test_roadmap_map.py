@@ -185,6 +185,24 @@ class TestFocus:
         default = client.get("/").text
         assert response.text.count('class="milestone') == default.count('class="milestone') > 0
 
+    @pytest.mark.parametrize("url", ["/", "/?track=all"])
+    def test_the_whole_roadmap_with_every_milestone_archived_says_so(self, client, url):
+        """It said "No milestone counts toward this track yet." with no track in focus."""
+        TrackMilestoneFactory(milestone__title="Ship an API")
+        Milestone.objects.update(is_archived=True)
+        content_changed()
+        body = client.get(url).text.split('<div id="roadmap-body">')[1]
+        assert "There are no milestones on the roadmap right now." in body
+        assert "toward this track" not in body
+
+    def test_a_learner_whose_tracks_have_no_milestone_is_told_so(self, client, learner):
+        Enrollment.objects.filter(user=learner).delete()
+        for name in ("MLOps Engineer", "Data Engineer"):
+            Enrollment.objects.create(user=learner, track=TrackFactory(name=name))
+        TrackMilestoneFactory()  # of another track
+        body = client.get("/").text.split('<div id="roadmap-body">')[1]
+        assert "No milestone counts toward the tracks you follow yet." in body
+
     @pytest.mark.parametrize("hide_done", [False, True])
     def test_a_track_with_no_milestone_yet_says_only_that(self, client, learner, hide_done):
         """A new track, before editors give it milestones, showed an empty map, "Everything
@@ -194,7 +212,7 @@ class TestFocus:
         learner.save()
         page = client.get("/", {"track": "mlops-engineer"}).text
         body = page.split('<div id="roadmap-body">')[1]
-        assert "No milestone counts toward this track yet." in body
+        assert "No milestone counts toward MLOps Engineer yet." in body
         assert 'aria-label="Roadmap map"' not in body
         assert "Next up" not in body
         assert "Everything shown here is done" not in body
