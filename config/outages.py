@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_redis import get_redis_connection
@@ -70,15 +71,30 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not is_outage(exception):
             return None
-        logger.error("Database unavailable", exc_info=exception)
-        if request.htmx:
-            text = UNAVAILABLE if request.method in ("GET", "HEAD") else NOT_SAVED
-            response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-        else:  # rendered without the request: the page must not need the session or the user
-            response = HttpResponse(render_to_string("503.html"))
-        response.status_code = 503
-        response["Retry-After"] = str(RETRY_AFTER)
-        return response
+        return unavailable(request, exception)
+
+
+def page_not_found(request, exception):
+    """Django's 404 page (handler404), whose header asks for the learner: while the database
+    can't be reached, the 503 a page gets, not a 500 from the handler itself."""
+    try:
+        return defaults.page_not_found(request, exception)
+    except DATABASE_ERRORS as error:
+        if not is_outage(error):
+            raise
+        return unavailable(request, error)
+
+
+def unavailable(request, error):
+    logger.error("Database unavailable", exc_info=error)
+    if request.htmx:
+        text = UNAVAILABLE if request.method in ("GET", "HEAD") else NOT_SAVED
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    else:  # rendered without the request: the page must not need the session or the user
+        response = HttpResponse(render_to_string("503.html"))
+    response.status_code = 503
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 @require_safe

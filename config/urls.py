@@ -15,3 +15,5 @@ urlpatterns = [
     path("accounts/", include("roadmap.account_urls")),
     path("", include("roadmap.urls")),
 ]
+
+handler404 = "config.outages.page_not_found"

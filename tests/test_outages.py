@@ -313,6 +313,7 @@ REQUESTS = {
         "headers": {"HX-Request": "true"},
         "cookies": SESSION,
     },
+    "missing": {"path": "/no-such-page/", "cookies": SESSION},
     "healthz": {"path": "/healthz"},
     "readyz": {"path": "/readyz"},
     "login": {"path": "/accounts/login/"},
@@ -386,6 +387,14 @@ class TestDatabaseRefusingConnections:
         assert page["status"] == 503
         assert "Briefly unavailable" in page["body"]
         assert "sessionid" not in page["cookies"]
+
+    def test_a_learner_asking_for_a_page_that_isnt_there_is_told_so_too(self, answered):
+        """The 404 page's header asks for the learner: it was a 500 ("Something went
+        wrong"), as Django's 404 handler raised the database error."""
+        page = answered[0]["missing"]
+        assert page["status"] == 503
+        assert page["headers"]["Retry-After"] == "10"
+        assert "Briefly unavailable" in page["body"]
 
     def test_an_htmx_tick_gets_a_short_text_the_page_shows(self, answered):
         tick = answered[0]["tick"]
