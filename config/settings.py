@@ -109,10 +109,12 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database host that accepts connections and never answers fails a request (503) after
-    # this many seconds instead of holding the worker until gunicorn's timeout.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3)
-    )
+    # this many seconds instead of holding the worker until gunicorn's timeout; so does one that
+    # stops acknowledging what is sent on a connection kept open (a lost network path), instead
+    # of after the kernel's retransmissions, about 15 minutes (libpq's tcp_user_timeout, in ms).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
+    options.setdefault("tcp_user_timeout", int(options["connect_timeout"]) * 1000)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN, so two
     # concurrent writers queue instead of failing with "database is locked".

@@ -95,6 +95,17 @@ def test_production_uses_djangos_own_database_backend_and_sessions():
     assert "whitenoise.storage.CompressedManifestStaticFilesStorage" in result.stdout
 
 
+def test_an_open_database_connection_that_goes_unanswered_fails_after_the_connect_timeout():
+    """Only a new connection had a timeout: on one kept open (CONN_MAX_AGE), a database host
+    gone silent (a lost network path) held every request for the kernel's retransmissions,
+    about 15 minutes. libpq's tcp_user_timeout, in milliseconds, closes it after as long as a
+    connection may take."""
+    env = {**PRODUCTION, "DATABASE_URL": "postgres://next_steps@db.internal:5432/next_steps"}
+    result = manage("diffsettings", env={**env, "DB_CONNECT_TIMEOUT": "5"})
+    assert result.returncode == 0, result.stderr
+    assert "'OPTIONS': {'connect_timeout': 5, 'tcp_user_timeout': 5000}" in result.stdout
+
+
 def test_options_in_the_database_url_are_kept():
     url = "postgres://next_steps@db.internal:5432/next_steps?sslmode=require"
     result = manage("diffsettings", env={**PRODUCTION, "DATABASE_URL": url})
