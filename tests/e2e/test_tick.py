@@ -189,6 +189,31 @@ def test_unticking_a_folded_done_milestone_changes_its_one_line_too(
     expect(summary).not_to_contain_text("In progress", use_inner_text=True)
 
 
+def test_an_open_done_milestone_shows_its_title_and_day_once(learner_page, live_server, user):
+    """Open, its one line repeated the title and "Done on …" right above the card's own
+    heading and state: two lines more per milestone on a phone. Open, it says "Show less"."""
+    page = learner_page
+    milestone = Milestone.objects.get(slug=SLUG)
+    progress.set_status(user=user, milestone=milestone, status=Status.DONE, now=EARLIER)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/?track=all")
+    card = page.locator(f"#{SLUG}")
+    summary = card.locator("summary")
+    expect(summary).to_contain_text("Done on", use_inner_text=True)
+    folded = summary.bounding_box()["height"]
+
+    summary.click()
+    expect(summary.get_by_text("Show less")).to_be_visible()
+    expect(page.get_by_role("heading", name=MILESTONE)).to_be_visible()
+    assert summary.bounding_box()["height"] < folded  # the title no longer takes two lines
+    # A screen reader hears which milestone it folds.
+    expect(summary).to_have_accessible_name(re.compile(rf"^Show less +{MILESTONE} +Done on"))
+
+    summary.click()
+    expect(summary.get_by_text("Show less")).to_be_hidden()
+    assert summary.bounding_box()["height"] == folded
+
+
 def test_without_javascript_enter_on_a_ticked_checkbox_saves_it_done(browser, live_server, user):
     """Enter submits a form with its first button: Save, not "Mark in progress"."""
     call_command("load_roadmap", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
