@@ -92,11 +92,12 @@ def index(request):
 @require_POST
 @login_required
 def hide_done(request):
-    """Hide the milestones that are done, or show them again; back to the page it came from
-    (htmx follows the redirect and swaps in the roadmap's new body)."""
+    """Hide the milestones that are done, or show them again; back to the page it came from, at
+    the button (htmx follows the redirect and swaps in the roadmap's new body)."""
     request.user.hide_done = request.POST.get("hide") == "1"
     request.user.save(update_fields=["hide_done"])
-    return HttpResponseRedirect(safe_next(request) or reverse("roadmap:index"))
+    back = safe_next(request) or reverse("roadmap:index")
+    return HttpResponseRedirect(f"{back.partition('#')[0]}#hide-done-toggle")
 
 
 def not_found(request, message):
