@@ -124,13 +124,16 @@ def set_target(request, slug):
 def set_following(request, slug, *, following):
     """Follow (`following`) or unfollow a track: the card again for htmx, else the dashboard."""
     track = get_object_or_404(Track, slug=slug)
+    # Said as it is now: a second tab may show it as it was.
     level, message = messages.SUCCESS, f"You no longer follow {track.name}."
     if following:
-        progress.follow(user=request.user, track=track)
         message = f"You now follow {track.name}."
+        if not progress.follow(user=request.user, track=track):
+            level, message = messages.INFO, f"You already follow {track.name}."
     else:
         try:
-            progress.unfollow(user=request.user, track=track)
+            if not progress.unfollow(user=request.user, track=track):
+                level, message = messages.INFO, f"You don’t follow {track.name}."
         except progress.LastTrack as refused:
             level, message = messages.ERROR, str(refused)
     if not request.htmx:  # back at the card, or at the top where a refusal is said

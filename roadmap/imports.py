@@ -34,7 +34,7 @@ class ImportReport:
     events_added: int = 0
     events_present: int = 0
     with_profile: bool = False
-    tracks: list | None = None
+    tracks: list | None = None  # the names of those followed now, when the file said which
     profile: dict = field(default_factory=dict)
     unknown_milestones: list = field(default_factory=list)
     unknown_tracks: list = field(default_factory=list)
@@ -91,6 +91,10 @@ class ImportReport:
             parts.append("Your profile and followed tracks are unchanged.")
         if self.tracks:
             parts.append(f"You follow {get_text_list(self.tracks, 'and')}.")
+        elif self.tracks is not None and self.unknown_tracks:
+            parts.append(
+                "No track the file follows is on this roadmap: you follow the same as before."
+            )
         elif self.tracks is not None:
             parts.append("The file follows no career track, so now you follow none.")
         if "display_name" in self.profile:
@@ -248,6 +252,9 @@ def _import_followed(user, followed, report):
     tracks = Track.objects.in_bulk([entry["slug"] for entry in followed], field_name="slug")
     report.unknown_tracks = [entry["slug"] for entry in followed if entry["slug"] not in tracks]
     known = [(tracks[entry["slug"]], entry) for entry in followed if entry["slug"] in tracks]
+    if report.unknown_tracks and not known:  # tracks of another roadmap: no choice to take
+        report.tracks = []
+        return
     progress.set_followed_tracks(
         user=user,
         tracks=[track for track, _ in known],

@@ -81,20 +81,23 @@ def save_details(*, user, milestone, note, evidence_url, now=None):
 
 
 def follow(*, user, track):
-    Enrollment.objects.get_or_create(user=user, track=track)
+    """Follow a track; False if it was followed already."""
+    return Enrollment.objects.get_or_create(user=user, track=track)[1]
 
 
 @transaction.atomic
 def unfollow(*, user, track):
-    """Stop following a track; LastTrack if it is the only one followed."""
+    """Stop following a track (False if it wasn't followed); LastTrack if it is the only one
+    followed."""
     # Without the tracks' order, which would join (and lock) the tracks, shared by everyone.
     mine = Enrollment.objects.select_for_update().filter(user=user).order_by()
     followed = list(mine.values_list("track", flat=True))
     if track.pk not in followed:
-        return
+        return False
     if len(followed) == 1:
         raise LastTrack(f"You follow only {track.name}: follow another track first.")
     Enrollment.objects.filter(user=user, track=track).delete()
+    return True
 
 
 def set_target(*, user, track_slug, target):
@@ -105,8 +108,9 @@ def set_target(*, user, track_slug, target):
 
 @transaction.atomic
 def set_followed_tracks(*, user, tracks, since=None, targets=None):
-    """Follow exactly these tracks. Those already followed keep their `since` date; a new one
-    is followed since now, or `since[track id]` (an import). A track in `targets` (track id ->
+    """Follow exactly these tracks. A new one is followed since now, or `since[track id]` (an
+    import); one already followed keeps its date, or takes an earlier one from `since` (an
+    import into an account that chose its tracks at sign-up). A track in `targets` (track id ->
     date or None) gets that target date; the others already followed keep theirs. The same
     choice saved twice at once (a double click) follows each track once."""
     since, targets, wanted = since or {}, targets or {}, {track.pk for track in tracks}
@@ -127,5 +131,7 @@ def set_followed_tracks(*, user, tracks, since=None, targets=None):
         ),
         ignore_conflicts=True,
     )
+    for pk in existing & wanted & since.keys():
+        Enrollment.objects.filter(user=user, track=pk, since__gt=since[pk]).update(since=since[pk])
     for pk in existing & wanted & targets.keys():
         Enrollment.objects.filter(user=user, track=pk).update(target_date=targets[pk])

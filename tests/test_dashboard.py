@@ -305,8 +305,17 @@ class TestFollow:
 
     def test_following_twice_keeps_one_enrollment(self, learner_client, user, engineer):
         learner_client.post(follow_url(engineer))
-        learner_client.post(follow_url(engineer))
+        response = learner_client.post(follow_url(engineer), **HTMX)
         assert Enrollment.objects.filter(user=user).count() == 1
+        # A second tab showed it unfollowed: the answer says how things are.
+        assert '<p class="message info">You already follow ML Engineer.</p>' in response.text
+
+    def test_unfollowing_a_track_not_followed_says_so(self, learner_client, user, engineer):
+        """From a tab older than the unfollow, it said "You no longer follow ML Engineer."."""
+        EnrollmentFactory(user=user)
+        response = learner_client.post(unfollow_url(engineer), follow=True)
+        assert "You don’t follow ML Engineer." in response.text
+        assert "You no longer follow" not in response.text
 
     def test_unfollowing_with_htmx_gets_the_card_with_a_follow_button(
         self, learner_client, user, engineer

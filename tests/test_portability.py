@@ -738,6 +738,33 @@ class TestRoundTrip:
         assert "follow" not in report.summary()
         assert set(state(learner)["tracks"]) == {"data-scientist"}
 
+    def test_a_track_followed_already_takes_the_files_earlier_date(self, world):
+        """Sign-up asks for tracks first: importing the old file then kept the sign-up's date
+        for each track chosen again, and the next export said it was followed since today."""
+        fresh = UserFactory()
+        progress.set_followed_tracks(user=fresh, tracks=[world["engineer"]])
+        data = json.loads(json.dumps(exports.export_data(world["learner"])))
+        imports.import_data(user=fresh, data=data, with_profile=True)
+        assert state(fresh)["tracks"] == {"ml-engineer": JAN}
+        # A file that says later changes nothing: the account followed it first.
+        data["followed_tracks"][0]["since"] = timezone.now().isoformat()
+        imports.import_data(user=fresh, data=data, with_profile=True)
+        assert state(fresh)["tracks"] == {"ml-engineer": JAN}
+
+    def test_a_file_following_only_tracks_this_roadmap_lacks_leaves_the_tracks(self, world):
+        """It said "The file follows no career track, so now you follow none.", then "Unknown
+        track, not followed: mlops.", and left the learner following none."""
+        learner = world["learner"]
+        data = exports.export_data(learner)
+        data["followed_tracks"] = [{"track": "mlops", "since": JAN.isoformat()}]
+        summary = imports.import_data(user=learner, data=data, with_profile=True).summary()
+        assert "No track the file follows is on this roadmap: you follow the same as before." in (
+            summary
+        )
+        assert "follow none" not in summary
+        assert summary.endswith("Unknown track, not followed: mlops.")
+        assert state(learner)["tracks"] == {"ml-engineer": JAN}
+
     def test_the_import_form_needs_the_csrf_token(self, csrf_client, world):
         csrf_client.force_login(UserFactory())
         data = exports.export_data(world["learner"])
