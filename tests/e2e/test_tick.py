@@ -230,3 +230,28 @@ def test_without_javascript_enter_on_a_ticked_checkbox_saves_it_done(browser, li
     expect(page.locator(f"#{SLUG} summary")).to_contain_text("Done on")
     assert Progress.objects.get(user=user).status == Status.DONE
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_without_javascript_the_save_button_keeps_the_controls_in_line(
+    browser, live_server, user, width
+):
+    """The Save button a page without JavaScript has sat under the checkbox and pushed the
+    state a column to the right of where it is with JavaScript."""
+    call_command("load_roadmap", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    progress.set_status(user=user, milestone=Milestone.objects.get(slug=SLUG), status=Status.DONE)
+    lefts = {}
+    for scripts in (True, False):
+        context = browser.new_context(
+            java_script_enabled=scripts, viewport={"width": width, "height": 800}
+        )
+        log_in_browser(context, live_server, user)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/?track=all#{SLUG}")
+        first = page.get_by_role("button", name=f"Save: {MILESTONE}") if not scripts else None
+        state = page.locator(f"#state-{SLUG}")
+        lefts[scripts] = (first or state).bounding_box()["x"]
+        if not scripts:  # beside Save, on its line
+            assert state.bounding_box()["y"] == pytest.approx(first.bounding_box()["y"], abs=12)
+        context.close()
+    assert lefts[False] == pytest.approx(lefts[True], abs=1)
