@@ -9,12 +9,46 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django_htmx.http import HttpResponseClientRedirect
 
 DELETED = "What you were saving was deleted in the meantime. Nothing was changed."
 
 # The id of the element an htmx request swaps: where the learner was on the page.
 ANCHOR = re.compile(r"[A-Za-z][\w-]{0,100}")
+
+
+OTHER_ACCOUNT = (
+    "This page is of another account than the one logged in now in this browser (another tab "
+    "logged in anew). Nothing was changed: reload the page."
+)
+
+
+def account_mark(user):
+    """What a page drawn for `user` sends with its htmx requests (base.html): not their id."""
+    return salted_hmac("accounts.account_mark", str(user.pk)).hexdigest()[:20]
+
+
+class OtherAccountMiddleware:
+    """An htmx request from a page drawn for another account than the one logged in now (a tab
+    left open while another logged out and in as someone else) is refused, 409 with a short
+    text the page shows. Answered as the account logged in now, the page opened that account's
+    note in the first one's editor, with a fresh CSRF token, and saved what the first learner
+    typed into the second's account. A page whose session ended goes on to the login page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        drawn_for = request.headers.get("X-Account")
+        if (
+            request.htmx
+            and drawn_for is not None
+            and request.user.is_authenticated
+            and drawn_for != account_mark(request.user)
+        ):
+            return HttpResponse(OTHER_ACCOUNT, status=409, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
 
 
 class HtmxLoginRedirectMiddleware:

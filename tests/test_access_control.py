@@ -200,3 +200,67 @@ class TestSessions:
         response = phone.get(reverse("roadmap:dashboard"))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+
+
+class TestATabDrawnForAnotherAccount:
+    """A tab left open on one learner's page, while another tab of the same browser logged out
+    and in as someone else: its htmx requests were answered as the account logged in now. The
+    note editor opened with the other learner's note and a fresh CSRF token, and what the first
+    learner typed was saved into the second's account, under a header with the first one's name.
+    """
+
+    @pytest.fixture
+    def switched(self, client, owner):
+        """The owner's page, then the browser logged in as someone else."""
+        client.force_login(owner)
+        page = client.get("/").text
+        (account,) = re.findall(r'"X-Account": "(\w+)"', page)
+        other = UserFactory(username="other")
+        client.force_login(other)
+        return client, account, other
+
+    @pytest.mark.parametrize(
+        ("method", "name", "args", "data"),
+        [("get", "roadmap:details", ["kaggle"], {}), ("get", "roadmap:index", [], {})]
+        + [("post", *write) for write in WRITES],
+    )
+    def test_its_htmx_requests_are_refused_and_change_nothing(
+        self, switched, owner, method, name, args, data
+    ):
+        client, account, other = switched
+        headers = {"HX-Request": "true", "X-Account": account}
+        response = getattr(client, method)(reverse(name, args=args), data, headers=headers)
+        assert response.status_code == 409
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        assert "another account" in response.text and "Nothing was changed" in response.text
+        assert SECRET_NOTE not in response.text
+        assert not Progress.objects.filter(user=other).exists()
+        assert unchanged(owner)
+
+    def test_the_account_logged_in_now_goes_on_from_its_own_pages(self, switched):
+        client, account, _ = switched
+        page = client.get("/").text
+        (mine,) = re.findall(r'"X-Account": "(\w+)"', page)
+        assert mine != account
+        assert re.fullmatch(r"[0-9a-f]{20}", mine)  # a mark, not the account's id
+        response = client.get(
+            reverse("roadmap:details", args=["kaggle"]),
+            headers={"HX-Request": "true", "X-Account": mine},
+        )
+        assert response.status_code == 200
+
+    def test_a_tab_whose_session_ended_still_goes_to_the_login(self, client, owner):
+        """Logged out, not in as another: the tick goes to the login page, which says why."""
+        client.force_login(owner)
+        (account,) = re.findall(r'"X-Account": "(\w+)"', client.get("/").text)
+        client.logout()
+        response = client.post(
+            reverse("roadmap:set_status", args=["kaggle"]),
+            {"status": "not_started"},
+            headers={"HX-Request": "true", "X-Account": account},
+        )
+        assert response.status_code == 200 and "HX-Redirect" in response
+        assert unchanged(owner)
+
+    def test_a_visitors_page_has_no_account(self, client, owner):
+        assert "X-Account" not in client.get("/").text

@@ -255,3 +255,30 @@ def test_without_javascript_the_save_button_keeps_the_controls_in_line(
             assert state.bounding_box()["y"] == pytest.approx(first.bounding_box()["y"], abs=12)
         context.close()
     assert lefts[False] == pytest.approx(lefts[True], abs=1)
+
+
+def test_a_tab_left_open_when_another_logs_in_as_someone_else_changes_nothing(
+    learner_page, live_server, user
+):
+    """The other tab's login: this tab, still showing the first learner's name and note, opened
+    the second one's note in its editor, and saved what was typed into the second's account."""
+    from tests.factories import UserFactory
+
+    page = learner_page
+    page.goto(f"{live_server.url}/?track=all")
+    other = UserFactory(username="someone-else")
+    log_in_browser(page.context, live_server, other)  # in another tab of this browser
+
+    page.get_by_role("link", name=f"Add a note or evidence for {MILESTONE}").click()
+    alert = page.locator("#flash")
+    expect(alert).to_contain_text("another account than the one logged in now")
+    expect(page.get_by_role("textbox", name="Note")).to_have_count(0)
+
+    checkbox = page.get_by_role("checkbox", name=MILESTONE)
+    checkbox.check()
+    expect(alert).to_contain_text("Nothing was changed: reload the page.")
+    expect(checkbox).not_to_be_checked()
+    assert not Progress.objects.exists()
+
+    page.reload()  # as the account logged in now
+    expect(page.get_by_role("link", name="someone-else")).to_be_visible()
