@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -242,12 +243,21 @@ class PasswordResetView(RefusedWith422, auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+class ActiveAccountsTokens(PasswordResetTokenGenerator):
+    """Django's reset links, which an account turned off since the mail no longer takes: they
+    set a password that would work once it was turned on again, and said to log in."""
+
+    def check_token(self, user, token):
+        return user is not None and user.is_active and super().check_token(user, token)
+
+
 class PasswordResetConfirmView(RefusedWith422, auth_views.PasswordResetConfirmView):
     """Django's view. Choosing a new password through the emailed link also lifts any login
     lockout on the account: the owner has just proved they hold its email address, and the
     lockout page tells them this is a way back in."""
 
     form_class = SetPasswordForm
+    token_generator = ActiveAccountsTokens()
 
     def form_valid(self, form):
         reset_lockouts(username=form.user.get_username())

@@ -510,6 +510,21 @@ class TestLockout:
         assert log_in(client, user.username, NEW_PASSWORD).status_code == 302
 
 
+def test_a_reset_link_of_an_account_deactivated_since_sets_no_password(client, user):
+    """The link still set a password, and said "you may log in now": whoever held the mail
+    chose the password that would work if the account were ever turned on again."""
+    client.post(reverse("password_reset"), {"email": user.email})
+    link = re.search(r"http://testserver(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    user.is_active = False
+    user.save()
+    page = client.get(link, follow=True)
+    assert "This link no longer works" in page.text
+    form_url = link.rsplit("/", 2)[0] + "/set-password/"
+    client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
 def test_password_forms_tell_password_managers_whose_password_it_is(client, user):
     """Without a username on the form a password manager may store the new password under no
     name, or update another entry."""
