@@ -151,3 +151,17 @@ def test_the_note_editors_buttons_have_their_words_on_one_line(phone, live_serve
         )
     ]
     assert abs(middles[0] - middles[1]) < 1, middles
+
+
+def test_at_320_pixels_wide_nothing_scrolls_sideways(phone, live_server, user):
+    """WCAG's reflow width (a 1280 px screen at 400 %): the header ran 15 px past the edge,
+    "Log out" cut off, and the dashboard's track cards 50 px, their tables out of sight."""
+    user.public_profile = True
+    user.save()
+    phone.set_viewport_size({"width": 320, "height": 640})
+    for path in ("/", "/dashboard/", "/accounts/profile/", "/accounts/data/", "/changes/"):
+        phone.goto(live_server.url + path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, (path, width)
+        log_out = phone.get_by_role("button", name="Log out").bounding_box()
+        assert log_out["x"] + log_out["width"] <= 320, path
