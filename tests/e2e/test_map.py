@@ -138,3 +138,26 @@ def test_a_done_milestone_is_one_line_that_opens(learner_page, live_server, user
     page.get_by_role("button", name="Hide done milestones (1)").click()
     expect(page.locator(f"#{first.slug}")).to_have_count(0)
     expect(page.get_by_role("button", name="Show done milestones (1)")).to_be_visible()
+
+
+def test_in_forced_colours_each_status_looks_different_on_the_map(learner_page, live_server, user):
+    """With the system's colours (Windows high contrast) a node in progress looked like one not
+    started, and the legend's three keys were the same empty circle."""
+    from roadmap import progress
+
+    done, doing = first_milestones(2)
+    progress.set_status(user=user, milestone=done, status=Status.DONE, now=EARLIER)
+    progress.set_status(user=user, milestone=doing, status=Status.IN_PROGRESS)
+    page = learner_page
+    page.emulate_media(forced_colors="active")
+    page.goto(live_server.url)
+
+    def look(selector):
+        return page.locator(selector).first.evaluate(
+            """e => { const s = getComputedStyle(e, '::before');
+                      return [s.content, s.borderTopStyle].join(' '); }"""
+        )
+
+    nodes = {look(f"#node-{m.slug}") for m in (done, doing)} | {look(".node-not_started")}
+    keys = {look(f".key-{status}") for status in ("done", "in_progress", "not_started")}
+    assert len(nodes) == len(keys) == 3
