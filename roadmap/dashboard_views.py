@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.formats import date_format
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -175,6 +175,7 @@ def done_rows(owner):
 
 
 @require_safe
+@cache_control(no_cache=True)  # a page turned off is gone from caches at once
 def public_page(request, username):
     """Three queries: the owner, what they have done, the tracks they follow."""
     owner = public_owner(username)
@@ -185,7 +186,7 @@ def public_page(request, username):
         add_never_cache_headers(response)
         return response
     if owner is None:
-        raise Http404("No such page.")
+        return TemplateResponse(request, "404.html", status=404)
     done = done_rows(owner)
     snapshot = get_snapshot()
     marks = dict.fromkeys(done, focus.DONE)

@@ -133,6 +133,14 @@ class TestVisibility:
     def test_it_rejects_post(self, client, ada):
         assert client.post(public_url("ada")).status_code == 405
 
+    def test_a_cache_asks_for_it_anew_each_time(self, client, ada):
+        """It said nothing of caching: a shared cache with a default lifetime went on showing
+        the page, evidence links and all, after its owner turned it off."""
+        assert "no-cache" in client.get(public_url("ada"))["Cache-Control"]
+        ada.public_profile = False
+        ada.save()
+        assert "no-cache" in client.get(public_url("ada"))["Cache-Control"]
+
 
 class TestPortfolio:
     def test_it_shows_track_percentages_with_bars(self, client, ada, engineer):
