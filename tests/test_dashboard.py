@@ -535,7 +535,7 @@ class TestSharing:
         learner = UserFactory(username="ada", public_profile=True)
         client.force_login(learner)
         page = client.get(DASHBOARD).text
-        assert '<a href="/u/ada/">testserver/u/ada/</a>' in page
+        assert '<a class="address" href="/u/ada/">testserver/u/ada/</a>' in page
         assert (
             "![ML Engineer progress](http://testserver/u/ada/badge.svg?track=ml-engineer)" in page
         )
