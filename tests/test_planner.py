@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -235,6 +236,10 @@ class TestDashboard:
         assert "your pace" not in plan_of(learner_client.get(DASHBOARD).text, engineer)
 
 
+def plan_finish(html):
+    return re.search(r"finished around <strong>([^<]+)</strong>", html).group(1)
+
+
 @pytest.mark.django_db
 class TestSettingHours:
     def test_htmx_gets_the_new_plan_of_every_followed_track_at_once(
@@ -243,8 +248,16 @@ class TestSettingHours:
         response = learner_client.post(HOURS, {"hours_per_week": "7"}, **HTMX)
         assert response.status_code == 200
         assert response.text.startswith("Planned at 7 h a week.")
-        assert '<div id="plan-ml-engineer" hx-swap-oob="innerHTML">' in response.text
         assert "<strong>within 8 weeks</strong> at 7 h a week" in response.text
+        # Said once, by the hours field's status, finish dates and all: each card's plan, a live
+        # region of its own (for its target date), was read out as well, three or four times
+        # in all. A live region swapped whole is not read out.
+        finish = plan_finish(response.text)
+        assert f"ML Engineer: finished around {finish}." in response.text.split("<div")[0]
+        assert (
+            '<div class="plan" id="plan-ml-engineer" aria-live="polite" hx-swap-oob="true">'
+            in response.text
+        )
         user.refresh_from_db()
         assert user.hours_per_week == 7
 
