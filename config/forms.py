@@ -3,18 +3,21 @@
 from django.forms import BoundField, PasswordInput
 from django.forms.renderers import DjangoTemplates
 
+FORM_ERRORS = "form-errors"  # the id of a form's own errors (accounts/_fields.html)
+
 
 class FocusFirstErrorBoundField(BoundField):
     """A form shown again with errors puts the cursor in the first field that has one (instead of
     a field it focuses when new), and the browser scrolls there: with or without JavaScript, the
-    learner lands on what to fix, and a screen reader reads its error."""
+    learner lands on what to fix, and a screen reader reads its error, also where the cursor
+    lands elsewhere (a wrong password, a form's error; passwords typed again from the first)."""
 
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         if not (self.form.is_bound and self.form.errors):
             return attrs
         fields = self.form.fields
-        first = next((name for name in fields if name in self.form.errors), None)
+        wrong = first = next((name for name in fields if name in self.form.errors), None)
         if first is None or isinstance(fields[first].widget, PasswordInput):
             # A wrong password (a form-wide error, as a login's) or one to type again: passwords
             # come back empty, so the learner types them all again from the first.
@@ -22,6 +25,9 @@ class FocusFirstErrorBoundField(BoundField):
             first = next(passwords, first)
         if first is not None:
             attrs["autofocus"] = first == self.name  # False leaves the attribute out
+        if first == self.name and first != wrong:
+            error = f"{self.form[wrong].auto_id}_error" if wrong else FORM_ERRORS
+            attrs["aria-describedby"] = f"{attrs.get('aria-describedby', '')} {error}".strip()
         return attrs
 
 

@@ -33,6 +33,11 @@ NEW_PASSWORD = "a-brand-new-passphrase-77"
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/"}
 
 
+def described_by(tag):
+    match = re.search(r'aria-describedby="([^"]*)"', tag)
+    return match.group(1).split() if match else []
+
+
 def input_tag(html, name):
     """The <input> (or <textarea>) whose name is `name`, as text."""
     match = re.search(rf'<(?:input|textarea)[^>]*\bname="{name}"[^>]*>', html)
@@ -141,6 +146,17 @@ class TestSignup:
         assert "autofocus" in input_tag(html, "password1")
         assert "autofocus" not in input_tag(html, "password2")
         assert "autofocus" not in input_tag(html, "username")
+        # And a screen reader reads there the error it is there for, which stands at the second.
+        assert 'id="id_password2_error"' in html
+        assert "id_password2_error" in described_by(input_tag(html, "password1"))
+
+    def test_a_wrong_password_is_read_where_the_cursor_lands(self, client, user):
+        """The error is the form's: its alert, already on the page when it loads, is not read
+        out, and the password field the cursor lands in said nothing of it."""
+        html = client.post(reverse("login"), {"username": user.username, "password": "no"}).text
+        assert 'id="form-errors"' in html
+        assert "autofocus" in input_tag(html, "password")
+        assert described_by(input_tag(html, "password")) == ["form-errors"]
 
     def test_djangos_password_validators_apply(self, client):
         response = client.post(
