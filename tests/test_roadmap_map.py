@@ -178,6 +178,26 @@ class TestFocus:
         assert "<html" not in response.text
         assert "HX-Request" in response["Vary"]
 
+    def test_htmx_says_what_the_page_shows_now(self, client, learner, roadmap):
+        """A focus link or "Hide done" swapped the milestones in silence: a screen reader heard
+        nothing of the list that changed below."""
+
+        def said(url):
+            response = client.get(url, HTTP_HX_TARGET="roadmap-body", **HTMX)
+            oob = '<div id="progress-announcement" hx-swap-oob="innerHTML">'
+            return response.text.split(oob)[1].split("</div>")[0]
+
+        shown = Milestone.objects.filter(memberships__track__slug="data-scientist").count()
+        assert said("/?track=data-scientist") == (
+            f"Showing {shown} milestones: those that count toward Data Scientist."
+        )
+        assert said("/?track=all") == "Showing 30 milestones: the whole roadmap."
+        learner.hide_done = True
+        learner.save()
+        assert said("/?track=all") == "Showing 29 milestones: the whole roadmap, without the done."
+        client.logout()
+        assert said("/?track=all") == "Showing 30 milestones: the whole roadmap."
+
     def test_an_empty_track_is_the_default_focus(self, client, learner):
         """`?track=` as a form with nothing chosen sends it: not an unknown track."""
         response = client.get("/", {"track": ""})
