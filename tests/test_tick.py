@@ -450,6 +450,11 @@ class TestDetails:
         assert response.status_code == 200
         assert "<h1>Note and evidence</h1>" in response.text
         assert f'action="/milestones/{milestone.slug}/details/"' in response.text
+        # With JavaScript on this page too (a link opened in a new tab) its form is a plain
+        # form: Save and Cancel lead back to the roadmap, where the note shows. By htmx, the
+        # save was said to no screen reader, and Cancel left a lone "Add a note or evidence"
+        # link on an otherwise empty page.
+        assert '<div class="editor-page" hx-disable>' in response.text
 
     def test_nobody_reads_another_learners_note_through_the_form(self, learner_client, milestone):
         ProgressFactory(milestone=milestone, note="their secret", evidence_url="https://s.org")
