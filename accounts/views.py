@@ -71,6 +71,7 @@ def safe_next(request):
 @sensitive_post_parameters("password1", "password2")
 def signup(request):
     if request.user.is_authenticated:
+        say_logged_in_already(request)
         return redirect("roadmap:index")
     next_url = safe_next(request)
     # Every attempt counts, refused ones too: each tells whether an address has an account, so
@@ -189,6 +190,11 @@ class LoginView(RefusedWith422, auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "GET" and request.user.is_authenticated:
+            say_logged_in_already(request)
+        return super().dispatch(request, *args, **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         records.forget_old_logins()
@@ -199,6 +205,14 @@ class LoginView(RefusedWith422, auth_views.LoginView):
         view takes that for a loop, a 500), so they go to the roadmap."""
         url = super().get_redirect_url()
         return "" if url == self.request.path else url
+
+
+def say_logged_in_already(request):
+    """Why the login or sign-up form sent a learner on instead of opening."""
+    name = request.user.get_username()
+    messages.info(
+        request, f"You are logged in already, as {name}: log out first for another account."
+    )
 
 
 class LogoutView(auth_views.LogoutView):

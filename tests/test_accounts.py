@@ -412,6 +412,17 @@ class TestLogInAndOut:
         response = getattr(client, method)(f"{login}?next={login}")
         assert response["Location"] == reverse("roadmap:index")
 
+    @pytest.mark.parametrize("page", ["login", "signup"])
+    def test_a_learner_logged_in_already_is_told_so_on_the_page_it_leads_to(
+        self, client, user, page
+    ):
+        """Sent on to the roadmap without a word: no telling why the form didn't open."""
+        client.force_login(user)
+        response = client.get(reverse(page), follow=True)
+        assert response.redirect_chain[-1][0] == reverse("roadmap:index")
+        said = f"You are logged in already, as {user.username}: log out first for another account."
+        assert said in response.text
+
     def test_a_learner_logs_in_and_goes_to_the_next_page(self, client, user):
         response = client.post(
             reverse("login"),
