@@ -9,6 +9,8 @@ from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.core.validators import MaxLengthValidator
 from django.views.decorators.debug import sensitive_variables
 
+from config.forms import FORM_ERRORS
+
 from .models import MAX_HOURS_PER_WEEK, User
 
 HOURS_MESSAGE = f"Give a whole number of hours a week from 1 to {MAX_HOURS_PER_WEEK}."
@@ -97,6 +99,7 @@ CASE = "The password is case-sensitive, the username is not."
 
 
 class LoginForm(NoUsernameLongerThanAnAccounts, AuthenticationForm):
+    errors_id = FORM_ERRORS  # a wrong password is the form's error: the password field says it
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": f"Please enter a correct %(username)s and password. {CASE}",

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django_htmx.http import HttpResponseClientRedirect
 
+from config.outages import DATABASE_ERRORS, is_outage, unavailable
+
 DELETED = "What you were saving was deleted in the meantime. Nothing was changed."
 
 # The id of the element an htmx request swaps: where the learner was on the page.
@@ -20,7 +22,7 @@ ANCHOR = re.compile(r"[A-Za-z][\w-]{0,100}")
 
 OTHER_ACCOUNT = (
     "This page is of another account than the one logged in now in this browser (another tab "
-    "logged in anew). Nothing was changed: reload the page."
+    "logged in anew). Nothing was changed: copy what you typed, if anything, and reload the page."
 )
 
 
@@ -41,13 +43,17 @@ class OtherAccountMiddleware:
 
     def __call__(self, request):
         drawn_for = request.headers.get("X-Account")
-        if (
-            request.htmx
-            and drawn_for is not None
-            and request.user.is_authenticated
-            and drawn_for != account_mark(request.user)
-        ):
-            return HttpResponse(OTHER_ACCOUNT, status=409, content_type="text/plain; charset=utf-8")
+        if request.htmx and drawn_for is not None:
+            try:  # the request's first read of its session and user: the database may be down
+                other = request.user.is_authenticated and drawn_for != account_mark(request.user)
+            except DATABASE_ERRORS as error:
+                if not is_outage(error):
+                    raise
+                return unavailable(request, error)
+            if other:
+                return HttpResponse(
+                    OTHER_ACCOUNT, status=409, content_type="text/plain; charset=utf-8"
+                )
         return self.get_response(request)
 
 

@@ -3,7 +3,7 @@
 from django.forms import BoundField, PasswordInput
 from django.forms.renderers import DjangoTemplates
 
-FORM_ERRORS = "form-errors"  # the id of a form's own errors (accounts/_fields.html)
+FORM_ERRORS = "form-errors"  # the id of a form's own errors in accounts/_fields.html
 
 
 class FocusFirstErrorBoundField(BoundField):
@@ -26,8 +26,14 @@ class FocusFirstErrorBoundField(BoundField):
         if first is not None:
             attrs["autofocus"] = first == self.name  # False leaves the attribute out
         if first == self.name and first != wrong:
-            error = f"{self.form[wrong].auto_id}_error" if wrong else FORM_ERRORS
-            attrs["aria-describedby"] = f"{attrs.get('aria-describedby', '')} {error}".strip()
+            # A form's own errors have an id where its template gives them one (errors_id).
+            error = (
+                f"{self.form[wrong].auto_id}_error"
+                if wrong
+                else getattr(self.form, "errors_id", "")
+            )
+            if error:
+                attrs["aria-describedby"] = f"{attrs.get('aria-describedby', '')} {error}".strip()
         return attrs
 
 

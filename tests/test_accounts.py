@@ -150,6 +150,20 @@ class TestSignup:
         assert 'id="id_password2_error"' in html
         assert "id_password2_error" in described_by(input_tag(html, "password1"))
 
+    def test_no_field_is_described_by_what_the_page_does_not_have(self, client, user):
+        """The admin's login shows its error without an id: its password field pointed at the
+        id the app's own login gives its error, and a screen reader read nothing there."""
+        UserFactory(username="boss", is_staff=True)
+        pages = [
+            client.post(reverse("login"), {"username": user.username, "password": "no"}),
+            client.post(reverse("admin:login"), {"username": "boss", "password": "no"}),
+            client.post(reverse("signup"), signup_data(password2="something-else-entirely")),
+        ]
+        for page in pages:
+            ids = set(re.findall(r'\bid="([^"]+)"', page.text))
+            described = re.findall(r'aria-describedby="([^"]*)"', page.text)
+            assert {i for value in described for i in value.split()} <= ids, page.request
+
     def test_a_wrong_password_is_read_where_the_cursor_lands(self, client, user):
         """The error is the form's: its alert, already on the page when it loads, is not read
         out, and the password field the cursor lands in said nothing of it."""

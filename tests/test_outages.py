@@ -426,3 +426,24 @@ class TestDatabaseRefusingConnections:
         assert len(outage) == 1, log
         assert "database outage" in outage[0]
         assert "Connection refused" in outage[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("with_mark", [False, True])
+def test_an_htmx_tick_from_a_learners_page_during_an_outage_is_a_503(client, user, with_mark):
+    """A learner's page sends the mark of its account with each htmx request: checking it was
+    the request's first read of the session and the user, before any view, and an unreachable
+    database there was a bare 500."""
+    milestone = TrackMilestoneFactory().milestone
+    client.force_login(user)
+    (mark,) = re.findall(r'"X-Account": "(\w+)"', client.get("/").text)
+    headers = {"HX-Request": "true"} | ({"X-Account": mark} if with_mark else {})
+    client.raise_request_exception = False
+    with database_down():
+        response = client.post(
+            reverse("roadmap:set_status", args=[milestone.slug]),
+            {"status": "done"},
+            headers=headers,
+        )
+    assert response.status_code == 503
+    assert response.text == NOT_SAVED

@@ -282,3 +282,16 @@ def test_the_focus_ring_stands_out_from_what_is_behind_it(page, live_server, roa
         ring = page.evaluate(INDICATOR)
         best = max(contrast(colour, ring["background"]) for colour in ring["colours"])
         assert best >= 3, ring
+
+
+def test_the_skip_link_puts_no_ring_around_the_whole_page(page, live_server, roadmap, user):
+    """The focus ring's dark inner ring framed the whole column once the skip link had moved
+    focus to it."""
+    log_in_browser(page.context, live_server, user)
+    page.goto(live_server.url)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    main = page.locator("main")
+    expect(main).to_be_focused()
+    assert main.evaluate("e => getComputedStyle(e).outlineStyle") == "none"
+    assert main.evaluate("e => getComputedStyle(e).boxShadow") == "none"
