@@ -426,13 +426,16 @@ class TestLogInAndOut:
         response = getattr(client, method)(f"{login}?next={login}")
         assert response["Location"] == reverse("roadmap:index")
 
-    @pytest.mark.parametrize("page", ["login", "signup"])
+    # Not "page": that is Playwright's fixture, and a test asking for it is taken for a browser
+    # test, which put the browser tests among the others (their flushed database then lacked
+    # the rows the migrations make, such as the editors' group).
+    @pytest.mark.parametrize("form", ["login", "signup"])
     def test_a_learner_logged_in_already_is_told_so_on_the_page_it_leads_to(
-        self, client, user, page
+        self, client, user, form
     ):
         """Sent on to the roadmap without a word: no telling why the form didn't open."""
         client.force_login(user)
-        response = client.get(reverse(page), follow=True)
+        response = client.get(reverse(form), follow=True)
         assert response.redirect_chain[-1][0] == reverse("roadmap:index")
         said = f"You are logged in already, as {user.username}: log out first for another account."
         assert said in response.text

@@ -276,7 +276,7 @@ def test_a_tab_left_open_when_another_logs_in_as_someone_else_changes_nothing(
 
     checkbox = page.get_by_role("checkbox", name=MILESTONE)
     checkbox.click()  # not check(): the page undoes the tick, maybe before Playwright looks
-    expect(alert).to_contain_text("Nothing was changed: reload the page.")
+    expect(alert).to_contain_text("Nothing was changed: copy what you typed")
     expect(checkbox).not_to_be_checked()
     assert not Progress.objects.exists()
 
