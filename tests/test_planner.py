@@ -249,11 +249,13 @@ class TestSettingHours:
         assert response.status_code == 200
         assert response.text.startswith("Planned at 7 h a week.")
         assert "<strong>within 8 weeks</strong> at 7 h a week" in response.text
-        # Said once, by the hours field's status, finish dates and all: each card's plan, a live
-        # region of its own (for its target date), was read out as well, three or four times
-        # in all. A live region swapped whole is not read out.
+        # Said once, finish dates and all: each card's plan, a live region of its own (for its
+        # target date), was read out as well, three or four times in all. A live region swapped
+        # whole is not read out. The field's own status, read on each visit to it, stays short.
         finish = plan_finish(response.text)
-        assert f"ML Engineer: finished around {finish}." in response.text.split("<div")[0]
+        said = response.text.split('<p id="plan-said" hx-swap-oob="innerHTML">')[1]
+        assert said.startswith(f"Planned at 7 h a week. ML Engineer: finished around {finish}.")
+        assert "finished around" not in response.text.split("<p")[0]
         assert (
             '<div class="plan" id="plan-ml-engineer" aria-live="polite" hx-swap-oob="true">'
             in response.text

@@ -30,17 +30,20 @@ def test_a_learner_sets_hours_and_watches_the_finish_date_move(learner_page, liv
     field = page.get_by_label("Hours a week you can give")
     field.fill("5")
     expect(card).to_contain_text(f"at 5 h a week · finished around {finish_at(hours, 5)}")
-    expect(page.get_by_text("Planned at 5 h a week.")).to_be_visible()
+    expect(page.get_by_text("Planned at 5 h a week.", exact=True)).to_be_visible()
+    # Said once to a screen reader, with the finish date the card shows.
+    said = page.get_by_role("status").filter(has_text="Planned at 5 h a week.")
+    expect(said).to_contain_text(f"ML Engineer: finished around {finish_at(hours, 5)}")
     field.fill("20")
     expect(card).to_contain_text(f"at 20 h a week · finished around {finish_at(hours, 20)}")
     expect(field).to_be_focused()  # the field stays where the learner types
 
     field.fill("81")
-    expect(page.get_by_text("Give a whole number of hours a week from 1 to 80.")).to_be_visible()
+    expect(page.locator("#hours-status")).to_contain_text("from 1 to 80.")
     expect(card).to_contain_text(f"at 20 h a week · finished around {finish_at(hours, 20)}")
     expect(field).to_have_attribute("aria-invalid", "true")
     field.fill("20")
-    expect(page.get_by_text("Planned at 20 h a week.")).to_be_visible()
+    expect(page.get_by_text("Planned at 20 h a week.", exact=True)).to_be_visible()
     expect(field).not_to_have_attribute("aria-invalid", "true")
 
     target = timezone.localdate() + datetime.timedelta(weeks=10)
