@@ -175,7 +175,9 @@ def done_rows(owner):
 
 
 @require_safe
-@cache_control(no_cache=True)  # a page turned off is gone from caches at once
+# Asked for anew each time (a page turned off is gone at once), and kept by no shared cache: a
+# logged-in viewer's copy carries their name in its header.
+@cache_control(no_cache=True, private=True)
 def public_page(request, username):
     """Three queries: the owner, what they have done, the tracks they follow."""
     owner = public_owner(username)

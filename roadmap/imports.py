@@ -34,7 +34,9 @@ class ImportReport:
     events_added: int = 0
     events_present: int = 0
     with_profile: bool = False
-    tracks: list | None = None  # the names of those followed now, when the file said which
+    # The names of the tracks followed now, when the file said which; [] when it follows none,
+    # or only tracks this roadmap lacks (then the account's stay as they were: unknown_tracks).
+    tracks: list | None = None
     profile: dict = field(default_factory=dict)
     unknown_milestones: list = field(default_factory=list)
     unknown_tracks: list = field(default_factory=list)

@@ -85,7 +85,7 @@ def index(request):
             # What the button hides, or shows again (those hidden).
             done_count=sum(i.hideable for _, items in sections for i in items),
         )
-    if part:  # said to a screen reader: what the list shows now
+    if part == PARTS["roadmap-body"]:  # said to a screen reader: what the list shows now
         items = (item for _, items in context["sections"] for item in items)
         context["shown_count"] = sum(not item.hidden for item in items)
     template = TEMPLATE + (part or "")

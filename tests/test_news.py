@@ -465,6 +465,7 @@ class TestDismissing:
         # Said in the page's live region (a screen reader heard nothing), and only there.
         said = f'<div hx-swap-oob="innerHTML:#flash"><p class="message success">{DISMISSED}</p>'
         assert said in response.text
+        assert 'id="progress-announcement"' not in response.text  # not two things said at once
         assert DISMISSED not in client.get("/").text
 
     def test_a_change_made_after_the_page_was_shown_is_still_told(

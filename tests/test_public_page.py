@@ -136,7 +136,12 @@ class TestVisibility:
     def test_a_cache_asks_for_it_anew_each_time(self, client, ada):
         """It said nothing of caching: a shared cache with a default lifetime went on showing
         the page, evidence links and all, after its owner turned it off."""
-        assert "no-cache" in client.get(public_url("ada"))["Cache-Control"]
+        for viewer in (None, UserFactory()):
+            if viewer:  # whose name the page's header shows: for no shared cache
+                client.force_login(viewer)
+            assert {"no-cache", "private"} <= set(
+                client.get(public_url("ada"))["Cache-Control"].split(", ")
+            )
         ada.public_profile = False
         ada.save()
         assert "no-cache" in client.get(public_url("ada"))["Cache-Control"]
