@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django_htmx.http import HttpResponseClientRedirect
 
-from config.outages import DATABASE_ERRORS, is_outage, unavailable
+from config.outages import DATABASE_ERRORS, unavailable_or_raise
 
 DELETED = "What you were saving was deleted in the meantime. Nothing was changed."
 
@@ -47,9 +47,7 @@ class OtherAccountMiddleware:
             try:  # the request's first read of its session and user: the database may be down
                 other = request.user.is_authenticated and drawn_for != account_mark(request.user)
             except DATABASE_ERRORS as error:
-                if not is_outage(error):
-                    raise
-                return unavailable(request, error)
+                return unavailable_or_raise(request, error)
             if other:
                 return HttpResponse(
                     OTHER_ACCOUNT, status=409, content_type="text/plain; charset=utf-8"

@@ -80,9 +80,15 @@ def page_not_found(request, exception):
     try:
         return defaults.page_not_found(request, exception)
     except DATABASE_ERRORS as error:
-        if not is_outage(error):
-            raise
-        return unavailable(request, error)
+        return unavailable_or_raise(request, error)
+
+
+def unavailable_or_raise(request, error):
+    """The outage's answer to a database error caught outside a view (where the middleware
+    doesn't see it); any other error goes on up."""
+    if not is_outage(error):
+        raise error
+    return unavailable(request, error)
 
 
 def unavailable(request, error):

@@ -99,8 +99,8 @@ def hide_done(request):
     the button (htmx follows the redirect and swaps in the roadmap's new body)."""
     request.user.hide_done = request.POST.get("hide") == "1"
     request.user.save(update_fields=["hide_done"])
-    back = safe_next(request) or reverse("roadmap:index")
-    return HttpResponseRedirect(f"{back.partition('#')[0]}#hide-done-toggle")
+    index = reverse("roadmap:index")
+    return HttpResponseRedirect(at_place(safe_next(request) or index, "hide-done-toggle", index))
 
 
 def not_found(request, message):
@@ -142,7 +142,7 @@ def set_status(request, slug):
         place = milestone.slug  # where it is open, done or not (focus.JUST_DONE)
         if status == Status.DONE and request.user.hide_done:  # gone from it: at its section
             place = next(s.slug for s in snapshot.sections if milestone in s.milestones)
-        return HttpResponseRedirect(at_milestone(safe_next(request), place, milestone.url))
+        return HttpResponseRedirect(at_place(safe_next(request), place, milestone.url))
     # The answer: the controls, the map's node and the bars, from the learner's rows now.
     own = Progress.objects.own(request.user)
     completion = snapshot.completion(done_ids(own), Enrollment.objects.track_ids(request.user))
@@ -177,7 +177,7 @@ def details(request, slug):
     )
     # Without JavaScript, the roadmap's view (focus) the learner came from, to go back to.
     back = safe_next(request) if request.method == "POST" else roadmap_came_from(request)
-    back_url = at_milestone(back, milestone.slug, milestone.get_absolute_url())
+    back_url = at_place(back, milestone.slug, milestone.get_absolute_url())
     draft = None
     if request.method == "POST":
         form = DetailsForm(request.POST)
@@ -208,10 +208,10 @@ def roadmap_came_from(request):
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-def at_milestone(back, slug, default):
-    """Without JavaScript, where a milestone's form goes back to: the page `back` (a URL on this
-    site, or "") at the milestone, else `default`."""
-    return f"{back.partition('#')[0]}#{slug}" if back else default
+def at_place(back, place, default):
+    """Without JavaScript, where a form goes back to: the page `back` (a URL on this site, or "")
+    at the element `place` (a milestone, its section, the hide-done button), else `default`."""
+    return f"{back.partition('#')[0]}#{place}" if back else default
 
 
 def details_response(request, milestone, mine, saved=False):
