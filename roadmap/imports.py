@@ -260,7 +260,7 @@ def _import_followed(user, followed, report):
     progress.set_followed_tracks(
         user=user,
         tracks=[track for track, _ in known],
-        since={track.pk: entry["since"] for track, entry in known},
+        since={track.pk: entry["since"] for track, entry in known if entry["since"]},
         targets={track.pk: e["target_date"] for track, e in known if "target_date" in e},
     )
     shown = Track.objects.filter(pk__in=[track.pk for track, _ in known])  # in track order

@@ -751,6 +751,21 @@ class TestRoundTrip:
         imports.import_data(user=fresh, data=data, with_profile=True)
         assert state(fresh)["tracks"] == {"ml-engineer": JAN}
 
+    @pytest.mark.parametrize("since", [{}, {"since": None}], ids=["no date", "null"])
+    def test_a_track_followed_already_and_listed_without_a_date_keeps_its_own(
+        self, client, world, since
+    ):
+        """The file's track without a date, followed already, was a 500 (a None to compare)."""
+        fresh = UserFactory()
+        engineer = world["engineer"]
+        progress.set_followed_tracks(user=fresh, tracks=[engineer], since={engineer.pk: JAN})
+        data = exports.export_data(world["learner"])
+        data["followed_tracks"] = [{"track": "ml-engineer", **since}]
+        client.force_login(fresh)
+        response = post_import(client, data, what="everything")
+        assert response.status_code == 302
+        assert state(fresh)["tracks"] == {"ml-engineer": JAN}
+
     def test_a_file_following_only_tracks_this_roadmap_lacks_leaves_the_tracks(self, world):
         """It said "The file follows no career track, so now you follow none.", then "Unknown
         track, not followed: mlops.", and left the learner following none."""
