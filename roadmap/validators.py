@@ -2,6 +2,7 @@
 and the data import. Text follows one rule for control characters (accounts/validators.py)."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -10,6 +11,7 @@ from django.utils import timezone
 from accounts.validators import CONTROL_CHARACTERS, DIRECTION_CHARACTERS, TURNED_AROUND
 
 WEB_URL = "Enter a web address that starts with http:// or https://."
+PORT = "The port after the colon in that address is a number from 1 to 65535: check it."
 # `/?track=all` focuses on the whole roadmap (roadmap/focus.py).
 ALL_TRACKS = "all"
 # How far ahead a learner may set a target date for a track.
@@ -24,6 +26,12 @@ def validate_web_url(value):
     if DIRECTION_CHARACTERS.search(value):  # shown as a link's text, the rest would read backwards
         raise ValidationError(TURNED_AROUND, code="direction_characters")
     _http_or_https(value)
+    try:  # URLValidator takes any five digits: a browser can't open port 0 or 99999
+        port = urlsplit(value).port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValidationError(PORT, code="port")
 
 
 def validate_track_slug(slug):

@@ -405,6 +405,25 @@ class TestDetails:
         assert 'aria-invalid="true"' in response.text
         assert not Progress.objects.exists()
 
+    @pytest.mark.parametrize(
+        "url", ["https://example.com:99999/", "https://[::1]:65536/x", "http://example.com:0/"]
+    )
+    def test_it_refuses_a_link_with_a_port_no_address_can_have(
+        self, learner_client, milestone, url
+    ):
+        """Stored, it was a dead link on the roadmap, the public page and the export."""
+        response = learner_client.post(
+            details_url(milestone), {"note": "n", "evidence_url": url}, **HTMX
+        )
+        assert response.status_code == 422
+        assert "port" in response.text
+        assert not Progress.objects.exists()
+
+    def test_a_link_with_a_port_is_kept(self, learner_client, milestone):
+        url = "http://localhost:8888/notebooks/wine.ipynb"
+        learner_client.post(details_url(milestone), {"note": "", "evidence_url": url}, **HTMX)
+        assert Progress.objects.get().evidence_url == url
+
     @pytest.mark.parametrize("mark", ["\u202e", "\u2066", "\u202a"])
     def test_it_refuses_a_link_with_text_turned_around(self, learner_client, milestone, mark):
         """Shown as the link's text on the public page, the address after an override read
