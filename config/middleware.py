@@ -3,6 +3,7 @@ from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpResponseBadRequest, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 
 class PermissionsPolicyMiddleware:
@@ -15,6 +16,22 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class PrivateWhenPersonalMiddleware:
+    """An answer that varies with the visitor's cookies (a learner's name in the header, a CSRF
+    token tied to its cookie) is for their browser alone: `private`, unless the view said how it
+    may be cached. Before the session's middleware, which adds `Vary: Cookie` on the way out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        varies = response.get("Vary", "").lower()
+        if "cookie" in varies and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True)
         return response
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import MilestoneFactory
+from tests.factories import MilestoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +105,25 @@ def test_personal_pages_are_kept_by_no_cache(client, user, name, args):
     assert response.status_code == 200
     directives = {part.strip() for part in response["Cache-Control"].split(",")}
     assert {"private", "no-store"} <= directives
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/changes/",
+        "/accounts/password_reset/",
+        "/accounts/password_reset/done/",
+        "/accounts/reset/done/",
+        "/no-such-page/",
+    ],
+)
+def test_a_page_with_the_learners_name_in_its_header_is_for_no_shared_cache(client, url):
+    """These had no Cache-Control: a cache that ignores Vary could give everyone one learner's
+    name and the CSRF token of their logout form."""
+    client.force_login(UserFactory(display_name="Ada Lovelace"))
+    response = client.get(url)
+    assert "Ada Lovelace" in response.text
+    assert "private" in response["Cache-Control"]
 
 
 def test_htmx_answers_with_a_learners_data_are_kept_by_no_cache_either(client, user):
