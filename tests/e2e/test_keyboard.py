@@ -297,3 +297,21 @@ def test_the_skip_link_puts_no_ring_around_the_whole_page(page, live_server, roa
     expect(main).to_be_focused()
     assert main.evaluate("e => getComputedStyle(e).outlineStyle") == "none"
     assert main.evaluate("e => getComputedStyle(e).boxShadow") == "none"
+
+
+def test_the_skip_link_leads_to_what_the_last_step_said(page, live_server, roadmap, user):
+    """A message after a plain form (here, the profile saved) stood between the header and the
+    main content: "Skip to content", the landmarks and the headings all went past it."""
+    log_in_browser(page.context, live_server, user)
+    page.goto(f"{live_server.url}/accounts/profile/")
+    page.get_by_label("Display name").fill("Ada L.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").filter(has_text="Your profile is saved.")).to_be_visible()
+
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    main = page.get_by_role("main")
+    expect(main).to_be_focused()
+    first = main.locator(":scope > *").first
+    expect(first).to_have_text("Your profile is saved.")
+    expect(first).to_have_attribute("role", "status")
