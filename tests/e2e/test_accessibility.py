@@ -4,6 +4,7 @@ WCAG 2.1 AA, and nothing refused by the Content-Security-Policy."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from roadmap import progress
 from roadmap.models import Milestone, Status, Track
@@ -109,3 +110,30 @@ def test_the_focused_and_hidden_roadmap_states_are_accessible(
     ).click()
     results = Axe().run(page, options=AXE_OPTIONS)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_the_controls_each_milestone_repeats_name_their_milestone(page, live_server, roadmap, user):
+    """A screen reader's list of links or buttons had thirty "Sign up" and thirty "log in"
+    for a visitor, and for a learner a "Save note and evidence" and a "Cancel" per open
+    editor, with nothing to tell them apart."""
+    kaggle, paper = (
+        Milestone.objects.get(slug=slug).title
+        for slug in ("enter-a-kaggle-competition", "read-a-paper-summary-first")
+    )
+    page.goto(live_server.url + "/?track=all")
+    expect(page.get_by_role("link", name="Sign up", exact=True)).to_have_count(1)  # the header's
+    expect(page.get_by_role("link", name="Log in", exact=True)).to_have_count(1)
+    for title in (kaggle, paper):
+        expect(page.get_by_role("link", name=f"Sign up to tick off: {title}")).to_have_count(1)
+        expect(page.get_by_role("link", name=f"Log in to tick off: {title}")).to_have_count(1)
+
+    log_in_browser(page.context, live_server, user)
+    page.goto(live_server.url + "/?track=all")
+    for title in (kaggle, paper):
+        page.get_by_role("link", name=f"Add a note or evidence for {title}").click()
+        expect(
+            page.get_by_role("button", name=f"Save note and evidence for {title}")
+        ).to_be_visible()
+        expect(page.get_by_role("link", name=f"Cancel the note for {title}")).to_be_visible()
+    expect(page.get_by_role("button", name="Save note and evidence", exact=True)).to_have_count(0)
+    expect(page.get_by_role("link", name="Cancel", exact=True)).to_have_count(0)
