@@ -344,6 +344,11 @@ class TestChooseTracks:
         assert "Choose at least one track to follow." in response.text
         assert 'aria-describedby="id_tracks_error"' in response.text
         assert response.text.count(" autofocus") == 1  # the first track's box, to choose one
+        # Focus lands on it: it says what is wrong, not only the group around it (which many
+        # screen readers don't read when focus jumps into it).
+        (focused,) = re.findall(r"<input [^>]* autofocus>", response.text)
+        assert 'aria-invalid="true"' in focused
+        assert re.search(r'aria-describedby="[^"]*\bid_tracks_error\b', focused)
         assert Enrollment.objects.filter(user=user).count() == 1
 
     @pytest.mark.parametrize("value", ["²", "①", "1²", "٣", "9" * 5000])
