@@ -134,6 +134,7 @@ class ProfileForm(SavesItsOwnFields, forms.ModelForm):
     class Meta:
         model = User
         fields = ("display_name", "public_profile", "hours_per_week")
+        widgets = {"display_name": forms.TextInput(attrs={"autocomplete": "nickname"})}
 
     saved_fields = Meta.fields
 

@@ -671,6 +671,7 @@ class TestProfile:
         assert '<label for="id_display_name">Display name</label>' in html
         assert '<label for="id_public_profile">Public progress page</label>' in html
         assert "checked" not in input_tag(html, "public_profile")
+        assert 'autocomplete="nickname"' in input_tag(html, "display_name")  # the browser fills it
         assert "<li>Data Scientist</li>" in html
         for url, text in (
             (reverse("choose_tracks") + "?next=" + reverse("profile"), "Change"),
