@@ -235,3 +235,25 @@ def test_every_page_answers_only_the_methods_it_has(learner_client, url, method)
     response = getattr(learner_client, method)(url)
     assert response.status_code == 405
     assert set(response["Allow"].split(", ")) <= {"GET", "HEAD", "POST"}
+
+
+def test_a_form_from_an_outdated_page_gets_a_page_that_says_what_to_do(csrf_client, user):
+    """It was Django's technical page: "CSRF verification failed. Request aborted.", with no
+    way back."""
+    csrf_client.force_login(user)
+    csrf_client.get(reverse("profile"))
+    response = csrf_client.post(
+        reverse("profile"), {"display_name": "New", "csrfmiddlewaretoken": "x" * 64}
+    )
+    assert response.status_code == 403
+    assert "<h1>This page was out of date</h1>" in response.text
+    assert "Go back, reload the page, and send it again." in response.text
+    assert f'<a href="{reverse("roadmap:index")}">Back to the roadmap</a>' in response.text
+    assert "CSRF" not in response.text
+    user.refresh_from_db()
+    assert user.display_name != "New"
+
+    cookieless = Client(enforce_csrf_checks=True)
+    response = cookieless.post(reverse("login"), {"username": "a", "password": "b"})
+    assert response.status_code == 403
+    assert "your browser sent no cookie with the form" in response.text
