@@ -148,3 +148,40 @@ def test_how_a_percentage_is_worked_out_opens_from_the_roadmap(learner_page, liv
     explanation = page.locator("#how-computed")
     expect(explanation).to_be_visible()  # the folded explanation opens at its link
     expect(explanation).to_be_in_viewport()
+
+
+def test_in_dark_forced_colours_the_chart_and_the_focus_in_use_stay_readable(
+    learner_page, live_server, user
+):
+    """The chart's colours were fixed in the SVG: in a dark high-contrast theme its counts were
+    near-black on black, its bars and labels hardly visible. And the focus link in use differed
+    from the others by its filled background alone, which the system's colours take away."""
+    from roadmap import progress
+    from roadmap.models import Milestone
+
+    progress.set_status(user=user, milestone=Milestone.objects.first(), status="done")
+    page = learner_page
+    page.emulate_media(forced_colors="active", color_scheme="dark")
+    page.goto(live_server.url + "/dashboard/")
+    text = page.evaluate("getComputedStyle(document.body).color")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert text != background
+    figure = chart(page)
+    for selector, prop in (("text.count", "fill"), ("text.axis", "fill"), ("line", "stroke")):
+        colour = figure.locator(selector).first.evaluate(f"e => getComputedStyle(e).{prop}")
+        assert colour == text, (selector, colour)
+    bar = figure.locator("rect").first.evaluate("e => getComputedStyle(e).fill")
+    assert bar not in (background, "rgb(31, 78, 140)")
+
+    page.goto(live_server.url + "/?track=all")
+    focus = page.get_by_role("navigation", name=re.compile("focus", re.I))
+
+    def look(link):
+        return link.evaluate(
+            "e => { const s = getComputedStyle(e);"
+            " return [s.borderTopWidth, s.borderTopStyle, s.textDecorationLine].join(' '); }"
+        )
+
+    current = focus.locator("a[aria-current]")
+    other = focus.locator("a:not([aria-current])").first
+    assert look(current) != look(other)
