@@ -13,12 +13,13 @@ from django.template.response import TemplateResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.views import refused, safe_next
 
 from . import exports, import_checks, imports, progress
 from .models import Progress, Status, Track
+from .views import form_of
 
 
 class TrackChoiceField(forms.ModelMultipleChoiceField):
@@ -162,7 +163,7 @@ def export_markdown(request):
     return attachment(response, f"next-steps-{request.user.username}.md")
 
 
-@require_POST
+@form_of("my_data")
 @login_required
 @never_cache
 def import_data(request):

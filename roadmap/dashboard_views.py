@@ -15,7 +15,7 @@ from . import dashboard, focus, news, progress
 from .forms import HoursForm, TargetForm
 from .models import Enrollment, Progress, Status, Track, whole_roadmap_url
 from .snapshot import done_ids, get_snapshot
-from .views import not_found
+from .views import form_of, not_found
 
 DASHBOARD = "roadmap/dashboard.html"
 BADGE_MAX_AGE = 300
@@ -60,7 +60,7 @@ def dashboard_page(request):
     return response
 
 
-@require_POST
+@form_of("roadmap:dashboard")
 @login_required
 @never_cache
 @vary_on_headers("HX-Request")
@@ -83,7 +83,7 @@ def set_hours(request):
     )
 
 
-@require_POST
+@form_of("roadmap:dashboard")
 @login_required
 @never_cache
 @vary_on_headers("HX-Request")

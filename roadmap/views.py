@@ -1,3 +1,4 @@
+from functools import wraps
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -11,7 +12,7 @@ from django.http import (
     HttpResponseNotFound,
     HttpResponseRedirect,
 )
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -101,6 +102,24 @@ def hide_done(request):
     request.user.save(update_fields=["hide_done"])
     index = reverse("roadmap:index")
     return HttpResponseRedirect(at_place(safe_next(request) or index, "hide-done-toggle", index))
+
+
+def form_of(page):
+    """A form's own address takes its POST; a GET goes to `page`, where the form is. Without
+    JavaScript a refused form is shown at the form's address: opened again from the address bar
+    or the history, it is the page again, not a blank 405."""
+
+    def decorator(view):
+        @require_http_methods(["GET", "HEAD", "POST"])
+        @wraps(view)
+        def posted(request, *args, **kwargs):
+            if request.method != "POST":
+                return redirect(page)
+            return view(request, *args, **kwargs)
+
+        return posted
+
+    return decorator
 
 
 def not_found(request, message):

@@ -110,6 +110,22 @@ class TestAccess:
         assert "Give a whole number of hours a week" in page
         assert f'<a href="{DASHBOARD}" aria-current="page">Dashboard</a>' in page
 
+    def test_the_address_a_refused_form_leaves_in_the_address_bar_leads_to_its_page(
+        self, learner_client, user
+    ):
+        """Without JavaScript, a refused form's page stays at the form's address: opened again
+        from the address bar or the history, it was a blank 405."""
+        EnrollmentFactory(user=user, track=TrackFactory(slug="ml-engineer"))
+        for url, page in (
+            (reverse("roadmap:set_hours"), DASHBOARD),
+            (reverse("roadmap:set_target", args=["ml-engineer"]), DASHBOARD),
+            (reverse("import_data"), reverse("my_data")),
+        ):
+            for method in ("get", "head"):
+                response = getattr(learner_client, method)(url)
+                assert (response.status_code, response["Location"]) == (302, page)
+            assert learner_client.put(url).status_code == 405
+
     def test_a_visitor_has_no_dashboard_link(self, client):
         assert "Dashboard" not in client.get(reverse("roadmap:index")).text
 
