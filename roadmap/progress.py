@@ -18,10 +18,12 @@ class LastTrack(Exception):
 
 
 def set_status(*, user, milestone, status, now=None):
-    """Set the user's status on a milestone (anything with its `id`); return the one it had.
+    """Set the user's status on a milestone (anything with its `id`); return the one it has now.
 
     Creates the progress row if needed, sets or clears `completed_at`, and appends a
-    ProgressEvent when the status really changes. Raises IntegrityError if the milestone is gone.
+    ProgressEvent when the status really changes. "Not started" for a done milestone (its
+    checkbox unticked) puts back the status it had before its tick: in progress, or not started.
+    Raises IntegrityError if the milestone is gone.
     """
     if status not in Status.values:
         raise ValueError(f"Unknown status {status!r}")
@@ -38,8 +40,11 @@ def _set_status(user, milestone_id, status, now):
     row = Progress.objects.select_for_update().filter(user=user, milestone=milestone_id).first()
     now = now or timezone.now()  # after the lock: times follow the order of the writes
     previous = row.status if row else Status.NOT_STARTED
+    if previous == Status.DONE and status == Status.NOT_STARTED:
+        ticks = ProgressEvent.objects.filter(user=user, milestone=milestone_id, to_status=previous)
+        status = ticks.order_by("-at").values_list("from_status", flat=True).first() or status
     if previous == status:
-        return previous
+        return status
     completed_at = now if status == Status.DONE else None
     if row is None:
         Progress.objects.create(
@@ -55,7 +60,7 @@ def _set_status(user, milestone_id, status, now):
     ProgressEvent.objects.create(
         user=user, milestone_id=milestone_id, from_status=previous, to_status=status, at=now
     )
-    return previous
+    return status
 
 
 def save_details(*, user, milestone, note, evidence_url, now=None):

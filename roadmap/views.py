@@ -148,7 +148,7 @@ def set_status(request, slug):
             " ".join(form.errors["status"]), content_type="text/plain; charset=utf-8"
         )
     try:
-        progress.set_status(
+        status = progress.set_status(
             user=request.user, milestone=milestone, status=form.cleaned_data["status"]
         )
     except IntegrityError:  # deleted since this process last read the roadmap
@@ -156,7 +156,6 @@ def set_status(request, slug):
             raise  # or the account was: DeletedAccountMiddleware answers
         return not_found(request, GONE)
     if not request.htmx:  # back to the page the tick came from, at the milestone
-        status = form.cleaned_data["status"]
         messages.success(request, f"Marked {Status(status).label.lower()}: {milestone.title}.")
         place = milestone.slug  # where it is open, done or not (focus.JUST_DONE)
         if status == Status.DONE and request.user.hide_done:  # gone from it: at its section

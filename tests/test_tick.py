@@ -4,6 +4,7 @@ import re
 import threading
 
 import pytest
+from django.contrib import messages
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
@@ -43,8 +44,7 @@ def milestone():
 
 class TestSetStatus:
     def test_it_creates_the_row_and_one_event(self, user, milestone):
-        previous = progress.set_status(user=user, milestone=milestone, status=Status.DONE)
-        assert previous == Status.NOT_STARTED
+        assert progress.set_status(user=user, milestone=milestone, status=Status.DONE) == "done"
         row = Progress.objects.get(user=user, milestone=milestone)
         assert row.status == Status.DONE
         assert row.completed_at is not None
@@ -65,7 +65,7 @@ class TestSetStatus:
         assert row.note == "keep me"
         assert list(ProgressEvent.objects.values_list("from_status", "to_status")) == [
             (Status.IN_PROGRESS, Status.DONE),
-            (Status.DONE, Status.NOT_STARTED),
+            (Status.DONE, Status.IN_PROGRESS),  # unticked: back to what it was before its tick
         ]
 
     def test_the_history_is_in_the_order_the_changes_were_made(self, user, milestone):
@@ -76,7 +76,7 @@ class TestSetStatus:
         assert [(e.from_status, e.to_status) for e in events] == [
             (Status.NOT_STARTED, Status.IN_PROGRESS),
             (Status.IN_PROGRESS, Status.DONE),
-            (Status.DONE, Status.NOT_STARTED),
+            (Status.DONE, Status.IN_PROGRESS),
         ]
         row = Progress.objects.get(user=user)
         assert row.updated_at == events[-1].at
@@ -187,6 +187,24 @@ class TestTickEndpoint:
         response = learner_client.post(status_url(milestone), {"status": "not_started"}, **HTMX)
         assert "0 % · 0 of 2" in response.text
         assert Progress.objects.get(user=user).status == Status.NOT_STARTED
+
+    def test_unticking_puts_back_the_status_before_the_tick(self, learner_client, user, milestone):
+        """A milestone in progress, ticked by mistake and unticked at once, was "Not started":
+        the in-progress mark lost, and its hours counted whole again in the plan."""
+        for status in ("in_progress", "done"):
+            learner_client.post(status_url(milestone), {"status": status}, **HTMX)
+        response = learner_client.post(status_url(milestone), {"status": "not_started"}, **HTMX)
+        assert f'class="status status-in_progress" id="status-{milestone.slug}"' in response.text
+        assert "Marked in progress." in response.text
+        assert Progress.objects.get(user=user).status == Status.IN_PROGRESS
+        steps = ProgressEvent.objects.order_by("at").values_list("from_status", "to_status")
+        assert list(steps)[-1] == (Status.DONE, Status.IN_PROGRESS)
+        # Without JavaScript too, and the message says so.
+        learner_client.post(status_url(milestone), {"status": "done"}, follow=True)
+        response = learner_client.post(status_url(milestone), {"status": "not_started"})
+        said = [str(m) for m in messages.get_messages(response.wsgi_request)]
+        assert said == [f"Marked in progress: {milestone.title}."]
+        assert Progress.objects.get(user=user).status == Status.IN_PROGRESS
 
     def test_a_ticked_checkbox_wins_over_the_hidden_default(self, learner_client, user, milestone):
         learner_client.post(status_url(milestone), {"status": ["not_started", "done"]}, **HTMX)
@@ -357,6 +375,13 @@ class TestTickEndpoint:
             with django_assert_max_num_queries(9):
                 response = client.post(status_url(membership.milestone), {"status": status}, **HTMX)
             assert response.status_code == 200
+        client.post(status_url(membership.milestone), {"status": "done"}, **HTMX)
+        # Unticked: the same, and after the row the status its tick came from.
+        with django_assert_max_num_queries(10):
+            response = client.post(
+                status_url(membership.milestone), {"status": "not_started"}, **HTMX
+            )
+        assert "status-in_progress" in response.text
 
 
 class TestDetails:
@@ -724,8 +749,15 @@ class TestRoadmapPageForLearners:
         assert 'type="checkbox"' not in page
         assert "Sign up to track your progress" in page
         next_url = f"/%3Ftrack%3Dall%23{milestone.slug}"  # the milestone, every one shown
-        assert f'href="/accounts/signup/?next={next_url}">Sign up</a>' in page
-        assert f'href="/accounts/login/?next={next_url}">log in</a>' in page
+        title = milestone.title
+        assert (
+            f'href="/accounts/signup/?next={next_url}" aria-label="Sign up to tick off: {title}">'
+            "Sign up</a>"
+        ) in page
+        assert (
+            f'href="/accounts/login/?next={next_url}" aria-label="Log in to tick off: {title}">'
+            "log in</a>"
+        ) in page
 
 
 @pytest.mark.django_db(transaction=True)
