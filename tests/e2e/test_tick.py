@@ -257,6 +257,28 @@ def test_without_javascript_the_save_button_keeps_the_controls_in_line(
     assert lefts[False] == pytest.approx(lefts[True], abs=1)
 
 
+def test_without_javascript_the_page_says_each_milestone_saves_on_its_own(
+    browser, live_server, user
+):
+    """Two boxes ticked and one Save pressed kept only that one, without a word."""
+    call_command("load_roadmap", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    for scripts in (True, False):
+        context = browser.new_context(java_script_enabled=scripts)
+        log_in_browser(context, live_server, user)
+        page = context.new_page()
+        page.goto(live_server.url)
+        hint = page.get_by_text("Each milestone saves on its own")
+        if scripts:  # a tick saves at once
+            expect(hint).to_be_hidden()
+        else:
+            expect(hint).to_be_visible()
+            expect(hint).to_have_text(
+                "Each milestone saves on its own: press Save beside a box you tick before you"
+                " tick another."
+            )
+        context.close()
+
+
 def test_a_tab_left_open_when_another_logs_in_as_someone_else_changes_nothing(
     learner_page, live_server, user
 ):
