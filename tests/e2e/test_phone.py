@@ -1,11 +1,14 @@
 """On a phone (390 by 844): one line of header, targets a thumb can hit, and the note editor that
 Escape closes."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from roadmap import progress
-from roadmap.models import Milestone, Status
+from roadmap.models import Milestone, Progress, Status
 from tests.conftest import log_in_browser, settled
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -113,6 +116,7 @@ def test_escape_closes_the_note_editor_asking_first_if_typed_in_and_focus_goes_b
     link.click()
     card.get_by_label("Note").fill("A whole thought")
     card.get_by_label("Evidence link").fill("ftp://example.com/x")
+    settled(phone)  # else Save posts the form without htmx, to the note's own page
     card.get_by_role("button", name="Save note and evidence").click()
     expect(card.get_by_text("starts with http:// or https://")).to_be_visible()
     asked.clear()
@@ -165,3 +169,22 @@ def test_at_320_pixels_wide_nothing_scrolls_sideways(phone, live_server, user):
         assert width <= 320, (path, width)
         log_out = phone.get_by_role("button", name="Log out").bounding_box()
         assert log_out["x"] + log_out["width"] <= 320, path
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_a_folded_milestones_date_and_the_log_in_link_are_not_split_over_two_lines(
+    phone, browser, live_server, user, width
+):
+    """A date split as "Done on 30 Nov", then "2026" on the next line; a link as "log / in"."""
+    Progress.objects.filter(user=user).update(completed_at=timezone.now() - timedelta(days=3))
+    phone.set_viewport_size({"width": width, "height": 800})
+    phone.goto(live_server.url + "/?track=all")
+    dates = phone.locator(".milestone.is-done summary time")
+    expect(dates).to_have_count(1)
+    assert dates.first.evaluate("e => e.getClientRects().length") == 1
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    visitor = context.new_page()
+    visitor.goto(live_server.url)
+    log_in = visitor.locator(".cta").get_by_role("link", name="log in", exact=True)
+    assert log_in.evaluate("e => e.getClientRects().length") == 1
+    context.close()
