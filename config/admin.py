@@ -7,7 +7,6 @@ Its login refuses overlong usernames, and its password change is the site's own 
 import functools
 from urllib.parse import unquote
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -20,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.utils.text import smart_split
 
 from accounts.forms import AdminLoginForm
+from config.forms import CheckedMultipleChoiceField
 
 NUL = "The address holds a NUL character, which no search or filter can use."
 MAX_SEARCH_WORDS = 20
@@ -80,23 +80,6 @@ class CheckedSelection:
         except ValidationError:
             return False
         return True
-
-
-class CheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Django's, refusing ids no row can have before the database compares them."""
-
-    def clean(self, value):
-        pk = self.queryset.model._meta.pk
-        for item in value if isinstance(value, list | tuple) else ():
-            try:
-                pk.clean(item, None)
-            except ValidationError:
-                raise ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": item},
-                ) from None
-        return super().clean(value)
 
 
 class Autocomplete(AutocompleteJsonView):

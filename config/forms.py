@@ -1,6 +1,7 @@
 """The project's form renderer (FORM_RENDERER): Django's own, with one addition for every form."""
 
-from django.forms import BoundField, PasswordInput
+from django.core.exceptions import ValidationError
+from django.forms import BoundField, ModelMultipleChoiceField, PasswordInput
 from django.forms.renderers import DjangoTemplates
 
 FORM_ERRORS = "form-errors"  # the id of a form's own errors in accounts/_fields.html
@@ -39,3 +40,21 @@ class FocusFirstErrorBoundField(BoundField):
 
 class FormRenderer(DjangoTemplates):
     bound_field_class = FocusFirstErrorBoundField
+
+
+class CheckedMultipleChoiceField(ModelMultipleChoiceField):
+    """Django's, refusing ids no row can have before the database compares them (SQLite can't
+    compare an integer past 64 bits): the admin's many-to-many choices, the tracks to follow."""
+
+    def clean(self, value):
+        pk = self.queryset.model._meta.pk
+        for item in value if isinstance(value, list | tuple) else ():
+            try:
+                pk.clean(item, None)
+            except ValidationError:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": item},
+                ) from None
+        return super().clean(value)

@@ -11,35 +11,19 @@ from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import content_disposition_header
-from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.views import refused, safe_next
+from config.forms import CheckedMultipleChoiceField
 
 from . import exports, import_checks, imports, progress
 from .models import Progress, Status, Track
 from .views import form_of
 
 
-class TrackChoiceField(forms.ModelMultipleChoiceField):
-    """Refuses ids no track can have before they reach the database, where SQLite can't even
-    compare an integer of more than 64 bits (and Python won't read one of over 4,300 digits).
-    Only ASCII digits: "²" is a digit to Python too."""
-
-    def clean(self, value):
-        for pk in map(str, value or ()):
-            if not (pk.isascii() and pk.isdigit() and len(pk) <= 19) or int(pk) >= 2**63:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": Truncator(pk).chars(20)},
-                )
-        return super().clean(value)
-
-
 class TrackChoiceForm(forms.Form):
-    tracks = TrackChoiceField(
+    tracks = CheckedMultipleChoiceField(
         queryset=Track.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         label="Career tracks to follow",
