@@ -1,8 +1,10 @@
-"""The project's form renderer (FORM_RENDERER): Django's own, with one addition for every form."""
+"""The project's form pieces: its renderer (FORM_RENDERER), Django's own with one addition for
+every form, and a choice field safe from ids no row can have."""
 
 from django.core.exceptions import ValidationError
 from django.forms import BoundField, ModelMultipleChoiceField, PasswordInput
 from django.forms.renderers import DjangoTemplates
+from django.utils.text import Truncator
 
 FORM_ERRORS = "form-errors"  # the id of a form's own errors in accounts/_fields.html
 
@@ -44,7 +46,8 @@ class FormRenderer(DjangoTemplates):
 
 class CheckedMultipleChoiceField(ModelMultipleChoiceField):
     """Django's, refusing ids no row can have before the database compares them (SQLite can't
-    compare an integer past 64 bits): the admin's many-to-many choices, the tracks to follow."""
+    compare an integer past 64 bits; "²" is a digit to Python): the admin's many-to-many
+    choices, the tracks to follow."""
 
     def clean(self, value):
         pk = self.queryset.model._meta.pk
@@ -55,6 +58,6 @@ class CheckedMultipleChoiceField(ModelMultipleChoiceField):
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",
-                    params={"pk": item},
+                    params={"pk": Truncator(str(item)).chars(40)},
                 ) from None
         return super().clean(value)
