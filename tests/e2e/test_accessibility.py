@@ -1,6 +1,8 @@
 """Every page, as a visitor, a learner and the public would see it: no axe-core violations at
 WCAG 2.1 AA, and nothing refused by the Content-Security-Policy."""
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
@@ -137,3 +139,20 @@ def test_the_controls_each_milestone_repeats_name_their_milestone(page, live_ser
         expect(page.get_by_role("link", name=f"Cancel the note for {title}")).to_be_visible()
     expect(page.get_by_role("button", name="Save note and evidence", exact=True)).to_have_count(0)
     expect(page.get_by_role("link", name="Cancel", exact=True)).to_have_count(0)
+
+
+def test_what_each_track_repeats_names_its_track(page, live_server, roadmap, user):
+    """The dashboard's by-section tables had a "Build a Strong Portfolio" link per track, each
+    to another address, and the career tracks a "30 milestones count toward it" each."""
+    for slug in ("ml-engineer", "data-scientist"):
+        EnrollmentFactory(user=user, track=Track.objects.get(slug=slug))
+    log_in_browser(page.context, live_server, user)
+    page.goto(live_server.url + reverse("roadmap:dashboard"))
+    for name in ("ML Engineer", "Data Scientist"):
+        link = page.get_by_role("link", name=f"Build a Strong Portfolio for {name}", exact=True)
+        expect(link).to_have_count(1)
+    page.goto(live_server.url + "/?track=all")
+    tracks = page.get_by_role("region", name="Career tracks")
+    for name in ("ML Engineer", "Data Scientist", "Research Scientist"):
+        summary = tracks.locator("summary").filter(has_text=re.compile(f": {name}$"))
+        expect(summary).to_have_count(1)
