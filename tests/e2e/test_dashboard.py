@@ -148,6 +148,8 @@ def test_how_a_percentage_is_worked_out_opens_from_the_roadmap(learner_page, liv
     explanation = page.locator("#how-computed")
     expect(explanation).to_be_visible()  # the folded explanation opens at its link
     expect(explanation).to_be_in_viewport()
+    # Its question too, which was just above the window: what is this text?
+    expect(page.get_by_text("How is this computed?")).to_be_in_viewport()
 
 
 def test_in_dark_forced_colours_the_chart_and_the_focus_in_use_stay_readable(
