@@ -5,14 +5,16 @@ from accounts.forms import HoursPerWeekField
 from accounts.validators import validate_lines
 
 from .models import NOTE_LENGTH, URL_LENGTH, Status
+from .progress import NOT_DONE
 from .validators import note_text, validate_target_in_reach, validate_web_url
 
 
 class StatusForm(forms.Form):
-    """A tick: the checkbox posts "done" after a hidden "not_started", and the last one wins."""
+    """A tick: the checkbox posts "done" after a hidden "not_done" (progress.NOT_DONE), and the
+    last one wins; the in-progress button posts its own status after them."""
 
     status = forms.ChoiceField(
-        choices=Status.choices,
+        choices=[*Status.choices, (NOT_DONE, "Not done")],
         error_messages={
             "required": "Choose a status: not started, in progress or done.",
             "invalid_choice": (

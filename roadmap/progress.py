@@ -12,6 +12,11 @@ from django.utils import timezone
 
 from .models import Enrollment, Progress, ProgressEvent, Status
 
+# What a tick form's checkbox left unticked says (its hidden default): not done. A done milestone
+# goes back to the status it had before its tick; any other stays as it is, so that a second
+# untick (a double submit, an older tab) changes nothing.
+NOT_DONE = "not_done"
+
 
 class LastTrack(Exception):
     """A learner follows at least one track: the last one can't be unfollowed."""
@@ -21,11 +26,10 @@ def set_status(*, user, milestone, status, now=None):
     """Set the user's status on a milestone (anything with its `id`); return the one it has now.
 
     Creates the progress row if needed, sets or clears `completed_at`, and appends a
-    ProgressEvent when the status really changes. "Not started" for a done milestone (its
-    checkbox unticked) puts back the status it had before its tick: in progress, or not started.
-    Raises IntegrityError if the milestone is gone.
+    ProgressEvent when the status really changes. `status` may be NOT_DONE (see there). Raises
+    IntegrityError if the milestone is gone.
     """
-    if status not in Status.values:
+    if status not in Status.values and status != NOT_DONE:
         raise ValueError(f"Unknown status {status!r}")
     try:
         return _set_status(user, milestone.id, status, now)
@@ -40,9 +44,12 @@ def _set_status(user, milestone_id, status, now):
     row = Progress.objects.select_for_update().filter(user=user, milestone=milestone_id).first()
     now = now or timezone.now()  # after the lock: times follow the order of the writes
     previous = row.status if row else Status.NOT_STARTED
-    if previous == Status.DONE and status == Status.NOT_STARTED:
+    if status == NOT_DONE and previous == Status.DONE:
         ticks = ProgressEvent.objects.filter(user=user, milestone=milestone_id, to_status=previous)
-        status = ticks.order_by("-at").values_list("from_status", flat=True).first() or status
+        before = ticks.order_by("-at", "-pk").values_list("from_status", flat=True).first()
+        status = before or Status.NOT_STARTED
+    elif status == NOT_DONE:
+        status = previous
     if previous == status:
         return status
     completed_at = now if status == Status.DONE else None

@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.contrib import messages
 from django.contrib.sessions.models import Session
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,7 +66,7 @@ class TestSetStatus:
         assert row.note == "keep me"
         assert list(ProgressEvent.objects.values_list("from_status", "to_status")) == [
             (Status.IN_PROGRESS, Status.DONE),
-            (Status.DONE, Status.IN_PROGRESS),  # unticked: back to what it was before its tick
+            (Status.DONE, Status.NOT_STARTED),
         ]
 
     def test_the_history_is_in_the_order_the_changes_were_made(self, user, milestone):
@@ -76,7 +77,7 @@ class TestSetStatus:
         assert [(e.from_status, e.to_status) for e in events] == [
             (Status.NOT_STARTED, Status.IN_PROGRESS),
             (Status.IN_PROGRESS, Status.DONE),
-            (Status.DONE, Status.IN_PROGRESS),
+            (Status.DONE, Status.NOT_STARTED),
         ]
         row = Progress.objects.get(user=user)
         assert row.updated_at == events[-1].at
@@ -182,9 +183,11 @@ class TestTickEndpoint:
             assert response.text.count("<form") == 1
 
     def test_unticking_marks_not_started(self, learner_client, user, milestone):
+        page = learner_client.get("/").text
+        assert '<input type="hidden" name="status" value="not_done">' in page  # the box's default
         learner_client.post(status_url(milestone), {"status": "done"}, **HTMX)
         # An unticked checkbox sends only the hidden field.
-        response = learner_client.post(status_url(milestone), {"status": "not_started"}, **HTMX)
+        response = learner_client.post(status_url(milestone), {"status": "not_done"}, **HTMX)
         assert "0 % · 0 of 2" in response.text
         assert Progress.objects.get(user=user).status == Status.NOT_STARTED
 
@@ -193,7 +196,7 @@ class TestTickEndpoint:
         the in-progress mark lost, and its hours counted whole again in the plan."""
         for status in ("in_progress", "done"):
             learner_client.post(status_url(milestone), {"status": status}, **HTMX)
-        response = learner_client.post(status_url(milestone), {"status": "not_started"}, **HTMX)
+        response = learner_client.post(status_url(milestone), {"status": "not_done"}, **HTMX)
         assert f'class="status status-in_progress" id="status-{milestone.slug}"' in response.text
         assert "Marked in progress." in response.text
         assert Progress.objects.get(user=user).status == Status.IN_PROGRESS
@@ -201,28 +204,64 @@ class TestTickEndpoint:
         assert list(steps)[-1] == (Status.DONE, Status.IN_PROGRESS)
         # Without JavaScript too, and the message says so.
         learner_client.post(status_url(milestone), {"status": "done"}, follow=True)
-        response = learner_client.post(status_url(milestone), {"status": "not_started"})
+        response = learner_client.post(status_url(milestone), {"status": "not_done"})
         said = [str(m) for m in messages.get_messages(response.wsgi_request)]
         assert said == [f"Marked in progress: {milestone.title}."]
         assert Progress.objects.get(user=user).status == Status.IN_PROGRESS
 
+    def test_an_untick_sent_again_or_from_an_older_tab_changes_nothing(
+        self, learner_client, user, milestone
+    ):
+        """The box left unticked says "not done": a second one (a double submit, a tab that
+        still shows it done) found it in progress and marked it not started. And Save pressed
+        without JavaScript on one in progress, the box not ticked, lost the in-progress mark."""
+        for status in ("in_progress", "done", "not_done", "not_done"):
+            learner_client.post(status_url(milestone), {"status": status}, **HTMX)
+        assert Progress.objects.get(user=user).status == Status.IN_PROGRESS
+        assert ProgressEvent.objects.count() == 3
+        learner_client.post(status_url(milestone), {"status": "not_done"})
+        assert Progress.objects.get(user=user).status == Status.IN_PROGRESS
+
+    @pytest.mark.django_db(transaction=True)
+    def test_two_unticks_at_once_put_back_the_status_once(self, user, milestone):
+        for status in ("in_progress", "done"):
+            progress.set_status(user=user, milestone=milestone, status=status)
+
+        def untick():
+            client = Client()
+            client.force_login(user)
+            client.post(status_url(milestone), {"status": "not_done"}, **HTMX)
+
+        assert run_at_once(untick, untick) == []
+        assert Progress.objects.get(user=user).status == Status.IN_PROGRESS
+        assert ProgressEvent.objects.filter(from_status=Status.DONE).count() == 1
+
+    def test_not_in_progress_any_more_from_an_older_page_never_marks_it_in_progress(
+        self, learner_client, user, milestone
+    ):
+        learner_client.post(status_url(milestone), {"status": "in_progress"}, **HTMX)
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE)  # another tab
+        response = learner_client.post(
+            status_url(milestone), {"status": ["not_done", "not_started"]}, **HTMX
+        )
+        assert "Marked not started." in response.text
+        assert Progress.objects.get(user=user).status == Status.NOT_STARTED
+
     def test_a_ticked_checkbox_wins_over_the_hidden_default(self, learner_client, user, milestone):
-        learner_client.post(status_url(milestone), {"status": ["not_started", "done"]}, **HTMX)
+        learner_client.post(status_url(milestone), {"status": ["not_done", "done"]}, **HTMX)
         assert Progress.objects.get(user=user).status == Status.DONE
 
     def test_in_progress_is_a_button_that_says_what_it_does(self, learner_client, user, milestone):
         page = learner_client.get("/").text
         assert 'value="in_progress" aria-label="Mark in progress: ' in page
-        # The button sends its value after the form's hidden "not_started": the last one wins.
+        # The button sends its value after the form's hidden "not_done": the last one wins.
         response = learner_client.post(
-            status_url(milestone), {"status": ["not_started", "in_progress"]}, **HTMX
+            status_url(milestone), {"status": ["not_done", "in_progress"]}, **HTMX
         )
         assert 'value="not_started" aria-label="Not in progress any more: ' in response.text
         assert "Mark in progress" not in response.text
         assert Progress.objects.get(user=user).status == Status.IN_PROGRESS
-        learner_client.post(
-            status_url(milestone), {"status": ["not_started", "not_started"]}, **HTMX
-        )
+        learner_client.post(status_url(milestone), {"status": ["not_done", "not_started"]}, **HTMX)
         assert Progress.objects.get(user=user).status == Status.NOT_STARTED
 
     def test_without_javascript_it_redirects_to_the_milestone(self, learner_client, milestone):
@@ -378,9 +417,7 @@ class TestTickEndpoint:
         client.post(status_url(membership.milestone), {"status": "done"}, **HTMX)
         # Unticked: the same, and after the row the status its tick came from.
         with django_assert_max_num_queries(10):
-            response = client.post(
-                status_url(membership.milestone), {"status": "not_started"}, **HTMX
-            )
+            response = client.post(status_url(membership.milestone), {"status": "not_done"}, **HTMX)
         assert "status-in_progress" in response.text
 
 
