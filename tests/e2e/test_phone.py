@@ -187,6 +187,10 @@ def test_a_folded_milestones_date_and_the_log_in_link_are_not_split_over_two_lin
     visitor.goto(live_server.url)
     log_in = visitor.locator(".cta").get_by_role("link", name="log in", exact=True)
     assert log_in.evaluate("e => e.getClientRects().length") == 1
+    # The sign-up button beside it still wraps within the column.
+    assert visitor.evaluate("document.documentElement.scrollWidth") <= width
+    sign_up = visitor.get_by_role("link", name="Sign up to track your progress").bounding_box()
+    assert sign_up["x"] + sign_up["width"] <= width - 8  # inside main's padding
     context.close()
 
 
