@@ -247,7 +247,7 @@ def test_a_form_from_an_outdated_page_gets_a_page_that_says_what_to_do(csrf_clie
     )
     assert response.status_code == 403
     assert "<h1>This page was out of date</h1>" in response.text
-    assert "Go back, reload the page, and send it again." in response.text
+    assert "go back, reload the page, and send it again." in response.text
     assert f'<a href="{reverse("roadmap:index")}">Back to the roadmap</a>' in response.text
     assert "CSRF" not in response.text
     user.refresh_from_db()
@@ -256,4 +256,4 @@ def test_a_form_from_an_outdated_page_gets_a_page_that_says_what_to_do(csrf_clie
     cookieless = Client(enforce_csrf_checks=True)
     response = cookieless.post(reverse("login"), {"username": "a", "password": "b"})
     assert response.status_code == 403
-    assert "your browser sent no cookie with the form" in response.text
+    assert "your browser may be refusing this site's cookies" in response.text
