@@ -29,7 +29,7 @@ class PrivateWhenPersonalMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        varies = response.get("Vary", "").lower()
+        varies = {name.strip().lower() for name in response.get("Vary", "").split(",")}
         if "cookie" in varies and not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True)
         return response

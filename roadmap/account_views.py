@@ -19,7 +19,7 @@ from config.forms import CheckedMultipleChoiceField
 
 from . import exports, import_checks, imports, progress
 from .models import Progress, Status, Track
-from .views import form_of
+from .views import posted_from
 
 
 class TrackChoiceForm(forms.Form):
@@ -147,7 +147,7 @@ def export_markdown(request):
     return attachment(response, f"next-steps-{request.user.username}.md")
 
 
-@form_of("my_data")
+@posted_from("my_data")
 @login_required
 @never_cache
 def import_data(request):

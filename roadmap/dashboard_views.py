@@ -15,7 +15,7 @@ from . import dashboard, focus, news, progress
 from .forms import HoursForm, TargetForm
 from .models import Enrollment, Progress, Status, Track, whole_roadmap_url
 from .snapshot import done_ids, get_snapshot
-from .views import form_of, not_found
+from .views import not_found, posted_from
 
 DASHBOARD = "roadmap/dashboard.html"
 BADGE_MAX_AGE = 300
@@ -60,7 +60,7 @@ def dashboard_page(request):
     return response
 
 
-@form_of("roadmap:dashboard")
+@posted_from("roadmap:dashboard")
 @login_required
 @never_cache
 @vary_on_headers("HX-Request")
@@ -83,7 +83,7 @@ def set_hours(request):
     )
 
 
-@form_of("roadmap:dashboard")
+@posted_from("roadmap:dashboard")
 @login_required
 @never_cache
 @vary_on_headers("HX-Request")

@@ -104,10 +104,10 @@ def hide_done(request):
     return HttpResponseRedirect(at_place(safe_next(request) or index, "hide-done-toggle", index))
 
 
-def form_of(page):
-    """A form's own address takes its POST; a GET goes to `page`, where the form is. Without
-    JavaScript a refused form is shown at the form's address: opened again from the address bar
-    or the history, it is the page again, not a blank 405."""
+def posted_from(page):
+    """POST only, for a form on `page`, where a GET of its address is sent: without JavaScript
+    a refused form is shown at the form's address, and opened again from the address bar or the
+    history, it was a blank 405."""
 
     def decorator(view):
         @require_http_methods(["GET", "HEAD", "POST"])

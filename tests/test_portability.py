@@ -320,7 +320,7 @@ class TestMyDataPage:
         text = " ".join(client.get(reverse("my_data")).text.split())
         assert "0 milestones done, 0 in progress, notes or evidence on 0, and 2 history" in text
 
-    def test_import_is_post_only(self, client, world):
+    def test_a_get_of_the_import_goes_to_its_page(self, client, world):
         client.force_login(world["learner"])
         response = client.get(reverse("import_data"))  # to the page with the form
         assert (response.status_code, response["Location"]) == (302, reverse("my_data"))

@@ -415,7 +415,8 @@ class TestTickEndpoint:
                 response = client.post(status_url(membership.milestone), {"status": status}, **HTMX)
             assert response.status_code == 200
         client.post(status_url(membership.milestone), {"status": "done"}, **HTMX)
-        # Unticked: the same, and after the row the status its tick came from.
+        # Unticked: the same nine, and after the locked row the status its tick came from
+        # (the latest event to done).
         with django_assert_max_num_queries(10):
             response = client.post(status_url(membership.milestone), {"status": "not_done"}, **HTMX)
         assert "status-in_progress" in response.text

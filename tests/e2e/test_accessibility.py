@@ -136,7 +136,9 @@ def test_the_controls_each_milestone_repeats_name_their_milestone(page, live_ser
         expect(
             page.get_by_role("button", name=f"Save note and evidence for {title}")
         ).to_be_visible()
-        expect(page.get_by_role("link", name=f"Cancel the note for {title}")).to_be_visible()
+        expect(
+            page.get_by_role("link", name=f"Cancel editing the note for {title}")
+        ).to_be_visible()
     expect(page.get_by_role("button", name="Save note and evidence", exact=True)).to_have_count(0)
     expect(page.get_by_role("link", name="Cancel", exact=True)).to_have_count(0)
 
