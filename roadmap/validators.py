@@ -29,7 +29,7 @@ def validate_web_url(value):
     try:  # URLValidator takes any five digits: a browser can't open port 0 or 99999
         port = urlsplit(value).port
     except ValueError:
-        port = 0
+        raise ValidationError(PORT, code="port") from None
     if port == 0:
         raise ValidationError(PORT, code="port")
 

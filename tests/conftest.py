@@ -111,3 +111,17 @@ def settled(page):
     key pressed then would post the form (or follow the link) without htmx."""
     busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
     expect(page.locator(busy)).to_have_count(0)
+
+
+LATEST = None  # every app at its newest migration
+
+
+def migrate(target):
+    """Migrate the test database to `target` (LATEST: the newest); the models of that state."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    target = target or executor.loader.graph.leaf_nodes()
+    executor.migrate(target)
+    return executor.loader.project_state(target).apps

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roadmap.models import Enrollment, Milestone, Progress, ProgressEvent, Section, Track
+from tests.conftest import LATEST, migrate
 from tests.factories import (
     PASSWORD,
     EnrollmentFactory,
@@ -1102,20 +1103,6 @@ def test_the_headers_log_in_link_never_leads_back_to_a_login_or_reset_page(clien
     for name in ("password_reset", "password_reset_done", "password_reset_complete"):
         assert f'<a href="{login}">Log in</a>' in client.get(reverse(name)).text
     assert f'<a href="{login}?next=/%3Ftrack%3Dall">Log in</a>' in client.get("/?track=all").text
-
-
-LATEST = None  # every app at its newest migration
-
-
-def migrate(target):
-    """Migrate the test database to `target` (LATEST: the newest); the models of that state."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    target = target or executor.loader.graph.leaf_nodes()
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roadmap import progress
-from roadmap.models import Progress, ProgressEvent, Status
+from roadmap.models import Milestone, Progress, ProgressEvent, Status
 from roadmap.snapshot import content_changed
+from tests.conftest import LATEST, migrate
 from tests.factories import (
     PASSWORD,
     MilestoneFactory,
@@ -863,3 +864,43 @@ def test_notes_saved_while_the_milestone_is_ticked_are_never_lost():
         last = ProgressEvent.objects.filter(user=user, milestone=milestone).last()
         assert row.status == last.to_status
         assert (row.completed_at is not None) == (row.status == Status.DONE)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_clears_the_evidence_links_with_a_port_no_address_can_have():
+    """Stored before the rule, such a link was dead, and the learner's own export could not be
+    imported back: its note and status stay."""
+    apps = migrate([("roadmap", "0015_titles_that_show")])
+    user = UserFactory()  # the accounts app stays at its newest
+    section = apps.get_model("roadmap", "Section").objects.create(slug="s", title="S")
+    milestones = apps.get_model("roadmap", "Milestone").objects
+    links = {
+        "huge": "https://example.com:99999/x",
+        "zero": "http://example.com:0/",
+        "six": "https://[::1]:65536/",
+        "kept": "http://localhost:8888/notebooks/a.ipynb",
+        "v6": "https://[::1]/x",
+        "none": "https://github.com/ada/wine",
+    }
+    for position, (slug, url) in enumerate(links.items()):
+        milestone = milestones.create(
+            section=section, slug=slug, title=slug, position=position, estimated_hours=2
+        )
+        apps.get_model("roadmap", "Progress").objects.create(
+            user_id=user.pk,
+            milestone=milestone,
+            status="in_progress",
+            note=slug,
+            evidence_url=url,
+            updated_at=timezone.now(),
+        )
+    try:
+        migrate(LATEST)
+        rows = Progress.objects.values_list("milestone__slug", "evidence_url", "note", "status")
+        assert {slug: (url, note, status) for slug, url, note, status in rows} == {
+            slug: ("" if slug in ("huge", "zero", "six") else url, slug, "in_progress")
+            for slug, url in links.items()
+        }
+    finally:
+        Progress.objects.all().delete()
+        Milestone.objects.all().delete()
