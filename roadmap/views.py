@@ -76,15 +76,18 @@ def index(request):
         whats_new = news.since_mark(user, snapshot, done, followed)
         tags = whats_new.tags if whats_new else None
         sections = focus.sections(snapshot, chosen, own, hide_done=user.hide_done, tags=tags)
+        items = [item for _, part_items in sections for item in part_items]
         news.note_visit(user)
         context.update(
             sections=sections,
             news=whats_new,
             completion=snapshot.completion(done, followed),
-            next_up=focus.next_up(item for _, items in sections for item in items),
+            next_up=focus.next_up(items),
             hide_done=user.hide_done,
-            # What the button hides, or shows again (those hidden).
-            done_count=sum(i.hideable for _, items in sections for i in items),
+            # What the button hides, or shows again (those hidden), and the done ones it leaves
+            # in sight for their news.
+            done_count=sum(item.hideable for item in items),
+            done_kept=sum(item.status == Status.DONE and not item.hideable for item in items),
         )
     if part == PARTS["roadmap-body"]:  # said to a screen reader: what the list shows now
         items = (item for _, items in context["sections"] for item in items)

@@ -364,6 +364,17 @@ class TestDone:
         page = client.get("/").text
         assert "Changed the description" in page
         assert "hide-done-toggle" not in page  # nothing it would hide
+        # With one it hides, it counts that one and says why the other stays.
+        progress.set_status(user=learner, milestone=learner.second, status="done", now=EARLIER)
+        page = client.get("/").text
+        assert "Hide done milestones (1)</button>" in page
+        kept = "1 done milestone with roadmap news stays in sight until you dismiss the news."
+        assert kept in page
+        learner.hide_done = True
+        learner.save()
+        page = client.get("/").text
+        assert "Show done milestones (1)</button>" in page
+        assert kept in page
 
     def test_a_section_whose_milestones_are_all_hidden_says_so_in_one_line(self, client, learner):
         """It kept its heading and introduction over an empty list."""
