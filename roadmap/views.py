@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError
 from django.http import (
-    Http404,
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseNotFound,
@@ -130,10 +129,10 @@ def not_found(request, message):
     page otherwise."""
     if request.htmx:
         return HttpResponseNotFound(message, content_type="text/plain; charset=utf-8")
-    raise Http404(message)
+    return TemplateResponse(request, "404.html", {"message": message}, status=404)
 
 
-@require_POST
+@posted_from("roadmap:index")
 @login_required
 @never_cache
 @vary_on_headers("HX-Request")

@@ -313,8 +313,27 @@ class TestTickEndpoint:
         assert not Progress.objects.exists()
 
     def test_get_is_not_allowed_on_the_status_url(self, learner_client, milestone):
-        assert learner_client.get(status_url(milestone)).status_code == 405
+        # A GET (the address a refused tick left in the address bar) goes to the roadmap.
+        response = learner_client.get(status_url(milestone))
+        assert (response.status_code, response["Location"]) == (302, "/")
+        assert learner_client.put(status_url(milestone)).status_code == 405
         assert learner_client.put(details_url(milestone)).status_code == 405
+
+    def test_without_javascript_a_milestone_archived_meanwhile_says_so(
+        self, learner_client, milestone, settings
+    ):
+        """The page said only "There is nothing at this address", and under `make run` it was
+        Django's technical page."""
+        milestone.is_archived = True
+        milestone.save()
+        content_changed()
+        for debug in (False, True):
+            settings.DEBUG = debug
+            response = learner_client.post(status_url(milestone), {"status": "done"})
+            assert response.status_code == 404
+            assert "<h1>Not found</h1>" in response.text
+            assert "This milestone is no longer on the roadmap." in response.text
+        assert not Progress.objects.exists()
 
     def test_a_missing_csrf_token_is_refused(self, csrf_client, user, milestone):
         csrf_client.force_login(user)
