@@ -179,7 +179,7 @@ def test_a_folded_milestones_date_and_the_log_in_link_are_not_split_over_two_lin
     Progress.objects.filter(user=user).update(completed_at=timezone.now() - timedelta(days=3))
     phone.set_viewport_size({"width": width, "height": 800})
     phone.goto(live_server.url + "/?track=all")
-    dates = phone.locator(".milestone.is-done summary time")
+    dates = phone.locator(".milestone.is-done summary .when-done")  # "Done on 30 Nov 2026"
     expect(dates).to_have_count(1)
     assert dates.first.evaluate("e => e.getClientRects().length") == 1
     context = browser.new_context(viewport={"width": width, "height": 800})
