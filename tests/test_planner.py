@@ -436,3 +436,4 @@ def test_a_refused_target_date_marks_its_field_invalid_and_describes_it(learner_
     assert 'aria-invalid="true"' in field
     assert 'aria-describedby="plan-ml-engineer"' in field
     assert "autofocus" in field  # without JavaScript, the browser scrolls to the card
+    assert 'value="2001-01-01"' in field  # what was typed, to correct it (it was emptied)
