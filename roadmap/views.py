@@ -89,8 +89,8 @@ def index(request):
             done_kept=sum(item.status == Status.DONE and not item.hideable for item in items),
         )
     if part == PARTS["roadmap-body"]:  # said to a screen reader: what the list shows now
-        items = (item for _, items in context["sections"] for item in items)
-        context["shown_count"] = sum(not item.hidden for item in items)
+        shown = (item for _, part_items in context["sections"] for item in part_items)
+        context["shown_count"] = sum(not item.hidden for item in shown)
     template = TEMPLATE + (part or "")
     return TemplateResponse(request, template, context)
 
