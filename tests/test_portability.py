@@ -284,6 +284,11 @@ class TestMyDataPage:
             "the display name, the public page setting, the hours a week and whether done "
             "milestones are hidden, replacing this account&#x27;s"
         ) in text
+        # The explanation above the form says the same: it left out the hidden done ones.
+        assert (
+            "takes its display name, public page setting, hours a week and whether done "
+            "milestones are hidden."
+        ) in text
 
     def test_what_the_learner_did_and_wrote_on_archived_milestones_is_listed(
         self, client, world, django_assert_max_num_queries
