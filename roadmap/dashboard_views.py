@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -67,6 +67,10 @@ def dashboard_page(request):
 def set_hours(request):
     """Set the hours a week the learner can give (empty: no plan). htmx gets what the hours
     field says and every followed card's plan again; without JavaScript, the dashboard."""
+    typing = request.htmx and request.htmx.trigger_name == "hours_per_week"
+    if typing and not request.POST.get("hours_per_week", "").strip():
+        # Emptied to type another number (or half typed, like "1e"): only a submit removes the plan.
+        return HttpResponse(status=204)
     form = HoursForm(request.POST)
     if form.is_valid():
         request.user.hours_per_week = form.cleaned_data["hours_per_week"]

@@ -289,6 +289,22 @@ class TestSettingHours:
         user.refresh_from_db()
         assert user.hours_per_week is None
 
+    def test_the_field_emptied_while_typing_keeps_the_plan(self, learner_client, user, engineer):
+        """The field sends what it holds as the learner types: emptied to type another number
+        (or holding a number half typed, like "1e", which a number field gives as empty), it
+        removed the plan. Only a submit of the empty field does."""
+        user.hours_per_week = 5
+        user.save()
+        typing = {**HTMX, "HTTP_HX_TRIGGER_NAME": "hours_per_week"}
+        response = learner_client.post(HOURS, {"hours_per_week": " "}, **typing)
+        assert response.status_code == 204  # htmx swaps nothing: the status still says 5 h
+        user.refresh_from_db()
+        assert user.hours_per_week == 5
+        response = learner_client.post(HOURS, {"hours_per_week": "6"}, **typing)
+        assert "Planned at 6 h a week." in response.text
+        user.refresh_from_db()
+        assert user.hours_per_week == 6
+
     @pytest.mark.parametrize("hours", ["0", "81", "ten", "-5", "7.5", "1e3", "9" * 40, "\x00"])
     @pytest.mark.parametrize("htmx", [True, False])
     def test_hostile_hours_are_refused_with_a_message_and_nothing_stored(

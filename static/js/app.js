@@ -103,8 +103,9 @@
   // refused one is marked invalid, and a cleared target date empties its field and hides the
   // button that cleared it (focus goes to the field), which comes back with the next target.
   document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
-    if (!form.matches || !form.matches("form.hours, form.target") || !event.detail.xhr) { return; }
+    var elt = event.detail.elt;  // the form, or the hours field sending itself as it is typed
+    var form = elt.closest && elt.closest("form.hours, form.target");
+    if (!form || !event.detail.xhr) { return; }
     var input = form.querySelector("input[type=number], input[type=date]");
     var refused = event.detail.xhr.status === 422;
     if (refused) {

@@ -45,6 +45,14 @@ def test_a_learner_sets_hours_and_watches_the_finish_date_move(learner_page, liv
     field.fill("20")
     expect(page.get_by_text("Planned at 20 h a week.", exact=True)).to_be_visible()
     expect(field).not_to_have_attribute("aria-invalid", "true")
+    # Emptied to type another number, the field changes nothing: the plan stays.
+    field.fill("")
+    page.wait_for_timeout(1_000)  # longer than the pause after which the field sends itself
+    expect(page.get_by_text("Planned at 20 h a week.", exact=True)).to_be_visible()
+    expect(card).to_contain_text(f"at 20 h a week · finished around {finish_at(hours, 20)}")
+    user.refresh_from_db()
+    assert user.hours_per_week == 20
+    field.fill("20")
 
     target = timezone.localdate() + datetime.timedelta(weeks=10)
     date_field = card.get_by_label("Target date for ML Engineer")
@@ -80,6 +88,14 @@ def test_a_learner_sets_hours_and_watches_the_finish_date_move(learner_page, liv
     assert Enrollment.objects.get(user=user, track=engineer).target_date is None
     user.refresh_from_db()
     assert user.hours_per_week == 20
+
+    # Submitted empty, the field removes the plan.
+    field.fill("")
+    field.press("Enter")
+    expect(page.locator("#hours-status")).to_contain_text("No plan yet")
+    expect(card).not_to_contain_text("h a week · finished around")
+    user.refresh_from_db()
+    assert user.hours_per_week is None
 
 
 def test_without_javascript_the_hours_form_still_plans(browser, live_server, user, roadmap):
