@@ -42,12 +42,18 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(autouse=True)
-def fresh_caches():
-    """Each test starts from its own database, so nothing rendered for another may be reused."""
+def fresh_caches(monkeypatch):
+    """Each test starts from its own database, so nothing rendered for another may be reused.
+
+    The content revision is read again when a change says so (`content_changed`), not once a
+    second: on a slow machine a second passed within a query budget and cost it a query.
+    """
     from django.core.cache import cache
 
+    from roadmap import snapshot
     from roadmap.snapshot import forget_revision
 
+    monkeypatch.setattr(snapshot, "REVISION_TTL", 3600)
     cache.clear()
     forget_revision()
     yield
