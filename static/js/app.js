@@ -42,10 +42,10 @@
   });
 
   // Escape in the note editor cancels it, as its Cancel link does (not one that closes an input
-  // method's list of characters).
+  // method's list of characters). Not on the note's own page: there Cancel leaves the page.
   document.addEventListener("keydown", function (event) {
     var form = event.key === "Escape" && !event.isComposing && event.target.closest && event.target.closest(".details form");
-    var cancel = form && form.querySelector("a.cancel");
+    var cancel = form && !form.closest(".editor-page") && form.querySelector("a.cancel");
     if (cancel) {
       event.preventDefault();
       cancel.click();

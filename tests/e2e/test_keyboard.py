@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -165,6 +166,21 @@ def test_focus_comes_back_to_the_note_link_after_saving_or_cancelling(
     tab_to(page, milestone.get_by_role("link", name="Cancel"))
     page.keyboard.press("Enter")
     expect(edit).to_be_focused()
+
+
+def test_escape_on_the_notes_own_page_stays_on_it(page, live_server, roadmap, user):
+    """The note's own page (a new tab, or no JavaScript at first) is a page, not an editor in
+    the roadmap: Escape, pressed to close a list of suggestions, left it for the roadmap."""
+    first = Milestone.objects.active().order_by("section__position", "position", "pk").first()
+    log_in_browser(page.context, live_server, user)
+    address = live_server.url + reverse("roadmap:details", args=[first.slug])
+    page.goto(address)
+    note = page.get_by_label("Note")
+    note.click()
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(500)  # time for a navigation to start, had Escape followed Cancel
+    expect(page).to_have_url(address)
+    expect(note).to_be_focused()
 
 
 def test_a_learner_logs_in_and_follows_a_track_with_the_keyboard_alone(
