@@ -1,5 +1,6 @@
 from collections import defaultdict
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Count, Max, Q
@@ -31,10 +32,26 @@ def after_the_last(queryset):
 LINES = {models.TextField: {"form_class": LinesField}}
 
 
+class ContentForm(forms.ModelForm):
+    """A slug is given when its track, section or milestone is created, and never changed: it is
+    in addresses (`#slug`, `?track=`, README badges) and the key of exports and the roadmap file."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        slug = self.fields.get("slug")
+        if slug is not None and self.instance.pk is not None:
+            slug.disabled = True  # what is posted for it is ignored
+            slug.help_text = (
+                "Fixed once saved: links, badges, learners' exported files and the roadmap "
+                "file name it by this."
+            )
+
+
 class ContentAdmin(admin.ModelAdmin):
     """Admin for roadmap content: every change takes the content lock first (changes.lock) and
     marks a new content revision for the caches."""
 
+    form = ContentForm
     formfield_overrides = LINES
 
     def get_changeform_initial_data(self, request):
@@ -127,6 +144,7 @@ class PlacedInline(admin.TabularInline):
 
 class MilestoneInline(PlacedInline):
     model = Milestone
+    form = ContentForm
     fields = ("position", "title", "slug", "estimated_hours", "is_archived")
     readonly_fields = ("is_archived",)
     show_change_link = True

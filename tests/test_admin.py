@@ -6,7 +6,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from roadmap.models import Milestone, Progress, ProgressEvent, Resource, Track, TrackMilestone
+from roadmap import exports, imports, progress
+from roadmap.models import (
+    Milestone,
+    Progress,
+    ProgressEvent,
+    Resource,
+    Section,
+    Status,
+    Track,
+    TrackMilestone,
+)
 from tests.factories import (
     MilestoneFactory,
     ProgressEventFactory,
@@ -339,6 +349,66 @@ class TestContentEditors:
             assert response.status_code == 302, response.context["adminform"].errors
         milestone.refresh_from_db(), section.refresh_from_db(), track.refresh_from_db()
         assert milestone.description == section.intro == track.summary == "Line one.\nLine two."
+
+    def test_a_slug_stays_as_it_was_created(self, editor_client, user):
+        """A slug is an address (`#slug`, `?track=slug`, a README's badge) and the key of every
+        export and of the roadmap file: changed in the admin, it went unrecorded, and an earlier
+        export's progress on it was not imported ("not on this roadmap")."""
+        milestone, track = MilestoneFactory(slug="ship-an-api"), TrackFactory(slug="ml-engineer")
+        section = milestone.section
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE)
+        exported = exports.export_data(user)
+        forms = {
+            ("milestone", milestone): {
+                "section": section.pk,
+                "slug": "renamed",
+                "title": "Ship a prediction API",
+                "description": "",
+                "estimated_hours": 4,
+                "position": 0,
+                **inline_management("resources"),
+                **inline_management("memberships"),
+            },
+            ("section", section): {
+                "slug": "renamed-section",
+                "title": section.title,
+                "intro": "",
+                "position": 0,
+                **inline_management("milestones", total=1, initial=1),
+                "milestones-0-id": milestone.pk,
+                "milestones-0-section": section.pk,
+                "milestones-0-position": 0,
+                "milestones-0-title": "Ship a prediction API",
+                "milestones-0-slug": "renamed-inline",
+                "milestones-0-estimated_hours": 4,
+            },
+            ("track", track): {"slug": "ml", "name": "ML Engineer", "summary": "", "position": 0},
+        }
+        for (model, obj), form in forms.items():
+            url = reverse(f"admin:roadmap_{model}_change", args=[obj.pk])
+            page = editor_client.get(url).text
+            assert "once saved" in page  # the form says why the slug can't be changed
+            response = editor_client.post(url, form)
+            assert response.status_code == 302, response.context["adminform"].errors
+        milestone.refresh_from_db(), section.refresh_from_db(), track.refresh_from_db()
+        assert milestone.title == "Ship a prediction API"  # the rest of the form was saved
+        assert (milestone.slug, section.slug, track.slug) == (
+            "ship-an-api",
+            section.slug,
+            "ml-engineer",
+        )
+        assert Section.objects.filter(slug="renamed-section").count() == 0
+        other = UserFactory()
+        imports.import_data(user=other, data=exported)
+        assert Progress.objects.get(user=other, milestone=milestone).status == Status.DONE
+
+    def test_a_new_ones_slug_is_given_in_the_add_form(self, editor_client):
+        url = reverse("admin:roadmap_track_add")
+        response = editor_client.post(
+            url, {"slug": "mlops", "name": "MLOps Engineer", "summary": "", "position": 0}
+        )
+        assert response.status_code == 302
+        assert Track.objects.filter(slug="mlops", name="MLOps Engineer").exists()
 
     def test_they_cannot_give_a_title_that_shows_nothing(self, editor_client):
         """A zero-width space was taken as a milestone's title: the roadmap showed a blank
