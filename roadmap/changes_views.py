@@ -37,7 +37,12 @@ def changelog(request):
     """Every change to the roadmap, newest first, 50 a page, each with its milestone (or the
     track it added) where it is still on the roadmap: the count and the page's rows (two
     queries)."""
-    page = Paginator(ContentChange.objects.all(), PER_PAGE).get_page(request.GET.get("page"))
+    # Not a number, or before the first: the newest changes; past the last: the oldest.
+    try:
+        number = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        number = 1
+    page = Paginator(ContentChange.objects.all(), PER_PAGE).get_page(number)
     snapshot = get_snapshot()
     tracks = {track.pk: track for track in snapshot.tracks}
     entries = [
