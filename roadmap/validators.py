@@ -1,7 +1,6 @@
 """What a learner's note, evidence link and dates may be: the same checks for the forms, the admin
 and the data import. Text follows one rule for control characters (accounts/validators.py)."""
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -14,8 +13,8 @@ WEB_URL = "Enter a web address that starts with http:// or https://."
 PORT = "The port after the colon in that address is a number from 1 to 65535: check it."
 # `/?track=all` focuses on the whole roadmap (roadmap/focus.py).
 ALL_TRACKS = "all"
-# How far ahead a learner may set a target date for a track.
-TARGET_HORIZON = timedelta(days=3653)
+# How far ahead a learner may set a target date for a track, in years.
+TARGET_YEARS = 10
 
 _http_or_https = URLValidator(schemes=["http", "https"], message=WEB_URL)
 
@@ -51,7 +50,12 @@ def validate_not_in_future(moment):
 
 def validate_target_in_reach(target):
     """A target date at most ten years ahead: the dashboard's form and the data import."""
-    if target > timezone.localdate() + TARGET_HORIZON:
+    today = timezone.localdate()
+    try:
+        last = today.replace(year=today.year + TARGET_YEARS)
+    except ValueError:  # from a 29 February to a year without one
+        last = today.replace(year=today.year + TARGET_YEARS, day=28)
+    if target > last:
         raise ValidationError("Choose a target date within ten years.", code="far")
 
 

@@ -2,11 +2,12 @@ import datetime
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from roadmap import planner, progress
+from roadmap import planner, progress, validators
 from roadmap.models import Enrollment, Status
 from tests.factories import (
     EnrollmentFactory,
@@ -29,6 +30,23 @@ def target_url(track):
 
 def in_days(days):
     return timezone.localdate() + datetime.timedelta(days=days)
+
+
+@pytest.mark.parametrize(
+    "today, last, refused",
+    [
+        # 3,653 days from 1 March 2025 hold two 29 Februaries: one day past ten years was taken.
+        (datetime.date(2025, 3, 1), datetime.date(2035, 3, 1), datetime.date(2035, 3, 2)),
+        (datetime.date(2024, 1, 15), datetime.date(2034, 1, 15), datetime.date(2034, 1, 16)),
+        # Ten years from a 29 February: 28 February, as there is no 29th then.
+        (datetime.date(2024, 2, 29), datetime.date(2034, 2, 28), datetime.date(2034, 3, 1)),
+    ],
+)
+def test_a_target_date_is_within_ten_calendar_years(monkeypatch, today, last, refused):
+    monkeypatch.setattr(timezone, "localdate", lambda: today)
+    validators.validate_target_in_reach(last)
+    with pytest.raises(ValidationError, match="within ten years"):
+        validators.validate_target_in_reach(refused)
 
 
 class TestArithmetic:
