@@ -231,7 +231,9 @@ def validate(data):
         followed=(
             _validate_followed(data["followed_tracks"]) if "followed_tracks" in data else None
         ),
-        progress=_validate_progress(data["progress"]),
+        progress=_validate_progress(
+            data["progress"], _datetime(data.get("exported_at"), "exported_at", required=False)
+        ),
         events=_validate_events(data["events"]),
     )
 
@@ -287,7 +289,9 @@ def _validate_followed(raw):
     return followed
 
 
-def _validate_progress(raw):
+def _validate_progress(raw, exported_at):
+    """The file's progress; a row without its time is as old as the file, or, when the file
+    doesn't say either, has None: older than any of the account's own (roadmap/imports.py)."""
     progress, seen = [], set()
     for i, entry in enumerate(_expect(list, raw, "progress")):
         place = f"progress[{i}]"
@@ -324,7 +328,7 @@ def _validate_progress(raw):
                     entry.get("updated_at"), f"{place}.updated_at", required=False
                 )
                 or completed_at
-                or timezone.now(),
+                or exported_at,
                 "completed_at": completed_at,
             }
         )

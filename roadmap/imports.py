@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import transaction
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 from django.utils.text import get_text_list
 
 from . import progress
@@ -174,11 +175,11 @@ def _import_progress(user, entries, milestones, report):
         .filter(user=user, milestone__in=[milestones[entry["slug"]] for entry in entries])
         .values_list("milestone_id", *fields)
     }
-    rows, new_rows = [], []
+    rows, new_rows, now = [], [], timezone.now()
     for entry in entries:
         milestone = milestones[entry["slug"]]
         mine = existing.get(milestone.pk)
-        if mine and mine[0] > entry["updated_at"]:
+        if mine and (entry["updated_at"] is None or mine[0] > entry["updated_at"]):
             report.kept += 1  # changed since the file was saved: a newer tick is not undone
             continue
         if mine == [entry[name] for name in fields]:
@@ -191,7 +192,7 @@ def _import_progress(user, entries, milestones, report):
                 status=entry["status"],
                 note=entry["note"],
                 evidence_url=entry["evidence_url"],
-                updated_at=entry["updated_at"],
+                updated_at=entry["updated_at"] or now,
                 completed_at=entry["completed_at"],
             )
         )

@@ -640,6 +640,27 @@ class TestRoundTrip:
             in (message)
         )
 
+    @pytest.mark.parametrize("saved", ["exported_at", None])
+    def test_a_file_without_times_on_its_progress_does_not_undo_a_newer_tick(self, world, saved):
+        """The progress times are optional in a file: missing, a row was taken as changed at
+        the import, so a hand-made file undid every tick made since, at each import again. It
+        is as old as the file (`exported_at`), or, without that either, older than any of the
+        account's own."""
+        learner, kaggle = world["learner"], world["milestones"]["enter-kaggle"]
+        data = {"format": "next-steps-export", "version": 1, "progress": [], "events": []}
+        data["progress"] = [{"milestone": kaggle.slug, "status": "in_progress"}]
+        if saved:
+            data[saved] = (timezone.now() - timedelta(days=1)).isoformat()
+        fresh = UserFactory()
+        assert imports.import_data(user=fresh, data=data).progress == 1
+        assert Progress.objects.get(user=fresh, milestone=kaggle).status == Status.IN_PROGRESS
+        progress.set_status(user=fresh, milestone=kaggle, status=Status.DONE)
+        report = imports.import_data(user=fresh, data=data)
+        assert (report.progress, report.kept) == (0, 1)
+        assert Progress.objects.get(user=fresh, milestone=kaggle).status == Status.DONE
+        if saved is None:  # the learner's own row, whenever it was made, stays
+            assert imports.import_data(user=learner, data=data).kept == 1
+
     def test_import_with_the_profile_restores_hiding_done_milestones(self, world):
         world["learner"].hide_done = True
         data = json.loads(json.dumps(exports.export_data(world["learner"])))
@@ -831,6 +852,10 @@ MALFORMED = {
     "a future version": (
         lambda world: exported(world, set_in(["version"], 2)),
         "version: this site reads version 1 files, not 2.",
+    ),
+    "an export time that is no time": (
+        lambda world: exported(world, set_in(["exported_at"], 5)),
+        "exported_at: expected a date and time as text, got a number.",
     ),
     "the history left out": (
         lambda world: {
