@@ -170,6 +170,12 @@ def _deleted(old, now):
     return ContentChange(kind=Kind.DELETED, summary=summary, points=points, at=now)
 
 
+def last_title(summary):
+    """The title an entry ends with, in quotes ("Archived “…”", "Deleted “…”"): all that is
+    left of a deleted milestone in its entries, whose link went with it."""
+    return summary[summary.find("“") + 1 : summary.rfind("”")]
+
+
 def one_line(text):
     """Text on one line without control characters, whatever was stored before."""
     return " ".join(CONTROL_CHARACTERS.sub(" ", text).split())

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from . import changes
 from .models import ContentChange, percent
 
 VISIT_EVERY = timedelta(hours=1)
@@ -69,6 +70,7 @@ class News:
     moved: tuple  # Moved
     tags: dict = field(default_factory=dict)  # milestone id -> NEW, BACK or CHANGED
     new_tracks: tuple = ()  # TrackEntry added since, still on the roadmap
+    deleted: tuple = ()  # titles of milestones deleted since
 
 
 def since_mark(user, snapshot, done, followed):
@@ -78,7 +80,7 @@ def since_mark(user, snapshot, done, followed):
     if snapshot.latest_change is None or snapshot.latest_change <= mark:
         return None
     rows = ContentChange.objects.filter(at__gt=mark).order_by("at", "pk")
-    added, archived, first_archival, said, new_tracks = set(), {}, {}, {}, {}
+    added, archived, first_archival, said, new_tracks, deleted = set(), {}, {}, {}, {}, {}
     total, done_points = Counter(), Counter()
     until = mark
     first_change, first_move = {}, {}  # milestone id, track id -> when its first change was made
@@ -92,6 +94,10 @@ def since_mark(user, snapshot, done, followed):
             total[int(track)] += moved
             done_points[int(track)] += moved if pk in done else 0
             first_move.setdefault(int(track), at)
+        # Deleted since (its entries lost their link) and on the roadmap since the mark: deleted
+        # while it counted, or archived since (one archived before the mark was told of then).
+        if pk is None and (kind == Kind.ARCHIVED or (kind == Kind.DELETED and points)):
+            deleted.setdefault(changes.last_title(summary), at)
         # A weight toward a track deleted since says nothing true any more.
         toward_a_deleted_track = kind in WEIGHTS and track_id is None
         if pk is None or toward_a_deleted_track:
@@ -129,7 +135,7 @@ def since_mark(user, snapshot, done, followed):
     archived = {pk: t for pk, t in archived.items() if pk not in snapshot.by_id}
     told += [first_change[pk] for pk in archived]
     tracks = tuple(t for t in snapshot.tracks if t.pk in new_tracks)  # not deleted since
-    told += [new_tracks[t.pk] for t in tracks]
+    told += [new_tracks[t.pk] for t in tracks] + list(deleted.values())
     if not told:
         return None
     # Since they last dismissed the news, unless a change told of here was made before that
@@ -149,4 +155,5 @@ def since_mark(user, snapshot, done, followed):
         moved=tuple(moved),
         tags={m.id: NEW if m.id in added else BACK if m.id in returned else CHANGED for m in shown},
         new_tracks=tracks,
+        deleted=tuple(deleted),
     )

@@ -303,6 +303,25 @@ class TestSinceYourLastVisit:
         assert "These changes took your ML Engineer completion up 50 percentage points" in section
         assert 'class="change-tag"' not in client.get(DASHBOARD).text
 
+    @pytest.mark.parametrize("archived_first", [True, False])
+    def test_a_deleted_milestone_is_told_with_its_title(
+        self, client, learner, editor, engineer, archived_first
+    ):
+        """Deleted (only one nobody has progress on can be), a milestone took its link from its
+        changelog entries: the news said only that ML Engineer went up 50 points, with no why."""
+        ship = engineer.milestones.get(title="Ship an API")
+        if archived_first:
+            save(editor, ship, is_archived="on")
+        response = editor.post(
+            reverse("admin:roadmap_milestone_delete", args=[ship.pk]), {"post": "yes"}
+        )
+        assert response.status_code == 302
+        client.force_login(learner)
+        section = news_of(client.get(DASHBOARD).text)
+        assert "<li>1 milestone was deleted: Ship an API.</li>" in section
+        assert "archived" not in section  # said once, as what it is now
+        assert "These changes took your ML Engineer completion up 50 percentage points" in section
+
     def test_new_milestones_are_counted_once_with_the_tracks_they_count_toward(
         self, client, learner, editor, engineer
     ):
