@@ -59,6 +59,7 @@ class MilestoneEntry:
     url: str  # its place on the roadmap
     status_url: str
     details_url: str
+    number: int  # its place in its section, from 1: the map shows it
     # Rendered once: its description, resources and weights; the link to add a note; and for
     # each status the inside of its tick form and its node on the map (also hidden, and on a
     # public page).
@@ -245,9 +246,10 @@ def build(revision):
                     url=milestone.get_absolute_url(),
                     status_url=milestone.status_url,
                     details_url=milestone.details_url,
+                    number=number,
                 )
             )
-            for milestone in section.active_milestones
+            for number, milestone in enumerate(section.active_milestones, 1)
         )
         sections.append(SectionEntry(section.slug, section.title, section.intro, milestones))
     placed = {m.id: (m, section) for section in sections for m in section.milestones}

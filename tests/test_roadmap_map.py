@@ -1,6 +1,7 @@
 """The roadmap as a map: the whole way at a glance, a focus on one track, what's done tucked away,
 the next step, and progress that says when it moves."""
 
+import html
 import re
 from datetime import timedelta
 
@@ -65,17 +66,42 @@ class TestMap:
     ):
         nodes = map_of(client.get("/").text)
         assert len(nodes) == 30
-        assert nodes[0] == (f"{learner.first.title}: done", "node-done", f"#{learner.first.slug}")
+        assert nodes[0] == (
+            f"1. {learner.first.title}: done",
+            "node-done",
+            f"#{learner.first.slug}",
+        )
         assert nodes[1] == (
-            f"{learner.second.title}: not started",
+            f"2. {learner.second.title}: not started",
             "node-not_started",
             f"#{learner.second.slug}",
         )
         assert nodes[2] == (
-            f"{learner.third.title}: in progress",
+            f"3. {learner.third.title}: in progress",
             "node-in_progress",
             f"#{learner.third.slug}",
         )
+
+    def test_a_nodes_number_is_its_place_in_its_part_whatever_the_focus(self, client, learner):
+        """A phone shows only the number (or the tick): the name starts with it, so that a
+        speech user's "tap 3" finds the node (WCAG 2.5.3), and it stays the milestone's own
+        when a focus leaves others out."""
+        places = {}
+        for milestone in ordered():
+            places[milestone.title] = (
+                sum(1 for title, section in places.values() if section == milestone.section_id) + 1,
+                milestone.section_id,
+            )
+        scientist = Track.objects.get(slug="research-scientist")
+        page = client.get("/", {"track": scientist.slug}).text
+        nodes = map_of(page)
+        assert 0 < len(nodes) < 30
+        numbers = re.findall(r'data-number="(\d+)"', page.split('aria-label="Roadmap map"')[1])
+        for (name, _, _), shown in zip(nodes, numbers, strict=True):
+            number, title = name.split(". ", 1)
+            title = html.unescape(title.rsplit(": ", 1)[0])
+            assert int(number) == int(shown) == places[title][0], name
+        assert [int(n) for n in numbers] != list(range(1, len(numbers) + 1))  # some left out
 
     def test_a_visitor_sees_every_node_not_started(self, client, roadmap):
         UserFactory()  # someone else's progress never shows
@@ -100,7 +126,8 @@ class TestMap:
         )
         assert (
             f'<a class="node node-done" id="node-{slug}" href="#{slug}" '
-            f'aria-label="{learner.second.title}: done" hx-swap-oob="true">' in response.text
+            f'aria-label="2. {learner.second.title}: done" data-number="2" hx-swap-oob="true">'
+            in response.text
         )
 
     def test_the_public_page_has_the_same_map_read_only(self, client, learner):
@@ -110,7 +137,7 @@ class TestMap:
         page = client.get(reverse("roadmap:public_page", args=[learner.username])).text
         nodes = map_of(page)
         assert nodes[0] == (
-            f"{learner.first.title}: done",
+            f"1. {learner.first.title}: done",
             "node-done",
             f"/?track=all#{learner.first.slug}",
         )
@@ -311,7 +338,7 @@ class TestDone:
         assert len(milestone_ids(page)) == 29
         assert "Show done milestones (1)" in page
         # On the map it stays, but not as a link to a milestone that isn't on the page.
-        assert map_of(page)[0] == (f"{learner.first.title}: done (hidden)", "node-done", "")
+        assert map_of(page)[0] == (f"1. {learner.first.title}: done (hidden)", "node-done", "")
         learner.refresh_from_db()
         assert learner.hide_done is True
         csrf_client.post(reverse("roadmap:hide_done"), {"hide": "0", "csrfmiddlewaretoken": token})

@@ -217,3 +217,15 @@ def test_with_wcag_text_spacing_on_a_phone_nothing_scrolls_sideways(
         log_out = page.get_by_role("button", name="Log out").bounding_box()
         assert log_out["x"] + log_out["width"] <= width, path
     context.close()
+
+
+def test_a_map_node_is_found_by_the_number_a_phone_shows_of_it(phone, live_server):
+    """On a phone a node shows only its number (a done one, its tick): a speech user's "tap 3"
+    found nothing, its name being the title alone (WCAG 2.5.3)."""
+    third = Milestone.objects.active().order_by("section__position", "position")[2]
+    phone.goto(live_server.url)
+    roadmap_map = phone.get_by_role("navigation", name="Roadmap map")
+    node = roadmap_map.get_by_role("link", name=f"3. {third.title}: not started", exact=True)
+    expect(node).to_be_visible()
+    assert node.evaluate("e => getComputedStyle(e, '::before').content") == '"3" / ""'
+    expect(node.locator(".node-title")).to_have_css("width", "1px")  # the title is not shown
