@@ -8,8 +8,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from roadmap import progress
-from roadmap.models import Milestone, Progress, Status
+from roadmap.models import Milestone, Progress, Status, Track
 from tests.conftest import log_in_browser, settled
+from tests.factories import EnrollmentFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -229,3 +230,17 @@ def test_a_map_node_is_found_by_the_number_a_phone_shows_of_it(phone, live_serve
     expect(node).to_be_visible()
     assert node.evaluate("e => getComputedStyle(e, '::before').content") == '"3" / ""'
     expect(node.locator(".node-title")).to_have_css("width", "1px")  # the title is not shown
+
+
+def test_a_badges_markdown_is_one_line_to_copy(phone, live_server, user):
+    """The Markdown of a badge broke inside its address, over three lines on a phone."""
+    user.public_profile = True
+    user.save()
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    phone.goto(live_server.url + "/dashboard/")
+    field = phone.get_by_role("textbox", name="Markdown for the ML Engineer badge")
+    address = f"{live_server.url}/u/{user.username}/badge.svg?track=ml-engineer"
+    expect(field).to_have_value(f"![ML Engineer progress]({address})")
+    expect(field).to_have_attribute("readonly", "")
+    assert field.bounding_box()["height"] < 50  # one line, scrolled within the field
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
