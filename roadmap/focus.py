@@ -72,6 +72,7 @@ class Shown:
     hidden: bool = False  # hideable, and the learner hides what's done
     just_done: bool = False  # done within JUST_DONE: shown open
     hideable: bool = False  # done, without news (whose link leads to it): what "hide done" hides
+    counts_toward: str = ""  # the tracks it counts toward, but the one in focus
 
     @property
     def status(self):
@@ -112,7 +113,10 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
                 weight = track.weights[m.id] if track else None
                 map_node = m.map_nodes[("public", node) if public else node]
                 tag = tags.get(m.id, "")
-                shown_as = Shown(m, mine, weight, map_node, tag, hidden, just_done, hideable)
+                counts = m.counts_toward[track.pk if track else None]
+                shown_as = Shown(
+                    m, mine, weight, map_node, tag, hidden, just_done, hideable, counts
+                )
                 milestones.append(shown_as)
         if milestones:
             shown.append(Part(section, milestones))

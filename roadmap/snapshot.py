@@ -55,15 +55,17 @@ class MilestoneEntry:
     description: str
     estimated_hours: int
     resources: tuple  # (title, url) pairs
-    weights: tuple  # (track name, weight) of each track it counts toward, in track order
+    weights: tuple  # (track id, track name, weight) of each track it counts toward, in order
     url: str  # its place on the roadmap
     status_url: str
     details_url: str
     number: int  # its place in its section, from 1: the map shows it
-    # Rendered once: its description, resources and weights; the link to add a note; and for
-    # each status the inside of its tick form and its node on the map (also hidden, and on a
-    # public page).
+    # Rendered once: its description and resources; the tracks it counts toward (the others
+    # than the one in focus, by its id; all, by None); the link to add a note; and for each
+    # status the inside of its tick form and its node on the map (also hidden, and on a public
+    # page).
     body: str = ""
+    counts_toward: dict = field(default_factory=dict)
     blank_details: str = ""
     controls: dict = field(default_factory=dict)
     map_nodes: dict = field(default_factory=dict)
@@ -242,7 +244,9 @@ def build(revision):
                     description=milestone.description,
                     estimated_hours=milestone.estimated_hours,
                     resources=tuple((r.title, r.url) for r in milestone.resources.all()),
-                    weights=tuple((m.track.name, m.weight) for m in milestone.memberships.all()),
+                    weights=tuple(
+                        (m.track_id, m.track.name, m.weight) for m in milestone.memberships.all()
+                    ),
                     url=milestone.get_absolute_url(),
                     status_url=milestone.status_url,
                     details_url=milestone.details_url,
@@ -292,6 +296,11 @@ def _with_body(milestone):
         item = Shown(milestone, Mark(status))
         return render_to_string(f"{TEMPLATE}#map_node", {"item": item, **context})
 
+    def counts_toward(focus):
+        weights = [(name, weight) for pk, name, weight in milestone.weights if pk != focus]
+        context = {"weights": weights, "also": focus is not None}
+        return render_to_string(f"{TEMPLATE}#counts_toward", context)
+
     statuses = [Status.DONE, Status.IN_PROGRESS, Status.NOT_STARTED]
     public_url = whole_roadmap_url()
     map_nodes = {status: node(status) for status in statuses}
@@ -300,6 +309,9 @@ def _with_body(milestone):
     return replace(
         milestone,
         body=render_to_string(f"{TEMPLATE}#milestone_body", {"milestone": milestone}),
+        counts_toward={
+            focus: counts_toward(focus) for focus in (None, *(pk for pk, *_ in milestone.weights))
+        },
         blank_details=render_to_string(
             f"{TEMPLATE}#details", {"milestone": milestone, "mine": Mark(Status.NOT_STARTED)}
         ),

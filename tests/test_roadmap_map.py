@@ -163,6 +163,27 @@ class TestFocus:
         assert f"Counts {weight} of 5 toward Research Scientist." in card
         assert len(map_of(page)) == len(counting)
 
+    def test_a_focused_card_says_its_weight_toward_the_track_once_and_the_others_as_also(
+        self, client, roadmap
+    ):
+        """Focused, a card said "Counts 2 of 5 toward Research Scientist." at the top and the
+        same again in its line of every track it counts toward."""
+        milestone = Milestone.objects.get(slug="reimplement-a-paper")
+        weights = {m.track.name: m.weight for m in milestone.memberships.all()}
+        assert len(weights) > 1
+        others = [
+            f"{w} of 5 toward {name}" for name, w in weights.items() if name != "Research Scientist"
+        ]
+        page = client.get("/?track=research-scientist").text
+        card = " ".join(page.split(f'id="{milestone.slug}">')[1].split("</article>")[0].split())
+        assert card.count("toward Research Scientist") == 1
+        assert f"Counts {weights['Research Scientist']} of 5 toward Research Scientist." in card
+        assert f"Also counts {' and '.join(others)}." in card
+        page = client.get("/?track=all").text
+        card = " ".join(page.split(f'id="{milestone.slug}">')[1].split("</article>")[0].split())
+        assert "Also counts" not in card
+        assert card.count("toward Research Scientist") == 1  # in the line of every track
+
     def test_all_shows_every_milestone(self, client, learner):
         assert len(milestone_ids(client.get("/?track=all").text)) == 30
 
