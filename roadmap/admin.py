@@ -47,12 +47,37 @@ class ContentForm(forms.ModelForm):
             )
 
 
+class RowFormSet(forms.BaseInlineFormSet):
+    """An inline's table: the column headings label its fields for the eye only, so each is
+    named by its heading and its row."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = "new row" if index is None else f"row {index + 1}"
+        for field in form.fields.values():
+            # Not a related field: its widget is the admin's wrapper, whose attributes are
+            # shared by every form (TrackMilestoneInline names its track another way).
+            if not isinstance(field, forms.ModelChoiceField) and not field.widget.is_hidden:
+                field.widget.attrs["aria-label"] = f"{field.label}, {row}"
+
+
+class PositionForm(forms.ModelForm):
+    """A row of the list, whose position can be changed there: named by the row's title."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].widget.attrs["aria-label"] = f"Position of {self.instance}"
+
+
 class ContentAdmin(admin.ModelAdmin):
     """Admin for roadmap content: every change takes the content lock first (changes.lock) and
     marks a new content revision for the caches."""
 
     form = ContentForm
     formfield_overrides = LINES
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=PositionForm, **kwargs)
 
     def get_changeform_initial_data(self, request):
         """A new one is offered the place after the last (a milestone: in any section)."""
@@ -132,6 +157,8 @@ class PlacedInline(admin.TabularInline):
     offered (a hidden initial): worked out again when the form comes back, after a row was
     added meanwhile, it would make a blank row left alone look filled in."""
 
+    formset = RowFormSet
+
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         rows = self.model.objects
@@ -169,8 +196,14 @@ class ResourceInline(PlacedInline):
 
 class TrackMilestoneInline(admin.TabularInline):
     model = TrackMilestone
+    formset = RowFormSet
     fields = ("track", "weight")
     extra = 1
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "track":
+            kwargs["widget"] = forms.Select(attrs={"aria-label": "Track"})
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Milestone)

@@ -762,3 +762,34 @@ def test_an_autocomplete_of_a_many_to_many_field_still_answers(admin_client):
     response = admin_client.get(reverse("admin:autocomplete"), query)
     assert response.status_code == 200
     assert [item["text"] for item in response.json()["results"]] == ["Alumni"]
+
+
+def test_every_field_in_the_lists_and_the_inline_tables_has_a_name(admin_client):
+    """The column heading labels a table's field for the eye only: a screen reader said "edit
+    text" for the positions of the list and the fields of a milestone's resources and weights."""
+    milestone = ResourceFactory(title="Kaggle progression").milestone
+    TrackMilestoneFactory(milestone=milestone, weight=3)
+    names = {}
+    for url in (
+        reverse("admin:roadmap_milestone_changelist"),
+        reverse("admin:roadmap_milestone_change", args=[milestone.pk]),
+        reverse("admin:roadmap_section_change", args=[milestone.section_id]),
+    ):
+        page = admin_client.get(url).text
+        for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", page):
+            name = re.search(r'name="([^"]+)"', tag)
+            hidden = 'type="hidden"' in tag
+            if (
+                name
+                and not hidden
+                and re.match(r"(form|resources|memberships|milestones)-\d", name[1])
+            ):
+                label = re.search(r'aria-label="([^"]+)"', tag)
+                names[name[1]] = label and label[1]
+    assert names["form-0-position"] == f"Position of {milestone.title}"
+    assert names["resources-0-title"] == "Title, row 1"
+    assert names["resources-0-url"] == "Url, row 1"  # as its column heading says
+    assert names["memberships-0-weight"] == "Weight, row 1"
+    assert names["memberships-0-track"] == "Track"
+    assert names["milestones-0-estimated_hours"].endswith(", row 1")
+    assert all(names.values()), [name for name, label in names.items() if not label]
