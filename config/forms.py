@@ -21,6 +21,11 @@ class FocusFirstErrorBoundField(BoundField):
             return attrs
         fields = self.form.fields
         wrong = first = next((name for name in fields if name in self.form.errors), None)
+        form_errors = getattr(self.form, "errors_id", "")
+        if wrong is None and form_errors:
+            # The form's own error is about every field (a login's username and password).
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = form_errors
         if first is None or isinstance(fields[first].widget, PasswordInput):
             # A wrong password (a form-wide error, as a login's) or one to type again: passwords
             # come back empty, so the learner types them all again from the first.
@@ -28,15 +33,10 @@ class FocusFirstErrorBoundField(BoundField):
             first = next(passwords, first)
         if first is not None:
             attrs["autofocus"] = first == self.name  # False leaves the attribute out
-        if first == self.name and first != wrong:
-            # A form's own errors have an id where its template gives them one (errors_id).
-            error = (
-                f"{self.form[wrong].auto_id}_error"
-                if wrong
-                else getattr(self.form, "errors_id", "")
-            )
-            if error:
-                attrs["aria-describedby"] = f"{attrs.get('aria-describedby', '')} {error}".strip()
+        if first == self.name and wrong and first != wrong:
+            # Another field's error is why the cursor is here (a password typed again).
+            error = f"{self.form[wrong].auto_id}_error"
+            attrs["aria-describedby"] = f"{attrs.get('aria-describedby', '')} {error}".strip()
         return attrs
 
 

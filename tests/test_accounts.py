@@ -172,6 +172,11 @@ class TestSignup:
         assert 'id="form-errors"' in html
         assert "autofocus" in input_tag(html, "password")
         assert described_by(input_tag(html, "password")) == ["form-errors"]
+        # Both are what the error is about, and marked so; the cursor goes to one of them.
+        for name in ("username", "password"):
+            assert 'aria-invalid="true"' in input_tag(html, name), name
+            assert "form-errors" in described_by(input_tag(html, name)), name
+        assert "autofocus" not in input_tag(html, "username")
 
     def test_djangos_password_validators_apply(self, client):
         response = client.post(
