@@ -25,7 +25,7 @@ class FocusFirstErrorBoundField(BoundField):
         if wrong is None and form_errors:
             # The form's own error is about every field (a login's username and password).
             attrs["aria-invalid"] = "true"
-            attrs["aria-describedby"] = form_errors
+            attrs["aria-describedby"] = f"{attrs.get('aria-describedby', '')} {form_errors}".strip()
         if first is None or isinstance(fields[first].widget, PasswordInput):
             # A wrong password (a form-wide error, as a login's) or one to type again: passwords
             # come back empty, so the learner types them all again from the first.
