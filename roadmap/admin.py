@@ -49,12 +49,14 @@ class ContentForm(forms.ModelForm):
 
 class RowFormSet(forms.BaseInlineFormSet):
     """An inline's table: the column headings label its fields for the eye only, so each is
-    named by its heading and its row."""
+    named by its heading and its row. A row has no place for help text (a field pointed to
+    help that wasn't there): the object's own page has it."""
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
         row = "new row" if index is None else f"row {index + 1}"
         for field in form.fields.values():
+            field.help_text = ""
             # Not a related field: its widget is the admin's wrapper, whose attributes are
             # shared by every form (TrackMilestoneInline names its track another way).
             if not isinstance(field, forms.ModelChoiceField) and not field.widget.is_hidden:
@@ -66,7 +68,8 @@ class PositionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["position"].widget.attrs["aria-label"] = f"Position of {self.instance}"
+        if "position" in self.fields:
+            self.fields["position"].widget.attrs["aria-label"] = f"Position of {self.instance}"
 
 
 class ContentAdmin(admin.ModelAdmin):

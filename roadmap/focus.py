@@ -113,7 +113,9 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
                 weight = track.weights[m.id] if track else None
                 map_node = m.map_nodes[("public", node) if public else node]
                 tag = tags.get(m.id, "")
-                counts = m.counts_toward[track.pk if track else None]
+                # A weight an editor committed between the snapshot's two reads is the track's
+                # only, until the next request reads the new revision.
+                counts = m.counts_toward.get(track.pk if track else None, "")
                 shown_as = Shown(
                     m, mine, weight, map_node, tag, hidden, just_done, hideable, counts
                 )

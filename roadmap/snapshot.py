@@ -296,9 +296,11 @@ def _with_body(milestone):
         item = Shown(milestone, Mark(status))
         return render_to_string(f"{TEMPLATE}#map_node", {"item": item, **context})
 
-    def counts_toward(focus):
-        weights = [(name, weight) for pk, name, weight in milestone.weights if pk != focus]
-        context = {"weights": weights, "also": focus is not None}
+    def render_counts(focus_id):
+        """The tracks it counts toward, but the one in focus (said above the line): all of
+        them when `focus_id` is None."""
+        weights = [(name, weight) for pk, name, weight in milestone.weights if pk != focus_id]
+        context = {"weights": weights, "also": focus_id is not None}
         return render_to_string(f"{TEMPLATE}#counts_toward", context)
 
     statuses = [Status.DONE, Status.IN_PROGRESS, Status.NOT_STARTED]
@@ -310,7 +312,8 @@ def _with_body(milestone):
         milestone,
         body=render_to_string(f"{TEMPLATE}#milestone_body", {"milestone": milestone}),
         counts_toward={
-            focus: counts_toward(focus) for focus in (None, *(pk for pk, *_ in milestone.weights))
+            focus_id: render_counts(focus_id)
+            for focus_id in (None, *(pk for pk, *_ in milestone.weights))
         },
         blank_details=render_to_string(
             f"{TEMPLATE}#details", {"milestone": milestone, "mine": Mark(Status.NOT_STARTED)}

@@ -13,7 +13,7 @@ WEB_URL = "Enter a web address that starts with http:// or https://."
 PORT = "The port after the colon in that address is a number from 1 to 65535: check it."
 # `/?track=all` focuses on the whole roadmap (roadmap/focus.py).
 ALL_TRACKS = "all"
-# How far ahead a learner may set a target date for a track, in years.
+# How far ahead a learner may set a target date for a track, in years ("ten" in the messages).
 TARGET_YEARS = 10
 
 _http_or_https = URLValidator(schemes=["http", "https"], message=WEB_URL)

@@ -793,3 +793,8 @@ def test_every_field_in_the_lists_and_the_inline_tables_has_a_name(admin_client)
     assert names["memberships-0-track"] == "Track"
     assert names["milestones-0-estimated_hours"].endswith(", row 1")
     assert all(names.values()), [name for name, label in names.items() if not label]
+    # Every description a field points to is on the page (a fixed slug's help, in a row).
+    page = admin_client.get(reverse("admin:roadmap_section_change", args=[milestone.section_id]))
+    ids = set(re.findall(r'\bid="([^"]+)"', page.text))
+    described = re.findall(r'aria-describedby="([^"]*)"', page.text)
+    assert {i for value in described for i in value.split()} <= ids

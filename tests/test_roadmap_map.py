@@ -117,7 +117,7 @@ class TestMap:
                 rf'<p class="map-part-title" id="map-[\w-]+"><a href="#[\w-]+">{title}</a></p>',
                 page,
             )
-        assert page.count('<ol class="map-nodes" aria-labelledby="map-') == 3
+        assert page.count('<ul class="map-nodes" aria-labelledby="map-') == 3
 
     def test_a_tick_sends_the_new_node_out_of_band(self, client, learner):
         slug = learner.second.slug

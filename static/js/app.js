@@ -105,7 +105,7 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;  // the form, or the hours field sending itself as it is typed
     var form = elt.closest && elt.closest("form.hours, form.target");
-    if (!form || !event.detail.xhr) { return; }
+    if (!form || !event.detail.xhr || event.detail.xhr.status === 204) { return; }  // nothing changed
     var input = form.querySelector("input[type=number], input[type=date]");
     var refused = event.detail.xhr.status === 422;
     if (refused) {
