@@ -179,11 +179,13 @@ def _import_progress(user, entries, milestones, report):
     for entry in entries:
         milestone = milestones[entry["slug"]]
         mine = existing.get(milestone.pk)
-        if mine and (entry["updated_at"] is None or mine[0] > entry["updated_at"]):
-            report.kept += 1  # changed since the file was saved: a newer tick is not undone
+        if mine and mine[1:] == [entry[name] for name in fields[1:]]:
+            report.unchanged += 1  # as in the file, whenever either was saved
             continue
-        if mine == [entry[name] for name in fields]:
-            report.unchanged += 1
+        if mine and (entry["updated_at"] is None or mine[0] > entry["updated_at"]):
+            # Changed since the file was saved (or the file doesn't say when, and the account's
+            # own stays): a newer tick is not undone.
+            report.kept += 1
             continue
         (rows if mine else new_rows).append(
             Progress(

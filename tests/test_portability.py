@@ -658,8 +658,14 @@ class TestRoundTrip:
         report = imports.import_data(user=fresh, data=data)
         assert (report.progress, report.kept) == (0, 1)
         assert Progress.objects.get(user=fresh, milestone=kaggle).status == Status.DONE
+        # As in the file, a row is nothing new, not one "changed after the file was saved".
+        progress.set_status(user=fresh, milestone=kaggle, status=Status.IN_PROGRESS)
+        report = imports.import_data(user=fresh, data=data)
+        assert (report.progress, report.kept, report.unchanged) == (0, 0, 1)
         if saved is None:  # the learner's own row, whenever it was made, stays
+            Progress.objects.filter(user=learner, milestone=kaggle).update(note="Mine")
             assert imports.import_data(user=learner, data=data).kept == 1
+            assert Progress.objects.get(user=learner, milestone=kaggle).note == "Mine"
 
     def test_import_with_the_profile_restores_hiding_done_milestones(self, world):
         world["learner"].hide_done = True
