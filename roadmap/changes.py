@@ -170,9 +170,10 @@ def _deleted(old, now):
     return ContentChange(kind=Kind.DELETED, summary=summary, points=points, at=now)
 
 
-def last_title(summary):
-    """The title an entry ends with, in quotes ("Archived “…”", "Deleted “…”"): all that is
-    left of a deleted milestone in its entries, whose link went with it."""
+def quoted_title(summary):
+    """The title in an entry of a milestone added, archived or deleted ("Added “…”",
+    "Archived “…”", "Deleted “…”"): all that is left of a deleted milestone in its entries,
+    whose link went with it."""
     return summary[summary.find("“") + 1 : summary.rfind("”")]
 
 

@@ -81,6 +81,7 @@ def since_mark(user, snapshot, done, followed):
         return None
     rows = ContentChange.objects.filter(at__gt=mark).order_by("at", "pk")
     added, archived, first_archival, said, new_tracks, deleted = set(), {}, {}, {}, {}, {}
+    added_gone = set()  # titles of milestones added since and deleted since
     total, done_points = Counter(), Counter()
     until = mark
     first_change, first_move = {}, {}  # milestone id, track id -> when its first change was made
@@ -94,10 +95,13 @@ def since_mark(user, snapshot, done, followed):
             total[int(track)] += moved
             done_points[int(track)] += moved if pk in done else 0
             first_move.setdefault(int(track), at)
-        # Deleted since (its entries lost their link) and on the roadmap since the mark: deleted
-        # while it counted, or archived since (one archived before the mark was told of then).
+        # Deleted since (its entries lost their link) and on the roadmap at the mark: deleted
+        # while it counted, or archived since (one archived before the mark was told of then),
+        # and not one added since.
         if pk is None and (kind == Kind.ARCHIVED or (kind == Kind.DELETED and points)):
-            deleted.setdefault(changes.last_title(summary), at)
+            deleted.setdefault(changes.quoted_title(summary), at)
+        elif pk is None and kind == Kind.ADDED:
+            added_gone.add(changes.quoted_title(summary))
         # A weight toward a track deleted since says nothing true any more.
         toward_a_deleted_track = kind in WEIGHTS and track_id is None
         if pk is None or toward_a_deleted_track:
@@ -135,6 +139,7 @@ def since_mark(user, snapshot, done, followed):
     archived = {pk: t for pk, t in archived.items() if pk not in snapshot.by_id}
     told += [first_change[pk] for pk in archived]
     tracks = tuple(t for t in snapshot.tracks if t.pk in new_tracks)  # not deleted since
+    deleted = {title: at for title, at in deleted.items() if title not in added_gone}
     told += [new_tracks[t.pk] for t in tracks] + list(deleted.values())
     if not told:
         return None

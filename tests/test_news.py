@@ -322,6 +322,19 @@ class TestSinceYourLastVisit:
         assert "archived" not in section  # said once, as what it is now
         assert "These changes took your ML Engineer completion up 50 percentage points" in section
 
+    def test_a_milestone_added_and_deleted_since_is_not_told(
+        self, client, learner, editor, engineer
+    ):
+        """Never seen by the learner: nothing went from their roadmap."""
+        add_milestone(editor, "A slip of the editor", engineer, 1)
+        slip = Milestone.objects.get(title="A slip of the editor")
+        response = editor.post(
+            reverse("admin:roadmap_milestone_delete", args=[slip.pk]), {"post": "yes"}
+        )
+        assert response.status_code == 302
+        client.force_login(learner)
+        assert "deleted" not in news_of(client.get(DASHBOARD).text)
+
     def test_new_milestones_are_counted_once_with_the_tracks_they_count_toward(
         self, client, learner, editor, engineer
     ):
