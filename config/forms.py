@@ -9,6 +9,11 @@ from django.utils.text import Truncator
 FORM_ERRORS = "form-errors"  # the id of a form's own errors in accounts/_fields.html
 
 
+def describe(attrs, element_id):
+    """Adds an element to a field's description, after any it has (its help text, its error)."""
+    attrs["aria-describedby"] = f"{attrs.get('aria-describedby', '')} {element_id}".strip()
+
+
 class FocusFirstErrorBoundField(BoundField):
     """A form shown again with errors puts the cursor in the first field that has one (instead of
     a field it focuses when new), and the browser scrolls there: with or without JavaScript, the
@@ -25,7 +30,7 @@ class FocusFirstErrorBoundField(BoundField):
         if wrong is None and form_errors:
             # The form's own error is about every field (a login's username and password).
             attrs["aria-invalid"] = "true"
-            attrs["aria-describedby"] = f"{attrs.get('aria-describedby', '')} {form_errors}".strip()
+            describe(attrs, form_errors)
         if first is None or isinstance(fields[first].widget, PasswordInput):
             # A wrong password (a form-wide error, as a login's) or one to type again: passwords
             # come back empty, so the learner types them all again from the first.
@@ -35,8 +40,7 @@ class FocusFirstErrorBoundField(BoundField):
             attrs["autofocus"] = first == self.name  # False leaves the attribute out
         if first == self.name and wrong and first != wrong:
             # Another field's error is why the cursor is here (a password typed again).
-            error = f"{self.form[wrong].auto_id}_error"
-            attrs["aria-describedby"] = f"{attrs.get('aria-describedby', '')} {error}".strip()
+            describe(attrs, f"{self.form[wrong].auto_id}_error")
         return attrs
 
 
