@@ -16,31 +16,34 @@ from .models import Enrollment, Progress, ProgressEvent, Status
 # goes back to the status it had before its tick; any other stays as it is, so that a second
 # untick (a double submit, an older tab) changes nothing.
 NOT_DONE = "not_done"
+# The in-progress button (keep_done): it moves a milestone between not started and in progress,
+# never out of done, which only the checkbox does. From an older tab, where the milestone was not
+# done yet, it changes nothing.
 
 
 class LastTrack(Exception):
     """A learner follows at least one track: the last one can't be unfollowed."""
 
 
-def set_status(*, user, milestone, status, now=None):
+def set_status(*, user, milestone, status, now=None, keep_done=False):
     """Set the user's status on a milestone (anything with its `id`); return the one it has now.
 
     Creates the progress row if needed, sets or clears `completed_at`, and appends a
-    ProgressEvent when the status really changes. `status` may be NOT_DONE (see there). Raises
-    IntegrityError if the milestone is gone.
+    ProgressEvent when the status really changes. `status` may be NOT_DONE (see there); with
+    `keep_done`, only NOT_DONE leaves done. Raises IntegrityError if the milestone is gone.
     """
     if status not in Status.values and status != NOT_DONE:
         raise ValueError(f"Unknown status {status!r}")
     try:
-        return _set_status(user, milestone.id, status, now)
+        return _set_status(user, milestone.id, status, now, keep_done)
     except IntegrityError:
         # Another request created the row between our read and our insert: it exists now,
         # and the second attempt locks it. (Or the milestone is gone, and this raises again.)
-        return _set_status(user, milestone.id, status, now)
+        return _set_status(user, milestone.id, status, now, keep_done)
 
 
 @transaction.atomic
-def _set_status(user, milestone_id, status, now):
+def _set_status(user, milestone_id, status, now, keep_done):
     row = Progress.objects.select_for_update().filter(user=user, milestone=milestone_id).first()
     now = now or timezone.now()  # after the lock: times follow the order of the writes
     previous = row.status if row else Status.NOT_STARTED
@@ -48,7 +51,7 @@ def _set_status(user, milestone_id, status, now):
         ticks = ProgressEvent.objects.filter(user=user, milestone=milestone_id, to_status=previous)
         before = ticks.order_by("-at", "-pk").values_list("from_status", flat=True).first()
         status = before or Status.NOT_STARTED
-    elif status == NOT_DONE:
+    elif status == NOT_DONE or (keep_done and previous == Status.DONE):
         status = previous
     if previous == status:
         return status

@@ -149,16 +149,22 @@ def set_status(request, slug):
         return HttpResponseBadRequest(
             " ".join(form.errors["status"]), content_type="text/plain; charset=utf-8"
         )
+    asked = form.cleaned_data["status"]
     try:
         status = progress.set_status(
-            user=request.user, milestone=milestone, status=form.cleaned_data["status"]
+            user=request.user, milestone=milestone, status=asked, keep_done=True
         )
     except IntegrityError:  # deleted since this process last read the roadmap
         if Milestone.objects.filter(pk=milestone.id).exists():
             raise  # or the account was: DeletedAccountMiddleware answers
         return not_found(request, GONE)
+    # The in-progress button of an older page, where the milestone was not done yet.
+    kept_done = status == Status.DONE and asked != Status.DONE
     if not request.htmx:  # back to the page the tick came from, at the milestone
-        messages.success(request, f"Marked {Status(status).label.lower()}: {milestone.title}.")
+        if kept_done:
+            messages.info(request, f"Already done: {milestone.title} was ticked elsewhere.")
+        else:
+            messages.success(request, f"Marked {Status(status).label.lower()}: {milestone.title}.")
         place = milestone.slug  # where it is open, done or not (focus.JUST_DONE)
         if status == Status.DONE and request.user.hide_done:  # gone from it: at its section
             place = next(s.slug for s in snapshot.sections if milestone in s.milestones)
@@ -176,6 +182,7 @@ def set_status(request, slug):
         "item": focus.Shown(milestone, mine),
         "completion": completion,
         "announce": [t for t in moved if t.followed] or moved,
+        "kept_done": kept_done,
     }
     response = TemplateResponse(request, f"{TEMPLATE}#tick", context)
     return trigger_client_event(response, "progress-changed")

@@ -399,7 +399,7 @@ class TestDone:
         assert response["Location"] == f"/?track=all#{second.section.slug}"
         assert f'id="{second.section.slug}"' in client.get(response["Location"]).text
         # One still on the page comes back to itself.
-        response = client.post(url, {"status": "not_started", "next": "/?track=all"})
+        response = client.post(url, {"status": "not_done", "next": "/?track=all"})
         assert response["Location"] == f"/?track=all#{second.slug}"
 
     def test_the_button_counts_what_it_hides_not_one_kept_for_its_news(self, client, learner):

@@ -237,16 +237,29 @@ class TestTickEndpoint:
         assert Progress.objects.get(user=user).status == Status.IN_PROGRESS
         assert ProgressEvent.objects.filter(from_status=Status.DONE).count() == 1
 
-    def test_not_in_progress_any_more_from_an_older_page_never_marks_it_in_progress(
-        self, learner_client, user, milestone
+    @pytest.mark.parametrize(
+        "shown, button", [("in_progress", "not_started"), ("not_started", "in_progress")]
+    )
+    def test_the_in_progress_button_of_an_older_page_never_undoes_a_tick(
+        self, learner_client, user, milestone, shown, button
     ):
-        learner_client.post(status_url(milestone), {"status": "in_progress"}, **HTMX)
-        progress.set_status(user=user, milestone=milestone, status=Status.DONE)  # another tab
+        # The page shows the milestone not done; in another tab it was ticked since.
+        progress.set_status(user=user, milestone=milestone, status=shown)
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE)
+        done_at = Progress.objects.get(user=user).completed_at
+        events = ProgressEvent.objects.count()
         response = learner_client.post(
-            status_url(milestone), {"status": ["not_done", "not_started"]}, **HTMX
+            status_url(milestone), {"status": ["not_done", button]}, **HTMX
         )
-        assert "Marked not started." in response.text
-        assert Progress.objects.get(user=user).status == Status.NOT_STARTED
+        assert "Already done: it was ticked elsewhere." in response.text
+        assert f'aria-describedby="state-{milestone.slug}" checked>' in response.text  # ticked
+        row = Progress.objects.get(user=user)
+        assert (row.status, row.completed_at) == (Status.DONE, done_at)
+        assert ProgressEvent.objects.count() == events
+        # Without JavaScript, the message says so too.
+        learner_client.post(status_url(milestone), {"status": ["not_done", button]})
+        assert "Already done: " + milestone.title in learner_client.get("/").text
+        assert Progress.objects.get(user=user).status == Status.DONE
 
     def test_a_ticked_checkbox_wins_over_the_hidden_default(self, learner_client, user, milestone):
         learner_client.post(status_url(milestone), {"status": ["not_done", "done"]}, **HTMX)
@@ -274,6 +287,8 @@ class TestTickEndpoint:
         assert "Done on" in page
         # Said at the top too: with done milestones hidden the page opens there, not at it.
         assert f'<p class="message success">Marked done: {milestone.title}.</p>' in page
+        learner_client.post(status_url(milestone), {"status": "not_done"})
+        assert f"Marked not started: {milestone.title}." in learner_client.get("/").text
         learner_client.post(status_url(milestone), {"status": "in_progress"})
         assert f"Marked in progress: {milestone.title}." in learner_client.get("/").text
 
@@ -356,7 +371,7 @@ class TestTickEndpoint:
         (answered,) = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text)
         # The answer's form has a token the next tick is accepted with.
         response = csrf_client.post(
-            status_url(milestone), {"status": "not_started", "csrfmiddlewaretoken": answered}
+            status_url(milestone), {"status": "not_done", "csrfmiddlewaretoken": answered}
         )
         assert response.status_code == 302
         assert Progress.objects.get(user=user).status == Status.NOT_STARTED
@@ -427,14 +442,13 @@ class TestTickEndpoint:
         membership = TrackMilestoneFactory()
         client.force_login(UserFactory())
         assert client.get("/").status_code == 200  # this process has the roadmap's content
-        for status in ("done", "in_progress"):  # the first tick creates the row, then updates
+        for status in ("in_progress", "done"):  # the first tick creates the row, then updates
             # The session, the user; BEGIN, the learner's row on the milestone (locked), insert
             # or update it, insert the event, COMMIT; then the learner's rows and followed
             # tracks for the progress bars.
             with django_assert_max_num_queries(9):
                 response = client.post(status_url(membership.milestone), {"status": status}, **HTMX)
             assert response.status_code == 200
-        client.post(status_url(membership.milestone), {"status": "done"}, **HTMX)
         # Unticked: the same nine, and after the locked row the status its tick came from
         # (the latest event to done).
         with django_assert_max_num_queries(10):
