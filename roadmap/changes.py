@@ -132,8 +132,9 @@ def _changes(pk, old, new, tracks, now):
         points = {str(track): sign * weight for track, weight in weights.items()}
         summary = f"Archived “{title}”" if new.archived else f"Brought back “{title}”"
         add(Kind.ARCHIVED if new.archived else Kind.UNARCHIVED, summary, points=points)
-    if old is not NEW and (old.title, old.description) != (new.title, new.description):
-        if old.title == new.title:
+    # Titles as a page shows them: a second space between two words is no rename.
+    if old is not NEW and (one_line(old.title), old.description) != (title, new.description):
+        if one_line(old.title) == title:
             summary = f"Changed the description of “{title}”"
         else:
             summary = f"Renamed “{one_line(old.title)}” to “{title}”"

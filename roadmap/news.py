@@ -115,7 +115,8 @@ def since_mark(user, snapshot, done, followed):
                 archived[pk] = title  # on the roadmap at the mark
         else:
             # Without its title, which the line already shows: "now takes about 6 h, was 4 h".
-            line = summary.removeprefix(f"“{title}” ").replace(f"; “{title}” ", "; ")
+            quoted = f"“{changes.one_line(title)}” "  # as the summaries have it
+            line = summary.removeprefix(quoted).replace(f"; {quoted}", "; ")
             if said.setdefault(pk, [])[-1:] != [line]:  # the same change again says nothing new
                 said[pk].append(line)
     # Back: archived at the mark (its first such change since is its return). One archived and

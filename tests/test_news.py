@@ -157,6 +157,19 @@ class TestSinceYourLastVisit:
         client.force_login(learner)
         assert told in news_of(client.get("/").text)
 
+    def test_spaces_in_a_title_are_no_rename_and_its_lines_leave_it_out(
+        self, client, learner, editor, engineer
+    ):
+        """A second space between two words (a page shows one) was told as "Renamed “Ship an
+        API” to “Ship an API”", and the title was said again in each of its lines."""
+        ship = engineer.milestones.get(title="Ship an API")
+        save(editor, ship, title="Ship  an API")
+        save(editor, ship, estimated_hours=60)
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert "Changed</span>: now takes about 60 h, was 4 h</li>" in section
+        assert "Renamed" not in section
+
     def test_a_change_dismissed_is_not_told_again_after_another_edit_within_the_minute(
         self, client, learner, editor, engineer
     ):
