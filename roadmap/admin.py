@@ -1,4 +1,4 @@
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,6 +19,16 @@ from .models import (
     TrackMilestone,
 )
 from .snapshot import content_changed
+
+
+def kept_by_learners(deleted, model_count, perms_needed, summary):
+    """What get_deleted_objects answers when learners' rows keep something (`summary`, a line
+    each), or not: the admin's confirmation page then says why it can't delete, and offers no
+    button. Nothing is deleted, so the editor's permissions on those rows don't matter (the
+    admin said they lacked permission to delete them, as if that were the way)."""
+    if not summary:
+        return deleted, model_count, perms_needed, []
+    return deleted, model_count, set(), summary
 
 
 def after_the_last(queryset):
@@ -137,6 +147,24 @@ class TrackAdmin(ContentAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             changes.record_new_track(obj)
+
+    def get_deleted_objects(self, objs, request):
+        """Refuse to delete tracks that learners follow, saying how many, not who."""
+        deleted, model_count, perms_needed, _ = super().get_deleted_objects(objs, request)
+        followers = Counter(
+            Enrollment.objects.filter(track__in=objs).values_list("track", flat=True)
+        )
+        summary = [
+            ngettext(
+                "“%(name)s”: %(count)d learner follows it. It can be deleted once nobody does.",
+                "“%(name)s”: %(count)d learners follow it. It can be deleted once nobody does.",
+                followers[obj.pk],
+            )
+            % {"name": obj.name, "count": followers[obj.pk]}
+            for obj in objs
+            if obj.pk in followers
+        ]
+        return kept_by_learners(deleted, model_count, perms_needed, summary)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
@@ -270,7 +298,7 @@ class MilestoneAdmin(ContentAdmin):
         The admin lists "protected objects" on its confirmation page and offers no delete
         button; a summary per milestone says more to an editor than a list of other people's rows.
         """
-        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        deleted, model_count, perms_needed, _ = super().get_deleted_objects(objs, request)
         learners = defaultdict(set)
         for model in (Progress, ProgressEvent):
             rows = model.objects.filter(milestone__in=objs).order_by()
@@ -287,7 +315,7 @@ class MilestoneAdmin(ContentAdmin):
             for obj in objs
             if obj.pk in learners
         ]
-        return deleted, model_count, perms_needed, summary or protected
+        return kept_by_learners(deleted, model_count, perms_needed, summary)
 
 
 @admin.register(Progress)

@@ -18,6 +18,7 @@ from roadmap.models import (
     TrackMilestone,
 )
 from tests.factories import (
+    EnrollmentFactory,
     MilestoneFactory,
     ProgressEventFactory,
     ProgressFactory,
@@ -150,6 +151,30 @@ def test_a_milestone_with_only_imported_history_is_refused_too_not_a_500(admin_c
     assert bulk.status_code == 200
     assert "Archive it instead" in bulk.text
     assert ProgressEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["its page", "the list's action"])
+def test_a_content_editor_is_told_why_learners_keep_a_milestone_or_a_track(editor_client, bulk):
+    """The admin said the editor had no permission to delete "progress, progress event" (or
+    "enrollment"), as if deleting them were the way: the advice never showed."""
+    learner = UserFactory(username="ada-lovelace")
+    milestone = ProgressFactory(user=learner).milestone
+    track = EnrollmentFactory(user=learner).track
+    for model, obj, said in [
+        ("milestone", milestone, "1 learner has progress or history on it. Archive it instead."),
+        ("track", track, "1 learner follows it. It can be deleted once nobody does."),
+    ]:
+        if bulk:
+            page = editor_client.post(
+                reverse(f"admin:roadmap_{model}_changelist"),
+                {"action": "delete_selected", "_selected_action": [obj.pk]},
+            ).text
+        else:
+            page = editor_client.get(reverse(f"admin:roadmap_{model}_delete", args=[obj.pk])).text
+        assert said in page
+        assert "permission" not in page
+        assert "ada-lovelace" not in page  # who, an editor has no need to know
+        assert type(obj).objects.filter(pk=obj.pk).exists()
 
 
 def test_bulk_delete_is_refused_too_but_a_milestone_without_progress_can_go(admin_client):
