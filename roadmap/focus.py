@@ -2,8 +2,8 @@
 
 `/?track=<slug>` focuses on one track, `/?track=all` on none; without it a learner sees the
 tracks they follow and a visitor everything. A done milestone is shown collapsed, or not at all
-when the learner hides what's done; for JUST_DONE after its tick it is shown open, to untick a
-slip (on the page a tick without JavaScript comes back to, or after a reload).
+when the learner hides what's done; for JUST_DONE after its tick it is shown open, hidden or
+not, to untick a slip (on the page a tick without JavaScript comes back to, or after a reload).
 """
 
 from dataclasses import dataclass
@@ -69,7 +69,7 @@ class Shown:
     weight: int | None = None
     map_node: str = ""
     tag: str = ""
-    hidden: bool = False  # hideable, and the learner hides what's done
+    hidden: bool = False  # hideable, not just done, and the learner hides what's done
     just_done: bool = False  # done within JUST_DONE: shown open
     hideable: bool = False  # done, without news (whose link leads to it): what "hide done" hides
     counts_toward: str = ""  # the tracks it counts toward, but the one in focus
@@ -108,7 +108,7 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
                 just_done = status == Status.DONE and not public and bool(at)
                 just_done = just_done and now - JUST_DONE < at <= now
                 hideable = status == Status.DONE and m.id not in tags
-                hidden = hide_done and hideable
+                hidden = hide_done and hideable and not just_done
                 node = "hidden" if hidden else status
                 weight = track.weights[m.id] if track else None
                 map_node = m.map_nodes[("public", node) if public else node]

@@ -84,9 +84,10 @@ def index(request):
             next_up=focus.next_up(items),
             hide_done=user.hide_done,
             # What the button hides, or shows again (those hidden), and the done ones it leaves
-            # in sight for their news.
-            done_count=sum(item.hideable for item in items),
+            # in sight: for their news, or (while it hides) just ticked.
+            done_count=sum(item.hidden if user.hide_done else item.hideable for item in items),
             done_kept=sum(item.status == Status.DONE and not item.hideable for item in items),
+            just_done=sum(item.hideable and item.just_done for item in items),
         )
     if part == PARTS["roadmap-body"]:  # said to a screen reader: what the list shows now
         shown = (item for _, part_items in context["sections"] for item in part_items)
@@ -165,10 +166,8 @@ def set_status(request, slug):
             messages.info(request, f"Already done: {milestone.title} was ticked elsewhere.")
         else:
             messages.success(request, f"Marked {Status(status).label.lower()}: {milestone.title}.")
-        place = milestone.slug  # where it is open, done or not (focus.JUST_DONE)
-        if status == Status.DONE and request.user.hide_done:  # gone from it: at its section
-            place = next(s.slug for s in snapshot.sections if milestone in s.milestones)
-        return HttpResponseRedirect(at_place(safe_next(request), place, milestone.url))
+        # Where it is open, done or not, hidden or not (focus.JUST_DONE).
+        return HttpResponseRedirect(at_place(safe_next(request), milestone.slug, milestone.url))
     # The answer: the controls, the map's node and the bars, from the learner's rows now.
     own = Progress.objects.own(request.user)
     completion = snapshot.completion(done_ids(own), Enrollment.objects.track_ids(request.user))
