@@ -9,7 +9,12 @@ from django.utils import timezone
 
 from accounts.validators import validate_lines, validate_one_line, validate_visible
 
-from .validators import validate_track_slug, validate_web_url
+from .validators import (
+    validate_not_in_future,
+    validate_target_in_reach,
+    validate_track_slug,
+    validate_web_url,
+)
 
 SLUG_LENGTH = 80
 NOTE_LENGTH = 2000
@@ -252,8 +257,9 @@ class Progress(models.Model):
     evidence_url = models.URLField(
         "evidence link", max_length=URL_LENGTH, blank=True, validators=[validate_web_url]
     )
-    updated_at = models.DateTimeField(default=timezone.now)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    # The import's checks, for the admin too: a date ahead of now would undo a later tick.
+    updated_at = models.DateTimeField(default=timezone.now, validators=[validate_not_in_future])
+    completed_at = models.DateTimeField(null=True, blank=True, validators=[validate_not_in_future])
 
     objects = ProgressQuerySet.as_manager()
 
@@ -318,9 +324,12 @@ class Enrollment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
     )
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="enrollments")
-    since = models.DateTimeField(default=timezone.now)
+    since = models.DateTimeField(default=timezone.now, validators=[validate_not_in_future])
     target_date = models.DateField(
-        null=True, blank=True, help_text="When the learner means to have the track done."
+        null=True,
+        blank=True,
+        help_text="When the learner means to have the track done.",
+        validators=[validate_target_in_reach],
     )
 
     objects = EnrollmentQuerySet.as_manager()

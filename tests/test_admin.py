@@ -511,6 +511,46 @@ class TestContentEditors:
         row.refresh_from_db()
         assert row.note == "Line one.\nLine two."
 
+    def test_a_learners_dates_are_checked_as_the_import_checks_them(self, admin_client):
+        """A done date in 2099 was stored (the public page said "Done 1 January 2099"), and the
+        learner's own export was then refused by the import; a target too far ahead likewise."""
+        row = ProgressFactory(status=Status.DONE, completed_at=timezone.now())
+        response = admin_client.post(
+            reverse("admin:roadmap_progress_change", args=[row.pk]),
+            {
+                "user": row.user_id,
+                "milestone": row.milestone_id,
+                "status": Status.DONE,
+                "updated_at_0": "2099-01-01",
+                "updated_at_1": "00:00:00",
+                "completed_at_0": "2099-01-01",
+                "completed_at_1": "10:00:00",
+            },
+        )
+        assert response.status_code == 200
+        errors = response.context["adminform"].errors
+        assert errors.keys() == {"updated_at", "completed_at"}
+        assert "That is in the future" in response.text
+        row.refresh_from_db()
+        assert row.completed_at.year < 2099
+
+        follow = EnrollmentFactory(target_date=None)
+        response = admin_client.post(
+            reverse("admin:roadmap_enrollment_change", args=[follow.pk]),
+            {
+                "user": follow.user_id,
+                "track": follow.track_id,
+                "since_0": "2099-01-01",
+                "since_1": "00:00:00",
+                "target_date": "2999-12-31",
+            },
+        )
+        assert response.status_code == 200
+        assert response.context["adminform"].errors.keys() == {"since", "target_date"}
+        assert "Choose a target date within ten years." in response.text
+        follow.refresh_from_db()
+        assert follow.target_date is None
+
     @pytest.mark.parametrize(
         "url_name",
         [
