@@ -19,6 +19,7 @@ from .models import (
     TrackMilestone,
 )
 from .snapshot import content_changed
+from .validators import validate_anchor
 
 
 def kept_by_learners(deleted, model_count, perms_needed, summary):
@@ -55,6 +56,21 @@ class ContentForm(forms.ModelForm):
                 "Fixed once saved: links, badges, learners' exported files and the roadmap "
                 "file name it by this."
             )
+
+    def clean_slug(self):
+        """A new section's or milestone's slug is its place on the roadmap page (/#slug): not
+        one of the page's own, nor another section's or milestone's."""
+        slug = self.cleaned_data["slug"]
+        model = self._meta.model
+        if self.instance.pk is None and model in (Section, Milestone):
+            validate_anchor(slug)
+            other = Milestone if model is Section else Section
+            if other.objects.filter(slug=slug).exists():
+                raise forms.ValidationError(
+                    f"A {other._meta.verbose_name} has this slug, and each is a place of its "
+                    f"own on the roadmap page (/#{slug}): choose another."
+                )
+        return slug
 
 
 class RowFormSet(forms.BaseInlineFormSet):

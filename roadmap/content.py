@@ -16,6 +16,7 @@ from django.template.defaultfilters import pluralize
 from . import changes
 from .models import MAX_ESTIMATED_HOURS, Milestone, Resource, Section, Track, TrackMilestone
 from .snapshot import content_changed
+from .validators import validate_anchor
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "content" / "roadmap.yaml"
 
@@ -102,6 +103,15 @@ def _unique(slug, seen, place):
     seen.add(slug)
 
 
+def _anchor(slug, seen, place):
+    """A section's or milestone's slug: its place on the roadmap page (/#slug), one each."""
+    try:
+        validate_anchor(slug)
+    except ValidationError as exc:
+        raise ContentError(f"{place}.slug: {' '.join(exc.messages)}") from exc
+    _unique(slug, seen, place)
+
+
 def validate(data):
     """Check the whole structure and return it normalised; raise ContentError naming the place."""
     root = _mapping(data, "top level", ("tracks", "sections"))
@@ -114,23 +124,21 @@ def validate(data):
         _unique(track["slug"], track_slugs, place)
         result["tracks"].append(track)
 
-    section_slugs, milestone_slugs = set(), set()
+    anchors = set()  # the sections' and milestones' slugs
     for i, raw in enumerate(_list(root["sections"], "sections")):
         place = f"sections[{i}]"
         _mapping(raw, place, ("slug", "title", "milestones"), ("intro",))
         section = {**_fields(Section, raw, place, ("slug", "title", "intro")), "milestones": []}
-        _unique(section["slug"], section_slugs, place)
+        _anchor(section["slug"], anchors, place)
         for j, raw_milestone in enumerate(_list(raw["milestones"], f"{place}.milestones")):
             section["milestones"].append(
-                _validate_milestone(
-                    raw_milestone, f"{place}.milestones[{j}]", track_slugs, milestone_slugs
-                )
+                _validate_milestone(raw_milestone, f"{place}.milestones[{j}]", track_slugs, anchors)
             )
         result["sections"].append(section)
     return result
 
 
-def _validate_milestone(raw, place, track_slugs, milestone_slugs):
+def _validate_milestone(raw, place, track_slugs, anchors):
     _mapping(
         raw, place, ("slug", "title", "estimated_hours"), ("description", "resources", "tracks")
     )
@@ -142,7 +150,7 @@ def _validate_milestone(raw, place, track_slugs, milestone_slugs):
         "tracks": {},
     }
     place = f"{place} ({milestone['slug']})"
-    _unique(milestone["slug"], milestone_slugs, place)
+    _anchor(milestone["slug"], anchors, place)
     if type(hours) is not int or not 1 <= hours <= MAX_ESTIMATED_HOURS:
         raise ContentError(
             f"{place}.estimated_hours: must be a whole number of hours from 1 to "

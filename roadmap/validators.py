@@ -41,6 +41,36 @@ def validate_track_slug(slug):
         )
 
 
+# The roadmap page's own element ids, which a section's or milestone's slug (its anchor, /#slug)
+# can't be: htmx swaps an element by its id, and a milestone named "news" was swapped for the
+# news box. Every other id on the page is one of these, or made from a slug with one of these
+# prefixes or suffix (tests/test_roadmap_page.py checks).
+PAGE_IDS = frozenset(
+    {"flash", "focus-all", "focus-followed", "hide-done-toggle", "main", "map-end"}
+    | {"my-progress", "news", "next-up", "progress-announcement", "roadmap-body"}
+    | {"roadmap-tools", "career-tracks"}
+)
+PAGE_ID_PREFIXES = ("bar-", "details-", "done-", "evidence-", "focus-", "map-", "node-", "note-")
+PAGE_ID_PREFIXES += ("progress-", "state-", "status-", "track-")
+PAGE_ID_SUFFIX = "-title"
+
+
+def validate_anchor(slug):
+    """A section's or milestone's slug is not one of the roadmap page's own ids."""
+    prefix = next((prefix for prefix in PAGE_ID_PREFIXES if slug.startswith(prefix)), None)
+    if slug in PAGE_IDS:
+        taken = f"“{slug}” is"
+    elif prefix:
+        taken = f"Slugs starting with “{prefix}” are"
+    elif slug.endswith(PAGE_ID_SUFFIX):
+        taken = f"Slugs ending in “{PAGE_ID_SUFFIX}” are"
+    else:
+        return
+    raise ValidationError(
+        f"{taken} taken by the roadmap page's own parts: choose another slug.", code="reserved"
+    )
+
+
 def validate_not_in_future(moment):
     """Nothing in a file is later than now: a time after it would be later than a tick made
     after the import, which importing the file again would then undo."""

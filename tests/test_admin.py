@@ -494,6 +494,34 @@ class TestContentEditors:
         assert "“all” shows the whole roadmap" in response.text
         assert not Track.objects.exists()
 
+    def test_a_new_section_or_milestone_cannot_take_a_place_the_page_has(self, editor_client):
+        """A milestone named "news" was swapped for the news box after a tick (htmx swaps an
+        element by its id); a section named as a milestone was one anchor with it."""
+        section = SectionFactory(slug="portfolio")
+        taken = MilestoneFactory(slug="ship-an-api", section=section)
+        add = {
+            "section": section.pk,
+            "title": "News",
+            "estimated_hours": 3,
+            "position": 5,
+            **inline_management("resources"),
+            **inline_management("memberships"),
+        }
+        url = reverse("admin:roadmap_milestone_add")
+        for slug, said in [
+            ("news", "“news” is taken by the roadmap page's own parts: choose another slug."),
+            ("state-ship-an-api", "Slugs starting with “state-” are taken"),
+            ("portfolio", "A section has this slug"),
+        ]:
+            response = editor_client.post(url, {**add, "slug": slug})
+            assert response.status_code == 200
+            assert said in " ".join(response.context["adminform"].errors["slug"])
+        url = reverse("admin:roadmap_section_add")
+        response = editor_client.post(url, {"slug": taken.slug, "title": "APIs", "position": 1})
+        assert "A milestone has this slug" in " ".join(response.context["adminform"].errors["slug"])
+        assert list(Milestone.objects.values_list("slug", flat=True)) == [taken.slug]
+        assert Section.objects.count() == 1
+
     def test_a_superuser_writes_a_learners_note_on_several_lines(self, admin_client):
         row = ProgressFactory(note="")
         response = admin_client.post(

@@ -287,6 +287,30 @@ class TestMalformedFiles:
 
         self.assert_refused(tmp_path, self.mutated(change), "used twice")
 
+    @pytest.mark.parametrize(
+        ("where", "slug", "said"),
+        [
+            ("milestone", "news", "“news” is taken by the roadmap page's own parts"),
+            ("milestone", "done-kaggle", "Slugs starting with “done-” are taken"),
+            ("section", "portfolio-title", "Slugs ending in “-title” are taken"),
+            ("section", "clean-the-project-data", "used twice"),  # a milestone's
+        ],
+    )
+    def test_a_slug_that_is_already_a_place_on_the_page_is_refused(
+        self, tmp_path, where, slug, said
+    ):
+        """A milestone named "news" was swapped for the news box after a tick (htmx swaps an
+        element by its id); a section and a milestone of one slug were one anchor."""
+
+        def change(data):
+            if where == "section":
+                data["sections"][1]["slug"] = slug
+            else:
+                data["sections"][1]["milestones"][0]["slug"] = slug
+
+        place = "sections[1].slug" if where == "section" else "sections[1].milestones[0]"
+        self.assert_refused(tmp_path, self.mutated(change), place, said)
+
     def test_a_missing_key_is_refused(self, tmp_path):
         def change(data):
             del data["sections"][0]["milestones"][3]["title"]

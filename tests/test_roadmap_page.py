@@ -314,3 +314,44 @@ def test_a_link_to_a_milestone_opens_a_page_that_shows_it_whatever_the_learner_f
     assert anchor == other.milestone.slug
     assert f'id="{anchor}"' in client.get(path).text
     assert f'id="{anchor}"' not in client.get(reverse("roadmap:index")).text
+
+
+def test_no_slug_a_section_or_milestone_may_take_is_an_id_the_page_has(client, roadmap):
+    """A section's or milestone's slug is its id on the page (its anchor, /#slug); the admin and
+    the roadmap file refuse a slug that is one of the page's other ids (validate_anchor). An id
+    added to the page without being refused there fails here."""
+    from datetime import timedelta
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from roadmap import progress
+    from roadmap.models import Section, Status, Track
+    from roadmap.validators import validate_anchor
+    from tests.factories import ContentChangeFactory
+
+    learner = UserFactory(changes_seen_at=timezone.now() - timedelta(days=1))
+    EnrollmentFactory(user=learner, track=Track.objects.get(slug="ml-engineer"))
+    first, second, third, fourth = Milestone.objects.all()[:4]
+    progress.set_status(user=learner, milestone=first, status=Status.DONE)  # just done
+    progress.set_status(user=learner, milestone=second, status=Status.IN_PROGRESS)
+    progress.set_status(
+        user=learner, milestone=third, status=Status.DONE, now=timezone.now() - timedelta(days=1)
+    )
+    ContentChangeFactory(milestone=fourth, summary="Changed the description")
+    content_changed()
+    pages = [client.get(url).text for url in ("/", "/?track=all")]  # a visitor's
+    client.force_login(learner)
+    htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/"}
+    pages += [client.get(url).text for url in ("/", "/?track=all", "/?track=data-scientist")]
+    pages.append(client.get(second.details_url, {"edit": "1"}, **htmx).text)  # the editor
+    learner.hide_done = True
+    learner.save()
+    pages.append(client.get("/").text)
+    anchors = set(Milestone.objects.values_list("slug", flat=True))
+    anchors |= set(Section.objects.values_list("slug", flat=True))
+    ids = {found for page in pages for found in re.findall(r'\bid="([^"]+)"', page)} - anchors
+    assert {"news", "next-up", "note-" + second.slug, "focus-followed"} <= ids  # all states
+    for page_id in ids:
+        with pytest.raises(ValidationError):
+            validate_anchor(page_id)
