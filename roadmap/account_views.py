@@ -44,9 +44,9 @@ class ImportForm(forms.Form):
             ("progress", "Progress only: milestones, notes, evidence links and history"),
             (
                 "everything",
-                "Progress and profile: also the followed tracks with their target dates, the "
-                "display name, the public page setting, the hours a week and whether done "
-                "milestones are hidden, replacing this account's",
+                "Progress and profile: also replaces this account's followed tracks (with "
+                "their target dates), display name, public page setting, hours a week and "
+                "whether done milestones are hidden with the file's",
             ),
         ],
         initial="progress",

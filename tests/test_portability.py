@@ -279,11 +279,13 @@ class TestMyDataPage:
         ) in text
         assert "<legend>What to import</legend>" in html
         assert re.search(r'<input type="radio" name="what" value="progress"[^>]*checked', html)
-        # Everything the profile choice replaces is named, the hidden done milestones too.
+        # Everything the profile choice replaces is named, the hidden done milestones too, in a
+        # sentence that doesn't end as if cut off ("…, replacing this account's").
         assert (
-            "the display name, the public page setting, the hours a week and whether done "
-            "milestones are hidden, replacing this account&#x27;s"
-        ) in text
+            "also replaces this account&#x27;s followed tracks (with their target dates), display"
+            " name, public page setting, hours a week and whether done milestones are hidden with"
+            " the file&#x27;s</label>"
+        ) in html
         # The explanation above the form says the same: it left out the hidden done ones.
         assert (
             "takes its display name, public page setting, hours a week and whether done "
