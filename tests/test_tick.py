@@ -478,6 +478,18 @@ class TestDetails:
             Status.NOT_STARTED,
         )
 
+    def test_the_editor_says_where_the_evidence_link_shows(self, learner_client, user, milestone):
+        """With the public page on, nothing in the editor said the link would be public."""
+        help_text = 'id="evidence-{}-help">A repository, notebook, Kaggle profile or deployed API'
+        public = "Shown on your public page once the milestone is done; the note stays private."
+        editor = learner_client.get(details_url(milestone), **HTMX).text
+        assert help_text.format(milestone.slug) in editor
+        assert public not in editor
+        user.public_profile = True
+        user.save()
+        assert public in learner_client.get(details_url(milestone), **HTMX).text
+        assert public in learner_client.get(details_url(milestone)).text  # its own page
+
     def test_saving_details_keeps_the_status(self, learner_client, user, milestone):
         progress.set_status(user=user, milestone=milestone, status=Status.DONE)
         learner_client.post(details_url(milestone), {"note": "done it"}, **HTMX)
