@@ -172,6 +172,12 @@ class TestPortfolio:
             'rel="nofollow noopener ugc">' in page
         )
         assert 'href="https://github.com/ada/api" rel="nofollow noopener ugc"' in page
+        # Named by what it shows first (a speech user says "click Evidence: https…"), then its
+        # milestone: the name had the title inside the words it shows.
+        assert (
+            'ugc">Evidence: https://github.com/ada/api<span class="visually-hidden">, for Ship an'
+            " API</span></a>"
+        ) in page
         assert '<time datetime="2025-03-12T15:00:00+00:00">12 March 2025</time>' in page
 
     def test_it_escapes_what_learners_wrote(self, client, engineer):
