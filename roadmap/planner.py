@@ -83,6 +83,13 @@ class Plan:
         return needed_per_week(self.hours_left, self.today, self.target) if self.target else None
 
     @property
+    def beyond_plan(self):
+        """The hours a week the target needs on top of the plan's (0 within it), or None."""
+        if self.needed is None or not self.per_week:
+            return None
+        return max(self.needed - self.per_week, 0)
+
+    @property
     def out_of_reach(self):
         """The target needs more hours a week than a plan can have."""
         return self.needed is not None and self.needed > MAX_HOURS_PER_WEEK

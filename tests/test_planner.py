@@ -208,6 +208,24 @@ class TestDashboard:
         plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
         assert f"To finish by {target.day} {target:%B %Y}: <strong>14 h a week</strong>." in plan
 
+    @pytest.mark.parametrize(
+        ("per_week", "said"),
+        [(6, ", 8 h more than your plan"), (14, ", as your plan has"), (20, ", within your plan")],
+    )
+    def test_a_target_date_is_weighed_against_the_plan(
+        self, learner_client, user, engineer, per_week, said
+    ):
+        """ "Finished around August" beside "to finish by March: 14 h a week" left the learner
+        to work out that the target was out of their plan's reach."""
+        user.hours_per_week = per_week
+        user.save()
+        target = in_days(28)
+        Enrollment.objects.filter(track=engineer).update(target_date=target)
+        plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
+        assert f"To finish by {target.day} {target:%B %Y}: <strong>14 h a week</strong>{said}." in (
+            plan
+        )
+
     def test_clear_target_is_offered_only_with_a_target_to_clear(self, learner_client, engineer):
         clear = '<button type="submit" class="link" name="clear" value="1"'
         assert f"{clear} hidden>" in learner_client.get(DASHBOARD).text
