@@ -99,7 +99,7 @@ class TestTickEndpoint:
         assert 'id="my-progress"' in page
         assert 'hx-swap-oob="true"' in page
         assert "ML Engineer" in page
-        assert "50 % · 1 of 2 milestones done" in page
+        assert '<span class="visually-hidden">50 % · </span>1 of 2 milestones done' in page
         assert response["Vary"] and "HX-Request" in response["Vary"]
 
     def test_a_milestone_another_process_just_added_can_be_ticked_at_once(
@@ -116,7 +116,7 @@ class TestTickEndpoint:
         page = learner_client.post(status_url(newer), {"status": "in_progress"}, **HTMX).text
         assert f'id="status-{newer.slug}"' in page
         assert "Not in progress any more" in page
-        assert "0 % · 0 of 3 milestones done" in page
+        assert '<span class="visually-hidden">0 % · </span>0 of 3 milestones done' in page
 
     def test_an_unknown_slug_looks_at_the_revision_once_more_then_is_a_404(
         self, learner_client, milestone, django_assert_max_num_queries
@@ -189,7 +189,7 @@ class TestTickEndpoint:
         learner_client.post(status_url(milestone), {"status": "done"}, **HTMX)
         # An unticked checkbox sends only the hidden field.
         response = learner_client.post(status_url(milestone), {"status": "not_done"}, **HTMX)
-        assert "0 % · 0 of 2" in response.text
+        assert '<span class="visually-hidden">0 % · </span>0 of 2' in response.text
         assert Progress.objects.get(user=user).status == Status.NOT_STARTED
 
     def test_unticking_puts_back_the_status_before_the_tick(self, learner_client, user, milestone):
