@@ -50,6 +50,14 @@ def user_change_form(user, **changes):
     }
 
 
+def change_progress(client, row, **fields):
+    """Post a learner's progress row's admin form: its user, milestone and status, and `fields`."""
+    url = reverse("admin:roadmap_progress_change", args=[row.pk])
+    return client.post(
+        url, {"user": row.user_id, "milestone": row.milestone_id, "status": row.status, **fields}
+    )
+
+
 def inline_management(prefix, total=0, initial=0):
     return {
         f"{prefix}-TOTAL_FORMS": str(total),
@@ -524,16 +532,12 @@ class TestContentEditors:
 
     def test_a_superuser_writes_a_learners_note_on_several_lines(self, admin_client):
         row = ProgressFactory(note="")
-        response = admin_client.post(
-            reverse("admin:roadmap_progress_change", args=[row.pk]),
-            {
-                "user": row.user_id,
-                "milestone": row.milestone_id,
-                "status": row.status,
-                "note": "Line one.\r\nLine two.",
-                "updated_at_0": "2026-01-01",
-                "updated_at_1": "00:00:00",
-            },
+        response = change_progress(
+            admin_client,
+            row,
+            note="Line one.\r\nLine two.",
+            updated_at_0="2026-01-01",
+            updated_at_1="00:00:00",
         )
         assert response.status_code == 302, response.context["adminform"].errors
         row.refresh_from_db()
@@ -543,17 +547,13 @@ class TestContentEditors:
         """A done date in 2099 was stored (the public page said "Done 1 January 2099"), and the
         learner's own export was then refused by the import; a target too far ahead likewise."""
         row = ProgressFactory(status=Status.DONE, completed_at=timezone.now())
-        response = admin_client.post(
-            reverse("admin:roadmap_progress_change", args=[row.pk]),
-            {
-                "user": row.user_id,
-                "milestone": row.milestone_id,
-                "status": Status.DONE,
-                "updated_at_0": "2099-01-01",
-                "updated_at_1": "00:00:00",
-                "completed_at_0": "2099-01-01",
-                "completed_at_1": "10:00:00",
-            },
+        response = change_progress(
+            admin_client,
+            row,
+            updated_at_0="2099-01-01",
+            updated_at_1="00:00:00",
+            completed_at_0="2099-01-01",
+            completed_at_1="10:00:00",
         )
         assert response.status_code == 200
         errors = response.context["adminform"].errors
