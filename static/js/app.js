@@ -1,7 +1,7 @@
 // Marks the page as scripted (controls that only no-JS browsers need hide themselves), makes the
 // keyboard work on the tick checkboxes as a user expects, keeps focus where the user was after a
-// swap, keeps the plan's fields true to the server's answer, and is the one global place that
-// says when an htmx request failed (and undoes the tick it was).
+// swap, keeps the plan's fields true to the server's answer, copies a badge's Markdown, and is
+// the one global place that says when an htmx request failed (and undoes the tick it was).
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -123,6 +123,28 @@
       if (!input.value && document.activeElement === clear) { input.focus(); }
       clear.hidden = !input.value;
     }
+  });
+
+  // A Copy button beside a field to copy (a badge's Markdown), where the browser lets a page
+  // write to the clipboard: it says it copied, on itself and to a screen reader.
+  document.addEventListener("htmx:load", function (event) {
+    if (!navigator.clipboard) { return; }
+    event.detail.elt.querySelectorAll("button[data-copy]").forEach(function (button) {
+      button.hidden = false;
+    });
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) { return; }
+    var field = document.getElementById(button.dataset.copy);
+    navigator.clipboard.writeText(field.value).then(function () {
+      var what = button.querySelector(".visually-hidden").textContent;
+      button.firstChild.textContent = "Copied";
+      document.getElementById("copy-said").textContent = "Copied" + what + ".";
+      window.setTimeout(function () { button.firstChild.textContent = "Copy"; }, 4000);
+    }, function () {
+      field.select();  // not allowed after all: selected, for the learner to copy
+    });
   });
 
   document.addEventListener("htmx:responseError", function (event) {

@@ -187,3 +187,34 @@ def test_in_dark_forced_colours_the_chart_and_the_focus_in_use_stay_readable(
     current = focus.locator("a[aria-current]")
     other = focus.locator("a:not([aria-current])").first
     assert look(current) != look(other)
+
+
+def test_a_badges_markdown_is_copied_with_one_press(learner_page, live_server, user):
+    """The Markdown was in a narrow field, cut off, to select and copy by hand."""
+    user.public_profile = True
+    user.save()
+    user.enrollments.create(track=Track.objects.get(slug="ml-engineer"))
+    page = learner_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(live_server.url + "/dashboard/")
+    field = page.get_by_role("textbox", name="Markdown for the ML Engineer badge")
+    copy = page.get_by_role("button", name="Copy the Markdown for the ML Engineer badge")
+    copy.click()
+    assert page.evaluate("navigator.clipboard.readText()") == field.input_value()
+    copied = page.get_by_role("button", name="Copied the Markdown for the ML Engineer badge")
+    expect(copied).to_be_focused()  # the button itself, its word changed
+    expect(page.get_by_role("status").filter(has_text="Copied")).to_have_text(
+        "Copied the Markdown for the ML Engineer badge."
+    )
+
+
+def test_without_javascript_there_is_no_copy_button(browser, live_server, roadmap):
+    learner = UserFactory(public_profile=True)
+    learner.enrollments.create(track=Track.objects.get(slug="ml-engineer"))
+    context = browser.new_context(java_script_enabled=False)
+    log_in_browser(context, live_server, learner)
+    page = context.new_page()
+    page.goto(live_server.url + "/dashboard/")
+    expect(page.get_by_role("textbox", name="Markdown for the ML Engineer badge")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Copy"))).to_have_count(0)
+    context.close()
