@@ -119,6 +119,7 @@ def set_target(request, slug):
     if card is None:
         return not_found(request, NOT_FOLLOWED)
     context = {"card": card, "target_form": None if valid else form, "target_slug": slug}
+    context["cleared"] = valid and "clear" in request.POST
     return TemplateResponse(
         request, f"{DASHBOARD}#track_plan", context, status=200 if valid else 422
     )

@@ -446,6 +446,11 @@ class TestSettingATarget:
         )
         assert response.status_code == 200
         assert "Nothing was changed" not in response.text
+        # Said where the plan is (its live region): the plan alone again, without its target
+        # sentence, left the learner to notice what was gone.
+        assert response.text.lstrip().startswith(
+            '<p class="message success">Target date cleared.</p>'
+        )
         assert Enrollment.objects.get(user=user).target_date is None
 
     @pytest.mark.parametrize(
