@@ -22,13 +22,14 @@ from .snapshot import content_changed
 from .validators import validate_anchor
 
 
-def kept_by_learners(deleted, model_count, perms_needed, summary):
-    """What get_deleted_objects answers when learners' rows keep something (`summary`, a line
-    each), or not: the admin's confirmation page then says why it can't delete, and offers no
-    button. Nothing is deleted, so the editor's permissions on those rows don't matter (the
-    admin said they lacked permission to delete them, as if that were the way)."""
+def kept_by_learners(found, summary):
+    """What get_deleted_objects answers (`found`, Django's) when learners' rows keep something
+    (`summary`, a line each): the admin's confirmation page then says why it can't delete, and
+    offers no button. Nothing is deleted, so the editor's permissions on those rows don't matter
+    (the admin said they lacked permission to delete them, as if that were the way)."""
     if not summary:
-        return deleted, model_count, perms_needed, []
+        return found
+    deleted, model_count, _, _ = found
     return deleted, model_count, set(), summary
 
 
@@ -57,6 +58,11 @@ class ContentForm(forms.ModelForm):
                 "file name it by this."
             )
 
+    TAKEN = (
+        "A %(kind)s has this slug, and each is a place of its own on the roadmap page "
+        "(/#%(slug)s): choose another."
+    )
+
     def clean_slug(self):
         """A new section's or milestone's slug is its place on the roadmap page (/#slug): not
         one of the page's own, nor another section's or milestone's."""
@@ -67,8 +73,7 @@ class ContentForm(forms.ModelForm):
             other = Milestone if model is Section else Section
             if other.objects.filter(slug=slug).exists():
                 raise forms.ValidationError(
-                    f"A {other._meta.verbose_name} has this slug, and each is a place of its "
-                    f"own on the roadmap page (/#{slug}): choose another."
+                    self.TAKEN % {"kind": other._meta.verbose_name, "slug": slug}
                 )
         return slug
 
@@ -166,7 +171,7 @@ class TrackAdmin(ContentAdmin):
 
     def get_deleted_objects(self, objs, request):
         """Refuse to delete tracks that learners follow, saying how many, not who."""
-        deleted, model_count, perms_needed, _ = super().get_deleted_objects(objs, request)
+        found = super().get_deleted_objects(objs, request)
         followers = Counter(
             Enrollment.objects.filter(track__in=objs).values_list("track", flat=True)
         )
@@ -180,7 +185,7 @@ class TrackAdmin(ContentAdmin):
             for obj in objs
             if obj.pk in followers
         ]
-        return kept_by_learners(deleted, model_count, perms_needed, summary)
+        return kept_by_learners(found, summary)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
@@ -216,8 +221,21 @@ class PlacedInline(admin.TabularInline):
         return formset
 
 
+class SectionMilestones(RowFormSet):
+    """A section's milestone rows: a new one can't take the section's slug (each is a place of
+    its own on the roadmap page), which its form can't see when both are new."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            slug = getattr(form, "cleaned_data", {}).get("slug")
+            if form.instance.pk is None and slug and slug == self.instance.slug:
+                form.add_error("slug", ContentForm.TAKEN % {"kind": "section", "slug": slug})
+
+
 class MilestoneInline(PlacedInline):
     model = Milestone
+    formset = SectionMilestones
     form = ContentForm
     fields = ("position", "title", "slug", "estimated_hours", "is_archived")
     readonly_fields = ("is_archived",)
@@ -314,7 +332,7 @@ class MilestoneAdmin(ContentAdmin):
         The admin lists "protected objects" on its confirmation page and offers no delete
         button; a summary per milestone says more to an editor than a list of other people's rows.
         """
-        deleted, model_count, perms_needed, _ = super().get_deleted_objects(objs, request)
+        found = super().get_deleted_objects(objs, request)
         learners = defaultdict(set)
         for model in (Progress, ProgressEvent):
             rows = model.objects.filter(milestone__in=objs).order_by()
@@ -331,7 +349,7 @@ class MilestoneAdmin(ContentAdmin):
             for obj in objs
             if obj.pk in learners
         ]
-        return kept_by_learners(deleted, model_count, perms_needed, summary)
+        return kept_by_learners(found, summary)
 
 
 @admin.register(Progress)

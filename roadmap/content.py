@@ -52,7 +52,7 @@ class LoadReport:
             yield "Nothing to change: the database already matches the file."
 
 
-def parse(text, source="roadmap file"):
+def parse(text, source="roadmap file", existing=frozenset()):
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -60,7 +60,7 @@ def parse(text, source="roadmap file"):
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ContentError(f"{source}{where}: not valid YAML ({problem}).") from exc
-    return validate(data)
+    return validate(data, existing)
 
 
 def _mapping(value, place, required, optional=()):
@@ -103,17 +103,20 @@ def _unique(slug, seen, place):
     seen.add(slug)
 
 
-def _anchor(slug, seen, place):
-    """A section's or milestone's slug: its place on the roadmap page (/#slug), one each."""
+def _anchor(slug, seen, place, existing):
+    """A section's or milestone's slug: its place on the roadmap page (/#slug), one each. One
+    the database has already is let through, as the admin does: slugs are fixed once saved."""
     try:
-        validate_anchor(slug)
+        if slug not in existing:
+            validate_anchor(slug)
     except ValidationError as exc:
         raise ContentError(f"{place}.slug: {' '.join(exc.messages)}") from exc
     _unique(slug, seen, place)
 
 
-def validate(data):
-    """Check the whole structure and return it normalised; raise ContentError naming the place."""
+def validate(data, existing=frozenset()):
+    """Check the whole structure and return it normalised; raise ContentError naming the place.
+    `existing` are the slugs the database has, which the rules for new ones let through."""
     root = _mapping(data, "top level", ("tracks", "sections"))
     result = {"tracks": [], "sections": []}
     track_slugs = set()
@@ -129,16 +132,18 @@ def validate(data):
         place = f"sections[{i}]"
         _mapping(raw, place, ("slug", "title", "milestones"), ("intro",))
         section = {**_fields(Section, raw, place, ("slug", "title", "intro")), "milestones": []}
-        _anchor(section["slug"], anchors, place)
+        _anchor(section["slug"], anchors, place, existing)
         for j, raw_milestone in enumerate(_list(raw["milestones"], f"{place}.milestones")):
             section["milestones"].append(
-                _validate_milestone(raw_milestone, f"{place}.milestones[{j}]", track_slugs, anchors)
+                _validate_milestone(
+                    raw_milestone, f"{place}.milestones[{j}]", track_slugs, anchors, existing
+                )
             )
         result["sections"].append(section)
     return result
 
 
-def _validate_milestone(raw, place, track_slugs, anchors):
+def _validate_milestone(raw, place, track_slugs, anchors, existing):
     _mapping(
         raw, place, ("slug", "title", "estimated_hours"), ("description", "resources", "tracks")
     )
@@ -150,7 +155,7 @@ def _validate_milestone(raw, place, track_slugs, anchors):
         "tracks": {},
     }
     place = f"{place} ({milestone['slug']})"
-    _anchor(milestone["slug"], anchors, place)
+    _anchor(milestone["slug"], anchors, place, existing)
     if type(hours) is not int or not 1 <= hours <= MAX_ESTIMATED_HOURS:
         raise ContentError(
             f"{place}.estimated_hours: must be a whole number of hours from 1 to "
@@ -301,4 +306,13 @@ def load_file(path=DEFAULT_PATH):
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(f"{path}: cannot be read ({exc}).") from exc
-    return load(parse(text, source=str(path)))
+    return load(parse(text, source=str(path), existing=saved_anchors()))
+
+
+def saved_anchors():
+    """The sections' and milestones' slugs the database has: fixed once saved, whatever the
+    rules for new ones (validate_anchor)."""
+    return {
+        *Section.objects.values_list("slug", flat=True),
+        *Milestone.objects.values_list("slug", flat=True),
+    }

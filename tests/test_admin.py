@@ -530,6 +530,26 @@ class TestContentEditors:
         assert list(Milestone.objects.values_list("slug", flat=True)) == [taken.slug]
         assert Section.objects.count() == 1
 
+    def test_a_new_section_and_its_new_milestone_row_cannot_share_a_slug(self, editor_client):
+        """Each form looked only at the database, where neither was yet: both were saved."""
+        response = editor_client.post(
+            reverse("admin:roadmap_section_add"),
+            {
+                "slug": "apis",
+                "title": "APIs",
+                "position": 1,
+                **inline_management("milestones", total=1),
+                "milestones-0-position": 0,
+                "milestones-0-title": "APIs",
+                "milestones-0-slug": "apis",
+                "milestones-0-estimated_hours": 3,
+            },
+        )
+        assert response.status_code == 200
+        (rows,) = response.context["inline_admin_formsets"]
+        assert "A section has this slug" in " ".join(rows.formset.forms[0].errors["slug"])
+        assert not Section.objects.exists() and not Milestone.objects.exists()
+
     def test_a_superuser_writes_a_learners_note_on_several_lines(self, admin_client):
         row = ProgressFactory(note="")
         response = change_progress(

@@ -311,6 +311,17 @@ class TestMalformedFiles:
         place = "sections[1].slug" if where == "section" else "sections[1].milestones[0]"
         self.assert_refused(tmp_path, self.mutated(change), place, said)
 
+    def test_a_slug_saved_before_the_rule_still_dumps_and_loads(self, tmp_path, roadmap):
+        """Slugs are fixed once saved: the file of a roadmap that has one the rule now refuses
+        (made before it) was refused whole, with advice nobody could follow."""
+        section = Section.objects.first()
+        kept = MilestoneFactory(section=section, slug="track-experiments-with-mlflow")
+        ProgressFactory(milestone=kept)
+        path = tmp_path / "roadmap.yaml"
+        call_command("dump_roadmap", str(path), stdout=StringIO())
+        call_command("load_roadmap", str(path), stdout=StringIO())
+        assert Milestone.objects.get(slug=kept.slug).is_archived is False
+
     def test_a_missing_key_is_refused(self, tmp_path):
         def change(data):
             del data["sections"][0]["milestones"][3]["title"]
