@@ -72,11 +72,8 @@ def set_hours(request):
         # Emptied to type another number (or half typed, like "1e"): only a submit removes the plan.
         return HttpResponse(status=204)
     form = HoursForm(request.POST)
-    # Sent again as it is (typed, then submitted at once): the plan is shown, not said again.
-    hours = form.cleaned_data.get("hours_per_week") if form.is_valid() else None
-    said = not (typing and form.is_valid() and hours == request.user.hours_per_week)
     if form.is_valid():
-        request.user.hours_per_week = hours
+        request.user.hours_per_week = form.cleaned_data["hours_per_week"]
         request.user.save(update_fields=["hours_per_week"])
     elif not request.htmx:
         return dashboard_response(request, status=422, hours_form=form)
@@ -84,7 +81,7 @@ def set_hours(request):
         messages.success(request, "Your plan is updated.")
         return redirect(reverse("roadmap:dashboard") + "#plan")
     cards, _ = learner_cards(request, get_snapshot())
-    context = {"cards": cards, "hours_form": form, "said": said}
+    context = {"cards": cards, "hours_form": form}
     return TemplateResponse(
         request, f"{DASHBOARD}#plans", context, status=200 if form.is_valid() else 422
     )

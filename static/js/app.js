@@ -99,6 +99,21 @@
     }
   });
 
+  // The hours field sends itself as it is typed, but not a number sent already, by it or its
+  // form: typed and submitted at once, its delayed request repeated the submit's, and the plan
+  // was read out twice (or not at all, the submit's answer dropped for it).
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail.elt;
+    var form = elt.closest && elt.closest("form.hours");
+    var field = form && form.querySelector("input[name=hours_per_week]");
+    if (!field) { return; }
+    if (elt === field && field.dataset.sent === field.value) {
+      event.preventDefault();
+    } else {
+      field.dataset.sent = field.value;
+    }
+  });
+
   // The plan's fields say whether the server took them (htmx answers with the plan only): a
   // refused one is marked invalid, and a cleared target date empties its field and hides the
   // button that cleared it (focus goes to the field), which comes back with the next target.

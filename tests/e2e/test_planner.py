@@ -120,3 +120,42 @@ def test_a_refused_target_date_offers_nothing_to_clear(learner_page, live_server
     card.get_by_role("button", name="Set target for ML Engineer").click()
     expect(card).to_contain_text("Nothing was changed.")
     expect(card.get_by_role("button", name="Clear target for ML Engineer")).to_have_count(0)
+
+
+# What #plan-said is filled with, each time: what a screen reader is given to read.
+SAID = """() => {
+    const said = document.getElementById("plan-said");
+    window.said = [];
+    new MutationObserver(() => window.said.push(said.textContent))
+        .observe(said, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def test_hours_typed_and_submitted_at_once_are_said_once(learner_page, live_server, user):
+    """The field's delayed request repeated the submit's: a screen reader heard the plan twice."""
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    page.evaluate(SAID)
+    field = page.get_by_label("Hours a week you can give")
+    field.fill("7")
+    field.press("Enter")
+    expect(page.locator("#plan-said")).to_contain_text("Planned at 7 h a week.")
+    page.wait_for_timeout(1200)  # past the field's delay
+    said = page.evaluate("window.said")
+    assert len(said) == 1 and said[0].startswith("Planned at 7 h a week. ML Engineer: finished")
+
+
+def test_a_refused_number_typed_back_to_the_plan_is_said(learner_page, live_server, user):
+    """600 refused, then 60 (the plan's hours) again: the error went, but nothing said so."""
+    user.hours_per_week = 60
+    user.save()
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    field = page.get_by_label("Hours a week you can give")
+    field.fill("600")
+    expect(page.locator("#plan-said")).to_contain_text("The plan stays at 60 h a week.")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    field.press("Backspace")
+    expect(page.locator("#plan-said")).to_have_text("Planned at 60 h a week.")
+    expect(field).not_to_have_attribute("aria-invalid", "true")
