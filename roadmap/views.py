@@ -84,8 +84,8 @@ def index(request):
             next_up=focus.next_up(items),
             hide_done=user.hide_done,
             # What the button hides, or shows again (those hidden), and the done ones it leaves
-            # in sight: for their news, or (while it hides) just ticked.
-            done_count=sum(item.hidden if user.hide_done else item.hideable for item in items),
+            # in sight: for their news, or just ticked.
+            done_count=sum(item.hideable and not item.just_done for item in items),
             done_kept=sum(item.status == Status.DONE and not item.hideable for item in items),
             just_done=sum(item.hideable and item.just_done for item in items),
         )
