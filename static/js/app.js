@@ -152,13 +152,18 @@
     var button = event.target.closest && event.target.closest("button[data-copy]");
     if (!button) { return; }
     var field = document.getElementById(button.dataset.copy);
+    var word = button.querySelector(".copy-word");
+    var what = button.querySelector(".visually-hidden").textContent;
+    var said = document.getElementById("copy-said");
     navigator.clipboard.writeText(field.value).then(function () {
-      var what = button.querySelector(".visually-hidden").textContent;
-      button.firstChild.textContent = "Copied";
-      document.getElementById("copy-said").textContent = "Copied" + what + ".";
-      window.setTimeout(function () { button.firstChild.textContent = "Copy"; }, 4000);
-    }, function () {
-      field.select();  // not allowed after all: selected, for the learner to copy
+      word.textContent = "Copied";
+      said.textContent = "Copied" + what + ".";
+      window.clearTimeout(button.copiedTimer);
+      button.copiedTimer = window.setTimeout(function () { word.textContent = "Copy"; }, 4000);
+    }, function () {  // not allowed after all: selected, for the learner to copy
+      field.focus();
+      field.select();
+      said.textContent = "Not copied: the Markdown is selected, to copy with your keyboard.";
     });
   });
 

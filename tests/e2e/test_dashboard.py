@@ -208,6 +208,24 @@ def test_a_badges_markdown_is_copied_with_one_press(learner_page, live_server, u
     )
 
 
+def test_a_copy_the_browser_refuses_leaves_the_markdown_selected_and_says_so(
+    learner_page, live_server, user
+):
+    user.public_profile = True
+    user.save()
+    user.enrollments.create(track=Track.objects.get(slug="ml-engineer"))
+    page = learner_page
+    page.goto(live_server.url + "/dashboard/")
+    page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error()); }")
+    page.get_by_role("button", name="Copy the Markdown for the ML Engineer badge").click()
+    field = page.get_by_role("textbox", name="Markdown for the ML Engineer badge")
+    expect(field).to_be_focused()
+    assert field.evaluate("f => f.selectionStart === 0 && f.selectionEnd === f.value.length")
+    expect(page.locator("#copy-said")).to_have_text(
+        "Not copied: the Markdown is selected, to copy with your keyboard."
+    )
+
+
 def test_without_javascript_there_is_no_copy_button(browser, live_server, roadmap):
     learner = UserFactory(public_profile=True)
     learner.enrollments.create(track=Track.objects.get(slug="ml-engineer"))
