@@ -44,9 +44,9 @@ class ImportForm(forms.Form):
             ("progress", "Progress only: milestones, notes, evidence links and history"),
             (
                 "everything",
-                "Progress and profile: also replaces this account's followed tracks (with "
-                "their target dates), display name, public page setting, hours a week and "
-                "whether done milestones are hidden with the file's",
+                "Progress and profile: also puts the file's followed tracks (with their target "
+                "dates), display name, public page setting, hours a week and whether done "
+                "milestones are hidden in place of this account's",
             ),
         ],
         initial="progress",

@@ -44,11 +44,10 @@ def validate_track_slug(slug):
 # The roadmap page's own element ids, which a section's or milestone's slug (its anchor, /#slug)
 # can't be: htmx swaps an element by its id, and a milestone named "news" was swapped for the
 # news box. Every other id on the page is one of these, or made from a slug with one of these
-# prefixes or suffix (tests/test_roadmap_page.py checks).
+# prefixes or the suffix (tests/test_roadmap_page.py checks).
 PAGE_IDS = frozenset(
-    {"flash", "focus-all", "focus-followed", "hide-done-toggle", "main", "map-end"}
-    | {"my-progress", "news", "next-up", "progress-announcement", "roadmap-body"}
-    | {"roadmap-tools", "career-tracks"}
+    {"career-tracks", "flash", "hide-done-toggle", "main", "my-progress", "news", "next-up"}
+    | {"roadmap-body", "roadmap-tools"}
 )
 PAGE_ID_PREFIXES = ("bar-", "details-", "done-", "evidence-", "focus-", "map-", "node-", "note-")
 PAGE_ID_PREFIXES += ("progress-", "state-", "status-", "track-")
@@ -72,14 +71,16 @@ def validate_anchor(slug):
 
 
 def validate_not_in_future(moment):
-    """Nothing in a file is later than now: a time after it would be later than a tick made
-    after the import, which importing the file again would then undo."""
+    """Nothing in a file (or a learner's row in the admin) is later than now: a time after it
+    would be later than a tick made after the import, which importing the file again would
+    then undo."""
     if moment > timezone.now():
         raise ValidationError("That is in the future: nothing was done then yet.", code="future")
 
 
 def validate_target_in_reach(target):
-    """A target date at most ten years ahead: the dashboard's form and the data import."""
+    """A target date at most ten years ahead: the dashboard's form, the data import and the
+    admin."""
     today = timezone.localdate()
     try:
         last = today.replace(year=today.year + TARGET_YEARS)

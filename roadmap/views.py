@@ -166,7 +166,7 @@ def set_status(request, slug):
             messages.info(request, f"Already done: {milestone.title} was ticked elsewhere.")
         else:
             messages.success(request, f"Marked {Status(status).label.lower()}: {milestone.title}.")
-        # Where it is open, done or not, hidden or not (focus.JUST_DONE).
+        # At the milestone, open after a tick (focus.JUST_DONE, hidden or not) or an untick.
         return HttpResponseRedirect(at_place(safe_next(request), milestone.slug, milestone.url))
     # The answer: the controls, the map's node and the bars, from the learner's rows now.
     own = Progress.objects.own(request.user)

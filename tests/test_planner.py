@@ -210,7 +210,11 @@ class TestDashboard:
 
     @pytest.mark.parametrize(
         ("per_week", "said"),
-        [(6, ", 8 h more than your plan"), (14, ", as your plan has"), (20, ", within your plan")],
+        [
+            (6, ", 8 h a week more than your plan"),
+            (14, ", exactly your plan"),
+            (20, ", within your plan"),
+        ],
     )
     def test_a_target_date_is_weighed_against_the_plan(
         self, learner_client, user, engineer, per_week, said

@@ -282,9 +282,9 @@ class TestMyDataPage:
         # Everything the profile choice replaces is named, the hidden done milestones too, in a
         # sentence that doesn't end as if cut off ("…, replacing this account's").
         assert (
-            "also replaces this account&#x27;s followed tracks (with their target dates), display"
-            " name, public page setting, hours a week and whether done milestones are hidden with"
-            " the file&#x27;s</label>"
+            "also puts the file&#x27;s followed tracks (with their target dates), display name,"
+            " public page setting, hours a week and whether done milestones are hidden in place"
+            " of this account&#x27;s</label>"
         ) in html
         # The explanation above the form says the same: it left out the hidden done ones.
         assert (

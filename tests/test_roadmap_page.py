@@ -345,13 +345,18 @@ def test_no_slug_a_section_or_milestone_may_take_is_an_id_the_page_has(client, r
     htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/"}
     pages += [client.get(url).text for url in ("/", "/?track=all", "/?track=data-scientist")]
     pages.append(client.get(second.details_url, {"edit": "1"}, **htmx).text)  # the editor
+    refused = {"note": "\x00", "evidence_url": "javascript:alert(1)"}
+    pages.append(client.post(second.details_url, refused, **htmx).text)  # with its errors
+    client.post(reverse("roadmap:set_status", args=[fourth.slug]), {"status": "in_progress"})
+    pages.append(client.get("/").text)  # with a message at the top
     learner.hide_done = True
     learner.save()
     pages.append(client.get("/").text)
     anchors = set(Milestone.objects.values_list("slug", flat=True))
     anchors |= set(Section.objects.values_list("slug", flat=True))
     ids = {found for page in pages for found in re.findall(r'\bid="([^"]+)"', page)} - anchors
-    assert {"news", "next-up", "note-" + second.slug, "focus-followed"} <= ids  # all states
+    assert {"news", "next-up", "note-" + second.slug, "focus-followed", "flash"} <= ids
+    assert {f"note-{second.slug}-error", f"evidence-{second.slug}-error"} <= ids
     for page_id in ids:
         with pytest.raises(ValidationError):
             validate_anchor(page_id)

@@ -481,7 +481,7 @@ class TestDetails:
     def test_the_editor_says_where_the_evidence_link_shows(self, learner_client, user, milestone):
         """With the public page on, nothing in the editor said the link would be public."""
         help_text = 'id="evidence-{}-help">A repository, notebook, Kaggle profile or deployed API'
-        public = "Shown on your public page once the milestone is done; the note stays private."
+        public = "Shown on your public page when the milestone is done; the note stays private."
         editor = learner_client.get(details_url(milestone), **HTMX).text
         assert help_text.format(milestone.slug) in editor
         assert public not in editor
