@@ -231,7 +231,9 @@ def test_focus_stays_on_the_control_used_when_the_roadmap_is_swapped(
     to the page, and a keyboard user started again from the top, some fifty Tabs away."""
     Enrollment.objects.create(user=user, track=Track.objects.get(slug="ml-engineer"))
     done = Milestone.objects.active().filter(tracks__slug="data-scientist").first()
-    progress.set_status(user=user, milestone=done, status=Status.DONE)  # something to hide
+    # Something to hide: done an hour ago (one just ticked stays, to untick a slip).
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    progress.set_status(user=user, milestone=done, status=Status.DONE, now=an_hour_ago)
     user.changes_seen_at = timezone.now() - timedelta(days=3)
     user.save(update_fields=["changes_seen_at"])
     with transaction.atomic():  # as every writer of content does

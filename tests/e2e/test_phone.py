@@ -42,7 +42,10 @@ def test_the_header_is_one_line(phone, live_server):
     assert log_out["x"] + log_out["width"] <= PHONE["width"]
 
 
-def test_every_control_is_at_least_44_pixels(phone, live_server):
+def test_every_control_is_at_least_44_pixels(phone, live_server, user):
+    third = Milestone.objects.active().order_by("section__position", "position")[2]
+    an_hour_ago = timezone.now() - timedelta(hours=1)  # not just ticked: "Hide done" hides it
+    progress.set_status(user=user, milestone=third, status=Status.DONE, now=an_hour_ago)
     phone.goto(live_server.url)
     boxes = phone.locator(TARGETS).evaluate_all(
         "elements => elements.filter(e => e.offsetParent !== null).map(e => {"
@@ -50,6 +53,7 @@ def test_every_control_is_at_least_44_pixels(phone, live_server):
         " return [e.textContent.trim().slice(0, 30), Math.round(r.width), Math.round(r.height)]; })"
     )
     assert len(boxes) > 60, boxes
+    assert any(text.startswith("Hide done milestones") for text, _, _ in boxes), boxes
     small = [box for box in boxes if box[1] < 44 or box[2] < 44]
     assert small == [], small
 
