@@ -19,7 +19,7 @@ from .models import (
     TrackMilestone,
 )
 from .snapshot import content_changed
-from .validators import validate_anchor
+from .validators import validate_anchor, validate_track_ids
 
 
 def kept_by_learners(found, summary):
@@ -65,9 +65,12 @@ class ContentForm(forms.ModelForm):
 
     def clean_slug(self):
         """A new section's or milestone's slug is its place on the roadmap page (/#slug): not
-        one of the page's own, nor another section's or milestone's."""
+        one of the page's own, nor another section's or milestone's. A new track's makes none
+        of the pages' other ids."""
         slug = self.cleaned_data["slug"]
         model = self._meta.model
+        if self.instance.pk is None and model is Track:
+            validate_track_ids(slug)
         if self.instance.pk is None and model in (Section, Milestone):
             validate_anchor(slug)
             other = Milestone if model is Section else Section

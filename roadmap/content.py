@@ -16,7 +16,7 @@ from django.template.defaultfilters import pluralize
 from . import changes
 from .models import MAX_ESTIMATED_HOURS, Milestone, Resource, Section, Track, TrackMilestone
 from .snapshot import content_changed
-from .validators import validate_anchor
+from .validators import validate_anchor, validate_track_ids
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "content" / "roadmap.yaml"
 
@@ -52,7 +52,7 @@ class LoadReport:
             yield "Nothing to change: the database already matches the file."
 
 
-def parse(text, source="roadmap file", existing=frozenset()):
+def parse(text, source="roadmap file", existing=frozenset(), existing_tracks=frozenset()):
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -60,7 +60,7 @@ def parse(text, source="roadmap file", existing=frozenset()):
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ContentError(f"{source}{where}: not valid YAML ({problem}).") from exc
-    return validate(data, existing)
+    return validate(data, existing, existing_tracks)
 
 
 def _mapping(value, place, required, optional=()):
@@ -106,17 +106,22 @@ def _unique(slug, seen, place):
 def _anchor(slug, seen, place, existing):
     """A section's or milestone's slug: its place on the roadmap page (/#slug), one each. One
     the database has already is let through, as the admin does: slugs are fixed once saved."""
-    try:
-        if slug not in existing:
-            validate_anchor(slug)
-    except ValidationError as exc:
-        raise ContentError(f"{place}.slug: {' '.join(exc.messages)}") from exc
+    if slug not in existing:
+        _refuse(validate_anchor, slug, place)
     _unique(slug, seen, place)
 
 
-def validate(data, existing=frozenset()):
+def _refuse(validator, slug, place):
+    try:
+        validator(slug)
+    except ValidationError as exc:
+        raise ContentError(f"{place}.slug: {' '.join(exc.messages)}") from exc
+
+
+def validate(data, existing=frozenset(), existing_tracks=frozenset()):
     """Check the whole structure and return it normalised; raise ContentError naming the place.
-    `existing` are the slugs the database has, which the rules for new ones let through."""
+    `existing` are the sections' and milestones' slugs the database has, `existing_tracks` its
+    tracks': the rules for new ones let them through."""
     root = _mapping(data, "top level", ("tracks", "sections"))
     result = {"tracks": [], "sections": []}
     track_slugs = set()
@@ -124,6 +129,8 @@ def validate(data, existing=frozenset()):
         place = f"tracks[{i}]"
         _mapping(raw, place, ("slug", "name"), ("summary",))
         track = _fields(Track, raw, place, ("slug", "name", "summary"))
+        if track["slug"] not in existing_tracks:
+            _refuse(validate_track_ids, track["slug"], place)
         _unique(track["slug"], track_slugs, place)
         result["tracks"].append(track)
 
@@ -306,12 +313,13 @@ def load_file(path=DEFAULT_PATH):
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(f"{path}: cannot be read ({exc}).") from exc
-    return load(parse(text, source=str(path), existing=saved_anchors()))
+    tracks = set(Track.objects.values_list("slug", flat=True))
+    return load(parse(text, str(path), saved_anchors(), tracks))
 
 
 def saved_anchors():
     """The sections' and milestones' slugs the database has: fixed once saved, whatever the
-    rules for new ones (validate_anchor)."""
+    rules for new ones (validate_anchor, as validate_track_ids for the tracks')."""
     return {
         *Section.objects.values_list("slug", flat=True),
         *Milestone.objects.values_list("slug", flat=True),

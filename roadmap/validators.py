@@ -54,6 +54,27 @@ PAGE_ID_PREFIXES += ("progress-", "state-", "status-", "track-")
 PAGE_ID_SUFFIX = "-title"
 
 
+# The ids the pages make of a track's slug (track-, track-…-title, bar-, bar-…-text, plan-,
+# focus-, target-, follow-toggle-, badge-markdown-): a slug that makes a page's own id (plan-title,
+# plan-said, focus-followed) or another track's had htmx swap that element for the track's.
+TRACK_ID_WORDS = frozenset({"followed", "said", "title"})
+TRACK_ID_SUFFIXES = ("-text", "-title")
+
+
+def validate_track_ids(slug):
+    """A new track's slug makes none of the pages' other ids (tests/test_dashboard.py checks)."""
+    suffix = next((suffix for suffix in TRACK_ID_SUFFIXES if slug.endswith(suffix)), None)
+    if slug in TRACK_ID_WORDS:
+        taken = f"“{slug}” is"
+    elif suffix:
+        taken = f"Slugs ending in “{suffix}” are"
+    else:
+        return
+    raise ValidationError(
+        f"{taken} taken by the pages' own parts: choose another slug.", code="reserved"
+    )
+
+
 def validate_anchor(slug):
     """A section's or milestone's slug is not one of the roadmap page's own ids."""
     prefix = next((prefix for prefix in PAGE_ID_PREFIXES if slug.startswith(prefix)), None)

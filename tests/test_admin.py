@@ -502,6 +502,27 @@ class TestContentEditors:
         assert "“all” shows the whole roadmap" in response.text
         assert not Track.objects.exists()
 
+    def test_a_new_track_cannot_make_an_id_a_page_has(self, editor_client):
+        """A track "title" made the dashboard's heading's id, `plan-title`: a change of the hours
+        swapped the heading for the track's plan, and the track's own plan stayed as it was."""
+        url = reverse("admin:roadmap_track_add")
+        for slug, said in [
+            ("title", "“title” is taken by the pages' own parts: choose another slug."),
+            ("said", "“said” is taken"),
+            ("ml-engineer-text", "Slugs ending in “-text” are taken"),  # bar-ml-engineer-text
+            ("ml-engineer-title", "Slugs ending in “-title” are taken"),
+        ]:
+            response = editor_client.post(url, {"slug": slug, "name": "Title", "position": 0})
+            assert response.status_code == 200
+            assert said in " ".join(response.context["adminform"].errors["slug"])
+        assert not Track.objects.exists()
+        saved = TrackFactory(slug="title")  # before the rule: fixed once saved, still editable
+        url = reverse("admin:roadmap_track_change", args=[saved.pk])
+        response = editor_client.post(url, {"slug": "title", "name": "Renamed", "position": 0})
+        assert response.status_code == 302
+        saved.refresh_from_db()
+        assert saved.name == "Renamed"
+
     def test_a_new_section_or_milestone_cannot_take_a_place_the_page_has(self, editor_client):
         """A milestone named "news" was swapped for the news box after a tick (htmx swaps an
         element by its id); a section named as a milestone was one anchor with it."""

@@ -16,7 +16,7 @@ from roadmap.models import (
     Track,
     TrackMilestone,
 )
-from tests.factories import MilestoneFactory, ProgressFactory
+from tests.factories import MilestoneFactory, ProgressFactory, TrackFactory
 
 CONTENT = yaml.safe_load(DEFAULT_PATH.read_text())
 
@@ -311,12 +311,31 @@ class TestMalformedFiles:
         place = "sections[1].slug" if where == "section" else "sections[1].milestones[0]"
         self.assert_refused(tmp_path, self.mutated(change), place, said)
 
+    @pytest.mark.parametrize(
+        ("slug", "said"),
+        [
+            ("title", "“title” is taken by the pages' own parts"),  # the dashboard's plan-title
+            ("ml-engineer-text", "Slugs ending in “-text” are taken"),
+        ],
+    )
+    def test_a_track_slug_that_makes_an_id_a_page_has_is_refused(self, tmp_path, slug, said):
+        def change(data):
+            data["tracks"][1]["slug"] = slug
+            for section in data["sections"]:
+                for milestone in section["milestones"]:
+                    weights = milestone.get("tracks", {})
+                    if "data-scientist" in weights:
+                        weights[slug] = weights.pop("data-scientist")
+
+        self.assert_refused(tmp_path, self.mutated(change), "tracks[1].slug", said)
+
     def test_a_slug_saved_before_the_rule_still_dumps_and_loads(self, tmp_path, roadmap):
         """Slugs are fixed once saved: the file of a roadmap that has one the rule now refuses
         (made before it) was refused whole, with advice nobody could follow."""
         section = Section.objects.first()
         kept = MilestoneFactory(section=section, slug="track-experiments-with-mlflow")
         ProgressFactory(milestone=kept)
+        TrackFactory(slug="title")  # a track's too
         path = tmp_path / "roadmap.yaml"
         call_command("dump_roadmap", str(path), stdout=StringIO())
         call_command("load_roadmap", str(path), stdout=StringIO())

@@ -638,3 +638,49 @@ def test_following_a_track_another_process_just_added_answers_with_its_card(
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<article class="track-card is-followed"')
     assert "Data Engineer" in response.text
+
+
+def test_no_slug_a_new_track_may_take_makes_an_id_the_pages_have(client, roadmap):
+    """A track's slug makes ids on the dashboard, the roadmap and the public page (plan-<slug>,
+    bar-<slug>-text, …): a track "title" made the dashboard's heading `plan-title`, and htmx
+    swapped the heading for its plan. The admin and the roadmap file refuse a new track's slug
+    that makes one of those pages' other ids (validate_track_ids, with the model's own rule).
+    An id made of a slug, added to a page without being refused there, fails here."""
+    from django.core.exceptions import ValidationError
+
+    from roadmap.validators import validate_track_ids
+
+    learner = UserFactory(hours_per_week=6, public_profile=True)
+    engineer = Track.objects.get(slug="ml-engineer")
+    target = timezone.localdate() + datetime.timedelta(days=90)
+    EnrollmentFactory(user=learner, track=engineer, target_date=target)
+    progress.set_status(user=learner, milestone=Milestone.objects.first(), status=Status.DONE)
+    client.force_login(learner)
+    htmx = {**HTMX, "HTTP_HX_TARGET": "plan"}
+    pages = [client.get(url).text for url in (DASHBOARD, "/", "/?track=all")]
+    pages.append(client.get(f"/u/{learner.username}/").text)
+    pages.append(client.post(reverse("roadmap:set_hours"), {"hours_per_week": "7"}, **htmx).text)
+    target_url = reverse("roadmap:set_target", args=[engineer.slug])
+    pages.append(client.post(target_url, {"target_date": "soon"}, **HTMX).text)  # its error
+    pages.append(client.post(follow_url(Track.objects.last()), follow=True).text)
+    slugs = set(Track.objects.values_list("slug", flat=True))
+    ids = {found for page in pages for found in re.findall(r'\bid="([^"]+)"', page)}
+    made = {  # the ids each track makes of its slug, as (before, after) the slug
+        (found[: found.index(slug)], found[found.index(slug) + len(slug) :])
+        for found in ids
+        for slug in slugs
+        if slug in found
+    }
+    assert {("plan-", ""), ("bar-", "-text"), ("track-", "-title"), ("focus-", "")} <= made
+    assert {"plan-title", "plan-said", "focus-followed"} <= ids
+    field = Track._meta.get_field("slug")
+    for before, after in made:
+        for other in ids:
+            slug = other.removeprefix(before).removesuffix(after)
+            if (before + slug + after != other) or slug in slugs or not slug:
+                continue  # not of this shape, or the track's own
+            if not re.fullmatch(r"[-a-zA-Z0-9_]+", slug):
+                continue  # not a slug
+            with pytest.raises(ValidationError):
+                field.run_validators(slug)
+                validate_track_ids(slug)
