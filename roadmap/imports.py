@@ -29,6 +29,7 @@ from .models import (
 class ImportReport:
     progress: int = 0  # milestones whose row was written, whatever their status
     kept: int = 0  # milestones whose row in the account changed after the file's: not written
+    undated: int = 0  # milestones the account has and the file differs on, saying not when: kept
     unchanged: int = 0  # milestones whose row in the account is the file's already
     done: int = 0
     in_progress: int = 0
@@ -89,6 +90,13 @@ class ImportReport:
             parts.append(
                 f"Kept your own progress on {self.kept} milestone{pluralize(self.kept)}: "
                 f"you changed {pluralize(self.kept, 'it,them')} after the file was saved."
+            )
+        if self.undated:
+            count = self.undated
+            parts.append(
+                f"Kept your own progress on {count}{' other' if self.kept else ''} "
+                f"milestone{pluralize(count)}: the file doesn't say when it was saved, so it "
+                "doesn't replace what you have."
             )
         if not self.with_profile:
             parts.append("Your profile and followed tracks are unchanged.")
@@ -182,10 +190,11 @@ def _import_progress(user, entries, milestones, report):
         if mine and mine[1:] == [entry[name] for name in fields[1:]]:
             report.unchanged += 1  # as in the file, whenever either was saved
             continue
-        if mine and (entry["updated_at"] is None or mine[0] > entry["updated_at"]):
-            # Changed since the file was saved (or the file doesn't say when, and the account's
-            # own stays): a newer tick is not undone.
-            report.kept += 1
+        if mine and entry["updated_at"] is None:
+            report.undated += 1  # the file doesn't say when: the account's own stays
+            continue
+        if mine and mine[0] > entry["updated_at"]:
+            report.kept += 1  # changed since the file was saved: a newer tick is not undone
             continue
         (rows if mine else new_rows).append(
             Progress(
