@@ -1,6 +1,7 @@
 """What a learner's note, evidence link and dates may be: the same checks for the forms, the admin
 and the data import. Text follows one rule for control characters (accounts/validators.py)."""
 
+import re
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -11,6 +12,12 @@ from accounts.validators import CONTROL_CHARACTERS, DIRECTION_CHARACTERS, TURNED
 
 WEB_URL = "Enter a web address that starts with http:// or https://."
 PORT = "The port after the colon in that address is a number from 1 to 65535: check it."
+QUOTES = 'A web address has no quotes or angle brackets (" < >): check it.'
+USERINFO = (
+    "Leave the user name and password out of that address (before the @): everyone who sees "
+    "the link would read them."
+)
+UNQUOTED = re.compile(r'["<>]')
 # `/?track=all` focuses on the whole roadmap (roadmap/focus.py).
 ALL_TRACKS = "all"
 # How far ahead a learner may set a target date for a track, in years ("ten" in the messages).
@@ -25,8 +32,13 @@ def validate_web_url(value):
     if DIRECTION_CHARACTERS.search(value):  # shown as a link's text, the rest would read backwards
         raise ValidationError(TURNED_AROUND, code="direction_characters")
     _http_or_https(value)
+    if UNQUOTED.search(value):  # URLValidator lets them through after the host
+        raise ValidationError(QUOTES, code="quotes")
+    parts = urlsplit(value)
+    if "@" in parts.netloc:  # shown to everyone who sees the link
+        raise ValidationError(USERINFO, code="userinfo")
     try:  # URLValidator takes any five digits: a browser can't open port 0 or 99999
-        port = urlsplit(value).port
+        port = parts.port
     except ValueError:
         raise ValidationError(PORT, code="port") from None
     if port == 0:

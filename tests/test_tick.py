@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roadmap import progress
-from roadmap.models import Milestone, Progress, ProgressEvent, Status
+from roadmap.models import Milestone, Progress, ProgressEvent, Resource, Status
 from roadmap.snapshot import content_changed
 from tests.conftest import LATEST, migrate
 from tests.factories import (
@@ -528,6 +528,30 @@ class TestDetails:
         assert "port" in response.text
         assert not Progress.objects.exists()
 
+    @pytest.mark.parametrize(
+        ("url", "said"),
+        [
+            ('https://a.example/"><script>alert(1)</script>', "no quotes or angle brackets"),
+            ("https://a.example/<b>", "no quotes or angle brackets"),
+            ("https://ada:s3cret@github.com/ada/wine", "Leave the user name and password out"),
+            ("https://ada@github.com/ada/wine", "everyone who sees the link would read them"),
+        ],
+    )
+    def test_it_refuses_a_link_with_quotes_or_a_password(
+        self, learner_client, milestone, url, said
+    ):
+        """Stored as typed, the first was not an address; the others showed a password on the
+        public page."""
+        response = learner_client.post(
+            details_url(milestone), {"note": "n", "evidence_url": url}, **HTMX
+        )
+        assert response.status_code == 422
+        assert said in response.text.replace("&quot;", '"')
+        assert not Progress.objects.exists()
+        url = "https://medium.com/@ada/wine?q=%22red%22"  # an @ in the path, quotes encoded
+        learner_client.post(details_url(milestone), {"note": "", "evidence_url": url}, **HTMX)
+        assert Progress.objects.get().evidence_url == url
+
     def test_a_link_with_a_port_is_kept(self, learner_client, milestone):
         url = "http://localhost:8888/notebooks/wine.ipynb"
         learner_client.post(details_url(milestone), {"note": "", "evidence_url": url}, **HTMX)
@@ -909,6 +933,48 @@ def test_notes_saved_while_the_milestone_is_ticked_are_never_lost():
         last = ProgressEvent.objects.filter(user=user, milestone=milestone).last()
         assert row.status == last.to_status
         assert (row.completed_at is not None) == (row.status == Status.DONE)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_tidies_the_links_with_quotes_or_a_password():
+    """Stored before the rule, the learner's own export could not be imported back: the same
+    address, quotes encoded; without the password that showed on the public page."""
+    apps = migrate([("roadmap", "0017_learner_dates_checked")])
+    user = UserFactory()  # the accounts app stays at its newest
+    section = apps.get_model("roadmap", "Section").objects.create(slug="s", title="S")
+    milestones = apps.get_model("roadmap", "Milestone").objects
+    links = {
+        "quotes": ('https://a.example/"x"<y>', "https://a.example/%22x%22%3Cy%3E"),
+        "password": ("https://ada:pw@github.com/ada/wine", "https://github.com/ada/wine"),
+        "name": ("http://ada@localhost:8888/a", "http://localhost:8888/a"),
+        "path": ("https://medium.com/@ada/wine", "https://medium.com/@ada/wine"),
+        "long": ("https://a.example/" + '"' * 250, "https://a.example/" + '"' * 250),
+    }
+    for position, (slug, (url, _)) in enumerate(links.items()):
+        milestone = milestones.create(
+            section=section, slug=slug, title=slug, position=position, estimated_hours=2
+        )
+        apps.get_model("roadmap", "Progress").objects.create(
+            user_id=user.pk,
+            milestone=milestone,
+            status="done",
+            note=slug,
+            evidence_url=url,
+            updated_at=timezone.now(),
+            completed_at=timezone.now(),
+        )
+        milestone.resources.create(title=slug, url=url)
+    try:
+        migrate(LATEST)
+        rows = Progress.objects.values_list("milestone__slug", "evidence_url", "note", "status")
+        assert {slug: (url, note, status) for slug, url, note, status in rows} == {
+            slug: (tidied, slug, "done") for slug, (_, tidied) in links.items()
+        }  # too long encoded: left as it was
+        resources = dict(Resource.objects.values_list("title", "url"))
+        assert resources == {slug: tidied for slug, (_, tidied) in links.items()}
+    finally:
+        Progress.objects.all().delete()
+        Milestone.objects.all().delete()
 
 
 @pytest.mark.django_db(transaction=True)
