@@ -35,6 +35,11 @@ class HoursPerWeekField(forms.IntegerField):
             **kwargs,
         )
 
+    def to_python(self, value):
+        if "_" in str(value):  # Python reads "1_0" as 10
+            raise forms.ValidationError(HOURS_MESSAGE, code="invalid")
+        return super().to_python(value)
+
 
 @sensitive_variables("password")
 def password_checked(request, user, password):

@@ -67,6 +67,7 @@ class TargetForm(forms.Form):
 
     target_date = forms.DateField(
         required=False,
+        input_formats=["%Y-%m-%d"],  # what a date field sends: "01/02/2027" read as 2 January
         validators=[validate_target_in_reach],
         error_messages={"invalid": "Enter a date like 2027-03-31 for your target."},
     )

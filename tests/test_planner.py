@@ -349,7 +349,10 @@ class TestSettingHours:
         response = learner_client.post(HOURS, {"hours_per_week": "81"}, **HTMX)
         assert "from 1 to 80. You have no plan yet." in response.text
 
-    @pytest.mark.parametrize("hours", ["0", "81", "ten", "-5", "7.5", "1e3", "9" * 40, "\x00"])
+    @pytest.mark.parametrize(
+        "hours",
+        ["0", "81", "ten", "-5", "7.5", "1e3", "9" * 40, "\x00", "1_0"],  # not 10
+    )
     @pytest.mark.parametrize("htmx", [True, False])
     def test_hostile_hours_are_refused_with_a_message_and_nothing_stored(
         self, learner_client, user, engineer, hours, htmx
@@ -451,6 +454,8 @@ class TestSettingATarget:
             ("2027-02-30", "Enter a date like 2027-03-31 for your target."),
             ("99999-01-01", "Enter a date like 2027-03-31 for your target."),
             ("\x00", "Enter a date like 2027-03-31 for your target."),
+            # Read as month/day, it was 2 January to one who meant 1 February.
+            ("01/02/2027", "Enter a date like 2027-03-31 for your target."),
             ("<past>", "Choose a target date after today"),
             ("<today>", "Choose a target date after today"),
             ("<in 11 years>", "Choose a target date within ten years."),
