@@ -70,13 +70,16 @@ class Plan:
 
     @property
     def finish(self):
-        return finish_date(self.hours_left, self.per_week, self.today) if self.per_week else None
+        """None with no plan, or nothing left to finish."""
+        if self.per_week and self.hours_left:
+            return finish_date(self.hours_left, self.per_week, self.today)
+        return None
 
     @property
     def weeks_left(self):
         """The weeks `finish` falls within, said as "within": a target that many weeks ahead
         needs no more hours a week than the plan has, one a week sooner does."""
-        return math.ceil((self.finish - self.today).days / 7) if self.per_week else None
+        return math.ceil((self.finish - self.today).days / 7) if self.finish else None
 
     @property
     def needed(self):

@@ -54,9 +54,9 @@ class TestArithmetic:
         assert planner.hours_left([(10, NOT_STARTED), (6, STARTED), (40, DONE)]) == 13
         assert planner.hours_left([(5, STARTED)]) == 2.5
 
-    def test_a_track_with_nothing_left_has_no_hours_and_is_finished_today(self):
+    def test_a_track_with_nothing_left_has_no_hours_and_nothing_to_finish(self):
         plan = planner.Plan(planner.hours_left([(8, DONE)]), TODAY, per_week=5)
-        assert (plan.hours_left, plan.weeks_left, plan.finish) == (0, 0, TODAY)
+        assert (plan.hours_left, plan.weeks_left, plan.finish) == (0, None, None)
 
     def test_weeks_and_finish_date_at_the_hours_a_week_given(self):
         plan = planner.Plan(21, TODAY, per_week=5)
@@ -282,6 +282,25 @@ def plan_finish(html):
 
 @pytest.mark.django_db
 class TestSettingHours:
+    def test_a_track_with_nothing_left_is_not_said_to_finish_today(self, learner_client, user):
+        """A change of hours reads out each followed track's finish date: a track all done, or
+        with no milestone yet, was "finished around" today, where its card says there are no
+        hours left (or none to plan)."""
+        done = TrackFactory(name="Done Track")
+        milestone = TrackMilestoneFactory(track=done).milestone
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE)
+        busy = TrackFactory(name="Busy Track")
+        TrackMilestoneFactory(track=busy, milestone=MilestoneFactory(estimated_hours=10))
+        for track in (done, TrackFactory(name="Empty Track"), busy):
+            EnrollmentFactory(user=user, track=track)
+        response = learner_client.post(HOURS, {"hours_per_week": "5"}, **HTMX)
+        said = response.text.split('<p id="plan-said" hx-swap-oob="innerHTML">')[1]
+        said = said.split("</p>")[0]
+        finish = plan_finish(response.text)  # Busy Track's card: the one with hours left
+        assert said == f"Planned at 5 h a week. Busy Track: finished around {finish}."
+        assert "No hours left: every milestone of this track is done." in response.text
+        assert "No hours to plan: this track has no milestones yet." in response.text
+
     def test_htmx_gets_the_new_plan_of_every_followed_track_at_once(
         self, learner_client, user, engineer
     ):
