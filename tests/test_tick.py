@@ -253,6 +253,8 @@ class TestTickEndpoint:
         )
         assert "Already done: it was ticked elsewhere." in response.text
         assert f'aria-describedby="state-{milestone.slug}" checked>' in response.text  # ticked
+        # Seen too, not only heard: the card just turned to done.
+        assert ": it was ticked elsewhere, in another tab or window</p>" in response.text
         row = Progress.objects.get(user=user)
         assert (row.status, row.completed_at) == (Status.DONE, done_at)
         assert ProgressEvent.objects.count() == events

@@ -81,6 +81,17 @@
     }
   });
 
+  // A tick's form comes back without the button pressed when the milestone was ticked
+  // elsewhere (a done one has no in-progress button): focus goes to its checkbox.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var form = event.detail.elt;
+    var active = document.activeElement;
+    if (form.matches && form.matches("form.status") && (!active || active === document.body)) {
+      var box = form.querySelector("input[type=checkbox]");
+      if (box) { box.focus(); }
+    }
+  });
+
   // The note editor opens with the caret after the note, so that typing adds to it.
   document.addEventListener("htmx:afterSettle", function (event) {
     var note = document.activeElement;

@@ -143,6 +143,26 @@ def test_enter_on_a_checkbox_ticks_it_like_space(page, live_server, roadmap, use
     expect(checkbox).to_be_focused()
 
 
+def test_the_in_progress_button_of_a_milestone_ticked_elsewhere_leaves_focus_on_its_box(
+    page, live_server, roadmap, user
+):
+    """The answer has no in-progress button for a done milestone: focus fell to the page's
+    body, and a screen reader lost its place."""
+    first = Milestone.objects.active().order_by("section__position", "position", "pk").first()
+    log_in_browser(page.context, live_server, user)
+    page.goto(live_server.url)
+    progress.set_status(user=user, milestone=first, status=Status.DONE)  # in another tab
+    button = page.get_by_role("button", name=f"Mark in progress: {first.title}")
+    button.focus()
+    with page.expect_response(lambda response: "/status/" in response.url and response.ok):
+        page.keyboard.press("Enter")
+    checkbox = page.get_by_role("checkbox", name=first.title, exact=True)
+    expect(checkbox).to_be_checked()
+    expect(page.locator(f"#state-{first.slug}")).to_contain_text("it was ticked elsewhere")
+    expect(checkbox).to_be_focused()
+    assert Progress.objects.get(user=user, milestone=first).status == Status.DONE
+
+
 def test_focus_comes_back_to_the_note_link_after_saving_or_cancelling(
     page, live_server, roadmap, user
 ):
