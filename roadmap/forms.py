@@ -56,6 +56,9 @@ class DetailsForm(forms.Form):
         assume_scheme="https",
         error_messages={"invalid": "Enter a web address that starts with http:// or https://."},
     )
+    # What the editor opened with (progress.fingerprint): saved since in another tab, it is shown
+    # instead of being overwritten. Empty: no check.
+    opened_with = forms.CharField(required=False, max_length=64)
 
 
 class HoursForm(forms.Form):

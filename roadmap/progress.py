@@ -6,6 +6,8 @@ one event, and the event's time is taken once the row is locked, so that the his
 time is the order in which the changes were made.
 """
 
+import hashlib
+
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -73,12 +75,29 @@ def _set_status(user, milestone_id, status, now, keep_done):
     return status
 
 
-def save_details(*, user, milestone, note, evidence_url, now=None):
+def fingerprint(note, evidence_url):
+    """A short mark of a note and link as an editor opened with them (save_details)."""
+    return hashlib.sha256(f"{note}\0{evidence_url}".encode()).hexdigest()[:16]
+
+
+@transaction.atomic
+def save_details(*, user, milestone, note, evidence_url, opened_with="", now=None):
     """Store the user's note and evidence link on a milestone, keeping its status.
 
-    One statement (INSERT … ON CONFLICT DO UPDATE), so that a tick or another save at the same
-    moment can't make it fail.
+    With `opened_with` (the fingerprint of what the editor opened with): if the note or link was
+    saved otherwise since (in another tab), nothing is written and the (note, link) saved are
+    returned, for the learner to choose. Locked, so that two saves at once take turns; the write
+    is an INSERT … ON CONFLICT DO UPDATE, so that a tick creating the row meanwhile can't make
+    it fail.
     """
+    saved = (
+        Progress.objects.select_for_update()
+        .filter(user=user, milestone_id=milestone.id)
+        .values_list("note", "evidence_url")
+        .first()
+    ) or ("", "")
+    if opened_with and opened_with != fingerprint(*saved) and saved != (note, evidence_url):
+        return saved
     Progress.objects.bulk_create(
         [
             Progress(
@@ -93,6 +112,7 @@ def save_details(*, user, milestone, note, evidence_url, now=None):
         unique_fields=["user", "milestone"],
         update_fields=["note", "evidence_url", "updated_at"],
     )
+    return None
 
 
 def follow(*, user, track):

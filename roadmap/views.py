@@ -204,24 +204,31 @@ def details(request, slug):
     # Without JavaScript, the roadmap's view (focus) the learner came from, to go back to.
     back = safe_next(request) if request.method == "POST" else roadmap_came_from(request)
     back_url = at_place(back, milestone.slug, milestone.get_absolute_url())
-    draft = None
+    draft = elsewhere = None
     if request.method == "POST":
         form = DetailsForm(request.POST)
         if form.is_valid():
-            progress.save_details(user=request.user, milestone=milestone, **form.cleaned_data)
+            elsewhere = progress.save_details(
+                user=request.user, milestone=milestone, **form.cleaned_data
+            )
+        if form.is_valid() and not elsewhere:
             if not request.htmx:
                 messages.success(request, f"Note saved: {milestone.title}.")
                 return HttpResponseRedirect(back_url)
             return details_response(request, milestone, form.cleaned_data, saved=True)
+        if elsewhere:  # shown with what was typed; saved again, it replaces them
+            form = DetailsForm(
+                {**form.cleaned_data, "opened_with": progress.fingerprint(*elsewhere)}
+            )
     else:
         mine = {"note": milestone.own_note or "", "evidence_url": milestone.own_evidence_url or ""}
         if request.htmx and request.GET.get("show") == "saved":
             return details_response(request, milestone, mine)
         draft = drafts.take(request, slug) if request.method == "GET" else None
-        form = DetailsForm(initial=draft or mine)
+        form = DetailsForm(initial={**(draft or mine), "opened_with": progress.fingerprint(**mine)})
     template = f"{TEMPLATE}#details_form" if request.htmx else "roadmap/details.html"
     context = {"milestone": milestone, "form": form, "back": back, "back_url": back_url}
-    context.update(draft=draft, author=drafts.author_token(request.user))
+    context.update(draft=draft, elsewhere=elsewhere, author=drafts.author_token(request.user))
     return TemplateResponse(request, template, context, status=refused(form))
 
 

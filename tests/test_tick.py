@@ -480,6 +480,49 @@ class TestDetails:
             Status.NOT_STARTED,
         )
 
+    def test_a_note_saved_in_another_tab_since_the_editor_opened_is_not_overwritten(
+        self, learner_client, user, milestone
+    ):
+        """Two editors open, in two tabs: the second save replaced the first without a word."""
+
+        def opened_with(html):
+            return re.search(r'name="opened_with" value="([0-9a-f]+)"', html).group(1)
+
+        tab_a = opened_with(learner_client.get(details_url(milestone), **HTMX).text)
+        tab_b = opened_with(learner_client.get(details_url(milestone)).text)  # its own page
+        saved = {"note": "From tab A", "evidence_url": "", "opened_with": tab_a}
+        assert learner_client.post(details_url(milestone), saved, **HTMX).status_code == 200
+        mine = {"note": "From tab B", "evidence_url": "https://github.com/me/b"}
+        response = learner_client.post(
+            details_url(milestone), {**mine, "opened_with": tab_b}, **HTMX
+        )
+        assert response.status_code == 422
+        text = response.text
+        assert "Not saved: this note was changed in another tab or window" in text
+        assert '<p class="note">From tab A<br>No evidence link.</p>' in text
+        assert ">From tab B</textarea>" in text  # what was typed stays, to save again
+        assert f'aria-describedby="note-{milestone.slug}-elsewhere">' in text
+        assert Progress.objects.get(user=user).note == "From tab A"
+        # Without JavaScript, the same on the editor's page.
+        response = learner_client.post(details_url(milestone), {**mine, "opened_with": tab_b})
+        assert response.status_code == 422
+        assert "<h1>Note and evidence</h1>" in response.text
+        assert "Save again to replace it with what is below, or Cancel to keep it." in (
+            response.text
+        )
+        # Saved again, knowing: it replaces tab A's.
+        again = {**mine, "opened_with": opened_with(text)}
+        assert learner_client.post(details_url(milestone), again, **HTMX).status_code == 200
+        row = Progress.objects.get(user=user)
+        assert (row.note, row.evidence_url) == (mine["note"], mine["evidence_url"])
+        # The same text saved in both tabs is no clash; a form that doesn't say what it opened
+        # with (an older page) is saved as before.
+        same = {**mine, "opened_with": tab_b}
+        assert learner_client.post(details_url(milestone), same, **HTMX).status_code == 200
+        response = learner_client.post(details_url(milestone), {"note": "Older page"}, **HTMX)
+        assert response.status_code == 200
+        assert Progress.objects.get(user=user).note == "Older page"
+
     def test_the_editor_says_where_the_evidence_link_shows(self, learner_client, user, milestone):
         """With the public page on, nothing in the editor said the link would be public."""
         help_text = 'id="evidence-{}-help">A repository, notebook, Kaggle profile or deployed API'
