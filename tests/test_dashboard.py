@@ -141,6 +141,23 @@ class TestCompletion:
         assert "<strong>30 %</strong> · 1 of 4 milestones · weighted: 3 of 10 points" in page
         assert "<summary>How is this computed?</summary>" in page
 
+    def test_the_explanation_agrees_with_what_archiving_a_done_milestone_does(
+        self, learner_client, user, engineer
+    ):
+        """It said archived milestones "never count, for or against you", beside a percentage
+        that went down when a done one was archived; and "the last 4 weeks" beside a card's
+        "pace of the last 3 weeks"."""
+        mark(user, milestone("Ship an API"))
+        assert "<strong>30 %</strong>" in learner_client.get(DASHBOARD).text
+        Milestone.objects.filter(title="Ship an API").update(is_archived=True)
+        content_changed()
+        page = learner_client.get(DASHBOARD).text
+        assert "<strong>0 %</strong> · 0 of 3 milestones" in page
+        explained = " ".join(page.split('id="how-computed"')[1].split("</details>")[0].split())
+        assert "never count" not in explained
+        assert "so your percentage can move either way" in explained
+        assert "in the last 4 weeks (or since you started, with less history)" in explained
+
     def test_the_progress_bar_is_labelled_with_the_track(self, learner_client, user, engineer):
         mark(user, milestone("Ship an API"))
         page = learner_client.get(DASHBOARD).text
