@@ -307,7 +307,7 @@ def _with_body(milestone):
     public_url = whole_roadmap_url()
     map_nodes = {status: node(status) for status in statuses}
     map_nodes["hidden"] = node(Status.DONE, hide_done=True)
-    map_nodes.update({("public", s): node(s, map_url=public_url) for s in statuses})
+    map_nodes.update({("public", s): node(s, map_url=public_url, public=True) for s in statuses})
     return replace(
         milestone,
         body=render_to_string(f"{TEMPLATE}#milestone_body", {"milestone": milestone}),
