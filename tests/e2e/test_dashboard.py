@@ -199,8 +199,10 @@ def test_a_badges_markdown_is_copied_with_one_press(learner_page, live_server, u
     page.goto(live_server.url + "/dashboard/")
     field = page.get_by_role("textbox", name="Markdown for the ML Engineer badge")
     copy = page.get_by_role("button", name="Copy the Markdown for the ML Engineer badge")
+    width = field.bounding_box()["width"]
     copy.click()
     assert page.evaluate("navigator.clipboard.readText()") == field.input_value()
+    assert field.bounding_box()["width"] == width  # "Copied" took room from the field
     copied = page.get_by_role("button", name="Copied the Markdown for the ML Engineer badge")
     expect(copied).to_be_focused()  # the button itself, its word changed
     expect(page.get_by_role("status").filter(has_text="Copied")).to_have_text(
