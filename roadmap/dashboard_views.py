@@ -43,10 +43,10 @@ def dashboard_response(request, status=200, **extra):
         "news": news.since_mark(request.user, snapshot, done_ids(own), followed),
         **extra,
     }
-    if request.user.public_profile:
-        context["badge_url"] = request.build_absolute_uri(
-            reverse("roadmap:badge", args=[request.user.username])
-        )
+    if request.user.public_profile:  # a badge in a README links to the public page
+        for name in ("badge", "public_page"):
+            url = reverse(f"roadmap:{name}", args=[request.user.username])
+            context[f"{name}_url"] = request.build_absolute_uri(url)
     return TemplateResponse(request, DASHBOARD, context, status=status)
 
 

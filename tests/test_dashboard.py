@@ -569,9 +569,9 @@ class TestSharing:
         client.force_login(learner)
         page = client.get(DASHBOARD).text
         assert '<a class="address" href="/u/ada/">testserver/u/ada/</a>' in page
-        assert (
-            "![ML Engineer progress](http://testserver/u/ada/badge.svg?track=ml-engineer)" in page
-        )
+        # Clicked in a README, the badge leads to the page.
+        badge = "![ML Engineer progress](http://testserver/u/ada/badge.svg?track=ml-engineer)"
+        assert f'value="[{badge}](http://testserver/u/ada/)"' in page
         assert '<img src="/u/ada/badge.svg?track=ml-engineer" alt="ML Engineer · 0 %"' in page
 
     def test_with_the_public_page_off_it_says_so(self, learner_client, engineer):

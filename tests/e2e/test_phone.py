@@ -243,8 +243,9 @@ def test_a_badges_markdown_is_one_line_to_copy(phone, live_server, user):
     EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
     phone.goto(live_server.url + "/dashboard/")
     field = phone.get_by_role("textbox", name="Markdown for the ML Engineer badge")
-    address = f"{live_server.url}/u/{user.username}/badge.svg?track=ml-engineer"
-    expect(field).to_have_value(f"![ML Engineer progress]({address})")
+    page_address = f"{live_server.url}/u/{user.username}/"
+    address = f"{page_address}badge.svg?track=ml-engineer"
+    expect(field).to_have_value(f"[![ML Engineer progress]({address})]({page_address})")
     expect(field).to_have_attribute("readonly", "")
     assert field.bounding_box()["height"] < 50  # one line, scrolled within the field
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
