@@ -91,10 +91,10 @@ class RowFormSet(forms.BaseInlineFormSet):
         row = "new row" if index is None else f"row {index + 1}"
         for field in form.fields.values():
             field.help_text = ""
-            # Not a related field: its widget is the admin's wrapper, whose attributes are
-            # shared by every form (TrackMilestoneInline names its track another way).
-            if not isinstance(field, forms.ModelChoiceField) and not field.widget.is_hidden:
-                field.widget.attrs["aria-label"] = f"{field.label}, {row}"
+            # A related field's widget is the admin's wrapper around the form's own copy.
+            widget = getattr(field.widget, "widget", field.widget)
+            if not widget.is_hidden:
+                widget.attrs["aria-label"] = f"{field.label}, {row}"
 
 
 class PositionForm(forms.ModelForm):
@@ -267,11 +267,6 @@ class TrackMilestoneInline(admin.TabularInline):
     formset = RowFormSet
     fields = ("track", "weight")
     extra = 1
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "track":
-            kwargs["widget"] = forms.Select(attrs={"aria-label": "Track"})
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Milestone)

@@ -924,7 +924,8 @@ def test_every_field_in_the_lists_and_the_inline_tables_has_a_name(admin_client)
     assert names["resources-0-title"] == "Title, row 1"
     assert names["resources-0-url"] == "Url, row 1"  # as its column heading says
     assert names["memberships-0-weight"] == "Weight, row 1"
-    assert names["memberships-0-track"] == "Track"
+    assert names["memberships-0-track"] == "Track, row 1"  # was "Track" in every row
+    assert names["memberships-1-track"] == "Track, row 2"
     assert names["milestones-0-estimated_hours"].endswith(", row 1")
     assert all(names.values()), [name for name, label in names.items() if not label]
     # Every description a field points to is on the page (a fixed slug's help, in a row).
