@@ -38,6 +38,7 @@ DONE = Mark(Status.DONE)
 class Focus:
     slug: str  # a track's slug, ALL, or "" for the learner's own tracks
     tracks: tuple  # snapshot.TrackEntry in focus; empty for the whole roadmap
+    leaves_out: bool = False  # some milestones count toward none of them: the map has gaps
 
     @property
     def track(self):
@@ -53,9 +54,14 @@ def choose(param, snapshot, followed_ids):
     if param == ALL:
         return Focus(ALL, ())
     if param is not None:
-        track = next((t for t in snapshot.tracks if t.slug == param), None)
-        return Focus(param, (track,)) if track else None
-    return Focus("", tuple(t for t in snapshot.tracks if t.pk in followed_ids))
+        tracks = tuple(t for t in snapshot.tracks if t.slug == param)
+        if not tracks:
+            return None
+    else:
+        tracks = tuple(t for t in snapshot.tracks if t.pk in followed_ids)
+    ids = {m.id for section in snapshot.sections for m in section.milestones}
+    counted = set().union(*(track.weights for track in tracks))
+    return Focus(param or "", tracks, leaves_out=bool(tracks) and not ids <= counted)
 
 
 @dataclass(frozen=True)

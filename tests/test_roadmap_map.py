@@ -29,6 +29,10 @@ def ordered():
     return list(Milestone.objects.active().order_by("section__position", "position", "pk"))
 
 
+def map_text(page):
+    return page.split('aria-label="Roadmap map"')[1].split("</nav>")[0]
+
+
 def map_of(page):
     """The map's nodes as (accessible text, class, link) in page order."""
     start = page.index('<nav class="map" aria-label="Roadmap map">')
@@ -156,6 +160,24 @@ class TestMap:
 
 
 class TestFocus:
+    def test_a_focus_that_leaves_milestones_out_says_why_the_numbers_have_gaps(
+        self, client, roadmap
+    ):
+        """Focused on a track, a part's nodes read 1 to 6, 8, 9: it looked like something was
+        missing."""
+        note = "Numbered as on the whole roadmap: the gaps are milestones that don’t count toward"
+        focused = client.get("/?track=research-scientist").text
+        assert f"{note} Research Scientist.</p>" in map_text(focused)
+        assert note not in client.get("/?track=all").text
+        MilestoneFactory(section=Section.objects.first())  # of no track
+        content_changed()
+        learner = UserFactory()
+        for slug in ("data-scientist", "research-scientist"):
+            Enrollment.objects.create(user=learner, track=Track.objects.get(slug=slug))
+        client.force_login(learner)
+        assert f"{note} the tracks you follow.</p>" in map_text(client.get("/").text)
+        assert note not in client.get("/?track=all").text
+
     def test_one_track_shows_its_milestones_with_their_weight_toward_it(self, client, roadmap):
         track = Track.objects.get(slug="research-scientist")
         page = client.get("/?track=research-scientist").text
