@@ -249,3 +249,16 @@ def test_a_badges_markdown_is_one_line_to_copy(phone, live_server, user):
     expect(field).to_have_attribute("readonly", "")
     assert field.bounding_box()["height"] < 50  # one line, scrolled within the field
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_each_in_progress_button_sits_under_its_state_in_line_with_it(phone, live_server, user):
+    """The "Not in progress any more" button wrapped to the card's edge, under the checkbox, where
+    "Mark in progress" sat beside its state."""
+    second = Milestone.objects.active().order_by("section__position", "position")[1]
+    progress.set_status(user=user, milestone=second, status=Status.IN_PROGRESS)
+    phone.goto(live_server.url + "/?track=all")
+    for milestone in Milestone.objects.active().order_by("section__position", "position")[1:3]:
+        state = phone.locator(f"#state-{milestone.slug}").bounding_box()
+        button = phone.locator(f"#progress-{milestone.slug}").bounding_box()
+        assert button["x"] == state["x"], milestone.title
+        assert button["y"] >= state["y"] + state["height"], milestone.title
