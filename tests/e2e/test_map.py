@@ -162,3 +162,13 @@ def test_in_forced_colours_each_status_looks_different_on_the_map(learner_page, 
     nodes = {look(f"#node-{m.slug}") for m in (done, doing)} | {look(".node-not_started")}
     keys = {look(f".key-{status}") for status in ("done", "in_progress", "not_started")}
     assert len(nodes) == len(keys) == 3
+
+
+def test_the_legends_words_are_on_one_line(learner_page, live_server):
+    """The ✓ in the "Done" key lowered its circle and raised its word above the others'."""
+    learner_page.goto(live_server.url)
+    tops = learner_page.locator(".map-legend .key").evaluate_all(
+        "keys => keys.map(key => { const range = document.createRange();"
+        " range.selectNodeContents(key); return range.getClientRects()[0].top; })"
+    )
+    assert len(tops) == 3 and max(tops) - min(tops) < 0.5, tops
