@@ -55,6 +55,9 @@ def test_an_editor_adds_a_milestone_and_a_returning_learner_sees_it_marked_new(
     page.evaluate("window.sameDocument = true")
     news.get_by_role("button", name="Dismiss these changes").click()
     expect(news).to_have_count(0)
+    # Said where the news was, in sight: at the page's top it was off screen.
+    dismissed = page.locator("#roadmap-body").get_by_text("Dismissed: you are up to date")
+    expect(dismissed).to_be_in_viewport()
     expect(milestone.get_by_text("New since your last visit")).to_have_count(0)
     assert page.evaluate("window.sameDocument") is True
     page.reload()
