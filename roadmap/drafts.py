@@ -52,6 +52,8 @@ def keep(request, slug):
         "slug": slug,
         "note": note_text(request.POST.get("note", ""))[:NOTE_LENGTH],  # as the form counts
         "evidence_url": request.POST.get("evidence_url", "")[:URL_LENGTH],
+        # What its editor opened with: one saved in another tab since is not overwritten.
+        "opened_with": request.POST.get("opened_with", "")[:64],
     }
     return True
 
@@ -66,4 +68,14 @@ def take(request, slug):
     if draft.get("slug") != slug:
         return None
     del request.session[KEY]
-    return {"note": draft.get("note", ""), "evidence_url": draft.get("evidence_url", "")}
+    return {name: draft.get(name, "") for name in ("note", "evidence_url", "opened_with")}
+
+
+def opened_for(request, user):
+    """Whether the note form posted was opened for `user`, or doesn't say (an older page): one
+    left open on a shared computer, after another learner logged in, is not."""
+    token = request.POST.get("author")
+    try:
+        return not token or signing.loads(token, salt=SALT)[0] == user.pk
+    except (signing.BadSignature, TypeError, IndexError, KeyError):
+        return False

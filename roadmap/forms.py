@@ -57,8 +57,8 @@ class DetailsForm(forms.Form):
         error_messages={"invalid": "Enter a web address that starts with http:// or https://."},
     )
     # What the editor opened with (progress.fingerprint): saved since in another tab, it is shown
-    # instead of being overwritten. Empty: no check.
-    opened_with = forms.CharField(required=False, max_length=64)
+    # instead of being overwritten. Empty: no check. Any other value is a clash, said and undone.
+    opened_with = forms.CharField(required=False)
 
 
 class HoursForm(forms.Form):

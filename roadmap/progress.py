@@ -86,32 +86,18 @@ def save_details(*, user, milestone, note, evidence_url, opened_with="", now=Non
 
     With `opened_with` (the fingerprint of what the editor opened with): if the note or link was
     saved otherwise since (in another tab), nothing is written and the (note, link) saved are
-    returned, for the learner to choose. Locked, so that two saves at once take turns; the write
-    is an INSERT … ON CONFLICT DO UPDATE, so that a tick creating the row meanwhile can't make
-    it fail.
+    returned, for the learner to choose. The row is made first if there is none (a tick making
+    it meanwhile wins, and is kept), then locked: two saves at once take turns, and the second
+    sees the first's note.
     """
-    saved = (
-        Progress.objects.select_for_update()
-        .filter(user=user, milestone_id=milestone.id)
-        .values_list("note", "evidence_url")
-        .first()
-    ) or ("", "")
+    now = now or timezone.now()
+    row = Progress(user=user, milestone_id=milestone.id, updated_at=now)
+    Progress.objects.bulk_create([row], ignore_conflicts=True)
+    mine = Progress.objects.select_for_update().filter(user=user, milestone_id=milestone.id)
+    saved = mine.values_list("note", "evidence_url").get()
     if opened_with and opened_with != fingerprint(*saved) and saved != (note, evidence_url):
         return saved
-    Progress.objects.bulk_create(
-        [
-            Progress(
-                user=user,
-                milestone_id=milestone.id,
-                note=note,
-                evidence_url=evidence_url,
-                updated_at=now or timezone.now(),
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=["user", "milestone"],
-        update_fields=["note", "evidence_url", "updated_at"],
-    )
+    mine.update(note=note, evidence_url=evidence_url, updated_at=now)
     return None
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from accounts.middleware import OTHER_ACCOUNT
 from accounts.views import on_site, refused, safe_next
 
 from . import drafts, focus, news, progress
@@ -205,6 +206,11 @@ def details(request, slug):
     back = safe_next(request) if request.method == "POST" else roadmap_came_from(request)
     back_url = at_place(back, milestone.slug, milestone.get_absolute_url())
     draft = elsewhere = None
+    if request.method == "POST" and not drafts.opened_for(request, request.user):
+        if request.htmx:
+            return HttpResponse(OTHER_ACCOUNT, status=409, content_type="text/plain; charset=utf-8")
+        context = {"message": OTHER_ACCOUNT, "heading": "Another account’s page"}
+        return TemplateResponse(request, "409.html", context, status=409)
     if request.method == "POST":
         form = DetailsForm(request.POST)
         if form.is_valid():
@@ -225,7 +231,9 @@ def details(request, slug):
         if request.htmx and request.GET.get("show") == "saved":
             return details_response(request, milestone, mine)
         draft = drafts.take(request, slug) if request.method == "GET" else None
-        form = DetailsForm(initial={**(draft or mine), "opened_with": progress.fingerprint(**mine)})
+        # A draft is checked against what its editor opened with (kept by an older page: now).
+        opened_with = (draft and draft["opened_with"]) or progress.fingerprint(**mine)
+        form = DetailsForm(initial={**(draft or mine), "opened_with": opened_with})
     template = f"{TEMPLATE}#details_form" if request.htmx else "roadmap/details.html"
     context = {"milestone": milestone, "form": form, "back": back, "back_url": back_url}
     context.update(draft=draft, elsewhere=elsewhere, author=drafts.author_token(request.user))

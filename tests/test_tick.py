@@ -523,6 +523,40 @@ class TestDetails:
         assert response.status_code == 200
         assert Progress.objects.get(user=user).note == "Older page"
 
+    @pytest.mark.parametrize("htmx", [True, False])
+    def test_an_editor_opened_for_another_account_saves_nothing_into_this_one(
+        self, client, user, milestone, htmx
+    ):
+        """A shared computer: an editor left open by one learner, who logged out, saved into
+        the account of the next one to log in, and its clash box showed that one's note."""
+        client.force_login(user)
+        editor = client.get(details_url(milestone)).text
+        author = re.search(r'name="author" value="([^"]+)"', editor)[1]
+        client.logout()
+        next_one = UserFactory()
+        client.force_login(next_one)
+        progress.save_details(user=next_one, milestone=milestone, note="Mine", evidence_url="")
+        form = {"note": "Typed by the first", "author": author}
+        response = client.post(details_url(milestone), form, **(HTMX if htmx else {}))
+        assert response.status_code == 409
+        assert "This page is of another account than the one logged in now" in response.text
+        assert "Mine" not in response.text
+        assert Progress.objects.get(user=next_one).note == "Mine"
+        assert not Progress.objects.filter(user=user).exists()
+
+    def test_an_opened_with_that_is_no_fingerprint_is_a_clash_said_and_undone(
+        self, learner_client, user, milestone
+    ):
+        """One over 64 characters was refused with no message, again at each save."""
+        progress.save_details(user=user, milestone=milestone, note="Saved", evidence_url="")
+        form = {"note": "New", "opened_with": "x" * 65}
+        response = learner_client.post(details_url(milestone), form, **HTMX)
+        assert response.status_code == 422
+        assert "Not saved: this note was changed in another tab or window" in response.text
+        form["opened_with"] = re.search(r'name="opened_with" value="([^"]+)"', response.text)[1]
+        assert learner_client.post(details_url(milestone), form, **HTMX).status_code == 200
+        assert Progress.objects.get(user=user).note == "New"
+
     def test_the_editor_says_where_the_evidence_link_shows(self, learner_client, user, milestone):
         """With the public page on, nothing in the editor said the link would be public."""
         help_text = 'id="evidence-{}-help">A repository, notebook, Kaggle profile or deployed API'
@@ -576,8 +610,9 @@ class TestDetails:
     @pytest.mark.parametrize(
         ("url", "said"),
         [
-            ('https://a.example/"><script>alert(1)</script>', "no quotes or angle brackets"),
-            ("https://a.example/<b>", "no quotes or angle brackets"),
+            ('https://a.example/"><script>alert(1)</script>', "no quotes, angle brackets"),
+            ("https://a.example/<b>", "no quotes, angle brackets or backslashes"),
+            ("https://a.example\\@b.example/", "no quotes, angle brackets or backslashes"),
             ("https://ada:s3cret@github.com/ada/wine", "Leave the user name and password out"),
             ("https://ada@github.com/ada/wine", "everyone who sees the link would read them"),
         ],
@@ -735,6 +770,7 @@ class TestNoteAfterTheSessionEnded:
         """The learner's browser, with the editor open, after the session ended."""
         editor = learner_client.get(details_url(milestone)).text
         learner_client.author = re.search(r'name="author" value="([^"]+)"', editor)[1]
+        learner_client.opened_with = re.search(r'name="opened_with" value="([^"]+)"', editor)[1]
         learner_client.session.delete()  # the browser still sends the session's cookie
         return learner_client
 
@@ -779,6 +815,25 @@ class TestNoteAfterTheSessionEnded:
         assert "that change was not saved" not in login_page  # said once, and rightly
         page = self.log_in(ended, user, details_url(milestone)).text
         assert f">{self.NOTE}</textarea>" in page
+
+    def test_a_kept_note_does_not_overwrite_one_saved_in_another_tab_before_it(
+        self, ended, user, milestone
+    ):
+        """Restored after the login, it was checked against the note saved by then, and so
+        replaced the one another tab had saved while this editor was open."""
+        progress.save_details(
+            user=user, milestone=milestone, note="From tab 2", evidence_url="https://x.org/2"
+        )
+        mine = {"note": self.NOTE, "author": ended.author, "opened_with": ended.opened_with}
+        ended.post(details_url(milestone), mine)
+        page = self.log_in(ended, user, details_url(milestone)).text
+        assert f">{self.NOTE}</textarea>" in page
+        form = {"note": self.NOTE, "author": re.search(r'name="author" value="([^"]+)"', page)[1]}
+        form["opened_with"] = re.search(r'name="opened_with" value="([^"]+)"', page)[1]
+        response = ended.post(details_url(milestone), form)
+        assert response.status_code == 422
+        assert "Not saved: this note was changed in another tab or window" in response.text
+        assert Progress.objects.get(user=user).note == "From tab 2"
 
     def test_the_note_is_offered_to_its_author_alone(self, ended, milestone):
         """On a shared computer, the next person to log in was offered it, and told to save
@@ -981,6 +1036,34 @@ def test_notes_saved_while_the_milestone_is_ticked_are_never_lost():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_two_saves_at_once_of_a_first_note_keep_one_and_say_so_to_the_other(user, milestone):
+    """Without a row to lock yet, both read an empty note, and the second replaced the first
+    (on PostgreSQL) though each editor had opened with none."""
+    opened_with, answers = progress.fingerprint("", ""), []
+    for _ in range(5):
+        Progress.objects.all().delete()
+        answers.clear()
+
+        def save(note):
+            def call():
+                answers.append(
+                    progress.save_details(
+                        user=user,
+                        milestone=milestone,
+                        note=note,
+                        evidence_url="",
+                        opened_with=opened_with,
+                    )
+                )
+
+            return call
+
+        assert run_at_once(save("From tab A"), save("From tab B")) == []
+        kept = Progress.objects.get(user=user).note
+        assert sorted(answers, key=bool) == [None, (kept, "")]  # the other was told of it
+
+
+@pytest.mark.django_db(transaction=True)
 def test_migrating_tidies_the_links_with_quotes_or_a_password():
     """Stored before the rule, the learner's own export could not be imported back: the same
     address, quotes encoded; without the password that showed on the public page."""
@@ -993,7 +1076,9 @@ def test_migrating_tidies_the_links_with_quotes_or_a_password():
         "password": ("https://ada:pw@github.com/ada/wine", "https://github.com/ada/wine"),
         "name": ("http://ada@localhost:8888/a", "http://localhost:8888/a"),
         "path": ("https://medium.com/@ada/wine", "https://medium.com/@ada/wine"),
-        "long": ("https://a.example/" + '"' * 250, "https://a.example/" + '"' * 250),
+        # A browser opens example.com: not evil.com, its "host" after the @.
+        "slash": ("https://example.com\\@evil.com/x", "https://example.com/@evil.com/x"),
+        "long": ("https://ada:pw@a.example/" + '"' * 250, ""),  # too long encoded: cleared
     }
     for position, (slug, (url, _)) in enumerate(links.items()):
         milestone = milestones.create(
@@ -1014,9 +1099,13 @@ def test_migrating_tidies_the_links_with_quotes_or_a_password():
         rows = Progress.objects.values_list("milestone__slug", "evidence_url", "note", "status")
         assert {slug: (url, note, status) for slug, url, note, status in rows} == {
             slug: (tidied, slug, "done") for slug, (_, tidied) in links.items()
-        }  # too long encoded: left as it was
+        }
+        # A resource's link can't be cleared: too long encoded, it loses its password alone.
         resources = dict(Resource.objects.values_list("title", "url"))
-        assert resources == {slug: tidied for slug, (_, tidied) in links.items()}
+        assert resources == {
+            **{slug: tidied for slug, (_, tidied) in links.items()},
+            "long": "https://a.example/" + '"' * 250,
+        }
     finally:
         Progress.objects.all().delete()
         Milestone.objects.all().delete()

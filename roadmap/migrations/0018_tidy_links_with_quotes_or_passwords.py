@@ -1,7 +1,8 @@
-"""Links stored before the rules for quotes and user names (roadmap/validators.py): a learner's
-evidence link or a resource's link with " < or > has them percent-encoded, the same address; one
-with a user name or password before its host (shown to everyone who sees the link) loses them.
-A learner's export could otherwise not be imported back."""
+"""Links stored before the rules for quotes and user names (roadmap/validators.py). A user name or
+password before a link's host (shown to everyone who sees the link) is dropped. Quotes and angle
+brackets are percent-encoded and backslashes made slashes: the same address, as a browser reads
+it. A learner's evidence link too long for that is cleared (its note and status stay), as its
+export could not be imported back; a resource's keeps them, for an editor to correct."""
 
 from urllib.parse import urlsplit, urlunsplit
 
@@ -10,20 +11,27 @@ from django.db import migrations
 URL_LENGTH = 500
 
 
-def tidy(url):
-    url = url.replace('"', "%22").replace("<", "%3C").replace(">", "%3E")
+def without_userinfo(url):
     parts = urlsplit(url)
-    if "@" in parts.netloc:
-        url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-    return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def tidy(url, clear_if_too_long):
+    url = without_userinfo(url.replace("\\", "/"))  # as a browser reads it
+    encoded = url.replace('"', "%22").replace("<", "%3C").replace(">", "%3E")
+    if len(encoded) <= URL_LENGTH:
+        return encoded
+    return "" if clear_if_too_long else url
 
 
 def forwards(apps, schema_editor):
-    for model, field in (("Progress", "evidence_url"), ("Resource", "url")):
+    for model, field, clear in (("Progress", "evidence_url", True), ("Resource", "url", False)):
         rows = apps.get_model("roadmap", model).objects
-        for pk, url in rows.filter(**{f"{field}__regex": r'["<>@]'}).values_list("pk", field):
-            tidied = tidy(url)
-            if tidied != url and len(tidied) <= URL_LENGTH:
+        for pk, url in rows.filter(**{f"{field}__regex": r'["<>@\\]'}).values_list("pk", field):
+            tidied = tidy(url, clear)
+            if tidied != url:
                 rows.filter(pk=pk).update(**{field: tidied})
 
 
