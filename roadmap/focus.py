@@ -38,7 +38,7 @@ DONE = Mark(Status.DONE)
 class Focus:
     slug: str  # a track's slug, ALL, or "" for the learner's own tracks
     tracks: tuple  # snapshot.TrackEntry in focus; empty for the whole roadmap
-    leaves_out: bool = False  # some milestones count toward none of them: the map has gaps
+    gaps: bool = False  # the map's numbers have gaps: milestones it leaves out
 
     @property
     def track(self):
@@ -59,9 +59,12 @@ def choose(param, snapshot, followed_ids):
             return None
     else:
         tracks = tuple(t for t in snapshot.tracks if t.pk in followed_ids)
-    ids = {m.id for section in snapshot.sections for m in section.milestones}
-    counted = set().union(*(track.weights for track in tracks))
-    return Focus(param or "", tracks, leaves_out=bool(tracks) and not ids <= counted)
+    chosen = Focus(param or "", tracks)
+    shown = (
+        [m for m in section.milestones if chosen.includes(m.id)] for section in snapshot.sections
+    )
+    gaps = any(m.number != place for part in shown for place, m in enumerate(part, 1))
+    return Focus(chosen.slug, tracks, gaps=gaps)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roadmap import progress
-from roadmap.models import Milestone, Progress, ProgressEvent, Resource, Status
+from roadmap.models import Milestone, Progress, ProgressEvent, Resource, Revision, Status
 from roadmap.snapshot import content_changed
 from tests.conftest import LATEST, migrate
 from tests.factories import (
@@ -253,8 +253,10 @@ class TestTickEndpoint:
         )
         assert "Already done: it was ticked elsewhere." in response.text
         assert f'aria-describedby="state-{milestone.slug}" checked>' in response.text  # ticked
-        # Seen too, not only heard: the card just turned to done.
-        assert ": it was ticked elsewhere, in another tab or window</p>" in response.text
+        # Seen too, not only heard: the card just turned to done. Heard once: not again in
+        # the checkbox's description, where focus goes.
+        seen = ": it was ticked elsewhere, in another tab or window</span></p>"
+        assert f'<span aria-hidden="true">{seen}' in response.text
         row = Progress.objects.get(user=user)
         assert (row.status, row.completed_at) == (Status.DONE, done_at)
         assert ProgressEvent.objects.count() == events
@@ -1094,12 +1096,15 @@ def test_migrating_tidies_the_links_with_quotes_or_a_password():
             completed_at=timezone.now(),
         )
         milestone.resources.create(title=slug, url=url)
+    revision = apps.get_model("roadmap", "Revision").objects.create(number=7)
     try:
         migrate(LATEST)
         rows = Progress.objects.values_list("milestone__slug", "evidence_url", "note", "status")
         assert {slug: (url, note, status) for slug, url, note, status in rows} == {
             slug: (tidied, slug, "done") for slug, (_, tidied) in links.items()
         }
+        # A process that has the roadmap in memory reads it again: its links changed.
+        assert Revision.objects.get(pk=revision.pk).number > 7
         # A resource's link can't be cleared: too long encoded, it loses its password alone.
         resources = dict(Resource.objects.values_list("title", "url"))
         assert resources == {

@@ -7,6 +7,8 @@ export could not be imported back; a resource's keeps them, for an editor to cor
 from urllib.parse import urlsplit, urlunsplit
 
 from django.db import migrations
+from django.db.models import F
+from django.utils import timezone
 
 URL_LENGTH = 500
 
@@ -33,6 +35,9 @@ def forwards(apps, schema_editor):
             tidied = tidy(url, clear)
             if tidied != url:
                 rows.filter(pk=pk).update(**{field: tidied})
+                if model == "Resource":  # the processes running read the roadmap again
+                    revision = apps.get_model("roadmap", "Revision").objects
+                    revision.update(number=F("number") + 1, changed_at=timezone.now())
 
 
 class Migration(migrations.Migration):
