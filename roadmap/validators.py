@@ -63,7 +63,8 @@ PAGE_IDS = frozenset(
 )
 PAGE_ID_PREFIXES = ("bar-", "details-", "done-", "evidence-", "focus-", "map-", "node-", "note-")
 PAGE_ID_PREFIXES += ("progress-", "state-", "status-", "track-")
-PAGE_ID_SUFFIX = "-title"
+# A milestone's ids with a suffix (note-<slug>-error, …) are another's with it in its slug.
+PAGE_ID_SUFFIXES = ("-title", "-error", "-help", "-elsewhere")
 
 
 # The ids the pages make of a track's slug (track-, track-…-title, bar-, bar-…-text, plan-,
@@ -90,12 +91,13 @@ def validate_track_ids(slug):
 def validate_anchor(slug):
     """A section's or milestone's slug is not one of the roadmap page's own ids."""
     prefix = next((prefix for prefix in PAGE_ID_PREFIXES if slug.startswith(prefix)), None)
+    suffix = next((suffix for suffix in PAGE_ID_SUFFIXES if slug.endswith(suffix)), None)
     if slug in PAGE_IDS:
         taken = f"“{slug}” is"
     elif prefix:
         taken = f"Slugs starting with “{prefix}” are"
-    elif slug.endswith(PAGE_ID_SUFFIX):
-        taken = f"Slugs ending in “{PAGE_ID_SUFFIX}” are"
+    elif suffix:
+        taken = f"Slugs ending in “{suffix}” are"
     else:
         return
     raise ValidationError(

@@ -360,3 +360,13 @@ def test_no_slug_a_section_or_milestone_may_take_is_an_id_the_page_has(client, r
     for page_id in ids:
         with pytest.raises(ValidationError):
             validate_anchor(page_id)
+    # Nor another milestone's: note-<slug>-error is the note box of a milestone <slug>-error.
+    made = {  # the ids the page makes of a milestone's slug, as (before, after) it
+        tuple(page_id.split(second.slug)) for page_id in ids if page_id.count(second.slug) == 1
+    }
+    assert {("note-", "-error"), ("evidence-", "-help"), ("state-", "")} <= made
+    for before, after in made:
+        for other_before, other_after in made:
+            if before == other_before and after != other_after and after.endswith(other_after):
+                with pytest.raises(ValidationError):  # <slug><rest> makes <slug>'s id
+                    validate_anchor(second.slug + after.removesuffix(other_after))
