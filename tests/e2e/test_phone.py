@@ -251,11 +251,17 @@ def test_a_badges_markdown_is_one_line_to_copy(phone, live_server, user):
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def test_each_in_progress_button_sits_under_its_state_in_line_with_it(phone, live_server, user):
+@pytest.mark.parametrize("javascript", [True, False])
+def test_each_in_progress_button_sits_under_its_state_in_line_with_it(
+    browser, live_server, roadmap, user, javascript
+):
     """The "Not in progress any more" button wrapped to the card's edge, under the checkbox, where
-    "Mark in progress" sat beside its state."""
+    "Mark in progress" sat beside its state (and without JavaScript, both did)."""
     second = Milestone.objects.active().order_by("section__position", "position")[1]
     progress.set_status(user=user, milestone=second, status=Status.IN_PROGRESS)
+    context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
+    log_in_browser(context, live_server, user)
+    phone = context.new_page()
     phone.goto(live_server.url + "/?track=all")
     for milestone in Milestone.objects.active().order_by("section__position", "position")[1:3]:
         state = phone.locator(f"#state-{milestone.slug}").bounding_box()
