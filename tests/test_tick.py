@@ -1065,14 +1065,32 @@ def test_two_saves_at_once_of_a_first_note_keep_one_and_say_so_to_the_other(user
         assert sorted(answers, key=bool) == [None, (kept, "")]  # the other was told of it
 
 
+def store_links(apps, links, **row):
+    """Before a migration (`apps` its models): a milestone named by each of `links`, and a
+    learner's row on it with the link; yield each milestone and its link."""
+    user = UserFactory()  # the accounts app stays at its newest
+    section = apps.get_model("roadmap", "Section").objects.create(slug="s", title="S")
+    milestones = apps.get_model("roadmap", "Milestone").objects
+    for position, (slug, url) in enumerate(links.items()):
+        milestone = milestones.create(
+            section=section, slug=slug, title=slug, position=position, estimated_hours=2
+        )
+        apps.get_model("roadmap", "Progress").objects.create(
+            user_id=user.pk,
+            milestone=milestone,
+            note=slug,
+            evidence_url=url,
+            updated_at=timezone.now(),
+            **row,
+        )
+        yield milestone, url
+
+
 @pytest.mark.django_db(transaction=True)
 def test_migrating_tidies_the_links_with_quotes_or_a_password():
     """Stored before the rule, the learner's own export could not be imported back: the same
     address, quotes encoded; without the password that showed on the public page."""
     apps = migrate([("roadmap", "0017_learner_dates_checked")])
-    user = UserFactory()  # the accounts app stays at its newest
-    section = apps.get_model("roadmap", "Section").objects.create(slug="s", title="S")
-    milestones = apps.get_model("roadmap", "Milestone").objects
     links = {
         "quotes": ('https://a.example/"x"<y>', "https://a.example/%22x%22%3Cy%3E"),
         "password": ("https://ada:pw@github.com/ada/wine", "https://github.com/ada/wine"),
@@ -1082,20 +1100,9 @@ def test_migrating_tidies_the_links_with_quotes_or_a_password():
         "slash": ("https://example.com\\@evil.com/x", "https://example.com/@evil.com/x"),
         "long": ("https://ada:pw@a.example/" + '"' * 250, ""),  # too long encoded: cleared
     }
-    for position, (slug, (url, _)) in enumerate(links.items()):
-        milestone = milestones.create(
-            section=section, slug=slug, title=slug, position=position, estimated_hours=2
-        )
-        apps.get_model("roadmap", "Progress").objects.create(
-            user_id=user.pk,
-            milestone=milestone,
-            status="done",
-            note=slug,
-            evidence_url=url,
-            updated_at=timezone.now(),
-            completed_at=timezone.now(),
-        )
-        milestone.resources.create(title=slug, url=url)
+    stored = {slug: url for slug, (url, _) in links.items()}
+    for milestone, url in store_links(apps, stored, status="done", completed_at=timezone.now()):
+        milestone.resources.create(title=milestone.slug, url=url)
     revision = apps.get_model("roadmap", "Revision").objects.create(number=7)
     try:
         migrate(LATEST)
@@ -1121,9 +1128,6 @@ def test_migrating_clears_the_evidence_links_with_a_port_no_address_can_have():
     """Stored before the rule, such a link was dead, and the learner's own export could not be
     imported back: its note and status stay."""
     apps = migrate([("roadmap", "0015_titles_that_show")])
-    user = UserFactory()  # the accounts app stays at its newest
-    section = apps.get_model("roadmap", "Section").objects.create(slug="s", title="S")
-    milestones = apps.get_model("roadmap", "Milestone").objects
     links = {
         "huge": "https://example.com:99999/x",
         "zero": "http://example.com:0/",
@@ -1132,18 +1136,7 @@ def test_migrating_clears_the_evidence_links_with_a_port_no_address_can_have():
         "v6": "https://[::1]/x",
         "none": "https://github.com/ada/wine",
     }
-    for position, (slug, url) in enumerate(links.items()):
-        milestone = milestones.create(
-            section=section, slug=slug, title=slug, position=position, estimated_hours=2
-        )
-        apps.get_model("roadmap", "Progress").objects.create(
-            user_id=user.pk,
-            milestone=milestone,
-            status="in_progress",
-            note=slug,
-            evidence_url=url,
-            updated_at=timezone.now(),
-        )
+    list(store_links(apps, links, status="in_progress"))
     try:
         migrate(LATEST)
         rows = Progress.objects.values_list("milestone__slug", "evidence_url", "note", "status")
