@@ -86,16 +86,32 @@ def save_details(*, user, milestone, note, evidence_url, opened_with="", now=Non
 
     With `opened_with` (the fingerprint of what the editor opened with): if the note or link was
     saved otherwise since (in another tab), nothing is written and the (note, link) saved are
-    returned, for the learner to choose. The row is made first if there is none (a tick making
-    it meanwhile wins, and is kept), then locked: two saves at once take turns, and the second
-    sees the first's note.
+    returned, for the learner to choose. The row is locked; without one, it is made with the
+    note, unless another save or a tick makes it first: then that one is checked against, so
+    two saves at once take turns.
     """
+
+    def clashes(saved):
+        return opened_with and opened_with != fingerprint(*saved) and saved != (note, evidence_url)
+
     now = now or timezone.now()
-    row = Progress(user=user, milestone_id=milestone.id, updated_at=now)
-    Progress.objects.bulk_create([row], ignore_conflicts=True)
     mine = Progress.objects.select_for_update().filter(user=user, milestone_id=milestone.id)
-    saved = mine.values_list("note", "evidence_url").get()
-    if opened_with and opened_with != fingerprint(*saved) and saved != (note, evidence_url):
+    saved = mine.values_list("note", "evidence_url").first()
+    if saved is None:
+        if clashes(("", "")):
+            return ("", "")
+        row = Progress(
+            user=user,
+            milestone_id=milestone.id,
+            note=note,
+            evidence_url=evidence_url,
+            updated_at=now,
+        )
+        Progress.objects.bulk_create([row], ignore_conflicts=True)
+        saved = mine.values_list("note", "evidence_url").get()
+        if saved == (note, evidence_url):
+            return None
+    if clashes(saved):
         return saved
     mine.update(note=note, evidence_url=evidence_url, updated_at=now)
     return None

@@ -12,12 +12,16 @@ from accounts.validators import CONTROL_CHARACTERS, DIRECTION_CHARACTERS, TURNED
 
 WEB_URL = "Enter a web address that starts with http:// or https://."
 PORT = "The port after the colon in that address is a number from 1 to 65535: check it."
-QUOTES = 'A web address has no quotes, angle brackets or backslashes (" < > \\): check it.'
+QUOTES = (
+    'A web address has no quotes or angle brackets (" < >), nor a backslash before its "?": '
+    "check it."
+)
 USERINFO = (
     "Leave the user name and password out of that address (before the @): everyone who sees "
     "the link would read them."
 )
-UNQUOTED = re.compile(r'["<>\\]')  # a browser reads a backslash as a slash
+# A browser reads a backslash before the query as a slash: https://a.example\\@b.example opens a.
+UNQUOTED = re.compile(r'["<>]|^[^?#]*\\')
 # `/?track=all` focuses on the whole roadmap (roadmap/focus.py).
 ALL_TRACKS = "all"
 # How far ahead a learner may set a target date for a track, in years ("ten" in the messages).

@@ -29,6 +29,10 @@ from .snapshot import done_ids, get_snapshot
 
 TEMPLATE = "roadmap/roadmap.html"
 GONE = "This milestone is no longer on the roadmap. Reload the page to see the current one."
+OTHER_EDITOR = (
+    "This note editor was opened for another account than the one logged in now in this "
+    "browser, so nothing was saved. What it held is below, to copy if it is yours."
+)
 NO_TRACK = "There is no such career track any more. Reload the page."
 # The parts of the roadmap page that htmx asks for again, by the id of their element.
 PARTS = {"roadmap-body": "#focused", "roadmap-tools": "#tools"}
@@ -209,14 +213,21 @@ def details(request, slug):
     if request.method == "POST" and not drafts.opened_for(request, request.user):
         if request.htmx:
             return HttpResponse(OTHER_ACCOUNT, status=409, content_type="text/plain; charset=utf-8")
-        context = {"message": OTHER_ACCOUNT, "heading": "Another account’s page"}
+        # Without JavaScript the editor is gone: what it held is shown, to copy.
+        context = {"message": OTHER_EDITOR, "heading": "Another account’s page"}
+        context["typed"] = [request.POST.get(name, "") for name in ("note", "evidence_url")]
         return TemplateResponse(request, "409.html", context, status=409)
     if request.method == "POST":
         form = DetailsForm(request.POST)
-        if form.is_valid():
-            elsewhere = progress.save_details(
-                user=request.user, milestone=milestone, **form.cleaned_data
-            )
+        try:
+            if form.is_valid():
+                elsewhere = progress.save_details(
+                    user=request.user, milestone=milestone, **form.cleaned_data
+                )
+        except IntegrityError:  # deleted meanwhile
+            if Milestone.objects.filter(pk=milestone.id).exists():
+                raise  # or the account was: DeletedAccountMiddleware answers
+            return not_found(request, GONE)
         if form.is_valid() and not elsewhere:
             if not request.htmx:
                 messages.success(request, f"Note saved: {milestone.title}.")

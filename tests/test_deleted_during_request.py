@@ -103,6 +103,26 @@ class TestAWriteRacingTheDeletion:
         assert_gone_and_logged_out(learner_client, response, user)
         assert not Progress.objects.exists()
 
+    @pytest.mark.parametrize("htmx", [True, False])
+    def test_a_first_note_on_a_milestone_deleted_meanwhile_is_told_so(
+        self, learner_client, roadmap, monkeypatch, htmx
+    ):
+        """A 500, where a tick says the milestone is no longer on the roadmap."""
+        milestone = Milestone.objects.first()
+        write = progress.save_details
+
+        def deleted_first(**kwargs):
+            Milestone.objects.filter(pk=milestone.pk).delete()
+            return write(**kwargs)
+
+        monkeypatch.setattr(progress, "save_details", deleted_first)
+        headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+        url = reverse("roadmap:details", args=[milestone.slug])
+        response = learner_client.post(url, {"note": "mine"}, **headers)
+        assert response.status_code == 404
+        assert "This milestone is no longer on the roadmap." in response.text
+        assert not Progress.objects.exists()
+
     def test_a_tick_with_htmx_sends_the_page_to_the_roadmap(
         self, learner_client, user, roadmap, monkeypatch
     ):

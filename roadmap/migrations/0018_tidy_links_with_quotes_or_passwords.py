@@ -1,9 +1,11 @@
-"""Links stored before the rules for quotes and user names (roadmap/validators.py). A user name or
-password before a link's host (shown to everyone who sees the link) is dropped. Quotes and angle
-brackets are percent-encoded and backslashes made slashes: the same address, as a browser reads
-it. A learner's evidence link too long for that is cleared (its note and status stay), as its
-export could not be imported back; a resource's keeps them, for an editor to correct."""
+"""Links stored before the rules for quotes, backslashes and user names (roadmap/validators.py).
+A user name or password before a link's host (shown to everyone who sees the link) is dropped,
+and quotes and angle brackets are percent-encoded: the same address. A learner's evidence link
+with a backslash before its query (a browser reads its host one way, Python another), or too
+long once encoded, is cleared (its note and status stay), as its export could not be imported
+back; a resource's is kept as it is, for an editor to correct."""
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from django.db import migrations
@@ -13,19 +15,16 @@ from django.utils import timezone
 URL_LENGTH = 500
 
 
-def without_userinfo(url):
+def tidy(url, learners):
+    if re.match(r"[^?#]*\\", url):  # a host and a password a browser and Python read apart
+        return "" if learners else url
     parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-
-
-def tidy(url, clear_if_too_long):
-    url = without_userinfo(url.replace("\\", "/"))  # as a browser reads it
+    if "@" in parts.netloc:
+        url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
     encoded = url.replace('"', "%22").replace("<", "%3C").replace(">", "%3E")
     if len(encoded) <= URL_LENGTH:
         return encoded
-    return "" if clear_if_too_long else url
+    return "" if learners else url
 
 
 def forwards(apps, schema_editor):

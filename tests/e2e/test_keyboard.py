@@ -158,7 +158,7 @@ def test_the_in_progress_button_of_a_milestone_ticked_elsewhere_leaves_focus_on_
         page.keyboard.press("Enter")
     checkbox = page.get_by_role("checkbox", name=first.title, exact=True)
     expect(checkbox).to_be_checked()
-    expect(page.locator(f"#state-{first.slug}")).to_contain_text("it was ticked elsewhere")
+    expect(page.locator(f"#status-{first.slug}")).to_contain_text("It was ticked elsewhere")
     expect(checkbox).to_be_focused()
     assert Progress.objects.get(user=user, milestone=first).status == Status.DONE
 
