@@ -80,23 +80,22 @@ TRACK_ID_SUFFIXES = ("-text", "-title")
 
 def validate_track_ids(slug):
     """A new track's slug makes none of the pages' other ids (tests/test_dashboard.py checks)."""
-    suffix = next((suffix for suffix in TRACK_ID_SUFFIXES if slug.endswith(suffix)), None)
-    if slug in TRACK_ID_WORDS:
-        taken = f"“{slug}” is"
-    elif suffix:
-        taken = f"Slugs ending in “{suffix}” are"
-    else:
-        return
-    raise ValidationError(
-        f"{taken} taken by the pages' own parts: choose another slug.", code="reserved"
-    )
+    _not_reserved(slug, TRACK_ID_WORDS, (), TRACK_ID_SUFFIXES, "the pages' own parts")
 
 
 def validate_anchor(slug):
     """A section's or milestone's slug is not one of the roadmap page's own ids."""
-    prefix = next((prefix for prefix in PAGE_ID_PREFIXES if slug.startswith(prefix)), None)
-    suffix = next((suffix for suffix in PAGE_ID_SUFFIXES if slug.endswith(suffix)), None)
-    if slug in PAGE_IDS:
+    _not_reserved(
+        slug, PAGE_IDS, PAGE_ID_PREFIXES, PAGE_ID_SUFFIXES, "the roadmap page's own parts"
+    )
+
+
+def _not_reserved(slug, ids, prefixes, suffixes, owner):
+    """Refuse a slug that is one of `ids`, or starts or ends with one of `prefixes`, `suffixes`:
+    taken by `owner`."""
+    prefix = next((prefix for prefix in prefixes if slug.startswith(prefix)), None)
+    suffix = next((suffix for suffix in suffixes if slug.endswith(suffix)), None)
+    if slug in ids:
         taken = f"“{slug}” is"
     elif prefix:
         taken = f"Slugs starting with “{prefix}” are"
@@ -104,9 +103,7 @@ def validate_anchor(slug):
         taken = f"Slugs ending in “{suffix}” are"
     else:
         return
-    raise ValidationError(
-        f"{taken} taken by the roadmap page's own parts: choose another slug.", code="reserved"
-    )
+    raise ValidationError(f"{taken} taken by {owner}: choose another slug.", code="reserved")
 
 
 def validate_not_in_future(moment):
