@@ -219,24 +219,23 @@ def details(request, slug):
         return TemplateResponse(request, "409.html", context, status=409)
     if request.method == "POST":
         form = DetailsForm(request.POST)
-        try:
-            if form.is_valid():
+        if form.is_valid():
+            try:
                 elsewhere = progress.save_details(
                     user=request.user, milestone=milestone, **form.cleaned_data
                 )
-        except IntegrityError:  # deleted meanwhile
-            if Milestone.objects.filter(pk=milestone.id).exists():
-                raise  # or the account was: DeletedAccountMiddleware answers
-            return not_found(request, GONE)
-        if form.is_valid() and not elsewhere:
-            if not request.htmx:
-                messages.success(request, f"Note saved: {milestone.title}.")
-                return HttpResponseRedirect(back_url)
-            return details_response(request, milestone, form.cleaned_data, saved=True)
-        if elsewhere:  # shown with what was typed; saved again, it replaces them
-            form = DetailsForm(
-                {**form.cleaned_data, "opened_with": progress.fingerprint(*elsewhere)}
-            )
+            except IntegrityError:  # deleted meanwhile
+                if Milestone.objects.filter(pk=milestone.id).exists():
+                    raise  # or the account was: DeletedAccountMiddleware answers
+                return not_found(request, GONE)
+            if not elsewhere:
+                if not request.htmx:
+                    messages.success(request, f"Note saved: {milestone.title}.")
+                    return HttpResponseRedirect(back_url)
+                return details_response(request, milestone, form.cleaned_data, saved=True)
+            # Shown with what was typed; saved again, it replaces them.
+            opened_with = progress.fingerprint(*elsewhere)
+            form = DetailsForm({**form.cleaned_data, "opened_with": opened_with})
     else:
         mine = {"note": milestone.own_note or "", "evidence_url": milestone.own_evidence_url or ""}
         if request.htmx and request.GET.get("show") == "saved":
