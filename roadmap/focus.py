@@ -6,7 +6,7 @@ when the learner hides what's done; for JUST_DONE after its tick it is shown ope
 not, to untick a slip (on the page a tick without JavaScript comes back to, or after a reload).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -63,8 +63,7 @@ def choose(param, snapshot, followed_ids):
     shown = (
         [m for m in section.milestones if chosen.includes(m.id)] for section in snapshot.sections
     )
-    gaps = any(m.number != place for part in shown for place, m in enumerate(part, 1))
-    return Focus(chosen.slug, tracks, gaps=gaps)
+    return replace(chosen, gaps=any(m.number != n for part in shown for n, m in enumerate(part, 1)))
 
 
 @dataclass(frozen=True)
