@@ -69,7 +69,7 @@ def set_hours(request):
     field says and every followed card's plan again; without JavaScript, the dashboard."""
     typing = request.htmx and request.htmx.trigger_name == "hours_per_week"
     if typing and not request.POST.get("hours_per_week", "").strip():
-        # Emptied to type another number (or half typed, like "1e"): only a submit removes the plan.
+        # Emptied and left (or half typed, like "1e"): only a submit removes the plan.
         return HttpResponse(status=204)
     form = HoursForm(request.POST)
     if form.is_valid():

@@ -348,10 +348,10 @@ class TestSettingHours:
         user.refresh_from_db()
         assert user.hours_per_week is None
 
-    def test_the_field_emptied_while_typing_keeps_the_plan(self, learner_client, user, engineer):
-        """The field sends what it holds as the learner types: emptied to type another number
-        (or holding a number half typed, like "1e", which a number field gives as empty), it
-        removed the plan. Only a submit of the empty field does."""
+    def test_the_field_emptied_and_left_keeps_the_plan(self, learner_client, user, engineer):
+        """The field sends what it holds once changed: emptied and left (or holding a number
+        half typed, like "1e", which a number field gives as empty), it removed the plan. Only a
+        submit of the empty field does."""
         user.hours_per_week = 5
         user.save()
         typing = {**HTMX, "HTTP_HX_TRIGGER_NAME": "hours_per_week"}

@@ -110,8 +110,8 @@
     }
   });
 
-  // The hours field sends itself as it is typed, but not a number sent already, by it or its
-  // form: typed and submitted at once, its delayed request repeated the submit's, and the plan
+  // The hours field sends itself once changed, but not a number sent already, by it or its
+  // form: changed and submitted at once (Enter), its request repeated the submit's, and the plan
   // was read out twice (or not at all, the submit's answer dropped for it).
   document.addEventListener("htmx:confirm", function (event) {
     var elt = event.detail.elt;
@@ -129,7 +129,7 @@
   // refused one is marked invalid, and a cleared target date empties its field and hides the
   // button that cleared it (focus goes to the field), which comes back with the next target.
   document.addEventListener("htmx:afterRequest", function (event) {
-    var elt = event.detail.elt;  // the form, or the hours field sending itself as it is typed
+    var elt = event.detail.elt;  // the form, or the hours field sending itself once changed
     var form = elt.closest && elt.closest("form.hours, form.target");
     if (!form || !event.detail.xhr || event.detail.xhr.status === 204) { return; }  // nothing changed
     var input = form.querySelector("input[type=number], input[type=date]");

@@ -29,25 +29,30 @@ def test_a_learner_sets_hours_and_watches_the_finish_date_move(learner_page, liv
 
     field = page.get_by_label("Hours a week you can give")
     field.fill("5")
+    field.press("Tab")  # left, the field sends itself
     expect(card).to_contain_text(f"at 5 h a week · finished around {finish_at(hours, 5)}")
     expect(page.get_by_text("Planned at 5 h a week.", exact=True)).to_be_visible()
     # Said once to a screen reader, with the finish date the card shows.
     said = page.get_by_role("status").filter(has_text="Planned at 5 h a week.")
     expect(said).to_contain_text(f"ML Engineer: finished around {finish_at(hours, 5)}")
     field.fill("20")
+    field.press("Enter")
     expect(card).to_contain_text(f"at 20 h a week · finished around {finish_at(hours, 20)}")
     expect(field).to_be_focused()  # the field stays where the learner types
 
     field.fill("81")
+    field.press("Enter")
     expect(page.locator("#hours-status")).to_contain_text("from 1 to 80.")
     expect(card).to_contain_text(f"at 20 h a week · finished around {finish_at(hours, 20)}")
     expect(field).to_have_attribute("aria-invalid", "true")
     field.fill("20")
+    field.press("Enter")
     expect(page.get_by_text("Planned at 20 h a week.", exact=True)).to_be_visible()
     expect(field).not_to_have_attribute("aria-invalid", "true")
-    # Emptied to type another number, the field changes nothing: the plan stays.
+    # Emptied and left, the field changes nothing: the plan stays.
     field.fill("")
-    page.wait_for_timeout(1_000)  # longer than the pause after which the field sends itself
+    field.press("Tab")
+    page.wait_for_timeout(500)
     expect(page.get_by_text("Planned at 20 h a week.", exact=True)).to_be_visible()
     expect(card).to_contain_text(f"at 20 h a week · finished around {finish_at(hours, 20)}")
     user.refresh_from_db()
@@ -154,8 +159,35 @@ def test_a_refused_number_typed_back_to_the_plan_is_said(learner_page, live_serv
     page.goto(f"{live_server.url}/dashboard/")
     field = page.get_by_label("Hours a week you can give")
     field.fill("600")
+    field.press("Enter")
     expect(page.locator("#plan-said")).to_contain_text("The plan stays at 60 h a week.")
     expect(field).to_have_attribute("aria-invalid", "true")
     field.press("Backspace")
+    field.press("Enter")
     expect(page.locator("#plan-said")).to_have_text("Planned at 60 h a week.")
     expect(field).not_to_have_attribute("aria-invalid", "true")
+
+
+def test_a_number_typed_slowly_is_planned_once_it_is_whole(learner_page, live_server, user):
+    """A pause between two digits planned, and read out, the first digit alone: 1 h a week."""
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    page.evaluate(SAID)
+    field = page.get_by_label("Hours a week you can give")
+    field.press_sequentially("15", delay=1_000)  # a digit a second, as a switch or voice user types
+    page.wait_for_timeout(1_000)
+    user.refresh_from_db()
+    assert user.hours_per_week is None  # nothing planned while typing
+    assert page.evaluate("window.said") == []
+    field.press("Tab")  # done typing: the field sends itself
+    expect(page.locator("#plan-said")).to_contain_text("Planned at 15 h a week.")
+    said = page.evaluate("window.said")
+    assert len(said) == 1 and said[0].startswith("Planned at 15 h a week. ML Engineer: finished")
+    user.refresh_from_db()
+    assert user.hours_per_week == 15
+    # Stepped with the arrow keys, the plan follows each step.
+    field.focus()
+    field.press("ArrowUp")
+    expect(page.locator("#plan-said")).to_contain_text("Planned at 16 h a week.")
+    expect(field).to_be_focused()
