@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpResponseBadRequest, UnreadablePostError
@@ -33,6 +35,24 @@ class PrivateWhenPersonalMiddleware:
         if "cookie" in varies and not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True)
         return response
+
+
+class SessionCookieMiddleware:
+    """A session cookie that no session engine made is a visitor's: it goes before the session's
+    middleware looks it up. Django's session keys are lowercase letters and digits; a quoted
+    cookie's "\\000" is read as a NUL, which PostgreSQL refused in the lookup: a 500, with its
+    traceback, on every page for that browser (a cookie set from a sibling subdomain)."""
+
+    KEY = re.compile(r"[a-z0-9]{1,64}")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if key is not None and not self.KEY.fullmatch(key):
+            del request.COOKIES[settings.SESSION_COOKIE_NAME]
+        return self.get_response(request)
 
 
 class UnreadableFormMiddleware:

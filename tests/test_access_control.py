@@ -172,6 +172,17 @@ class TestSessions:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
 
+    @pytest.mark.parametrize("path", ["/", "/dashboard/", "/changes/", "/accounts/login/"])
+    @pytest.mark.parametrize("key", ["abcdefgh\x00ijklmnop", "ABCDEFGH-ijkl mnop", "x" * 5_000])
+    def test_a_session_cookie_no_engine_made_is_a_visitors(self, client, path, key):
+        """A quoted cookie's "\\000" is read as a NUL, which PostgreSQL refused in the session's
+        lookup: a 500, with its traceback, on every page for that browser."""
+        client.cookies["sessionid"] = key
+        client.raise_request_exception = False
+        response = client.get(path)
+        assert response.status_code == (302 if path == "/dashboard/" else 200)
+        assert "Log out" not in response.text
+
     def test_deleting_the_account_logs_out_its_other_sessions(self, owner):
         laptop, phone = Client(), Client()
         laptop.force_login(owner)
