@@ -51,7 +51,16 @@ def password_checked(request, user, password):
     return checked is not None and checked.pk == user.pk
 
 
-class SignupForm(UserCreationForm):
+class WeakPasswordSaidUnderIt:
+    """What is wrong with a new password is said under it, the field to change, not under its
+    confirmation, where Django says it (and a screen reader heard it there)."""
+
+    def validate_password_for_user(self, user, password_field_name=None):
+        first = (password_field_name or "password2").removesuffix("2") + "1"
+        super().validate_password_for_user(user, password_field_name=first)
+
+
+class SignupForm(WeakPasswordSaidUnderIt, UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
@@ -212,15 +221,17 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         return User.objects.normalize_email(self.cleaned_data["email"])
 
 
-class SetPasswordForm(SavesItsOwnFields, auth_forms.SetPasswordForm):
+class SetPasswordForm(SavesItsOwnFields, WeakPasswordSaidUnderIt, auth_forms.SetPasswordForm):
     saved_fields = ("password",)
 
 
-class AdminSetPasswordForm(SavesItsOwnFields, auth_forms.AdminPasswordChangeForm):
+class AdminSetPasswordForm(
+    SavesItsOwnFields, WeakPasswordSaidUnderIt, auth_forms.AdminPasswordChangeForm
+):
     saved_fields = ("password",)
 
 
-class PasswordChangeForm(SavesItsOwnFields, auth_forms.PasswordChangeForm):
+class PasswordChangeForm(SavesItsOwnFields, WeakPasswordSaidUnderIt, auth_forms.PasswordChangeForm):
     """Django's form, with the old password checked as a login is (`password_checked`)."""
 
     saved_fields = ("password",)

@@ -179,12 +179,16 @@ class TestSignup:
         assert "autofocus" not in input_tag(html, "username")
 
     def test_djangos_password_validators_apply(self, client):
+        """Said under the password, the field to change, not under its confirmation (Django's
+        place for it), where a screen reader heard it on the field that only repeats it."""
         response = client.post(
             reverse("signup"), signup_data(password1="12345678", password2="12345678")
         )
-        error = re.search(r'id="id_password2_error">(.*?)</ul>', response.text).group(1)
+        error = re.search(r'id="id_password1_error">(.*?)</ul>', response.text).group(1)
         assert "This password is too common." in error
         assert "This password is entirely numeric." in error
+        assert 'aria-invalid="true"' in input_tag(response.text, "password1")
+        assert 'aria-invalid="true"' not in input_tag(response.text, "password2")
         assert not User.objects.exists()
 
     def test_it_refuses_an_email_address_already_used_in_any_case(self, client):
@@ -621,6 +625,24 @@ class TestPasswordChange:
         user.refresh_from_db()
         assert user.check_password(PASSWORD)
 
+    def test_a_weak_new_password_is_said_under_it(self, learner_client, user):
+        """Django said it under the confirmation, which a screen reader user has no reason to
+        change, and left the new password unmarked."""
+        weak = {"old_password": PASSWORD, "new_password1": "abc", "new_password2": "abc"}
+        response = learner_client.post(reverse("password_change"), weak)
+        assert response.status_code == 422
+        errors = response.context["form"].errors
+        assert "too short" in " ".join(errors["new_password1"])
+        assert "new_password2" not in errors
+        assert 'aria-invalid="true"' in input_tag(response.text, "new_password1")
+        # Mistyped too: each field says its own.
+        response = learner_client.post(reverse("password_change"), {**weak, "new_password2": "x"})
+        errors = response.context["form"].errors
+        assert "too short" in " ".join(errors["new_password1"])
+        assert "didn’t match" in " ".join(errors["new_password2"])
+        user.refresh_from_db()
+        assert user.check_password(PASSWORD)
+
     def test_a_visitor_is_sent_to_log_in(self, client):
         assert client.get(reverse("password_change"))["Location"].startswith(reverse("login"))
 
@@ -647,6 +669,8 @@ class TestPasswordReset:
         mismatched = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": "x"})
         assert mismatched.status_code == 422
         assert "fields didn’t match" in mismatched.text
+        weak = client.post(form_url, {"new_password1": "abc", "new_password2": "abc"})
+        assert "too short" in " ".join(weak.context["form"].errors["new_password1"])
         response = client.post(
             form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
         )
