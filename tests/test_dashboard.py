@@ -156,7 +156,8 @@ class TestCompletion:
         explained = " ".join(page.split('id="how-computed"')[1].split("</details>")[0].split())
         assert "never count" not in explained
         assert "so your percentage can move either way" in explained
-        assert "in the last 4 weeks (or since you started, with less history)" in explained
+        # Whole weeks: with 20 days of history, the last 14 days (a card's "the last 2 weeks").
+        assert "in the last 4 weeks (with less history, in the last whole weeks since" in explained
 
     def test_the_progress_bar_is_labelled_with_the_track(self, learner_client, user, engineer):
         mark(user, milestone("Ship an API"))
