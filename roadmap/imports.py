@@ -102,12 +102,11 @@ class ImportReport:
             parts.append("Your profile and followed tracks are unchanged.")
         if self.tracks:
             parts.append(f"You follow {get_text_list(self.tracks, 'and')}.")
-        elif self.tracks is not None and self.unknown_tracks:
+        elif self.tracks is not None:  # a learner follows at least one track: none is no choice
+            none = "No track the file follows is on this roadmap" if self.unknown_tracks else ""
             parts.append(
-                "No track the file follows is on this roadmap: you follow the same as before."
+                f"{none or 'The file follows no career track'}: you follow the same as before."
             )
-        elif self.tracks is not None:
-            parts.append("The file follows no career track, so now you follow none.")
         if "display_name" in self.profile:
             name = self.profile["display_name"]
             parts.append(f"Display name: “{name}”." if name else "Display name: none.")
@@ -266,7 +265,7 @@ def _import_followed(user, followed, report):
     tracks = Track.objects.in_bulk([entry["slug"] for entry in followed], field_name="slug")
     report.unknown_tracks = [entry["slug"] for entry in followed if entry["slug"] not in tracks]
     known = [(tracks[entry["slug"]], entry) for entry in followed if entry["slug"] in tracks]
-    if report.unknown_tracks and not known:  # tracks of another roadmap: no choice to take
+    if not known:  # none, or tracks of another roadmap: no choice to take (see the summary)
         report.tracks = []
         return
     progress.set_followed_tracks(
