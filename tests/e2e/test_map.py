@@ -172,3 +172,34 @@ def test_the_legends_words_are_on_one_line(learner_page, live_server):
         " range.selectNodeContents(key); return range.getClientRects()[0].top; })"
     )
     assert len(tops) == 3 and max(tops) - min(tops) < 0.5, tops
+
+
+# The contrast ratio of two computed colours ("rgb(r, g, b)"), as WCAG defines it.
+CONTRAST = """([a, b]) => {
+    const lum = c => { const [r, g, bl] = c.match(/[\\d.]+/g).slice(0, 3).map(v => {
+        v = v / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * bl; };
+    const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+}"""
+
+
+def test_each_nodes_ring_stands_out_from_the_node_and_its_fill(learner_page, live_server, user):
+    """The ring of a node not started was 2.86:1 against the node: under the 3:1 a part of a
+    picture needs to be made out (WCAG 1.4.11)."""
+    from roadmap import progress
+
+    done, doing = first_milestones(2)
+    progress.set_status(user=user, milestone=done, status=Status.DONE, now=EARLIER)
+    progress.set_status(user=user, milestone=doing, status=Status.IN_PROGRESS)
+    page = learner_page
+    page.goto(live_server.url)
+    colours = """e => { const ring = getComputedStyle(e, '::before');
+        return [ring.borderTopColor, ring.backgroundColor,
+                getComputedStyle(e).backgroundColor]; }"""
+    for selector in (f"#node-{done.slug}", f"#node-{doing.slug}", ".node-not_started"):
+        ring, fill, node = page.locator(selector).first.evaluate(colours)
+        for behind in (fill, node):
+            if behind != ring:  # the ring of a done node is its fill
+                ratio = page.evaluate(CONTRAST, [ring, behind])
+                assert ratio >= 3, (selector, ring, behind, ratio)
