@@ -372,6 +372,22 @@ class TestDone:
         assert "hide-done-toggle" not in page
         assert "Hide done milestones" not in page
 
+    def test_the_button_is_there_from_the_first_tick_with_why_it_stays(self, client, roadmap):
+        """A new learner's first ticks stay ten minutes, to untick a slip: no button said so,
+        nor that there would be one, and "Hide done" was nowhere to be found."""
+        learner = UserFactory()
+        client.force_login(learner)
+        first = Milestone.objects.active().order_by("section__position", "position").first()
+        progress.set_status(user=learner, milestone=first, status=Status.DONE)
+        page = client.get("/").text
+        assert 'id="hide-done-toggle">Hide done milestones</button>' in page  # none it hides yet
+        assert "1 milestone you ticked in the last ten minutes stays, to untick a slip." in page
+        learner.hide_done = True
+        learner.save()
+        page = client.get("/").text
+        assert 'id="hide-done-toggle">Show done milestones</button>' in page
+        assert first.slug in milestone_ids(page)
+
     def test_hiding_done_leaves_them_out_and_is_remembered(self, csrf_client, learner):
         csrf_client.force_login(learner)
         page = csrf_client.get("/").text
@@ -450,7 +466,7 @@ class TestDone:
         content_changed()
         page = client.get("/").text
         assert "Changed the description" in page
-        assert "hide-done-toggle" not in page  # nothing it would hide
+        assert 'id="hide-done-toggle">Hide done milestones</button>' in page  # none it hides now
         kept = "1 done milestone with roadmap news stays in sight until you dismiss the news."
         assert kept in page  # and why the done one stays
         # With one it hides, it counts that one and says why the other stays.
