@@ -21,6 +21,7 @@ from .models import (
 
 FORMAT = "next-steps-export"
 VERSION = 1
+MARKDOWN_TITLE = "# My Next Steps roadmap"  # the checklist's first line
 
 
 def _iso(value):
@@ -105,7 +106,7 @@ def to_markdown(user):
     own = {row.milestone_id: row for row in Progress.objects.filter(user=user)}
     milestones = Milestone.objects.active().select_related("section")
     lines = [
-        "# My Next Steps roadmap",
+        MARKDOWN_TITLE,
         "",
         f"Progress of {_markdown_text(str(user))} on {today.day} {today:%B %Y}.",
         "",

@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from accounts.models import MAX_HOURS_PER_WEEK
 from accounts.validators import validate_lines, validate_one_line, validate_visible
 
-from .exports import FORMAT, VERSION
+from .exports import FORMAT, MARKDOWN_TITLE, VERSION
 from .models import (
     NOTE_LENGTH,
     SLUG_LENGTH,
@@ -70,6 +70,11 @@ def read_file(upload):
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRejected("The file is not UTF-8 text, so it is not an export file.") from None
+    if text.startswith(MARKDOWN_TITLE):
+        raise ImportRejected(
+            "This is the Markdown checklist, which can't be imported: choose the file of "
+            "“Download everything (JSON)”."
+        )
     try:
         data = json.loads(text)
         # A lone surrogate escape such as "\ud800" is valid JSON but not text: no database

@@ -863,6 +863,12 @@ MALFORMED = {
         lambda world: json.dumps(exports.export_data(world["learner"]))[:200],
         "not valid JSON (line 1, column",
     ),
+    # Offered on the same page: it said "not valid JSON (line 1, column 1: Expecting value)".
+    "the Markdown checklist": (
+        lambda world: exports.to_markdown(world["learner"]),
+        "This is the Markdown checklist, which can't be imported: choose the file of “Download "
+        "everything (JSON)”.",
+    ),
     "not an export": (lambda world: {"hello": "world"}, "This is not a Next Steps export"),
     "a list at the top": (lambda world: [1, 2, 3], "This is not a Next Steps export"),
     "a future version": (
