@@ -66,18 +66,22 @@ class HoursForm(forms.Form):
 
 
 class TargetForm(forms.Form):
-    """The date a learner means to finish a followed track by, after today; empty clears it."""
+    """The date a learner means to finish a followed track by, after today (its Clear button
+    removes it, whatever the field holds)."""
 
     target_date = forms.DateField(
-        required=False,
         input_formats=["%Y-%m-%d"],  # what a date field sends: "01/02/2027" read as 2 January
         validators=[validate_target_in_reach],
-        error_messages={"invalid": "Enter a date like 2027-03-31 for your target."},
+        error_messages={
+            "invalid": "Enter a date like 2027-03-31 for your target.",
+            # A date partly typed is sent as empty too: it cleared the target without a word.
+            "required": "Choose a date first: the date field is empty (or only partly filled in).",
+        },
     )
 
     def clean_target_date(self):
         target = self.cleaned_data["target_date"]
-        if target is not None and target <= timezone.localdate():
+        if target <= timezone.localdate():
             raise forms.ValidationError(
                 "Choose a target date after today: that day is already here or past.", code="past"
             )

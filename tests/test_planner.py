@@ -478,6 +478,9 @@ class TestSettingATarget:
             ("<past>", "Choose a target date after today"),
             ("<today>", "Choose a target date after today"),
             ("<in 11 years>", "Choose a target date within ten years."),
+            # "Set target" with an empty field (or a date partly typed, which a browser sends
+            # as empty) cleared the target without a word, or did nothing.
+            ("", "Choose a date first: the date field is empty (or only partly filled in)."),
         ],
     )
     @pytest.mark.parametrize("htmx", [True, False])
