@@ -7,7 +7,8 @@
   document.documentElement.classList.add("js");
 
   // An error stays in sight at the top of the window, wherever the learner is on the page,
-  // until their next request.
+  // until their next request; as does any other message there (what a follow said), which an
+  // unrelated change later left standing, out of sight, as if it were about that change.
   function say(text) {
     var flash = document.getElementById("flash");
     if (!flash) { return; }
@@ -19,7 +20,7 @@
   }
   document.addEventListener("htmx:beforeRequest", function () {
     var flash = document.getElementById("flash");
-    if (flash && flash.classList.contains("alert")) {
+    if (flash && flash.hasChildNodes()) {
       flash.classList.remove("alert");
       flash.replaceChildren();
     }

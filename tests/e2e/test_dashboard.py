@@ -238,3 +238,19 @@ def test_without_javascript_there_is_no_copy_button(browser, live_server, roadma
     expect(page.get_by_role("textbox", name="Markdown for the ML Engineer badge")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("^Copy"))).to_have_count(0)
     context.close()
+
+
+def test_what_a_follow_said_at_the_top_goes_at_the_next_change(learner_page, live_server, user):
+    """What a follow said ("You now follow Data Scientist.") stayed at the top of the dashboard,
+    out of sight, after later changes it had nothing to do with."""
+    Enrollment.objects.create(user=user, track=Track.objects.get(slug="ml-engineer"))
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    page.get_by_role("button", name="Follow Data Scientist").click()
+    flash = page.locator("#flash")
+    expect(flash).to_have_text("You now follow Data Scientist.")
+    hours = page.get_by_label("Hours a week you can give")
+    hours.fill("6")
+    hours.press("Enter")
+    expect(page.locator("#hours-status")).to_have_text("Planned at 6 h a week.")
+    expect(flash).to_be_empty()
