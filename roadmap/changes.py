@@ -3,10 +3,11 @@
 Every writer of content (the admin, `load_roadmap`) takes the `state()` of the milestones it is
 about to touch, writes, and hands before and after to `record()` in the same transaction: one
 ContentChange row for each thing a learner would notice (a milestone added, edited, given another
-effort estimate, archived, back or deleted; a track weight added, changed or removed; a resource
-added or removed). Each row keeps how it moved every track's total weight, so that a learner can be
-told how far their percentage moved. An entry, once written, stays as it is: a learner who
-dismissed it is never told it again, and the feed's link to it keeps its place.
+effort estimate, moved to another section, archived, back or deleted; a track weight added,
+changed or removed; a resource added or removed). Each row keeps how it moved every track's total
+weight, so that a learner can be told how far their percentage moved. An entry, once written,
+stays as it is: a learner who dismissed it is never told it again, and the feed's link to it
+keeps its place.
 """
 
 from collections import Counter, defaultdict
@@ -32,6 +33,7 @@ class State:
     resources: tuple = ()  # (title, url) pairs
     weights: dict = field(default_factory=dict)  # track id -> weight
     hours: int = 0  # the effort estimate
+    section: tuple = ()  # (id, title) of its section
 
 
 NEW = State()
@@ -63,11 +65,11 @@ def state(ids=None):
     for pk, track, weight in memberships.values_list("milestone_id", "track_id", "weight"):
         weights[pk][track] = weight
     rows = milestones.order_by("pk").values_list(
-        "pk", "title", "description", "is_archived", "estimated_hours"
+        "pk", "title", "description", "is_archived", "estimated_hours", "section", "section__title"
     )
     return {
-        pk: State(title, description, archived, tuple(links[pk]), weights[pk], hours)
-        for pk, title, description, archived, hours in rows
+        pk: State(title, description, archived, tuple(links[pk]), weights[pk], hours, section)
+        for pk, title, description, archived, hours, *section in rows
     }
 
 
@@ -140,6 +142,12 @@ def _changes(pk, old, new, tracks, now):
             summary = f"Renamed “{one_line(old.title)}” to “{title}”"
             if old.description != new.description:
                 summary += " and changed its description"
+        add(Kind.EDITED, summary)
+    # Into another section, not one renamed (load_roadmap reads the title with the milestones).
+    if old is not NEW and old.section[0] != new.section[0] and old.section[1] != new.section[1]:
+        summary = (
+            f"Moved “{title}” from “{one_line(old.section[1])}” to “{one_line(new.section[1])}”"
+        )
         add(Kind.EDITED, summary)
     if old is not NEW and old.hours != new.hours:
         add(Kind.EDITED, f"“{title}” now takes about {new.hours} h, was {old.hours} h")

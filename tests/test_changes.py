@@ -118,6 +118,20 @@ class TestTheAdmin:
             )
         ]
 
+    def test_a_milestone_moved_to_another_section_is_an_edit(self, editor_client):
+        """Its place on the roadmap, its number on the map and the section bars it counts in
+        changed without a word in the changelog."""
+        milestone = MilestoneFactory(title="Read a paper", section__title="Build a portfolio")
+        later = SectionFactory(title="Join the community")
+        save(editor_client, milestone, section=later.pk)
+        assert logged() == [
+            (
+                Kind.EDITED,
+                "Moved “Read a paper” from “Build a portfolio” to “Join the community”",
+                {},
+            )
+        ]
+
     def test_a_new_effort_estimate_is_an_edit_learners_are_told_of(self, editor_client):
         """It moves every learner's hours left and finish date."""
         milestone = MilestoneFactory(title="Read a paper", estimated_hours=6)
@@ -283,6 +297,19 @@ class TestLoadRoadmap:
         assert sum(back.points.values()) == sum(gone["tracks"].values())
         renamed = ContentChange.objects.filter(kind=Kind.EDITED, milestone=back.milestone)
         assert renamed.get().summary == f"Renamed “{gone['title']}” to “Back again”"
+
+    def test_a_milestone_moved_is_recorded_and_a_section_renamed_is_not_a_move(
+        self, roadmap, tmp_path
+    ):
+        data = yaml.safe_load(DEFAULT_PATH.read_text())
+        first, second = data["sections"][:2]
+        moved = first["milestones"].pop(0)
+        second["milestones"].append(moved)
+        second["title"] = "Go deeper"
+        self.load(tmp_path, data)
+        assert [(kind, summary) for kind, summary, _ in logged()] == [
+            (Kind.EDITED, f"Moved “{moved['title']}” from “{first['title']}” to “Go deeper”")
+        ]
 
 
 CONTENT_TITLE = "Shortlist three datasets from public repositories"
