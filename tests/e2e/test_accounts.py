@@ -19,7 +19,10 @@ def test_a_visitor_signs_up_chooses_a_track_logs_out_and_logs_back_in(page, live
     page.get_by_label("Password", exact=True).fill("short")
     page.get_by_label("Password confirmation").fill("short")
     page.get_by_role("button", name="Create my account").click()
-    expect(page.get_by_label("Password confirmation")).to_have_attribute("aria-invalid", "true")
+    # Said under the password, the field to change, and the cursor is there.
+    expect(page.get_by_label("Password", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()
+    expect(page.get_by_label("Password confirmation")).not_to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text("This password is too short.")).to_be_visible()
 
     page.get_by_label("Password", exact=True).fill(PASSWORD)
