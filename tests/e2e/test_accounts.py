@@ -83,3 +83,15 @@ def test_signing_up_from_a_milestone_lands_on_it_even_outside_the_tracks_chosen(
     expect(page).to_have_url(f"{live_server.url}/?track=all#deploy-a-prediction-api")
     checkbox = page.get_by_role("checkbox", name="Serve the trained model behind a simple web API")
     expect(checkbox).to_be_in_viewport()
+
+
+def test_a_forms_error_box_stands_apart_from_the_first_label(page, live_server, user):
+    """The box of "Please enter a correct username and password." touched "Username"."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Log in").click()
+    alert = page.get_by_role("alert").filter(has_text="Please enter a correct username")
+    box = alert.bounding_box()
+    label = page.locator("label[for=id_username]").bounding_box()
+    assert label["y"] - (box["y"] + box["height"]) >= 8

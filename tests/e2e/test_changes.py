@@ -92,6 +92,15 @@ def test_a_link_to_one_change_shows_which_entry_it_is(page, live_server):
     expect(page.locator(f"#change-{other.pk}")).to_have_css("outline-style", "none")
 
 
+def test_each_entry_of_the_changelog_is_ruled_off_from_the_next(page, live_server):
+    """On a phone, entries of two or three lines ran together."""
+    ContentChangeFactory.create_batch(2)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/changes/")
+    for entry in page.locator(".changelog li").all():
+        expect(entry).to_have_css("border-bottom-style", "solid")
+
+
 def test_after_a_tick_the_news_says_how_far_the_change_moves_what_is_done_now(
     learner_page, live_server, user
 ):
