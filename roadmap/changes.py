@@ -4,10 +4,10 @@ Every writer of content (the admin, `load_roadmap`) takes the `state()` of the m
 about to touch, writes, and hands before and after to `record()` in the same transaction: one
 ContentChange row for each thing a learner would notice (a milestone added, edited, given another
 effort estimate, moved to another section, archived, back or deleted; a track weight added,
-changed or removed; a resource added or removed). Each row keeps how it moved every track's total
-weight, so that a learner can be told how far their percentage moved. An entry, once written,
-stays as it is: a learner who dismissed it is never told it again, and the feed's link to it
-keeps its place.
+changed or removed; a resource added, removed or given a new link). Each row keeps how it moved
+every track's total weight, so that a learner can be told how far their percentage moved. An
+entry, once written, stays as it is: a learner who dismissed it is never told it again, and the
+feed's link to it keeps its place.
 """
 
 from collections import Counter, defaultdict
@@ -165,10 +165,15 @@ def _changes(pk, old, new, tracks, now):
         else:
             summary = f"“{title}” counts {weight} of 5 toward {name}, was {was}"
             add(Kind.WEIGHT_CHANGED, summary, track, points)
-    for resource, _ in (Counter(new.resources) - Counter(old.resources)).elements():
-        add(Kind.RESOURCE_ADDED, f"New resource for “{title}”: {one_line(resource)}")
-    for resource, _ in (Counter(old.resources) - Counter(new.resources)).elements():
-        add(Kind.RESOURCE_REMOVED, f"Resource removed from “{title}”: {one_line(resource)}")
+    added = [name for name, _ in (Counter(new.resources) - Counter(old.resources)).elements()]
+    removed = [name for name, _ in (Counter(old.resources) - Counter(new.resources)).elements()]
+    relinked = set(added) & set(removed)  # the same title, another link: one edit, not two
+    for name in sorted(relinked):
+        add(Kind.EDITED, f"New link for the resource “{one_line(name)}” of “{title}”")
+    for name in (name for name in added if name not in relinked):
+        add(Kind.RESOURCE_ADDED, f"New resource for “{title}”: {one_line(name)}")
+    for name in (name for name in removed if name not in relinked):
+        add(Kind.RESOURCE_REMOVED, f"Resource removed from “{title}”: {one_line(name)}")
     return rows
 
 

@@ -184,6 +184,16 @@ class TestTheAdmin:
             "Resource removed from “Ship an API”: Old docs",
         ]
 
+    def test_a_resources_new_link_is_one_edit_not_a_resource_added_and_removed(self, editor_client):
+        """It read "New resource for “Ship an API”: FastAPI" beside "Resource removed from
+        “Ship an API”: FastAPI"."""
+        milestone = MilestoneFactory(title="Ship an API")
+        ResourceFactory(milestone=milestone, title="FastAPI", url="https://fastapi.example/")
+        save(editor_client, milestone, **{"resources-0-url": "https://fastapi.tiangolo.com/"})
+        assert logged() == [
+            (Kind.EDITED, "New link for the resource “FastAPI” of “Ship an API”", {})
+        ]
+
     def test_archiving_in_the_form_takes_its_weights_out(self, editor_client, engineer):
         milestone = TrackMilestoneFactory(
             track=engineer, weight=3, milestone__title="Blog"
