@@ -15,10 +15,19 @@ from dataclasses import dataclass, field
 
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from accounts.validators import CONTROL_CHARACTERS
 
-from .models import ContentChange, Milestone, Resource, Revision, Track, TrackMilestone
+from .models import (
+    SUMMARY_LENGTH,
+    ContentChange,
+    Milestone,
+    Resource,
+    Revision,
+    Track,
+    TrackMilestone,
+)
 
 Kind = ContentChange.Kind
 
@@ -118,7 +127,7 @@ def _changes(pk, old, new, tracks, now):
                 kind=kind,
                 milestone_id=pk,
                 track_id=track,
-                summary=summary,
+                summary=Truncator(summary).chars(SUMMARY_LENGTH),  # three long titles are more
                 points=points or {},
                 at=now,
             )
@@ -143,8 +152,8 @@ def _changes(pk, old, new, tracks, now):
             if old.description != new.description:
                 summary += " and changed its description"
         add(Kind.EDITED, summary)
-    # Into another section, not one renamed (load_roadmap reads the title with the milestones).
-    if old is not NEW and old.section[0] != new.section[0] and old.section[1] != new.section[1]:
+    # Into another section (load_roadmap keeps a renamed section's row: that is no move).
+    if old is not NEW and old.section[0] != new.section[0]:
         summary = (
             f"Moved “{title}” from “{one_line(old.section[1])}” to “{one_line(new.section[1])}”"
         )

@@ -19,6 +19,7 @@ from .validators import (
 SLUG_LENGTH = 80
 NOTE_LENGTH = 2000
 URL_LENGTH = 500
+SUMMARY_LENGTH = 500  # a changelog entry's summary
 MAX_ESTIMATED_HOURS = 200
 
 
@@ -379,7 +380,7 @@ class ContentChange(models.Model):
     track = models.ForeignKey(
         Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
     )
-    summary = models.CharField(max_length=500, validators=[validate_one_line])
+    summary = models.CharField(max_length=SUMMARY_LENGTH, validators=[validate_one_line])
     # How the change moved each track's total weight: {track id: points}, for percentages.
     points = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)

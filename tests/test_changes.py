@@ -132,6 +132,23 @@ class TestTheAdmin:
             )
         ]
 
+    def test_a_move_between_sections_of_the_same_title_is_recorded(self, editor_client):
+        """Section titles may repeat: the move was compared by title too, and not recorded."""
+        milestone = MilestoneFactory(title="Read a paper", section__title="Extras")
+        save(editor_client, milestone, section=SectionFactory(title="Extras").pk)
+        assert logged() == [(Kind.EDITED, "Moved “Read a paper” from “Extras” to “Extras”", {})]
+
+    def test_a_move_between_long_titled_sections_fits_its_entry(self, editor_client):
+        """Three titles of 200 characters made a summary of 622, over the 500 the changelog
+        holds: a 500 on PostgreSQL (and an entry too long on SQLite)."""
+        milestone = MilestoneFactory(title="M" * 200, section__title="A" * 200)
+        editor_client.raise_request_exception = False
+        save(editor_client, milestone, section=SectionFactory(title="B" * 200).pk)
+        ((kind, summary, _),) = logged()
+        assert kind == Kind.EDITED and len(summary) == 500
+        assert summary.startswith(f"Moved “{'M' * 200}” from “{'A' * 200}”")
+        assert summary.endswith("…")
+
     def test_a_new_effort_estimate_is_an_edit_learners_are_told_of(self, editor_client):
         """It moves every learner's hours left and finish date."""
         milestone = MilestoneFactory(title="Read a paper", estimated_hours=6)
