@@ -8,7 +8,9 @@
 
   // An error stays in sight at the top of the window, wherever the learner is on the page,
   // until their next request; as does any other message there (what a follow said), which an
-  // unrelated change later left standing, out of sight, as if it were about that change.
+  // unrelated change later left standing, out of sight, as if it were about that change. Not
+  // until the page's own refresh after a tick: a tick refused while another was being saved
+  // was undone without a word.
   function say(text) {
     var flash = document.getElementById("flash");
     if (!flash) { return; }
@@ -18,8 +20,10 @@
     flash.replaceChildren(p);
     flash.classList.add("alert");
   }
-  document.addEventListener("htmx:beforeRequest", function () {
+  document.addEventListener("htmx:beforeRequest", function (event) {
     var flash = document.getElementById("flash");
+    var cause = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (cause && cause.type === "progress-changed") { return; }
     if (flash && flash.hasChildNodes()) {
       flash.classList.remove("alert");
       flash.replaceChildren();

@@ -162,6 +162,34 @@ def test_a_tick_the_server_refuses_is_undone_and_the_reason_shows_where_the_lear
     assert not Progress.objects.filter(user=user).exists()
 
 
+def test_a_refused_tick_stays_said_while_another_tick_finishes(learner_page, live_server, user):
+    """Two ticked in a row, the first saved a little late, the second refused: the refresh that
+    follows the first tick emptied the message, and the second box was unticked without a word."""
+    import time
+
+    page = learner_page
+    page.goto(f"{live_server.url}/?track=all")
+    first, second = page.locator("form.status").all()[:2]
+
+    def late(route):
+        response = route.fetch()
+        time.sleep(0.8)
+        route.fulfill(response=response)
+
+    page.route(f"**{first.get_attribute('action')}", late)
+    page.route(f"**{second.get_attribute('action')}", lambda route: route.fulfill(status=500))
+    # Until the refresh of the roadmap's tools that follows the first tick, once it is saved.
+    tools = "roadmap-tools"
+    with page.expect_response(lambda answer: answer.request.headers.get("hx-target") == tools):
+        first.get_by_role("checkbox").click()
+        second.get_by_role("checkbox").click()
+    page.wait_for_timeout(200)  # its answer swapped in
+    message = page.get_by_text("Something went wrong on our side (error 500).")
+    expect(first.get_by_role("checkbox")).to_be_checked()
+    expect(message).to_be_visible()
+    expect(second.get_by_role("checkbox")).not_to_be_checked()
+
+
 def test_unticking_a_folded_done_milestone_changes_its_one_line_too(
     learner_page, live_server, user
 ):
