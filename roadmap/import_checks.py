@@ -70,7 +70,7 @@ def read_file(upload):
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRejected("The file is not UTF-8 text, so it is not an export file.") from None
-    if text.startswith(MARKDOWN_TITLE):
+    if text.lstrip().startswith(MARKDOWN_TITLE):
         raise ImportRejected(
             "This is the Markdown checklist, which can't be imported: choose the file of "
             "“Download everything (JSON)”."

@@ -865,7 +865,7 @@ MALFORMED = {
     ),
     # Offered on the same page: it said "not valid JSON (line 1, column 1: Expecting value)".
     "the Markdown checklist": (
-        lambda world: exports.to_markdown(world["learner"]),
+        lambda world: "\r\n  " + exports.to_markdown(world["learner"]),  # an editor's blank line
         "This is the Markdown checklist, which can't be imported: choose the file of “Download "
         "everything (JSON)”.",
     ),
