@@ -7,10 +7,10 @@
   document.documentElement.classList.add("js");
 
   // An error stays in sight at the top of the window, wherever the learner is on the page,
-  // until their next request; as does any other message there (what a follow said), which an
-  // unrelated change later left standing, out of sight, as if it were about that change. Not
-  // until the page's own refresh after a tick: a tick refused while another was being saved
-  // was undone without a word.
+  // until their next request, which also empties the area of any other message (what a follow
+  // said: an unrelated change later left it standing, as if it were about that change). Not the
+  // page's own refresh after a tick: a tick refused while another was being saved was undone
+  // without a word.
   function say(text) {
     var flash = document.getElementById("flash");
     if (!flash) { return; }
@@ -141,7 +141,9 @@
     var refused = event.detail.xhr.status === 422;
     if (refused) {
       input.setAttribute("aria-invalid", "true");
-      input.focus();  // back to what to fix, scrolled into view (the message above moved it)
+      // Submitted: back to what to fix, scrolled into view (the message above moved it). Sent
+      // by the field as it was left: the learner is elsewhere now, and the refusal is said.
+      if (elt !== input) { input.focus(); }
     } else {
       input.removeAttribute("aria-invalid");
     }

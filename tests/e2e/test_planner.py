@@ -138,7 +138,8 @@ SAID = """() => {
 
 
 def test_hours_typed_and_submitted_at_once_are_said_once(learner_page, live_server, user):
-    """The field's delayed request repeated the submit's: a screen reader heard the plan twice."""
+    """The field's own request (it is left, or Enter changes it) repeated the submit's: a screen
+    reader heard the plan twice."""
     EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
     page = learner_page
     page.goto(f"{live_server.url}/dashboard/")
@@ -147,9 +148,27 @@ def test_hours_typed_and_submitted_at_once_are_said_once(learner_page, live_serv
     field.fill("7")
     field.press("Enter")
     expect(page.locator("#plan-said")).to_contain_text("Planned at 7 h a week.")
-    page.wait_for_timeout(1200)  # past the field's delay
+    page.wait_for_timeout(1200)  # any second answer in
     said = page.evaluate("window.said")
     assert len(said) == 1 and said[0].startswith("Planned at 7 h a week. ML Engineer: finished")
+
+
+def test_a_refused_number_left_for_another_field_leaves_the_cursor_there(
+    learner_page, live_server, user
+):
+    """The field sends itself as it is left: its refusal took the cursor back from the date
+    field the learner had moved to, and what they typed next went into the hours."""
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    field = page.get_by_label("Hours a week you can give")
+    field.fill("81")
+    date = page.get_by_label("Target date for ML Engineer")
+    date.click()
+    expect(page.locator("#hours-status")).to_contain_text("from 1 to 80.")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    page.wait_for_timeout(300)
+    expect(date).to_be_focused()
 
 
 def test_a_refused_number_typed_back_to_the_plan_is_said(learner_page, live_server, user):
