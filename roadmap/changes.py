@@ -154,10 +154,9 @@ def _changes(pk, old, new, tracks, now):
         add(Kind.EDITED, summary)
     # Into another section (load_roadmap keeps a renamed section's row: that is no move).
     if old is not NEW and old.section[0] != new.section[0]:
-        summary = (
-            f"Moved “{title}” from “{one_line(old.section[1])}” to “{one_line(new.section[1])}”"
-        )
-        add(Kind.EDITED, summary)
+        # Begun with the title, as the learner's news leaves it out after its link.
+        left, went = one_line(old.section[1]), one_line(new.section[1])
+        add(Kind.EDITED, f"“{title}” moved from “{left}” to “{went}”")
     if old is not NEW and old.hours != new.hours:
         add(Kind.EDITED, f"“{title}” now takes about {new.hours} h, was {old.hours} h")
     active = not old.archived and not new.archived

@@ -127,7 +127,7 @@ class TestTheAdmin:
         assert logged() == [
             (
                 Kind.EDITED,
-                "Moved “Read a paper” from “Build a portfolio” to “Join the community”",
+                "“Read a paper” moved from “Build a portfolio” to “Join the community”",
                 {},
             )
         ]
@@ -136,7 +136,7 @@ class TestTheAdmin:
         """Section titles may repeat: the move was compared by title too, and not recorded."""
         milestone = MilestoneFactory(title="Read a paper", section__title="Extras")
         save(editor_client, milestone, section=SectionFactory(title="Extras").pk)
-        assert logged() == [(Kind.EDITED, "Moved “Read a paper” from “Extras” to “Extras”", {})]
+        assert logged() == [(Kind.EDITED, "“Read a paper” moved from “Extras” to “Extras”", {})]
 
     def test_a_move_between_long_titled_sections_fits_its_entry(self, editor_client):
         """Three titles of 200 characters made a summary of 622, over the 500 the changelog
@@ -146,7 +146,7 @@ class TestTheAdmin:
         save(editor_client, milestone, section=SectionFactory(title="B" * 200).pk)
         ((kind, summary, _),) = logged()
         assert kind == Kind.EDITED and len(summary) == 500
-        assert summary.startswith(f"Moved “{'M' * 200}” from “{'A' * 200}”")
+        assert summary.startswith(f"“{'M' * 200}” moved from “{'A' * 200}”")
         assert summary.endswith("…")
 
     def test_a_new_effort_estimate_is_an_edit_learners_are_told_of(self, editor_client):
@@ -335,7 +335,7 @@ class TestLoadRoadmap:
         second["title"] = "Go deeper"
         self.load(tmp_path, data)
         assert [(kind, summary) for kind, summary, _ in logged()] == [
-            (Kind.EDITED, f"Moved “{moved['title']}” from “{first['title']}” to “Go deeper”")
+            (Kind.EDITED, f"“{moved['title']}” moved from “{first['title']}” to “Go deeper”")
         ]
 
 

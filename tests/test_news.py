@@ -170,6 +170,18 @@ class TestSinceYourLastVisit:
         assert "Changed</span>: now takes about 60 h, was 4 h</li>" in section
         assert "Renamed" not in section
 
+    def test_a_moved_milestone_is_told_without_its_title_again(
+        self, client, learner, editor, engineer
+    ):
+        """Its line named it again after its link: "Ship an API Changed: Moved “Ship an API"
+        from …"."""
+        ship = engineer.milestones.get(title="Ship an API")
+        was = ship.section.title
+        save(editor, ship, section=SectionFactory(title="Join the community").pk)
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert f"Changed</span>: moved from “{was}” to “Join the community”</li>" in section
+
     def test_a_change_dismissed_is_not_told_again_after_another_edit_within_the_minute(
         self, client, learner, editor, engineer
     ):
