@@ -173,11 +173,11 @@ class TestSessions:
         assert response["Location"].startswith(reverse("login"))
 
     @pytest.mark.parametrize("path", ["/", "/dashboard/", "/changes/", "/accounts/login/"])
-    @pytest.mark.parametrize("key", ["abcdefgh\x00ijklmnop", "ABCDEFGH-ijkl mnop", "x" * 5_000])
-    def test_a_session_cookie_no_engine_made_is_a_visitors(self, client, path, key):
+    def test_a_session_cookie_holding_a_nul_is_a_visitors(self, client, path):
         """A quoted cookie's "\\000" is read as a NUL, which PostgreSQL refused in the session's
-        lookup: a 500, with its traceback, on every page for that browser."""
-        client.cookies["sessionid"] = key
+        lookup: a 500, with its traceback, on every page for that browser (SQLite took it as an
+        unknown key: this fails on PostgreSQL, the other half of CI)."""
+        client.cookies["sessionid"] = "abcdefgh\x00ijklmnop"
         client.raise_request_exception = False
         response = client.get(path)
         assert response.status_code == (302 if path == "/dashboard/" else 200)
