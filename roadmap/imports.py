@@ -24,6 +24,8 @@ from .models import (
     Track,
 )
 
+SAME_TRACKS = "you follow the same as before."
+
 
 @dataclass
 class ImportReport:
@@ -103,10 +105,10 @@ class ImportReport:
         if self.tracks:
             parts.append(f"You follow {get_text_list(self.tracks, 'and')}.")
         elif self.tracks is not None:  # a learner follows at least one track: none is no choice
-            none = "No track the file follows is on this roadmap" if self.unknown_tracks else ""
-            parts.append(
-                f"{none or 'The file follows no career track'}: you follow the same as before."
-            )
+            if self.unknown_tracks:
+                parts.append("No track the file follows is on this roadmap: " + SAME_TRACKS)
+            else:
+                parts.append("The file follows no career track: " + SAME_TRACKS)
         if "display_name" in self.profile:
             name = self.profile["display_name"]
             parts.append(f"Display name: “{name}”." if name else "Display name: none.")
@@ -143,9 +145,10 @@ def import_data(*, user, data, with_profile=False):
     Progress rows in the file replace the user's rows for the same milestones, but for rows the
     user changed after the file's (a tick since the export stays); other rows stay.
     Events are added unless the same change at the same moment is already recorded. With
-    `with_profile`, followed tracks become exactly those the file lists, and the display name
-    and public page setting come from its profile; the username and email always stay. A
-    section the file leaves out changes nothing. Slugs this roadmap doesn't know are reported.
+    `with_profile`, followed tracks become exactly those the file lists (if it lists one this
+    roadmap has: a learner follows at least one), and the display name and public page setting
+    come from its profile; the username and email always stay. A section the file leaves out
+    changes nothing. Slugs this roadmap doesn't know are reported.
     """
     clean = validate(data)
     with transaction.atomic():
