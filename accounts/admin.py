@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from . import records
-from .forms import AdminSetPasswordForm
+from .forms import AdminAddUserForm, AdminSetPasswordForm
 from .models import User
 
 
@@ -25,6 +25,7 @@ class NextStepsUserAdmin(UserAdmin):
         "last_visit_at",
     )
     list_filter = (*UserAdmin.list_filter, "public_profile")
+    add_form = AdminAddUserForm
     change_password_form = AdminSetPasswordForm
 
     def save_model(self, request, obj, form, change):

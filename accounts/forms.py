@@ -55,8 +55,11 @@ class WeakPasswordSaidUnderIt:
     """What is wrong with a new password is said under it, the field to change, not under its
     confirmation, where Django says it (and a screen reader heard it there)."""
 
+    FIRST = {"password2": "password1", "new_password2": "new_password1"}  # Django's field names
+
     def validate_password_for_user(self, user, password_field_name=None):
-        first = (password_field_name or "password2").removesuffix("2") + "1"
+        confirmation = password_field_name or "password2"  # Django's default
+        first = self.FIRST.get(confirmation, confirmation)
         super().validate_password_for_user(user, password_field_name=first)
 
 
@@ -223,6 +226,10 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
 class SetPasswordForm(SavesItsOwnFields, WeakPasswordSaidUnderIt, auth_forms.SetPasswordForm):
     saved_fields = ("password",)
+
+
+class AdminAddUserForm(WeakPasswordSaidUnderIt, auth_forms.AdminUserCreationForm):
+    pass
 
 
 class AdminSetPasswordForm(

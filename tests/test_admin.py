@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone
 
+from accounts.models import User
 from roadmap import exports, imports, progress
 from roadmap.models import (
     Milestone,
@@ -18,6 +19,7 @@ from roadmap.models import (
     TrackMilestone,
 )
 from tests.factories import (
+    PASSWORD,
     EnrollmentFactory,
     MilestoneFactory,
     ProgressEventFactory,
@@ -933,3 +935,28 @@ def test_every_field_in_the_lists_and_the_inline_tables_has_a_name(admin_client)
     ids = set(re.findall(r'\bid="([^"]+)"', page.text))
     described = re.findall(r'aria-describedby="([^"]*)"', page.text)
     assert {i for value in described for i in value.split()} <= ids
+
+
+@pytest.mark.parametrize("form", ["add", "password"])
+def test_a_weak_password_in_the_admin_is_said_under_it(admin_client, form):
+    """Django's forms said it under the confirmation, which a screen reader user has no reason
+    to change, and left the password itself unmarked."""
+    learner = UserFactory()
+    url = {
+        "add": reverse("admin:accounts_user_add"),
+        "password": reverse("admin:auth_user_password_change", args=[learner.pk]),
+    }[form]
+    weak = {"username": "newcomer", "password1": "abc", "password2": "abc"}
+    response = admin_client.post(url, weak | {"usable_password": "true"})
+    assert response.status_code == 200  # the admin's way to refuse a form
+    shown = response.context.get("adminform") or response.context.get("adminForm")
+    errors = shown.form.errors
+    assert "too short" in " ".join(errors["password1"])
+    assert "password2" not in errors
+
+
+def test_the_admin_adds_a_user_with_a_good_password(admin_client):
+    strong = {"username": "newcomer", "password1": PASSWORD, "password2": PASSWORD}
+    response = admin_client.post(reverse("admin:accounts_user_add"), strong)
+    assert response.status_code == 302
+    assert User.objects.get(username="newcomer").check_password(PASSWORD)
