@@ -67,9 +67,10 @@ def dashboard_page(request):
 def set_hours(request):
     """Set the hours a week the learner can give (empty: no plan). htmx gets what the hours
     field says and every followed card's plan again; without JavaScript, the dashboard."""
-    typing = request.htmx and request.htmx.trigger_name == "hours_per_week"
-    if typing and not request.POST.get("hours_per_week", "").strip():
-        # Emptied and left (or half typed, like "1e"): only a submit removes the plan.
+    field_alone = request.htmx and request.htmx.trigger_name == "hours_per_week"
+    if field_alone and not request.POST.get("hours_per_week", "").strip():
+        # Emptied and left (or half typed, like "1e"): only a submit removes the plan; the
+        # status under the field still says the hours planned.
         return HttpResponse(status=204)
     form = HoursForm(request.POST)
     if form.is_valid():
