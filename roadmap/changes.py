@@ -177,7 +177,7 @@ def _changes(pk, old, new, tracks, now):
     removed = [name for name, _ in (Counter(old.resources) - Counter(new.resources)).elements()]
     relinked = set(added) & set(removed)  # the same title, another link: one edit, not two
     for name in sorted(relinked):
-        add(Kind.EDITED, f"New link for the resource “{one_line(name)}” of “{title}”")
+        add(Kind.EDITED, f"“{title}” links its resource “{one_line(name)}” to a new address")
     for name in (name for name in added if name not in relinked):
         add(Kind.RESOURCE_ADDED, f"New resource for “{title}”: {one_line(name)}")
     for name in (name for name in removed if name not in relinked):

@@ -208,7 +208,7 @@ class TestTheAdmin:
         ResourceFactory(milestone=milestone, title="FastAPI", url="https://fastapi.example/")
         save(editor_client, milestone, **{"resources-0-url": "https://fastapi.tiangolo.com/"})
         assert logged() == [
-            (Kind.EDITED, "New link for the resource “FastAPI” of “Ship an API”", {})
+            (Kind.EDITED, "“Ship an API” links its resource “FastAPI” to a new address", {})
         ]
 
     def test_archiving_in_the_form_takes_its_weights_out(self, editor_client, engineer):

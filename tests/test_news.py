@@ -17,6 +17,7 @@ from tests.factories import (
     ContentChangeFactory,
     EnrollmentFactory,
     ProgressFactory,
+    ResourceFactory,
     SectionFactory,
     TrackFactory,
     TrackMilestoneFactory,
@@ -181,6 +182,20 @@ class TestSinceYourLastVisit:
         client.force_login(learner)
         section = news_of(client.get("/").text)
         assert f"Changed</span>: moved from “{was}” to “Join the community”</li>" in section
+
+    def test_a_resources_new_link_is_told_without_the_title_again(
+        self, client, learner, editor, engineer
+    ):
+        """It read "Ship an API Changed: New link for the resource “FastAPI” of “Ship an API”"."""
+        ship = engineer.milestones.get(title="Ship an API")
+        ResourceFactory(milestone=ship, title="FastAPI", url="https://fastapi.example/")
+        learner.changes_seen_at = timezone.now()
+        learner.save()
+        save(editor, ship, **{"resources-0-url": "https://fastapi.tiangolo.com/"})
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        line = "Changed</span>: links its resource “FastAPI” to a new address</li>"
+        assert line in section
 
     def test_a_change_dismissed_is_not_told_again_after_another_edit_within_the_minute(
         self, client, learner, editor, engineer
