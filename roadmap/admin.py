@@ -283,6 +283,10 @@ class MilestoneAdmin(ContentAdmin):
 
     def save_model(self, request, obj, form, change):
         before = changes.state([obj.pk]) if change else {}
+        if change and "section" in form.changed_data and "position" not in form.changed_data:
+            # Not with the place it had in the other: in the middle of this one, tied with one.
+            in_section = Milestone.objects.filter(section=obj.section).exclude(pk=obj.pk)
+            obj.position = after_the_last(in_section)
         super().save_model(request, obj, form, change)
         changes.record(before, changes.state([obj.pk]))
 

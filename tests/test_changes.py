@@ -132,6 +132,19 @@ class TestTheAdmin:
             )
         ]
 
+    def test_a_milestone_moved_goes_after_the_last_of_its_new_section(self, editor_client):
+        """It kept its place number from the old section: it stood in the middle of the new
+        one, tied with another, and came first in "Next up" ahead of what it follows."""
+        milestone = MilestoneFactory(position=1)
+        later = SectionFactory()
+        MilestoneFactory(section=later, position=1)
+        MilestoneFactory(section=later, position=5)
+        save(editor_client, milestone, section=later.pk)
+        assert milestone.position == 6
+        # Its place given with the move is the editor's.
+        save(editor_client, milestone, section=SectionFactory().pk, position=3)
+        assert milestone.position == 3
+
     def test_a_move_between_sections_of_the_same_title_is_recorded(self, editor_client):
         """Section titles may repeat: the move was compared by title too, and not recorded."""
         milestone = MilestoneFactory(title="Read a paper", section__title="Extras")
