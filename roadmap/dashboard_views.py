@@ -151,8 +151,7 @@ def set_following(request, slug, *, following):
     if card is None:
         raise Http404("No such track.")
     context = {"card": card, "message": message, "level": messages.DEFAULT_TAGS[level]}
-    if level == messages.ERROR:
-        context["refused"] = message
+    context["refused" if level == messages.ERROR else "said"] = message  # in the card
     return TemplateResponse(request, f"{DASHBOARD}#following", context)
 
 

@@ -361,13 +361,18 @@ class TestFollow:
         assert f'action="{follow_url(engineer)}"' in response.text
         assert "<h4>Next up</h4>" not in response.text
         assert (
-            '<div hx-swap-oob="innerHTML:#flash"><p class="message success">'
+            '<div hx-swap-oob="innerHTML:#flash"><p class="message success visually-hidden">'
             "You no longer follow ML Engineer.</p></div>" in response.text
         )
 
-    def test_following_with_htmx_says_so(self, learner_client, engineer):
+    def test_following_with_htmx_says_so_in_the_card(self, learner_client, engineer):
+        """Said only in the flash area at the page's top, out of sight of the card's button."""
         response = learner_client.post(follow_url(engineer), **HTMX)
-        assert '<p class="message success">You now follow ML Engineer.</p>' in response.text
+        card = response.text.split('id="track-ml-engineer"')[1].split("</article>")[0]
+        assert '<p class="message success">You now follow ML Engineer.</p>' in card
+        # Heard from the flash area, a live region (the card, swapped whole, is not read out).
+        flash = response.text.split('hx-swap-oob="innerHTML:#flash">')[1].split("</div>")[0]
+        assert flash == '<p class="message success visually-hidden">You now follow ML Engineer.</p>'
 
     def test_unfollowing_without_javascript_redirects_back(self, learner_client, user, engineer):
         EnrollmentFactory(user=user, track=engineer)

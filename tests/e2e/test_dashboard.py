@@ -247,8 +247,13 @@ def test_what_a_follow_said_at_the_top_goes_at_the_next_change(learner_page, liv
     page = learner_page
     page.goto(f"{live_server.url}/dashboard/")
     page.get_by_role("button", name="Follow Data Scientist").click()
+    # Seen under the button, in the card (it was only at the page's top, out of sight) ...
+    card = page.get_by_role("article", name="Data Scientist", exact=True)
+    expect(card.get_by_text("You now follow Data Scientist.")).to_be_in_viewport()
+    # ... and heard from the flash area, which shows nothing.
     flash = page.locator("#flash")
     expect(flash).to_have_text("You now follow Data Scientist.")
+    expect(flash.get_by_text("You now follow Data Scientist.")).not_to_be_in_viewport()
     hours = page.get_by_label("Hours a week you can give")
     hours.fill("6")
     hours.press("Enter")
