@@ -1,6 +1,5 @@
 import datetime
 import math
-import time
 
 import pytest
 from django.utils import timezone
@@ -211,51 +210,3 @@ def test_a_number_typed_slowly_is_planned_once_it_is_whole(learner_page, live_se
     field.press("ArrowUp")
     expect(page.locator("#plan-said")).to_contain_text("Planned at 16 h a week.")
     expect(field).to_be_focused()
-
-
-def slowly(page, url, seconds=0.6):
-    """Answers of `url` come `seconds` late, as from a busy server."""
-
-    def answer(route):
-        response = route.fetch()
-        time.sleep(seconds)
-        route.fulfill(response=response)
-
-    page.route(url, answer)
-
-
-@pytest.mark.parametrize("date", ["", "2020-01-01"], ids=["empty", "past"])
-def test_hours_typed_then_a_refused_target_leaves_its_message(
-    learner_page, live_server, user, date
-):
-    """Leaving the hours field for "Set target" sends both: the plans the hours answer with,
-    rendered before the target was read, replaced the card's "Nothing was changed."."""
-    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
-    page = learner_page
-    page.goto(f"{live_server.url}/dashboard/")
-    slowly(page, "**/dashboard/plan/hours/")
-    card = page.get_by_role("article", name="ML Engineer", exact=True)
-    page.get_by_label("Hours a week you can give").fill("12")
-    card.get_by_label("Target date for ML Engineer").fill(date)
-    card.get_by_role("button", name="Set target for ML Engineer").click()
-    expect(card).to_contain_text("at 12 h a week")
-    expect(card).to_contain_text("Nothing was changed.")
-
-
-def test_hours_typed_then_a_new_target_shows_the_target(learner_page, live_server, user):
-    """The target was saved, but the card showed the plan the hours answered with, without it."""
-    engineer = Track.objects.get(slug="ml-engineer")
-    EnrollmentFactory(user=user, track=engineer)
-    page = learner_page
-    page.goto(f"{live_server.url}/dashboard/")
-    slowly(page, "**/dashboard/plan/hours/")
-    card = page.get_by_role("article", name="ML Engineer", exact=True)
-    page.get_by_label("Hours a week you can give").fill("12")
-    target = timezone.localdate() + datetime.timedelta(weeks=10)
-    card.get_by_label("Target date for ML Engineer").fill(target.isoformat())
-    card.get_by_role("button", name="Set target for ML Engineer").click()
-    expect(card).to_contain_text(f"To finish by {target.day} {target:%B %Y}")
-    expect(card).to_contain_text("at 12 h a week")
-    page.wait_for_timeout(1_000)  # the later answer is in
-    expect(card).to_contain_text(f"To finish by {target.day} {target:%B %Y}")
-    assert Enrollment.objects.get(user=user, track=engineer).target_date == target
