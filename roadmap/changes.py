@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
-from django.utils.text import Truncator
 
 from accounts.validators import CONTROL_CHARACTERS
 
@@ -42,7 +41,7 @@ class State:
     resources: tuple = ()  # (title, url) pairs
     weights: dict = field(default_factory=dict)  # track id -> weight
     hours: int = 0  # the effort estimate
-    section: tuple = ()  # (id, title) of its section
+    section: tuple = (None, "")  # (id, title) of its section
 
 
 NEW = State()
@@ -127,7 +126,7 @@ def _changes(pk, old, new, tracks, now):
                 kind=kind,
                 milestone_id=pk,
                 track_id=track,
-                summary=Truncator(summary).chars(SUMMARY_LENGTH),  # three long titles are more
+                summary=clipped(summary),
                 points=points or {},
                 at=now,
             )
@@ -173,14 +172,18 @@ def _changes(pk, old, new, tracks, now):
         else:
             summary = f"“{title}” counts {weight} of 5 toward {name}, was {was}"
             add(Kind.WEIGHT_CHANGED, summary, track, points)
-    added = [name for name, _ in (Counter(new.resources) - Counter(old.resources)).elements()]
-    removed = [name for name, _ in (Counter(old.resources) - Counter(new.resources)).elements()]
-    relinked = set(added) & set(removed)  # the same title, another link: one edit, not two
-    for name in sorted(relinked):
+    added = Counter(
+        name for name, _ in (Counter(new.resources) - Counter(old.resources)).elements()
+    )
+    removed = Counter(
+        name for name, _ in (Counter(old.resources) - Counter(new.resources)).elements()
+    )
+    relinked = added & removed  # the same title, another link: one edit, not two
+    for name in relinked.elements():
         add(Kind.EDITED, f"“{title}” links its resource “{one_line(name)}” to a new address")
-    for name in (name for name in added if name not in relinked):
+    for name in (added - relinked).elements():
         add(Kind.RESOURCE_ADDED, f"New resource for “{title}”: {one_line(name)}")
-    for name in (name for name in removed if name not in relinked):
+    for name in (removed - relinked).elements():
         add(Kind.RESOURCE_REMOVED, f"Resource removed from “{title}”: {one_line(name)}")
     return rows
 
@@ -197,6 +200,14 @@ def quoted_title(summary):
     "Archived “…”", "Deleted “…”"): all that is left of a deleted milestone in its entries,
     whose link went with it."""
     return summary[summary.find("“") + 1 : summary.rfind("”")]
+
+
+def clipped(summary):
+    """The summary as an entry holds it: three long titles are more (cut by characters as
+    stored, not as shown: Django's Truncator counts a combining mark as nothing)."""
+    if len(summary) <= SUMMARY_LENGTH:
+        return summary
+    return summary[: SUMMARY_LENGTH - 1] + "…"
 
 
 def one_line(text):

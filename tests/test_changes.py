@@ -162,6 +162,22 @@ class TestTheAdmin:
         assert summary.startswith(f"“{'M' * 200}” moved from “{'A' * 200}”")
         assert summary.endswith("…")
 
+    def test_a_long_summary_is_cut_by_characters_as_stored_and_keeps_its_titles_as_written(
+        self, editor_client
+    ):
+        """Cut by Django's Truncator, a combining mark counted as nothing (622 characters went
+        through, a 500 on PostgreSQL), and every summary came back normalised: a title written
+        with a decomposed "é" no longer matched, and the news said it again."""
+        long = "q\u0303" * 100
+        milestone = MilestoneFactory(title=long, section__title=long)
+        save(editor_client, milestone, section=SectionFactory(title=long + " ").pk)
+        ((_, summary, _),) = logged()
+        assert len(summary) == 500 and summary.endswith("…")
+        ContentChange.objects.all().delete()
+        cafe = MilestoneFactory(title="Cafe\u0301 API", estimated_hours=4)
+        save(editor_client, cafe, estimated_hours=6)
+        assert logged() == [(Kind.EDITED, "“Cafe\u0301 API” now takes about 6 h, was 4 h", {})]
+
     def test_a_new_effort_estimate_is_an_edit_learners_are_told_of(self, editor_client):
         """It moves every learner's hours left and finish date."""
         milestone = MilestoneFactory(title="Read a paper", estimated_hours=6)
@@ -222,6 +238,17 @@ class TestTheAdmin:
         save(editor_client, milestone, **{"resources-0-url": "https://fastapi.tiangolo.com/"})
         assert logged() == [
             (Kind.EDITED, "“Ship an API” links its resource “FastAPI” to a new address", {})
+        ]
+
+    def test_a_new_link_beside_a_new_resource_of_the_same_title_says_both(self):
+        """Every added and removed resource of a relinked title was left out: the new one too."""
+        old = changes.State("Ship an API", resources=(("Docs", "https://a.example/"),))
+        docs = (("Docs", "https://b.example/"), ("Docs", "https://c.example/"))
+        new = changes.State("Ship an API", resources=docs)
+        said = sorted(row.summary for row in changes._changes(1, old, new, {}, None))
+        assert said == [
+            "New resource for “Ship an API”: Docs",
+            "“Ship an API” links its resource “Docs” to a new address",
         ]
 
     def test_archiving_in_the_form_takes_its_weights_out(self, editor_client, engineer):
