@@ -9,13 +9,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from accounts.views import safe_next
 
 from . import changes, news
 from .models import ContentChange
 from .snapshot import get_snapshot
+from .views import posted_from
 
 PER_PAGE = FEED_ITEMS = 50
 
@@ -63,7 +64,7 @@ def change(request, pk):
     return HttpResponseRedirect(f"{reverse('roadmap:changes')}{query}#change-{pk}")
 
 
-@require_POST
+@posted_from("roadmap:index")
 @login_required
 def changes_seen(request):
     """Dismiss the changes shown, up to the latest of them; back to the page it came from.

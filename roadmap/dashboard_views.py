@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.formats import date_format
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from . import dashboard, focus, news, progress
@@ -123,7 +123,7 @@ def set_target(request, slug):
     )
 
 
-@require_POST
+@posted_from("roadmap:dashboard")
 @login_required
 @never_cache
 @vary_on_headers("HX-Request")

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -101,7 +101,26 @@ def index(request):
     return TemplateResponse(request, template, context)
 
 
-@require_POST
+def posted_from(page):
+    """POST only, for a form on `page` (a URL name, or a function of the view's arguments that
+    gives a URL), where a GET of its address is sent: without JavaScript a refused form is shown
+    at the form's address, and a form sent after the session ended comes back from the login
+    page as a GET of it. Opened again that way, it was a blank 405."""
+
+    def decorator(view):
+        @require_http_methods(["GET", "HEAD", "POST"])
+        @wraps(view)
+        def posted(request, *args, **kwargs):
+            if request.method != "POST":
+                return redirect(page(*args, **kwargs) if callable(page) else page)
+            return view(request, *args, **kwargs)
+
+        return posted
+
+    return decorator
+
+
+@posted_from("roadmap:index")
 @login_required
 def hide_done(request):
     """Hide the milestones that are done, or show them again; back to the page it came from, at
@@ -112,24 +131,6 @@ def hide_done(request):
     return HttpResponseRedirect(at_place(safe_next(request) or index, "hide-done-toggle", index))
 
 
-def posted_from(page):
-    """POST only, for a form on `page`, where a GET of its address is sent: without JavaScript
-    a refused form is shown at the form's address, and opened again from the address bar or the
-    history, it was a blank 405."""
-
-    def decorator(view):
-        @require_http_methods(["GET", "HEAD", "POST"])
-        @wraps(view)
-        def posted(request, *args, **kwargs):
-            if request.method != "POST":
-                return redirect(page)
-            return view(request, *args, **kwargs)
-
-        return posted
-
-    return decorator
-
-
 def not_found(request, message):
     """404 saying `message`: a short text that the page's error handler shows for htmx, the 404
     page otherwise."""
@@ -138,7 +139,7 @@ def not_found(request, message):
     return TemplateResponse(request, "404.html", {"message": message}, status=404)
 
 
-@posted_from("roadmap:index")
+@posted_from(lambda slug: f"{reverse('roadmap:index')}#{slug}")
 @login_required
 @never_cache
 @vary_on_headers("HX-Request")

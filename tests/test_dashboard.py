@@ -126,6 +126,30 @@ class TestAccess:
                 assert (response.status_code, response["Location"]) == (302, page)
             assert learner_client.put(url).status_code == 405
 
+    def test_a_form_sent_after_the_session_ended_leads_back_to_its_page_after_login(
+        self, client, user
+    ):
+        """Without JavaScript, a form sent after the session ended goes to the login page, whose
+        `next` is the form's address: after logging in, the browser opens it with a GET, which
+        was a blank 405 for these forms (and a tick went to the top of the roadmap)."""
+        track = TrackFactory(slug="ml-engineer")
+        milestone = TrackMilestoneFactory(track=track).milestone
+        roadmap = reverse("roadmap:index")
+        for url, page in (
+            (reverse("roadmap:hide_done"), roadmap),
+            (reverse("roadmap:changes_seen"), roadmap),
+            (reverse("roadmap:follow_track", args=["ml-engineer"]), DASHBOARD),
+            (reverse("roadmap:unfollow_track", args=["ml-engineer"]), DASHBOARD),
+            (reverse("roadmap:set_status", args=[milestone.slug]), f"/#{milestone.slug}"),
+        ):
+            client.logout()
+            login = client.post(url)
+            assert login["Location"].startswith(reverse("login") + "?next=")
+            client.force_login(user)
+            response = client.get(url)
+            assert (response.status_code, response["Location"]) == (302, page)
+            assert client.put(url).status_code == 405
+
     def test_a_visitor_has_no_dashboard_link(self, client):
         assert "Dashboard" not in client.get(reverse("roadmap:index")).text
 
@@ -426,8 +450,9 @@ class TestFollow:
         assert Enrollment.objects.filter(user=user, track=engineer).exists()
 
     @pytest.mark.parametrize("url", [follow_url, unfollow_url])
-    def test_it_rejects_get(self, learner_client, engineer, url):
-        assert learner_client.get(url(engineer)).status_code == 405
+    def test_a_get_changes_nothing(self, learner_client, user, engineer, url):
+        assert learner_client.get(url(engineer)).status_code == 302
+        assert not Enrollment.objects.filter(user=user, track=engineer).exists()
 
     @pytest.mark.parametrize("url_name", ["roadmap:follow_track", "roadmap:unfollow_track"])
     def test_an_unknown_track_is_a_404(self, learner_client, url_name):

@@ -674,7 +674,11 @@ class TestDismissing:
         until = {"until": timezone.now().isoformat()}
         assert client.post(SEEN, until)["Location"].startswith(reverse("login"))
         client.force_login(learner)
-        assert client.get(SEEN).status_code == 405
+        seen = learner.changes_seen_at
+        assert client.get(SEEN).status_code == 302  # to the roadmap, nothing dismissed
+        learner.refresh_from_db()
+        assert learner.changes_seen_at == seen
+        assert client.put(SEEN).status_code == 405
         csrf_client.force_login(learner)
         assert csrf_client.post(SEEN, until).status_code == 403
 

@@ -505,7 +505,7 @@ class TestDone:
         assert "You have done the one milestone here; it is hidden." in client.get("/").text
 
     def test_hiding_done_needs_a_login_and_a_post(self, client, roadmap):
-        assert client.get(reverse("roadmap:hide_done")).status_code == 405
+        assert client.put(reverse("roadmap:hide_done")).status_code == 405
         response = client.post(reverse("roadmap:hide_done"), {"hide": "1"})
         assert response["Location"].startswith(reverse("login"))
 

@@ -334,9 +334,9 @@ class TestTickEndpoint:
         assert not Progress.objects.exists()
 
     def test_get_is_not_allowed_on_the_status_url(self, learner_client, milestone):
-        # A GET (the address a refused tick left in the address bar) goes to the roadmap.
+        # A GET (the address a refused tick left in the address bar) goes to the milestone.
         response = learner_client.get(status_url(milestone))
-        assert (response.status_code, response["Location"]) == (302, "/")
+        assert (response.status_code, response["Location"]) == (302, f"/#{milestone.slug}")
         assert learner_client.put(status_url(milestone)).status_code == 405
         assert learner_client.put(details_url(milestone)).status_code == 405
 
