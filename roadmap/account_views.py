@@ -5,7 +5,9 @@ They live here rather than in accounts because accounts never imports roadmap.
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
@@ -20,6 +22,14 @@ from config.forms import CheckedMultipleChoiceField
 from . import exports, import_checks, imports, progress
 from .models import Progress, Status, Track
 from .views import posted_from
+
+# An editor took a chosen track, or a milestone or track of an imported file, off the roadmap
+# between the form's check and the write, whose foreign key then failed.
+TRACK_GONE = "A track you chose was just taken off the roadmap: choose again."
+ROADMAP_CHANGED = (
+    "Nothing was imported: the roadmap changed while your file was read (a milestone or track "
+    "in it was just taken off). Import it again."
+)
 
 
 class TrackChoiceForm(forms.Form):
@@ -70,11 +80,19 @@ def choose_tracks(request):
         form = TrackChoiceForm(request.POST)
         if form.is_valid():
             tracks = form.cleaned_data["tracks"]
-            progress.set_followed_tracks(user=request.user, tracks=tracks)
-            names = ", ".join(track.name for track in tracks)
-            messages.success(request, f"Saved. You follow: {names}.")
-            # A URL, never a view name for redirect() to look up: next=0 would be a 500.
-            return HttpResponseRedirect(next_url) if next_url else redirect("roadmap:index")
+            try:
+                progress.set_followed_tracks(user=request.user, tracks=tracks)
+            except IntegrityError:
+                if Track.objects.filter(pk__in=[track.pk for track in tracks]).count() == len(
+                    tracks
+                ):
+                    raise  # or the account was deleted: DeletedAccountMiddleware answers
+                form.add_error("tracks", TRACK_GONE)
+            else:
+                names = ", ".join(track.name for track in tracks)
+                messages.success(request, f"Saved. You follow: {names}.")
+                # A URL, never a view name for redirect() to look up: next=0 would be a 500.
+                return HttpResponseRedirect(next_url) if next_url else redirect("roadmap:index")
     else:
         form = TrackChoiceForm(
             initial={"tracks": Track.objects.filter(enrollments__user=request.user)}
@@ -161,6 +179,10 @@ def import_data(request):
             )
         except import_checks.ImportRejected as exc:
             form.add_error("file", f"Nothing was imported. {exc}")
+        except IntegrityError:
+            if not get_user_model().objects.filter(pk=request.user.pk).exists():
+                raise  # DeletedAccountMiddleware answers
+            form.add_error("file", ROADMAP_CHANGED)
         else:
             messages.success(request, report.summary())
             return redirect("my_data")

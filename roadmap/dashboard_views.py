@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,7 +16,7 @@ from . import dashboard, focus, news, progress
 from .forms import HoursForm, TargetForm
 from .models import Enrollment, Progress, Status, Track, whole_roadmap_url
 from .snapshot import done_ids, get_snapshot
-from .views import not_found, posted_from
+from .views import NO_TRACK, not_found, posted_from
 
 DASHBOARD = "roadmap/dashboard.html"
 BADGE_MAX_AGE = 300
@@ -134,8 +135,13 @@ def set_following(request, slug, *, following):
     level, message = messages.SUCCESS, f"You no longer follow {track.name}."
     if following:
         message = f"You now follow {track.name}."
-        if not progress.follow(user=request.user, track=track):
-            level, message = messages.INFO, f"You already follow {track.name}."
+        try:
+            if not progress.follow(user=request.user, track=track):
+                level, message = messages.INFO, f"You already follow {track.name}."
+        except IntegrityError:  # deleted by an editor since it was read
+            if Track.objects.filter(pk=track.pk).exists():
+                raise  # or the account was: DeletedAccountMiddleware answers
+            return not_found(request, NO_TRACK)
     else:
         try:
             if not progress.unfollow(user=request.user, track=track):

@@ -5,17 +5,26 @@ between the request's read of the user and its write. Without care Django's save
 user again (with its username, address and password) or the write fails with a 500.
 """
 
+import json
 import re
 
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.signals import pre_save
 from django.urls import reverse
 
-from roadmap import progress
-from roadmap.models import Milestone, Progress
-from tests.factories import PASSWORD
+from roadmap import exports, imports, progress
+from roadmap.models import Enrollment, Milestone, Progress, Status, Track
+from tests.factories import (
+    PASSWORD,
+    EnrollmentFactory,
+    TrackFactory,
+    TrackMilestoneFactory,
+    UserFactory,
+)
 from tests.test_admin import user_change_form
 
 User = get_user_model()
@@ -159,3 +168,74 @@ class TestAWriteRacingTheDeletion:
         # another request has committed.)
         assert response.status_code == 409
         assert "deleted in the meantime" in response.text
+
+
+def deleted_first_in(monkeypatch, module, name, deleting):
+    """Run `deleting` just before module.<name> writes: the editor's deletion lands between the
+    request's read of the roadmap and its write, whose foreign key then fails when it commits."""
+    write = getattr(module, name)
+
+    def deleted_first(*args, **kwargs):
+        deleting.delete()
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, deleted_first)
+
+
+@pytest.mark.django_db(transaction=True)
+class TestAWriteRacingAnEditorsDeletion:
+    """An editor deletes a track or a milestone nobody uses, as a learner starts using it."""
+
+    @pytest.mark.parametrize("htmx", [True, False])
+    def test_following_a_track_deleted_meanwhile_says_it_is_gone(
+        self, learner_client, user, monkeypatch, htmx
+    ):
+        track = TrackFactory(slug="brand-new")
+        deleted_first_in(monkeypatch, progress, "follow", Track.objects.filter(pk=track.pk))
+        headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+        response = learner_client.post(
+            reverse("roadmap:follow_track", args=["brand-new"]), **headers
+        )
+        assert response.status_code == 404
+        assert "There is no such career track any more." in response.text
+        assert not Enrollment.objects.filter(user=user, track__slug="brand-new").exists()
+
+    def test_choosing_a_track_deleted_meanwhile_asks_again(self, learner_client, user, monkeypatch):
+        kept, gone = TrackFactory(name="Kept"), TrackFactory(name="Gone")
+        before = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
+        deleted_first_in(
+            monkeypatch, progress, "set_followed_tracks", Track.objects.filter(pk=gone.pk)
+        )
+        response = learner_client.post(
+            reverse("choose_tracks"), {"tracks": [str(kept.pk), str(gone.pk)]}
+        )
+        assert response.status_code == 422
+        assert "was just taken off the roadmap" in response.text
+        assert "Gone" not in response.text  # the form offers the tracks there are now
+        assert set(Enrollment.objects.filter(user=user).values_list("track", flat=True)) == before
+
+    @pytest.mark.parametrize("what", ["progress", "everything"])
+    def test_importing_into_a_roadmap_changed_meanwhile_imports_nothing_and_says_so(
+        self, learner_client, user, monkeypatch, what
+    ):
+        milestone = TrackMilestoneFactory().milestone
+        track = TrackFactory(slug="brand-new")
+        other = UserFactory(display_name="From the file")
+        progress.set_status(user=other, milestone=milestone, status=Status.DONE)
+        EnrollmentFactory(user=other, track=track)
+        data = json.dumps(exports.export_data(other), cls=DjangoJSONEncoder)
+        other.delete()  # nobody uses them now: an editor may delete them
+        if what == "progress":
+            deleting = Milestone.objects.filter(pk=milestone.pk)
+            deleted_first_in(monkeypatch, imports, "_import_progress", deleting)
+        else:  # the track, after the milestone's rows are written: they are undone too
+            deleting = Track.objects.filter(pk=track.pk)
+            deleted_first_in(monkeypatch, progress, "set_followed_tracks", deleting)
+        upload = SimpleUploadedFile("export.json", data.encode(), "application/json")
+        response = learner_client.post(reverse("import_data"), {"file": upload, "what": what})
+        assert response.status_code == 422
+        assert "Nothing was imported" in response.text
+        assert "changed while" in response.text
+        assert not Progress.objects.filter(user=user).exists()
+        user.refresh_from_db()
+        assert user.display_name != "From the file"
