@@ -2,8 +2,9 @@ from collections import Counter, defaultdict
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models, transaction
-from django.db.models import Count, Max, Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Max, ProtectedError, Q
+from django.http import HttpResponseRedirect
 from django.utils.translation import ngettext
 
 from . import changes
@@ -31,6 +32,14 @@ def kept_by_learners(found, summary):
         return found
     deleted, model_count, _, _ = found
     return deleted, model_count, set(), summary
+
+
+# A learner followed the track or ticked the milestone after the admin looked for learners' rows
+# (get_deleted_objects) and before it deleted: the rows' foreign keys refused the deletion.
+STARTED_MEANWHILE = (
+    "Nothing was deleted: a learner started on it (a follow or a tick) while you confirmed. "
+    "Its deletion page says what keeps it."
+)
 
 
 def after_the_last(queryset):
@@ -141,6 +150,24 @@ class ContentAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         content_changed()
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except (ProtectedError, IntegrityError):
+            return self.started_meanwhile(request)
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except (ProtectedError, IntegrityError):
+            if request.POST.get("action") != "delete_selected":
+                raise
+            return self.started_meanwhile(request)
+
+    def started_meanwhile(self, request):
+        self.message_user(request, STARTED_MEANWHILE, messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
     def delete_model(self, request, obj):
         # One way to delete, one or many: the subclasses record what it changes there.

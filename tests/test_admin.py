@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
@@ -199,6 +200,45 @@ def test_bulk_delete_is_refused_too_but_a_milestone_without_progress_can_go(admi
     )
     assert not Milestone.objects.filter(pk=unused.pk).exists()
     assert Milestone.objects.filter(pk=used.pk).exists()
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["its page", "the list's action"])
+@pytest.mark.parametrize("model", ["track", "milestone"])
+def test_a_learner_starting_on_it_as_the_editor_confirms_the_deletion_keeps_it(
+    admin_client, monkeypatch, bulk, model
+):
+    """The admin looks for learners' rows before it deletes: a learner who follows the track or
+    ticks the milestone in between made the deletion fail, a 500 for the editor."""
+    learner = UserFactory()
+    if model == "track":
+        obj = TrackFactory()
+
+        def learner_starts():
+            progress.follow(user=learner, track=obj)
+    else:
+        obj = MilestoneFactory()
+
+        def learner_starts():
+            progress.set_status(user=learner, milestone=obj, status=Status.DONE)
+
+    model_admin = admin.site.get_model_admin(type(obj))
+    checked = model_admin.get_deleted_objects
+
+    def learner_starts_meanwhile(objs, request):
+        found = checked(objs, request)
+        learner_starts()
+        return found
+
+    monkeypatch.setattr(model_admin, "get_deleted_objects", learner_starts_meanwhile)
+    if bulk:
+        url = reverse(f"admin:roadmap_{model}_changelist")
+        data = {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"}
+    else:
+        url, data = reverse(f"admin:roadmap_{model}_delete", args=[obj.pk]), {"post": "yes"}
+    response = admin_client.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert "Nothing was deleted: a learner started on it" in response.text
+    assert type(obj).objects.filter(pk=obj.pk).exists()
 
 
 def test_archive_hides_a_milestone_and_unarchive_brings_back_progress_intact(admin_client, client):
