@@ -19,6 +19,9 @@
     p.textContent = text;
     flash.replaceChildren(p);
     flash.classList.add("alert");
+    // The control in use stays in sight below it (the page's scroll padding makes room).
+    var active = document.activeElement;
+    if (active && active !== document.body) { active.scrollIntoView({block: "nearest"}); }
   }
   document.addEventListener("htmx:beforeRequest", function (event) {
     var flash = document.getElementById("flash");
@@ -133,6 +136,7 @@
   // The plan's fields say whether the server took them (htmx answers with the plan only): a
   // refused one is marked invalid, and a cleared target date empties its field and hides the
   // button that cleared it (focus goes to the field), which comes back with the next target.
+  // New hours redraw every plan, without a date's refusal: its field shows the date planned.
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;  // the form, or the hours field sending itself once changed
     var form = elt.closest && elt.closest("form.hours, form.target");
@@ -155,6 +159,14 @@
     if (clear && event.detail.successful && !refused) {  // a refused date changed nothing
       if (!input.value && document.activeElement === clear) { input.focus(); }
       clear.hidden = !input.value;
+      input.defaultValue = input.value;  // the date planned now
+    }
+    if (form.matches(".hours") && !refused) {
+      document.querySelectorAll("form.target input[aria-invalid]").forEach(function (date) {
+        date.removeAttribute("aria-invalid");
+        date.value = date.defaultValue;
+        date.form.querySelector("button[name=clear]").hidden = !date.value;
+      });
     }
   });
 

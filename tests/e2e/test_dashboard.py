@@ -259,3 +259,25 @@ def test_what_a_follow_said_at_the_top_goes_at_the_next_change(learner_page, liv
     hours.press("Enter")
     expect(page.locator("#hours-status")).to_have_text("Planned at 6 h a week.")
     expect(flash).to_be_empty()
+
+
+def test_a_follow_pressed_at_the_windows_edge_keeps_its_button_in_sight(
+    learner_page, live_server, user
+):
+    """Following puts the plan and the target date above the button: the card grew, and the
+    focused button (and what it said) ended below the window."""
+    Enrollment.objects.create(user=user, track=Track.objects.get(slug="ml-engineer"))
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    button = page.get_by_role("button", name="Follow Data Scientist")
+    button.focus()
+    page.evaluate(
+        "b => window.scrollBy(0, b.getBoundingClientRect().bottom - window.innerHeight + 4)",
+        button.element_handle(),
+    )
+    button.press("Enter")
+    unfollow = page.get_by_role("button", name="Unfollow Data Scientist")
+    expect(unfollow).to_be_focused()
+    expect(unfollow).to_be_in_viewport()
+    card = page.get_by_role("article", name="Data Scientist", exact=True)
+    expect(card.get_by_text("You now follow Data Scientist.")).to_be_in_viewport()

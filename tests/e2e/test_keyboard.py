@@ -353,3 +353,34 @@ def test_the_skip_link_leads_to_what_the_last_step_said(page, live_server, roadm
     first = main.locator(":scope > *").first
     expect(first).to_have_text("Your profile is saved.")
     expect(first).to_have_attribute("role", "status")
+
+
+def not_covered(page, element):
+    """Whether `element` is what the user sees at its centre (not under the sticky error)."""
+    return page.evaluate(
+        """e => { const r = e.getBoundingClientRect();
+                  const seen = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                  return e === seen || e.contains(seen); }""",
+        element.element_handle(),
+    )
+
+
+def test_an_error_said_at_the_top_does_not_cover_the_control_in_use(
+    learner_page, live_server, user
+):
+    """The error stays at the top of the window: a failed tick's box near the top was left under
+    it, out of sight, although it had the focus."""
+    page = learner_page
+    page.goto(live_server.url)
+    second = Milestone.objects.active().order_by("section__position", "position", "pk")[1]
+    box = page.get_by_role("checkbox", name=second.title, exact=True)
+    box.focus()
+    to_the_top = "b => window.scrollBy(0, b.getBoundingClientRect().top - 30)"
+    page.evaluate(to_the_top, box.element_handle())
+    page.route(f"**/milestones/{second.slug}/status/", lambda route: route.fulfill(status=500))
+    box.press("Space")
+    expect(page.locator("#flash")).to_contain_text("Something went wrong on our side")
+    expect(box).not_to_be_checked()  # undone
+    expect(box).to_be_focused()
+    expect(box).to_be_in_viewport()
+    assert not_covered(page, box)

@@ -127,6 +127,31 @@ def test_a_refused_target_date_offers_nothing_to_clear(learner_page, live_server
     expect(card.get_by_role("button", name="Clear target for ML Engineer")).to_have_count(0)
 
 
+def test_a_refused_date_is_put_back_when_new_hours_redraw_its_plan(learner_page, live_server, user):
+    """New hours redraw every plan, without the refusal: the date field still showed the date
+    refused, marked invalid, with nothing left to say why."""
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    learner_page.goto(f"{live_server.url}/dashboard/")
+    card = learner_page.get_by_role("article", name="ML Engineer", exact=True)
+    date = card.get_by_label("Target date for ML Engineer")
+    target = (timezone.localdate() + datetime.timedelta(days=90)).isoformat()
+    date.fill(target)
+    card.get_by_role("button", name="Set target for ML Engineer").click()
+    expect(card).to_contain_text("To finish by")
+    date.fill("2001-01-01")
+    card.get_by_role("button", name="Set target for ML Engineer").click()
+    expect(card).to_contain_text("Nothing was changed.")
+    expect(date).to_have_attribute("aria-invalid", "true")
+    hours = learner_page.get_by_label("Hours a week you can give")
+    hours.fill("9")
+    hours.press("Enter")
+    expect(card).to_contain_text("at 9 h a week")
+    expect(card).not_to_contain_text("Nothing was changed.")
+    expect(date).not_to_have_attribute("aria-invalid", "true")
+    expect(date).to_have_value(target)  # the date the plan is for
+    expect(card.get_by_role("button", name="Clear target for ML Engineer")).to_be_visible()
+
+
 # What #plan-said is filled with, each time: what a screen reader is given to read.
 SAID = """() => {
     const said = document.getElementById("plan-said");
@@ -205,8 +230,17 @@ def test_a_number_typed_slowly_is_planned_once_it_is_whole(learner_page, live_se
     assert len(said) == 1 and said[0].startswith("Planned at 15 h a week. ML Engineer: finished")
     user.refresh_from_db()
     assert user.hours_per_week == 15
-    # Stepped with the arrow keys, the plan follows each step.
+    # Stepped with the arrow keys, the plan follows once the steps stop: each step was saved
+    # and read out in full.
     field.focus()
-    field.press("ArrowUp")
-    expect(page.locator("#plan-said")).to_contain_text("Planned at 16 h a week.")
+    for _ in range(4):
+        field.press("ArrowUp")
+        page.wait_for_timeout(150)
+    expect(page.locator("#plan-said")).to_contain_text("Planned at 19 h a week.")
     expect(field).to_be_focused()
+    page.wait_for_timeout(1_000)  # any other answer in
+    said = page.evaluate("window.said")
+    assert [text.split(".")[0] for text in said] == [
+        "Planned at 15 h a week",
+        "Planned at 19 h a week",
+    ]
