@@ -11,7 +11,7 @@ from django.http import (
     HttpResponseNotFound,
     HttpResponseRedirect,
 )
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -34,6 +34,16 @@ OTHER_EDITOR = (
     "browser, so nothing was saved. What it held is below, to copy if it is yours."
 )
 NO_TRACK = "There is no such career track any more. Reload the page."
+# A note sent for a milestone archived or deleted since the editor opened: said with htmx (the
+# editor still holds it), or shown back without JavaScript (the editor is gone).
+NOTE_GONE = (
+    "This milestone is no longer on the roadmap, so your note was not saved: copy your note "
+    "from the editor before you reload the page."
+)
+NOTE_GONE_PAGE = (
+    "This milestone is no longer on the roadmap, so your note was not saved. What you typed is "
+    "below, to copy."
+)
 # The parts of the roadmap page that htmx asks for again, by the id of their element.
 PARTS = {"roadmap-body": "#focused", "roadmap-tools": "#tools"}
 
@@ -204,9 +214,10 @@ def details(request, slug):
             if request.htmx:  # after the login, to the editor's own page, where it waits
                 return HttpResponseClientRedirect(redirect_to_login(request.path).url)
         return redirect_to_login(request.get_full_path())
-    milestone = get_object_or_404(
-        Milestone.objects.active().with_own_progress(request.user), slug=slug
-    )
+    active = Milestone.objects.active().with_own_progress(request.user)
+    milestone = active.filter(slug=slug).first()
+    if milestone is None:
+        return note_gone(request)
     # Without JavaScript, the roadmap's view (focus) the learner came from, to go back to.
     back = safe_next(request) if request.method == "POST" else roadmap_came_from(request)
     back_url = at_place(back, milestone.slug, milestone.get_absolute_url())
@@ -216,8 +227,7 @@ def details(request, slug):
             return HttpResponse(OTHER_ACCOUNT, status=409, content_type="text/plain; charset=utf-8")
         # Without JavaScript the editor is gone: what it held is shown, to copy.
         context = {"message": OTHER_EDITOR, "heading": "Another account’s page"}
-        context["typed"] = [request.POST.get(name, "") for name in ("note", "evidence_url")]
-        return TemplateResponse(request, "409.html", context, status=409)
+        return TemplateResponse(request, "409.html", {**context, **typed(request)}, status=409)
     if request.method == "POST":
         form = DetailsForm(request.POST)
         if form.is_valid():
@@ -228,7 +238,7 @@ def details(request, slug):
             except IntegrityError:  # deleted meanwhile
                 if Milestone.objects.filter(pk=milestone.id).exists():
                     raise  # or the account was: DeletedAccountMiddleware answers
-                return not_found(request, GONE)
+                return note_gone(request)
             if not elsewhere:
                 if not request.htmx:
                     messages.success(request, f"Note saved: {milestone.title}.")
@@ -249,6 +259,21 @@ def details(request, slug):
     context = {"milestone": milestone, "form": form, "back": back, "back_url": back_url}
     context.update(draft=draft, elsewhere=elsewhere, author=drafts.author_token(request.user))
     return TemplateResponse(request, template, context, status=refused(form))
+
+
+def typed(request):
+    """What the note editor held, shown back to copy when it can't be saved."""
+    return {"typed": [request.POST.get(name, "") for name in ("note", "evidence_url")]}
+
+
+def note_gone(request):
+    """The answer to a note's editor (or its address) for a milestone off the roadmap."""
+    if request.method != "POST":
+        return not_found(request, GONE)
+    if request.htmx:
+        return HttpResponseNotFound(NOTE_GONE, content_type="text/plain; charset=utf-8")
+    context = {"message": NOTE_GONE_PAGE, "heading": "No longer on the roadmap", **typed(request)}
+    return TemplateResponse(request, "409.html", context, status=404)
 
 
 def roadmap_came_from(request):

@@ -129,7 +129,9 @@ class TestAWriteRacingTheDeletion:
         url = reverse("roadmap:details", args=[milestone.slug])
         response = learner_client.post(url, {"note": "mine"}, **headers)
         assert response.status_code == 404
-        assert "This milestone is no longer on the roadmap." in response.text
+        assert "This milestone is no longer on the roadmap, so your note was not saved" in (
+            response.text
+        )
         assert not Progress.objects.exists()
 
     def test_a_tick_with_htmx_sends_the_page_to_the_roadmap(

@@ -773,6 +773,48 @@ class TestDetails:
         assert not Progress.objects.exists()
 
 
+class TestNoteOnAMilestoneArchivedMeanwhile:
+    """The note was lost: with htmx the page said only "That item no longer exists. Reload the
+    page" (and a reload threw the editor away); without JavaScript, a bare 404 (Django's
+    technical page under `make run`), and Back a 404 too."""
+
+    @pytest.fixture
+    def archived(self, milestone):
+        milestone.is_archived = True
+        milestone.save()
+        content_changed()
+        return milestone
+
+    def test_with_htmx_it_says_why_and_that_the_note_waits_in_the_editor(
+        self, learner_client, archived
+    ):
+        response = learner_client.post(details_url(archived), {"note": "my typed note"}, **HTMX)
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("text/plain")
+        assert response.text.startswith("This milestone is no longer on the roadmap")
+        assert "copy your note" in response.text
+        assert not Progress.objects.exists()
+
+    @pytest.mark.parametrize("debug", [False, True])
+    def test_without_javascript_what_was_typed_is_shown_to_copy(
+        self, learner_client, archived, settings, debug
+    ):
+        settings.DEBUG = debug
+        response = learner_client.post(
+            details_url(archived), {"note": "my <typed> note", "evidence_url": "https://x.test/"}
+        )
+        assert response.status_code == 404
+        assert "This milestone is no longer on the roadmap" in response.text
+        assert "my &lt;typed&gt; note</textarea>" in response.text
+        assert 'value="https://x.test/"' in response.text
+        assert not Progress.objects.exists()
+
+    def test_its_address_opened_again_says_why(self, learner_client, archived):
+        response = learner_client.get(details_url(archived))
+        assert response.status_code == 404
+        assert "This milestone is no longer on the roadmap." in response.text
+
+
 class TestNoteAfterTheSessionEnded:
     """A learner writes a long note, and their session ends meanwhile (it expired, or they
     logged out on another tab): what they wrote is not lost, but waits in the note editor
