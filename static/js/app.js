@@ -60,22 +60,31 @@
     }
   });
 
-  // Cancelling throws away what was typed in the editor only when the learner says so (an
-  // Escape pressed by mistake lost it all): what differs from what the editor opened with, and
-  // all of a note sent back refused or kept from before the session ended (data-unsaved).
-  // Caught on its way down, before htmx's own handler on the link.
-  document.addEventListener("click", function (event) {
-    var cancel = event.target.closest && event.target.closest(".details form a.cancel");
-    if (!cancel) { return; }
-    var form = cancel.closest("form");
-    var changed = form.hasAttribute("data-unsaved") || Array.prototype.some.call(form.querySelectorAll("textarea, input[type=url]"), function (field) {
+  // What was typed in a note's editor is thrown away only when the learner says so (an Escape
+  // pressed by mistake lost it all): what differs from what the editor opened with, and all of
+  // a note sent back refused or kept from before the session ended (data-unsaved).
+  function unsaved(form) {
+    return form.hasAttribute("data-unsaved") || Array.prototype.some.call(form.querySelectorAll("textarea, input[type=url]"), function (field) {
       return field.value !== field.defaultValue;
     });
-    if (changed && !window.confirm("Throw away the changes to this note?")) {
+  }
+  var THROW_AWAY = "Throw away the changes to this note?";
+  // Cancel: caught on its way down, before htmx's own handler on the link.
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest(".details form a.cancel");
+    if (cancel && unsaved(cancel.closest("form")) && !window.confirm(THROW_AWAY)) {
       event.preventDefault();
       event.stopPropagation();
     }
   }, true);
+  // A focus link, Hide done or Dismiss: they redraw the roadmap's body, editors and all.
+  document.addEventListener("htmx:confirm", function (event) {
+    var target = event.detail.target;
+    var editors = target && target.id === "roadmap-body" ? target.querySelectorAll(".details form") : [];
+    if (Array.prototype.some.call(editors, unsaved) && !window.confirm(THROW_AWAY)) {
+      event.preventDefault();
+    }
+  });
 
   // After the note form is saved or cancelled, focus goes back to that milestone's link.
   document.addEventListener("htmx:afterSettle", function (event) {

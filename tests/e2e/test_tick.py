@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from roadmap import focus, progress
 from roadmap.models import Milestone, Progress, Status, Track
-from tests.conftest import log_in_browser
+from tests.conftest import log_in_browser, settled
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -332,3 +332,28 @@ def test_a_tab_left_open_when_another_logs_in_as_someone_else_changes_nothing(
 
     page.reload()  # as the account logged in now
     expect(page.get_by_role("link", name="someone-else")).to_be_visible()
+
+
+def test_a_control_that_redraws_the_roadmap_asks_before_it_throws_away_a_note_being_typed(
+    learner_page, live_server, user
+):
+    """A focus link, Hide done or Dismiss redraws the roadmap's body: an open note editor went
+    with it, and what was typed in it, without a word (Cancel and Escape ask)."""
+    page = learner_page
+    page.goto(f"{live_server.url}/?track=all")
+    first = Milestone.objects.active().order_by("section__position", "position", "pk").first()
+    card = page.locator(f"#{first.slug}")
+    card.get_by_role("link", name="Add a note or evidence").click()
+    card.get_by_label("Note").fill("Half a thought")
+    settled(page)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    focus_links = page.get_by_role("navigation", name="Focus on a career track")
+    focus_links.get_by_role("link", name="ML Engineer").click()
+    expect(card.get_by_label("Note")).to_have_value("Half a thought")
+    assert asked == ["Throw away the changes to this note?"]
+    assert page.url.endswith("/?track=all")
+    page.once("dialog", lambda dialog: dialog.accept())
+    focus_links.get_by_role("link", name="ML Engineer").click()
+    expect(page).to_have_url(re.compile(r"\?track=ml-engineer$"))
+    expect(page.get_by_label("Note", exact=True)).to_have_count(0)
