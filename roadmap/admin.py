@@ -295,6 +295,9 @@ class TrackMilestoneInline(admin.TabularInline):
     fields = ("track", "weight")
     extra = 1
 
+    def get_queryset(self, request):  # a row's label names both
+        return super().get_queryset(request).select_related("track", "milestone")
+
 
 @admin.register(Milestone)
 class MilestoneAdmin(ContentAdmin):

@@ -1000,3 +1000,20 @@ def test_the_admin_adds_a_user_with_a_good_password(admin_client):
     response = admin_client.post(reverse("admin:accounts_user_add"), strong)
     assert response.status_code == 302
     assert User.objects.get(username="newcomer").check_password(PASSWORD)
+
+
+def test_a_milestones_page_reads_its_rows_tracks_with_its_rows(
+    editor_client, django_assert_max_num_queries
+):
+    """Each row of "counts toward" read its track and its milestone again, for its label."""
+    milestone = MilestoneFactory()
+    for _ in range(3):
+        TrackMilestoneFactory(milestone=milestone)
+    url = reverse("admin:roadmap_milestone_change", args=[milestone.pk])
+    # The session, the editor and their permissions (two), the milestone, the sections for its
+    # menu, the content type (for "view on site"), its resources and the next resource's place,
+    # its rows with their tracks (was: and two more per row), and the tracks for the menu of
+    # each row, of the blank row and of the row the page keeps to add more: 15.
+    with django_assert_max_num_queries(15):
+        response = editor_client.get(url)
+    assert response.status_code == 200
