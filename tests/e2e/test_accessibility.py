@@ -106,6 +106,24 @@ def test_the_admin_pages_an_editor_works_in_are_accessible(page, live_server, ro
     audit(page, live_server.url + url.replace("<pk>", str(milestone.pk)))
 
 
+def test_the_admins_inline_links_and_filters_are_told_apart_and_easy_to_hit(
+    page, live_server, roadmap
+):
+    """A section's "View on site" links differed from the text around them by colour alone, and
+    the list's filters were 20 px tall, stacked without a gap."""
+    editor = UserFactory(is_staff=True, is_superuser=True)
+    log_in_browser(page.context, live_server, editor)
+    section = Milestone.objects.first().section
+    page.goto(f"{live_server.url}/admin/roadmap/section/{section.pk}/change/")
+    view = page.get_by_role("link", name="View on site").first
+    decoration = view.evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert decoration == "underline"
+    page.goto(f"{live_server.url}/admin/roadmap/milestone/")
+    filters = page.locator("#changelist-filter li a")
+    heights = [box["height"] for box in (link.bounding_box() for link in filters.all())]
+    assert heights and min(heights) >= 24, heights
+
+
 @pytest.mark.parametrize("query", ["?track=research-scientist", "?track=all"])
 def test_the_focused_and_hidden_roadmap_states_are_accessible(
     page, live_server, roadmap, user, query
