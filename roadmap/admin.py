@@ -34,11 +34,12 @@ def kept_by_learners(found, summary):
     return deleted, model_count, set(), summary
 
 
-# A learner followed the track or ticked the milestone after the admin looked for learners' rows
-# (get_deleted_objects) and before it deleted: the rows' foreign keys refused the deletion.
+# A learner followed the track or ticked the milestone (or an editor added a milestone to the
+# section) after the admin looked for what keeps it (get_deleted_objects) and before it
+# deleted: the new rows' foreign keys refused the deletion.
 STARTED_MEANWHILE = (
-    "Nothing was deleted: a learner started on it (a follow or a tick) while you confirmed. "
-    "Its deletion page says what keeps it."
+    "Nothing was deleted: it came into use while you confirmed (a learner followed or ticked "
+    "it, or a milestone was added to it). Ask to delete it again to see what keeps it."
 )
 
 
@@ -158,14 +159,18 @@ class ContentAdmin(admin.ModelAdmin):
             return self.started_meanwhile(request)
 
     def changelist_view(self, request, extra_context=None):
-        try:
+        if request.POST.get("action") != "delete_selected":
             return super().changelist_view(request, extra_context)
+        try:
+            with transaction.atomic():  # with the action's entry in the admin's history
+                return super().changelist_view(request, extra_context)
         except (ProtectedError, IntegrityError):
-            if request.POST.get("action") != "delete_selected":
-                raise
             return self.started_meanwhile(request)
 
     def started_meanwhile(self, request):
+        # A foreign key is checked as the deletion commits, after the admin said it was done.
+        for _ in messages.get_messages(request):  # read, and so dropped
+            pass
         self.message_user(request, STARTED_MEANWHILE, messages.ERROR)
         return HttpResponseRedirect(request.get_full_path())
 

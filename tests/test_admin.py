@@ -2,7 +2,9 @@ import re
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import Group
+from django.db.models.signals import pre_delete
 from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -237,8 +239,38 @@ def test_a_learner_starting_on_it_as_the_editor_confirms_the_deletion_keeps_it(
         url, data = reverse(f"admin:roadmap_{model}_delete", args=[obj.pk]), {"post": "yes"}
     response = admin_client.post(url, data, follow=True)
     assert response.status_code == 200
-    assert "Nothing was deleted: a learner started on it" in response.text
+    assert "Nothing was deleted: it came into use while you confirmed" in response.text
     assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("bulk", [False, True], ids=["its page", "the list's action"])
+def test_a_follow_landing_as_the_track_is_deleted_leaves_no_word_of_a_deletion(admin_client, bulk):
+    """The follow's row is written after the admin's last look, as the track's row goes: the
+    foreign key fails at the commit, after the admin had said "deleted successfully" (and,
+    from the list, logged the deletion in its history)."""
+    track = TrackFactory(name="Quantum ML")
+
+    def learner_follows(sender, instance, **kwargs):
+        if instance.pk == track.pk:
+            EnrollmentFactory(track=track)
+
+    pre_delete.connect(learner_follows, sender=Track, weak=False)
+    try:
+        if bulk:
+            url = reverse("admin:roadmap_track_changelist")
+            data = {"action": "delete_selected", "_selected_action": [track.pk], "post": "yes"}
+        else:
+            url, data = reverse("admin:roadmap_track_delete", args=[track.pk]), {"post": "yes"}
+        response = admin_client.post(url, data, follow=True)
+    finally:
+        pre_delete.disconnect(learner_follows, sender=Track)
+    assert response.status_code == 200
+    assert "Nothing was deleted" in response.text
+    assert "deleted successfully" not in response.text
+    assert "Successfully deleted" not in response.text
+    assert Track.objects.filter(pk=track.pk).exists()
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
 
 
 def test_archive_hides_a_milestone_and_unarchive_brings_back_progress_intact(admin_client, client):
