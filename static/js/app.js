@@ -145,7 +145,8 @@
   // The plan's fields say whether the server took them (htmx answers with the plan only): a
   // refused one is marked invalid, and a cleared target date empties its field and hides the
   // button that cleared it (focus goes to the field), which comes back with the next target.
-  // New hours redraw every plan, without a date's refusal: its field shows the date planned.
+  // New hours redraw every plan, without a date's refusal: its field, unless typed in since,
+  // shows the date planned.
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;  // the form, or the hours field sending itself once changed
     var form = elt.closest && elt.closest("form.hours, form.target");
@@ -170,12 +171,18 @@
       clear.hidden = !input.value;
       input.defaultValue = input.value;  // the date planned now
     }
-    if (form.matches(".hours") && !refused) {
+    if (form.matches(".hours") && !refused) {  // (typing takes the invalid mark off: below)
       document.querySelectorAll("form.target input[aria-invalid]").forEach(function (date) {
         date.removeAttribute("aria-invalid");
         date.value = date.defaultValue;
         date.form.querySelector("button[name=clear]").hidden = !date.value;
       });
+    }
+  });
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches("form.target input[type=date]")) {
+      event.target.removeAttribute("aria-invalid");
     }
   });
 
