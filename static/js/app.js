@@ -69,14 +69,35 @@
     });
   }
   var THROW_AWAY = "Throw away the changes to this note?";
+  var letGo = new WeakSet();  // editors sent, or thrown away by the learner's choice
   // Cancel: caught on its way down, before htmx's own handler on the link.
   document.addEventListener("click", function (event) {
     var cancel = event.target.closest && event.target.closest(".details form a.cancel");
-    if (cancel && unsaved(cancel.closest("form")) && !window.confirm(THROW_AWAY)) {
+    var form = cancel && cancel.closest("form");
+    if (!form || !unsaved(form)) { return; }
+    if (window.confirm(THROW_AWAY)) {
+      letGo.add(form);  // Cancel on the note's own page leaves it: asked once is enough
+    } else {
       event.preventDefault();
       event.stopPropagation();
     }
   }, true);
+  // Leaving the page with a note typed and not sent (a link, closing the tab, or the login page
+  // a tick goes to once the session has ended): the browser asks first. Not the editor's own
+  // Save, with htmx or without; one whose request failed is the learner's again.
+  document.addEventListener("submit", function (event) { letGo.add(event.target); }, true);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.detail.successful) { letGo.delete(event.detail.elt); }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    var typed = Array.prototype.some.call(document.querySelectorAll(".details form"), function (form) {
+      return !letGo.has(form) && unsaved(form);
+    });
+    if (typed) {
+      event.preventDefault();
+      event.returnValue = "";  // what older browsers need to ask
+    }
+  });
   // A focus link, Hide done or Dismiss: they redraw the roadmap's body, editors and all.
   document.addEventListener("htmx:confirm", function (event) {
     var target = event.detail.target;

@@ -1,8 +1,10 @@
 import os
 import re
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -357,3 +359,29 @@ def test_a_control_that_redraws_the_roadmap_asks_before_it_throws_away_a_note_be
     focus_links.get_by_role("link", name="ML Engineer").click()
     expect(page).to_have_url(re.compile(r"\?track=ml-engineer$"))
     expect(page.get_by_label("Note", exact=True)).to_have_count(0)
+
+
+def test_leaving_the_page_with_a_note_typed_asks_first(learner_page, live_server, user):
+    """A tick after the session ended sends the page to the login page: a note being typed in
+    another milestone's editor went with it, without a word (as did a link, or closing the tab)."""
+    page = learner_page
+    page.goto(f"{live_server.url}/?track=all")
+    first, second = Milestone.objects.active().order_by("section__position", "position", "pk")[:2]
+    card = page.locator(f"#{first.slug}")
+    card.get_by_role("link", name="Add a note or evidence").click()
+    card.get_by_label("Note").fill("Half a thought")
+    settled(page)
+    key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+    import_module(settings.SESSION_ENGINE).SessionStore(key).delete()  # the session ends
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("checkbox", name=second.title, exact=True).click()
+    expect(card.get_by_label("Note")).to_have_value("Half a thought")
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    assert page.url.endswith("/?track=all")
+    # Sent, it may go: the draft waits for the login (no question).
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    card.get_by_role("button", name="Save note and evidence").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    assert asked == ["beforeunload"]
