@@ -24,7 +24,7 @@ from accounts.views import on_site, refused, safe_next
 
 from . import drafts, focus, news, progress
 from .forms import DetailsForm, StatusForm
-from .models import Enrollment, Milestone, Progress, Status
+from .models import Enrollment, Milestone, Progress, Status, whole_roadmap_url
 from .snapshot import done_ids, get_snapshot
 
 TEMPLATE = "roadmap/roadmap.html"
@@ -149,7 +149,7 @@ def not_found(request, message):
     return TemplateResponse(request, "404.html", {"message": message}, status=404)
 
 
-@posted_from(lambda slug: f"{reverse('roadmap:index')}#{slug}")
+@posted_from(lambda slug: f"{whole_roadmap_url()}#{slug}")  # not in a learner's own view
 @login_required
 @never_cache
 @vary_on_headers("HX-Request")

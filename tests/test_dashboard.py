@@ -140,7 +140,8 @@ class TestAccess:
             (reverse("roadmap:changes_seen"), roadmap),
             (reverse("roadmap:follow_track", args=["ml-engineer"]), DASHBOARD),
             (reverse("roadmap:unfollow_track", args=["ml-engineer"]), DASHBOARD),
-            (reverse("roadmap:set_status", args=[milestone.slug]), f"/#{milestone.slug}"),
+            # Where every milestone is shown: a learner's own view shows their tracks only.
+            (reverse("roadmap:set_status", args=[milestone.slug]), f"/?track=all#{milestone.slug}"),
         ):
             client.logout()
             login = client.post(url)
