@@ -3,6 +3,8 @@
 They live here rather than in accounts because accounts never imports roadmap.
 """
 
+import logging
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -23,6 +25,7 @@ from . import exports, import_checks, imports, progress
 from .models import Progress, Status, Track
 from .views import posted_from
 
+logger = logging.getLogger(__name__)
 # An editor took a chosen track, or a milestone or track of an imported file, off the roadmap
 # between the form's check and the write, whose foreign key then failed.
 TRACK_GONE = "A track you chose was just taken off the roadmap: choose again."
@@ -182,6 +185,8 @@ def import_data(request):
         except IntegrityError:
             if not get_user_model().objects.filter(pk=request.user.pk).exists():
                 raise  # DeletedAccountMiddleware answers
+            # Most likely the roadmap; logged in case it was something else.
+            logger.warning("An import was refused by the database", exc_info=True)
             form.add_error("file", ROADMAP_CHANGED)
         else:
             messages.success(request, report.summary())

@@ -218,7 +218,7 @@ class TestAWriteRacingAnEditorsDeletion:
 
     @pytest.mark.parametrize("what", ["progress", "everything"])
     def test_importing_into_a_roadmap_changed_meanwhile_imports_nothing_and_says_so(
-        self, learner_client, user, monkeypatch, what
+        self, learner_client, user, monkeypatch, caplog, what
     ):
         milestone = TrackMilestoneFactory().milestone
         track = TrackFactory(slug="brand-new")
@@ -238,6 +238,7 @@ class TestAWriteRacingAnEditorsDeletion:
         assert response.status_code == 422
         assert "Nothing was imported" in response.text
         assert "changed while" in response.text
+        assert "An import was refused by the database" in caplog.text  # if it was a bug
         assert not Progress.objects.filter(user=user).exists()
         user.refresh_from_db()
         assert user.display_name != "From the file"
