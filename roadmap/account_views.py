@@ -86,9 +86,8 @@ def choose_tracks(request):
             try:
                 progress.set_followed_tracks(user=request.user, tracks=tracks)
             except IntegrityError:
-                if Track.objects.filter(pk__in=[track.pk for track in tracks]).count() == len(
-                    tracks
-                ):
+                still_there = Track.objects.filter(pk__in=[track.pk for track in tracks])
+                if still_there.count() == len(tracks):
                     raise  # or the account was deleted: DeletedAccountMiddleware answers
                 form.add_error("tracks", TRACK_GONE)
             else:
