@@ -55,35 +55,44 @@ class OtherAccountMiddleware:
         return self.get_response(request)
 
 
-class HtmxLoginRedirectMiddleware:
-    """An htmx request sent to the login page gets HX-Redirect instead of the 302.
+NOT_SAVED = "Your session had ended: that change was not saved. Log in and make it again."
+SESSION_ENDED = "Your session has ended. Log in again to carry on."
 
-    htmx follows a 302 itself and would swap the whole login page into a fragment of the current
-    one. A learner whose session ended in the middle of ticking is told so on the login page, and
-    comes back afterwards to the page they were on, at the element they were using.
+
+class HtmxLoginRedirectMiddleware:
+    """A learner whose session ended is told so on the login page, and comes back afterwards to
+    the page they were on (with htmx, at the element they were using).
+
+    An htmx request sent to the login page gets HX-Redirect instead of the 302: htmx follows a
+    302 itself and would swap the whole login page into a fragment of the current one. Its text
+    says what the login page will, for a page the learner stays on (a note typed on it). A part
+    of a page drawn for a learner (it names their account) is not answered as a visitor's (a
+    form sent from it is its view's to refuse: by its CSRF check, or its login).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
         login_url = resolve_url(settings.LOGIN_URL)
-        if (
-            request.htmx
-            and response.status_code == 302
+        drawn_for_a_learner = request.htmx and "X-Account" in request.headers
+        if drawn_for_a_learner and request.method == "GET" and not request.user.is_authenticated:
+            response = redirect_to_login(request.get_full_path(), login_url)  # (a form: its view)
+        else:
+            response = self.get_response(request)
+        if not (
+            response.status_code == 302
             and response["Location"].startswith(login_url)
             and not request.user.is_authenticated  # a learner still logged in was sent on there
+            and request.htmx
         ):
-            messages.info(
-                request,
-                "Your session had ended: that change was not saved. Log in and make it again."
-                if request.method == "POST"
-                else "Your session has ended. Log in again to carry on.",
-            )
-            next_url = self.page_url(request)
-            return HttpResponseClientRedirect(redirect_to_login(next_url, login_url)["Location"])
-        return response
+            return response
+        said = NOT_SAVED if request.method == "POST" else SESSION_ENDED
+        messages.info(request, said)
+        url = redirect_to_login(self.page_url(request), login_url)["Location"]
+        return HttpResponseClientRedirect(
+            url, content=said, content_type="text/plain; charset=utf-8"
+        )
 
     @staticmethod
     def page_url(request):

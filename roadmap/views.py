@@ -1,5 +1,5 @@
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +11,7 @@ from django.http import (
     HttpResponseNotFound,
     HttpResponseRedirect,
 )
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from accounts.middleware import OTHER_ACCOUNT
+from accounts.middleware import NOT_SAVED, OTHER_ACCOUNT
 from accounts.views import on_site, refused, safe_next
 
 from . import drafts, focus, news, progress
@@ -114,15 +114,21 @@ def index(request):
 def posted_from(page):
     """POST only, for a form on `page` (a URL name, or a function of the view's arguments that
     gives a URL), where a GET of its address is sent: without JavaScript a refused form is shown
-    at the form's address, and a form sent after the session ended comes back from the login
-    page as a GET of it. Opened again that way, it was a blank 405."""
+    at the form's address, and opened again from the address bar or the history, it was a blank
+    405. Sent without JavaScript after the session ended, the form leads to the login page, which
+    says it was not saved, and then back to the page it was on (htmx: HtmxLoginRedirectMiddleware).
+    """
 
     def decorator(view):
         @require_http_methods(["GET", "HEAD", "POST"])
         @wraps(view)
         def posted(request, *args, **kwargs):
+            url = page(*args, **kwargs) if callable(page) else resolve_url(page)
             if request.method != "POST":
-                return redirect(page(*args, **kwargs) if callable(page) else page)
+                return redirect(url)
+            if not request.user.is_authenticated and not request.htmx:
+                messages.info(request, NOT_SAVED)
+                return redirect_to_login(came_from(request) or url)
             return view(request, *args, **kwargs)
 
         return posted
@@ -139,6 +145,13 @@ def hide_done(request):
     request.user.save(update_fields=["hide_done"])
     index = reverse("roadmap:index")
     return HttpResponseRedirect(at_place(safe_next(request) or index, "hide-done-toggle", index))
+
+
+def came_from(request):
+    """The path and query of the page on this site the request was sent from (its Referer),
+    or ""."""
+    referer = urlsplit(on_site(request, request.headers.get("Referer", "")))
+    return urlunsplit(("", "", referer.path, referer.query, ""))
 
 
 def not_found(request, message):
@@ -279,10 +292,8 @@ def note_gone(request):
 def roadmap_came_from(request):
     """The roadmap's address with its query (its focus), when the Referer is the roadmap on
     this site; else ""."""
-    parts = urlsplit(on_site(request, request.headers.get("Referer", "")))
-    if parts.path != reverse("roadmap:index"):
-        return ""
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+    page = came_from(request)
+    return page if urlsplit(page).path == reverse("roadmap:index") else ""
 
 
 def at_place(back, place, default):

@@ -95,7 +95,8 @@ class TestAccess:
         response = client.get(DASHBOARD, **HTMX)
         assert response.status_code == 200
         assert response["HX-Redirect"] == f"{reverse('login')}?next={DASHBOARD}"
-        assert response.content == b""
+        # No login page in it: what the page says if the learner stays (a note typed on it).
+        assert response.text == "Your session has ended. Log in again to carry on."
 
     def test_the_main_navigation_marks_the_dashboard_as_the_current_page(self, learner_client):
         page = learner_client.get(DASHBOARD).text

@@ -5,11 +5,13 @@ import threading
 
 import pytest
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.middleware import account_mark
 from roadmap import progress
 from roadmap.models import Milestone, Progress, ProgressEvent, Resource, Revision, Status
 from roadmap.snapshot import content_changed
@@ -401,6 +403,47 @@ class TestTickEndpoint:
             "Your session had ended: that change was not saved. Log in and make it again." in page
         )
         assert f'name="next" value="/#{target}"' in page
+
+    def test_the_answer_says_it_too_for_a_page_that_stays(self, client, milestone):
+        """A learner who stays on the page (a note typed elsewhere on it) saw the tick stand, as
+        if saved: the page says what the answer says, and undoes the tick."""
+        response = client.post(status_url(milestone), {"status": "done"}, **HTMX)
+        assert response["Content-Type"].startswith("text/plain")
+        assert response.text == (
+            "Your session had ended: that change was not saved. Log in and make it again."
+        )
+
+    def test_a_part_of_a_learners_page_asked_for_after_the_session_ended_goes_to_login(
+        self, client, user
+    ):
+        """A focus link swapped in the visitor's roadmap, with "Sign up" under every milestone,
+        below the learner's own header and percentages, and nothing said."""
+        headers = {"HTTP_X_ACCOUNT": account_mark(user), "HTTP_HX_TARGET": "roadmap-body"}
+        response = client.get("/?track=ml-engineer", **headers, **HTMX)
+        # Back, after the login, to the page the learner was on (HX-Current-URL), where it was.
+        assert response["HX-Redirect"] == "/accounts/login/?next=/%23roadmap-body"
+        page = client.get(response["HX-Redirect"]).text
+        assert "Your session has ended. Log in again to carry on." in page
+        # A visitor's page sends no account: a visitor's answer.
+        assert "HX-Redirect" not in client.get("/?track=ml-engineer", **HTMX)
+
+    def test_without_javascript_a_form_sent_after_the_session_ended_says_so_and_comes_back(
+        self, client, user
+    ):
+        """The login page said nothing, and the learner landed at the top of the roadmap, in
+        another view than the one they were using (or on the roadmap, from the dashboard)."""
+        for url, came_from in (
+            (reverse("roadmap:hide_done"), "http://testserver/?track=ml-engineer"),
+            (reverse("roadmap:changes_seen"), "http://testserver/dashboard/"),
+        ):
+            response = client.post(url, {"hide": "1"}, HTTP_REFERER=came_from)
+            path = came_from.removeprefix("http://testserver")
+            assert response["Location"] == redirect_to_login(path)["Location"]
+            page = client.get(response["Location"]).text
+            assert "Your session had ended: that change was not saved." in page
+        # A page of another site is no place to come back to: the form's own page is.
+        response = client.post(url, HTTP_REFERER="https://evil.example/")
+        assert response["Location"] == redirect_to_login("/")["Location"]
 
     def test_a_look_after_the_session_ended_is_told_only_to_log_in(self, client):
         response = client.get(reverse("roadmap:dashboard"), **HTMX)

@@ -89,13 +89,17 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     if (!event.detail.successful) { letGo.delete(event.detail.elt); }
   });
+  document.addEventListener("input", function (event) {  // typed in again: the learner's again
+    var form = event.target.closest && event.target.closest(".details form");
+    if (form) { letGo.delete(form); }
+  });
   window.addEventListener("beforeunload", function (event) {
     var typed = Array.prototype.some.call(document.querySelectorAll(".details form"), function (form) {
       return !letGo.has(form) && unsaved(form);
     });
     if (typed) {
       event.preventDefault();
-      event.returnValue = "";  // what older browsers need to ask
+      event.returnValue = true;  // what older browsers need to ask
     }
   });
   // A focus link, Hide done or Dismiss: they redraw the roadmap's body, editors and all.
@@ -232,6 +236,16 @@
       field.select();
       said.textContent = "Not copied: the Markdown is selected, to copy with your keyboard.";
     });
+  });
+
+  // Sent on to the login page (the session ended): if the learner stays (a note typed on the
+  // page), the change stands undone and said, as the login page would say it.
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.getResponseHeader("HX-Redirect")) {
+      undo(event);
+      if (xhr.responseText) { say(xhr.responseText.slice(0, 300)); }
+    }
   });
 
   document.addEventListener("htmx:responseError", function (event) {

@@ -361,6 +361,53 @@ def test_a_control_that_redraws_the_roadmap_asks_before_it_throws_away_a_note_be
     expect(page.get_by_label("Note", exact=True)).to_have_count(0)
 
 
+def test_the_notes_own_page_is_left_by_its_save_or_a_confirmed_cancel_without_more_questions(
+    learner_page, live_server, user
+):
+    """Its Save is a plain form: leaving the page that way must not ask whether to leave it."""
+    page = learner_page
+    milestone = Milestone.objects.active().first()
+    editor = f"{live_server.url}/milestones/{milestone.slug}/details/"
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+    page.goto(editor)
+    page.get_by_label("Note", exact=True).fill("Saved on its own page")
+    page.get_by_role("button", name="Save note and evidence").click()
+    expect(page).not_to_have_url(editor)
+    assert Progress.objects.get(user=user, milestone=milestone).note == "Saved on its own page"
+    page.goto(editor)
+    page.get_by_label("Note", exact=True).fill("Thrown away")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page).not_to_have_url(editor)
+    assert asked == ["confirm"]  # asked once, by Cancel: not again by the page as it goes
+    assert Progress.objects.get(user=user, milestone=milestone).note == "Saved on its own page"
+
+
+def test_a_note_typed_again_after_a_cancel_that_failed_is_guarded_again(
+    learner_page, live_server, user
+):
+    """Thrown away by Cancel, whose request failed: the editor stayed, and what was typed in it
+    next went without a question when the learner left the page."""
+    page = learner_page
+    page.goto(f"{live_server.url}/?track=all")
+    first = Milestone.objects.active().order_by("section__position", "position", "pk").first()
+    card = page.locator(f"#{first.slug}")
+    card.get_by_role("link", name="Add a note or evidence").click()
+    card.get_by_label("Note").fill("First try")
+    settled(page)
+    page.route("**/details/?show=saved", lambda route: route.fulfill(status=500))
+    page.once("dialog", lambda dialog: dialog.accept())  # Cancel: throw it away
+    card.get_by_role("link", name="Cancel").click()
+    expect(page.locator("#flash")).to_contain_text("Something went wrong")
+    card.get_by_label("Note").fill("Second try, worth keeping")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="Dashboard").click()
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    expect(card.get_by_label("Note")).to_have_value("Second try, worth keeping")
+
+
 def test_leaving_the_page_with_a_note_typed_asks_first(learner_page, live_server, user):
     """A tick after the session ended sends the page to the login page: a note being typed in
     another milestone's editor went with it, without a word (as did a link, or closing the tab)."""
@@ -375,11 +422,17 @@ def test_leaving_the_page_with_a_note_typed_asks_first(learner_page, live_server
     import_module(settings.SESSION_ENGINE).SessionStore(key).delete()  # the session ends
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
-    page.get_by_role("checkbox", name=second.title, exact=True).click()
+    box = page.get_by_role("checkbox", name=second.title, exact=True)
+    box.click()
     expect(card.get_by_label("Note")).to_have_value("Half a thought")
     page.wait_for_timeout(500)
     assert asked == ["beforeunload"]
     assert page.url.endswith("/?track=all")
+    # Stayed: the tick, not saved, is undone and said (it stood ticked, as if saved).
+    expect(box).not_to_be_checked()
+    expect(page.locator("#flash")).to_have_text(
+        "Your session had ended: that change was not saved. Log in and make it again."
+    )
     # Sent, it may go: the draft waits for the login (no question).
     page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
     card.get_by_role("button", name="Save note and evidence").click()
