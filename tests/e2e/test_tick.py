@@ -336,18 +336,24 @@ def test_a_tab_left_open_when_another_logs_in_as_someone_else_changes_nothing(
     expect(page.get_by_role("link", name="someone-else")).to_be_visible()
 
 
+def first_editor_with(page, live_server, typed):
+    """The whole roadmap's first milestone card, its note editor open with `typed` in it."""
+    page.goto(f"{live_server.url}/?track=all")
+    first = Milestone.objects.active().order_by("section__position", "position", "pk").first()
+    card = page.locator(f"#{first.slug}")
+    card.get_by_role("link", name="Add a note or evidence").click()
+    card.get_by_label("Note").fill(typed)
+    settled(page)
+    return card
+
+
 def test_a_control_that_redraws_the_roadmap_asks_before_it_throws_away_a_note_being_typed(
     learner_page, live_server, user
 ):
     """A focus link, Hide done or Dismiss redraws the roadmap's body: an open note editor went
     with it, and what was typed in it, without a word (Cancel and Escape ask)."""
     page = learner_page
-    page.goto(f"{live_server.url}/?track=all")
-    first = Milestone.objects.active().order_by("section__position", "position", "pk").first()
-    card = page.locator(f"#{first.slug}")
-    card.get_by_role("link", name="Add a note or evidence").click()
-    card.get_by_label("Note").fill("Half a thought")
-    settled(page)
+    card = first_editor_with(page, live_server, "Half a thought")
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     focus_links = page.get_by_role("navigation", name="Focus on a career track")
@@ -389,12 +395,7 @@ def test_a_note_typed_again_after_a_cancel_that_failed_is_guarded_again(
     """Thrown away by Cancel, whose request failed: the editor stayed, and what was typed in it
     next went without a question when the learner left the page."""
     page = learner_page
-    page.goto(f"{live_server.url}/?track=all")
-    first = Milestone.objects.active().order_by("section__position", "position", "pk").first()
-    card = page.locator(f"#{first.slug}")
-    card.get_by_role("link", name="Add a note or evidence").click()
-    card.get_by_label("Note").fill("First try")
-    settled(page)
+    card = first_editor_with(page, live_server, "First try")
     page.route("**/details/?show=saved", lambda route: route.fulfill(status=500))
     page.once("dialog", lambda dialog: dialog.accept())  # Cancel: throw it away
     card.get_by_role("link", name="Cancel").click()
@@ -412,12 +413,8 @@ def test_leaving_the_page_with_a_note_typed_asks_first(learner_page, live_server
     """A tick after the session ended sends the page to the login page: a note being typed in
     another milestone's editor went with it, without a word (as did a link, or closing the tab)."""
     page = learner_page
-    page.goto(f"{live_server.url}/?track=all")
-    first, second = Milestone.objects.active().order_by("section__position", "position", "pk")[:2]
-    card = page.locator(f"#{first.slug}")
-    card.get_by_role("link", name="Add a note or evidence").click()
-    card.get_by_label("Note").fill("Half a thought")
-    settled(page)
+    card = first_editor_with(page, live_server, "Half a thought")
+    second = Milestone.objects.active().order_by("section__position", "position", "pk")[1]
     key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
     import_module(settings.SESSION_ENGINE).SessionStore(key).delete()  # the session ends
     asked = []
