@@ -67,7 +67,8 @@ class HtmxLoginRedirectMiddleware:
     302 itself and would swap the whole login page into a fragment of the current one. Its text
     says what the login page will, for a page the learner stays on (a note typed on it). A part
     of a page drawn for a learner (it names their account) is not answered as a visitor's (a
-    form sent from it is its view's to refuse: by its CSRF check, or its login).
+    form sent from it is its view's to refuse: by its CSRF check, or its login); only the
+    roadmap and the dashboard ask for parts of themselves.
     """
 
     def __init__(self, get_response):

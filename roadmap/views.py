@@ -128,7 +128,8 @@ def posted_from(page):
                 return redirect(url)
             if not request.user.is_authenticated and not request.htmx:
                 messages.info(request, NOT_SAVED)
-                return redirect_to_login(came_from(request) or url)
+                back, place = safe_next(request) or came_from(request), urlsplit(url).fragment
+                return redirect_to_login(at_place(back, place, url) if place else back or url)
             return view(request, *args, **kwargs)
 
         return posted
@@ -151,7 +152,8 @@ def came_from(request):
     """The path and query of the page on this site the request was sent from (its Referer),
     or ""."""
     referer = urlsplit(on_site(request, request.headers.get("Referer", "")))
-    return urlunsplit(("", "", referer.path, referer.query, ""))
+    # Checked again: a path like //other.example/ rebuilt alone is another site's address.
+    return on_site(request, urlunsplit(("", "", referer.path, referer.query, "")))
 
 
 def not_found(request, message):

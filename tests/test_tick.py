@@ -441,9 +441,32 @@ class TestTickEndpoint:
             assert response["Location"] == redirect_to_login(path)["Location"]
             page = client.get(response["Location"]).text
             assert "Your session had ended: that change was not saved." in page
-        # A page of another site is no place to come back to: the form's own page is.
-        response = client.post(url, HTTP_REFERER="https://evil.example/")
+        # A page of another site, or of another port, is no place to come back to: the form's
+        # own page is (the roadmap, for Dismiss), or the page its `next` names.
+        for elsewhere in ("https://evil.example/dashboard/", "http://testserver:8000/dashboard/"):
+            response = client.post(url, HTTP_REFERER=elsewhere)
+            assert response["Location"] == redirect_to_login("/")["Location"]
+        response = client.post(url, {"next": "/dashboard/"})  # a browser that sends no Referer
+        assert response["Location"] == redirect_to_login("/dashboard/")["Location"]
+        # A path that is another site's address once rebuilt: no.
+        response = client.post(url, HTTP_REFERER="http://testserver//evil.example/x")
         assert response["Location"] == redirect_to_login("/")["Location"]
+
+    def test_without_javascript_a_tick_sent_after_the_session_ended_comes_back_to_it(
+        self, client, milestone
+    ):
+        """In the view the learner was using, at the milestone: on a long page, not at its top."""
+        response = client.post(
+            status_url(milestone),
+            {"status": "done", "next": "/?track=ml-engineer"},
+            HTTP_REFERER="http://testserver/?track=ml-engineer",
+        )
+        page = f"/?track=ml-engineer#{milestone.slug}"
+        assert response["Location"] == redirect_to_login(page)["Location"]
+        response = client.post(status_url(milestone), {"status": "done"})  # nothing to go by
+        page = f"/?track=all#{milestone.slug}"
+        assert response["Location"] == redirect_to_login(page)["Location"]
+        assert not Progress.objects.exists()
 
     def test_a_look_after_the_session_ended_is_told_only_to_log_in(self, client):
         response = client.get(reverse("roadmap:dashboard"), **HTMX)
