@@ -2,13 +2,16 @@ from collections import Counter, defaultdict
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, ProtectedError, Q
 from django.http import HttpResponseRedirect
 from django.utils.translation import ngettext
 
-from . import changes
-from .forms import LinesField
+from . import (
+    admin_learners,  # noqa: F401 (registers the pages of learners' rows)
+    changes,
+)
+from .forms import LINES
 from .models import (
     Enrollment,
     Milestone,
@@ -48,10 +51,6 @@ def after_the_last(queryset):
     holds (SQLite holds more)."""
     last = queryset.aggregate(last=Max("position"))["last"]
     return 0 if last is None else min(last + 1, 2**31 - 1)
-
-
-# Text on several lines, as the site's own forms take it.
-LINES = {models.TextField: {"form_class": LinesField}}
 
 
 class ContentForm(forms.ModelForm):
@@ -387,36 +386,3 @@ class MilestoneAdmin(ContentAdmin):
             if obj.pk in learners
         ]
         return kept_by_learners(found, summary)
-
-
-@admin.register(Progress)
-class ProgressAdmin(admin.ModelAdmin):
-    formfield_overrides = LINES
-    list_display = ("user", "milestone", "status", "updated_at")
-    list_filter = ("status",)
-    list_select_related = ("user", "milestone")
-    search_fields = ("user__username", "milestone__slug")
-    raw_id_fields = ("user", "milestone")
-
-
-@admin.register(ProgressEvent)
-class ProgressEventAdmin(admin.ModelAdmin):
-    list_display = ("user", "milestone", "from_status", "to_status", "at")
-    list_select_related = ("user", "milestone")
-    search_fields = ("user__username", "milestone__slug")
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ("user", "track", "since", "target_date")
-    list_select_related = ("user", "track")
-    list_filter = ("track",)
-    search_fields = ("user__username",)
-    raw_id_fields = ("user",)

@@ -1,4 +1,5 @@
 from django import forms
+from django.db import models
 from django.utils import timezone
 
 from accounts.forms import HoursPerWeekField
@@ -39,6 +40,10 @@ class LinesField(forms.CharField):
 
     def to_python(self, value):
         return note_text(super().to_python(value))
+
+
+# The admin's text on several lines, taken as the site's own forms take it.
+LINES = {models.TextField: {"form_class": LinesField}}
 
 
 class DetailsForm(forms.Form):

@@ -1,0 +1,40 @@
+"""The admin's pages of learners' rows: their progress, its history and the tracks they follow
+(the roadmap's own content is edited in roadmap/admin.py)."""
+
+from django.contrib import admin
+
+from .forms import LINES
+from .models import Enrollment, Progress, ProgressEvent
+
+
+@admin.register(Progress)
+class ProgressAdmin(admin.ModelAdmin):
+    formfield_overrides = LINES
+    list_display = ("user", "milestone", "status", "updated_at")
+    list_filter = ("status",)
+    list_select_related = ("user", "milestone")
+    search_fields = ("user__username", "milestone__slug")
+    raw_id_fields = ("user", "milestone")
+
+
+@admin.register(ProgressEvent)
+class ProgressEventAdmin(admin.ModelAdmin):
+    list_display = ("user", "milestone", "from_status", "to_status", "at")
+    list_select_related = ("user", "milestone")
+    search_fields = ("user__username", "milestone__slug")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ("user", "track", "since", "target_date")
+    list_select_related = ("user", "track")
+    list_filter = ("track",)
+    search_fields = ("user__username",)
+    raw_id_fields = ("user",)
