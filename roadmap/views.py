@@ -123,14 +123,15 @@ def posted_from(page):
         @require_http_methods(["GET", "HEAD", "POST"])
         @wraps(view)
         def posted(request, *args, **kwargs):
+            sent = request.method == "POST"
+            if sent and (request.user.is_authenticated or request.htmx):  # the view's to answer
+                return view(request, *args, **kwargs)
             url = page(*args, **kwargs) if callable(page) else resolve_url(page)
-            if request.method != "POST":
+            if not sent:
                 return redirect(url)
-            if not request.user.is_authenticated and not request.htmx:
-                messages.info(request, NOT_SAVED)
-                back, place = safe_next(request) or came_from(request), urlsplit(url).fragment
-                return redirect_to_login(at_place(back, place, url) if place else back or url)
-            return view(request, *args, **kwargs)
+            messages.info(request, NOT_SAVED)
+            back, place = safe_next(request) or came_from(request), urlsplit(url).fragment
+            return redirect_to_login(at_place(back, place, url) if place else back or url)
 
         return posted
 
