@@ -12,7 +12,15 @@ class NextStepsUserAdmin(UserAdmin):
         *UserAdmin.fieldsets,
         (
             "Next Steps",
-            {"fields": ("display_name", "public_profile", "hours_per_week", "last_visit_at")},
+            {
+                "fields": (
+                    "display_name",
+                    "public_profile",
+                    "hours_per_week",
+                    "time_zone",
+                    "last_visit_at",
+                )
+            },
         ),
     )
     readonly_fields = ("last_visit_at",)  # recorded once an hour at most by the roadmap's pages

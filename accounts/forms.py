@@ -1,6 +1,7 @@
 import copy
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
@@ -11,7 +12,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from config.forms import FORM_ERRORS
 
-from .models import MAX_HOURS_PER_WEEK, User
+from .models import MAX_HOURS_PER_WEEK, User, time_zone_choices
 
 HOURS_MESSAGE = f"Give a whole number of hours a week from 1 to {MAX_HOURS_PER_WEEK}."
 DUPLICATE_EMAIL = "An account already uses this email address."
@@ -64,9 +65,13 @@ class WeakPasswordSaidUnderIt:
 
 
 class SignupForm(WeakPasswordSaidUnderIt, UserCreationForm):
+    # The browser's own, filled in by static/js/app.js; one this site doesn't know, or none
+    # (without JavaScript), leaves the site's: the profile changes it.
+    time_zone = forms.CharField(required=False, widget=forms.HiddenInput)
+
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ("username", "email")
+        fields = ("username", "email", "time_zone")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,6 +93,10 @@ class SignupForm(WeakPasswordSaidUnderIt, UserCreationForm):
 
     def clean_email(self):
         return unused_email(self.cleaned_data["email"], "Log in, or reset its password.")
+
+    def clean_time_zone(self):
+        zone = self.cleaned_data["time_zone"]
+        return zone if zone in dict(time_zone_choices()) else ""
 
 
 def unused_email(email, advice="", account=None):
@@ -150,10 +159,18 @@ class ProfileForm(SavesItsOwnFields, forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("display_name", "public_profile", "hours_per_week")
+        fields = ("display_name", "public_profile", "hours_per_week", "time_zone")
         widgets = {"display_name": forms.TextInput(attrs={"autocomplete": "nickname"})}
+        error_messages = {
+            "time_zone": {"invalid_choice": "Choose a time zone from the list."},
+        }
 
     saved_fields = Meta.fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = self.fields["time_zone"]
+        zone.choices = [("", f"The site’s ({settings.TIME_ZONE})"), *time_zone_choices()]
 
 
 class AsksForThePassword(forms.Form):

@@ -1,4 +1,5 @@
 import re
+import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -140,3 +142,34 @@ class DeletedAccountMiddleware:
         if request.htmx:
             return HttpResponse(DELETED, status=409, content_type="text/plain; charset=utf-8")
         return TemplateResponse(request, "409.html", {"message": DELETED}, status=409)
+
+
+class TimeZoneMiddleware:
+    """Dates, days and weeks in the learner's own time zone (their profile's), else in the
+    site's. A visitor's request (no session cookie) and the health checks don't read the session
+    to know."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    def process_view(self, request, view, args, kwargs):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        if request.resolver_match.url_name in ("healthz", "readyz"):
+            return None
+        try:
+            zone = request.user.is_authenticated and request.user.time_zone
+        except DATABASE_ERRORS as error:
+            return unavailable_or_raise(request, error)
+        try:
+            if zone:
+                timezone.activate(zoneinfo.ZoneInfo(zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # a name this machine no longer has
+            pass
+        return None

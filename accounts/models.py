@@ -1,3 +1,6 @@
+import functools
+import zoneinfo
+
 from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,6 +18,16 @@ from .validators import (
 )
 
 MAX_HOURS_PER_WEEK = 80
+REGIONS = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/")
+REGIONS += ("Europe/", "Indian/", "Pacific/")
+
+
+@functools.cache
+def time_zone_choices():
+    """The time zones a learner can choose: this machine's IANA names of places (read once)."""
+    names = zoneinfo.available_timezones()
+    places = sorted(name for name in names if name.startswith(REGIONS))
+    return [(name, name.replace("_", " ")) for name in places] + [("UTC", "UTC")]
 
 
 class UserManager(auth_models.UserManager):
@@ -78,6 +91,15 @@ class User(AbstractUser):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_HOURS_PER_WEEK)],
         help_text=f"The hours a week you can give, from 1 to {MAX_HOURS_PER_WEEK}: your "
         "dashboard then says when you would finish each track.",
+    )
+
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        choices=time_zone_choices,
+        help_text="The days your milestones were done on, the weeks of your activity and "
+        "streak, and “today” for your plan follow it.",
     )
 
     objects = UserManager()

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "accounts.middleware.OtherAccountMiddleware",
     "accounts.middleware.HtmxLoginRedirectMiddleware",
     "accounts.middleware.DeletedAccountMiddleware",
+    "accounts.middleware.TimeZoneMiddleware",
     "axes.middleware.AxesMiddleware",
     "config.outages.DatabaseUnavailableMiddleware",
 ]

@@ -58,8 +58,8 @@ class ImportForm(forms.Form):
             (
                 "everything",
                 "Progress and profile: also puts the file's followed tracks (with their target "
-                "dates), display name, public page setting, hours a week and whether done "
-                "milestones are hidden in place of this account's",
+                "dates), display name, public page setting, hours a week, time zone and whether "
+                "done milestones are hidden in place of this account's",
             ),
         ],
         initial="progress",

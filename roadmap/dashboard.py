@@ -7,11 +7,9 @@ aggregate query they are checked against.
 """
 
 import datetime
-import zoneinfo
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.utils import timezone
 
 from . import focus, planner
@@ -189,12 +187,12 @@ def streak(active_weeks, *, current_week):
 
 
 def activity(snapshot, own, *, now=None):
-    """Milestones done per week (Monday to Sunday in settings.TIME_ZONE), the last 12 weeks.
+    """Milestones done per week (Monday to Sunday in the learner's time zone), the last 12 weeks.
 
     Counts the active milestones that are done now, in the week of their completion date: a
     milestone ticked and then unticked counts nowhere, so the chart agrees with the done counts.
     """
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    zone = timezone.get_current_timezone()
     current_week = week_start(timezone.localdate(now or timezone.now(), timezone=zone))
     counts = Counter(
         week_start(timezone.localtime(at, zone).date()) for at, _ in finished(snapshot, own)

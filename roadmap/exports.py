@@ -53,6 +53,7 @@ def export_data(user):
             "display_name": user.display_name,
             "public_profile": user.public_profile,
             "hours_per_week": user.hours_per_week,
+            "time_zone": user.time_zone,
             "hide_done": user.hide_done,
             "date_joined": _iso(user.date_joined),
             "last_visit_at": _iso(user.last_visit_at),

@@ -14,7 +14,7 @@ from django.core.validators import validate_slug
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from accounts.models import MAX_HOURS_PER_WEEK
+from accounts.models import MAX_HOURS_PER_WEEK, time_zone_choices
 from accounts.validators import validate_lines, validate_one_line, validate_visible
 
 from .exports import FORMAT, MARKDOWN_TITLE, VERSION
@@ -200,6 +200,15 @@ def _hours_per_week(value, place):
     return value
 
 
+def _time_zone(value, place):
+    if not isinstance(value, str) or (value and value not in dict(time_zone_choices())):
+        raise ImportRejected(
+            f"{place}: expected the name of a time zone, such as 'Europe/Berlin' (or empty: "
+            "the site's)."
+        )
+    return value
+
+
 def _evidence_url(value, place):
     if value == "":
         return value
@@ -258,6 +267,7 @@ def _validate_profile(raw):
             "changes_dismissed_at",
             "hours_per_week",
             "hide_done",
+            "time_zone",
         ),
     )
     profile = {}
@@ -275,6 +285,8 @@ def _validate_profile(raw):
         profile["hours_per_week"] = _hours_per_week(raw["hours_per_week"], "profile.hours_per_week")
     if "hide_done" in raw:
         profile["hide_done"] = _expect(bool, raw["hide_done"], "profile.hide_done")
+    if "time_zone" in raw:
+        profile["time_zone"] = _time_zone(raw["time_zone"], "profile.time_zone")
     return profile
 
 

@@ -117,6 +117,8 @@ class ImportReport:
         if "hours_per_week" in self.profile:
             hours = self.profile["hours_per_week"]
             parts.append(f"Hours a week: {hours}." if hours else "Hours a week: not set.")
+        if "time_zone" in self.profile:
+            parts.append(f"Time zone: {self.profile['time_zone'] or 'the site’s'}.")
         if "hide_done" in self.profile:
             hidden = self.profile["hide_done"]
             parts.append(f"Done milestones on the roadmap: {'hidden' if hidden else 'shown'}.")
@@ -146,9 +148,10 @@ def import_data(*, user, data, with_profile=False):
     user changed after the file's (a tick since the export stays); other rows stay.
     Events are added unless the same change at the same moment is already recorded. With
     `with_profile`, followed tracks become exactly those the file lists (if it lists one this
-    roadmap has: a learner follows at least one), and the display name and public page setting
-    come from its profile; the username and email always stay. A section the file leaves out
-    changes nothing. Slugs this roadmap doesn't know are reported.
+    roadmap has: a learner follows at least one), and the profile's settings (display name,
+    public page, hours a week, time zone, hiding done milestones) come from the file; the
+    username and email always stay. A section the file leaves out changes nothing. Slugs this
+    roadmap doesn't know are reported.
     """
     clean = validate(data)
     with transaction.atomic():

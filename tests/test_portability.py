@@ -283,13 +283,14 @@ class TestMyDataPage:
         # sentence that doesn't end as if cut off ("…, replacing this account's").
         assert (
             "also puts the file&#x27;s followed tracks (with their target dates), display name,"
-            " public page setting, hours a week and whether done milestones are hidden in place"
+            " public page setting, hours a week, time zone and whether done milestones are hidden"
+            " in place"
             " of this account&#x27;s</label>"
         ) in html
         # The explanation above the form says the same: it left out the hidden done ones.
         assert (
-            "takes its display name, public page setting, hours a week and whether done "
-            "milestones are hidden."
+            "takes its display name, public page setting, hours a week, time zone and whether "
+            "done milestones are hidden."
         ) in text
 
     def test_what_the_learner_did_and_wrote_on_archived_milestones_is_listed(
@@ -360,7 +361,7 @@ class TestRoundTrip:
         assert flash(response)[-1] == (
             "Imported your progress on 4 milestones (2 done, 1 in progress, 1 not started) and 4"
             " history events. You follow ML Engineer. Display name: “Ada L.”. Public page: off."
-            " Hours a week: 6. Done milestones on the roadmap: shown."
+            " Hours a week: 6. Time zone: the site’s. Done milestones on the roadmap: shown."
         )
 
         fresh = User.objects.get(username="ada2")
@@ -1002,6 +1003,16 @@ MALFORMED = {
     "no hours a week": (
         lambda world: exported(world, set_in(["profile", "hours_per_week"], 0)),
         "profile.hours_per_week: expected a whole number of hours from 1 to 80 or null.",
+    ),
+    "a time zone that is no place": (
+        lambda world: exported(world, set_in(["profile", "time_zone"], "Mars/Olympus_Mons")),
+        "profile.time_zone: expected the name of a time zone, such as 'Europe/Berlin' (or empty: "
+        "the site's).",
+    ),
+    "a time zone that is a list": (
+        lambda world: exported(world, set_in(["profile", "time_zone"], ["Europe/Berlin"])),
+        "profile.time_zone: expected the name of a time zone, such as 'Europe/Berlin' (or empty: "
+        "the site's).",
     ),
     "hiding done milestones as text": (
         lambda world: exported(world, set_in(["profile", "hide_done"], "yes")),

@@ -1,7 +1,8 @@
-// Marks the page as scripted (controls that only no-JS browsers need hide themselves), makes the
-// keyboard work on the tick checkboxes as a user expects, keeps focus where the user was after a
-// swap, keeps the plan's fields true to the server's answer, copies a badge's Markdown, and is
-// the one global place that says when an htmx request failed (and undoes the tick it was).
+// Marks the page as scripted (controls that only no-JS browsers need hide themselves), gives
+// sign-up the browser's time zone, makes the keyboard work on the tick checkboxes as a user
+// expects, keeps focus where the user was after a swap, keeps the plan's fields true to the
+// server's answer, copies a badge's Markdown, and is the one global place that says when an
+// htmx request failed (and undoes the tick it was).
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -38,6 +39,12 @@
     var elt = event.detail.elt;
     var form = elt && elt.closest && elt.closest("form.status");
     if (form) { form.reset(); }
+  }
+
+  // Sign-up takes the browser's time zone: the days and weeks the learner reads follow it.
+  var zone = document.querySelector("input[type=hidden][name=time_zone]");
+  if (zone && !zone.value && window.Intl) {
+    zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
   }
 
   // Enter on a milestone's checkbox ticks it, as Space does, instead of submitting the form.

@@ -95,3 +95,27 @@ def test_a_forms_error_box_stands_apart_from_the_first_label(page, live_server, 
     box = alert.bounding_box()
     label = page.locator("label[for=id_username]").bounding_box()
     assert label["y"] - (box["y"] + box["height"]) >= 8
+
+
+def test_sign_up_takes_the_browsers_time_zone_and_the_profile_changes_it(
+    browser, live_server, roadmap
+):
+    context = browser.new_context(timezone_id="Asia/Tokyo")
+    tab = context.new_page()
+    tab.goto(f"{live_server.url}/accounts/signup/")
+    tab.get_by_label("Username").fill("ada")
+    tab.get_by_label("Email address").fill("ada@example.com")
+    tab.get_by_label("Password", exact=True).fill(PASSWORD)
+    tab.get_by_label("Password confirmation").fill(PASSWORD)
+    tab.get_by_role("button", name="Create my account").click()
+    expect(tab.get_by_text("Welcome, ada! Your account is ready.")).to_be_visible()
+
+    tab.goto(f"{live_server.url}/accounts/profile/")
+    zone = tab.get_by_label("Time zone")
+    expect(zone).to_have_value("Asia/Tokyo")
+    zone.select_option(label="America/Sao Paulo")
+    tab.get_by_role("button", name="Save profile").click()
+    expect(tab.get_by_text("Your profile is saved.")).to_be_visible()
+    expect(tab.get_by_label("Time zone")).to_have_value("America/Sao_Paulo")
+    assert get_user_model().objects.get(username="ada").time_zone == "America/Sao_Paulo"
+    context.close()

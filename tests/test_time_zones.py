@@ -1,0 +1,153 @@
+"""Each learner reads days and weeks in their own time zone: the one their browser gave at sign-up
+or the one chosen on the profile; without one, the site's (settings.TIME_ZONE)."""
+
+import datetime
+import json
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from roadmap import exports, imports, progress
+from roadmap.models import Status
+from tests.factories import EnrollmentFactory, TrackMilestoneFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+UTC = datetime.UTC
+# Monday 30 November 2026, 03:00 UTC: still Sunday the 29th in Los Angeles.
+MONDAY_EARLY = datetime.datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+
+
+def done_on(html):
+    return re.search(r"Done on <time[^>]*>([^<]*)</time>", html).group(1)
+
+
+def signup(client, **extra):
+    data = {
+        "username": "ada",
+        "email": "ada@example.com",
+        "password1": "analytical-engine-1843",
+        "password2": "analytical-engine-1843",
+    }
+    return client.post(reverse("signup"), data | extra)
+
+
+@pytest.mark.parametrize(
+    ("zone", "day"), [("America/Los_Angeles", "29 Nov 2026"), ("", "30 Nov 2026")]
+)
+def test_the_day_a_milestone_was_done_on_is_the_learners_own(client, zone, day):
+    user = UserFactory(time_zone=zone)
+    milestone = TrackMilestoneFactory().milestone
+    progress.set_status(user=user, milestone=milestone, status=Status.DONE, now=MONDAY_EARLY)
+    client.force_login(user)
+    assert done_on(client.get(reverse("roadmap:index")).text) == day
+
+
+@pytest.mark.parametrize(
+    ("zone", "week"), [("America/Los_Angeles", "23 November 2026"), ("", "30 November 2026")]
+)
+def test_the_activity_chart_counts_a_milestone_in_the_learners_own_week(client, zone, week):
+    user = UserFactory(time_zone=zone)
+    link = TrackMilestoneFactory()
+    EnrollmentFactory(user=user, track=link.track)
+    progress.set_status(user=user, milestone=link.milestone, status=Status.DONE, now=MONDAY_EARLY)
+    client.force_login(user)
+    html = client.get(reverse("roadmap:dashboard")).text
+    assert f"<tr><td>{week}</td><td>1</td></tr>" in html
+
+
+@pytest.mark.parametrize(("zone", "refused"), [("Asia/Tokyo", True), ("", False)])
+def test_a_target_date_of_tomorrow_is_the_learners_tomorrow(client, monkeypatch, zone, refused):
+    """At 20:00 UTC on 30 November it is already 1 December in Tokyo: a target of that day has
+    come there, and is still ahead in UTC."""
+    monkeypatch.setattr(timezone, "now", lambda: datetime.datetime(2026, 11, 30, 20, tzinfo=UTC))
+    user = UserFactory(time_zone=zone)
+    link = TrackMilestoneFactory()
+    enrollment = EnrollmentFactory(user=user, track=link.track)
+    client.force_login(user)
+    url = reverse("roadmap:set_target", args=[link.track.slug])
+    response = client.post(url, {"target_date": "2026-12-01"})
+    enrollment.refresh_from_db()
+    if refused:
+        assert response.status_code == 422
+        assert "Choose a target date after today" in response.text
+        assert enrollment.target_date is None
+    else:
+        assert enrollment.target_date == datetime.date(2026, 12, 1)
+
+
+class TestSignup:
+    def test_the_browsers_time_zone_is_the_new_accounts(self, client):
+        signup(client, time_zone="Europe/Berlin")
+        assert User.objects.get(username="ada").time_zone == "Europe/Berlin"
+
+    @pytest.mark.parametrize("sent", ["", "Mars/Olympus_Mons", "Etc/GMT+5", "x" * 500, "../UTC"])
+    def test_one_this_site_does_not_offer_leaves_the_sites_and_still_signs_up(self, client, sent):
+        response = signup(client, time_zone=sent)
+        assert response.status_code == 302
+        assert User.objects.get(username="ada").time_zone == ""
+
+    def test_the_form_has_the_field_for_the_script_to_fill(self, client):
+        html = client.get(reverse("signup")).text
+        assert re.search(r'<input type="hidden" name="time_zone" id="id_time_zone">', html)
+
+
+class TestProfile:
+    def test_a_learner_chooses_their_time_zone(self, client):
+        user = UserFactory()
+        client.force_login(user)
+        html = client.get(reverse("profile")).text
+        assert '<option value="" selected>The site’s (UTC)</option>' in html
+        assert '<option value="America/Sao_Paulo">America/Sao Paulo</option>' in html
+        response = client.post(reverse("profile"), {"time_zone": "America/Sao_Paulo"})
+        assert response.status_code == 302
+        user.refresh_from_db()
+        assert user.time_zone == "America/Sao_Paulo"
+        html = client.get(reverse("profile")).text
+        assert '<option value="America/Sao_Paulo" selected>' in html
+
+    @pytest.mark.parametrize("sent", ["Mars/Olympus_Mons", "posixrules", "Europe/Berlin\x00"])
+    def test_a_name_not_in_the_list_is_refused_and_nothing_changes(self, client, sent):
+        user = UserFactory(time_zone="Europe/Paris", display_name="Ada")
+        client.force_login(user)
+        response = client.post(
+            reverse("profile"), {"time_zone": sent, "display_name": "Someone else"}
+        )
+        assert response.status_code == 422
+        assert "Choose a time zone from the list." in response.text
+        user.refresh_from_db()
+        assert (user.time_zone, user.display_name) == ("Europe/Paris", "Ada")
+
+
+class TestExportAndImport:
+    def test_the_time_zone_goes_with_the_profile_and_comes_back(self):
+        user = UserFactory(time_zone="Asia/Kolkata")
+        data = json.loads(json.dumps(exports.export_data(user)))
+        assert data["profile"]["time_zone"] == "Asia/Kolkata"
+        fresh = UserFactory()
+        imports.import_data(user=fresh, data=data)
+        fresh.refresh_from_db()
+        assert fresh.time_zone == ""  # progress only: the profile stays
+        report = imports.import_data(user=fresh, data=data, with_profile=True)
+        fresh.refresh_from_db()
+        assert fresh.time_zone == "Asia/Kolkata"
+        assert "Time zone: Asia/Kolkata." in report.summary()
+
+
+def test_the_health_check_reads_no_session_even_from_a_learners_browser(
+    client, django_assert_num_queries
+):
+    client.force_login(UserFactory(time_zone="Asia/Tokyo"))
+    with django_assert_num_queries(0):
+        assert client.get("/healthz").status_code == 200
+
+
+def test_the_time_zone_of_one_request_is_not_the_next_ones(client):
+    """A worker serves one learner then a visitor: the visitor reads the site's days."""
+    user = UserFactory(time_zone="Pacific/Kiritimati")  # UTC+14
+    client.force_login(user)
+    client.get(reverse("roadmap:index"))
+    assert timezone.get_current_timezone_name() == "UTC"
