@@ -341,7 +341,10 @@ class MilestoneAdmin(ContentAdmin):
             content_changed()
         self.message_user(request, ngettext(singular, plural, count) % count, messages.SUCCESS)
 
-    @admin.action(description="Archive selected milestones (hide them, keep progress)")
+    @admin.action(
+        description="Archive selected milestones (hide them, keep progress)",
+        permissions=["change"],
+    )
     def archive(self, request, queryset):
         self.set_archived(
             request,
@@ -351,7 +354,9 @@ class MilestoneAdmin(ContentAdmin):
             "Archived %d milestones. Learners keep their progress on them.",
         )
 
-    @admin.action(description="Un-archive selected milestones (show them again)")
+    @admin.action(
+        description="Un-archive selected milestones (show them again)", permissions=["change"]
+    )
     def unarchive(self, request, queryset):
         self.set_archived(
             request,

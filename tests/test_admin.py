@@ -3,7 +3,7 @@ import re
 import pytest
 from django.contrib import admin
 from django.contrib.admin.models import DELETION, LogEntry
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db.models.signals import pre_delete
 from django.test import Client
 from django.urls import reverse
@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from accounts.models import User
 from roadmap import exports, imports, progress
 from roadmap.models import (
+    ContentChange,
     Milestone,
     Progress,
     ProgressEvent,
@@ -301,6 +302,23 @@ def test_archiving_says_how_many_it_archived_not_how_many_were_selected(admin_cl
         follow=True,
     )
     assert "Archived 1 milestone. Learners keep their progress on it." in response.text
+
+
+@pytest.mark.parametrize("action", ["archive", "unarchive"])
+def test_staff_who_may_only_view_milestones_can_neither_archive_nor_unarchive(client, action):
+    """An action that says no permission is offered to whoever sees the list: viewing was enough
+    to take a milestone off everyone's roadmap."""
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_milestone"))
+    client.force_login(viewer)
+    milestone = MilestoneFactory(is_archived=action == "unarchive")
+    changelist = reverse("admin:roadmap_milestone_changelist")
+    assert f'value="{action}"' not in client.get(changelist).text
+    response = client.post(changelist, {"action": action, "_selected_action": [milestone.pk]})
+    assert response.status_code in (200, 302)
+    milestone.refresh_from_db()
+    assert milestone.is_archived is (action == "unarchive")
+    assert not ContentChange.objects.exists()
 
 
 @pytest.mark.parametrize(
