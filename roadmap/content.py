@@ -52,7 +52,7 @@ class LoadReport:
             yield "Nothing to change: the database already matches the file."
 
 
-def parse(text, source="roadmap file", existing=frozenset(), existing_tracks=frozenset()):
+def parse(text, source="roadmap file", existing=None, existing_tracks=frozenset()):
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -103,10 +103,17 @@ def _unique(slug, seen, place):
     seen.add(slug)
 
 
-def _anchor(slug, seen, place, existing):
-    """A section's or milestone's slug: its place on the roadmap page (/#slug), one each. One
-    the database has already is let through, as the admin does: slugs are fixed once saved."""
-    if slug not in existing:
+def _anchor(slug, seen, place, existing, kind):
+    """A section's or milestone's (`kind`) slug: its place on the roadmap page (/#slug), one
+    each. One the database has already for that kind is let through, as the admin does: slugs
+    are fixed once saved. One the other kind has is refused, as there."""
+    if slug not in existing.get(kind, ()):
+        other = "milestone" if kind == "section" else "section"
+        if slug in existing.get(other, ()):
+            raise ContentError(
+                f"{place}.slug: a {other} has the slug '{slug}', and each is a place of its own "
+                f"on the roadmap page (/#{slug}): choose another."
+            )
         _refuse(validate_anchor, slug, place)
     _unique(slug, seen, place)
 
@@ -118,10 +125,11 @@ def _refuse(validator, slug, place):
         raise ContentError(f"{place}.slug: {' '.join(exc.messages)}") from exc
 
 
-def validate(data, existing=frozenset(), existing_tracks=frozenset()):
+def validate(data, existing=None, existing_tracks=frozenset()):
     """Check the whole structure and return it normalised; raise ContentError naming the place.
-    `existing` are the sections' and milestones' slugs the database has, `existing_tracks` its
-    tracks': the rules for new ones let them through."""
+    `existing` are the sections' and milestones' slugs the database has (saved_anchors()),
+    `existing_tracks` its tracks': the rules for new ones let them through."""
+    existing = existing or {}
     root = _mapping(data, "top level", ("tracks", "sections"))
     result = {"tracks": [], "sections": []}
     track_slugs = set()
@@ -139,7 +147,7 @@ def validate(data, existing=frozenset(), existing_tracks=frozenset()):
         place = f"sections[{i}]"
         _mapping(raw, place, ("slug", "title", "milestones"), ("intro",))
         section = {**_fields(Section, raw, place, ("slug", "title", "intro")), "milestones": []}
-        _anchor(section["slug"], anchors, place, existing)
+        _anchor(section["slug"], anchors, place, existing, "section")
         for j, raw_milestone in enumerate(_list(raw["milestones"], f"{place}.milestones")):
             section["milestones"].append(
                 _validate_milestone(
@@ -162,7 +170,7 @@ def _validate_milestone(raw, place, track_slugs, anchors, existing):
         "tracks": {},
     }
     place = f"{place} ({milestone['slug']})"
-    _anchor(milestone["slug"], anchors, place, existing)
+    _anchor(milestone["slug"], anchors, place, existing, "milestone")
     if type(hours) is not int or not 1 <= hours <= MAX_ESTIMATED_HOURS:
         raise ContentError(
             f"{place}.estimated_hours: must be a whole number of hours from 1 to "
@@ -321,6 +329,6 @@ def saved_anchors():
     """The sections' and milestones' slugs the database has: fixed once saved, whatever the
     rules for new ones (validate_anchor, as validate_track_ids for the tracks')."""
     return {
-        *Section.objects.values_list("slug", flat=True),
-        *Milestone.objects.values_list("slug", flat=True),
+        "section": set(Section.objects.values_list("slug", flat=True)),
+        "milestone": set(Milestone.objects.values_list("slug", flat=True)),
     }

@@ -311,6 +311,25 @@ class TestMalformedFiles:
         place = "sections[1].slug" if where == "section" else "sections[1].milestones[0]"
         self.assert_refused(tmp_path, self.mutated(change), place, said)
 
+    @pytest.mark.parametrize("kind", ["section", "milestone"])
+    def test_a_new_one_may_not_take_the_slug_the_other_kind_has_in_the_database(
+        self, tmp_path, kind
+    ):
+        """A file that no longer lists a saved section could give its slug to a new milestone
+        (or a saved milestone's to a new section): two anchors of one name once both show."""
+
+        def change(data):
+            if kind == "milestone":
+                taken = data["sections"].pop(0)["slug"]
+                data["sections"][0]["milestones"][0]["slug"] = taken
+            else:
+                taken = data["sections"][1]["milestones"].pop(0)["slug"]
+                data["sections"].append({**data["sections"][1], "slug": taken, "milestones": []})
+
+        other = "section" if kind == "milestone" else "milestone"
+        place = "sections[0].milestones[0]" if kind == "milestone" else "sections[3].slug"
+        self.assert_refused(tmp_path, self.mutated(change), place, f"a {other} has the slug")
+
     @pytest.mark.parametrize(
         ("slug", "said"),
         [
