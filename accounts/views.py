@@ -130,10 +130,13 @@ def profile(request):
 @sensitive_post_parameters("password")
 def change_email(request):
     """A new address for password-reset mail; the old one is told. Every attempt counts toward
-    a limit an hour, as a sign-up does: each refusal says whether an address has an account."""
+    a limit an hour, by account and by client address, as a sign-up does: each refusal says
+    whether an address has an account."""
     if request.method != "POST":
         form = ChangeEmailForm(request)
-    elif over_limit("email", str(request.user.pk), settings.SIGNUPS_PER_HOUR):
+    elif over_limit("email", str(request.user.pk), settings.SIGNUPS_PER_HOUR) or over_limit(
+        "email-from", client_address(request), settings.SIGNUPS_PER_HOUR
+    ):
         messages.error(request, EMAIL_LIMITED)
         form = ChangeEmailForm(request, initial={"email": request.POST.get("email", "")})
         return TemplateResponse(request, "accounts/change_email.html", {"form": form}, status=429)

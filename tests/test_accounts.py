@@ -1034,6 +1034,19 @@ class TestChangeEmail:
         assert "Too many tries at changing your email address" in response.text
         assert User.objects.get(pk=user.pk).email == "taken1@example.com"
 
+    def test_more_accounts_from_one_address_get_no_more_tries(self, client, settings):
+        """Counted by account only, each account made (or held) gave so many more answers an
+        hour to "has this address an account?"."""
+        settings.SIGNUPS_PER_HOUR = 2
+        for n in range(2):
+            client.force_login(UserFactory())
+            assert self.change(client, f"taken{n}@example.com").status_code == 302
+        other = UserFactory(email="mine@example.com")
+        client.force_login(other)
+        response = self.change(client, "third@example.com")
+        assert response.status_code == 429
+        assert User.objects.get(pk=other.pk).email == "mine@example.com"
+
 
 class TestDeleteAccount:
     def test_it_asks_for_the_password_with_a_real_label(self, learner_client):
