@@ -12,10 +12,14 @@ from django.views.decorators.debug import sensitive_variables
 
 from config.forms import FORM_ERRORS
 
-from .models import MAX_HOURS_PER_WEEK, User, time_zone_choices
+from .models import MAX_HOURS_PER_WEEK, RetiredUsername, User, time_zone_choices
 
 HOURS_MESSAGE = f"Give a whole number of hours a week from 1 to {MAX_HOURS_PER_WEEK}."
 DUPLICATE_EMAIL = "An account already uses this email address."
+RETIRED_USERNAME = (
+    "This username belonged to an account that was deleted. It stays retired, so that links to "
+    "that account's public page never show someone else's progress: choose another."
+)
 ASCII_USERNAME = (
     "Use plain letters a to z, digits and @/./+/-/_ only: the username is your public page's "
     "address (your display name can be in any script)."
@@ -89,6 +93,8 @@ class SignupForm(WeakPasswordSaidUnderIt, UserCreationForm):
         Cyrillic "a" (U+0430) passed for alice's. (Accounts the admin makes keep Django's rule.)"""
         username = super().clean_username()
         ASCIIUsernameValidator(message=ASCII_USERNAME)(username)
+        if RetiredUsername.is_retired(username):
+            raise forms.ValidationError(RETIRED_USERNAME, code="retired")
         return username
 
     def clean_email(self):

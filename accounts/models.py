@@ -1,4 +1,5 @@
 import functools
+import hashlib
 import zoneinfo
 
 from django.contrib.auth import models as auth_models
@@ -145,3 +146,25 @@ class User(AbstractUser):
         if not self._state.adding and self.pk is not None and not kwargs.get("force_insert"):
             kwargs["force_update"] = True
         super().save(*args, **kwargs)
+
+
+class RetiredUsername(models.Model):
+    """A deleted account's username, as a hash: nobody signs up with it again, so the links to
+    its public page and badge (in READMEs, on CVs) never show someone else's progress."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+
+    def __str__(self):
+        return self.digest
+
+    @staticmethod
+    def of(username):
+        return hashlib.sha256(username.lower().encode()).hexdigest()
+
+    @classmethod
+    def retire(cls, username):
+        cls.objects.get_or_create(digest=cls.of(username))
+
+    @classmethod
+    def is_retired(cls, username):
+        return cls.objects.filter(digest=cls.of(username)).exists()

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .limits import mail_over_limit
+from .models import RetiredUsername
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ def delete_account(user):
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__iexact=username).delete()
     user.delete()
+    RetiredUsername.retire(username)
 
 
 def tell_old_address(request, user, old):

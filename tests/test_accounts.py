@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import RetiredUsername
 from roadmap.models import Enrollment, Milestone, Progress, ProgressEvent, Section, Track
 from tests.conftest import LATEST, migrate
 from tests.factories import (
@@ -1094,6 +1095,22 @@ class TestDeleteAccount:
             csrf_client.post(reverse("delete_account"), {"password": PASSWORD}).status_code == 403
         )
         assert User.objects.filter(pk=user.pk).exists()
+
+    def test_a_deleted_accounts_username_is_not_signed_up_again_in_any_case(self, client):
+        """Taken by someone else, it gave them the deleted account's public page and badge: every
+        README linking to them showed the newcomer's progress."""
+        dave = UserFactory(username="dave", public_profile=True)
+        client.force_login(dave)
+        client.post(reverse("delete_account"), {"password": PASSWORD})
+        assert not User.objects.filter(username="dave").exists()
+        for taken in ("dave", "DAVE"):
+            response = client.post(reverse("signup"), signup_data(username=taken))
+            assert response.status_code == 422
+            assert "This username belonged to an account that was deleted." in response.text
+        assert not User.objects.filter(username__iexact="dave").exists()
+        assert RetiredUsername.objects.filter(digest__contains="dave").count() == 0  # not kept
+        response = client.post(reverse("signup"), signup_data(username="dave2"))
+        assert response.status_code == 302
 
 
 ROOT = Path(__file__).resolve().parent.parent
