@@ -143,6 +143,11 @@ def set_following(request, slug, *, following):
                 raise  # or the account was: DeletedAccountMiddleware answers
             return not_found(request, NO_TRACK)
     else:
+        # The target date goes with the track: said, so that it is not lost without a word.
+        mine = Enrollment.objects.filter(user=request.user, track=track)
+        target = mine.values_list("target_date", flat=True).first()
+        if target:
+            message += f" Its target date, {date_format(target, 'j F Y')}, is cleared."
         try:
             if not progress.unfollow(user=request.user, track=track):
                 level, message = messages.INFO, f"You don’t follow {track.name}."

@@ -407,6 +407,22 @@ class TestFollow:
         assert response["Location"] == f"{DASHBOARD}#track-ml-engineer"
         assert not Enrollment.objects.filter(user=user, track=engineer).exists()
 
+    @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+    def test_unfollowing_says_the_target_date_goes_with_the_track(
+        self, learner_client, user, engineer, htmx
+    ):
+        """Followed again, the track had no target date, and nothing had said it would go."""
+        EnrollmentFactory(user=user, track=engineer, target_date=datetime.date(2027, 3, 1))
+        EnrollmentFactory(user=user)
+        response = learner_client.post(unfollow_url(engineer), **(HTMX if htmx else {}))
+        said = "You no longer follow ML Engineer. Its target date, 1 March 2027, is cleared."
+        if htmx:
+            assert f"{said}</p>" in response.text
+        else:
+            shown = learner_client.get(response["Location"]).text
+            assert said in shown
+        assert not Enrollment.objects.filter(user=user, track=engineer).exists()
+
     def test_unfollowing_locks_the_learners_rows_alone(self, user, engineer):
         """Read in the tracks' order, the locking query joined the tracks and locked their rows
         (on PostgreSQL): every learner's unfollow, and an editor saving a track, waited in turn."""
