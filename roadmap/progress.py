@@ -7,7 +7,6 @@ time is the order in which the changes were made.
 """
 
 import hashlib
-from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -19,8 +18,6 @@ from .models import Enrollment, Progress, ProgressEvent, Status
 # goes back to the status it had before its tick; any other stays as it is, so that a second
 # untick (a double submit, an older tab) changes nothing.
 NOT_DONE = "not_done"
-# A milestone ticked again within SLIP of its untick was done all along: it keeps its day.
-SLIP = timedelta(minutes=10)
 # The in-progress button (keep_done): it moves a milestone between not started and in progress,
 # never out of done, which only the checkbox does. From an older tab, where the milestone was not
 # done yet, it changes nothing.
@@ -61,8 +58,6 @@ def _set_status(user, milestone_id, status, now, keep_done):
     if previous == status:
         return status
     completed_at = now if status == Status.DONE else None
-    if completed_at and row and now - row.updated_at <= SLIP:
-        completed_at = _done_before_untick(user, milestone_id, now) or now
     if row is None:
         Progress.objects.create(
             user=user,
@@ -78,18 +73,6 @@ def _set_status(user, milestone_id, status, now, keep_done):
         user=user, milestone_id=milestone_id, from_status=previous, to_status=status, at=now
     )
     return status
-
-
-def _done_before_untick(user, milestone_id, now):
-    """When the milestone was done, if its last change was unticking it within SLIP (a slip,
-    undone): ticked again, it keeps the day it was done on, its streak and its week."""
-    events = ProgressEvent.objects.filter(user=user, milestone=milestone_id)
-    last_two = events.order_by("-at", "-pk").values_list("from_status", "to_status", "at")[:2]
-    if len(last_two) == 2:
-        (undone, _, undone_at), (_, ticked, ticked_at) = last_two
-        if undone == ticked == Status.DONE and now - undone_at <= SLIP:
-            return ticked_at
-    return None
 
 
 def fingerprint(note, evidence_url):
