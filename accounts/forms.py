@@ -71,7 +71,7 @@ class WeakPasswordSaidUnderIt:
 class SignupForm(WeakPasswordSaidUnderIt, UserCreationForm):
     # The browser's own, filled in by static/js/app.js; one this site doesn't know, or none
     # (without JavaScript), leaves the site's: the profile changes it.
-    time_zone = forms.CharField(required=False, widget=forms.HiddenInput)
+    time_zone = forms.Field(required=False, widget=forms.HiddenInput)
 
     class Meta(UserCreationForm.Meta):
         model = User
@@ -93,7 +93,7 @@ class SignupForm(WeakPasswordSaidUnderIt, UserCreationForm):
         Cyrillic "a" (U+0430) passed for alice's. (Accounts the admin makes keep Django's rule.)"""
         username = super().clean_username()
         ASCIIUsernameValidator(message=ASCII_USERNAME)(username)
-        if RetiredUsername.is_retired(username):
+        if username and RetiredUsername.is_retired(username):
             raise forms.ValidationError(RETIRED_USERNAME, code="retired")
         return username
 
@@ -102,6 +102,7 @@ class SignupForm(WeakPasswordSaidUnderIt, UserCreationForm):
 
     def clean_time_zone(self):
         zone = self.cleaned_data["time_zone"]
+        zone = "UTC" if zone in ("Etc/UTC", "Etc/GMT", "GMT") else zone  # as some browsers say it
         return zone if zone in dict(time_zone_choices()) else ""
 
 

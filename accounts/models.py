@@ -162,8 +162,9 @@ class RetiredUsername(models.Model):
         return hashlib.sha256(username.lower().encode()).hexdigest()
 
     @classmethod
-    def retire(cls, username):
-        cls.objects.get_or_create(digest=cls.of(username))
+    def retire(cls, *spellings):
+        for digest in {cls.of(username) for username in spellings}:
+            cls.objects.get_or_create(digest=digest)
 
     @classmethod
     def is_retired(cls, username):

@@ -11,10 +11,12 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Lower
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import records
 from accounts.models import RetiredUsername
 from roadmap.models import Enrollment, Milestone, Progress, ProgressEvent, Section, Track
 from tests.conftest import LATEST, migrate
@@ -1108,9 +1110,16 @@ class TestDeleteAccount:
             assert response.status_code == 422
             assert "This username belonged to an account that was deleted." in response.text
         assert not User.objects.filter(username__iexact="dave").exists()
-        assert RetiredUsername.objects.filter(digest__contains="dave").count() == 0  # not kept
         response = client.post(reverse("signup"), signup_data(username="dave2"))
         assert response.status_code == 302
+
+    def test_a_name_the_database_lowers_otherwise_is_retired_as_pages_find_it(self):
+        """PostgreSQL lowers "İ" to "i" where Python keeps its dot: "ivan" signed up, and the
+        deleted "İVAN"'s public page and badge were the newcomer's."""
+        ivan = UserFactory(username="İVAN")
+        found_as = User.objects.filter(pk=ivan.pk).values_list(Lower("username"), flat=True).get()
+        records.delete_account(ivan)
+        assert RetiredUsername.is_retired(found_as)
 
 
 ROOT = Path(__file__).resolve().parent.parent
