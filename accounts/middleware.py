@@ -144,10 +144,15 @@ class DeletedAccountMiddleware:
         return TemplateResponse(request, "409.html", {"message": DELETED}, status=409)
 
 
+# Answers the same for everyone, that no session is read for: the health checks, and the badge
+# and the feed, which caches keep (an answer that reads the session varies with the cookie).
+WITHOUT_DATES = {"healthz", "readyz", "roadmap:badge", "roadmap:changes_feed"}
+
+
 class TimeZoneMiddleware:
     """Dates, days and weeks in the learner's own time zone (their profile's), else in the
-    site's. A visitor's request (no session cookie) and the health checks don't read the session
-    to know."""
+    site's. A visitor's request (no session cookie) and those WITHOUT_DATES don't read the
+    session to know."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -161,7 +166,7 @@ class TimeZoneMiddleware:
     def process_view(self, request, view, args, kwargs):
         if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return None
-        if request.resolver_match.url_name in ("healthz", "readyz"):
+        if request.resolver_match.view_name in WITHOUT_DATES:
             return None
         try:
             zone = request.user.is_authenticated and request.user.time_zone

@@ -201,12 +201,14 @@ def _hours_per_week(value, place):
 
 
 def _time_zone(value, place):
-    if not isinstance(value, str) or (value and value not in dict(time_zone_choices())):
+    """A time zone this site offers, or "" (the site's): one it doesn't know (a file from a
+    machine with other time zone data) is the site's too, as at sign-up."""
+    if not isinstance(value, str):
         raise ImportRejected(
             f"{place}: expected the name of a time zone, such as 'Europe/Berlin' (or empty: "
             "the site's)."
         )
-    return value
+    return value if value in dict(time_zone_choices()) else ""
 
 
 def _evidence_url(value, place):

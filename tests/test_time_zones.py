@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -84,11 +86,18 @@ class TestSignup:
         signup(client, time_zone="Europe/Berlin")
         assert User.objects.get(username="ada").time_zone == "Europe/Berlin"
 
-    @pytest.mark.parametrize("sent", ["", "Mars/Olympus_Mons", "Etc/GMT+5", "x" * 500, "../UTC"])
+    @pytest.mark.parametrize(
+        "sent", ["", "Mars/Olympus_Mons", "Etc/GMT+5", "x" * 500, "../UTC", "UTC\x00"]
+    )
     def test_one_this_site_does_not_offer_leaves_the_sites_and_still_signs_up(self, client, sent):
         response = signup(client, time_zone=sent)
         assert response.status_code == 302
         assert User.objects.get(username="ada").time_zone == ""
+
+    def test_a_browser_saying_etc_utc_gets_utc(self, client, settings):
+        settings.TIME_ZONE = "Europe/Berlin"
+        signup(client, time_zone="Etc/UTC")
+        assert User.objects.get(username="ada").time_zone == "UTC"
 
     def test_the_form_has_the_field_for_the_script_to_fill(self, client):
         html = client.get(reverse("signup")).text
@@ -136,6 +145,21 @@ class TestExportAndImport:
         assert fresh.time_zone == "Asia/Kolkata"
         assert "Time zone: Asia/Kolkata." in report.summary()
 
+    def test_one_this_machine_does_not_know_is_the_sites_and_the_rest_imports(self):
+        """A file from a machine with other time zone data (or an account whose zone went) was
+        refused whole, progress only too."""
+        user = UserFactory(time_zone="Asia/Kolkata")
+        milestone = TrackMilestoneFactory().milestone
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE)
+        data = json.loads(json.dumps(exports.export_data(user)))
+        data["profile"]["time_zone"] = "Mars/Olympus_Mons"
+        fresh = UserFactory(time_zone="Europe/Paris")
+        assert imports.import_data(user=fresh, data=data).progress == 1
+        report = imports.import_data(user=fresh, data=data, with_profile=True)
+        fresh.refresh_from_db()
+        assert fresh.time_zone == ""
+        assert "Time zone: the site’s." in report.summary()
+
 
 def test_the_health_check_reads_no_session_even_from_a_learners_browser(
     client, django_assert_num_queries
@@ -143,6 +167,24 @@ def test_the_health_check_reads_no_session_even_from_a_learners_browser(
     client.force_login(UserFactory(time_zone="Asia/Tokyo"))
     with django_assert_num_queries(0):
         assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/u/ada/badge.svg", "/changes/feed/"])
+def test_answers_caches_keep_read_no_session_from_a_learners_browser(client, url):
+    """The badge and the feed, the same for everyone, got `Vary: Cookie` (and the feed
+    `private`) from a learner's browser, and read the session and the user for nothing."""
+    TrackMilestoneFactory()
+    UserFactory(username="ada", public_profile=True)
+    client.get(url)  # this process has the roadmap's content
+    with CaptureQueriesContext(connection) as visitors:
+        anonymous = client.get(url)
+    client.force_login(UserFactory(time_zone="Asia/Tokyo"))
+    with CaptureQueriesContext(connection) as learners:
+        response = client.get(url)
+    assert response.status_code == anonymous.status_code == 200
+    assert "Cookie" not in response.get("Vary", "")
+    assert response.get("Cache-Control") == anonymous.get("Cache-Control")
+    assert len(learners) == len(visitors)
 
 
 def test_the_time_zone_of_one_request_is_not_the_next_ones(client):
