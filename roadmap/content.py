@@ -107,6 +107,7 @@ def _anchor(slug, seen, place, existing, kind):
     """A section's or milestone's (`kind`) slug: its place on the roadmap page (/#slug), one
     each. One the database has already for that kind is let through, as the admin does: slugs
     are fixed once saved. One the other kind has is refused, as there."""
+    _unique(slug, seen, place)
     if slug not in existing.get(kind, ()):
         other = "milestone" if kind == "section" else "section"
         if slug in existing.get(other, ()):
@@ -115,7 +116,6 @@ def _anchor(slug, seen, place, existing, kind):
                 f"on the roadmap page (/#{slug}): choose another."
             )
         _refuse(validate_anchor, slug, place)
-    _unique(slug, seen, place)
 
 
 def _refuse(validator, slug, place):
