@@ -295,6 +295,9 @@ class ProgressEvent(models.Model):
     from_status = models.CharField(max_length=20, choices=Status.choices)
     to_status = models.CharField(max_length=20, choices=Status.choices)
     at = models.DateTimeField(default=timezone.now)
+    # An untick's: when the milestone had been done. Ticked again soon after (a slip undone),
+    # it is done on that day again (roadmap.progress.SLIP).
+    was_done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]

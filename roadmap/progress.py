@@ -7,6 +7,7 @@ time is the order in which the changes were made.
 """
 
 import hashlib
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -18,6 +19,8 @@ from .models import Enrollment, Progress, ProgressEvent, Status
 # goes back to the status it had before its tick; any other stays as it is, so that a second
 # untick (a double submit, an older tab) changes nothing.
 NOT_DONE = "not_done"
+# A milestone ticked again within SLIP of its untick (a slip, undone) is done on the day it had.
+SLIP = timedelta(minutes=10)
 # The in-progress button (keep_done): it moves a milestone between not started and in progress,
 # never out of done, which only the checkbox does. From an older tab, where the milestone was not
 # done yet, it changes nothing.
@@ -57,7 +60,10 @@ def _set_status(user, milestone_id, status, now, keep_done):
         status = previous
     if previous == status:
         return status
+    was_done_at = row.completed_at if previous == Status.DONE else None
     completed_at = now if status == Status.DONE else None
+    if completed_at and row and now - row.updated_at <= SLIP:  # (else no untick that recent)
+        completed_at = _slip_undone(user, milestone_id, now) or now
     if row is None:
         Progress.objects.create(
             user=user,
@@ -70,9 +76,23 @@ def _set_status(user, milestone_id, status, now, keep_done):
         row.status, row.updated_at, row.completed_at = status, now, completed_at
         row.save(update_fields=["status", "updated_at", "completed_at"])
     ProgressEvent.objects.create(
-        user=user, milestone_id=milestone_id, from_status=previous, to_status=status, at=now
+        user=user,
+        milestone_id=milestone_id,
+        from_status=previous,
+        to_status=status,
+        at=now,
+        was_done_at=was_done_at,
     )
     return status
+
+
+def _slip_undone(user, milestone_id, now):
+    """The day the milestone had been done on, if its last change was unticking it within SLIP."""
+    events = ProgressEvent.objects.filter(user=user, milestone=milestone_id)
+    last = events.order_by("-at", "-pk").values_list("from_status", "at", "was_done_at").first()
+    if last and last[0] == Status.DONE and now - last[1] <= SLIP:
+        return last[2]
+    return None
 
 
 def fingerprint(note, evidence_url):

@@ -10,6 +10,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.middleware import account_mark
 from roadmap import progress
@@ -224,6 +225,35 @@ class TestTickEndpoint:
         assert ProgressEvent.objects.count() == 3
         learner_client.post(status_url(milestone), {"status": "not_done"})
         assert Progress.objects.get(user=user).status == Status.IN_PROGRESS
+
+    @pytest.mark.parametrize(("minutes", "kept"), [(2, True), (11, False)])
+    def test_a_slip_unticked_and_ticked_again_keeps_the_day_it_was_done(
+        self, learner_client, user, milestone, minutes, kept
+    ):
+        """Unticked by mistake and ticked again at once, a milestone done weeks ago was done
+        "today": its day, week, streak and pace all moved."""
+        done_at = timezone.now() - datetime.timedelta(days=25)
+        progress.set_status(user=user, milestone=milestone, status="done", now=done_at)
+        untick_at = timezone.now() - datetime.timedelta(minutes=minutes)
+        progress.set_status(user=user, milestone=milestone, status="not_done", now=untick_at)
+        response = learner_client.post(status_url(milestone), {"status": "done"}, **HTMX)
+        row = Progress.objects.get(user=user)
+        assert row.status == Status.DONE
+        assert (row.completed_at == done_at) is kept
+        shown = date_format(timezone.localtime(row.completed_at), "j M Y")
+        assert f'Done on <time datetime="{row.completed_at:%Y-%m-%d}">{shown}</time>' in (
+            response.text
+        )
+        assert ProgressEvent.objects.filter(user=user).count() == 3
+
+    def test_a_second_slip_undone_keeps_the_first_day_too(self, user, milestone):
+        done_at = timezone.now() - datetime.timedelta(days=25)
+        progress.set_status(user=user, milestone=milestone, status="done", now=done_at)
+        for minutes in (5, 3):
+            at = timezone.now() - datetime.timedelta(minutes=minutes)
+            progress.set_status(user=user, milestone=milestone, status="not_done", now=at)
+            progress.set_status(user=user, milestone=milestone, status="done", now=at)
+        assert Progress.objects.get(user=user).completed_at == done_at
 
     @pytest.mark.django_db(transaction=True)
     def test_two_unticks_at_once_put_back_the_status_once(self, user, milestone):
@@ -518,8 +548,9 @@ class TestTickEndpoint:
         for status in ("in_progress", "done"):  # the first tick creates the row, then updates
             # The session, the user; BEGIN, the learner's row on the milestone (locked), insert
             # or update it, insert the event, COMMIT; then the learner's rows and followed
-            # tracks for the progress bars.
-            with django_assert_max_num_queries(9):
+            # tracks for the progress bars. Done within ten minutes of the row's last change:
+            # also its last two events (an untick undone keeps the day it was done on).
+            with django_assert_max_num_queries(9 if status == "in_progress" else 10):
                 response = client.post(status_url(membership.milestone), {"status": status}, **HTMX)
             assert response.status_code == 200
         # Unticked: the same nine, and after the locked row the status its tick came from
