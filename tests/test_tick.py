@@ -561,6 +561,13 @@ class TestTickEndpoint:
 
 
 class TestDetails:
+    def test_the_editors_fields_are_named_by_their_milestone(self, learner_client, milestone):
+        """Two editors open at once had two fields named "Note" (and two "Evidence link")."""
+        html = learner_client.get(details_url(milestone), **HTMX).text
+        hidden = '<span class="visually-hidden">'
+        assert f">Note{hidden} on {milestone.title}</span></label>" in html
+        assert f">Evidence link{hidden} for {milestone.title}</span></label>" in html
+
     def test_it_saves_a_note_and_evidence_and_shows_them_back(
         self, learner_client, user, milestone
     ):
