@@ -140,11 +140,17 @@ class TestMap:
         client.logout()
         page = client.get(reverse("roadmap:public_page", args=[learner.username])).text
         nodes = map_of(page)
+        # A done node leads to it in the list of what is done, with its day and evidence, not
+        # to the visitor's own roadmap, where it is not started.
         assert nodes[0] == (
             f"1. {learner.first.title}: done",
             "node-done",
-            f"/?track=all#{learner.first.slug}",
+            f"#{learner.first.slug}",
         )
+        assert re.search(
+            rf'<li id="{learner.first.slug}">\s*<a href="[^"]*">{learner.first.title}<', page
+        )
+        assert nodes[2][2] == f"/?track=all#{learner.third.slug}"
         # The public page shows what is done; in progress is the learner's own business. Not
         # "not started", which it may well be.
         assert nodes[2][:2] == (f"3. {learner.third.title}: not done yet", "node-not_started")
