@@ -178,7 +178,12 @@ def _datetime(value, place, *, required=True):
     future = f"'{value[:40]}' is in the future"
     if timezone.is_naive(parsed):
         future += " (a time without an offset, such as +02:00, is read as UTC)"
-    _checked(validate_not_in_future, moment, place, future + ".")
+    # Said in a learner's words too: what it means, and why it can't be taken.
+    future += (
+        ". Was the file saved on a computer whose clock was ahead, or edited? A time later than "
+        "now would undo what you do after the import."
+    )
+    _checked(validate_not_in_future, moment, place, future)
     return moment.astimezone(UTC)  # PostgreSQL holds offsets up to ±15:59, ISO 8601 to ±23:59
 
 

@@ -947,7 +947,9 @@ MALFORMED = {
         lambda world: exported(
             world, set_in(["progress", 0, "completed_at"], "9999-12-30T00:00:00+00:00")
         ),
-        "progress[0] (deploy-an-api).completed_at: '9999-12-30T00:00:00+00:00' is in the future.",
+        "progress[0] (deploy-an-api).completed_at: '9999-12-30T00:00:00+00:00' is in the future. "
+        "Was the file saved on a computer whose clock was ahead, or edited? A time later than now "
+        "would undo what you do after the import.",
     ),
     # A naive time is read as UTC: one written in local time east of UTC can be hours ahead.
     # Taken as it stands, it would be later than a tick made after the import, and importing
