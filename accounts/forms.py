@@ -68,7 +68,18 @@ class WeakPasswordSaidUnderIt:
         super().validate_password_for_user(user, password_field_name=first)
 
 
-class SignupForm(WeakPasswordSaidUnderIt, UserCreationForm):
+class NotARetiredUsername:
+    """A new account doesn't take a deleted one's username (accounts.models.RetiredUsername).
+    Django's check returns None for a username another account has: it said so already."""
+
+    def clean_username(self):
+        username = super().clean_username()
+        if username and RetiredUsername.is_retired(username):
+            raise forms.ValidationError(RETIRED_USERNAME, code="retired")
+        return username
+
+
+class SignupForm(NotARetiredUsername, WeakPasswordSaidUnderIt, UserCreationForm):
     # The browser's own, filled in by static/js/app.js; one this site doesn't know, or none
     # (without JavaScript), leaves the site's: the profile changes it.
     time_zone = forms.Field(required=False, widget=forms.HiddenInput)
@@ -93,8 +104,6 @@ class SignupForm(WeakPasswordSaidUnderIt, UserCreationForm):
         Cyrillic "a" (U+0430) passed for alice's. (Accounts the admin makes keep Django's rule.)"""
         username = super().clean_username()
         ASCIIUsernameValidator(message=ASCII_USERNAME)(username)
-        if username and RetiredUsername.is_retired(username):
-            raise forms.ValidationError(RETIRED_USERNAME, code="retired")
         return username
 
     def clean_email(self):
@@ -252,7 +261,9 @@ class SetPasswordForm(SavesItsOwnFields, WeakPasswordSaidUnderIt, auth_forms.Set
     saved_fields = ("password",)
 
 
-class AdminAddUserForm(WeakPasswordSaidUnderIt, auth_forms.AdminUserCreationForm):
+class AdminAddUserForm(
+    NotARetiredUsername, WeakPasswordSaidUnderIt, auth_forms.AdminUserCreationForm
+):
     pass
 
 

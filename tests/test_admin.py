@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from accounts.models import User
+from accounts.models import RetiredUsername, User
 from roadmap import exports, imports, progress
 from roadmap.models import (
     ContentChange,
@@ -1050,6 +1050,16 @@ def test_the_admin_adds_a_user_with_a_good_password(admin_client):
     response = admin_client.post(reverse("admin:accounts_user_add"), strong)
     assert response.status_code == 302
     assert User.objects.get(username="newcomer").check_password(PASSWORD)
+
+
+def test_the_admin_does_not_add_a_user_under_a_deleted_accounts_username(admin_client):
+    """Its public page and badge links would have been the newcomer's."""
+    RetiredUsername.retire("dave")
+    strong = {"username": "Dave", "password1": PASSWORD, "password2": PASSWORD}
+    response = admin_client.post(reverse("admin:accounts_user_add"), strong)
+    assert response.status_code == 200
+    assert "This username belonged to an account that was deleted." in response.text
+    assert not User.objects.filter(username__iexact="dave").exists()
 
 
 def test_a_milestones_page_reads_its_rows_tracks_with_its_rows(
