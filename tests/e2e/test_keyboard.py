@@ -384,3 +384,20 @@ def test_an_error_said_at_the_top_does_not_cover_the_control_in_use(
     expect(box).to_be_focused()
     expect(box).to_be_in_viewport()
     assert not_covered(page, box)
+
+
+def test_a_folded_done_milestone_is_among_the_headings_once(page, live_server, roadmap, user):
+    """Folded, a done milestone's heading was inside the closed card: moving by headings skipped
+    every done milestone. Opened, its card's own heading is the one."""
+    done = Milestone.objects.active().first()
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    progress.set_status(user=user, milestone=done, status=Status.DONE, now=an_hour_ago)
+    log_in_browser(page.context, live_server, user)
+    page.goto(f"{live_server.url}/?track=all")
+    heading = page.get_by_role("heading", name=done.title, exact=True, level=3)
+    expect(heading).to_have_count(1)
+    card = page.locator(f"#{done.slug}")
+    card.locator("summary").click()
+    expect(card.get_by_role("checkbox")).to_be_visible()
+    expect(heading).to_have_count(1)
+    expect(card.locator("article").get_by_role("heading", name=done.title)).to_have_count(1)
