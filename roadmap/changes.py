@@ -87,12 +87,25 @@ def record(before, after):
     now, tracks = timezone.now(), {}
     if any(before.get(pk, NEW).weights != new.weights for pk, new in after.items()):
         tracks = dict(Track.objects.values_list("pk", "name"))
+    back = [pk for pk, new in after.items() if not new.archived and before.get(pk, NEW).archived]
+    drafts = _drafts(back) if back else set()
     rows = []
     for pk, new in after.items():
-        rows += _changes(pk, before.get(pk), new, tracks, now)
+        rows += _changes(pk, before.get(pk), new, tracks, now, first_shown=pk in drafts)
     for pk in before.keys() - after.keys():
         rows.append(_deleted(before[pk], now))
     ContentChange.objects.bulk_create(rows)
+
+
+def _drafts(ids):
+    """Of these milestones (being un-archived), those never on the roadmap yet: added archived,
+    and neither archived nor brought back since. Brought out, they are new, not back."""
+    kinds = defaultdict(set)
+    for pk, kind in ContentChange.objects.filter(
+        milestone__in=ids, kind__in=(Kind.ADDED, Kind.ARCHIVED, Kind.UNARCHIVED)
+    ).values_list("milestone_id", "kind"):
+        kinds[pk].add(kind)
+    return {pk for pk, seen in kinds.items() if seen == {Kind.ADDED}}
 
 
 def record_new_track(track):
@@ -116,7 +129,7 @@ def record_deleted_tracks(tracks):
     )
 
 
-def _changes(pk, old, new, tracks, now):
+def _changes(pk, old, new, tracks, now, first_shown=False):
     title = one_line(new.title)
     rows = []
 
@@ -133,7 +146,8 @@ def _changes(pk, old, new, tracks, now):
         )
 
     if old is None:
-        add(Kind.ADDED, f"Added “{title}”")
+        archived = ", archived: not on the roadmap yet" if new.archived else ""
+        add(Kind.ADDED, f"Added “{title}”{archived}")
         old = NEW
     elif old.archived != new.archived:
         # Every weight it has comes in (or goes out) with it.
@@ -141,7 +155,10 @@ def _changes(pk, old, new, tracks, now):
         weights = old.weights if new.archived else new.weights
         points = {str(track): sign * weight for track, weight in weights.items()}
         summary = f"Archived “{title}”" if new.archived else f"Brought back “{title}”"
-        add(Kind.ARCHIVED if new.archived else Kind.UNARCHIVED, summary, points=points)
+        kind = Kind.ARCHIVED if new.archived else Kind.UNARCHIVED
+        if first_shown:  # added archived, now on the roadmap for the first time
+            kind, summary = Kind.ADDED, f"Put “{title}” on the roadmap for the first time"
+        add(kind, summary, points=points)
     # Titles as a page shows them: a second space between two words is no rename.
     if old is not NEW and (one_line(old.title), old.description) != (title, new.description):
         if one_line(old.title) == title:

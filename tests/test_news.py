@@ -62,7 +62,7 @@ def editor():
     return editor_client
 
 
-def add_milestone(editor, title, track, weight):
+def add_milestone(editor, title, track, weight, **extra):
     """Add a milestone through the admin's add form, counting `weight` toward `track`."""
     response = editor.post(
         reverse("admin:roadmap_milestone_add"),
@@ -76,6 +76,7 @@ def add_milestone(editor, title, track, weight):
             **inline_management("memberships", total=1),
             "memberships-0-track": track.pk,
             "memberships-0-weight": weight,
+            **extra,
         },
     )
     assert response.status_code == 302
@@ -109,6 +110,37 @@ class TestSinceYourLastVisit:
         )
         assert '>Win a Kaggle medal</a> <span class="tag">New</span>' in section
         assert 'aria-labelledby="news-title"' in section
+
+    def test_a_milestone_added_archived_and_put_on_the_roadmap_later_is_new_not_back(
+        self, client, learner, editor, engineer
+    ):
+        """An editor's draft (added archived) was told, once out, as "back on the roadmap" to
+        learners who had never seen it, and not as counting toward their tracks."""
+        add_milestone(editor, "Win a Kaggle medal", engineer, 4, is_archived="on")
+        draft = Milestone.objects.get(title="Win a Kaggle medal")
+        client.force_login(learner)
+        assert news_of(client.get("/").text) == ""  # a draft is no news
+        learner.changes_seen_at = timezone.now()  # and the learner is up to date
+        learner.save(update_fields=["changes_seen_at"])
+        editor.post(
+            reverse("admin:roadmap_milestone_changelist"),
+            {"action": "unarchive", "_selected_action": [draft.pk]},
+        )
+        section = news_of(client.get("/").text)
+        assert "<li>1 new milestone, counting toward ML Engineer</li>" in section
+        assert '>Win a Kaggle medal</a> <span class="tag">New</span>' in section
+        assert "back on the roadmap" not in section.lower()
+        assert "completion down 25 percentage points" in section
+        summaries = list(ContentChange.objects.order_by("pk").values_list("summary", flat=True))
+        assert summaries[-1] == "Put “Win a Kaggle medal” on the roadmap for the first time"
+        assert "Added “Win a Kaggle medal”, archived: not on the roadmap yet" in summaries
+        # Archived and brought back again later, it is back.
+        for action in ("archive", "unarchive"):
+            editor.post(
+                reverse("admin:roadmap_milestone_changelist"),
+                {"action": action, "_selected_action": [draft.pk]},
+            )
+        assert ContentChange.objects.latest("pk").summary == "Brought back “Win a Kaggle medal”"
 
     def test_the_new_milestone_is_tagged_new_on_the_roadmap_and_others_are_not(
         self, client, learner, editor, engineer
