@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -166,7 +167,7 @@ def set_following(request, slug, *, following):
     return TemplateResponse(request, f"{DASHBOARD}#following", context)
 
 
-PUBLIC_FIELDS = ("id", "username", "display_name")
+PUBLIC_FIELDS = ("id", "username", "display_name", "time_zone")
 
 
 def public_owner(username):
@@ -213,6 +214,7 @@ def public_page(request, username):
         "roadmap/public.html",
         {
             "owner": owner,
+            "owner_zone": owner.time_zone or settings.TIME_ZONE,  # the days as the owner lived them
             "tracks": snapshot.completion(done.keys(), Enrollment.objects.track_ids(owner)),
             "done": dashboard.public_done(snapshot, done),
             "sections": focus.sections(snapshot, focus.Focus(focus.ALL, ()), marks, public=True),

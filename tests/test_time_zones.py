@@ -193,3 +193,13 @@ def test_the_time_zone_of_one_request_is_not_the_next_ones(client):
     client.force_login(user)
     client.get(reverse("roadmap:index"))
     assert timezone.get_current_timezone_name() == "UTC"
+
+
+@pytest.mark.parametrize("viewer_zone", [None, "Asia/Tokyo"], ids=["visitor", "learner in Tokyo"])
+def test_a_public_page_says_the_days_as_its_owner_lived_them(client, viewer_zone):
+    owner = UserFactory(username="ada", public_profile=True, time_zone="America/Los_Angeles")
+    milestone = TrackMilestoneFactory().milestone
+    progress.set_status(user=owner, milestone=milestone, status=Status.DONE, now=MONDAY_EARLY)
+    if viewer_zone:
+        client.force_login(UserFactory(time_zone=viewer_zone))
+    assert done_on(client.get(reverse("roadmap:public_page", args=["ada"])).text) == "29 Nov 2026"
