@@ -202,4 +202,8 @@ def test_a_public_page_says_the_days_as_its_owner_lived_them(client, viewer_zone
     progress.set_status(user=owner, milestone=milestone, status=Status.DONE, now=MONDAY_EARLY)
     if viewer_zone:
         client.force_login(UserFactory(time_zone=viewer_zone))
-    assert done_on(client.get(reverse("roadmap:public_page", args=["ada"])).text) == "29 Nov 2026"
+    page = client.get(reverse("roadmap:public_page", args=["ada"])).text
+    assert done_on(page) == "29 Nov 2026"
+    # The day alone: not the moment of the tick, nor the offset that says where the owner is.
+    assert '<time datetime="2026-11-29">' in page
+    assert "-08:00" not in page
