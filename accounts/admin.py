@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from . import records
-from .forms import AdminAddUserForm, AdminSetPasswordForm
+from .forms import AdminAddUserForm, AdminSetPasswordForm, AdminUserChangeForm
 from .models import User
 
 
@@ -34,6 +34,7 @@ class NextStepsUserAdmin(UserAdmin):
     )
     list_filter = (*UserAdmin.list_filter, "public_profile")
     add_form = AdminAddUserForm
+    form = AdminUserChangeForm
     change_password_form = AdminSetPasswordForm
 
     def save_model(self, request, obj, form, change):

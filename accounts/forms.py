@@ -261,6 +261,15 @@ class SetPasswordForm(SavesItsOwnFields, WeakPasswordSaidUnderIt, auth_forms.Set
     saved_fields = ("password",)
 
 
+class AdminUserChangeForm(auth_forms.UserChangeForm):
+    def clean_username(self):
+        """Renamed, an account doesn't take a deleted one's username either."""
+        username = self.cleaned_data["username"]
+        if "username" in self.changed_data and RetiredUsername.is_retired(username):
+            raise forms.ValidationError(RETIRED_USERNAME, code="retired")
+        return username
+
+
 class AdminAddUserForm(
     NotARetiredUsername, WeakPasswordSaidUnderIt, auth_forms.AdminUserCreationForm
 ):

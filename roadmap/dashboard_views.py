@@ -13,6 +13,8 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.models import time_zone_choices
+
 from . import dashboard, focus, news, progress
 from .forms import HoursForm, TargetForm
 from .models import Enrollment, Progress, Status, Track, whole_roadmap_url
@@ -214,13 +216,19 @@ def public_page(request, username):
         "roadmap/public.html",
         {
             "owner": owner,
-            "owner_zone": owner.time_zone or settings.TIME_ZONE,  # the days as the owner lived them
+            "owner_zone": owner_zone(owner),
             "tracks": snapshot.completion(done.keys(), Enrollment.objects.track_ids(owner)),
             "done": dashboard.public_done(snapshot, done),
             "sections": focus.sections(snapshot, focus.Focus(focus.ALL, ()), marks, public=True),
             "map_url": whole_roadmap_url(),  # the map's links lead there
         },
     )
+
+
+def owner_zone(owner):
+    """The time zone a public page says its days in: its owner's, as they lived them (else, or
+    one this machine no longer has, the site's)."""
+    return owner.time_zone if owner.time_zone in dict(time_zone_choices()) else settings.TIME_ZONE
 
 
 @require_safe

@@ -1062,6 +1062,30 @@ def test_the_admin_does_not_add_a_user_under_a_deleted_accounts_username(admin_c
     assert not User.objects.filter(username__iexact="dave").exists()
 
 
+def test_the_admin_does_not_rename_a_user_to_a_deleted_accounts_username(admin_client):
+    RetiredUsername.retire("dave")
+    eve = UserFactory(username="eve")
+    page = admin_client.get(reverse("admin:accounts_user_change", args=[eve.pk]))
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data |= {"username": "Dave", "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00"}
+    data.pop("password", None)
+    data.pop("groups", None)
+    data.pop("user_permissions", None)
+    response = admin_client.post(reverse("admin:accounts_user_change", args=[eve.pk]), data)
+    assert response.status_code == 200
+    assert "This username belonged to an account that was deleted." in response.text
+    eve.refresh_from_db()
+    assert eve.username == "eve"
+    # Other edits of an account keep working.
+    data["username"] = "eve"
+    data["display_name"] = "Eve"
+    response = admin_client.post(reverse("admin:accounts_user_change", args=[eve.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    eve.refresh_from_db()
+    assert eve.display_name == "Eve"
+
+
 def test_a_milestones_page_reads_its_rows_tracks_with_its_rows(
     editor_client, django_assert_max_num_queries
 ):

@@ -353,12 +353,9 @@ class TestFocus:
 
 
 def card_of(page, milestone):
-    """What a done milestone's line holds."""
-    return (
-        page.split(f'<li class="milestone is-done" id="{milestone.slug}">')[1]
-        .split("</li>")[0]
-        .strip()
-    )
+    """What a done milestone's line holds, after its heading (for moving by headings)."""
+    line = page.split(f'<li class="milestone is-done" id="{milestone.slug}">')[1]
+    return line.split("</li>")[0].split("</h3>", 1)[1].strip()
 
 
 class TestDone:

@@ -549,7 +549,7 @@ class TestTickEndpoint:
             # The session, the user; BEGIN, the learner's row on the milestone (locked), insert
             # or update it, insert the event, COMMIT; then the learner's rows and followed
             # tracks for the progress bars. Done within ten minutes of the row's last change:
-            # also its last two events (an untick undone keeps the day it was done on).
+            # also its last event (an untick undone keeps the day it was done on).
             with django_assert_max_num_queries(9 if status == "in_progress" else 10):
                 response = client.post(status_url(membership.milestone), {"status": status}, **HTMX)
             assert response.status_code == 200

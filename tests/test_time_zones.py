@@ -195,6 +195,16 @@ def test_the_time_zone_of_one_request_is_not_the_next_ones(client):
     assert timezone.get_current_timezone_name() == "UTC"
 
 
+def test_a_public_page_whose_owner_has_a_zone_this_machine_lacks_says_the_sites_days(client):
+    """Every visitor got a 500."""
+    owner = UserFactory(username="ada", public_profile=True)
+    User.objects.filter(pk=owner.pk).update(time_zone="Mars/Olympus_Mons")
+    milestone = TrackMilestoneFactory().milestone
+    progress.set_status(user=owner, milestone=milestone, status=Status.DONE, now=MONDAY_EARLY)
+    response = client.get(reverse("roadmap:public_page", args=["ada"]))
+    assert done_on(response.text) == "30 Nov 2026"
+
+
 @pytest.mark.parametrize("viewer_zone", [None, "Asia/Tokyo"], ids=["visitor", "learner in Tokyo"])
 def test_a_public_page_says_the_days_as_its_owner_lived_them(client, viewer_zone):
     owner = UserFactory(username="ada", public_profile=True, time_zone="America/Los_Angeles")
