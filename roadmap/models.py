@@ -358,6 +358,17 @@ class Revision(models.Model):
         return f"roadmap revision {self.number}"
 
 
+class ContentChangeQuerySet(models.QuerySet):
+    def published(self):
+        """Without the entries of drafts (milestones added archived, never on the roadmap yet):
+        what anyone can read of the roadmap's changes."""
+        kind = ContentChange.Kind
+        drafts = Milestone.objects.filter(is_archived=True, changes__kind=kind.ADDED).exclude(
+            changes__kind__in=(kind.ARCHIVED, kind.UNARCHIVED)
+        )
+        return self.exclude(milestone__in=drafts)
+
+
 class ContentChange(models.Model):
     """One edit of the roadmap, as learners are told of it: recorded by roadmap/changes.py."""
 
@@ -387,6 +398,8 @@ class ContentChange(models.Model):
     # How the change moved each track's total weight: {track id: points}, for percentages.
     points = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ContentChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -15,6 +15,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from roadmap.models import ContentChange
 from tests.factories import ContentChangeFactory, MilestoneFactory, TrackFactory, UserFactory
+from tests.test_news import add_milestone
 
 pytestmark = pytest.mark.django_db
 CHANGES = reverse("roadmap:changes")
@@ -230,3 +231,30 @@ def test_a_control_character_in_a_title_is_refused_by_the_admin(editor_client, c
     milestone.refresh_from_db()
     assert milestone.title == "Read a paper"
     assert not ContentChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_draft_is_left_out_of_the_changelog_and_the_feed_until_it_is_on_the_roadmap(client):
+    """An editor's draft (a milestone added archived) was listed for anyone, title and track
+    weights, before it was on the roadmap."""
+    editor_client = Client()
+    editor_client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    track = TrackFactory(name="ML Engineer")
+    add_milestone(editor_client, "Secret draft", track, 3, is_archived="on")
+    draft = ContentChange.objects.get(summary__startswith="Added “Secret draft”")
+    new_track = ContentChangeFactory(summary="Added the track “Data Scientist”", milestone=None)
+    page = client.get(CHANGES).text
+    assert "Secret draft" not in page
+    assert "Data Scientist" in page  # entries of no milestone stay
+    assert "Secret draft" not in client.get(FEED).text
+    assert client.get(reverse("roadmap:change", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("roadmap:change", args=[new_track.pk])).status_code == 302
+    milestone = draft.milestone
+    editor_client.post(
+        reverse("admin:roadmap_milestone_changelist"),
+        {"action": "unarchive", "_selected_action": [milestone.pk]},
+    )
+    page = client.get(CHANGES).text
+    assert "Put “Secret draft” on the roadmap for the first time" in page
+    assert "Added “Secret draft”, archived: not on the roadmap yet" in page  # its history
+    assert client.get(reverse("roadmap:change", args=[draft.pk])).status_code == 302
