@@ -13,6 +13,7 @@ feed's link to it keeps its place.
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -42,6 +43,7 @@ class State:
     weights: dict = field(default_factory=dict)  # track id -> weight
     hours: int = 0  # the effort estimate
     section: tuple = (None, "")  # (id, title) of its section
+    draft: bool = False  # added archived, never on the roadmap yet
 
 
 NEW = State()
@@ -57,7 +59,7 @@ def lock():
 
 def state(ids=None):
     """{milestone id: State} of the milestones `ids` (every one when None), under the content
-    lock: four queries."""
+    lock: four queries (whether each is a draft is read with its row)."""
     lock()
     milestones, resources, memberships = Milestone.objects, Resource.objects, TrackMilestone.objects
     if ids is not None:
@@ -72,12 +74,18 @@ def state(ids=None):
     weights = defaultdict(dict)
     for pk, track, weight in memberships.values_list("milestone_id", "track_id", "weight"):
         weights[pk][track] = weight
-    rows = milestones.order_by("pk").values_list(
-        "pk", "title", "description", "is_archived", "estimated_hours", "section", "section__title"
+    drafts = ContentChange.objects.filter(milestone=OuterRef("pk"), draft=True)
+    fields = ("pk", "title", "description", "is_archived", "estimated_hours", "draft")
+    rows = (
+        milestones.order_by("pk")
+        .annotate(draft=Exists(drafts))
+        .values_list(*fields, "section", "section__title")
     )
     return {
-        pk: State(title, description, archived, tuple(links[pk]), weights[pk], hours, section)
-        for pk, title, description, archived, hours, *section in rows
+        pk: State(
+            title, description, archived, tuple(links[pk]), weights[pk], hours, section, draft
+        )
+        for pk, title, description, archived, hours, draft, *section in rows
     }
 
 
@@ -87,25 +95,18 @@ def record(before, after):
     now, tracks = timezone.now(), {}
     if any(before.get(pk, NEW).weights != new.weights for pk, new in after.items()):
         tracks = dict(Track.objects.values_list("pk", "name"))
-    back = [pk for pk, new in after.items() if not new.archived and before.get(pk, NEW).archived]
-    drafts = _drafts(back) if back else set()
-    rows = []
+    rows, shown = [], []
     for pk, new in after.items():
-        rows += _changes(pk, before.get(pk), new, tracks, now, first_shown=pk in drafts)
+        old = before.get(pk)
+        # A draft stays one while archived; put on the roadmap, it and its entries are shown.
+        draft = new.archived and (old is None or old.draft)
+        if old and old.draft and not new.archived:
+            shown.append(pk)
+        rows += _changes(pk, old, new, tracks, now, draft=draft, first_shown=pk in shown)
     for pk in before.keys() - after.keys():
         rows.append(_deleted(before[pk], now))
+    ContentChange.objects.filter(milestone__in=shown, draft=True).update(draft=False)
     ContentChange.objects.bulk_create(rows)
-
-
-def _drafts(ids):
-    """Of these milestones (being un-archived), those never on the roadmap yet: added archived,
-    and neither archived nor brought back since. Brought out, they are new, not back."""
-    kinds = defaultdict(set)
-    for pk, kind in ContentChange.objects.filter(
-        milestone__in=ids, kind__in=(Kind.ADDED, Kind.ARCHIVED, Kind.UNARCHIVED)
-    ).values_list("milestone_id", "kind"):
-        kinds[pk].add(kind)
-    return {pk for pk, seen in kinds.items() if seen == {Kind.ADDED}}
 
 
 def record_new_track(track):
@@ -129,7 +130,7 @@ def record_deleted_tracks(tracks):
     )
 
 
-def _changes(pk, old, new, tracks, now, first_shown=False):
+def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
     title = one_line(new.title)
     rows = []
 
@@ -142,6 +143,7 @@ def _changes(pk, old, new, tracks, now, first_shown=False):
                 summary=clipped(summary),
                 points=points or {},
                 at=now,
+                draft=draft,
             )
         )
 
@@ -156,7 +158,7 @@ def _changes(pk, old, new, tracks, now, first_shown=False):
         points = {str(track): sign * weight for track, weight in weights.items()}
         summary = f"Archived “{title}”" if new.archived else f"Brought back “{title}”"
         kind = Kind.ARCHIVED if new.archived else Kind.UNARCHIVED
-        if first_shown:  # added archived, now on the roadmap for the first time
+        if first_shown:  # a draft, now on the roadmap for the first time: new, not back
             kind, summary = Kind.ADDED, f"Put “{title}” on the roadmap for the first time"
         add(kind, summary, points=points)
     # Titles as a page shows them: a second space between two words is no rename.
@@ -209,7 +211,7 @@ def _deleted(old, now):
     """A deleted milestone: its weights go with it, unless it was archived already."""
     points = {} if old.archived else {str(track): -w for track, w in old.weights.items()}
     summary = f"Deleted “{one_line(old.title)}”"
-    return ContentChange(kind=Kind.DELETED, summary=summary, points=points, at=now)
+    return ContentChange(kind=Kind.DELETED, summary=summary, points=points, at=now, draft=old.draft)
 
 
 def quoted_title(summary):

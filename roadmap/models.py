@@ -360,13 +360,8 @@ class Revision(models.Model):
 
 class ContentChangeQuerySet(models.QuerySet):
     def published(self):
-        """Without the entries of drafts (milestones added archived, never on the roadmap yet):
-        what anyone can read of the roadmap's changes."""
-        kind = ContentChange.Kind
-        drafts = Milestone.objects.filter(is_archived=True, changes__kind=kind.ADDED).exclude(
-            changes__kind__in=(kind.ARCHIVED, kind.UNARCHIVED)
-        )
-        return self.exclude(milestone__in=drafts)
+        """Without the entries of drafts: what anyone can read of the roadmap's changes."""
+        return self.filter(draft=False)
 
 
 class ContentChange(models.Model):
@@ -398,6 +393,9 @@ class ContentChange(models.Model):
     # How the change moved each track's total weight: {track id: points}, for percentages.
     points = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Of a draft (a milestone added archived, never on the roadmap yet, or deleted so): left out
+    # of the changelog and the news until it is put on the roadmap (roadmap/changes.py).
+    draft = models.BooleanField(default=False)
 
     objects = ContentChangeQuerySet.as_manager()
 

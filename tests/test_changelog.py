@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from roadmap.models import ContentChange
+from roadmap.models import ContentChange, Milestone
 from tests.factories import ContentChangeFactory, MilestoneFactory, TrackFactory, UserFactory
 from tests.test_news import add_milestone
 
@@ -258,3 +258,21 @@ def test_a_draft_is_left_out_of_the_changelog_and_the_feed_until_it_is_on_the_ro
     assert "Put “Secret draft” on the roadmap for the first time" in page
     assert "Added “Secret draft”, archived: not on the roadmap yet" in page  # its history
     assert client.get(reverse("roadmap:change", args=[draft.pk])).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_draft_deleted_leaves_nothing_in_the_changelog():
+    """Its entries lost their milestone as it went, and came out for anyone to read, with a
+    "Deleted" of its title."""
+    editor_client = Client()
+    editor_client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    add_milestone(editor_client, "Secret draft", TrackFactory(), 3, is_archived="on")
+    milestone = Milestone.objects.get(title="Secret draft")
+    response = editor_client.post(
+        reverse("admin:roadmap_milestone_delete", args=[milestone.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Milestone.objects.filter(pk=milestone.pk).exists()
+    assert "Secret draft" not in Client().get(CHANGES).text
+    assert "Secret draft" not in Client().get(FEED).text
+    assert ContentChange.objects.filter(summary="Deleted “Secret draft”").exists()  # kept, unread

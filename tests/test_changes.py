@@ -12,7 +12,8 @@ from django.urls import reverse
 from roadmap import changes, content
 from roadmap.admin import TrackAdmin
 from roadmap.content import DEFAULT_PATH
-from roadmap.models import ContentChange, Milestone, Revision, Track
+from roadmap.models import ContentChange, Milestone, Revision, Section, Track
+from tests.conftest import LATEST, migrate
 from tests.factories import (
     MilestoneFactory,
     ResourceFactory,
@@ -483,3 +484,32 @@ def test_two_first_loads_of_a_fresh_install_at_once_take_turns():
     assert run_at_once(lambda: content.load(data), lambda: content.load(data)) == []
     assert Milestone.objects.count() == len([m for s in data["sections"] for m in s["milestones"]])
     assert not ContentChange.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_marks_the_entries_of_drafts():
+    """Made before drafts were marked: the changelog would have shown them."""
+    apps = migrate([("roadmap", "0019_untick_keeps_the_day_done")])
+    OldMilestone = apps.get_model("roadmap", "Milestone")
+    OldChange = apps.get_model("roadmap", "ContentChange")
+    section = apps.get_model("roadmap", "Section").objects.create(slug="part", title="Part")
+    made = {}
+    for slug, archived, kinds in [
+        ("draft", True, ["added", "edited"]),
+        ("archived-later", True, ["added", "archived"]),
+        ("from-before-the-log", True, ["edited"]),
+        ("on-the-roadmap", False, ["added"]),
+    ]:
+        made[slug] = OldMilestone.objects.create(
+            section=section, slug=slug, title=slug, is_archived=archived, estimated_hours=2
+        )
+        for kind in kinds:
+            OldChange.objects.create(kind=kind, milestone=made[slug], summary=f"{kind} {slug}")
+    try:
+        migrate(LATEST)
+        drafts = ContentChange.objects.filter(draft=True).values_list("summary", flat=True)
+        assert sorted(drafts) == ["added draft", "edited draft"]
+    finally:
+        ContentChange.objects.all().delete()
+        Milestone.objects.all().delete()
+        Section.objects.all().delete()
