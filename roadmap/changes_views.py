@@ -43,7 +43,7 @@ def changelog(request):
         number = max(int(request.GET.get("page", 1)), 1)
     except ValueError:
         number = 1
-    page = Paginator(ContentChange.objects.published(), PER_PAGE).get_page(number)
+    page = Paginator(ContentChange.objects.filter(draft=False), PER_PAGE).get_page(number)
     snapshot = get_snapshot()
     tracks = {track.pk: track for track in snapshot.tracks}
     entries = [
@@ -57,7 +57,7 @@ def changelog(request):
 def change(request, pk):
     """One change's lasting address (the feed's link): the changelog's page it is on now, as
     newer changes push it down. Two queries: the change, and how many come before it."""
-    published = ContentChange.objects.published()
+    published = ContentChange.objects.filter(draft=False)
     entry = get_object_or_404(published, pk=pk)
     newer = published.filter(Q(at__gt=entry.at) | Q(at=entry.at, pk__gt=entry.pk))
     page = newer.count() // PER_PAGE + 1
@@ -90,7 +90,7 @@ class ChangesFeed(Feed):
         return reverse("roadmap:changes")
 
     def items(self):
-        return ContentChange.objects.published()[:FEED_ITEMS]
+        return ContentChange.objects.filter(draft=False)[:FEED_ITEMS]
 
     def item_title(self, item):
         return changes.one_line(item.summary)  # XML can't hold a control character

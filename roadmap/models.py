@@ -358,12 +358,6 @@ class Revision(models.Model):
         return f"roadmap revision {self.number}"
 
 
-class ContentChangeQuerySet(models.QuerySet):
-    def published(self):
-        """Without the entries of drafts: what anyone can read of the roadmap's changes."""
-        return self.filter(draft=False)
-
-
 class ContentChange(models.Model):
     """One edit of the roadmap, as learners are told of it: recorded by roadmap/changes.py."""
 
@@ -394,10 +388,8 @@ class ContentChange(models.Model):
     points = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Of a draft (a milestone added archived, never on the roadmap yet, or deleted so): left out
-    # of the changelog and the news until it is put on the roadmap (roadmap/changes.py).
+    # of the changelog, the feed and the news (draft=False) until it is put on the roadmap.
     draft = models.BooleanField(default=False)
-
-    objects = ContentChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]

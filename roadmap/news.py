@@ -79,7 +79,7 @@ def since_mark(user, snapshot, done, followed):
     mark = user.changes_seen_at
     if snapshot.latest_change is None or snapshot.latest_change <= mark:
         return None
-    rows = ContentChange.objects.published().filter(at__gt=mark).order_by("at", "pk")
+    rows = ContentChange.objects.filter(draft=False, at__gt=mark).order_by("at", "pk")
     added, archived, first_archival, said, new_tracks, deleted = set(), {}, {}, {}, {}, {}
     added_gone = set()  # titles of milestones added since and deleted since
     total, done_points = Counter(), Counter()

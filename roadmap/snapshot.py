@@ -271,7 +271,7 @@ def build(revision):
     career_tracks = render_to_string(f"{TEMPLATE}#career_tracks", {"tracks": tracks})
     by_slug = {m.slug: m for m, _ in placed.values()}
     by_id = {m.id: m for m, _ in placed.values()}
-    latest = ContentChange.objects.published().aggregate(latest=Max("at"))["latest"]
+    latest = ContentChange.objects.filter(draft=False).aggregate(latest=Max("at"))["latest"]
     return Snapshot(revision, tuple(sections), tracks, career_tracks, by_slug, by_id, latest)
 
 
