@@ -119,6 +119,9 @@ def test_escape_closes_the_note_editor_asking_first_if_typed_in_and_focus_goes_b
 
     # Sent back refused, all of it is unsaved: the Cancel button asks too.
     link.click()
+    # Once the editor has put the cursor in its note: a field filled before went on being
+    # typed into the note (a test's speed, not a learner's).
+    expect(card.get_by_label("Note")).to_be_focused()
     card.get_by_label("Note").fill("A whole thought")
     card.get_by_label("Evidence link").fill("ftp://example.com/x")
     settled(phone)  # else Save posts the form without htmx, to the note's own page
