@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from config.forms import FORM_ERRORS
 
-from .models import MAX_HOURS_PER_WEEK, RetiredUsername, User, time_zone_choices
+from .models import MAX_HOURS_PER_WEEK, RetiredUsername, User, is_time_zone, time_zone_choices
 
 HOURS_MESSAGE = f"Give a whole number of hours a week from 1 to {MAX_HOURS_PER_WEEK}."
 DUPLICATE_EMAIL = "An account already uses this email address."
@@ -68,15 +68,20 @@ class WeakPasswordSaidUnderIt:
         super().validate_password_for_user(user, password_field_name=first)
 
 
+def not_retired(username):
+    """`username`, unless a deleted account had it (accounts.models.RetiredUsername)."""
+    if RetiredUsername.is_retired(username):
+        raise forms.ValidationError(RETIRED_USERNAME, code="retired")
+    return username
+
+
 class NotARetiredUsername:
-    """A new account doesn't take a deleted one's username (accounts.models.RetiredUsername).
-    Django's check returns None for a username another account has: it said so already."""
+    """A new account doesn't take a deleted one's username. Django's check returns None for a
+    username another account has: it said so already."""
 
     def clean_username(self):
         username = super().clean_username()
-        if username and RetiredUsername.is_retired(username):
-            raise forms.ValidationError(RETIRED_USERNAME, code="retired")
-        return username
+        return username and not_retired(username)
 
 
 class SignupForm(NotARetiredUsername, WeakPasswordSaidUnderIt, UserCreationForm):
@@ -112,7 +117,7 @@ class SignupForm(NotARetiredUsername, WeakPasswordSaidUnderIt, UserCreationForm)
     def clean_time_zone(self):
         zone = self.cleaned_data["time_zone"]
         zone = "UTC" if zone in ("Etc/UTC", "Etc/GMT", "GMT") else zone  # as some browsers say it
-        return zone if zone in dict(time_zone_choices()) else ""
+        return zone if is_time_zone(zone) else ""
 
 
 def unused_email(email, advice="", account=None):
@@ -265,9 +270,7 @@ class AdminUserChangeForm(auth_forms.UserChangeForm):
     def clean_username(self):
         """Renamed, an account doesn't take a deleted one's username either."""
         username = self.cleaned_data["username"]
-        if "username" in self.changed_data and RetiredUsername.is_retired(username):
-            raise forms.ValidationError(RETIRED_USERNAME, code="retired")
-        return username
+        return not_retired(username) if "username" in self.changed_data else username
 
 
 class AdminAddUserForm(

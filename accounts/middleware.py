@@ -16,6 +16,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from config.outages import DATABASE_ERRORS, unavailable_or_raise
 
+from .models import is_time_zone
+
 DELETED = "What you were saving was deleted in the meantime. Nothing was changed."
 
 # The id of the element an htmx request swaps: where the learner was on the page.
@@ -172,9 +174,6 @@ class TimeZoneMiddleware:
             zone = request.user.is_authenticated and request.user.time_zone
         except DATABASE_ERRORS as error:
             return unavailable_or_raise(request, error)
-        try:
-            if zone:
-                timezone.activate(zoneinfo.ZoneInfo(zone))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # a name this machine no longer has
-            pass
+        if zone and is_time_zone(zone):  # (not a name this machine no longer has)
+            timezone.activate(zoneinfo.ZoneInfo(zone))
         return None

@@ -31,6 +31,16 @@ def time_zone_choices():
     return [(name, name.replace("_", " ")) for name in places] + [("UTC", "UTC")]
 
 
+@functools.cache
+def time_zone_names():
+    return frozenset(name for name, _ in time_zone_choices())
+
+
+def is_time_zone(name):
+    """Whether `name` is one of time_zone_choices(): every check of a stored or sent one."""
+    return name in time_zone_names()
+
+
 class UserManager(auth_models.UserManager):
     @classmethod
     def normalize_email(cls, email):

@@ -13,7 +13,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.models import time_zone_choices
+from accounts.models import is_time_zone
 
 from . import dashboard, focus, news, progress
 from .forms import HoursForm, TargetForm
@@ -228,7 +228,7 @@ def public_page(request, username):
 def owner_zone(owner):
     """The time zone a public page says its days in: its owner's, as they lived them (else, or
     one this machine no longer has, the site's)."""
-    return owner.time_zone if owner.time_zone in dict(time_zone_choices()) else settings.TIME_ZONE
+    return owner.time_zone if is_time_zone(owner.time_zone) else settings.TIME_ZONE
 
 
 @require_safe

@@ -217,3 +217,15 @@ def test_a_public_page_says_the_days_as_its_owner_lived_them(client, viewer_zone
     # The day alone: not the moment of the tick, nor the offset that says where the owner is.
     assert '<time datetime="2026-11-29">' in page
     assert "-08:00" not in page
+
+
+def test_a_learner_whose_zone_this_machine_lacks_reads_the_sites_days(client):
+    """A name stored on a machine with other zone data: the site's, not an error."""
+    user = UserFactory()
+    User.objects.filter(pk=user.pk).update(time_zone="Mars/Olympus_Mons")
+    milestone = TrackMilestoneFactory().milestone
+    progress.set_status(user=user, milestone=milestone, status=Status.DONE, now=MONDAY_EARLY)
+    client.force_login(user)
+    response = client.get(reverse("roadmap:index"))
+    assert response.status_code == 200
+    assert done_on(response.text) == "30 Nov 2026"
