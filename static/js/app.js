@@ -18,10 +18,22 @@
     var p = document.createElement("p");
     p.className = "message error";
     p.textContent = text;
+    // Read, it can go: the button closes it and gives focus back to the control in use.
+    var active = document.activeElement;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "secondary dismiss";
+    close.textContent = "Dismiss";
+    close.setAttribute("aria-label", "Dismiss this message");
+    close.addEventListener("click", function () {
+      flash.classList.remove("alert");
+      flash.replaceChildren();
+      if (active && active !== document.body && active.isConnected) { active.focus(); }
+    });
+    p.append(" ", close);
     flash.replaceChildren(p);
     flash.classList.add("alert");
     // The control in use stays in sight below it (the page's scroll padding makes room).
-    var active = document.activeElement;
     if (active && active !== document.body) { active.scrollIntoView({block: "nearest"}); }
   }
   document.addEventListener("htmx:beforeRequest", function (event) {

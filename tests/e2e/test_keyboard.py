@@ -386,6 +386,25 @@ def test_an_error_said_at_the_top_does_not_cover_the_control_in_use(
     assert not_covered(page, box)
 
 
+def test_an_error_said_at_the_top_can_be_dismissed_back_to_the_control_in_use(
+    learner_page, live_server, user
+):
+    """The error stayed at the top of the window, over the page, until the next request: read,
+    it could not be put away."""
+    page = learner_page
+    page.goto(live_server.url)
+    milestone = Milestone.objects.active().order_by("section__position", "position", "pk")[0]
+    box = page.get_by_role("checkbox", name=milestone.title, exact=True)
+    page.route(f"**/milestones/{milestone.slug}/status/", lambda route: route.abort())
+    box.focus()
+    box.press("Space")
+    expect(page.locator("#flash")).to_contain_text("Could not reach the server")
+    page.get_by_role("button", name="Dismiss this message").click()
+    expect(page.locator("#flash")).to_be_empty()
+    expect(page.locator("#flash")).to_be_hidden()
+    expect(box).to_be_focused()
+
+
 def test_a_folded_done_milestone_is_among_the_headings_once(page, live_server, roadmap, user):
     """Folded, a done milestone's heading was inside the closed card: moving by headings skipped
     every done milestone. Opened, its card's own heading is the one."""
