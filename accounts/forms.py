@@ -192,6 +192,7 @@ class ProfileForm(SavesItsOwnFields, forms.ModelForm):
         super().__init__(*args, **kwargs)
         zone = self.fields["time_zone"]
         zone.choices = [("", f"The site’s ({settings.TIME_ZONE})"), *time_zone_choices()]
+        zone.widget.attrs["data-site-zone"] = settings.TIME_ZONE  # app.js offers the browser's
 
 
 class AsksForThePassword(forms.Form):

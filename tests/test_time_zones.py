@@ -61,6 +61,24 @@ def test_the_activity_chart_counts_a_milestone_in_the_learners_own_week(client, 
     assert f"<tr><td>{week}</td><td>1</td></tr>" in html
 
 
+@pytest.mark.parametrize(
+    ("zone", "said", "invited"),
+    [("", "in UTC time", True), ("Asia/Tokyo", "in Asia/Tokyo time", False)],
+)
+def test_the_activity_chart_says_whose_weeks_they_are(client, settings, zone, said, invited):
+    """A learner without a zone of their own (every account made before there were zones) read
+    the site's weeks without a word of it, nor of where to change them."""
+    settings.TIME_ZONE = "UTC"
+    user = UserFactory(time_zone=zone)
+    client.force_login(user)
+    caption = re.search(
+        r"<figcaption>(.*?)</figcaption>", client.get(reverse("roadmap:dashboard")).text
+    )
+    assert said in caption.group(1)
+    invitation = f'<a href="{reverse("profile")}#id_time_zone">set your own time zone</a>'
+    assert (invitation in caption.group(1)) is invited
+
+
 @pytest.mark.parametrize(("zone", "refused"), [("Asia/Tokyo", True), ("", False)])
 def test_a_target_date_of_tomorrow_is_the_learners_tomorrow(client, monkeypatch, zone, refused):
     """At 20:00 UTC on 30 November it is already 1 December in Tokyo: a target of that day has

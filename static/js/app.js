@@ -59,6 +59,25 @@
     zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
   }
 
+  // A learner on the site's time zone (none chosen) is offered the browser's, when it is another.
+  var choice = document.querySelector("select[name=time_zone][data-site-zone]");
+  var mine = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+  var offered = choice && mine && !choice.value && choice.querySelector("option[value='" + CSS.escape(mine) + "']");
+  if (offered && mine !== choice.dataset.siteZone) {
+    var offer = document.createElement("button");
+    offer.type = "button";
+    offer.className = "link";
+    offer.textContent = "Use your browser’s time zone: " + offered.textContent;
+    offer.addEventListener("click", function () {
+      choice.value = mine;
+      offer.remove();
+      choice.focus();
+    });
+    var line = document.createElement("p");
+    line.append(offer);
+    choice.after(line);
+  }
+
   // Enter on a milestone's checkbox ticks it, as Space does, instead of submitting the form.
   document.addEventListener("keydown", function (event) {
     var box = event.target;

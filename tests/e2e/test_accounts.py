@@ -1,8 +1,11 @@
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from roadmap.models import Enrollment
+from tests.conftest import log_in_browser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -95,6 +98,41 @@ def test_a_forms_error_box_stands_apart_from_the_first_label(page, live_server, 
     box = alert.bounding_box()
     label = page.locator("label[for=id_username]").bounding_box()
     assert label["y"] - (box["y"] + box["height"]) >= 8
+
+
+def test_the_profile_offers_the_browsers_time_zone_to_a_learner_on_the_sites(
+    browser, live_server, roadmap, user
+):
+    """An account made without JavaScript, or before there were zones, read the site's days with
+    nothing to say that the browser knew better."""
+    context = browser.new_context(timezone_id="Asia/Tokyo")
+    tab = context.new_page()
+    log_in_browser(context, live_server, user)
+    tab.goto(f"{live_server.url}/accounts/profile/")
+    zone = tab.get_by_label("Time zone")
+    expect(zone).to_have_value("")
+    tab.get_by_role("button", name="Use your browser’s time zone: Asia/Tokyo").click()
+    expect(zone).to_have_value("Asia/Tokyo")
+    expect(zone).to_be_focused()
+    tab.get_by_role("button", name="Save profile").click()
+    expect(tab.get_by_text("Your profile is saved.")).to_be_visible()
+    user.refresh_from_db()
+    assert user.time_zone == "Asia/Tokyo"
+    # Chosen, the zone is the learner's: nothing more is offered.
+    expect(tab.get_by_role("button", name=re.compile("Use your browser"))).to_have_count(0)
+    context.close()
+
+
+def test_the_profile_offers_no_time_zone_that_is_the_sites_already(
+    browser, live_server, roadmap, user
+):
+    context = browser.new_context(timezone_id="UTC")  # the site's (settings.TIME_ZONE)
+    tab = context.new_page()
+    log_in_browser(context, live_server, user)
+    tab.goto(f"{live_server.url}/accounts/profile/")
+    expect(tab.get_by_label("Time zone")).to_have_value("")
+    expect(tab.get_by_role("button", name=re.compile("Use your browser"))).to_have_count(0)
+    context.close()
 
 
 def test_sign_up_takes_the_browsers_time_zone_and_the_profile_changes_it(
