@@ -98,14 +98,16 @@ def record(before, after):
     rows, shown = [], []
     for pk, new in after.items():
         old = before.get(pk)
-        # A draft stays one while archived; put on the roadmap, it and its entries are shown.
+        # A draft stays one while archived; put on the roadmap, it is shown.
         draft = new.archived and (old is None or old.draft)
         if old and old.draft and not new.archived:
             shown.append(pk)
         rows += _changes(pk, old, new, tracks, now, draft=draft, first_shown=pk in shown)
     for pk in before.keys() - after.keys():
         rows.append(_deleted(before[pk], now))
-    ContentChange.objects.filter(milestone__in=shown, draft=True).update(draft=False)
+    # What editors did to a draft before it was on the roadmap (a working title, say) was no
+    # learner's news: its entries go, and "Put … on the roadmap for the first time" says it all.
+    ContentChange.objects.filter(milestone__in=shown, draft=True).delete()
     ContentChange.objects.bulk_create(rows)
 
 

@@ -256,8 +256,30 @@ def test_a_draft_is_left_out_of_the_changelog_and_the_feed_until_it_is_on_the_ro
     )
     page = client.get(CHANGES).text
     assert "Put “Secret draft” on the roadmap for the first time" in page
-    assert "Added “Secret draft”, archived: not on the roadmap yet" in page  # its history
-    assert client.get(reverse("roadmap:change", args=[draft.pk])).status_code == 302
+    assert "Added “Secret draft”, archived" not in page  # the editors' work, not news
+    assert client.get(reverse("roadmap:change", args=[draft.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_draft_put_on_the_roadmap_tells_nothing_of_its_working_title(client):
+    """Put on the roadmap, a draft's entries came out with it: its working title, each edit and
+    weight, for anyone to read, for good."""
+    from tests.test_changes import change_form
+
+    editor_client = Client()
+    editor_client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    add_milestone(editor_client, "Secret launch plan", TrackFactory(), 3, is_archived="on")
+    milestone = Milestone.objects.get(title="Secret launch plan")
+    url = reverse("admin:roadmap_milestone_change", args=[milestone.pk])
+    renamed = change_form(milestone) | {"title": "Public ML cert", "is_archived": "on"}
+    assert editor_client.post(url, renamed).status_code == 302
+    assert editor_client.post(url, renamed | {"is_archived": ""}).status_code == 302
+    page, feed = client.get(CHANGES).text, client.get(FEED).text
+    assert "Put “Public ML cert” on the roadmap for the first time" in page
+    assert "Public ML cert" in feed
+    assert "Secret launch plan" not in page
+    assert "Secret launch plan" not in feed
+    assert ContentChange.objects.filter(milestone=milestone).count() == 1
 
 
 @pytest.mark.django_db

@@ -133,7 +133,7 @@ class TestSinceYourLastVisit:
         assert "completion down 25 percentage points" in section
         summaries = list(ContentChange.objects.order_by("pk").values_list("summary", flat=True))
         assert summaries[-1] == "Put “Win a Kaggle medal” on the roadmap for the first time"
-        assert "Added “Win a Kaggle medal”, archived: not on the roadmap yet" in summaries
+        assert len(summaries) == 1  # the draft's own entries went
         # Archived and brought back again later, it is back.
         for action in ("archive", "unarchive"):
             editor.post(
