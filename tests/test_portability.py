@@ -15,9 +15,17 @@ from django.utils import timezone
 
 from accounts import records
 from roadmap import exports, import_checks, imports, progress
-from roadmap.models import Enrollment, Milestone, Progress, ProgressEvent, Status
+from roadmap.models import (
+    ContentChange,
+    Enrollment,
+    Milestone,
+    Progress,
+    ProgressEvent,
+    Status,
+)
 from tests.factories import (
     PASSWORD,
+    ContentChangeFactory,
     EnrollmentFactory,
     MilestoneFactory,
     ProgressFactory,
@@ -584,6 +592,24 @@ class TestRoundTrip:
         assert "Unknown track, not followed: astronaut." in message
         assert len(state(fresh)["progress"]) == 4
         assert set(state(fresh)["tracks"]) == {"ml-engineer"}
+
+    def test_a_draft_is_not_on_this_roadmap_to_an_import(self, client, world):
+        """A file naming an editor's draft (added archived, never on the roadmap) was imported:
+        its title was then on the learner's data page, and the draft could not be deleted."""
+        draft = MilestoneFactory(slug="secret-launch-plan", title="Secret plan", is_archived=True)
+        ContentChangeFactory(milestone=draft, draft=True)
+        row = {"milestone": "secret-launch-plan", "status": "in_progress", "note": "probe"}
+        data = {"format": "next-steps-export", "version": 1, "progress": [row], "events": []}
+        learner = UserFactory()
+        client.force_login(learner)
+        (message,) = flash(post_import(client, data))
+        assert "Not on this roadmap, so not imported: milestone secret-launch-plan." in message
+        assert not Progress.objects.filter(milestone=draft).exists()
+        assert "Secret plan" not in client.get(reverse("my_data")).text
+        # Once on the roadmap (its draft entries go), it is the roadmap's like any other.
+        ContentChange.objects.filter(milestone=draft).delete()
+        (message,) = flash(post_import(client, data))
+        assert message.startswith("Imported your progress on 1 milestone")
 
     def test_a_long_list_of_unknown_slugs_is_cut_short_in_the_message(self, client, world):
         data = exports.export_data(world["learner"])
