@@ -95,8 +95,8 @@ class ChangesFeed(Feed):
     def item_title(self, item):
         return changes.one_line(item.summary)  # XML can't hold a control character
 
-    def item_description(self, item):
-        return item.get_kind_display()
+    def item_description(self, item):  # what a reader shows of an entry may be this alone
+        return f"{item.get_kind_display()}: {changes.one_line(item.summary)}"
 
     def item_link(self, item):
         return reverse("roadmap:change", args=[item.pk])

@@ -142,6 +142,8 @@ class TestTheFeed:
         assert b"<script>" not in response.content
         entry = parse(response).find(f"{ATOM}entry")
         assert entry.find(f"{ATOM}title").text == title
+        # A reader that shows the summary alone showed the kind alone ("Milestone edited").
+        assert entry.find(f"{ATOM}summary").text == f"Milestone edited: {title}"
 
     def test_it_holds_the_fifty_newest(self, client):
         logged(60)

@@ -384,7 +384,11 @@ class TestDone:
         progress.set_status(user=learner, milestone=first, status=Status.DONE)
         page = client.get("/").text
         assert 'id="hide-done-toggle">Hide done milestones</button>' in page  # none it hides yet
-        assert "1 milestone you ticked in the last ten minutes stays, to untick a slip." in page
+        assert (
+            "1 milestone you ticked in the last ten minutes stays open for now, to untick a slip; "
+            "folded after that."
+            in page
+        )
         learner.hide_done = True
         learner.save()
         page = client.get("/").text
@@ -436,6 +440,20 @@ class TestDone:
         learner.save()
         assert learner.second.slug not in milestone_ids(client.get("/?track=all").text)
 
+    def test_hide_done_pressed_right_after_ticks_says_why_they_are_still_in_sight(
+        self, client, learner
+    ):
+        """Pressed right after two ticks, "Hide done" seemed to do nothing: the line beside it
+        said they "stay, to untick a slip", not that they would go."""
+        for milestone in (learner.second, learner.third):
+            progress.set_status(user=learner, milestone=milestone, status=Status.DONE)
+        response = client.post(reverse("roadmap:hide_done"), {"hide": "1", "next": "/"})
+        page = client.get(response["Location"]).text
+        assert (
+            "2 milestones you ticked in the last ten minutes stay in sight for now, to untick "
+            "a slip; hidden after that."
+        ) in page
+
     def test_while_done_ones_are_hidden_one_just_ticked_stays_to_untick_a_slip(
         self, client, learner
     ):
@@ -452,7 +470,11 @@ class TestDone:
         assert not card.startswith("<details>")  # open, its box ticked to untick
         assert f'aria-describedby="state-{second.slug}" checked>' in card
         assert "Show done milestones (1)</button>" in page  # the one done before, hidden
-        assert "1 milestone you ticked in the last ten minutes stays, to untick a slip." in page
+        assert (
+            "1 milestone you ticked in the last ten minutes stays in sight for now, to untick a "
+            "slip; hidden after that."
+            in page
+        )
         # Ten minutes on, it is hidden as the others.
         learner.progress.filter(milestone=second).update(completed_at=EARLIER)
         page = client.get("/?track=all").text
@@ -543,7 +565,11 @@ class TestNextUp:
         assert slug not in box.split('id="next-up"')[1].split("</section>")[0]
         # The count beside it follows too: what it hides, not the one just ticked, which stays.
         assert "Hide done milestones (1)</button>" in box
-        assert "1 milestone you ticked in the last ten minutes stays, to untick a slip." in box
+        assert (
+            "1 milestone you ticked in the last ten minutes stays open for now, to untick a slip; "
+            "folded after that."
+            in box
+        )
 
 
 class TestProgress:
