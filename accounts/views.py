@@ -18,6 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from config.forms import describe
+
 from . import records
 from .forms import (
     DUPLICATE_EMAIL,
@@ -197,6 +199,14 @@ class LoginView(RefusedWith422, auth_views.LoginView):
         if request.method == "GET" and request.user.is_authenticated:
             say_logged_in_already(request)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        """Where the cursor lands, what sent the learner here is read (a session that ended, a
+        change not saved): on the page before it, and there on load, it was not heard."""
+        form = super().get_form(form_class)
+        if not form.is_bound and len(messages.get_messages(self.request)):
+            describe(form.fields["username"].widget.attrs, "flash")
+        return form
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -386,8 +386,7 @@ class TestDone:
         assert 'id="hide-done-toggle">Hide done milestones</button>' in page  # none it hides yet
         assert (
             "1 milestone you ticked in the last ten minutes stays open for now, to untick a slip; "
-            "folded after that."
-            in page
+            "folded after that." in page
         )
         learner.hide_done = True
         learner.save()
@@ -472,8 +471,7 @@ class TestDone:
         assert "Show done milestones (1)</button>" in page  # the one done before, hidden
         assert (
             "1 milestone you ticked in the last ten minutes stays in sight for now, to untick a "
-            "slip; hidden after that."
-            in page
+            "slip; hidden after that." in page
         )
         # Ten minutes on, it is hidden as the others.
         learner.progress.filter(milestone=second).update(completed_at=EARLIER)
@@ -567,8 +565,7 @@ class TestNextUp:
         assert "Hide done milestones (1)</button>" in box
         assert (
             "1 milestone you ticked in the last ten minutes stays open for now, to untick a slip; "
-            "folded after that."
-            in box
+            "folded after that." in box
         )
 
 

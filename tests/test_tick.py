@@ -433,6 +433,11 @@ class TestTickEndpoint:
             "Your session had ended: that change was not saved. Log in and make it again." in page
         )
         assert f'name="next" value="/#{target}"' in page
+        # Heard where the cursor lands (the username): said before it on load, it was not.
+        username = re.search(r"<input [^>]*name=\"username\"[^>]*>", page)[0]
+        assert 'aria-describedby="flash"' in username
+        assert "autofocus" in username
+        assert 'aria-describedby="flash"' not in client.get(reverse("login")).text  # nothing said
 
     def test_the_answer_says_it_too_for_a_page_that_stays(self, client, milestone):
         """A learner who stays on the page (a note typed elsewhere on it) saw the tick stand, as
@@ -956,6 +961,10 @@ class TestNoteAfterTheSessionEnded:
         page = self.log_in(ended, user, details_url(milestone)).text
         assert "Not saved yet: what you wrote before your session ended." in page
         assert f">{self.NOTE}</textarea>" in page
+        # Said to a screen reader with the note, where the cursor is: not only on the page.
+        note = re.search(r"<textarea [^>]*>", page)[0]
+        assert f'aria-describedby="note-{milestone.slug}-draft"' in note
+        assert f'id="note-{milestone.slug}-draft">Not saved yet' in page
         assert 'value="https://github.com/me/data"' in page
         assert "data-unsaved" in page  # Escape and Cancel ask before throwing it away
         assert not Progress.objects.exists()  # until the learner saves it

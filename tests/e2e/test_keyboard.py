@@ -405,6 +405,25 @@ def test_an_error_said_at_the_top_can_be_dismissed_back_to_the_control_in_use(
     expect(box).to_be_focused()
 
 
+def test_the_message_area_stays_a_live_region_after_a_request_empties_it(
+    learner_page, live_server, user
+):
+    """Emptied by a request, it left the page (display: none), and so the accessibility tree:
+    a message put in it next (an error, a follow's confirmation) came back already said, and a
+    screen reader heard nothing."""
+    page = learner_page
+    page.goto(live_server.url)
+    first, second = Milestone.objects.active().order_by("section__position", "position", "pk")[:2]
+    page.get_by_role("checkbox", name=first.title, exact=True).check()
+    expect(page.locator("#progress-announcement")).to_contain_text("Marked done")
+    flash = page.locator("#flash")
+    expect(flash).to_be_empty()
+    assert flash.evaluate("e => getComputedStyle(e).display") != "none"
+    page.route(f"**/milestones/{second.slug}/status/", lambda route: route.abort())
+    page.get_by_role("checkbox", name=second.title, exact=True).check()
+    expect(page.get_by_role("status").filter(has_text="Could not reach the server")).to_be_visible()
+
+
 def test_a_folded_done_milestone_is_among_the_headings_once(page, live_server, roadmap, user):
     """Folded, a done milestone's heading was inside the closed card: moving by headings skipped
     every done milestone. Opened, its card's own heading is the one."""
