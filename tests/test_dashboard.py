@@ -588,9 +588,7 @@ class TestChart:
         mark(user, MilestoneFactory())
         mark(user, MilestoneFactory(), now=timezone.now() - datetime.timedelta(weeks=1))
         page = learner_client.get(DASHBOARD).text
-        assert (
-            '<svg class="activity-chart" role="img" aria-labelledby="activity-chart-title"' in page
-        )
+        assert '<svg class="activity-chart" role="img" viewBox' in page  # named by its title
         assert (
             '<title id="activity-chart-title">Milestones done per week over the last 12 weeks: '
             "2 in total, 1 this week.</title>" in page

@@ -187,3 +187,16 @@ def test_what_each_track_repeats_names_its_track(page, live_server, roadmap, use
     for name in ("ML Engineer", "Data Scientist", "Research Scientist"):
         summary = tracks.locator("summary").filter(has_text=re.compile(f": {name}$"))
         expect(summary).to_have_count(1)
+
+
+def test_the_activity_chart_is_named_once(page, live_server, roadmap, user):
+    """Named by its title through aria-labelledby, the chart had the same text as its
+    description too: a screen reader read it twice."""
+    log_in_browser(page.context, live_server, user)
+    page.goto(f"{live_server.url}{reverse('roadmap:dashboard')}")
+    expect(page.get_by_role("img", name=re.compile("^Milestones done per week"))).to_have_count(1)
+    # As Chromium gives it to a screen reader (Playwright computes a description of its own).
+    tree = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")
+    (chart,) = (node for node in tree["nodes"] if node.get("role", {}).get("value") == "image")
+    assert chart["name"]["value"].startswith("Milestones done per week")
+    assert "description" not in chart or not chart["description"]["value"]
