@@ -24,6 +24,10 @@ class FocusFirstErrorBoundField(BoundField):
         attrs = super().build_widget_attrs(attrs, widget)
         if not (self.form.is_bound and self.form.errors):
             return attrs
+        # What is wrong is read first, then the help (a password's four rules came before it).
+        ids = attrs.get("aria-describedby", "").split()
+        if (error := f"{self.auto_id}_error") in ids:
+            attrs["aria-describedby"] = " ".join([error, *(i for i in ids if i != error)])
         fields = self.form.fields
         wrong = first = next((name for name in fields if name in self.form.errors), None)
         form_errors = getattr(self.form, "errors_id", "")

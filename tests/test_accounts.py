@@ -139,6 +139,17 @@ class TestSignup:
         assert not User.objects.exists()
         assert logged_in_user_id(client) is None
 
+    def test_a_fields_error_is_read_before_its_help(self, client):
+        """A screen reader read a short password's four rules before what was wrong with it."""
+        html = client.post(
+            reverse("signup"), signup_data(password1="short", password2="short")
+        ).text
+        assert described_by(input_tag(html, "password1")) == [
+            "id_password1_error",
+            "id_password1_helptext",
+        ]
+        assert described_by(input_tag(html, "username")) == ["id_username_helptext"]
+
     def test_the_cursor_lands_in_the_first_field_to_fix(self, client):
         """With or without JavaScript: the browser focuses it and scrolls to it."""
         html = client.get(reverse("signup")).text
