@@ -568,8 +568,36 @@ class TestRoundTrip:
         imports.import_data(user=learner, data=data)
         rows = state(learner)["progress"]
         assert rows["enter-kaggle"][0] == Status.DONE
-        assert rows["enter-kaggle"][3] == FEB
+        assert rows["enter-kaggle"][3] == datetime.fromisoformat(data["exported_at"])  # the file's
+        assert rows["enter-kaggle"][4] == FEB
         assert rows["deploy-an-api"][1] == "FastAPI in Docker.\nServed on Fly."
+
+    def test_a_row_without_its_time_is_as_old_as_the_file_not_its_completion(self):
+        """Dated by its completion, it lost to a change the account made before the file was
+        saved, and the learner read that they had changed it after."""
+        learner, milestone = UserFactory(), MilestoneFactory()
+        now = timezone.now()
+        progress.set_status(
+            user=learner,
+            milestone=milestone,
+            status=Status.IN_PROGRESS,
+            now=now - timedelta(days=10),
+        )
+        row = {
+            "milestone": milestone.slug,
+            "status": "done",
+            "completed_at": (now - timedelta(days=20)).isoformat(),
+        }
+        data = {
+            "format": "next-steps-export",
+            "version": 1,
+            "exported_at": (now - timedelta(days=1)).isoformat(),
+            "progress": [row],
+            "events": [],
+        }
+        summary = imports.import_data(user=learner, data=data).summary()
+        assert "after the file was saved" not in summary
+        assert Progress.objects.get(user=learner).status == Status.DONE
 
     def test_unknown_slugs_are_reported_and_the_rest_imported(self, client, world):
         data = exports.export_data(world["learner"])
