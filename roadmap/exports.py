@@ -86,6 +86,8 @@ def export_data(user):
                 "from": event.from_status,
                 "to": event.to_status,
                 "at": _iso(event.at),
+                # An untick's day it was done: a slip re-ticked keeps it (roadmap/progress.py).
+                **({"was_done_at": _iso(event.was_done_at)} if event.was_done_at else {}),
             }
             for event in events
         ],

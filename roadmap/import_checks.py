@@ -364,10 +364,19 @@ def _validate_events(raw):
     events = []
     for i, entry in enumerate(_expect(list, raw, "events")):
         place = f"events[{i}]"
-        _mapping(entry, place, required=("milestone", "from", "to", "at"))
+        _mapping(
+            entry, place, required=("milestone", "from", "to", "at"), optional=("was_done_at",)
+        )
         slug = _slug(entry["milestone"], f"{place}.milestone")
         place = f"{place} ({slug})"
         before, after = _status(entry["from"], f"{place}.from"), _status(entry["to"], f"{place}.to")
-        if before != after:  # an event is a change: older imports took some that were none
-            events.append((slug, before, after, _datetime(entry["at"], f"{place}.at")))
+        if before == after:  # an event is a change: older imports took some that were none
+            continue
+        at = _datetime(entry["at"], f"{place}.at")
+        was_done_at = _datetime(entry.get("was_done_at"), f"{place}.was_done_at", required=False)
+        if was_done_at is not None and (before != Status.DONE or was_done_at > at):
+            raise ImportRejected(
+                f"{place}.was_done_at: only an untick has one, the day it was done, before it."
+            )
+        events.append((slug, before, after, at, was_done_at))
     return events

@@ -247,7 +247,7 @@ def _import_events(user, events, milestones, report):
         )
     )
     new = []
-    for slug, from_status, to_status, at in events:
+    for slug, from_status, to_status, at, was_done_at in events:
         if slug not in milestones:
             continue
         key = (milestones[slug].pk, from_status, to_status, at)
@@ -262,6 +262,7 @@ def _import_events(user, events, milestones, report):
                 from_status=from_status,
                 to_status=to_status,
                 at=at,
+                was_done_at=was_done_at,
             )
         )
     if new and len(present) > MAX_HISTORY:

@@ -572,6 +572,38 @@ class TestRoundTrip:
         assert rows["enter-kaggle"][4] == FEB
         assert rows["deploy-an-api"][1] == "FastAPI in Docker.\nServed on Fly."
 
+    def test_an_unticks_done_day_goes_with_the_file(self):
+        """Exported without it, a slip re-ticked in the new account was done today, not on the
+        day it had: another week on the chart, a broken streak."""
+        done_at = timezone.now() - timedelta(days=25)
+        ada, copy, milestone = UserFactory(), UserFactory(), MilestoneFactory()
+        progress.set_status(user=ada, milestone=milestone, status=Status.DONE, now=done_at)
+        unticked = timezone.now() - timedelta(minutes=2)
+        progress.set_status(user=ada, milestone=milestone, status="not_done", now=unticked)
+        data = json.loads(json.dumps(exports.export_data(ada)))
+        assert data["events"][-1]["was_done_at"] == done_at.isoformat()
+        assert "was_done_at" not in data["events"][0]  # the tick's: none
+        imports.import_data(user=copy, data=data)
+        progress.set_status(user=copy, milestone=milestone, status=Status.DONE)
+        assert Progress.objects.get(user=copy).completed_at == done_at
+
+    @pytest.mark.parametrize(
+        ("before", "days"), [("not_started", 3), ("done", -1)], ids=["not an untick", "after it"]
+    )
+    def test_a_done_day_that_cannot_be_an_unticks_is_refused(self, before, days):
+        at = timezone.now() - timedelta(days=2)
+        event = {
+            "milestone": MilestoneFactory().slug,
+            "from": before,
+            "to": "in_progress",
+            "at": at.isoformat(),
+            "was_done_at": (at - timedelta(days=days)).isoformat(),
+        }
+        data = {"format": "next-steps-export", "version": 1, "progress": [], "events": [event]}
+        with pytest.raises(import_checks.ImportRejected, match="only an untick has one"):
+            imports.import_data(user=UserFactory(), data=data)
+        assert not ProgressEvent.objects.exists()
+
     def test_a_row_without_its_time_is_as_old_as_the_file_not_its_completion(self):
         """Dated by its completion, it lost to a change the account made before the file was
         saved, and the learner read that they had changed it after."""
