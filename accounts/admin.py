@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from . import records
 from .forms import AdminAddUserForm, AdminSetPasswordForm, AdminUserChangeForm
-from .models import User
+from .models import RetiredUsername, User
 
 
 @admin.register(User)
@@ -46,6 +46,10 @@ class NextStepsUserAdmin(UserAdmin):
         changed = [name for name in form.changed_data if name in columns]
         if changed:
             obj.save(update_fields=changed)
+        old = form.initial.get("username", "")
+        if "username" in changed and old.lower() != obj.username.lower():
+            # As a deleted account's: its public page and badge links never show another's.
+            RetiredUsername.retire(old)
         return None
 
     def delete_model(self, request, obj):

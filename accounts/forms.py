@@ -17,8 +17,8 @@ from .models import MAX_HOURS_PER_WEEK, RetiredUsername, User, is_time_zone, tim
 HOURS_MESSAGE = f"Give a whole number of hours a week from 1 to {MAX_HOURS_PER_WEEK}."
 DUPLICATE_EMAIL = "An account already uses this email address."
 RETIRED_USERNAME = (
-    "This username belonged to an account that was deleted. It stays retired, so that links to "
-    "that account's public page never show someone else's progress: choose another."
+    "This username belonged to an account that was deleted or renamed. It stays retired, so that "
+    "links to that account's public page never show someone else's progress: choose another."
 )
 ASCII_USERNAME = (
     "Use plain letters a to z, digits and @/./+/-/_ only: the username is your public page's "

@@ -159,8 +159,8 @@ class User(AbstractUser):
 
 
 class RetiredUsername(models.Model):
-    """A deleted account's username, as a hash: nobody signs up with it again, so the links to
-    its public page and badge (in READMEs, on CVs) never show someone else's progress."""
+    """A deleted or renamed account's username, as a hash: nobody signs up with it again, so the
+    links to its public page and badge (in READMEs, on CVs) never show someone else's progress."""
 
     digest = models.CharField(max_length=64, primary_key=True)
 

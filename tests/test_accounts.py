@@ -1119,7 +1119,9 @@ class TestDeleteAccount:
         for taken in ("dave", "DAVE"):
             response = client.post(reverse("signup"), signup_data(username=taken))
             assert response.status_code == 422
-            assert "This username belonged to an account that was deleted." in response.text
+            assert (
+                "This username belonged to an account that was deleted or renamed." in response.text
+            )
         assert not User.objects.filter(username__iexact="dave").exists()
         response = client.post(reverse("signup"), signup_data(username="dave2"))
         assert response.status_code == 302

@@ -1058,7 +1058,7 @@ def test_the_admin_does_not_add_a_user_under_a_deleted_accounts_username(admin_c
     strong = {"username": "Dave", "password1": PASSWORD, "password2": PASSWORD}
     response = admin_client.post(reverse("admin:accounts_user_add"), strong)
     assert response.status_code == 200
-    assert "This username belonged to an account that was deleted." in response.text
+    assert "This username belonged to an account that was deleted or renamed." in response.text
     assert not User.objects.filter(username__iexact="dave").exists()
 
 
@@ -1074,7 +1074,7 @@ def test_the_admin_does_not_rename_a_user_to_a_deleted_accounts_username(admin_c
     data.pop("user_permissions", None)
     response = admin_client.post(reverse("admin:accounts_user_change", args=[eve.pk]), data)
     assert response.status_code == 200
-    assert "This username belonged to an account that was deleted." in response.text
+    assert "This username belonged to an account that was deleted or renamed." in response.text
     eve.refresh_from_db()
     assert eve.username == "eve"
     # Other edits of an account keep working.
@@ -1084,6 +1084,35 @@ def test_the_admin_does_not_rename_a_user_to_a_deleted_accounts_username(admin_c
     assert response.status_code == 302, response.context["adminform"].form.errors
     eve.refresh_from_db()
     assert eve.display_name == "Eve"
+
+
+def test_an_account_renamed_in_the_admin_retires_its_old_username(admin_client):
+    """Renamed, its old name was free: someone signing up with it took over the links to its
+    public page and badge, in READMEs and on CVs."""
+    eve = UserFactory(username="eve", public_profile=True)
+    page = admin_client.get(reverse("admin:accounts_user_change", args=[eve.pk]))
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data |= {"date_joined_0": "2026-01-01", "date_joined_1": "10:00:00"}
+    for name in ("password", "groups", "user_permissions"):
+        data.pop(name, None)
+    url = reverse("admin:accounts_user_change", args=[eve.pk])
+    response = admin_client.post(url, data | {"username": "Eve"})  # another case: the same name
+    assert response.status_code == 302
+    assert not RetiredUsername.is_retired("eve")
+    response = admin_client.post(url, data | {"username": "eve-new"})
+    assert response.status_code == 302
+    assert RetiredUsername.is_retired("eve")
+    signup = {
+        "username": "EVE",
+        "email": "someone@example.com",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+    visitor = Client()
+    response = visitor.post(reverse("signup"), signup)
+    assert "This username belonged to an account that was deleted or renamed." in response.text
+    assert visitor.get("/u/eve/").status_code == 404
 
 
 def test_a_milestones_page_reads_its_rows_tracks_with_its_rows(
