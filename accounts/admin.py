@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models.functions import Lower
 
 from . import records
 from .forms import AdminAddUserForm, AdminSetPasswordForm, AdminUserChangeForm
@@ -44,12 +45,14 @@ class NextStepsUserAdmin(UserAdmin):
             return super().save_model(request, obj, form, change)
         columns = {field.name for field in obj._meta.concrete_fields} - {"password"}
         changed = [name for name in form.changed_data if name in columns]
-        if changed:
-            obj.save(update_fields=changed)
         old = form.initial.get("username", "")
         if "username" in changed and old.lower() != obj.username.lower():
-            # As a deleted account's: its public page and badge links never show another's.
-            RetiredUsername.retire(old)
+            # As a deleted account's (accounts/records.py): its public page and badge links never
+            # show another's. Lowered by Python and by the database, as pages find it.
+            row = User.objects.filter(pk=obj.pk)
+            RetiredUsername.retire(old, row.values_list(Lower("username"), flat=True).get())
+        if changed:
+            obj.save(update_fields=changed)
         return None
 
     def delete_model(self, request, obj):
