@@ -43,7 +43,9 @@ PREFIXES = 4  # script prefixes kept at once; one in any ordinary deployment
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
-_current = {"revision": None, "checked": 0.0}
+# The revision as last read; `forgotten` counts the changes this process made, so that a read
+# begun before one of them is not kept after it.
+_current = {"revision": None, "checked": 0.0, "forgotten": 0}
 _snapshots = {}  # script prefix -> Snapshot of the current revision
 
 
@@ -186,7 +188,7 @@ def content_changed():
 
 def forget_revision():
     with _lock:
-        _current.update(revision=None, checked=0.0)
+        _current.update(revision=None, checked=0.0, forgotten=_current["forgotten"] + 1)
         _snapshots.clear()
 
 
@@ -197,6 +199,7 @@ def current_revision(fresh=False):
         recent = _current["revision"] is not None and now - _current["checked"] < REVISION_TTL
         if recent and not fresh:
             return _current["revision"]
+        forgotten = _current["forgotten"]
     try:
         row = Revision.objects.values_list("number", "changed_at").first()
     except (OperationalError, InterfaceError):
@@ -210,7 +213,8 @@ def current_revision(fresh=False):
         return known
     revision = f"{row[0]}-{row[1].timestamp()}" if row else "none"
     with _lock:
-        _current.update(revision=revision, checked=now)
+        if _current["forgotten"] == forgotten:  # no change of this process's came meanwhile
+            _current.update(revision=revision, checked=now)
     return revision
 
 

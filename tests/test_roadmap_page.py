@@ -1,9 +1,11 @@
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from roadmap import snapshot
 from roadmap.models import Milestone, TrackQuerySet
 from roadmap.snapshot import content_changed
 from tests.factories import (
@@ -126,6 +128,30 @@ def test_a_milestone_an_editor_adds_while_the_roadmap_is_read_shows_on_the_next_
     response = client.get(reverse("roadmap:index"))
     assert response.status_code == 200
     assert "First" in response.text
+    assert "Added meanwhile" in client.get(reverse("roadmap:index")).text
+
+
+def test_a_revision_read_as_another_thread_commits_a_change_is_not_kept(client):
+    """Read just before another thread of this process committed a change, and kept just after
+    that thread had made the process forget it: the old roadmap was served for a second more,
+    in which an archived milestone could still be ticked."""
+    TrackMilestoneFactory(milestone__title="First")
+    client.get(reverse("roadmap:index"))
+    committed = []
+
+    def another_thread_commits_meanwhile(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "revision" in sql and not committed:  # the revision is read: then the change lands
+            committed.append(True)
+            TrackMilestoneFactory(milestone__title="Added meanwhile")
+            content_changed()
+        return result
+
+    with connection.execute_wrapper(another_thread_commits_meanwhile):
+        read = snapshot.current_revision(fresh=True)
+    assert committed
+    # This process made the change: its revision is read at once, not the one read before it.
+    assert snapshot.current_revision() != read
     assert "Added meanwhile" in client.get(reverse("roadmap:index")).text
 
 
