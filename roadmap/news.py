@@ -115,8 +115,12 @@ def since_mark(user, snapshot, done, followed):
                 archived[pk] = title  # on the roadmap at the mark
         else:
             # Without its title, which the line already shows: "now takes about 6 h, was 4 h".
-            quoted = f"“{changes.one_line(title)}” "  # as the summaries have it
-            line = summary.removeprefix(quoted).replace(f"; {quoted}", "; ")
+            quoted = f"“{changes.one_line(title)}”"  # as the summaries have it
+            line = summary.removeprefix(f"{quoted} ").replace(f"; {quoted} ", "; ")
+            if line.startswith("Renamed “") and f" to {quoted}" in line:
+                line = "Renamed from " + line.removeprefix("Renamed ").replace(f" to {quoted}", "")
+            for of in (" for ", " from ", " of "):  # "New resource: …", "Changed the description"
+                line = line.replace(f"{of}{quoted}", "")
             if said.setdefault(pk, [])[-1:] != [line]:  # the same change again says nothing new
                 said[pk].append(line)
     # Back: archived at the mark (its first such change since is its return). One archived and
