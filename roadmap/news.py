@@ -5,6 +5,7 @@ until they dismiss them, which moves the mark. The snapshot knows when the lates
 made, so a learner who is up to date costs no query.
 """
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
@@ -73,6 +74,25 @@ class News:
     deleted: tuple = ()  # titles of milestones deleted since
 
 
+def without_title(summary, quoted):
+    """A change's summary after the milestone's link, which says its title (`quoted`, as the
+    summaries have it): "now takes about 6 h, was 4 h", "New resource: …", "Renamed from “…”".
+    Only the summaries' own wording goes: a title may be quoted inside a name too."""
+    line = summary.removeprefix(f"{quoted} ").replace(f"; {quoted} ", "; ")
+    renamed = re.fullmatch(
+        rf"Renamed (“.*”) to {re.escape(quoted)}( and changed its description)?", line
+    )
+    if renamed:
+        return f"Renamed from {renamed[1]}{renamed[2] or ''}"
+    for said, short in (
+        ("New resource for", "New resource"),
+        ("Resource removed from", "Resource removed"),
+    ):
+        if line.startswith(f"{said} {quoted}: "):
+            return short + line.removeprefix(f"{said} {quoted}")
+    return "Changed the description" if line == f"Changed the description of {quoted}" else line
+
+
 def since_mark(user, snapshot, done, followed):
     """The News for a learner who has done `done` and follows `followed` (track ids), or None:
     one query, only when the snapshot knows of a change after their mark."""
@@ -114,13 +134,7 @@ def since_mark(user, snapshot, done, followed):
             if kind == Kind.ARCHIVED and first_archival[pk] == kind and pk not in added:
                 archived[pk] = title  # on the roadmap at the mark
         else:
-            # Without its title, which the line already shows: "now takes about 6 h, was 4 h".
-            quoted = f"“{changes.one_line(title)}”"  # as the summaries have it
-            line = summary.removeprefix(f"{quoted} ").replace(f"; {quoted} ", "; ")
-            if line.startswith("Renamed “") and f" to {quoted}" in line:
-                line = "Renamed from " + line.removeprefix("Renamed ").replace(f" to {quoted}", "")
-            for of in (" for ", " from ", " of "):  # "New resource: …", "Changed the description"
-                line = line.replace(f"{of}{quoted}", "")
+            line = without_title(summary, f"“{changes.one_line(title)}”")
             if said.setdefault(pk, [])[-1:] != [line]:  # the same change again says nothing new
                 said[pk].append(line)
     # Back: archived at the mark (its first such change since is its return). One archived and

@@ -251,6 +251,32 @@ class TestSinceYourLastVisit:
         line = "Changed</span>: New resource: Docker docs; Resource removed: FastAPI</li>"
         assert line in section
 
+    @pytest.mark.parametrize(
+        ("summary", "title", "told"),
+        [
+            (
+                "Renamed “Intro to “Transformers”” to “Transformers”",
+                "Transformers",
+                "Renamed from “Intro to “Transformers””",
+            ),
+            (
+                "New resource for “Attention Is All You Need”: A review of “Attention Is All You"
+                " Need”",
+                "Attention Is All You Need",
+                "New resource: A review of “Attention Is All You Need”",
+            ),
+            (
+                "Renamed “A” to “B” and changed its description",
+                "B",
+                "Renamed from “A” and changed its description",
+            ),
+        ],
+        ids=["a title quoted in the old one", "a title quoted in a resource's", "and its text"],
+    )
+    def test_a_title_quoted_inside_a_name_stays(self, summary, title, told):
+        """Every quote of the title went: "Renamed from “Intro”", "New resource: A review"."""
+        assert news.without_title(summary, f"“{title}”") == told
+
     def test_a_change_dismissed_is_not_told_again_after_another_edit_within_the_minute(
         self, client, learner, editor, engineer
     ):
