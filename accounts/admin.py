@@ -45,12 +45,13 @@ class NextStepsUserAdmin(UserAdmin):
             return super().save_model(request, obj, form, change)
         columns = {field.name for field in obj._meta.concrete_fields} - {"password"}
         changed = [name for name in form.changed_data if name in columns]
-        old = form.initial.get("username", "")
-        if "username" in changed and old.lower() != obj.username.lower():
+        if "username" in changed:
             # As a deleted account's (accounts/records.py): its public page and badge links never
-            # show another's. Lowered by Python and by the database, as pages find it.
-            row = User.objects.filter(pk=obj.pk)
-            RetiredUsername.retire(old, row.values_list(Lower("username"), flat=True).get())
+            # show another's. Lowered by Python and by the database, as pages find it; the
+            # account itself may take it back.
+            lowered = User.objects.filter(pk=obj.pk).values_list(Lower("username"), flat=True)
+            old = form.initial.get("username", "")
+            RetiredUsername.retire(old, lowered.get(), account=obj)
         if changed:
             obj.save(update_fields=changed)
         return None

@@ -68,9 +68,10 @@ class WeakPasswordSaidUnderIt:
         super().validate_password_for_user(user, password_field_name=first)
 
 
-def not_retired(username):
-    """`username`, unless a deleted account had it (accounts.models.RetiredUsername)."""
-    if RetiredUsername.is_retired(username):
+def not_retired(username, account=None):
+    """`username`, unless a deleted account had it, or a renamed one other than `account`
+    (accounts.models.RetiredUsername)."""
+    if RetiredUsername.is_retired(username, account):
         raise forms.ValidationError(RETIRED_USERNAME, code="retired")
     return username
 
@@ -269,9 +270,11 @@ class SetPasswordForm(SavesItsOwnFields, WeakPasswordSaidUnderIt, auth_forms.Set
 
 class AdminUserChangeForm(auth_forms.UserChangeForm):
     def clean_username(self):
-        """Renamed, an account doesn't take a deleted one's username either."""
+        """Renamed, an account doesn't take a deleted one's username either, nor one another
+        account was renamed from; it may take back its own."""
         username = self.cleaned_data["username"]
-        return not_retired(username) if "username" in self.changed_data else username
+        changed = "username" in self.changed_data
+        return not_retired(username, account=self.instance) if changed else username
 
 
 class AdminAddUserForm(

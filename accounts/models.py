@@ -160,9 +160,13 @@ class User(AbstractUser):
 
 class RetiredUsername(models.Model):
     """A deleted or renamed account's username, as a hash: nobody signs up with it again, so the
-    links to its public page and badge (in READMEs, on CVs) never show someone else's progress."""
+    links to its public page and badge (in READMEs, on CVs) never show someone else's progress.
+    A renamed account may take its old name back (a rename undone), until it is deleted."""
 
     digest = models.CharField(max_length=64, primary_key=True)
+    account = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self):
         return self.digest
@@ -172,10 +176,14 @@ class RetiredUsername(models.Model):
         return hashlib.sha256(username.lower().encode()).hexdigest()
 
     @classmethod
-    def retire(cls, *spellings):
+    def retire(cls, *spellings, account=None):
         for digest in {cls.of(username) for username in spellings}:
-            cls.objects.get_or_create(digest=digest)
+            cls.objects.get_or_create(digest=digest, defaults={"account": account})
 
     @classmethod
-    def is_retired(cls, username):
-        return cls.objects.filter(digest=cls.of(username)).exists()
+    def is_retired(cls, username, account=None):
+        """Whether `username` is retired for anyone but `account`, which gave it up."""
+        retired = cls.objects.filter(digest=cls.of(username))
+        if account is not None:
+            retired = retired.exclude(account=account)
+        return retired.exists()

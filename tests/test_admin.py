@@ -1097,9 +1097,6 @@ def test_an_account_renamed_in_the_admin_retires_its_old_username(admin_client):
     for name in ("password", "groups", "user_permissions"):
         data.pop(name, None)
     url = reverse("admin:accounts_user_change", args=[eve.pk])
-    response = admin_client.post(url, data | {"username": "Eve"})  # another case: the same name
-    assert response.status_code == 302
-    assert not RetiredUsername.is_retired("eve")
     response = admin_client.post(url, data | {"username": "eve-new"})
     assert response.status_code == 302
     assert RetiredUsername.is_retired("eve")
@@ -1113,6 +1110,41 @@ def test_an_account_renamed_in_the_admin_retires_its_old_username(admin_client):
     response = visitor.post(reverse("signup"), signup)
     assert "This username belonged to an account that was deleted or renamed." in response.text
     assert visitor.get("/u/eve/").status_code == 404
+    # Nor does another account take it: two accounts' names can't be swapped.
+    frank = UserFactory(username="frank")
+    frank_url = reverse("admin:accounts_user_change", args=[frank.pk])
+    frank_data = data | {"email": frank.email, "username": "Eve"}
+    assert admin_client.post(frank_url, frank_data).status_code == 200
+    frank.refresh_from_db()
+    assert frank.username == "frank"
+    # A rename undone: the account takes its own name back (a mistyped rename broke its links
+    # for good), in any case.
+    assert admin_client.post(url, data | {"username": "Eve"}).status_code == 302
+    eve.refresh_from_db()
+    assert eve.username == "Eve"
+    assert visitor.get("/u/eve/", follow=True).status_code == 200
+    # Deleted, all its names are retired for everyone.
+    admin_client.post(reverse("admin:accounts_user_delete", args=[eve.pk]), {"post": "yes"})
+    assert RetiredUsername.is_retired("eve-new")
+    assert RetiredUsername.is_retired("eve")
+
+
+def test_a_rename_only_python_takes_for_a_change_of_case_retires_the_old_name(admin_client):
+    """ "ÄDA" to "äda" retired nothing (one name, to Python), but SQLite lowers only ASCII
+    letters: the admin could then add another "ÄDA", whom the old links found."""
+    ada = UserFactory(username="ÄDA", email="ada@example.com")
+    url = reverse("admin:accounts_user_change", args=[ada.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data |= {"date_joined_0": "2026-01-01", "date_joined_1": "10:00:00", "username": "äda"}
+    for name in ("password", "groups", "user_permissions"):
+        data.pop(name, None)
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    again = {"username": "ÄDA", "password1": PASSWORD, "password2": PASSWORD}
+    response = admin_client.post(reverse("admin:accounts_user_add"), again)
+    assert response.status_code == 200  # refused: retired (or, on PostgreSQL, taken)
+    assert not User.objects.filter(username="ÄDA").exists()
 
 
 def test_a_milestones_page_reads_its_rows_tracks_with_its_rows(
