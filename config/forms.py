@@ -10,8 +10,9 @@ FORM_ERRORS = "form-errors"  # the id of a form's own errors in accounts/_fields
 
 
 def describe(attrs, element_id):
-    """Adds an element to a field's description, after any it has (its help text, its error)."""
-    attrs["aria-describedby"] = f"{attrs.get('aria-describedby', '')} {element_id}".strip()
+    """Adds an element to a field's description, read before any it has (its help text): what
+    is wrong, or what sent the learner here, comes first."""
+    attrs["aria-describedby"] = f"{element_id} {attrs.get('aria-describedby', '')}".strip()
 
 
 class FocusFirstErrorBoundField(BoundField):

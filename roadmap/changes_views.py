@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
 from accounts.views import safe_next
@@ -96,7 +97,8 @@ class ChangesFeed(Feed):
         return changes.one_line(item.summary)  # XML can't hold a control character
 
     def item_description(self, item):  # what a reader shows of an entry may be this alone
-        return f"{item.get_kind_display()}: {changes.one_line(item.summary)}"
+        # HTML to a feed reader (Atom's type="html"): a title's "<" and "&" are text.
+        return escape(f"{item.get_kind_display()}: {changes.one_line(item.summary)}")
 
     def item_link(self, item):
         return reverse("roadmap:change", args=[item.pk])

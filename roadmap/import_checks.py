@@ -314,9 +314,9 @@ def _validate_followed(raw):
 
 
 def _validate_progress(raw, exported_at):
-    """The file's progress; a row without its time is as old as the file, or, when the file
-    doesn't say either, as its completion (a done one), or has None: older than any of the
-    account's own (roadmap/imports.py)."""
+    """The file's progress; a row without its time is as old as the file, or as its completion
+    when that is later (a done one), or, when the file says neither, has None: older than any of
+    the account's own (roadmap/imports.py)."""
     progress, seen = [], set()
     for i, entry in enumerate(_expect(list, raw, "progress")):
         place = f"progress[{i}]"
@@ -352,8 +352,7 @@ def _validate_progress(raw, exported_at):
                 "updated_at": _datetime(
                     entry.get("updated_at"), f"{place}.updated_at", required=False
                 )
-                or exported_at
-                or completed_at,
+                or max(filter(None, (exported_at, completed_at)), default=None),
                 "completed_at": completed_at,
             }
         )

@@ -161,9 +161,10 @@ class TestSignup:
         assert "autofocus" in input_tag(html, "password1")
         assert "autofocus" not in input_tag(html, "password2")
         assert "autofocus" not in input_tag(html, "username")
-        # And a screen reader reads there the error it is there for, which stands at the second.
+        # And a screen reader reads there the error it is there for, which stands at the second,
+        # before the help (four rules for a password came first).
         assert 'id="id_password2_error"' in html
-        assert "id_password2_error" in described_by(input_tag(html, "password1"))
+        assert described_by(input_tag(html, "password1"))[0] == "id_password2_error"
 
     def test_no_field_is_described_by_what_the_page_does_not_have(self, client, user):
         """The admin's login shows its error without an id: its password field pointed at the

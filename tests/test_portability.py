@@ -572,6 +572,32 @@ class TestRoundTrip:
         assert rows["enter-kaggle"][4] == FEB
         assert rows["deploy-an-api"][1] == "FastAPI in Docker.\nServed on Fly."
 
+    def test_a_row_without_its_time_done_after_the_file_was_saved_is_as_old_as_its_completion(
+        self,
+    ):
+        """Dated by the file, a row done after it (a file edited by hand) was changed before it
+        was done, and lost to the account's own change in between."""
+        learner, milestone = UserFactory(), MilestoneFactory()
+        now = timezone.now()
+        progress.set_status(
+            user=learner,
+            milestone=milestone,
+            status=Status.IN_PROGRESS,
+            now=now - timedelta(days=1),
+        )
+        done = now - timedelta(minutes=5)
+        row = {"milestone": milestone.slug, "status": "done", "completed_at": done.isoformat()}
+        data = {
+            "format": "next-steps-export",
+            "version": 1,
+            "exported_at": (now - timedelta(days=3)).isoformat(),
+            "progress": [row],
+            "events": [],
+        }
+        imports.import_data(user=learner, data=data)
+        mine = Progress.objects.get(user=learner)
+        assert (mine.status, mine.completed_at, mine.updated_at) == (Status.DONE, done, done)
+
     def test_an_unticks_done_day_goes_with_the_file(self):
         """Exported without it, a slip re-ticked in the new account was done today, not on the
         day it had: another week on the chart, a broken streak."""
