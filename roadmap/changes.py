@@ -7,7 +7,8 @@ effort estimate, moved to another section, archived, back or deleted; a track we
 changed or removed; a resource added, removed or given a new link). Each row keeps how it moved
 every track's total weight, so that a learner can be told how far their percentage moved. An
 entry, once written, stays as it is: a learner who dismissed it is never told it again, and the
-feed's link to it keeps its place.
+feed's link to it keeps its place. Only a draft's entries go, unread, when it is put on the
+roadmap.
 """
 
 from collections import Counter, defaultdict
