@@ -572,31 +572,40 @@ class TestRoundTrip:
         assert rows["enter-kaggle"][4] == FEB
         assert rows["deploy-an-api"][1] == "FastAPI in Docker.\nServed on Fly."
 
-    def test_a_row_without_its_time_done_after_the_file_was_saved_is_as_old_as_its_completion(
-        self,
+    @pytest.mark.parametrize(
+        ("saved", "mine", "done"),
+        [(1, 10, 20), (3, 1, 5 / 1440)],
+        ids=["done before the file", "done after the file (edited by hand)"],
+    )
+    def test_a_row_without_its_time_is_as_old_as_the_file_or_its_completion_if_later(
+        self, saved, mine, done
     ):
-        """Dated by the file, a row done after it (a file edited by hand) was changed before it
-        was done, and lost to the account's own change in between."""
+        """Dated by its completion, a row done before the file lost to a change the account
+        made before the file was saved, and the learner read that they had changed it after.
+        Dated by the file, a row done after it was changed before it was done. (Days ago: the
+        file saved, the account's own change, the file's row done.)"""
         learner, milestone = UserFactory(), MilestoneFactory()
         now = timezone.now()
         progress.set_status(
             user=learner,
             milestone=milestone,
             status=Status.IN_PROGRESS,
-            now=now - timedelta(days=1),
+            now=now - timedelta(days=mine),
         )
-        done = now - timedelta(minutes=5)
-        row = {"milestone": milestone.slug, "status": "done", "completed_at": done.isoformat()}
+        done_at = now - timedelta(days=done)
+        row = {"milestone": milestone.slug, "status": "done", "completed_at": done_at.isoformat()}
         data = {
             "format": "next-steps-export",
             "version": 1,
-            "exported_at": (now - timedelta(days=3)).isoformat(),
+            "exported_at": (now - timedelta(days=saved)).isoformat(),
             "progress": [row],
             "events": [],
         }
-        imports.import_data(user=learner, data=data)
-        mine = Progress.objects.get(user=learner)
-        assert (mine.status, mine.completed_at, mine.updated_at) == (Status.DONE, done, done)
+        summary = imports.import_data(user=learner, data=data).summary()
+        assert "after the file was saved" not in summary
+        row = Progress.objects.get(user=learner)
+        assert (row.status, row.completed_at) == (Status.DONE, done_at)
+        assert row.updated_at == max(done_at, now - timedelta(days=saved))
 
     def test_an_unticks_done_day_goes_with_the_file(self):
         """Exported without it, a slip re-ticked in the new account was done today, not on the
@@ -629,33 +638,6 @@ class TestRoundTrip:
         with pytest.raises(import_checks.ImportRejected, match="only an untick has one"):
             imports.import_data(user=UserFactory(), data=data)
         assert not ProgressEvent.objects.exists()
-
-    def test_a_row_without_its_time_is_as_old_as_the_file_not_its_completion(self):
-        """Dated by its completion, it lost to a change the account made before the file was
-        saved, and the learner read that they had changed it after."""
-        learner, milestone = UserFactory(), MilestoneFactory()
-        now = timezone.now()
-        progress.set_status(
-            user=learner,
-            milestone=milestone,
-            status=Status.IN_PROGRESS,
-            now=now - timedelta(days=10),
-        )
-        row = {
-            "milestone": milestone.slug,
-            "status": "done",
-            "completed_at": (now - timedelta(days=20)).isoformat(),
-        }
-        data = {
-            "format": "next-steps-export",
-            "version": 1,
-            "exported_at": (now - timedelta(days=1)).isoformat(),
-            "progress": [row],
-            "events": [],
-        }
-        summary = imports.import_data(user=learner, data=data).summary()
-        assert "after the file was saved" not in summary
-        assert Progress.objects.get(user=learner).status == Status.DONE
 
     def test_unknown_slugs_are_reported_and_the_rest_imported(self, client, world):
         data = exports.export_data(world["learner"])
