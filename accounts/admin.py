@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.db.models.functions import Lower
 
 from . import records
 from .forms import AdminAddUserForm, AdminSetPasswordForm, AdminUserChangeForm
@@ -47,11 +46,8 @@ class NextStepsUserAdmin(UserAdmin):
         changed = [name for name in form.changed_data if name in columns]
         if "username" in changed:
             # As a deleted account's (accounts/records.py): its public page and badge links never
-            # show another's. Lowered by Python and by the database, as pages find it; the
-            # account itself may take it back.
-            lowered = User.objects.filter(pk=obj.pk).values_list(Lower("username"), flat=True)
-            old = form.initial.get("username", "")
-            RetiredUsername.retire(old, lowered.get(), account=obj)
+            # show another's. The account itself may take it back.
+            RetiredUsername.retire_name_of(obj, account=obj)  # the name saved until now
         if changed:
             obj.save(update_fields=changed)
         return None

@@ -181,6 +181,13 @@ class RetiredUsername(models.Model):
             cls.objects.get_or_create(digest=digest, defaults={"account": account})
 
     @classmethod
+    def retire_name_of(cls, user, account=None):
+        """Retire `user`'s username as saved, lowered by Python and by the database (as the public
+        page's address finds it: SQLite lowers only ASCII letters)."""
+        saved = User.objects.filter(pk=user.pk).values_list("username", Lower("username")).get()
+        cls.retire(*saved, account=account)
+
+    @classmethod
     def is_retired(cls, username, account=None):
         """Whether `username` is retired for anyone but `account`, which gave it up."""
         retired = cls.objects.filter(digest=cls.of(username))

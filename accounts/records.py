@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -45,12 +44,10 @@ def delete_account(user):
         list(rows.select_for_update().order_by().values_list("pk", flat=True))
     account.select_for_update().exists()
     username = user.get_username()
-    # As the public page's address finds it (the database's lower case, not always Python's).
-    lowered = account.values_list(Lower("username"), flat=True).get()
+    RetiredUsername.retire_name_of(user)  # for good: the account goes with nothing to take it back
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__iexact=username).delete()
     user.delete()
-    RetiredUsername.retire(username, lowered)
 
 
 def tell_old_address(request, user, old):

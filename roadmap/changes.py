@@ -58,6 +58,12 @@ def lock():
     list(Revision.objects.select_for_update().values_list("pk", flat=True))
 
 
+def is_draft():
+    """Whether a milestone (the row of the query it goes in) is a draft: added archived and never
+    on the roadmap since, as its entries say."""
+    return Exists(ContentChange.objects.filter(milestone=OuterRef("pk"), draft=True))
+
+
 def state(ids=None):
     """{milestone id: State} of the milestones `ids` (every one when None), under the content
     lock: four queries (whether each is a draft is read with its row)."""
@@ -75,11 +81,10 @@ def state(ids=None):
     weights = defaultdict(dict)
     for pk, track, weight in memberships.values_list("milestone_id", "track_id", "weight"):
         weights[pk][track] = weight
-    drafts = ContentChange.objects.filter(milestone=OuterRef("pk"), draft=True)
     fields = ("pk", "title", "description", "is_archived", "estimated_hours", "draft")
     rows = (
         milestones.order_by("pk")
-        .annotate(draft=Exists(drafts))
+        .annotate(draft=is_draft())
         .values_list(*fields, "section", "section__title")
     )
     return {

@@ -10,15 +10,13 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.text import get_text_list
 
-from . import progress
+from . import changes, progress
 from .import_checks import MAX_HISTORY, ImportRejected, validate
 from .models import (
-    ContentChange,
     Milestone,
     Progress,
     ProgressEvent,
@@ -164,10 +162,9 @@ def import_data(*, user, data, with_profile=False):
         get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
         report = ImportReport(with_profile=with_profile)
         slugs = {entry["slug"] for entry in clean.progress} | {e[0] for e in clean.events}
-        # A draft (added archived, never on the roadmap: its entries say so) is not this
-        # roadmap's to a file: no learner had it, and an import must not tell that it exists.
-        drafts = ContentChange.objects.filter(milestone=OuterRef("pk"), draft=True)
-        published = Milestone.objects.exclude(Exists(drafts))
+        # A draft is not this roadmap's to a file: no learner had it, and an import must not
+        # tell that it exists.
+        published = Milestone.objects.exclude(changes.is_draft())
         milestones = published.in_bulk(slugs, field_name="slug")
         report.unknown_milestones = sorted(slugs - milestones.keys())
         _import_progress(user, clean.progress, milestones, report)
