@@ -54,14 +54,14 @@
   }
 
   // Sign-up takes the browser's time zone: the days and weeks the learner reads follow it.
+  var mine = (window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone) || "";
   var zone = document.querySelector("input[type=hidden][name=time_zone]");
-  if (zone && !zone.value && window.Intl) {
-    zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  if (zone && !zone.value) {
+    zone.value = mine;
   }
 
   // A learner on the site's time zone (none chosen) is offered the browser's, when it is another.
   var choice = document.querySelector("select[name=time_zone][data-site-zone]");
-  var mine = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
   var offered = choice && mine && !choice.value && choice.querySelector("option[value='" + CSS.escape(mine) + "']");
   if (offered && mine !== choice.dataset.siteZone) {
     var offer = document.createElement("button");
