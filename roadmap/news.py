@@ -63,7 +63,7 @@ class News:
     since: object  # when the learner last caught up (dismissed), or their first mark
     until: object  # the latest change told of: what dismissing marks as seen
     new: tuple  # MilestoneEntry added since, on the roadmap, in roadmap order
-    back: tuple  # MilestoneEntry brought back from the archive since
+    back: tuple  # (MilestoneEntry, its other changes' summaries) of those brought back since
     changed: tuple  # (MilestoneEntry, its changes' summaries) of those otherwise changed since
     archived: tuple  # titles of milestones archived since
     toward: tuple  # (track name, how many of the new milestones count toward it), followed
@@ -153,7 +153,7 @@ def since_mark(user, snapshot, done, followed):
         if was_total and now.total_weight and before != now.percent:
             moved.append(Moved(track.name, now.percent - before))
             told.append(first_move[track.pk])
-    back = tuple(m for m in shown if m.id in returned)
+    back = tuple((m, said.get(m.id, ())) for m in shown if m.id in returned)
     changed = tuple((m, said[m.id]) for m in shown if m.id not in added and m.id not in returned)
     archived = {pk: t for pk, t in archived.items() if pk not in snapshot.by_id}
     told += [first_change[pk] for pk in archived]

@@ -358,6 +358,23 @@ class TestSinceYourLastVisit:
         assert tag in card[:3000]
         assert "completion down 25 percentage points" in section  # it counts again
 
+    def test_a_milestone_brought_back_and_renamed_says_its_old_title(
+        self, client, learner, editor, engineer
+    ):
+        """Brought back under another title in one save, it said only "Back on the roadmap": the
+        learner, who knew it by its old title, could not tell it was the one archived."""
+        paper = TrackMilestoneFactory(
+            track=engineer, weight=4, milestone__title="Read a paper", milestone__is_archived=True
+        ).milestone
+        save(editor, paper, title="Summarize a paper", is_archived="")
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert "<li>1 milestone back on the roadmap</li>" in section
+        assert (
+            '>Summarize a paper</a> <span class="tag">Back on the roadmap</span>: '
+            "Renamed from “Read a paper”</li>" in section
+        )
+
     @pytest.mark.parametrize(
         ("archived_at_the_mark", "actions"),
         [(False, ("archive", "unarchive")), (True, ("unarchive", "archive"))],
