@@ -103,7 +103,8 @@ def _markdown_link(url):
 
 
 def to_markdown(user):
-    """The active roadmap as a Markdown checklist with the user's ticks and evidence links."""
+    """The active roadmap as a Markdown checklist with the user's ticks and evidence links, then
+    what they did on milestones taken off it."""
     today = timezone.localdate()
     targets = Enrollment.objects.target_dates(user)
     own = {row.milestone_id: row for row in Progress.objects.filter(user=user)}
@@ -137,12 +138,21 @@ def to_markdown(user):
         if milestone.section != section:
             section = milestone.section
             lines += ["", f"## {_markdown_text(section.title)}", ""]
-        row = own.get(milestone.pk)
-        status = row.status if row else Status.NOT_STARTED
-        line = f"- [{'x' if status == Status.DONE else ' '}] {_markdown_text(milestone.title)}"
-        if status == Status.IN_PROGRESS:
-            line += " *(in progress)*"
-        if row and row.evidence_url:
-            line += f" · evidence: {_markdown_link(row.evidence_url)}"
-        lines.append(line)
+        lines.append(_checklist_line(milestone, own.get(milestone.pk)))
+    # Done or begun, then archived: still the learner's work, counted toward no track.
+    kept = [pk for pk, row in own.items() if row.status != Status.NOT_STARTED or row.evidence_url]
+    archived = Milestone.objects.filter(pk__in=kept, is_archived=True).order_by("title")
+    if archived:
+        lines += ["", "## Taken off the roadmap", ""]
+        lines += [_checklist_line(milestone, own[milestone.pk]) for milestone in archived]
     return "\n".join(lines) + "\n"
+
+
+def _checklist_line(milestone, row):
+    status = row.status if row else Status.NOT_STARTED
+    line = f"- [{'x' if status == Status.DONE else ' '}] {_markdown_text(milestone.title)}"
+    if status == Status.IN_PROGRESS:
+        line += " *(in progress)*"
+    if row and row.evidence_url:
+        line += f" · evidence: {_markdown_link(row.evidence_url)}"
+    return line

@@ -246,8 +246,11 @@ class TestExportMarkdown:
         assert "- [x] Deploy an API · evidence: <https://github.com/ada/api>\n" in text
         assert "- [ ] Write a \\*README\\*\n" in text
         assert "- [ ] Enter Kaggle *(in progress)*\n" in text
-        assert "Old idea" not in text
         assert "stranger" not in text
+        # Done, then taken off the roadmap: still the learner's, below the roadmap, in no track.
+        off = "\n## Taken off the roadmap\n\n- [x] Old idea\n"
+        assert text.endswith(off)
+        assert text.count("Old idea") == 1
 
     def test_to_markdown_shows_a_fresh_learner_with_nothing_ticked(self, world):
         text = exports.to_markdown(UserFactory())
