@@ -134,19 +134,6 @@ class ContentAdmin(admin.ModelAdmin):
         changes.lock()
         super().save_model(request, obj, form, change)
 
-    def save_formset(self, request, form, formset, change):
-        """Save an inline and record what it changed in the milestones it holds or belongs to."""
-        if formset.model is Milestone:
-            ids = {inline.instance.pk for inline in formset.initial_forms}
-        elif isinstance(formset.instance, Milestone):
-            ids = {formset.instance.pk}
-        else:
-            return super().save_formset(request, form, formset, change)
-        before = changes.state(ids)
-        super().save_formset(request, form, formset, change)
-        ids |= {milestone.pk for milestone in formset.new_objects if formset.model is Milestone}
-        changes.record(before, changes.state(ids))
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         content_changed()
@@ -286,6 +273,14 @@ class SectionAdmin(ContentAdmin):
     prepopulated_fields = {"slug": ("title",)}
     inlines = [MilestoneInline]
 
+    def save_formset(self, request, form, formset, change):
+        """Save the section's milestones and record what it changed in them."""
+        ids = {inline.instance.pk for inline in formset.initial_forms}
+        before = changes.state(ids)
+        super().save_formset(request, form, formset, change)
+        ids |= {milestone.pk for milestone in formset.new_objects}
+        changes.record(before, changes.state(ids))
+
 
 class ResourceInline(PlacedInline):
     model = Resource
@@ -316,13 +311,18 @@ class MilestoneAdmin(ContentAdmin):
     actions = ["archive", "unarchive"]
 
     def save_model(self, request, obj, form, change):
-        before = changes.state([obj.pk]) if change else {}
+        form.content_before = changes.state([obj.pk]) if change else {}
         if change and "section" in form.changed_data and "position" not in form.changed_data:
             # Not with the place it had in the other: in the middle of this one, tied with one.
             in_section = Milestone.objects.filter(section=obj.section).exclude(pk=obj.pk)
             obj.position = after_the_last(in_section)
         super().save_model(request, obj, form, change)
-        changes.record(before, changes.state([obj.pk]))
+
+    def save_related(self, request, form, formsets, change):
+        """The milestone, its resources and its weights are recorded as one change: its entries
+        share their time and read in the order they are made ("Added" first)."""
+        super().save_related(request, form, formsets, change)
+        changes.record(form.content_before, changes.state([form.instance.pk]))
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):

@@ -60,7 +60,7 @@ def change(request, pk):
     newer changes push it down. Two queries: the change, and how many come before it."""
     published = ContentChange.objects.filter(draft=False)
     entry = get_object_or_404(published, pk=pk)
-    newer = published.filter(Q(at__gt=entry.at) | Q(at=entry.at, pk__gt=entry.pk))
+    newer = published.filter(Q(at__gt=entry.at) | Q(at=entry.at, pk__lt=entry.pk))
     page = newer.count() // PER_PAGE + 1
     query = f"?page={page}" if page > 1 else ""
     return HttpResponseRedirect(f"{reverse('roadmap:changes')}{query}#change-{pk}")

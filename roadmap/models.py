@@ -392,7 +392,7 @@ class ContentChange(models.Model):
     draft = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["-at", "-pk"]
+        ordering = ["-at", "pk"]  # newest first; one save's entries in the order it made them
 
     def __str__(self):
         return self.summary

@@ -71,6 +71,12 @@ class TestThePage:
         assert '<span class="tag">No longer counts toward a track</span>' in page
         assert "weight" not in page.lower()
 
+    def test_the_entries_of_one_save_read_in_the_order_it_made_them(self, client, editor_client):
+        """They share their time: the weight of a milestone just added came above "Added"."""
+        add_milestone(editor_client, "Win a medal", TrackFactory(name="ML Engineer"), 4)
+        page = Client().get(CHANGES).text
+        assert page.index("Added “Win a medal”") < page.index("“Win a medal” counts 4 of 5")
+
     def test_it_is_paginated_fifty_a_page(self, client):
         logged(51)
         first = client.get(CHANGES).text
@@ -166,6 +172,15 @@ class TestTheFeed:
         assert response.status_code == 302
         assert response["Location"] == f"{CHANGES}?page=2#change-{oldest.pk}"
         assert f'id="change-{oldest.pk}"' in client.get(response["Location"]).text
+
+    def test_an_entrys_link_finds_it_among_the_entries_of_its_save(self, client):
+        """One save (a roadmap file loaded, say) writes many entries at one time."""
+        now = timezone.now()
+        first, *_, last = [ContentChangeFactory(at=now) for _ in range(51)]
+        for entry, page in ((first, ""), (last, "?page=2")):
+            response = client.get(reverse("roadmap:change", args=[entry.pk]))
+            assert response["Location"] == f"{CHANGES}{page}#change-{entry.pk}"
+            assert f'id="change-{entry.pk}"' in client.get(response["Location"]).text
 
     @pytest.mark.parametrize("pk", ["12345", "99999999999999999999"])
     def test_a_change_that_is_not_there_is_the_sites_404(self, client, pk):

@@ -98,13 +98,15 @@ class TestTheAdmin:
         milestone = Milestone.objects.get(slug="win-a-medal")
         assert logged() == [
             (Kind.ADDED, "Added “Win a Kaggle medal”", {}),
-            (Kind.RESOURCE_ADDED, "New resource for “Win a Kaggle medal”: Kaggle progression", {}),
             (
                 Kind.WEIGHT_ADDED,
                 "“Win a Kaggle medal” counts 4 of 5 toward ML Engineer",
                 {str(engineer.pk): 4},
             ),
+            (Kind.RESOURCE_ADDED, "New resource for “Win a Kaggle medal”: Kaggle progression", {}),
         ]
+        # One change, made at one time: the changelog reads it in this order.
+        assert ContentChange.objects.values("at").distinct().count() == 1
         assert set(ContentChange.objects.values_list("milestone", flat=True)) == {milestone.pk}
         assert ContentChange.objects.get(kind=Kind.WEIGHT_ADDED).track == engineer
 
