@@ -90,6 +90,8 @@ def test_the_admin_login_is_accessible(page, live_server):
     refused = []
     page.on("console", lambda m: refused.append(m.text) if "Refused to" in m.text else None)
     page.goto(live_server.url + "/admin/login/")
+    # Found by its heading, as on every other page (it had none).
+    expect(page.get_by_role("heading", level=1, name="Log in")).to_be_visible()
     results = Axe().run(page, options=AXE_OPTIONS)
     assert results.violations_count == 0, results.generate_report()
     assert refused == []
