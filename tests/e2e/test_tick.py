@@ -141,6 +141,28 @@ def test_everything_works_without_javascript(browser, live_server, user, roadmap
     context.close()
 
 
+def test_without_javascript_what_a_save_did_is_said_in_sight_of_the_milestone(
+    browser, live_server, user, roadmap
+):
+    """Back at the milestone, far down the page, the learner saw no word of the save: its message
+    was at the top of the page, out of sight."""
+    context = browser.new_context(java_script_enabled=False)
+    log_in_browser(context, live_server, user)
+    page = context.new_page()
+    page.goto(live_server.url)
+    page.get_by_role("checkbox", name=MILESTONE).check()
+    page.locator(f"#{SLUG}").get_by_role("button", name="Save").first.click()
+    expect(page).to_have_url(f"{live_server.url}/#{SLUG}")
+    said = page.get_by_text(f"Marked done: {MILESTONE}.")
+    expect(said).to_be_in_viewport()
+    box = page.get_by_role("checkbox", name=MILESTONE)
+    expect(box).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") > 0  # far down the page, at the milestone
+    # Above the milestone, not over it.
+    assert said.bounding_box()["y"] + said.bounding_box()["height"] <= box.bounding_box()["y"]
+    context.close()
+
+
 @pytest.mark.parametrize("debug", [False, True], ids=["served", "under make run"])
 def test_a_tick_the_server_refuses_is_undone_and_the_reason_shows_where_the_learner_is(
     learner_page, live_server, user, settings, debug
