@@ -228,7 +228,7 @@ def test_with_wcag_text_spacing_on_a_phone_nothing_scrolls_sideways(
 
 
 def test_a_map_node_is_found_by_the_number_a_phone_shows_of_it(phone, live_server):
-    """On a phone a node shows only its number (a done one, its tick): a speech user's "tap 3"
+    """On a phone a node shows only its number (a done one, its tick too): a speech user's "tap 3"
     found nothing, its name being the title alone (WCAG 2.5.3)."""
     third = Milestone.objects.active().order_by("section__position", "position")[2]
     phone.goto(live_server.url)
@@ -237,6 +237,10 @@ def test_a_map_node_is_found_by_the_number_a_phone_shows_of_it(phone, live_serve
     expect(node).to_be_visible()
     assert node.evaluate("e => getComputedStyle(e, '::before').content") == '"3" / ""'
     expect(node.locator(".node-title")).to_have_css("width", "1px")  # the title is not shown
+    # A done one shows its number with its tick: it showed the tick alone.
+    first = Milestone.objects.active().order_by("section__position", "position").first()
+    done = roadmap_map.get_by_role("link", name=f"1. {first.title}: done", exact=True)
+    assert done.evaluate("e => getComputedStyle(e, '::before').content") == '"✓1" / ""'
 
 
 def test_a_badges_markdown_is_one_line_to_copy(phone, live_server, user):
