@@ -1362,3 +1362,26 @@ def test_migrating_tidies_names_and_history_that_the_new_rules_refuse():
         User.objects.all().delete()
         Milestone.objects.all().delete()
         Section.objects.all().delete()
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "title"),
+    [
+        (reverse("signup"), {"username": "ada"}, "Sign up"),
+        (reverse("login"), {"username": "ada", "password": "wrong"}, "Log in"),
+        (reverse("profile"), {"display_name": "x" * 500}, "Your profile"),
+        (reverse("change_email"), {"email": "not an address"}, "Change your email address"),
+        (reverse("password_change"), {"old_password": "wrong"}, "Change your password"),
+        (reverse("roadmap:set_hours"), {"hours_per_week": "0"}, "Dashboard"),
+        (reverse("import_data"), {}, "Your data"),
+    ],
+)
+def test_a_form_sent_back_to_be_corrected_says_so_in_the_pages_title(
+    client, user, url, data, title
+):
+    """The title is what a screen reader says first of a page: it read as the page before."""
+    if "login" not in url and "signup" not in url:
+        client.force_login(user)
+    response = client.post(url, data)
+    assert response.status_code in (200, 400, 422)
+    assert f"<title>Error: {title} · Next Steps</title>" in response.text
