@@ -11,10 +11,19 @@
   // until their next request, which also empties the area of any other message (what a follow
   // said: an unrelated change later left it standing, as if it were about that change). Not the
   // page's own refresh after a tick: a tick refused while another was being saved was undone
-  // without a word.
+  // without a word. An error is said at once (assertive); its Dismiss button sits beside the
+  // live region, not in it, where it was read out as the message's last word.
+  function clear(flash) {
+    flash.classList.remove("alert");
+    flash.setAttribute("aria-live", "polite");
+    flash.replaceChildren();
+    var close = flash.parentElement.querySelector(".dismiss");
+    if (close) { close.remove(); }
+  }
   function say(text) {
     var flash = document.getElementById("flash");
     if (!flash) { return; }
+    clear(flash);
     var p = document.createElement("p");
     p.className = "message error";
     p.textContent = text;
@@ -26,13 +35,13 @@
     close.textContent = "Dismiss";
     close.setAttribute("aria-label", "Dismiss this message");
     close.addEventListener("click", function () {
-      flash.classList.remove("alert");
-      flash.replaceChildren();
+      clear(flash);
       if (active && active !== document.body && active.isConnected) { active.focus(); }
     });
-    p.append(" ", close);
+    flash.setAttribute("aria-live", "assertive");
     flash.replaceChildren(p);
     flash.classList.add("alert");
+    flash.after(close);
     // The control in use stays in sight below it (the page's scroll padding makes room).
     if (active && active !== document.body) { active.scrollIntoView({block: "nearest"}); }
   }
@@ -40,10 +49,7 @@
     var flash = document.getElementById("flash");
     var cause = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
     if (cause && cause.type === "progress-changed") { return; }
-    if (flash && flash.hasChildNodes()) {
-      flash.classList.remove("alert");
-      flash.replaceChildren();
-    }
+    if (flash && flash.hasChildNodes()) { clear(flash); }
   });
 
   // A tick that wasn't saved is undone: the form goes back to the state the server sent.

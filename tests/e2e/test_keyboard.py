@@ -354,9 +354,9 @@ def test_the_skip_link_leads_to_what_the_last_step_said(page, live_server, roadm
     page.keyboard.press("Enter")
     main = page.get_by_role("main")
     expect(main).to_be_focused()
-    first = main.locator(":scope > *").first
+    first = main.locator(":scope > *").first  # the message area, first in the main content
     expect(first).to_have_text("Your profile is saved.")
-    expect(first).to_have_attribute("role", "status")
+    expect(first.locator(":scope > *").first).to_have_attribute("role", "status")
 
 
 def not_covered(page, element):
@@ -403,9 +403,14 @@ def test_an_error_said_at_the_top_can_be_dismissed_back_to_the_control_in_use(
     box.focus()
     box.press("Space")
     expect(page.locator("#flash")).to_contain_text("Could not reach the server")
+    # Said at once, as an error is, and without "Dismiss" (the button is beside the live region).
+    expect(page.locator("#flash")).to_have_attribute("aria-live", "assertive")
+    expect(page.locator("#flash").get_by_role("button")).to_have_count(0)
     page.get_by_role("button", name="Dismiss this message").click()
     expect(page.locator("#flash")).to_be_empty()
     expect(page.locator("#flash")).to_be_hidden()
+    expect(page.get_by_role("button", name="Dismiss this message")).to_have_count(0)
+    expect(page.locator("#flash")).to_have_attribute("aria-live", "polite")
     expect(box).to_be_focused()
 
 
