@@ -72,10 +72,11 @@ PAGE_ID_SUFFIXES = ("-title", "-error", "-help", "-elsewhere")
 
 
 # The ids the pages make of a track's slug (track-, track-…-title, bar-, bar-…-text, plan-,
-# focus-, target-, follow-toggle-, badge-markdown-): a slug that makes a page's own id (plan-title,
-# plan-said, focus-followed) or another track's had htmx swap that element for the track's.
+# focus-, target-, target-…-help, follow-toggle-, badge-markdown-): a slug that makes a page's own
+# id (plan-title, plan-said, focus-followed) or another track's had htmx swap that element for
+# the track's.
 TRACK_ID_WORDS = frozenset({"followed", "said", "title"})
-TRACK_ID_SUFFIXES = ("-text", "-title")
+TRACK_ID_SUFFIXES = ("-text", "-title", "-help")
 
 
 def validate_track_ids(slug):

@@ -151,7 +151,9 @@ def mark(user, track, title, status, **kwargs):
 
 
 def plan_of(page, track):
-    return page.split(f'id="plan-{track.slug}" aria-live="polite">')[1].split("</div>")[0]
+    """A track's plan, the description of its target date field (a div of its own) in it."""
+    plan = page.split(f'id="plan-{track.slug}" aria-live="polite">')[1]
+    return "</div>".join(plan.split("</div>")[:2])
 
 
 @pytest.mark.django_db
@@ -528,6 +530,28 @@ def test_a_refused_target_date_marks_its_field_invalid_and_describes_it(learner_
     assert response.status_code == 422
     field = response.text.split('id="target-ml-engineer"', 1)[1].split(">", 1)[0]
     assert 'aria-invalid="true"' in field
-    assert 'aria-describedby="plan-ml-engineer"' in field
+    assert 'aria-describedby="target-ml-engineer-help"' in field
     assert "autofocus" in field  # without JavaScript, the browser scrolls to the card
     assert 'value="2001-01-01"' in field  # what was typed, to correct it (it was emptied)
+    about = described(response.text, "ml-engineer")
+    assert "Nothing was changed." in about and "of work left" not in about
+
+
+@pytest.mark.django_db
+def test_a_target_dates_field_is_described_by_what_the_date_needs_not_the_whole_plan(
+    learner_client, user, engineer
+):
+    """It was described by the whole plan: some 300 characters read each time it was reached."""
+    user.hours_per_week = 6
+    user.save()
+    learner_client.post(target_url(engineer), {"target_date": in_days(60).isoformat()})
+    page = learner_client.get(DASHBOARD).text
+    about = described(page, "ml-engineer")
+    assert about.startswith("<p>To finish by ") and "h a week" in about
+    assert "of work left" not in about and "finished around" not in about
+
+
+def described(page, slug):
+    """The inner HTML of the element describing a track's target date field."""
+    start = page.index(f'<div id="target-{slug}-help">') + len(f'<div id="target-{slug}-help">')
+    return page[start : page.index("</div>", start)].strip()
