@@ -14,7 +14,8 @@
   // without a word. An error is said at once (assertive); its Dismiss button sits beside the
   // live region, not in it, where it was read out as the message's last word.
   function clear(flash) {
-    flash.classList.remove("alert");
+    document.documentElement.style.scrollPaddingTop = "";
+    flash.classList.remove("pinned");
     flash.setAttribute("aria-live", "polite");
     flash.replaceChildren();
     var close = flash.parentElement.querySelector(".dismiss");
@@ -26,7 +27,10 @@
     clear(flash);
     var p = document.createElement("p");
     p.className = "message error";
-    p.textContent = text;
+    // The button's place in the text, which wraps round it (on a narrow window, under it).
+    var room = document.createElement("span");
+    room.className = "dismiss-room";
+    p.append(room, text);
     // Read, it can go: the button closes it and gives focus back to the control in use.
     var active = document.activeElement;
     var close = document.createElement("button");
@@ -40,10 +44,25 @@
     });
     flash.setAttribute("aria-live", "assertive");
     flash.replaceChildren(p);
-    flash.classList.add("alert");
     flash.after(close);
-    // The control in use stays in sight below it (the page's scroll padding makes room).
-    if (active && active !== document.body) { active.scrollIntoView({block: "nearest"}); }
+    pin(flash, active !== document.body && active);
+  }
+  // Kept in sight at the top of the window, with what the learner was at below it: the page's
+  // scroll padding makes room for it, as tall as it is on this window (a control the keyboard
+  // reaches later is scrolled to below it too).
+  function pin(flash, below) {
+    flash.classList.add("pinned");
+    var height = flash.parentElement.getBoundingClientRect().height;
+    document.documentElement.style.scrollPaddingTop = Math.ceil(height) + 8 + "px";
+    if (below) { below.scrollIntoView({block: "nearest"}); }
+  }
+  // A plain form's save (the note's own page) that came back to the page at its milestone says
+  // what it did in sight above it, as without JavaScript, until the next request.
+  // Not on a window too low for it (400 % zoom): there it would hide most of the page.
+  var said = document.getElementById("flash");
+  var room = window.matchMedia("(min-height: 30rem)").matches;
+  if (said && room && location.hash.length > 1 && said.querySelector(".message")) {
+    pin(said, document.getElementById(location.hash.slice(1)));
   }
   document.addEventListener("htmx:beforeRequest", function (event) {
     var flash = document.getElementById("flash");

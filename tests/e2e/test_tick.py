@@ -160,7 +160,30 @@ def test_without_javascript_what_a_save_did_is_said_in_sight_of_the_milestone(
     assert page.evaluate("window.scrollY") > 0  # far down the page, at the milestone
     # Above the milestone, not over it.
     assert said.bounding_box()["y"] + said.bounding_box()["height"] <= box.bounding_box()["y"]
+    # On a window too low for it to stay (400 % zoom), the milestone is what is in sight.
+    page.set_viewport_size({"width": 320, "height": 256})
+    page.get_by_role("checkbox", name=MILESTONE).uncheck()
+    page.locator(f"#{SLUG}").get_by_role("button", name="Save").first.click()
+    expect(page.get_by_text(f"Marked not started: {MILESTONE}.")).to_be_attached()
+    expect(box).to_be_in_viewport(ratio=1)
     context.close()
+
+
+def test_a_note_saved_on_its_own_page_says_so_in_sight_of_the_milestone(
+    learner_page, live_server, user
+):
+    """The note's own page is a plain form, with JavaScript too (opened in a new tab, say): back
+    at the milestone far down the page, its "Note saved" was at the top, out of sight."""
+    page = learner_page
+    page.goto(f"{live_server.url}/milestones/{SLUG}/details/")
+    page.get_by_label("Note").fill("Served on Fly.")
+    page.get_by_role("button", name="Save note and evidence").click()
+    expect(page).to_have_url(re.compile(rf"#{SLUG}$"))
+    said = page.get_by_text(f"Note saved: {MILESTONE}.")
+    expect(said).to_be_in_viewport()
+    note = page.locator(f"#{SLUG} .saved-details")
+    expect(note).to_be_in_viewport()
+    assert said.bounding_box()["y"] + said.bounding_box()["height"] <= note.bounding_box()["y"]
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["served", "under make run"])
