@@ -95,10 +95,10 @@ def state(ids=None):
     }
 
 
-def record(before, after):
-    """Write the changes from `before` to `after` (two `state()`s) to the changelog; a milestone
-    in `before` alone was deleted."""
-    now, tracks = timezone.now(), {}
+def record(before, after, now=None):
+    """Write the changes from `before` to `after` (two `state()`s) to the changelog, made `now`;
+    a milestone in `before` alone was deleted."""
+    now, tracks = now or timezone.now(), {}
     if any(before.get(pk, NEW).weights != new.weights for pk, new in after.items()):
         tracks = dict(Track.objects.values_list("pk", "name"))
     rows, shown = [], []
@@ -117,10 +117,11 @@ def record(before, after):
     ContentChange.objects.bulk_create(rows)
 
 
-def record_new_track(track):
-    """A career track added: learners are told of it, to focus on or follow."""
+def record_new_track(track, now=None):
+    """A career track added (`now`): learners are told of it, to focus on or follow."""
     summary = f"Added the track “{one_line(track.name)}”"
-    ContentChange.objects.create(kind=Kind.TRACK_ADDED, track=track, summary=summary)
+    at = now or timezone.now()
+    ContentChange.objects.create(kind=Kind.TRACK_ADDED, track=track, summary=summary, at=at)
 
 
 def record_deleted_tracks(tracks):
@@ -166,8 +167,10 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
         points = {str(track): sign * weight for track, weight in weights.items()}
         summary = f"Archived “{title}”" if new.archived else f"Brought back “{title}”"
         kind = Kind.ARCHIVED if new.archived else Kind.UNARCHIVED
-        if first_shown:  # a draft, now on the roadmap for the first time: new, not back
-            kind, summary = Kind.ADDED, f"Put “{title}” on the roadmap for the first time"
+        if first_shown:  # a draft, now on the roadmap for the first time: new, not back,
+            # and as it is now: what it was as a draft (a working title, say) is no news.
+            add(Kind.ADDED, f"Put “{title}” on the roadmap for the first time", points=points)
+            return rows
         add(kind, summary, points=points)
     # Titles as a page shows them: a second space between two words is no rename.
     if old is not NEW and (one_line(old.title), old.description) != (title, new.description):

@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from roadmap.models import ContentChange, Milestone
-from tests.factories import ContentChangeFactory, MilestoneFactory, TrackFactory, UserFactory
+from tests.factories import (
+    ContentChangeFactory,
+    MilestoneFactory,
+    ResourceFactory,
+    TrackFactory,
+    UserFactory,
+)
 from tests.test_news import add_milestone
 
 pytestmark = pytest.mark.django_db
@@ -320,3 +326,30 @@ def test_a_draft_deleted_leaves_nothing_in_the_changelog():
     assert "Secret draft" not in Client().get(CHANGES).text
     assert "Secret draft" not in Client().get(FEED).text
     assert ContentChange.objects.filter(summary="Deleted “Secret draft”").exists()  # kept, unread
+
+
+@pytest.mark.django_db
+def test_a_draft_put_on_the_roadmap_and_edited_in_one_save_tells_nothing_of_its_draft(client):
+    """Put on the roadmap renamed, with another weight and a resource removed, in one save: the
+    draft's working title, its weight and its resource came out with it, for anyone to read."""
+    from tests.test_changes import change_form
+
+    editor_client = Client()
+    editor_client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    add_milestone(editor_client, "Secret launch plan", TrackFactory(), 3, is_archived="on")
+    milestone = Milestone.objects.get(title="Secret launch plan")
+    ResourceFactory(milestone=milestone, title="Internal memo")
+    url = reverse("admin:roadmap_milestone_change", args=[milestone.pk])
+    published = change_form(milestone) | {
+        "title": "Public ML cert",
+        "is_archived": "",
+        "memberships-0-weight": 4,
+        "resources-0-DELETE": "on",
+    }
+    assert editor_client.post(url, published).status_code == 302
+    page, feed = client.get(CHANGES).text, client.get(FEED).text
+    assert "Put “Public ML cert” on the roadmap for the first time" in page
+    for secret in ("Secret launch plan", "Internal memo", "was 3"):
+        assert secret not in page
+        assert secret not in feed
+    assert ContentChange.objects.filter(milestone=milestone).count() == 1
