@@ -12,6 +12,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from . import changes
 from .models import MAX_ESTIMATED_HOURS, Milestone, Resource, Section, Track, TrackMilestone
@@ -240,13 +241,14 @@ def load(content):
     changes.lock()  # first, as every writer of content: two loads at once take turns
     # The first load of a fresh install is the roadmap itself, not a change to it.
     before = changes.state() if Milestone.objects.exists() else None
+    now = timezone.now()  # one change: its entries read in the order they are made
     tracks_by_slug = {}
     for position, track in enumerate(content["tracks"]):
         values = {"name": track["name"], "summary": track["summary"], "position": position}
         obj, change = _upsert(Track, track["slug"], values)
         report.note(change, "tracks", track["slug"])
         if change == "created" and before is not None:
-            changes.record_new_track(obj)
+            changes.record_new_track(obj, now)
         tracks_by_slug[track["slug"]] = obj
 
     listed = set()
@@ -278,7 +280,7 @@ def load(content):
     stale.update(is_archived=True)
     if report.changed:
         if before is not None:
-            changes.record(before, changes.state())
+            changes.record(before, changes.state(), now)
         content_changed()
     return report
 

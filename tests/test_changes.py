@@ -319,6 +319,15 @@ class TestLoadRoadmap:
         call_command("load_roadmap", stdout=open("/dev/null", "w"))  # noqa: SIM115
         assert logged() == []
 
+    def test_a_track_added_reads_above_the_milestones_that_count_toward_it(self, roadmap, tmp_path):
+        """One load is one change: "Added the track" came below what counts toward it."""
+        data = yaml.safe_load(DEFAULT_PATH.read_text())
+        data["tracks"].append({"slug": "mlops", "name": "MLOps", "summary": ""})
+        data["sections"][0]["milestones"][0]["tracks"]["mlops"] = 3
+        self.load(tmp_path, data)
+        page = Client().get(reverse("roadmap:changes")).text
+        assert page.index("Added the track “MLOps”") < page.index("toward MLOps")
+
     def test_every_kind_of_edit_in_the_file_is_recorded(self, roadmap, tmp_path):
         data = yaml.safe_load(DEFAULT_PATH.read_text())
         first, second, third = data["sections"][0]["milestones"][:3]
