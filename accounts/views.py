@@ -83,7 +83,7 @@ def signup(request):
     ):
         messages.error(request, SIGNUP_LIMITED)
         kept = {name: request.POST.get(name, "") for name in ("username", "email")}
-        context = {"form": SignupForm(initial=kept), "next": next_url}
+        context = {"form": SignupForm(initial=kept), "next": next_url, "limited": True}
         return TemplateResponse(request, "accounts/signup.html", context, status=429)
     form = SignupForm(request.POST) if request.method == "POST" else SignupForm()
     if form.is_bound and form.is_valid():
@@ -141,7 +141,8 @@ def change_email(request):
     ):
         messages.error(request, EMAIL_LIMITED)
         form = ChangeEmailForm(request, initial={"email": request.POST.get("email", "")})
-        return TemplateResponse(request, "accounts/change_email.html", {"form": form}, status=429)
+        context = {"form": form, "limited": True}
+        return TemplateResponse(request, "accounts/change_email.html", context, status=429)
     else:
         form = ChangeEmailForm(request, request.POST)
         old = request.user.email

@@ -1385,3 +1385,15 @@ def test_a_form_sent_back_to_be_corrected_says_so_in_the_pages_title(
     response = client.post(url, data)
     assert response.status_code in (200, 400, 422)
     assert f"<title>Error: {title} · Next Steps</title>" in response.text
+
+
+@pytest.mark.parametrize("name", ["signup", "change_email"])
+def test_a_form_refused_for_too_many_tries_says_so_in_the_pages_title(client, user, settings, name):
+    """Refused by the limit, the form comes back without field errors: the title said nothing."""
+    settings.SIGNUPS_PER_HOUR = 0
+    if name == "change_email":
+        client.force_login(user)
+    data = {"username": "ada", "email": "ada@example.com", "time_zone": ""}
+    response = client.post(reverse(name), data)
+    assert response.status_code == 429
+    assert "<title>Error: " in response.text
