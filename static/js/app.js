@@ -230,6 +230,18 @@
     }
   });
 
+  // What new hours did is said once they stop changing: each step of the arrows is saved at
+  // once, but a plan read out for each (about 110 characters) was four plans for four presses.
+  var planSaid;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var region = event.detail.target;
+    if (region.id !== "plan-said") { return; }
+    event.detail.shouldSwap = false;
+    var text = event.detail.fragment.textContent;
+    clearTimeout(planSaid);
+    planSaid = setTimeout(function () { region.textContent = text; }, 600);
+  });
+
   // The plan's fields say whether the server took them (htmx answers with the plan only): a
   // refused one is marked invalid, and a cleared target date empties its field and hides the
   // button that cleared it (focus goes to the field), which comes back with the next target.

@@ -188,6 +188,31 @@ def test_hours_typed_and_submitted_at_once_are_said_once(learner_page, live_serv
     assert len(said) == 1 and said[0].startswith("Planned at 7 h a week. ML Engineer: finished")
 
 
+def test_hours_stepped_with_the_arrows_are_each_saved_and_said_once_they_stop(
+    learner_page, live_server, user
+):
+    """Each step of the arrows saved the plan and had it read out (about 110 characters): four
+    presses, four plans. Each is still saved at once; the plan is said once the steps stop."""
+    user.hours_per_week = 6
+    user.save()
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    page.evaluate(SAID)
+    field = page.get_by_label("Hours a week you can give")
+    field.focus()
+    for _ in range(4):
+        field.press("ArrowUp")
+        page.wait_for_timeout(150)
+    expect(page.locator("#hours-status")).to_have_text("Planned at 10 h a week.")
+    expect(page.locator("#plan-said")).to_contain_text("Planned at 10 h a week.")
+    page.wait_for_timeout(1200)  # any later answer in
+    said = page.evaluate("window.said")
+    assert len(said) == 1 and said[0].startswith("Planned at 10 h a week. ML Engineer: finished")
+    user.refresh_from_db()
+    assert user.hours_per_week == 10
+
+
 def test_a_refused_number_left_for_another_field_leaves_the_cursor_there(
     learner_page, live_server, user
 ):
