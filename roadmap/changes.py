@@ -165,13 +165,14 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
         sign = -1 if new.archived else 1
         weights = old.weights if new.archived else new.weights
         points = {str(track): sign * weight for track, weight in weights.items()}
-        summary = f"Archived “{title}”" if new.archived else f"Brought back “{title}”"
-        kind = Kind.ARCHIVED if new.archived else Kind.UNARCHIVED
         if first_shown:  # a draft, now on the roadmap for the first time: new, not back,
             # and as it is now: what it was as a draft (a working title, say) is no news.
             add(Kind.ADDED, f"Put “{title}” on the roadmap for the first time", points=points)
             return rows
-        add(kind, summary, points=points)
+        if new.archived:
+            add(Kind.ARCHIVED, f"Archived “{title}”", points=points)
+        else:
+            add(Kind.UNARCHIVED, f"Brought back “{title}”", points=points)
     # Titles as a page shows them: a second space between two words is no rename.
     if old is not NEW and (one_line(old.title), old.description) != (title, new.description):
         if one_line(old.title) == title:
