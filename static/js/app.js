@@ -60,8 +60,8 @@
   // what it did in sight above it, as without JavaScript, until the next request.
   // Not on a window too low for it (400 % zoom): there it would hide most of the page.
   var said = document.getElementById("flash");
-  var room = window.matchMedia("(min-height: 30rem)").matches;
-  if (said && room && location.hash.length > 1 && said.querySelector(".message")) {
+  var highEnough = window.matchMedia("(min-height: 30rem)").matches;  // as app.css's rule
+  if (said && highEnough && location.hash.length > 1 && said.querySelector(".message")) {
     pin(said, document.getElementById(location.hash.slice(1)));
   }
   document.addEventListener("htmx:beforeRequest", function (event) {
