@@ -143,18 +143,23 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
     title = one_line(new.title)
     rows = []
 
-    def add(kind, summary, track=None, points=None):
+    def add(kind, summary, track=None, points=None, *, detail=""):
         rows.append(
             ContentChange(
                 kind=kind,
                 milestone_id=pk,
                 track_id=track,
                 summary=clipped(summary),
+                detail=clipped(detail),
                 points=points or {},
                 at=now,
                 draft=draft,
             )
         )
+
+    def edit(kind, detail, track=None, points=None):
+        """An entry whose summary is the title, then what changed ("now takes about 6 h")."""
+        add(kind, f"“{title}” {detail}", track, points, detail=detail)
 
     if old is None:
         archived = ", archived: not on the roadmap yet" if new.archived else ""
@@ -176,19 +181,20 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
     # Titles as a page shows them: a second space between two words is no rename.
     if old is not NEW and (one_line(old.title), old.description) != (title, new.description):
         if one_line(old.title) == title:
-            summary = f"Changed the description of “{title}”"
+            summary, detail = f"Changed the description of “{title}”", "Changed the description"
         else:
-            summary = f"Renamed “{one_line(old.title)}” to “{title}”"
+            old_title = f"“{one_line(old.title)}”"
+            summary, detail = f"Renamed {old_title} to “{title}”", f"Renamed from {old_title}"
             if old.description != new.description:
                 summary += " and changed its description"
-        add(Kind.EDITED, summary)
+                detail += " and changed its description"
+        add(Kind.EDITED, summary, detail=detail)
     # Into another section (load_roadmap keeps a renamed section's row: that is no move).
     if old is not NEW and old.section[0] != new.section[0]:
-        # Begun with the title, as the learner's news leaves it out after its link.
         left, went = one_line(old.section[1]), one_line(new.section[1])
-        add(Kind.EDITED, f"“{title}” moved from “{left}” to “{went}”")
+        edit(Kind.EDITED, f"moved from “{left}” to “{went}”")
     if old is not NEW and old.hours != new.hours:
-        add(Kind.EDITED, f"“{title}” now takes about {new.hours} h, was {old.hours} h")
+        edit(Kind.EDITED, f"now takes about {new.hours} h, was {old.hours} h")
     active = not old.archived and not new.archived
     for track in sorted(old.weights.keys() | new.weights.keys()):
         was, weight = old.weights.get(track), new.weights.get(track)
@@ -197,12 +203,12 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
         name = one_line(tracks.get(track, "a track"))
         points = {str(track): (weight or 0) - (was or 0)} if active else {}
         if was is None:
-            add(Kind.WEIGHT_ADDED, f"“{title}” counts {weight} of 5 toward {name}", track, points)
+            edit(Kind.WEIGHT_ADDED, f"counts {weight} of 5 toward {name}", track, points)
         elif weight is None:
-            add(Kind.WEIGHT_REMOVED, f"“{title}” no longer counts toward {name}", track, points)
+            edit(Kind.WEIGHT_REMOVED, f"no longer counts toward {name}", track, points)
         else:
-            summary = f"“{title}” counts {weight} of 5 toward {name}, was {was}"
-            add(Kind.WEIGHT_CHANGED, summary, track, points)
+            change = f"counts {weight} of 5 toward {name}, was {was}"
+            edit(Kind.WEIGHT_CHANGED, change, track, points)
     added = Counter(
         name for name, _ in (Counter(new.resources) - Counter(old.resources)).elements()
     )
@@ -211,11 +217,15 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
     )
     relinked = added & removed  # the same title, another link: one edit, not two
     for name in relinked.elements():
-        add(Kind.EDITED, f"“{title}” links its resource “{one_line(name)}” to a new address")
+        edit(Kind.EDITED, f"links its resource “{one_line(name)}” to a new address")
     for name in (added - relinked).elements():
-        add(Kind.RESOURCE_ADDED, f"New resource for “{title}”: {one_line(name)}")
+        name = one_line(name)
+        summary, detail = f"New resource for “{title}”: {name}", f"New resource: {name}"
+        add(Kind.RESOURCE_ADDED, summary, detail=detail)
     for name in (removed - relinked).elements():
-        add(Kind.RESOURCE_REMOVED, f"Resource removed from “{title}”: {one_line(name)}")
+        name = one_line(name)
+        summary, detail = f"Resource removed from “{title}”: {name}", f"Resource removed: {name}"
+        add(Kind.RESOURCE_REMOVED, summary, detail=detail)
     return rows
 
 

@@ -384,6 +384,8 @@ class ContentChange(models.Model):
         Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
     )
     summary = models.CharField(max_length=SUMMARY_LENGTH, validators=[validate_one_line])
+    # The summary without the title, as the news says it after the milestone's link: "now takes…"
+    detail = models.CharField(max_length=SUMMARY_LENGTH, blank=True, editable=False)
     # How the change moved each track's total weight: {track id: points}, for percentages.
     points = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -5,7 +5,6 @@ until they dismiss them, which moves the mark. The snapshot knows when the lates
 made, so a learner who is up to date costs no query.
 """
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
@@ -74,25 +73,6 @@ class News:
     deleted: tuple = ()  # titles of milestones deleted since
 
 
-def without_title(summary, quoted):
-    """A change's summary after the milestone's link, which says its title (`quoted`, as the
-    summaries have it): "now takes about 6 h, was 4 h", "New resource: …", "Renamed from “…”".
-    Only the summaries' own wording goes: a title may be quoted inside a name too."""
-    line = summary.removeprefix(f"{quoted} ").replace(f"; {quoted} ", "; ")
-    renamed = re.fullmatch(
-        rf"Renamed (“.*”) to {re.escape(quoted)}( and changed its description)?", line
-    )
-    if renamed:
-        return f"Renamed from {renamed[1]}{renamed[2] or ''}"
-    for said, short in (
-        ("New resource for", "New resource"),
-        ("Resource removed from", "Resource removed"),
-    ):
-        if line.startswith(f"{said} {quoted}: "):
-            return short + line.removeprefix(f"{said} {quoted}")
-    return "Changed the description" if line == f"Changed the description of {quoted}" else line
-
-
 def since_mark(user, snapshot, done, followed):
     """The News for a learner who has done `done` and follows `followed` (track ids), or None:
     one query, only when the snapshot knows of a change after their mark."""
@@ -105,8 +85,8 @@ def since_mark(user, snapshot, done, followed):
     total, done_points = Counter(), Counter()
     until = mark
     first_change, first_move = {}, {}  # milestone id, track id -> when its first change was made
-    for kind, pk, track_id, title, points, at, summary in rows.values_list(
-        "kind", "milestone_id", "track_id", "milestone__title", "points", "at", "summary"
+    for kind, pk, track_id, title, points, at, summary, line in rows.values_list(
+        "kind", "milestone_id", "track_id", "milestone__title", "points", "at", "summary", "detail"
     ):
         until = max(until, at)
         if kind == Kind.TRACK_ADDED:
@@ -133,10 +113,8 @@ def since_mark(user, snapshot, done, followed):
             first_archival.setdefault(pk, kind)
             if kind == Kind.ARCHIVED and first_archival[pk] == kind and pk not in added:
                 archived[pk] = title  # on the roadmap at the mark
-        else:
-            line = without_title(summary, f"“{changes.one_line(title)}”")
-            if said.setdefault(pk, [])[-1:] != [line]:  # the same change again says nothing new
-                said[pk].append(line)
+        elif said.setdefault(pk, [])[-1:] != [line]:  # the same change again says nothing new
+            said[pk].append(line)
     # Back: archived at the mark (its first such change since is its return). One archived and
     # brought back since was on the roadmap all along: only its other edits are news.
     returned = {pk for pk, kind in first_archival.items() if kind == Kind.UNARCHIVED} - added

@@ -524,3 +524,35 @@ def test_migrating_marks_the_entries_of_drafts():
         ContentChange.objects.all().delete()
         Milestone.objects.all().delete()
         Section.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_gives_older_entries_what_the_news_says_after_the_link():
+    """Made before entries kept it: the news took each summary apart by the title."""
+    apps = migrate([("roadmap", "0021_changelog_order_of_one_save")])
+    OldChange = apps.get_model("roadmap", "ContentChange")
+    section = apps.get_model("roadmap", "Section").objects.create(slug="part", title="Part")
+    ship = apps.get_model("roadmap", "Milestone").objects.create(
+        section=section, slug="ship", title="Ship an API", estimated_hours=2
+    )
+    for kind, summary in [
+        ("added", "Added “Ship an API”"),
+        ("edited", "“Ship an API” now takes about 8 h, was 4 h"),
+        ("edited", "Renamed “Intro to “Ship an API”” to “Ship an API”"),
+        ("resource_added", "New resource for “Ship an API”: FastAPI docs"),
+        ("weight_removed", "“Ship an API” no longer counts toward ML Engineer"),
+    ]:
+        OldChange.objects.create(kind=kind, milestone=ship, summary=summary)
+    try:
+        migrate(LATEST)
+        assert list(ContentChange.objects.order_by("pk").values_list("detail", flat=True)) == [
+            "",
+            "now takes about 8 h, was 4 h",
+            "Renamed from “Intro to “Ship an API””",
+            "New resource: FastAPI docs",
+            "no longer counts toward ML Engineer",
+        ]
+    finally:
+        ContentChange.objects.all().delete()
+        Milestone.objects.all().delete()
+        Section.objects.all().delete()
