@@ -1,7 +1,7 @@
 """The admin site: Django's, where hostile input gets a message instead of a 500: ids that no row
 can have ("abc", or a number past 64 bits, which SQLite can't even compare) in an action, a filter
-or a many-to-many choice, a NUL character in a search or filter, a date past the calendar's end,
-another model's relation named as the field to return or to complete.
+or a many-to-many choice, a NUL character in a search or filter, a year past the calendar's end
+in any date filter, another model's relation named as the field to return or to complete.
 Its login refuses overlong usernames, and its password change is the site's own page."""
 
 import functools
@@ -46,10 +46,11 @@ class CheckedSelection:
             return super().get_changelist_instance(request)
         except (OverflowError, ValueError) as error:
             # An id past 64 bits in a filter (SQLite's OverflowError), or a date past the
-            # calendar's end in the date drill-down (the admin works out the next day, month or
-            # year): the list opens without filters, as for a wrong lookup.
-            drill_down = self.date_hierarchy and f"{self.date_hierarchy}__year" in request.GET
-            if not (isinstance(error, OverflowError) or drill_down):
+            # calendar's end in a filter by year, the date drill-down's or any other (the admin
+            # works out the year's first and last day, or the next day, month or year): the list
+            # opens without filters, as for a wrong lookup.
+            by_year = any({"year", "iso_year"} & set(key.split("__")[1:]) for key in request.GET)
+            if not (isinstance(error, OverflowError) or by_year):
                 raise
             raise IncorrectLookupParameters(error) from error
 

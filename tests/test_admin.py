@@ -903,6 +903,28 @@ def test_a_date_past_the_calendars_end_opens_the_list_without_filters(admin_clie
     assert response["Location"] == f"{url}?e=1"
 
 
+@pytest.mark.parametrize(
+    ("model", "query"),
+    [
+        ("roadmap_progress", "updated_at__year=99999"),
+        ("roadmap_progress", "completed_at__year=0"),
+        ("roadmap_progress", "updated_at__iso_year=99999"),
+        ("roadmap_progress", "updated_at__year__gte=99999"),
+        ("accounts_user", "date_joined__year=99999"),
+        ("roadmap_enrollment", "target_date__year=99999"),
+    ],
+)
+def test_a_year_past_the_calendars_end_in_any_date_filter_opens_the_list_without_it(
+    admin_client, model, query
+):
+    """Not only the drill-down: any date field can be filtered by year in the address, and the
+    admin works out the year's first and last day (a 500: "year 99999 is out of range")."""
+    url = reverse(f"admin:{model}_changelist")
+    response = admin_client.get(f"{url}?{query}")
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?e=1"
+
+
 def test_an_error_of_the_list_itself_is_not_taken_for_a_wrong_date(admin_client, monkeypatch):
     """Only the date drill-down's overflow opens the list without filters: any other error
     must surface, not hide behind Django's "Database error" page."""
