@@ -1,4 +1,6 @@
+import codecs
 import re
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
@@ -74,6 +76,8 @@ class UnreadableFormMiddleware:
         if request.method == "POST":
             try:
                 request.POST  # noqa: B018
+                if request.content_type == "application/x-www-form-urlencoded":
+                    self.check_utf8(request)
             except (BadRequest, SuspiciousOperation, MultiPartParserError, UnreadablePostError):
                 if request.headers.get("HX-Request") == "true":
                     return HttpResponseBadRequest(
@@ -82,3 +86,15 @@ class UnreadableFormMiddleware:
                     )
                 return render(request, "400.html", status=400)
         return self.get_response(request)
+
+    @staticmethod
+    def check_utf8(request):
+        """Django reads a urlencoded form that declares a charset it doesn't know as UTF-8, and
+        bytes that are no UTF-8 as "\ufffd": a note would be stored garbled, without a word."""
+        try:
+            utf8 = codecs.lookup(request.content_params.get("charset", "utf-8")).name == "utf-8"
+            parse_qsl(request.body.decode(), keep_blank_values=True, errors="strict")
+        except (LookupError, UnicodeDecodeError):
+            utf8 = False
+        if not utf8:
+            raise BadRequest("A urlencoded form must be UTF-8.")

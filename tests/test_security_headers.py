@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from roadmap.models import Progress
 from tests.factories import MilestoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +181,27 @@ def test_a_form_in_another_charset_than_utf_8_is_a_400_with_the_security_headers
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert "camera=()" in response["Permissions-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("charset", "body"),
+    [
+        ("bogus", "note=caf%C3%A9"),  # Django reads a charset it doesn't know as UTF-8
+        (None, "note=caf%E9"),  # Latin-1's é, no UTF-8
+        ("utf-8", "note=caf\xe9"),  # the byte itself, not escaped
+    ],
+    ids=["an unknown charset", "an escape of no UTF-8", "a byte of no UTF-8"],
+)
+def test_a_form_that_is_not_utf_8_is_a_400_and_nothing_is_stored(client, user, charset, body):
+    """It was read as "caf\ufffd" and the note stored so, without a word to its writer."""
+    milestone = MilestoneFactory()
+    client.force_login(user)
+    content_type = "application/x-www-form-urlencoded" + (f"; charset={charset}" if charset else "")
+    url = reverse("roadmap:details", args=[milestone.slug])
+    response = client.generic("POST", url, body.encode("latin-1"), content_type=content_type)
+    assert response.status_code == 400
+    assert "This request could not be read" in response.text
+    assert not Progress.objects.exists()
 
 
 def test_a_broken_upload_is_a_short_400_for_htmx(client):
