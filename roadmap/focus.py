@@ -98,11 +98,14 @@ class Part(NamedTuple):
         return all(item.hidden for item in self.items)
 
 
-def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=False, tags=None):
+def sections(
+    snapshot, focus, own, *, learner=True, hide_done=False, public=False, tags=None, show=None
+):
     """[Part] of the milestones in focus, sections without any left out; `own`
     is the learner's rows by milestone id (a visitor has none, and `learner` False). The map's
     nodes are the snapshot's, for each status, for the roadmap page or a `public` one; `tags`
-    are the news's (milestone id -> "new" or "changed"), whose milestones `hide_done` keeps."""
+    are the news's (milestone id -> "new" or "changed"), whose milestones `hide_done` keeps, as
+    the one a link led to (`show`, its id)."""
     tags, track, shown = tags or {}, focus.track, []
     now = timezone.now()
     for section in snapshot.sections:
@@ -116,7 +119,7 @@ def sections(snapshot, focus, own, *, learner=True, hide_done=False, public=Fals
                 just_done = status == Status.DONE and not public and bool(at)
                 just_done = just_done and now - JUST_DONE < at <= now
                 hideable = status == Status.DONE and m.id not in tags
-                hidden = hide_done and hideable and not just_done
+                hidden = hide_done and hideable and not just_done and m.id != show
                 node = "hidden" if hidden else status
                 weight = track.weights[m.id] if track else None
                 map_node = m.map_nodes[("public", node) if public else node]

@@ -272,7 +272,8 @@ def build(revision):
         weights = {m.milestone_id: m.weight for m in memberships}
         tracks.append(TrackEntry(track.pk, track.slug, track.name, track.summary, entries, weights))
     tracks = tuple(tracks)
-    career_tracks = render_to_string(f"{TEMPLATE}#career_tracks", {"tracks": tracks})
+    context = {"tracks": tracks, "roadmap_url": whole_roadmap_url()}
+    career_tracks = render_to_string(f"{TEMPLATE}#career_tracks", context)
     by_slug = {m.slug: m for m, _ in placed.values()}
     by_id = {m.id: m for m, _ in placed.values()}
     latest = ContentChange.objects.filter(draft=False).aggregate(latest=Max("at"))["latest"]

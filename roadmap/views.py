@@ -89,7 +89,11 @@ def index(request):
         done = done_ids(own)
         whats_new = news.since_mark(user, snapshot, done, followed)
         tags = whats_new.tags if whats_new else None
-        sections = focus.sections(snapshot, chosen, own, hide_done=user.hide_done, tags=tags)
+        # A link to one milestone (the career tracks' lists) shows it, done and hidden or not.
+        show = getattr(snapshot.by_slug.get(request.GET.get("show")), "id", None)
+        sections = focus.sections(
+            snapshot, chosen, own, hide_done=user.hide_done, tags=tags, show=show
+        )
         items = [item for _, part_items in sections for item in part_items]
         news.note_visit(user)
         context.update(
@@ -105,8 +109,9 @@ def index(request):
             just_done=sum(item.hideable and item.just_done for item in items),
         )
     if part == PARTS["roadmap-body"]:  # said to a screen reader: what the list shows now
-        shown = (item for _, part_items in context["sections"] for item in part_items)
-        context["shown_count"] = sum(not item.hidden for item in shown)
+        items = [item for _, part_items in context["sections"] for item in part_items]
+        context["shown_count"] = sum(not item.hidden for item in items)
+        context["hidden_count"] = len(items) - context["shown_count"]
     template = TEMPLATE + (part or "")
     return TemplateResponse(request, template, context)
 

@@ -111,3 +111,6 @@ class ContentChangeFactory(factory.django.DjangoModelFactory):
     kind = ContentChange.Kind.EDITED
     milestone = factory.SubFactory(MilestoneFactory)
     summary = factory.LazyAttribute(lambda c: f"Changed the description of “{c.milestone.title}”")
+    detail = factory.LazyAttribute(  # what the news says after the milestone's link
+        lambda c: "Changed the description" if c.summary.startswith("Changed the") else c.summary
+    )

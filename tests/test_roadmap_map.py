@@ -278,7 +278,19 @@ class TestFocus:
         assert said("/?track=all") == "Showing 30 milestones: the whole roadmap."
         learner.hide_done = True
         learner.save()
-        assert said("/?track=all") == "Showing 29 milestones: the whole roadmap, without the done."
+        assert said("/?track=all") == "Showing 29 milestones: the whole roadmap, 1 done hidden."
+        # Two just ticked stay in sight: it said "without the done" with both in the list.
+        for milestone in (learner.second, learner.third):
+            progress.set_status(user=learner, milestone=milestone, status=Status.DONE)
+        assert said("/?track=all") == (
+            "Showing 29 milestones: the whole roadmap, 1 done hidden; 2 you ticked in the last"
+            " ten minutes stay in sight for now."
+        )
+        learner.progress.exclude(milestone=learner.second).delete()
+        assert said("/?track=all") == (
+            "Showing 30 milestones: the whole roadmap, no done one hidden yet; 1 you ticked in"
+            " the last ten minutes stays in sight for now."
+        )
         client.logout()
         assert said("/?track=all") == "Showing 30 milestones: the whole roadmap."
 
@@ -479,6 +491,24 @@ class TestDone:
         assert second.slug not in milestone_ids(page)
         assert "Show done milestones (2)</button>" in page
         assert "to untick a slip" not in page
+
+    def test_a_career_tracks_link_to_a_hidden_done_milestone_shows_it(self, client, learner):
+        """It led to `/?track=all#…` and the page stayed at its top: the milestone was hidden."""
+        learner.hide_done = True
+        learner.save()
+        first = learner.first
+        page = client.get("/").text
+        tracks = page.split('id="career-tracks"')[1]
+        link = f'href="/?track=all&amp;show={first.slug}#{first.slug}"'
+        assert link in tracks
+        page = client.get("/", {"track": "all", "show": first.slug}).text
+        assert first.slug in milestone_ids(page)
+        assert "Show done milestones (1)</button>" in page  # still done, still what it hides
+        assert first.slug not in milestone_ids(client.get("/?track=all").text)
+        for show in ("no-such-milestone", "", "\x00"):  # nothing more shown, no error
+            response = client.get("/", {"track": "all", "show": show})
+            assert response.status_code == 200
+            assert first.slug not in milestone_ids(response.text)
 
     def test_the_button_counts_what_it_hides_not_one_kept_for_its_news(self, client, learner):
         """A done milestone with news stays until dismissed: "Hide done (1)" hid nothing."""
