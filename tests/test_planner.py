@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from roadmap import planner, progress, validators
 from roadmap.models import Enrollment, Status
@@ -538,6 +539,12 @@ def test_a_refused_target_date_marks_its_field_invalid_and_describes_it(learner_
     assert "Nothing was changed." in about and "of work left" not in about
     # Not what the date kept needs: read beside the date typed, it seemed to be about that one.
     assert "To finish by" not in about
+    # But which date that is: it was out of sight, as if the refused date had cleared it.
+    kept = date_format(in_days(60), "j F Y")
+    assert f"Nothing was changed. Your target date stays {kept}.</p>" in about
+    Enrollment.objects.filter(track=engineer).update(target_date=None)
+    response = learner_client.post(target_url(engineer), {"target_date": "2001-01-01"}, **HTMX)
+    assert "Nothing was changed.</p>" in described(response.text, "ml-engineer")
 
 
 @pytest.mark.django_db
