@@ -49,8 +49,10 @@
   }
   // Kept in sight at the top of the window, with what the learner was at below it: the page's
   // scroll padding makes room for it, as tall as it is on this window (a control the keyboard
-  // reaches later is scrolled to below it too).
+  // reaches later is scrolled to below it too). Not on a window too low for it (400 % zoom):
+  // there it would hide most of the page (an error is said all the same).
   function pin(flash, below) {
+    if (!window.matchMedia("(min-height: 30rem)").matches) { return; }  // as app.css's rule
     flash.classList.add("pinned");
     var height = flash.parentElement.getBoundingClientRect().height;
     document.documentElement.style.scrollPaddingTop = Math.ceil(height) + 8 + "px";
@@ -58,10 +60,8 @@
   }
   // A plain form's save (the note's own page) that came back to the page at its milestone says
   // what it did in sight above it, as without JavaScript, until the next request.
-  // Not on a window too low for it (400 % zoom): there it would hide most of the page.
   var said = document.getElementById("flash");
-  var highEnough = window.matchMedia("(min-height: 30rem)").matches;  // as app.css's rule
-  if (said && highEnough && location.hash.length > 1 && said.querySelector(".message")) {
+  if (said && location.hash.length > 1 && said.querySelector(".message")) {
     pin(said, document.getElementById(location.hash.slice(1)));
   }
   document.addEventListener("htmx:beforeRequest", function (event) {
@@ -197,13 +197,17 @@
     }
   });
 
-  // The note editor opens with the caret after the note, so that typing adds to it.
+  // The note editor opens with the caret after the note, so that typing adds to it: in the
+  // roadmap, and on the note's own page (where it is focused as the page loads).
+  function caretAtEnd(note) {
+    note.setSelectionRange(note.value.length, note.value.length);
+  }
   document.addEventListener("htmx:afterSettle", function (event) {
     var note = document.activeElement;
-    if (note && note.matches("textarea") && event.detail.elt.contains(note)) {
-      note.setSelectionRange(note.value.length, note.value.length);
-    }
+    if (note && note.matches("textarea") && event.detail.elt.contains(note)) { caretAtEnd(note); }
   });
+  var ownPage = document.querySelector("textarea[autofocus]");
+  if (ownPage) { caretAtEnd(ownPage); }
 
   // A control that is gone after the roadmap's body is swapped (the news, once dismissed)
   // leaves focus where it was: on the focus link of the view shown.

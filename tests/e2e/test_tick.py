@@ -187,6 +187,12 @@ def test_a_note_saved_on_its_own_page_says_so_in_sight_of_the_milestone(
     note = page.locator(f"#{SLUG} .saved-details")
     expect(note).to_be_in_viewport()
     assert said.bounding_box()["y"] + said.bounding_box()["height"] <= note.bounding_box()["y"]
+    # Opened again, the caret is after the note, as in the editor on the roadmap: what was
+    # typed went in front of it ("Then Kubernetes.Served on Fly.").
+    page.goto(f"{live_server.url}/milestones/{SLUG}/details/")
+    expect(page.get_by_label("Note")).to_be_focused()
+    page.keyboard.type(" Then Kubernetes.")
+    expect(page.get_by_label("Note")).to_have_value("Served on Fly. Then Kubernetes.")
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["served", "under make run"])
@@ -210,6 +216,27 @@ def test_a_tick_the_server_refuses_is_undone_and_the_reason_shows_where_the_lear
     expect(last).not_to_be_checked()
     expect(last).to_be_focused()
     assert not Progress.objects.filter(user=user).exists()
+
+
+def test_on_a_window_too_low_for_it_a_refused_ticks_message_is_not_pinned(
+    learner_page, live_server
+):
+    """At 400 % zoom the message stayed at the top of the window, over half of it, until the
+    next request, as the message of a save without JavaScript does not."""
+    page = learner_page
+    page.set_viewport_size({"width": 320, "height": 256})
+    page.goto(f"{live_server.url}/?track=all")
+    form = page.locator("form.status").last
+    page.route(f"**{form.get_attribute('action')}", lambda route: route.fulfill(status=500))
+    box = form.get_by_role("checkbox")
+    box.scroll_into_view_if_needed()
+    box.click()
+    message = page.get_by_text("Something went wrong on our side (error 500).")
+    expect(message).to_be_attached()  # said (assertive), at the top of the page
+    expect(box).not_to_be_checked()
+    expect(box).to_be_focused()
+    expect(message).not_to_be_in_viewport()
+    expect(box).to_be_in_viewport(ratio=1)
 
 
 def test_a_refused_tick_stays_said_while_another_tick_finishes(learner_page, live_server, user):
