@@ -210,13 +210,16 @@
   if (ownPage) { caretAtEnd(ownPage); }
 
   // A control that is gone after the roadmap's body is swapped (the news, once dismissed)
-  // leaves focus where it was: on the focus link of the view shown.
+  // leaves focus where it was: on the focus link of the view shown; on the dashboard, whose
+  // news alone goes, on the page's heading.
   document.addEventListener("htmx:afterSettle", function (event) {
     var active = document.activeElement;
-    if (event.detail.elt.id === "roadmap-body" && (!active || active === document.body)) {
-      var current = document.querySelector("#roadmap-body nav.focus [aria-current=page]");
-      if (current) { current.focus(); }
-    }
+    if (active && active !== document.body) { return; }
+    var id = event.detail.elt.id;
+    var place = id === "roadmap-body" ? "#roadmap-body nav.focus [aria-current=page]"
+      : id === "news" ? "h1[tabindex]" : null;
+    var there = place && document.querySelector(place);
+    if (there) { there.focus(); }
   });
 
   // The hours field sends itself once changed, but not a number sent already, by it or its

@@ -123,3 +123,29 @@ def test_after_a_tick_the_news_says_how_far_the_change_moves_what_is_done_now(
     expect(page.get_by_role("checkbox", name=second.title)).to_be_checked()
     expect(moved).not_to_have_text(told)  # worked out again with the tick, without a reload
     expect(page.get_by_role("checkbox", name=second.title)).to_be_focused()
+
+
+def test_dismissing_the_news_on_the_dashboard_keeps_the_page(learner_page, live_server, user):
+    """It posted the form and loaded the whole dashboard again: the page flashed, went back to
+    its top, and focus was lost to the page's body."""
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    ContentChangeFactory(milestone=Milestone.objects.get(slug="deploy-a-prediction-api"))
+    content_changed()
+    user.changes_seen_at = timezone.now() - datetime.timedelta(days=3)
+    user.save(update_fields=["changes_seen_at"])
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    page.evaluate("window.sameDocument = true")
+    news = page.get_by_role("region", name=re.compile("Roadmap changes since"))
+    expect(news).to_contain_text("1 milestone changed")
+    news.get_by_role("button", name="Dismiss these changes").focus()
+    page.keyboard.press("Enter")
+    expect(news).to_have_count(0)
+    expect(page.locator("#flash")).to_have_text(
+        "Dismissed: you are up to date with the roadmap’s changes."
+    )
+    expect(page.get_by_role("heading", name="Your dashboard")).to_be_focused()
+    assert page.evaluate("window.sameDocument") is True
+    page.reload()
+    expect(page.get_by_role("heading", name="Your dashboard")).to_be_visible()
+    expect(news).to_have_count(0)
