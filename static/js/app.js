@@ -224,13 +224,18 @@
 
   // The hours field sends itself once changed, but not a number sent already, by it or its
   // form: changed and submitted at once (Enter), its request repeated the submit's, and the plan
-  // was read out twice (or not at all, the submit's answer dropped for it).
+  // was read out twice (or not at all, the submit's answer dropped for it). Nor an empty field
+  // (the server changes nothing for it: only a submit removes the plan), nor the form's request
+  // while the field's, of the same hours, is on its way (the button clicked left the field): it
+  // cancelled that one.
   document.addEventListener("htmx:confirm", function (event) {
     var elt = event.detail.elt;
     var form = elt.closest && elt.closest("form.hours");
     var field = form && form.querySelector("input[name=hours_per_week]");
     if (!field) { return; }
-    if (elt === field && field.dataset.sent === field.value) {
+    var same = field.dataset.sent === field.value;
+    var sending = field.classList.contains("htmx-request");
+    if (elt === field ? !field.value || same : sending && same) {
       event.preventDefault();
     } else {
       field.dataset.sent = field.value;

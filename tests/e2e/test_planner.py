@@ -281,3 +281,26 @@ def test_hours_typed_and_left_for_another_page_at_once_are_saved(learner_page, l
     expect(learner_page).to_have_url(f"{live_server.url}/")
     user.refresh_from_db()
     assert user.hours_per_week == 17
+
+
+def test_hours_typed_then_saved_with_the_button_are_sent_once(learner_page, live_server, user):
+    """Clicking "Update plan" left the field, which sent itself, and the button's request then
+    cancelled that one: htmx logged two errors in the console for an ordinary save."""
+    page = learner_page
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    errors, posts = [], []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on(
+        "request", lambda request: posts.append(request.url) if request.method == "POST" else None
+    )
+    page.goto(f"{live_server.url}/dashboard/")
+    page.get_by_label("Hours a week you can give").fill("8")
+    page.get_by_role("button", name="Update plan").click()
+    expect(page.get_by_text("Planned at 8 h a week.", exact=True)).to_be_visible()
+    page.wait_for_timeout(300)
+    assert errors == []
+    assert len(posts) == 1
+    user.refresh_from_db()
+    assert user.hours_per_week == 8
