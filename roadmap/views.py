@@ -95,6 +95,10 @@ def index(request):
             snapshot, chosen, own, hide_done=user.hide_done, tags=tags, show=show
         )
         items = [item for _, part_items in sections for item in part_items]
+        hideable = sum(item.hideable and not item.just_done for item in items)
+        # The button's page to come back to, without the one shown: hidden, it is hidden too.
+        rest = request.GET.copy()
+        rest.pop("show", None)
         news.note_visit(user)
         context.update(
             sections=sections,
@@ -104,9 +108,10 @@ def index(request):
             hide_done=user.hide_done,
             # What the button hides, or shows again (those hidden), and the done ones it leaves
             # in sight: for their news, or just ticked.
-            done_count=sum(item.hideable and not item.just_done for item in items),
+            done_count=sum(item.hidden for item in items) if user.hide_done else hideable,
             done_kept=sum(item.status == Status.DONE and not item.hideable for item in items),
             just_done=sum(item.hideable and item.just_done for item in items),
+            hide_next=f"{request.path}?{rest.urlencode()}" if rest else request.path,
         )
     if part == PARTS["roadmap-body"]:  # said to a screen reader: what the list shows now
         items = [item for _, part_items in context["sections"] for item in part_items]

@@ -503,8 +503,17 @@ class TestDone:
         assert link in tracks
         page = client.get("/", {"track": "all", "show": first.slug}).text
         assert first.slug in milestone_ids(page)
-        assert "Show done milestones (1)</button>" in page  # still done, still what it hides
+        assert 'id="hide-done-toggle">Show done milestones</button>' in page  # none hidden now
         assert first.slug not in milestone_ids(client.get("/?track=all").text)
+        # Shown, then hidden with the button: the page it comes back to hides it.
+        learner.hide_done = False
+        learner.save()
+        page = client.get("/", {"track": "all", "show": first.slug}).text
+        assert "Hide done milestones (1)</button>" in page
+        back = '<input type="hidden" name="next" value="/?track=all">'
+        assert back in page.split('id="hide-done-toggle"')[0].rsplit("<form", 1)[1]
+        response = client.post(reverse("roadmap:hide_done"), {"hide": "1", "next": "/?track=all"})
+        assert first.slug not in milestone_ids(client.get(response["Location"]).text)
         for show in ("no-such-milestone", "", "\x00"):  # nothing more shown, no error
             response = client.get("/", {"track": "all", "show": show})
             assert response.status_code == 200
