@@ -1,5 +1,6 @@
 """Every content edit, through the admin's own forms and through load_roadmap, is recorded."""
 
+import datetime
 import threading
 import time
 
@@ -8,6 +9,7 @@ import yaml
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from roadmap import changes, content
 from roadmap.admin import TrackAdmin
@@ -535,22 +537,32 @@ def test_migrating_gives_older_entries_what_the_news_says_after_the_link():
     ship = apps.get_model("roadmap", "Milestone").objects.create(
         section=section, slug="ship", title="Ship an API", estimated_hours=2
     )
+    ship.title = "Deploy an API"  # since the entries below, made under its older titles
+    ship.save()
+    at = timezone.now() - datetime.timedelta(days=2)
     for kind, summary in [
-        ("added", "Added “Ship an API”"),
-        ("edited", "“Ship an API” now takes about 8 h, was 4 h"),
+        ("added", "Added “Intro to “Ship an API””"),
+        ("edited", "“Intro to “Ship an API”” now takes about 6 h, was 2 h"),
         ("edited", "Renamed “Intro to “Ship an API”” to “Ship an API”"),
+        ("edited", "“Ship an API” now takes about 8 h, was 6 h"),
         ("resource_added", "New resource for “Ship an API”: FastAPI docs"),
         ("weight_removed", "“Ship an API” no longer counts toward ML Engineer"),
+        ("edited", "Renamed “Ship an API” to “Deploy an API” and changed its description"),
+        ("resource_removed", "Resource removed from “Deploy an API”: FastAPI docs"),
     ]:
-        OldChange.objects.create(kind=kind, milestone=ship, summary=summary)
+        at += datetime.timedelta(minutes=1)
+        OldChange.objects.create(kind=kind, milestone=ship, summary=summary, at=at)
     try:
         migrate(LATEST)
         assert list(ContentChange.objects.order_by("pk").values_list("detail", flat=True)) == [
             "",
-            "now takes about 8 h, was 4 h",
+            "now takes about 6 h, was 2 h",
             "Renamed from “Intro to “Ship an API””",
+            "now takes about 8 h, was 6 h",
             "New resource: FastAPI docs",
             "no longer counts toward ML Engineer",
+            "Renamed from “Ship an API” and changed its description",
+            "Resource removed: FastAPI docs",
         ]
     finally:
         ContentChange.objects.all().delete()

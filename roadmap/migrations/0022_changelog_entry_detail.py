@@ -1,6 +1,7 @@
 """Each changelog entry keeps what a learner's news says of it after the milestone's link, which
 names it ("now takes about 6 h, was 4 h"): the news no longer takes the summary's sentence apart.
-Entries made before are taken apart here, once, as the news did, by the milestone's title now."""
+Entries made before are taken apart here, once, by the title the milestone had when each was
+made: its title now, and before each rename (newest first) the title it was renamed from."""
 
 import re
 
@@ -35,13 +36,20 @@ def without_title(summary, quoted):
 
 def fill_details(apps, schema_editor):
     ContentChange = apps.get_model("roadmap", "ContentChange")
-    entries = ContentChange.objects.filter(
-        kind__in=TOLD_AFTER_THE_LINK, milestone__isnull=False
-    ).select_related("milestone")
-    for entry in entries.iterator():
-        title = " ".join(CONTROL_CHARACTERS.sub(" ", entry.milestone.title).split())
-        entry.detail = without_title(entry.summary, f"“{title}”")
+    entries = ContentChange.objects.filter(milestone__isnull=False).select_related("milestone")
+    titles = {}  # milestone id -> its title when the entries read so far were made
+    for entry in entries.order_by("milestone", "-at", "-pk").iterator():
+        if entry.milestone_id not in titles:
+            now = entry.milestone.title
+            titles[entry.milestone_id] = " ".join(CONTROL_CHARACTERS.sub(" ", now).split())
+        quoted = f"“{titles[entry.milestone_id]}”"
+        if entry.kind not in TOLD_AFTER_THE_LINK:
+            continue
+        entry.detail = without_title(entry.summary, quoted)
         entry.save(update_fields=["detail"])
+        renamed = re.match(rf"Renamed “(.*)” to {re.escape(quoted)}", entry.summary)
+        if renamed:  # the entries made before it say the title it had then
+            titles[entry.milestone_id] = renamed[1]
 
 
 class Migration(migrations.Migration):
