@@ -76,8 +76,7 @@ class UnreadableFormMiddleware:
         if request.method == "POST":
             try:
                 request.POST  # noqa: B018
-                if request.content_type == "application/x-www-form-urlencoded":
-                    self.check_utf8(request)
+                self.check_text(request)
             except (BadRequest, SuspiciousOperation, MultiPartParserError, UnreadablePostError):
                 if request.headers.get("HX-Request") == "true":
                     return HttpResponseBadRequest(
@@ -88,13 +87,21 @@ class UnreadableFormMiddleware:
         return self.get_response(request)
 
     @staticmethod
-    def check_utf8(request):
+    def check_text(request):
         """Django reads a urlencoded form that declares a charset it doesn't know as UTF-8, and
-        bytes that are no UTF-8 as "\ufffd": a note would be stored garbled, without a word."""
-        try:
-            utf8 = codecs.lookup(request.content_params.get("charset", "utf-8")).name == "utf-8"
-            parse_qsl(request.body.decode(), keep_blank_values=True, errors="strict")
-        except (LookupError, UnicodeDecodeError):
-            utf8 = False
-        if not utf8:
-            raise BadRequest("A urlencoded form must be UTF-8.")
+        bytes that are not of the form's charset as "\ufffd" (a multipart form's too): a note
+        would be stored garbled, without a word."""
+        readable = True
+        if request.content_type == "application/x-www-form-urlencoded":
+            try:
+                charset = request.content_params.get("charset", "utf-8")
+                readable = codecs.lookup(charset).name == "utf-8"
+                parse_qsl(request.body.decode(), keep_blank_values=True, errors="strict")
+            except (LookupError, UnicodeDecodeError):
+                readable = False
+        elif request.content_type == "multipart/form-data":  # its fields were decoded already
+            readable = not any(
+                "\ufffd" in value for _, values in request.POST.lists() for value in values
+            )
+        if not readable:
+            raise BadRequest("The form's text could not be read in its charset.")

@@ -189,14 +189,20 @@ def test_a_form_in_another_charset_than_utf_8_is_a_400_with_the_security_headers
         ("bogus", "note=caf%C3%A9"),  # Django reads a charset it doesn't know as UTF-8
         (None, "note=caf%E9"),  # Latin-1's é, no UTF-8
         ("utf-8", "note=caf\xe9"),  # the byte itself, not escaped
+        (
+            "multipart",
+            '--b\r\nContent-Disposition: form-data; name="note"\r\n\r\ncaf\xe9\r\n--b--\r\n',
+        ),
     ],
-    ids=["an unknown charset", "an escape of no UTF-8", "a byte of no UTF-8"],
+    ids=["an unknown charset", "an escape of no UTF-8", "a byte of no UTF-8", "multipart"],
 )
 def test_a_form_that_is_not_utf_8_is_a_400_and_nothing_is_stored(client, user, charset, body):
     """It was read as "caf\ufffd" and the note stored so, without a word to its writer."""
     milestone = MilestoneFactory()
     client.force_login(user)
     content_type = "application/x-www-form-urlencoded" + (f"; charset={charset}" if charset else "")
+    if charset == "multipart":
+        content_type = "multipart/form-data; boundary=b"
     url = reverse("roadmap:details", args=[milestone.slug])
     response = client.generic("POST", url, body.encode("latin-1"), content_type=content_type)
     assert response.status_code == 400
