@@ -68,6 +68,7 @@ class TrackCard:
     sections: list[SectionProgress] = field(default_factory=list)
     left: list[Left] = field(default_factory=list)
     plan: planner.Plan | None = None  # for a followed track
+    only_followed: bool = False  # the one track followed: it can't be unfollowed
 
     @property
     def hours_left(self):
@@ -91,7 +92,8 @@ def track_cards(snapshot, own, followed_ids):
     memberships = {track.pk: track.memberships for track in snapshot.tracks}
     cards = []
     for completion in snapshot.completion(done, followed_ids):
-        card = TrackCard(track=completion)
+        only = len(followed_ids) == 1 and completion.pk in followed_ids
+        card = TrackCard(track=completion, only_followed=only)
         for membership in memberships[completion.pk]:
             if not card.sections or card.sections[-1].section != membership.section:
                 card.sections.append(SectionProgress(section=membership.section))

@@ -164,7 +164,8 @@ def set_following(request, slug, *, following):
     card = next((card for card in cards if card.track.pk == track.pk), None)
     if card is None:
         raise Http404("No such track.")
-    context = {"card": card, "message": message, "level": messages.DEFAULT_TAGS[level]}
+    context = {"card": card, "cards": cards, "message": message}
+    context["level"] = messages.DEFAULT_TAGS[level]
     context["refused" if level == messages.ERROR else "said"] = message  # in the card
     return TemplateResponse(request, f"{DASHBOARD}#following", context)
 

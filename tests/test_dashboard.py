@@ -347,6 +347,7 @@ class TestNextUp:
 
 class TestFollow:
     def test_htmx_gets_the_track_card_with_an_unfollow_button(self, learner_client, user, engineer):
+        EnrollmentFactory(user=user)  # not the only track followed, which can't be unfollowed
         response = learner_client.post(follow_url(engineer), **HTMX)
         assert response.status_code == 200
         assert Enrollment.objects.filter(user=user, track=engineer).exists()
@@ -448,12 +449,44 @@ class TestFollow:
         )
         # The flash area is emptied: "You no longer follow …" from an earlier unfollow is stale.
         assert '<div hx-swap-oob="innerHTML:#flash"></div>' in response.text
-        assert 'Unfollow<span class="visually-hidden"> ML Engineer</span>' in card
+        assert "Your only track: follow another to unfollow this one." in card
+        assert f'action="{unfollow_url(engineer)}"' not in card
         response = learner_client.post(unfollow_url(engineer))
         assert response["Location"] == DASHBOARD  # at the top, where the message is: not the card
         page = learner_client.get(response["Location"]).text
         assert "You follow only ML Engineer: follow another track first." in page
         assert Enrollment.objects.filter(user=user, track=engineer).exists()
+
+    def test_the_only_track_followed_offers_no_unfollow_until_another_is_followed(
+        self, learner_client, user, engineer
+    ):
+        """Its Unfollow button was there, and refused when pressed."""
+        EnrollmentFactory(user=user, track=engineer)
+        other = TrackFactory(name="Data Scientist", slug="data-scientist")
+        only = "Your only track: follow another to unfollow this one."
+
+        def control(page, track):
+            return page.split(f'id="track-{track.slug}"')[1].split('<div class="follow">')[1]
+
+        page = learner_client.get(DASHBOARD).text
+        # A button that does nothing, and says why: not a form.
+        disabled = 'aria-disabled="true" aria-describedby="follow-toggle-ml-engineer-help">Unfollow'
+        assert disabled in control(page, engineer).split("</p>")[0]
+        assert only in control(page, engineer).split("</p>")[0]
+        assert "<form" not in control(page, engineer).split("</div>")[0]
+        assert "Follow<span" in control(page, other)
+        # Another followed: the first card's control comes with the answer (out of band).
+        response = learner_client.post(follow_url(other), **HTMX).text
+        oob = response.split('<div hx-swap-oob="innerHTML:#track-ml-engineer .follow">')[1]
+        assert 'Unfollow<span class="visually-hidden"> ML Engineer</span>' in oob.split("</div>")[0]
+        assert only not in response
+        # And unfollowed again: the first is the only one once more.
+        response = learner_client.post(unfollow_url(other), **HTMX).text
+        oob = response.split('<div hx-swap-oob="innerHTML:#track-ml-engineer .follow">')[1]
+        assert disabled in oob.split("</div>")[0]
+        assert only in oob.split("</div>")[0]
+        page = learner_client.get(DASHBOARD).text
+        assert disabled in control(page, engineer).split("</p>")[0]
 
     def test_unfollowing_leaves_other_learners_alone(self, learner_client, engineer):
         other = EnrollmentFactory(track=engineer)
@@ -676,6 +709,7 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
 
 class TestPage:
     def test_a_message_to_show_appears_on_the_dashboard(self, learner_client, user, engineer):
+        EnrollmentFactory(user=user)
         learner_client.post(follow_url(engineer))  # "You now follow ML Engineer." waits
         page = learner_client.get(DASHBOARD).text
         assert '<p class="message success">You now follow ML Engineer.</p>' in page
