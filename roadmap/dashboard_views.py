@@ -98,7 +98,7 @@ def set_hours(request):
 @vary_on_headers("HX-Request")
 def set_target(request, slug):
     """Set or clear (`clear`) the target date of a followed track. htmx gets the track's plan
-    again; without JavaScript, the dashboard."""
+    again, and what the date did to say; without JavaScript, the dashboard."""
     form = TargetForm(request.POST)
     valid = "clear" in request.POST or form.is_valid()
     if valid:
@@ -123,7 +123,7 @@ def set_target(request, slug):
     context = {"card": card, "target_form": None if valid else form, "target_slug": slug}
     context["cleared"] = valid and "clear" in request.POST
     return TemplateResponse(
-        request, f"{DASHBOARD}#track_plan", context, status=200 if valid else 422
+        request, f"{DASHBOARD}#target_answer", context, status=200 if valid else 422
     )
 
 

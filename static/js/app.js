@@ -249,7 +249,7 @@
     var region = event.detail.target;
     if (region.id !== "plan-said") { return; }
     event.detail.shouldSwap = false;
-    var text = event.detail.fragment.textContent;
+    var text = event.detail.fragment.textContent.replace(/\s+/g, " ").trim();
     clearTimeout(planSaid);
     planSaid = setTimeout(function () { region.textContent = text; }, 600);
   });

@@ -1,5 +1,6 @@
 import datetime
 import math
+import re
 
 import pytest
 from django.utils import timezone
@@ -304,3 +305,27 @@ def test_hours_typed_then_saved_with_the_button_are_sent_once(learner_page, live
     assert len(posts) == 1
     user.refresh_from_db()
     assert user.hours_per_week == 8
+
+
+def test_a_target_date_is_said_alone_not_with_the_whole_plan(learner_page, live_server, user):
+    """The plan was a live region: a date set read out the hours left, the finish date and the
+    pace as well, and a refused one had its reason somewhere in the middle of all that."""
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    page.evaluate(SAID)
+    card = page.get_by_role("article", name="ML Engineer", exact=True)
+    date = card.get_by_label("Target date for ML Engineer")
+    target = timezone.localdate() + datetime.timedelta(weeks=10)
+    date.fill(target.isoformat())
+    date.press("Enter")
+    said = page.locator("#plan-said")
+    expect(said).to_have_text(
+        re.compile(rf"^ML Engineer: To finish by {target.day} {target:%B %Y}: \d+ h a week\.$")
+    )
+    date.fill("2001-01-01")
+    date.press("Enter")
+    expect(said).to_contain_text("ML Engineer: Choose a target date after today")
+    assert "of work left" not in said.text_content()
+    expect(page.locator("[aria-live] .plan, .plan[aria-live]")).to_have_count(0)
+    assert len(page.evaluate("window.said")) == 2
