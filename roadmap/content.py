@@ -31,6 +31,7 @@ class LoadReport:
     created: dict = field(default_factory=lambda: {"tracks": [], "sections": [], "milestones": []})
     updated: dict = field(default_factory=lambda: {"tracks": [], "sections": [], "milestones": []})
     archived: list = field(default_factory=list)
+    unlisted: list = field(default_factory=list)  # tracks the file doesn't name, kept
 
     def note(self, change, kind, slug):
         """Count `slug` of `kind` (tracks, sections, milestones) as "created" or "updated"."""
@@ -49,7 +50,12 @@ class LoadReport:
                     yield f"{verb} {len(slugs)} {kind}: {', '.join(slugs)}"
         if count := len(self.archived):
             yield f"Archived {count} milestone{pluralize(count)}: {', '.join(self.archived)}"
-        if not self.changed:
+        if count := len(self.unlisted):
+            yield (
+                f"Kept {count} track{pluralize(count)} the file doesn't list, after its tracks "
+                f"(the admin deletes a track nobody follows): {', '.join(self.unlisted)}"
+            )
+        if not self.changed and not self.unlisted:
             yield "Nothing to change: the database already matches the file."
 
 
@@ -250,6 +256,15 @@ def load(content):
         if change == "created" and before is not None:
             changes.record_new_track(obj, now)
         tracks_by_slug[track["slug"]] = obj
+    # A track the file no longer names may have followers: it stays, after the file's tracks
+    # (it held a place among them), and the report names it.
+    unlisted = Track.objects.exclude(slug__in=tracks_by_slug)
+    for position, track in enumerate(unlisted, start=len(tracks_by_slug)):
+        if track.position != position:
+            track.position = position
+            track.save(update_fields=["position"])
+            report.note("updated", "tracks", track.slug)
+        report.unlisted.append(track.slug)
 
     listed = set()
     for section_position, section in enumerate(content["sections"]):

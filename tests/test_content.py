@@ -201,6 +201,23 @@ class TestLoading:
         assert not Milestone.objects.get(slug=dropped["slug"]).is_archived
         assert Progress.objects.filter(pk=progress.pk).exists()
 
+    def test_a_track_dropped_from_the_file_is_kept_after_its_tracks_and_reported(self, tmp_path):
+        """It stayed at its old place, first among the file's tracks on every page, and the
+        load said nothing of it."""
+        run("load_roadmap")
+        data = yaml.safe_load(DEFAULT_PATH.read_text())
+        dropped = data["tracks"].pop(0)["slug"]
+        for milestone in all_milestones(data):
+            milestone["tracks"].pop(dropped, None)
+        out = run("load_roadmap", str(write(tmp_path, data)))
+        listed = [track["slug"] for track in data["tracks"]]
+        assert list(Track.objects.values_list("slug", flat=True)) == [*listed, dropped]
+        said = "Kept 1 track the file doesn't list, after its tracks (the admin deletes a track "
+        assert f"{said}nobody follows): {dropped}" in out
+        out = run("load_roadmap", str(write(tmp_path, data)))
+        assert f"{said}nobody follows): {dropped}" in out
+        assert "Nothing to change" not in out  # the database has a track the file hasn't
+
     def test_a_milestone_can_move_to_another_section(self, tmp_path):
         run("load_roadmap")
         data = yaml.safe_load(DEFAULT_PATH.read_text())
