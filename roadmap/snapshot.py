@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -140,7 +140,7 @@ class Snapshot:
     career_tracks: str  # the career-track cards, rendered once
     by_slug: dict = field(default_factory=dict)  # slug -> MilestoneEntry
     by_id: dict = field(default_factory=dict)  # id -> MilestoneEntry
-    latest_change: object = None  # when the changelog's latest entry was made, if any
+    latest_change: object = None  # when the latest entry the news may tell was made, if any
     visitor_bodies: dict = field(default_factory=dict)  # focus slug -> HTML, on first use
 
     def visitor_body(self, chosen):
@@ -276,8 +276,21 @@ def build(revision):
     career_tracks = render_to_string(f"{TEMPLATE}#career_tracks", context)
     by_slug = {m.slug: m for m, _ in placed.values()}
     by_id = {m.id: m for m, _ in placed.values()}
-    latest = ContentChange.objects.filter(draft=False).aggregate(latest=Max("at"))["latest"]
+    latest = tellable_changes().aggregate(latest=Max("at"))["latest"]
     return Snapshot(revision, tuple(sections), tracks, career_tracks, by_slug, by_id, latest)
+
+
+def tellable_changes():
+    """The changelog's entries a learner's news may tell of. Not a track's deletion (only one
+    nobody follows can be deleted), nor an edit of a milestone while it is archived (one made
+    before its archival is older than that archival's entry, which is told)."""
+    Kind = ContentChange.Kind
+    archived_edit = Q(milestone__is_archived=True) & ~Q(kind=Kind.ARCHIVED)
+    return (
+        ContentChange.objects.filter(draft=False)
+        .exclude(kind=Kind.TRACK_DELETED)
+        .exclude(archived_edit)
+    )
 
 
 def _with_items(membership):

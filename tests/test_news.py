@@ -846,6 +846,33 @@ class TestQueries:
             with django_assert_max_num_queries(4):
                 assert news_of(client.get(url).text) == ""
 
+    @pytest.mark.parametrize("untold", ["a track deleted", "an archived milestone edited"])
+    def test_a_change_nobody_is_told_of_costs_no_query(
+        self, client, learner, editor, engineer, untold, django_assert_max_num_queries
+    ):
+        """Neither is news to anyone, yet the news's query ran on every page view: with no
+        news shown there was nothing to dismiss, so the learner's mark never moved past it."""
+        shelved = TrackMilestoneFactory(
+            track=engineer, milestone__title="Shelved", milestone__is_archived=True
+        ).milestone
+        learner.changes_seen_at = timezone.now()
+        learner.save(update_fields=["changes_seen_at"])
+        if untold == "a track deleted":
+            old = TrackFactory(name="Old Track")
+            url = reverse("admin:roadmap_track_delete", args=[old.pk])
+            assert editor.post(url, {"post": "yes"}).status_code == 302
+        else:
+            save(editor, shelved, title="Shelved for good", description="Not this year.")
+        assert ContentChange.objects.filter(at__gt=learner.changes_seen_at).exists()
+        client.force_login(learner)
+        client.get("/")
+        # The session, the user, their progress rows, the tracks they follow.
+        for url in ("/", DASHBOARD):
+            with django_assert_max_num_queries(4):
+                assert news_of(client.get(url).text) == ""
+        save(editor, shelved, is_archived="")  # back on the roadmap: that is news
+        assert "Shelved" in news_of(client.get("/").text)
+
 
 class TestDeletedMilestones:
     def test_a_milestone_added_by_mistake_then_deleted_moves_no_percentage(
