@@ -150,11 +150,16 @@ class TestMap:
         assert re.search(
             rf'<li id="{learner.first.slug}">\s*<a href="[^"]*">{learner.first.title}<', page
         )
+        # One not done leads to the roadmap: another page, where the others stay on this one,
+        # which its name says (nothing else told the two apart).
         assert nodes[2][2] == f"/?track=all#{learner.third.slug}"
         # The public page shows what is done; in progress is the learner's own business. Not
         # "not started", which it may well be.
-        assert nodes[2][:2] == (f"3. {learner.third.title}: not done yet", "node-not_started")
-        assert nodes[1][0] == f"2. {learner.second.title}: not done yet"
+        assert nodes[2][:2] == (
+            f"3. {learner.third.title}: not done yet, on the roadmap",
+            "node-not_started",
+        )
+        assert nodes[1][0] == f"2. {learner.second.title}: not done yet, on the roadmap"
         public_map = page.split('aria-label="Roadmap map"')[1].split("</nav>")[0]
         assert "<form" not in public_map
         assert "In progress" not in public_map  # nor in its legend
