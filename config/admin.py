@@ -1,8 +1,9 @@
 """The admin site: Django's, where hostile input gets a message instead of a 500: ids that no row
 can have ("abc", or a number past 64 bits, which SQLite can't even compare) in an action, a filter
 or a many-to-many choice, a NUL character in a search or filter, a year past the calendar's end
-in any date filter, another model's relation named as the field to return or to complete.
-Its login refuses overlong usernames, and its password change is the site's own page."""
+in any date filter, a range or a pattern in a filter, another model's relation named as the field
+to return or to complete. Its login refuses overlong usernames, and its password change is the
+site's own page."""
 
 import functools
 from urllib.parse import unquote
@@ -24,6 +25,7 @@ from config.forms import CheckedMultipleChoiceField
 NUL = "The address holds a NUL character, which no search or filter can use."
 MAX_SEARCH_WORDS = 20
 TOO_MANY_WORDS = f"Searched for the first {MAX_SEARCH_WORDS} words only."
+PATTERNS_AND_RANGES = {"range", "regex", "iregex"}
 NOT_ON_THE_LIST = "Choose the items from the list: reload the page and select them again."
 
 
@@ -42,6 +44,10 @@ class CheckedSelection:
         return response
 
     def get_changelist_instance(self, request):
+        # A range or a pattern, which none of the admin's filters makes: one value for a range,
+        # or a pattern that is not one, failed as the list was read (a 500).
+        if any(PATTERNS_AND_RANGES & set(key.split("__")[1:]) for key in request.GET):
+            raise IncorrectLookupParameters("A range or a pattern in a filter.")
         try:
             return super().get_changelist_instance(request)
         except (OverflowError, ValueError) as error:
