@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -84,7 +85,7 @@ def choose_tracks(request):
         if form.is_valid():
             tracks = form.cleaned_data["tracks"]
             try:
-                progress.set_followed_tracks(user=request.user, tracks=tracks)
+                cleared = progress.set_followed_tracks(user=request.user, tracks=tracks)
             except IntegrityError:
                 still_there = Track.objects.filter(pk__in=[track.pk for track in tracks])
                 if still_there.count() == len(tracks):
@@ -92,7 +93,13 @@ def choose_tracks(request):
                 form.add_error("tracks", TRACK_GONE)
             else:
                 names = ", ".join(track.name for track in tracks)
-                messages.success(request, f"Saved. You follow: {names}.")
+                said = f"Saved. You follow: {names}."
+                # A target date goes with its track: said, as the dashboard's Unfollow says it.
+                for name, target in cleared:
+                    said += (
+                        f" The target date for {name}, {date_format(target, 'j F Y')}, is cleared."
+                    )
+                messages.success(request, said)
                 # A URL, never a view name for redirect() to look up: next=0 would be a 500.
                 return HttpResponseRedirect(next_url) if next_url else redirect("roadmap:index")
     else:

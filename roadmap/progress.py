@@ -169,12 +169,15 @@ def set_followed_tracks(*, user, tracks, since=None, targets=None):
     import); one already followed keeps its date, or takes an earlier one from `since` (an
     import into an account that chose its tracks at sign-up). A track in `targets` (track id ->
     date or None) gets that target date; the others already followed keep theirs. The same
-    choice saved twice at once (a double click) follows each track once."""
+    choice saved twice at once (a double click) follows each track once. Returns the target
+    dates that went with the tracks no longer followed: (track name, date) pairs."""
     since, targets, wanted = since or {}, targets or {}, {track.pk for track in tracks}
     # One choice at a time per account (two tabs, an import), as an import takes its turn: two
     # at once each deleted the track the other kept, and the learner followed none.
     get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
-    Enrollment.objects.filter(user=user).exclude(track__in=wanted).delete()
+    left = Enrollment.objects.filter(user=user).exclude(track__in=wanted)
+    cleared = list(left.exclude(target_date=None).values_list("track__name", "target_date"))
+    left.delete()
     existing = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
     Enrollment.objects.bulk_create(
         (
@@ -192,3 +195,4 @@ def set_followed_tracks(*, user, tracks, since=None, targets=None):
         Enrollment.objects.filter(user=user, track=pk, since__gt=since[pk]).update(since=since[pk])
     for pk in existing & wanted & targets.keys():
         Enrollment.objects.filter(user=user, track=pk).update(target_date=targets[pk])
+    return cleared

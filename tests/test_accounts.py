@@ -2,7 +2,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -361,6 +361,30 @@ class TestChooseTracks:
         assert response["Location"] == reverse("roadmap:index")
         followed = set(Enrollment.objects.filter(user=user).values_list("track", flat=True))
         assert followed == {scientist.pk, researcher.pk}
+
+    def test_a_target_date_that_goes_with_a_track_is_said(self, learner_client, user):
+        """It went without a word, where the dashboard's Unfollow says so."""
+        engineer, scientist = TrackFactory(name="ML Engineer"), TrackFactory(name="Scientist")
+        EnrollmentFactory(user=user, track=engineer, target_date=date(2031, 1, 1))
+        EnrollmentFactory(user=user, track=scientist, target_date=date(2031, 2, 1))
+        response = learner_client.post(
+            reverse("choose_tracks"), {"tracks": [scientist.pk]}, follow=True
+        )
+        assert (
+            "Saved. You follow: Scientist. The target date for ML Engineer, 1 January 2031, "
+            "is cleared.</p>"
+        ) in response.text
+        assert Enrollment.objects.get(user=user).target_date == date(2031, 2, 1)
+        response = learner_client.post(
+            reverse("choose_tracks"), {"tracks": [engineer.pk]}, follow=True
+        )
+        assert "Saved. You follow: ML Engineer. The target date for Scientist, 1 February" in (
+            response.text
+        )
+        response = learner_client.post(
+            reverse("choose_tracks"), {"tracks": [scientist.pk]}, follow=True
+        )
+        assert "Saved. You follow: Scientist.</p>" in response.text  # none to clear
 
     def test_it_needs_at_least_one_track(self, learner_client, user):
         EnrollmentFactory(user=user)
