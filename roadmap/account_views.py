@@ -135,7 +135,6 @@ def my_data_page(request, form):
             ),
             "event_count": user.progress_events.count(),
             "archived": archived,
-            "max_mb": import_checks.MAX_IMPORT_MB,
         },
         status=refused(form),
     )
