@@ -18,7 +18,7 @@ from accounts.models import is_time_zone
 from . import dashboard, focus, news, progress
 from .forms import HoursForm, TargetForm
 from .models import Enrollment, Progress, Status, Track, whole_roadmap_url
-from .snapshot import done_ids, get_snapshot
+from .snapshot import get_snapshot
 from .views import NO_TRACK, not_found, posted_from
 
 DASHBOARD = "roadmap/dashboard.html"
@@ -44,7 +44,7 @@ def dashboard_response(request, status=200, **extra):
     context = {
         "cards": cards,
         "activity": dashboard.activity(snapshot, own),
-        "news": news.since_mark(request.user, snapshot, done_ids(own), followed),
+        "news": news.since_mark(request.user, snapshot, own, followed),
         **extra,
     }
     if request.user.public_profile:  # a badge in a README links to the public page

@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import changes
-from .models import ContentChange, percent
+from .models import ContentChange, Status, percent
+from .snapshot import done_ids
 
 VISIT_EVERY = timedelta(hours=1)
 Kind = ContentChange.Kind
@@ -65,6 +66,7 @@ class News:
     back: tuple  # (MilestoneEntry, its other changes' summaries) of those brought back since
     changed: tuple  # (MilestoneEntry, its changes' summaries) of those otherwise changed since
     archived: tuple  # titles of milestones archived since
+    kept: tuple  # those of them the learner has progress, a note or a link on
     toward: tuple  # (track name, how many of the new milestones count toward it), followed
     other_new: int  # how many of the new milestones count toward none of the followed tracks
     moved: tuple  # Moved
@@ -73,10 +75,12 @@ class News:
     deleted: tuple = ()  # titles of milestones deleted since
 
 
-def since_mark(user, snapshot, done, followed):
-    """The News for a learner who has done `done` and follows `followed` (track ids), or None:
-    one query, only when the snapshot knows of a change after their mark."""
+def since_mark(user, snapshot, own, followed):
+    """The News for a learner with the progress rows `own` (milestone id -> row) who follows
+    `followed` (track ids), or None: one query, only when the snapshot knows of a change after
+    their mark."""
     mark = user.changes_seen_at
+    done = done_ids(own)
     if snapshot.latest_change is None or snapshot.latest_change <= mark:
         return None
     rows = ContentChange.objects.filter(draft=False, at__gt=mark).order_by("at", "pk")
@@ -134,6 +138,8 @@ def since_mark(user, snapshot, done, followed):
     back = tuple((m, said.get(m.id, ())) for m in shown if m.id in returned)
     changed = tuple((m, said[m.id]) for m in shown if m.id not in added and m.id not in returned)
     archived = {pk: t for pk, t in archived.items() if pk not in snapshot.by_id}
+    # Those the learner had ticked or written on: kept, on their data page.
+    kept = tuple(t for pk, t in archived.items() if pk in own and has_something(own[pk]))
     told += [first_change[pk] for pk in archived]
     tracks = tuple(t for t in snapshot.tracks if t.pk in new_tracks)  # not deleted since
     deleted = {title: at for title, at in deleted.items() if title not in added_gone}
@@ -150,6 +156,7 @@ def since_mark(user, snapshot, done, followed):
         back=back,
         changed=changed,
         archived=tuple(archived.values()),
+        kept=kept,
         toward=tuple(
             (t.name, count) for t in mine if (count := sum(m.id in t.weights for m in new))
         ),
@@ -159,3 +166,8 @@ def since_mark(user, snapshot, done, followed):
         new_tracks=tracks,
         deleted=tuple(deleted),
     )
+
+
+def has_something(row):
+    """A progress row with something of the learner's: a status, a note or an evidence link."""
+    return row.status != Status.NOT_STARTED or bool(row.note or row.evidence_url)

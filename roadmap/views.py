@@ -87,7 +87,7 @@ def index(request):
         context["sections"] = focus.sections(snapshot, chosen, own, learner=False)
     else:
         done = done_ids(own)
-        whats_new = news.since_mark(user, snapshot, done, followed)
+        whats_new = news.since_mark(user, snapshot, own, followed)
         tags = whats_new.tags if whats_new else None
         # A link to one milestone (the career tracks' lists) shows it, done and hidden or not.
         show = getattr(snapshot.by_slug.get(request.GET.get("show")), "id", None)

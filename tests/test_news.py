@@ -434,13 +434,32 @@ class TestSinceYourLastVisit:
         save(editor, clean, description="With a script.")
         client.force_login(learner)
         section = news_of(client.get(DASHBOARD).text)
-        assert (
-            "<li>1 milestone was archived: Ship an API. Anything you ticked or wrote on it is kept"
-            f' on <a href="{reverse("my_data")}">your data page</a>.</li>'
-        ) in section
+        # Nothing of the learner's on it: nothing to be told is kept.
+        assert "<li>1 milestone was archived: Ship an API.</li>" in section
         assert "<li>1 milestone changed</li>" in section
         assert "These changes took your ML Engineer completion up 50 percentage points" in section
         assert 'class="change-tag"' not in client.get(DASHBOARD).text
+
+    def test_what_the_learner_had_on_an_archived_milestone_is_said_to_be_kept(
+        self, client, learner, editor, engineer
+    ):
+        """Said to every learner, it was untrue to one who had never touched the milestone."""
+        ship = engineer.milestones.get(title="Ship an API")
+        clean = engineer.milestones.get(title="Clean the data")  # done
+        noted = TrackMilestoneFactory(track=engineer, milestone__title="Write it up").milestone
+        ProgressFactory(user=learner, milestone=noted, note="Draft in my repo")
+        for milestone in (ship, clean, noted):
+            save(editor, milestone, is_archived="on")
+        client.force_login(learner)
+        section = news_of(client.get(DASHBOARD).text)
+        data_page = f'<a href="{reverse("my_data")}">your data page</a>'
+        assert (
+            "<li>3 milestones were archived: Ship an API, Clean the data, Write it up. What you "
+            f"ticked or wrote on Clean the data, Write it up is kept on {data_page}.</li>"
+        ) in section
+        save(editor, ship, is_archived="")
+        section = news_of(client.get(DASHBOARD).text)
+        assert f"What you ticked or wrote on them is kept on {data_page}.</li>" in section
 
     @pytest.mark.parametrize("archived_first", [True, False])
     def test_a_deleted_milestone_is_told_with_its_title(
@@ -929,7 +948,7 @@ def test_a_change_recorded_before_a_dismissal_but_committed_after_it_is_still_to
     ContentChangeFactory(milestone__title="Read two papers", at=recorded_at)  # committed now
     content_changed()
     learner.refresh_from_db()
-    told = news.since_mark(learner, get_snapshot(fresh=True), set(), set())
+    told = news.since_mark(learner, get_snapshot(fresh=True), {}, set())
     assert told is not None
     assert [m.title for m, _ in told.changed] == ["Read two papers"]
 
