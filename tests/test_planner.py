@@ -245,13 +245,15 @@ class TestDashboard:
         plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
         assert (
             f"To finish by {target.day} {target:%B %Y} you would need <strong>131 h a week"
-            "</strong>, more than anyone can give: choose a later date."
+            "</strong>, more than anyone can give. It stays your target: a later date would be one "
+            "you can reach."
         ) in plan
 
     def test_a_target_needing_more_hours_than_a_week_has_says_so(self, learner_client, engineer):
         Enrollment.objects.filter(track=engineer).update(target_date=in_days(1))  # 392 h a week
         plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
-        assert "you would need more hours than a week has: choose a later date." in plan
+        # Set, not refused: "choose a later date" read as a refusal of a date that was kept.
+        assert "you would need more hours than a week has. It stays your target: a later" in plan
         assert "h a week</strong>" not in plan
 
     def test_a_target_of_today_has_not_passed_yet(self, learner_client, user, engineer):
