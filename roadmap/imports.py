@@ -33,6 +33,7 @@ class ImportReport:
     kept: int = 0  # milestones whose row in the account changed after the file's: not written
     undated: int = 0  # milestones the account has and the file differs on, saying not when: kept
     unchanged: int = 0  # milestones whose row in the account is the file's already
+    undone: int = 0  # milestones done in the account, not in the file's newer row
     done: int = 0
     in_progress: int = 0
     events_added: int = 0
@@ -88,6 +89,12 @@ class ImportReport:
                     f"Your progress on {self.unchanged}{other} milestone"
                     f"{pluralize(self.unchanged)} was already as in the file."
                 )
+        if self.undone:
+            count = self.undone
+            parts.append(
+                f"The file's progress is newer: {count} milestone{pluralize(count)} you had done "
+                f"here {pluralize(count, 'is,are')} no longer done."
+            )
         if self.kept:
             parts.append(
                 f"Kept your own progress on {self.kept} milestone{pluralize(self.kept)}: "
@@ -204,6 +211,8 @@ def _import_progress(user, entries, milestones, report):
         if mine and mine[0] > entry["updated_at"]:
             report.kept += 1  # changed since the file was saved: a newer tick is not undone
             continue
+        if mine and mine[1] == Status.DONE and entry["status"] != Status.DONE:
+            report.undone += 1  # said: the learner's percentages go down
         (rows if mine else new_rows).append(
             Progress(
                 user=user,

@@ -575,6 +575,34 @@ class TestRoundTrip:
         assert rows["enter-kaggle"][4] == FEB
         assert rows["deploy-an-api"][1] == "FastAPI in Docker.\nServed on Fly."
 
+    def test_done_milestones_a_newer_file_undoes_are_said(self):
+        """The summary said "2 not started" of rows that had been done here: the learner's
+        percentages fell, and nothing said which way it had gone."""
+        learner = UserFactory()
+        ship, clean, read = MilestoneFactory(), MilestoneFactory(), MilestoneFactory()
+        week_ago = timezone.now() - timedelta(days=7)
+        for milestone in (ship, clean, read):
+            progress.set_status(user=learner, milestone=milestone, status=Status.DONE, now=week_ago)
+        data = {
+            "format": "next-steps-export",
+            "version": 1,
+            "exported_at": timezone.now().isoformat(),
+            "progress": [
+                {"milestone": ship.slug, "status": "not_started"},
+                {"milestone": clean.slug, "status": "in_progress"},
+                {"milestone": read.slug, "status": "done", "completed_at": week_ago.isoformat()},
+            ],
+            "events": [],
+        }
+        summary = imports.import_data(user=learner, data=data).summary()
+        newer = "The file's progress is newer: 2 milestones you had done here are no longer done."
+        assert newer in summary
+        assert Progress.objects.filter(user=learner, status=Status.DONE).count() == 1
+        data["progress"] = data["progress"][:1]
+        progress.set_status(user=learner, milestone=ship, status=Status.DONE, now=week_ago)
+        summary = imports.import_data(user=learner, data=data).summary()
+        assert "1 milestone you had done here is no longer done." in summary
+
     @pytest.mark.parametrize(
         ("saved", "mine", "done"),
         [(1, 10, 20), (3, 1, 5 / 1440)],
