@@ -1,6 +1,5 @@
 from collections import Counter, defaultdict
 
-from django import forms
 from django.contrib import admin, messages
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, ProtectedError, Q
@@ -11,6 +10,7 @@ from . import (
     admin_learners,  # noqa: F401 (registers the pages of learners' rows)
     changes,
 )
+from .admin_forms import ContentForm, MilestoneForm, PositionForm, RowFormSet, WeightFormSet
 from .forms import LINES
 from .models import (
     Enrollment,
@@ -23,7 +23,6 @@ from .models import (
     TrackMilestone,
 )
 from .snapshot import content_changed
-from .validators import validate_anchor, validate_track_ids
 
 
 def kept_by_learners(found, summary):
@@ -51,68 +50,6 @@ def after_the_last(queryset):
     holds (SQLite holds more)."""
     last = queryset.aggregate(last=Max("position"))["last"]
     return 0 if last is None else min(last + 1, 2**31 - 1)
-
-
-class ContentForm(forms.ModelForm):
-    """A slug is given when its track, section or milestone is created, and never changed: it is
-    in addresses (`#slug`, `?track=`, README badges) and the key of exports and the roadmap file."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        slug = self.fields.get("slug")
-        if slug is not None and self.instance.pk is not None:
-            slug.disabled = True  # what is posted for it is ignored
-            slug.help_text = (
-                "Fixed once saved: links, badges, learners' exported files and the roadmap "
-                "file name it by this."
-            )
-
-    TAKEN = (
-        "A %(kind)s has this slug, and each is a place of its own on the roadmap page "
-        "(/#%(slug)s): choose another."
-    )
-
-    def clean_slug(self):
-        """A new section's or milestone's slug is its place on the roadmap page (/#slug): not
-        one of the page's own, nor another section's or milestone's. A new track's makes none
-        of the pages' other ids."""
-        slug = self.cleaned_data["slug"]
-        model = self._meta.model
-        if self.instance.pk is None and model is Track:
-            validate_track_ids(slug)
-        if self.instance.pk is None and model in (Section, Milestone):
-            validate_anchor(slug)
-            other = Milestone if model is Section else Section
-            if other.objects.filter(slug=slug).exists():
-                raise forms.ValidationError(
-                    self.TAKEN % {"kind": other._meta.verbose_name, "slug": slug}
-                )
-        return slug
-
-
-class RowFormSet(forms.BaseInlineFormSet):
-    """An inline's table: the column headings label its fields for the eye only, so each is
-    named by its heading and its row. A row has no place for help text (a field pointed to
-    help that wasn't there): the object's own page has it."""
-
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        row = "new row" if index is None else f"row {index + 1}"
-        for field in form.fields.values():
-            field.help_text = ""
-            # A related field's widget is the admin's wrapper around the form's own copy.
-            widget = getattr(field.widget, "widget", field.widget)
-            if not widget.is_hidden:
-                widget.attrs["aria-label"] = f"{field.label}, {row}"
-
-
-class PositionForm(forms.ModelForm):
-    """A row of the list, whose position can be changed there: named by the row's title."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "position" in self.fields:
-            self.fields["position"].widget.attrs["aria-label"] = f"Position of {self.instance}"
 
 
 class ContentAdmin(admin.ModelAdmin):
@@ -290,7 +227,7 @@ class ResourceInline(PlacedInline):
 
 class TrackMilestoneInline(admin.TabularInline):
     model = TrackMilestone
-    formset = RowFormSet
+    formset = WeightFormSet
     fields = ("track", "weight")
     extra = 1
 
@@ -300,6 +237,7 @@ class TrackMilestoneInline(admin.TabularInline):
 
 @admin.register(Milestone)
 class MilestoneAdmin(ContentAdmin):
+    form = MilestoneForm
     list_display = ("title", "section", "position", "estimated_hours", "is_archived")
     list_display_links = ("title",)
     list_editable = ("position",)

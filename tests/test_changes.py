@@ -1,6 +1,7 @@
 """Every content edit, through the admin's own forms and through load_roadmap, is recorded."""
 
 import datetime
+import re
 import threading
 import time
 
@@ -568,3 +569,98 @@ def test_migrating_gives_older_entries_what_the_news_says_after_the_link():
         ContentChange.objects.all().delete()
         Milestone.objects.all().delete()
         Section.objects.all().delete()
+
+
+def seen_on_the_page(client, milestone):
+    """The milestone's admin page as it was opened: what its form posts back, unchanged."""
+    page = client.get(reverse("admin:roadmap_milestone_change", args=[milestone.pk])).text
+    seen = re.search(r'<input type="hidden" name="seen" value="(\d+)"', page).group(1)
+    return change_form(milestone) | {"seen": seen}
+
+
+class TestTwoEditorsAtOnce:
+    """Two tabs, or two editors, on one milestone: the second save never undoes the first
+    without a word, nor fails with a 500."""
+
+    def post(self, client, milestone, data):
+        return client.post(reverse("admin:roadmap_milestone_change", args=[milestone.pk]), data)
+
+    def test_a_save_over_a_change_made_since_the_page_opened_is_refused(self, editor_client):
+        milestone = MilestoneFactory(title="Ship an API", estimated_hours=5)
+        opened = seen_on_the_page(editor_client, milestone)  # the second tab
+        save(editor_client, milestone, estimated_hours=7)  # the first tab saves
+        response = self.post(editor_client, milestone, opened | {"description": "Mine."})
+        assert response.status_code == 200  # the page again, saying why
+        assert (
+            "Nothing was saved: this milestone was changed after you opened this page "
+            "(“Ship an API” now takes about 7 h, was 5 h). Reload the page to see it as it is "
+            "now, then make your change again."
+        ) in response.text
+        milestone.refresh_from_db()
+        assert (milestone.estimated_hours, milestone.description) == (7, opened["description"])
+        # Opened again, it saves.
+        response = self.post(
+            editor_client, milestone, seen_on_the_page(editor_client, milestone) | {"title": "x"}
+        )
+        assert response.status_code == 302
+
+    def test_a_weight_removed_in_another_tab_is_said_not_an_error_nowhere(
+        self, editor_client, engineer
+    ):
+        """ "Please correct the error below", with no error to be seen: the row was gone."""
+        milestone = TrackMilestoneFactory(track=engineer).milestone
+        opened = seen_on_the_page(editor_client, milestone)
+        save(editor_client, milestone, **{"memberships-0-DELETE": "on"})
+        response = self.post(editor_client, milestone, opened | {"title": "Renamed"})
+        assert "Nothing was saved: this milestone was changed after you opened" in response.text
+        assert "no longer counts toward ML Engineer" in response.text
+
+    def test_the_same_track_added_in_two_tabs_is_refused_not_a_500(self, editor_client, engineer):
+        milestone = MilestoneFactory()
+        opened = seen_on_the_page(editor_client, milestone)
+        added = inline_management("memberships", total=1) | {
+            "memberships-0-track": engineer.pk,
+            "memberships-0-weight": 3,
+        }
+        save(editor_client, milestone, **added)
+        response = self.post(editor_client, milestone, opened | added)
+        assert response.status_code == 200
+        assert "counts 3 of 5 toward ML Engineer" in response.text
+        assert milestone.memberships.count() == 1
+
+
+class TestMovingWeights:
+    def test_a_weight_moved_to_a_track_whose_row_is_deleted_saves(self, editor_client):
+        """Saved in the order of the rows, the moved one took a track still held (a 500)."""
+        engineer, scientist, researcher = (TrackFactory(name=n) for n in ("ML", "DS", "RS"))
+        milestone = MilestoneFactory()
+        for track, weight in ((engineer, 5), (scientist, 2), (researcher, 1)):
+            TrackMilestoneFactory(track=track, milestone=milestone, weight=weight)
+        rows = [m.track for m in milestone.memberships.all()]
+        ds, rs = rows.index(scientist), rows.index(researcher)
+        save(
+            editor_client,
+            milestone,
+            **{f"memberships-{ds}-track": researcher.pk, f"memberships-{rs}-DELETE": "on"},
+        )
+        weights = {m.track.name: m.weight for m in milestone.memberships.all()}
+        assert weights == {"ML": 5, "RS": 2}
+
+    def test_two_rows_swap_their_tracks(self, editor_client):
+        engineer, scientist = TrackFactory(name="ML"), TrackFactory(name="DS")
+        milestone = MilestoneFactory()
+        TrackMilestoneFactory(track=engineer, milestone=milestone, weight=5)
+        TrackMilestoneFactory(track=scientist, milestone=milestone, weight=2)
+        rows = [m.track for m in milestone.memberships.all()]
+        ml, ds = rows.index(engineer), rows.index(scientist)
+        save(
+            editor_client,
+            milestone,
+            **{f"memberships-{ml}-track": scientist.pk, f"memberships-{ds}-track": engineer.pk},
+        )
+        weights = {m.track.name: m.weight for m in milestone.memberships.all()}
+        assert weights == {"ML": 2, "DS": 5}
+        assert {(kind, summary) for kind, summary, _ in logged()} >= {
+            (Kind.WEIGHT_CHANGED, f"“{milestone.title}” counts 2 of 5 toward ML, was 5"),
+            (Kind.WEIGHT_CHANGED, f"“{milestone.title}” counts 5 of 5 toward DS, was 2"),
+        }

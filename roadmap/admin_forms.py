@@ -1,0 +1,123 @@
+"""The forms of the roadmap's admin pages: a content object's, an inline's rows, a list's
+positions, and a milestone's, which is refused when another save changed the milestone since
+the page was opened."""
+
+from django import forms
+from django.db.models import Max
+from django.utils.text import get_text_list
+
+from .models import ContentChange, Milestone, Section, Track, TrackMilestone
+from .validators import validate_anchor, validate_track_ids
+
+
+class ContentForm(forms.ModelForm):
+    """A slug is given when its track, section or milestone is created, and never changed: it is
+    in addresses (`#slug`, `?track=`, README badges) and the key of exports and the roadmap file."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        slug = self.fields.get("slug")
+        if slug is not None and self.instance.pk is not None:
+            slug.disabled = True  # what is posted for it is ignored
+            slug.help_text = (
+                "Fixed once saved: links, badges, learners' exported files and the roadmap "
+                "file name it by this."
+            )
+
+    TAKEN = (
+        "A %(kind)s has this slug, and each is a place of its own on the roadmap page "
+        "(/#%(slug)s): choose another."
+    )
+
+    def clean_slug(self):
+        """A new section's or milestone's slug is its place on the roadmap page (/#slug): not
+        one of the page's own, nor another section's or milestone's. A new track's makes none
+        of the pages' other ids."""
+        slug = self.cleaned_data["slug"]
+        model = self._meta.model
+        if self.instance.pk is None and model is Track:
+            validate_track_ids(slug)
+        if self.instance.pk is None and model in (Section, Milestone):
+            validate_anchor(slug)
+            other = Milestone if model is Section else Section
+            if other.objects.filter(slug=slug).exists():
+                raise forms.ValidationError(
+                    self.TAKEN % {"kind": other._meta.verbose_name, "slug": slug}
+                )
+        return slug
+
+
+class RowFormSet(forms.BaseInlineFormSet):
+    """An inline's table: the column headings label its fields for the eye only, so each is
+    named by its heading and its row. A row has no place for help text (a field pointed to
+    help that wasn't there): the object's own page has it."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = "new row" if index is None else f"row {index + 1}"
+        for field in form.fields.values():
+            field.help_text = ""
+            # A related field's widget is the admin's wrapper around the form's own copy.
+            widget = getattr(field.widget, "widget", field.widget)
+            if not widget.is_hidden:
+                widget.attrs["aria-label"] = f"{field.label}, {row}"
+
+
+class PositionForm(forms.ModelForm):
+    """A row of the list, whose position can be changed there: named by the row's title."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "position" in self.fields:
+            self.fields["position"].widget.attrs["aria-label"] = f"Position of {self.instance}"
+
+
+class MilestoneForm(ContentForm):
+    """A milestone's page carries the latest changelog entry of the milestone it showed: saved
+    over a change made since (in another tab, or by another editor), it put back what that
+    change had changed, without a word, and the changelog told learners of both."""
+
+    seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["seen"].initial = latest_entry(self.instance.pk)
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen")  # None: not sent, as by a script
+        if self.instance.pk is not None and seen is not None:
+            since = ContentChange.objects.filter(milestone=self.instance.pk, pk__gt=seen)
+            summaries = list(since.order_by("pk").values_list("summary", flat=True)[:5])
+            if summaries:
+                raise forms.ValidationError(
+                    "Nothing was saved: this milestone was changed after you opened this page "
+                    f"({get_text_list(summaries, 'and')}). Reload the page to see it as it is "
+                    "now, then make your change again.",
+                    code="stale",
+                )
+        return cleaned
+
+
+def latest_entry(milestone_id):
+    """The id of the milestone's latest changelog entry, 0 if none."""
+    entries = ContentChange.objects.filter(milestone=milestone_id)
+    return entries.aggregate(latest=Max("pk"))["latest"] or 0
+
+
+class WeightFormSet(RowFormSet):
+    """A milestone's weights, one row per track. A row moved to a track that another row
+    leaves (deleted, or moved on too: two swapped) was saved while that one still held the
+    track, against the database's rule (a 500): the rows deleted and moved go first, and the
+    moved ones come back with their own ids."""
+
+    def save_existing_objects(self, commit=True):
+        if commit:
+            leaving = [
+                form.instance.pk
+                for form in self.initial_forms
+                if form in self.deleted_forms or "track" in form.changed_data
+            ]
+            TrackMilestone.objects.filter(pk__in=leaving).delete()
+        return super().save_existing_objects(commit)
