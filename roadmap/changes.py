@@ -125,14 +125,16 @@ def record_new_track(track, now=None):
 
 
 def record_deleted_tracks(tracks):
-    """One entry for each deleted track, given as (name, how many milestones it counted toward).
-    Only a track nobody follows can be deleted: no learner's percentage moved, so it is no news."""
+    """One entry for each deleted track, given as (name, how many milestones counted toward
+    it). Only a track nobody follows can be deleted: no learner's percentage moved, so it is no
+    news."""
     now = timezone.now()
     ContentChange.objects.bulk_create(
         ContentChange(
             kind=Kind.TRACK_DELETED,
-            summary=f"Deleted the track “{one_line(name)}”, which counted toward {count} "
-            f"milestone{pluralize(count)}",
+            summary=f"Deleted the track “{one_line(name)}”: "
+            + (f"{count} milestone{pluralize(count)}" if count else "no milestone")
+            + " counted toward it",
             at=now,
         )
         for name, count in tracks

@@ -414,9 +414,13 @@ def test_deleting_a_track_is_one_entry_that_names_it(editor_client, engineer, ho
         response = editor_client.post(url, data)
     assert response.status_code == 302
     assert list(Track.objects.all()) == [engineer]
-    summary = "Deleted the track “Data Scientist”, which counted toward 1 milestone"
+    # Not "which counted toward 1 milestone": the milestones count toward the track.
+    summary = "Deleted the track “Data Scientist”: 1 milestone counted toward it"
     assert logged() == [(Kind.TRACK_DELETED, summary, {})]
     assert ContentChange.objects.get().milestone is None  # no learner's news: nobody followed it
+    url = reverse("admin:roadmap_track_delete", args=[TrackFactory(name="Empty").pk])
+    editor_client.post(url, {"post": "yes"})
+    assert logged()[-1][1] == "Deleted the track “Empty”: no milestone counted toward it"
 
 
 def test_a_deleted_milestone_keeps_its_entries_in_the_changelog(editor_client):
