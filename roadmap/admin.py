@@ -268,8 +268,9 @@ class MilestoneAdmin(ContentAdmin):
         super().delete_queryset(request, queryset)
         changes.record(before, {})
 
-    def set_archived(self, request, queryset, archived, singular, plural):
-        """Archive or un-archive the milestones, record it, and say how many there were."""
+    def set_archived(self, request, queryset, archived, singular, plural, none):
+        """Archive or un-archive the milestones, record it, and say how many there were (or,
+        with `none`, that all were so already)."""
         with transaction.atomic():
             ids = list(queryset.values_list("pk", flat=True))
             before = changes.state(ids)
@@ -277,6 +278,9 @@ class MilestoneAdmin(ContentAdmin):
             count = changing.update(is_archived=archived)
             changes.record(before, changes.state(ids))
             content_changed()
+        if not count:
+            self.message_user(request, none, messages.WARNING)
+            return
         self.message_user(request, ngettext(singular, plural, count) % count, messages.SUCCESS)
 
     @admin.action(
@@ -290,6 +294,7 @@ class MilestoneAdmin(ContentAdmin):
             True,
             "Archived %d milestone. Learners keep their progress on it.",
             "Archived %d milestones. Learners keep their progress on them.",
+            "Nothing was archived: the milestones chosen were archived already.",
         )
 
     @admin.action(
@@ -302,6 +307,7 @@ class MilestoneAdmin(ContentAdmin):
             False,
             "Restored %d milestone to the roadmap.",
             "Restored %d milestones to the roadmap.",
+            "Nothing was restored: the milestones chosen are on the roadmap already.",
         )
 
     def get_deleted_objects(self, objs, request):

@@ -304,6 +304,25 @@ def test_archiving_says_how_many_it_archived_not_how_many_were_selected(admin_cl
     assert "Archived 1 milestone. Learners keep their progress on it." in response.text
 
 
+@pytest.mark.parametrize(
+    ("action", "archived", "said"),
+    [
+        ("archive", True, "Nothing was archived: the milestones chosen were archived already."),
+        ("unarchive", False, "Nothing was restored: the milestones chosen are on the roadmap"),
+    ],
+)
+def test_an_action_with_nothing_to_do_says_so_not_a_success(admin_client, action, archived, said):
+    """ "Archived 0 milestones", in green, as if something had happened."""
+    milestone = MilestoneFactory(is_archived=archived)
+    response = admin_client.post(
+        reverse("admin:roadmap_milestone_changelist"),
+        {"action": action, "_selected_action": [milestone.pk]},
+        follow=True,
+    )
+    assert re.search(rf'<li class="warning">{said}', response.text)
+    assert " 0 milestones" not in response.text
+
+
 @pytest.mark.parametrize("action", ["archive", "unarchive"])
 def test_staff_who_may_only_view_milestones_can_neither_archive_nor_unarchive(client, action):
     """An action that says no permission is offered to whoever sees the list: viewing was enough
