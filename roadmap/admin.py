@@ -268,47 +268,48 @@ class MilestoneAdmin(ContentAdmin):
         super().delete_queryset(request, queryset)
         changes.record(before, {})
 
-    def set_archived(self, request, queryset, archived, singular, plural, none):
-        """Archive or un-archive the milestones, record it, and say how many there were (or,
-        with `none`, that all were so already)."""
+    def set_archived(self, request, queryset, archived, done, none):
+        """Archive or un-archive the milestones, record it, and say how many there were (`done`,
+        singular and plural), or that all were so already (`none`, for one and for several)."""
         with transaction.atomic():
+            changes.lock()
             ids = list(queryset.values_list("pk", flat=True))
             before = changes.state(ids)
             changing = Milestone.objects.filter(pk__in=ids).exclude(is_archived=archived)
             count = changing.update(is_archived=archived)
-            changes.record(before, changes.state(ids))
-            content_changed()
+            if count:
+                changes.record(before, changes.state(ids))
+                content_changed()
         if not count:
-            self.message_user(request, none, messages.WARNING)
+            self.message_user(request, ngettext(*none, len(ids)), messages.WARNING)
             return
-        self.message_user(request, ngettext(singular, plural, count) % count, messages.SUCCESS)
+        self.message_user(request, ngettext(*done, count) % count, messages.SUCCESS)
 
     @admin.action(
         description="Archive selected milestones (hide them, keep progress)",
         permissions=["change"],
     )
     def archive(self, request, queryset):
-        self.set_archived(
-            request,
-            queryset,
-            True,
+        done = (
             "Archived %d milestone. Learners keep their progress on it.",
             "Archived %d milestones. Learners keep their progress on them.",
+        )
+        none = (
+            "Nothing was archived: the milestone chosen was archived already.",
             "Nothing was archived: the milestones chosen were archived already.",
         )
+        self.set_archived(request, queryset, True, done, none)
 
     @admin.action(
         description="Un-archive selected milestones (show them again)", permissions=["change"]
     )
     def unarchive(self, request, queryset):
-        self.set_archived(
-            request,
-            queryset,
-            False,
-            "Restored %d milestone to the roadmap.",
-            "Restored %d milestones to the roadmap.",
+        done = ("Restored %d milestone to the roadmap.", "Restored %d milestones to the roadmap.")
+        none = (
+            "Nothing was restored: the milestone chosen is on the roadmap already.",
             "Nothing was restored: the milestones chosen are on the roadmap already.",
         )
+        self.set_archived(request, queryset, False, done, none)
 
     def get_deleted_objects(self, objs, request):
         """Refuse to delete milestones that learners have progress or history on, and say what

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Max
 from django.utils.text import get_text_list
 
+from . import changes
 from .models import ContentChange, Milestone, Section, Track, TrackMilestone
 from .validators import validate_anchor, validate_track_ids
 
@@ -77,7 +78,9 @@ class MilestoneForm(ContentForm):
     over a change made since (in another tab, or by another editor), it put back what that
     change had changed, without a word, and the changelog told learners of both."""
 
-    seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    seen = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**63 - 1
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,10 +89,17 @@ class MilestoneForm(ContentForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.has_error("seen"):  # a hidden field's error is not shown: said here
+            raise forms.ValidationError(UNREADABLE, code="unreadable")
         seen = cleaned.get("seen")  # None: not sent, as by a script
         if self.instance.pk is not None and seen is not None:
+            # Taken now, not as the milestone is saved: two saves at once both found nothing
+            # newer, and the second undid the first. Held until the page's transaction ends.
+            changes.lock()
             since = ContentChange.objects.filter(milestone=self.instance.pk, pk__gt=seen)
-            summaries = list(since.order_by("pk").values_list("summary", flat=True)[:5])
+            summaries = list(since.order_by("pk").values_list("summary", flat=True)[:6])
+            if len(summaries) > 5:
+                summaries[5:] = ["more"]
             if summaries:
                 raise forms.ValidationError(
                     "Nothing was saved: this milestone was changed after you opened this page "
@@ -98,6 +108,9 @@ class MilestoneForm(ContentForm):
                     code="stale",
                 )
         return cleaned
+
+
+UNREADABLE = "Nothing was saved: this page’s form was not as it was sent. Reload the page."
 
 
 def latest_entry(milestone_id):
@@ -112,7 +125,7 @@ class WeightFormSet(RowFormSet):
     track, against the database's rule (a 500): the rows deleted and moved go first, and the
     moved ones come back with their own ids."""
 
-    def save_existing_objects(self, commit=True):
+    def save(self, commit=True):
         if commit:
             leaving = [
                 form.instance.pk
@@ -120,4 +133,4 @@ class WeightFormSet(RowFormSet):
                 if form in self.deleted_forms or "track" in form.changed_data
             ]
             TrackMilestone.objects.filter(pk__in=leaving).delete()
-        return super().save_existing_objects(commit)
+        return super().save(commit)

@@ -17,6 +17,7 @@ from roadmap.models import (
     Progress,
     ProgressEvent,
     Resource,
+    Revision,
     Section,
     Status,
     Track,
@@ -307,13 +308,15 @@ def test_archiving_says_how_many_it_archived_not_how_many_were_selected(admin_cl
 @pytest.mark.parametrize(
     ("action", "archived", "said"),
     [
-        ("archive", True, "Nothing was archived: the milestones chosen were archived already."),
-        ("unarchive", False, "Nothing was restored: the milestones chosen are on the roadmap"),
+        ("archive", True, "Nothing was archived: the milestone chosen was archived already."),
+        ("unarchive", False, "Nothing was restored: the milestone chosen is on the roadmap"),
     ],
 )
 def test_an_action_with_nothing_to_do_says_so_not_a_success(admin_client, action, archived, said):
-    """ "Archived 0 milestones", in green, as if something had happened."""
+    """ "Archived 0 milestones", in green, as if something had happened; and every process
+    read the roadmap again for nothing."""
     milestone = MilestoneFactory(is_archived=archived)
+    revision = list(Revision.objects.values_list("number", flat=True))
     response = admin_client.post(
         reverse("admin:roadmap_milestone_changelist"),
         {"action": action, "_selected_action": [milestone.pk]},
@@ -321,6 +324,7 @@ def test_an_action_with_nothing_to_do_says_so_not_a_success(admin_client, action
     )
     assert re.search(rf'<li class="warning">{said}', response.text)
     assert " 0 milestones" not in response.text
+    assert list(Revision.objects.values_list("number", flat=True)) == revision
 
 
 @pytest.mark.parametrize("action", ["archive", "unarchive"])

@@ -1,5 +1,6 @@
 """Every content edit, through the admin's own forms and through load_roadmap, is recorded."""
 
+import contextlib
 import datetime
 import re
 import threading
@@ -12,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from roadmap import changes, content
+from roadmap import admin_forms, changes, content
 from roadmap.admin import TrackAdmin
 from roadmap.content import DEFAULT_PATH
 from roadmap.models import ContentChange, Milestone, Revision, Section, Track
@@ -608,6 +609,21 @@ class TestTwoEditorsAtOnce:
         )
         assert response.status_code == 302
 
+    @pytest.mark.parametrize("seen", ["-1", "abc", "1.5", "9" * 30])
+    def test_a_mark_not_as_the_page_sent_it_is_said_not_hidden(self, editor_client, seen):
+        """Its error was in the hidden field's row: "Please correct the error below", and none
+        to be seen; past 64 bits, it was no mark at all, and the save went through."""
+        milestone = MilestoneFactory(title="Ship an API")
+        opened = seen_on_the_page(editor_client, milestone)
+        response = self.post(editor_client, milestone, opened | {"seen": seen, "title": "x"})
+        assert response.status_code == 200
+        assert (
+            '<ul class="errorlist nonfield"><li>Nothing was saved: this page’s form was not as '
+            "it was sent. Reload the page.</li></ul>"
+        ) in response.text
+        milestone.refresh_from_db()
+        assert milestone.title == "Ship an API"
+
     def test_a_weight_removed_in_another_tab_is_said_not_an_error_nowhere(
         self, editor_client, engineer
     ):
@@ -631,6 +647,40 @@ class TestTwoEditorsAtOnce:
         assert response.status_code == 200
         assert "counts 3 of 5 toward ML Engineer" in response.text
         assert milestone.memberships.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_of_two_saves_at_once_from_pages_opened_before_either_the_second_is_refused(monkeypatch):
+    """Each found nothing newer than its page before either saved (PostgreSQL), and the second
+    put back what the first had changed."""
+    editor = UserFactory(is_staff=True, is_superuser=True)
+    milestone = MilestoneFactory(title="Ship an API", estimated_hours=5)
+    clients = [Client(), Client()]
+    for client in clients:
+        client.force_login(editor)
+    opened = [seen_on_the_page(client, milestone) for client in clients]
+    both_checked = threading.Barrier(2, timeout=2)  # the second waits for the first's lock
+    clean = admin_forms.MilestoneForm.clean
+
+    def checked_then_wait(self):
+        cleaned = clean(self)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait()
+        return cleaned
+
+    monkeypatch.setattr(admin_forms.MilestoneForm, "clean", checked_then_wait)
+    url = reverse("admin:roadmap_milestone_change", args=[milestone.pk])
+    codes = []
+    posts = [
+        lambda: codes.append(clients[0].post(url, opened[0] | {"estimated_hours": 7}).status_code),
+        lambda: codes.append(
+            clients[1].post(url, opened[1] | {"description": "Mine."}).status_code
+        ),
+    ]
+    assert run_at_once(*posts) == []
+    assert sorted(codes) == [200, 302]
+    milestone.refresh_from_db()
+    assert (milestone.estimated_hours == 7) != (milestone.description == "Mine.")
 
 
 class TestMovingWeights:
