@@ -53,7 +53,8 @@ class LoadReport:
         if count := len(self.unlisted):
             yield (
                 f"Kept {count} track{pluralize(count)} the file doesn't list, after its tracks "
-                f"(the admin deletes a track nobody follows): {', '.join(self.unlisted)}"
+                f"(delete {pluralize(count, 'it,them')} in the admin once nobody follows "
+                f"{pluralize(count, 'it,them')}): {', '.join(self.unlisted)}"
             )
         if not self.changed and not self.unlisted:
             yield "Nothing to change: the database already matches the file."

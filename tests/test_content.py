@@ -212,10 +212,10 @@ class TestLoading:
         out = run("load_roadmap", str(write(tmp_path, data)))
         listed = [track["slug"] for track in data["tracks"]]
         assert list(Track.objects.values_list("slug", flat=True)) == [*listed, dropped]
-        said = "Kept 1 track the file doesn't list, after its tracks (the admin deletes a track "
-        assert f"{said}nobody follows): {dropped}" in out
+        said = "Kept 1 track the file doesn't list, after its tracks (delete it in the admin once "
+        assert f"{said}nobody follows it): {dropped}" in out
         out = run("load_roadmap", str(write(tmp_path, data)))
-        assert f"{said}nobody follows): {dropped}" in out
+        assert f"{said}nobody follows it): {dropped}" in out
         assert "Nothing to change" not in out  # the database has a track the file hasn't
 
     def test_a_milestone_can_move_to_another_section(self, tmp_path):

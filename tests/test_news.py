@@ -455,7 +455,7 @@ class TestSinceYourLastVisit:
         data_page = f'<a href="{reverse("my_data")}">your data page</a>'
         assert (
             "<li>3 milestones were archived: Ship an API, Clean the data, Write it up. What you "
-            f"ticked or wrote on Clean the data, Write it up is kept on {data_page}.</li>"
+            f"ticked or wrote on Clean the data and Write it up is kept on {data_page}.</li>"
         ) in section
         save(editor, ship, is_archived="")
         section = news_of(client.get(DASHBOARD).text)

@@ -436,14 +436,24 @@ class TestSettingATarget:
         [
             ({"target_date": "<in 56 days>"}, "ML Engineer: To finish by <56>: 7 h a week."),
             ({"target_date": "2001-01-01"}, "ML Engineer: Choose a target date after today"),
-            ({"clear": "1"}, "ML Engineer: target date cleared."),
+            ({"clear": "1"}, "ML Engineer: Target date cleared."),
+            # Finished in another tab: not "ML Engineer: " and nothing more.
+            (
+                {"target_date": "<in 56 days>", "<all done>": ""},
+                "ML Engineer: No hours left: every milestone of this track is done.",
+            ),
         ],
     )
-    def test_htmx_has_what_the_date_did_said_alone(self, learner_client, engineer, posted, said):
+    def test_htmx_has_what_the_date_did_said_alone(
+        self, learner_client, user, engineer, posted, said
+    ):
         """The plan was a live region: setting a date read out the whole plan (hours left,
         finish date, pace), with a refusal somewhere in the middle of it."""
         target = in_days(56)
         posted = {k: v.replace("<in 56 days>", target.isoformat()) for k, v in posted.items()}
+        if posted.pop("<all done>", None) is not None:
+            for title in ("Ship an API", "Write a README", "Reimplement"):
+                mark(user, engineer, title, DONE)
         response = learner_client.post(target_url(engineer), posted, **HTMX)
         spoken = response.text.split('<div id="plan-said" hx-swap-oob="innerHTML">')[1]
         spoken = " ".join(re.sub(r"<[^>]+>", "", spoken.split("</div>")[0]).split())
