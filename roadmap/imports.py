@@ -12,6 +12,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import get_text_list
 
 from . import changes, progress
@@ -45,6 +46,8 @@ class ImportReport:
     profile: dict = field(default_factory=dict)
     unknown_milestones: list = field(default_factory=list)
     unknown_tracks: list = field(default_factory=list)
+    # (track name, date) of the tracks no longer followed that had a target date: it went.
+    cleared_targets: list = field(default_factory=list)
 
     def summary(self):
         states = [f"{self.done} done"] if self.done else []
@@ -116,6 +119,8 @@ class ImportReport:
                 parts.append("No track the file follows is on this roadmap: " + SAME_TRACKS)
             else:
                 parts.append("The file follows no career track: " + SAME_TRACKS)
+        for name, target in self.cleared_targets:  # as the tracks page says it
+            parts.append(f"The target date for {name}, {date_format(target, 'j F Y')}, is cleared.")
         if "display_name" in self.profile:
             name = self.profile["display_name"]
             parts.append(f"Display name: “{name}”." if name else "Display name: none.")
@@ -287,7 +292,7 @@ def _import_followed(user, followed, report):
     if not known:  # none, or tracks of another roadmap: no choice to take (see the summary)
         report.tracks = []
         return
-    progress.set_followed_tracks(
+    report.cleared_targets = progress.set_followed_tracks(
         user=user,
         tracks=[track for track, _ in known],
         since={track.pk: entry["since"] for track, entry in known if entry["since"]},

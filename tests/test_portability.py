@@ -443,6 +443,18 @@ class TestRoundTrip:
         assert summary.startswith("No progress or history was imported. The file follows no")
         assert "Display name: “Ada L”." in summary
 
+    def test_a_target_date_that_goes_with_a_track_the_file_does_not_follow_is_said(self):
+        """The tracks page says so; the import, which follows what the file follows, did not."""
+        engineer, scientist = TrackFactory(name="ML Engineer"), TrackFactory(name="Scientist")
+        mine, theirs = UserFactory(), UserFactory()
+        EnrollmentFactory(user=mine, track=engineer, target_date=date(2031, 1, 1))
+        EnrollmentFactory(user=theirs, track=scientist)
+        data = json.loads(json.dumps(exports.export_data(theirs)))
+        summary = imports.import_data(user=mine, data=data, with_profile=True).summary()
+        assert "You follow Scientist. The target date for ML Engineer, 1 January 2031, is " in (
+            summary
+        )
+
     def test_a_file_of_nothing_this_roadmap_has_does_not_say_imported(self, world):
         """It said "Imported your progress on 0 milestones and 0 history events"."""
         row = {"milestone": "not-here", "status": "done", "completed_at": "2025-01-01T00:00:00Z"}
