@@ -248,6 +248,10 @@ class MilestoneAdmin(ContentAdmin):
     inlines = [ResourceInline, TrackMilestoneInline]
     actions = ["archive", "unarchive"]
 
+    def view_on_site(self, obj):
+        """Its place on the roadmap; an archived one has none (the link led to the page's top)."""
+        return None if obj.is_archived else obj.get_absolute_url()
+
     def save_model(self, request, obj, form, change):
         form.content_before = changes.state([obj.pk]) if change else {}
         if change and "section" in form.changed_data and "position" not in form.changed_data:

@@ -305,6 +305,16 @@ def test_archiving_says_how_many_it_archived_not_how_many_were_selected(admin_cl
     assert "Archived 1 milestone. Learners keep their progress on it." in response.text
 
 
+def test_view_on_site_is_offered_for_a_milestone_on_the_roadmap_only(admin_client):
+    """For an archived one it led to the top of a roadmap that doesn't show it."""
+    shown, archived = MilestoneFactory(), MilestoneFactory(is_archived=True)
+    for milestone, offered in ((shown, True), (archived, False)):
+        url = reverse("admin:roadmap_milestone_change", args=[milestone.pk])
+        page = admin_client.get(url).text
+        assert (f'href="/?track=all#{milestone.slug}" class="viewsitelink"' in page) is offered
+        assert ("View on site" in page) is offered
+
+
 @pytest.mark.parametrize(
     ("action", "archived", "said"),
     [
