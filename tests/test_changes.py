@@ -683,37 +683,29 @@ def test_of_two_saves_at_once_from_pages_opened_before_either_the_second_is_refu
     assert (milestone.estimated_hours == 7) != (milestone.description == "Mine.")
 
 
-class TestMovingWeights:
-    def test_a_weight_moved_to_a_track_whose_row_is_deleted_saves(self, editor_client):
-        """Saved in the order of the rows, the moved one took a track still held (a 500)."""
-        engineer, scientist, researcher = (TrackFactory(name=n) for n in ("ML", "DS", "RS"))
-        milestone = MilestoneFactory()
-        for track, weight in ((engineer, 5), (scientist, 2), (researcher, 1)):
-            TrackMilestoneFactory(track=track, milestone=milestone, weight=weight)
-        rows = [m.track for m in milestone.memberships.all()]
-        ds, rs = rows.index(scientist), rows.index(researcher)
-        save(
-            editor_client,
-            milestone,
-            **{f"memberships-{ds}-track": researcher.pk, f"memberships-{rs}-DELETE": "on"},
-        )
-        weights = {m.track.name: m.weight for m in milestone.memberships.all()}
-        assert weights == {"ML": 5, "RS": 2}
-
-    def test_two_rows_swap_their_tracks(self, editor_client):
-        engineer, scientist = TrackFactory(name="ML"), TrackFactory(name="DS")
-        milestone = MilestoneFactory()
-        TrackMilestoneFactory(track=engineer, milestone=milestone, weight=5)
-        TrackMilestoneFactory(track=scientist, milestone=milestone, weight=2)
-        rows = [m.track for m in milestone.memberships.all()]
-        ml, ds = rows.index(engineer), rows.index(scientist)
-        save(
-            editor_client,
-            milestone,
-            **{f"memberships-{ml}-track": scientist.pk, f"memberships-{ds}-track": engineer.pk},
-        )
-        weights = {m.track.name: m.weight for m in milestone.memberships.all()}
-        assert weights == {"ML": 2, "DS": 5}
+@pytest.mark.parametrize(
+    ("edit", "after"),
+    [
+        # The DS row moved to RS, the RS row deleted: saved in the order of the rows, the moved
+        # one took a track still held (a 500).
+        ({"DS": ("track", "RS"), "RS": ("DELETE", "on")}, {"ML": 5, "RS": 2}),
+        ({"ML": ("track", "DS"), "DS": ("track", "ML")}, {"ML": 2, "DS": 5}),  # swapped
+    ],
+    ids=["moved where a row is deleted", "two swapped"],
+)
+def test_weights_moved_between_tracks_save(editor_client, edit, after):
+    tracks = {name: TrackFactory(name=name) for name in ("ML", "DS", "RS")}
+    milestone = MilestoneFactory()
+    for name, weight in (("ML", 5), ("DS", 2), ("RS", 1)):
+        TrackMilestoneFactory(track=tracks[name], milestone=milestone, weight=weight)
+    rows = [m.track.name for m in milestone.memberships.all()]
+    posted = {}
+    for name, (field, value) in edit.items():
+        posted[f"memberships-{rows.index(name)}-{field}"] = getattr(tracks.get(value), "pk", value)
+    save(editor_client, milestone, **posted)
+    weights = {m.track.name: m.weight for m in milestone.memberships.all()}
+    assert weights == after | ({"RS": 1} if "RS" not in edit else {})
+    if "RS" not in edit:  # swapped: each row's weight now counts toward the other track
         assert {(kind, summary) for kind, summary, _ in logged()} >= {
             (Kind.WEIGHT_CHANGED, f"“{milestone.title}” counts 2 of 5 toward ML, was 5"),
             (Kind.WEIGHT_CHANGED, f"“{milestone.title}” counts 5 of 5 toward DS, was 2"),
