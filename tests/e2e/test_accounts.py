@@ -157,3 +157,17 @@ def test_sign_up_takes_the_browsers_time_zone_and_the_profile_changes_it(
     expect(tab.get_by_label("Time zone")).to_have_value("America/Sao_Paulo")
     assert get_user_model().objects.get(username="ada").time_zone == "America/Sao_Paulo"
     context.close()
+
+
+def test_hours_out_of_range_on_the_profile_get_the_apps_message(learner_page, live_server, user):
+    """The browser's own bubble ("Value must be greater than or equal to 1."), where the
+    dashboard's same field says what the app takes, and keeps it in sight."""
+    page = learner_page
+    page.goto(f"{live_server.url}/accounts/profile/")
+    hours = page.get_by_label("Hours a week")
+    hours.fill("0")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Give a whole number of hours a week from 1 to 80.")).to_be_visible()
+    expect(hours).to_have_attribute("aria-invalid", "true")
+    user.refresh_from_db()
+    assert user.hours_per_week is None
