@@ -115,8 +115,10 @@ def since_mark(user, snapshot, own, followed):
             added.add(pk)
         elif kind in (Kind.ARCHIVED, Kind.UNARCHIVED):
             first_archival.setdefault(pk, kind)
-            if kind == Kind.ARCHIVED and first_archival[pk] == kind and pk not in added:
-                archived[pk] = title  # on the roadmap at the mark
+            # On the roadmap at the mark, or added since and seen: ticked or written on.
+            seen = pk not in added or (pk in own and has_something(own[pk]))
+            if kind == Kind.ARCHIVED and first_archival[pk] == kind and seen:
+                archived[pk] = title
         elif said.setdefault(pk, [])[-1:] != [line]:  # the same change again says nothing new
             said[pk].append(line)
     # Back: archived at the mark (its first such change since is its return). One archived and

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from roadmap import changes, content, news
+from roadmap import changes, content, news, progress
 from roadmap.content import DEFAULT_PATH
 from roadmap.models import ContentChange, Milestone, Status, Track
 from roadmap.snapshot import content_changed, get_snapshot
@@ -460,6 +460,23 @@ class TestSinceYourLastVisit:
         save(editor, ship, is_archived="")
         section = news_of(client.get(DASHBOARD).text)
         assert f"What you ticked or wrote on them is kept on {data_page}.</li>" in section
+
+    def test_a_new_milestone_ticked_then_archived_is_told(self, client, learner, editor, engineer):
+        """Added since the mark, it was no news that it went: but the learner had seen it, and
+        ticked it, and their percentage fell with nothing to say why."""
+        add_milestone(editor, "Review a paper", engineer, 5)
+        review = Milestone.objects.get(title="Review a paper")
+        progress.set_status(user=learner, milestone=review, status=Status.DONE)
+        save(editor, review, is_archived="on")
+        client.force_login(learner)
+        section = news_of(client.get(DASHBOARD).text)
+        assert "<li>1 milestone was archived: Review a paper. What you ticked or wrote on it" in (
+            section
+        )
+        # One added and archived since, never touched, is still no news.
+        add_milestone(editor, "Write a survey", engineer, 2)
+        save(editor, Milestone.objects.get(title="Write a survey"), is_archived="on")
+        assert "Write a survey" not in news_of(client.get(DASHBOARD).text)
 
     @pytest.mark.parametrize("archived_first", [True, False])
     def test_a_deleted_milestone_is_told_with_its_title(
