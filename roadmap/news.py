@@ -80,9 +80,9 @@ def since_mark(user, snapshot, own, followed):
     `followed` (track ids), or None: one query, only when the snapshot knows of a change after
     their mark."""
     mark = user.changes_seen_at
-    done = done_ids(own)
     if snapshot.latest_change is None or snapshot.latest_change <= mark:
         return None
+    done = done_ids(own)
     rows = ContentChange.objects.filter(draft=False, at__gt=mark).order_by("at", "pk")
     added, archived, first_archival, said, new_tracks, deleted = set(), {}, {}, {}, {}, {}
     added_gone = set()  # titles of milestones added since and deleted since
