@@ -253,6 +253,12 @@ def clipped(summary):
     return summary[: SUMMARY_LENGTH - 1] + "…"
 
 
+# Characters that show nothing, even at the ends of a title (a paste brings them along). Not the
+# direction marks: they place the punctuation of right-to-left text.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+
+
 def one_line(text):
-    """Text on one line without control characters, whatever was stored before."""
-    return " ".join(CONTROL_CHARACTERS.sub(" ", text).split())
+    """Text on one line without control characters, whatever was stored before, nor characters
+    that show nothing at its ends: a title with one more of those is no rename."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", text).split()).strip(ZERO_WIDTH).strip()

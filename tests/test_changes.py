@@ -312,6 +312,16 @@ class TestTheAdmin:
         save(editor_client, milestone, title="Read   <b>a</b>   paper")
         assert logged() == [(Kind.EDITED, "Renamed “Read” to “Read <b>a</b> paper”", {})]
 
+    def test_a_title_pasted_with_characters_that_show_nothing_is_no_rename(self, editor_client):
+        """Learners read "Renamed from “Study the top solutions”" under the same title."""
+        milestone = MilestoneFactory(title="Study the top solutions")
+        save(editor_client, milestone, title="\u200bStudy\xa0the top  solutions \u200b\u2060")
+        assert logged() == []
+        save(editor_client, milestone, title="Study the best solutions\u200d")
+        assert logged() == [
+            (Kind.EDITED, "Renamed “Study the top solutions” to “Study the best solutions”", {})
+        ]
+
 
 class TestLoadRoadmap:
     def load(self, tmp_path, data):
