@@ -14,7 +14,6 @@ from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -95,10 +94,7 @@ def choose_tracks(request):
                 names = ", ".join(track.name for track in tracks)
                 said = f"Saved. You follow: {names}."
                 # A target date goes with its track: said, as the dashboard's Unfollow says it.
-                for name, target in cleared:
-                    said += (
-                        f" The target date for {name}, {date_format(target, 'j F Y')}, is cleared."
-                    )
+                said = " ".join([said, *progress.cleared_targets_said(cleared)])
                 messages.success(request, said)
                 # A URL, never a view name for redirect() to look up: next=0 would be a 500.
                 return HttpResponseRedirect(next_url) if next_url else redirect("roadmap:index")

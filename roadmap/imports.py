@@ -12,7 +12,6 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import get_text_list
 
 from . import changes, progress
@@ -119,8 +118,7 @@ class ImportReport:
                 parts.append("No track the file follows is on this roadmap: " + SAME_TRACKS)
             else:
                 parts.append("The file follows no career track: " + SAME_TRACKS)
-        for name, target in self.cleared_targets:  # as the tracks page says it
-            parts.append(f"The target date for {name}, {date_format(target, 'j F Y')}, is cleared.")
+        parts += progress.cleared_targets_said(self.cleared_targets)  # as the tracks page says
         if "display_name" in self.profile:
             name = self.profile["display_name"]
             parts.append(f"Display name: “{name}”." if name else "Display name: none.")

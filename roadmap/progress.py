@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from .models import Enrollment, Progress, ProgressEvent, Status
 
@@ -196,3 +197,11 @@ def set_followed_tracks(*, user, tracks, since=None, targets=None):
     for pk in existing & wanted & targets.keys():
         Enrollment.objects.filter(user=user, track=pk).update(target_date=targets[pk])
     return cleared
+
+
+def cleared_targets_said(cleared):
+    """What the tracks page and an import say of the target dates set_followed_tracks cleared."""
+    return [
+        f"The target date for {name}, {date_format(target, 'j F Y')}, is cleared."
+        for name, target in cleared
+    ]
