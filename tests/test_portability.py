@@ -326,6 +326,24 @@ class TestMyDataPage:
         assert "stranger" not in html
         assert "Deploy an API" not in taken_off  # still on the roadmap
 
+    def test_when_every_done_milestone_is_archived_it_says_so_in_plain_words(self, client):
+        milestones = MilestoneFactory.create_batch(4)
+        one, two, three = UserFactory(), UserFactory(), UserFactory()
+        for learner, ticked in ((one, milestones[:1]), (two, milestones[:2]), (three, milestones)):
+            for milestone in ticked:
+                progress.set_status(user=learner, milestone=milestone, status=Status.DONE)
+
+        def said(learner):
+            client.force_login(learner)
+            return " ".join(client.get(reverse("my_data")).text.split())
+
+        Milestone.objects.filter(pk=milestones[0].pk).update(is_archived=True)
+        assert "1 milestone done (since taken off the roadmap)," in said(one)
+        assert "2 milestones done (1 of them since taken off the roadmap)," in said(two)
+        Milestone.objects.filter(pk__in=[m.pk for m in milestones]).update(is_archived=True)
+        assert "2 milestones done (both since taken off the roadmap)," in said(two)
+        assert "4 milestones done (all since taken off the roadmap)," in said(three)
+
     def test_without_archived_progress_there_is_no_such_list(self, client, world):
         client.force_login(world["stranger"])
         assert 'id="archived-title"' not in client.get(reverse("my_data")).text
