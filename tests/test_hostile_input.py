@@ -6,15 +6,19 @@ tricks; wrong methods; missing, wrong and right CSRF tokens; htmx and plain vari
 malformed HX-Current-URL headers; forms encoded in a charset other than UTF-8.
 """
 
+import io
 import re
 from urllib.parse import quote, urlencode
+from wsgiref.util import setup_testing_defaults
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from config.wsgi import application
 from roadmap.models import NOTE_LENGTH, Progress, ProgressEvent, Status
 from tests.factories import MilestoneFactory, ProgressFactory, UserFactory
 
@@ -185,3 +189,57 @@ class HostileRequests(TestCase):
             headers["HTTP_HX_REQUEST"] = "true"
         response = client.get("/" + quote(path, safe="/"), **headers)
         assert response.status_code < 500
+
+
+def wsgi_answer(content_type, *, path="/healthz", query="", method="GET", body=b""):
+    """What the WSGI application the servers run (config.wsgi) answers: status and text."""
+    environ = {"HTTP_HOST": "testserver", "PATH_INFO": path, "QUERY_STRING": query}
+    environ |= {"REQUEST_METHOD": method, "CONTENT_TYPE": content_type}
+    environ |= {"CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
+    setup_testing_defaults(environ)
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer.update(status=status, headers=dict(headers))
+
+    text = b"".join(application(environ, start_response)).decode()
+    return answer["status"], answer["headers"].get("Content-Type"), text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content_type", "query"),
+    [
+        ("text/plain; charset=hex", "a=1"),  # not a text encoding: on reading the query
+        ("text/plain; charset=rot13", "next=/"),
+        ("text/plain; charset=idna", "a=1"),  # can't replace bytes it can't read
+        ("text/plain; a*=bogus''%41", ""),  # a parameter in an encoding nobody knows
+        ("text/plain; charset=utf-8", "&".join(["a"] * 1001)),  # more fields than Django reads
+    ],
+)
+def test_a_content_type_django_cant_read_is_a_400_not_the_servers_bare_500(content_type, query):
+    """Django reads the header as it makes the request, before any middleware: each of these
+    was the server's bare 500, for anyone, on any URL."""
+    assert wsgi_answer(content_type, query=query) == (
+        "400 Bad Request",
+        "text/plain; charset=utf-8",
+        "This request's Content-Type header could not be read.",
+    )
+
+
+@pytest.mark.django_db
+def test_a_multipart_form_in_a_charset_that_is_no_text_is_a_400_not_a_500():
+    body = b'--XX\r\nContent-Disposition: form-data; name="username"\r\n\r\nbob\r\n--XX--\r\n'
+    status, _, _ = wsgi_answer(
+        "multipart/form-data; boundary=XX; charset=rot13",
+        path=reverse("login"),
+        method="POST",
+        body=body,
+    )
+    assert status == "400 Bad Request"
+
+
+@pytest.mark.django_db
+def test_a_content_type_with_a_readable_charset_is_answered_as_ever():
+    assert wsgi_answer("text/plain; charset=utf-8", query="a=1")[::2] == ("200 OK", "ok")
+    assert wsgi_answer("text/plain; charset=latin-1")[::2] == ("200 OK", "ok")
