@@ -10,7 +10,14 @@ from . import (
     admin_learners,  # noqa: F401 (registers the pages of learners' rows)
     changes,
 )
-from .admin_forms import ContentForm, MilestoneForm, PositionForm, RowFormSet, WeightFormSet
+from .admin_forms import (
+    ContentForm,
+    MilestoneForm,
+    PositionForm,
+    RowFormSet,
+    SectionRowForm,
+    WeightFormSet,
+)
 from .forms import LINES
 from .models import (
     Enrollment,
@@ -194,7 +201,7 @@ class SectionMilestones(RowFormSet):
 class MilestoneInline(PlacedInline):
     model = Milestone
     formset = SectionMilestones
-    form = ContentForm
+    form = SectionRowForm
     fields = ("position", "title", "slug", "estimated_hours", "is_archived")
     readonly_fields = ("is_archived",)
     show_change_link = True

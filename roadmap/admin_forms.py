@@ -64,6 +64,48 @@ class RowFormSet(forms.BaseInlineFormSet):
                 widget.attrs["aria-label"] = f"{field.label}, {row}"
 
 
+class SectionRowForm(ContentForm):
+    """A milestone's row on its section's page carries what the page showed of it (hidden
+    initials): compared with the milestone as it was when the form came back, a row left alone
+    put back what another save had changed since, without a word. A row left alone is now not
+    saved, and one changed is refused when the milestone changed since the page was opened."""
+
+    SHOWN = ("position", "title", "estimated_hours")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.SHOWN:
+            self.fields[name].show_hidden_initial = True
+
+    def clean(self):
+        cleaned = super().clean()
+        sent = [self.add_initial_prefix(name) for name in self.SHOWN]
+        # A new row, one left alone, or one sent without what the page showed (a script).
+        if (
+            self.instance.pk is None
+            or not self.has_changed()
+            or not all(key in self.data for key in sent)
+        ):
+            return cleaned
+        changes.lock()  # as the milestone's page: held until the page's transaction ends
+        now = Milestone.objects.filter(pk=self.instance.pk).values(*self.SHOWN).first()
+        try:
+            changed = now is not None and any(
+                self.fields[name].to_python(self.data[key])
+                != self.fields[name].to_python(now[name])
+                for name, key in zip(self.SHOWN, sent, strict=True)
+            )
+        except forms.ValidationError:
+            raise forms.ValidationError(UNREADABLE, code="unreadable") from None
+        if changed:
+            raise forms.ValidationError(
+                "Nothing was saved: this milestone was changed after you opened this page. "
+                "Reload the page to see it as it is now, then make your change again.",
+                code="stale",
+            )
+        return cleaned
+
+
 class PositionForm(forms.ModelForm):
     """A row of the list, whose position can be changed there: named by the row's title."""
 

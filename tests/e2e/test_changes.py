@@ -149,3 +149,45 @@ def test_dismissing_the_news_on_the_dashboard_keeps_the_page(learner_page, live_
     page.reload()
     expect(page.get_by_role("heading", name="Your dashboard")).to_be_visible()
     expect(news).to_have_count(0)
+
+
+def test_a_section_saved_over_another_editors_change_keeps_it_or_says_why_not(
+    browser, live_server, roadmap
+):
+    """A section's page showed its milestones' rows as they were when it opened: saved after
+    another editor renamed one, it put the old title back, and the changelog told learners of
+    a rename nobody made."""
+    milestone = Milestone.objects.get(slug="deploy-a-prediction-api")
+    above = Milestone.objects.filter(section=milestone.section, position__lt=milestone.position)
+
+    def another_editor_saves(**fields):
+        with transaction.atomic():  # as every writer of content does
+            before = changes.state([milestone.pk])
+            Milestone.objects.filter(pk=milestone.pk).update(**fields)
+            changes.record(before, changes.state([milestone.pk]))
+
+    editor = UserFactory(is_staff=True, is_superuser=True)
+    admin = browser.new_context()
+    log_in_browser(admin, live_server, editor)
+    form = admin.new_page()
+    url = f"{live_server.url}/admin/roadmap/section/{milestone.section_id}/change/"
+    form.goto(url)
+    another_editor_saves(title="Deploy a REST API", estimated_hours=7)
+    form.get_by_label("Intro:").fill("Show what you can build.")
+    form.get_by_role("button", name="Save", exact=True).click()
+    expect(form.get_by_text("was changed successfully")).to_be_visible()
+    milestone.refresh_from_db()
+    assert (milestone.title, milestone.estimated_hours) == ("Deploy a REST API", 7)
+    assert milestone.section.intro == "Show what you can build."
+    assert not milestone.changes.filter(summary__startswith="Renamed “Deploy a REST API”")
+
+    form.goto(url)
+    another_editor_saves(title="Deploy an API")
+    form.locator(f"#id_milestones-{above.count()}-title").fill("Deploy your model as an API")
+    form.get_by_role("button", name="Save", exact=True).click()
+    expect(
+        form.get_by_text("this milestone was changed after you opened this page")
+    ).to_be_visible()
+    milestone.refresh_from_db()
+    assert milestone.title == "Deploy an API"
+    admin.close()
