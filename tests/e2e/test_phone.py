@@ -1,6 +1,7 @@
 """On a phone (390 by 844): one line of header, targets a thumb can hit, and the note editor that
 Escape closes."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -145,6 +146,29 @@ def test_a_long_display_name_neither_widens_the_page_nor_wraps_the_header(phone,
             assert width <= viewport["width"], (viewport, path, width)
             assert phone.locator(".site-header").bounding_box()["height"] <= 60, (viewport, path)
     expect(phone.get_by_role("link", name=user.display_name)).to_be_visible()
+
+
+def test_a_milestone_titled_with_one_long_word_neither_widens_the_page_nor_the_map(
+    phone, live_server, user
+):
+    """The admin takes a title of 200 letters without a space (a paste): its map node widened
+    its column over the next, and the roadmap and the public page scrolled sideways."""
+    first = Milestone.objects.active().order_by("section__position", "position").first()
+    Milestone.objects.filter(pk=first.pk).update(title="Supercalifragilistic" * 10)
+    user.public_profile = True
+    user.save()
+    for viewport in (PHONE, {"width": 1280, "height": 800}):
+        phone.set_viewport_size(viewport)
+        for path in ("/?track=all", f"/u/{user.username}/"):
+            phone.goto(live_server.url + path)
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"], (viewport, path, width)
+            parts = phone.locator(".map-part").all()
+            boxes = [part.bounding_box() for part in parts]
+            for left, right in itertools.pairwise(boxes):  # side by side, or one under the other
+                assert left["x"] + left["width"] <= right["x"] or (
+                    left["y"] + left["height"] <= right["y"]
+                ), (viewport, path)
 
 
 def test_the_note_editors_buttons_have_their_words_on_one_line(phone, live_server):
