@@ -329,3 +329,23 @@ def test_a_target_date_is_said_alone_not_with_the_whole_plan(learner_page, live_
     assert "of work left" not in said.text_content()
     expect(page.locator("[aria-live] .plan, .plan[aria-live]")).to_have_count(0)
     assert len(page.evaluate("window.said")) == 2
+
+
+def test_a_target_date_said_is_not_left_to_read_once_its_track_is_unfollowed(
+    learner_page, live_server, user
+):
+    """What a date did stayed in the plan's status line: a screen reader going through the page
+    after Unfollow still found "To finish by …" there, of a target the card said was cleared."""
+    for slug in ("ml-engineer", "data-scientist"):
+        EnrollmentFactory(user=user, track=Track.objects.get(slug=slug))
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    card = page.get_by_role("article", name="Data Scientist", exact=True)
+    date = card.get_by_label("Target date for Data Scientist")
+    date.fill((timezone.localdate() + datetime.timedelta(weeks=30)).isoformat())
+    date.press("Enter")
+    said = page.locator("#plan-said")
+    expect(said).to_contain_text("Data Scientist: To finish by")
+    card.get_by_role("button", name="Unfollow Data Scientist").click()
+    expect(card).to_contain_text("You no longer follow Data Scientist. Its target date")
+    expect(said).to_be_empty()
