@@ -63,6 +63,15 @@ class RowFormSet(forms.BaseInlineFormSet):
             if not widget.is_hidden:
                 widget.attrs["aria-label"] = f"{field.label}, {row}"
 
+    def clean(self):
+        """A row deleted since the page was opened (by another editor, or with its track) is
+        refused in its hidden id: said here, where the admin shows it, not only "Please correct
+        the errors below" with nothing marked."""
+        super().clean()
+        pk = self.model._meta.pk.name
+        if any(pk in form.errors for form in self.initial_forms):
+            raise forms.ValidationError(ROW_GONE, code="gone")
+
 
 class SectionRowForm(ContentForm):
     """A milestone's row on its section's page carries what the page showed of it (hidden
@@ -153,6 +162,10 @@ class MilestoneForm(ContentForm):
 
 
 UNREADABLE = "Nothing was saved: this page’s form was not as it was sent. Reload the page."
+ROW_GONE = (
+    "Nothing was saved: a row of this page was deleted after you opened it (by another editor, "
+    "or with its track). Reload the page, then make your change again."
+)
 
 
 def latest_entry(milestone_id):

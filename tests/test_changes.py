@@ -645,6 +645,25 @@ class TestTwoEditorsAtOnce:
         assert "Nothing was saved: this milestone was changed after you opened" in response.text
         assert "no longer counts toward ML Engineer" in response.text
 
+    def test_a_row_gone_with_its_track_since_the_page_opened_is_said_not_an_error_nowhere(
+        self, editor_client
+    ):
+        """A track deleted (with its weights) while a milestone's page was open: each save of
+        that page said "Please correct the errors below", with no error to be seen, the gone
+        row dropped from the page; no changelog entry named the milestone to say it."""
+        membership = TrackMilestoneFactory(track__name="Temp Track")
+        milestone = membership.milestone
+        opened = seen_on_the_page(editor_client, milestone)
+        membership.track.delete()
+        response = self.post(editor_client, milestone, opened | {"description": "Mine."})
+        assert response.status_code == 200
+        assert (
+            "Nothing was saved: a row of this page was deleted after you opened it (by another "
+            "editor, or with its track). Reload the page, then make your change again."
+        ) in response.text
+        milestone.refresh_from_db()
+        assert milestone.description != "Mine."
+
     def test_the_same_track_added_in_two_tabs_is_refused_not_a_500(self, editor_client, engineer):
         milestone = MilestoneFactory()
         opened = seen_on_the_page(editor_client, milestone)
