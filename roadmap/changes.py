@@ -256,9 +256,13 @@ def clipped(summary):
 # Characters that show nothing, even at the ends of a title (a paste brings them along). Not the
 # direction marks: they place the punctuation of right-to-left text.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# Of those, the ones with nothing to do inside a title either (the joiners join emoji and
+# letters, a soft hyphen places a break): a zero-width space, a word joiner, a byte-order mark.
+NOTHING_INSIDE = str.maketrans("", "", "\u200b\u2060\ufeff")
 
 
 def one_line(text):
     """Text on one line without control characters, whatever was stored before, nor characters
-    that show nothing at its ends: a title with one more of those is no rename."""
-    return " ".join(CONTROL_CHARACTERS.sub(" ", text).split()).strip(ZERO_WIDTH).strip()
+    that show nothing at its ends or anywhere: a title with one more of those is no rename."""
+    text = CONTROL_CHARACTERS.sub(" ", text).translate(NOTHING_INSIDE)
+    return " ".join(text.split()).strip(ZERO_WIDTH).strip()

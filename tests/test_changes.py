@@ -322,6 +322,18 @@ class TestTheAdmin:
             (Kind.EDITED, "Renamed “Study the top solutions” to “Study the best solutions”", {})
         ]
 
+    def test_a_title_with_a_space_that_shows_nothing_inside_it_is_no_rename(self, editor_client):
+        """ "Renamed “Write unit tests” to “Write unit tests”": a zero-width space pasted
+        between two words, and the changelog and the news told of a rename nobody could see."""
+        milestone = MilestoneFactory(title="Write unit tests")
+        save(editor_client, milestone, title="Write unit\u200b tests\u2060\ufeff for it")
+        assert logged() == [
+            (Kind.EDITED, "Renamed “Write unit tests” to “Write unit tests for it”", {})
+        ]
+        ContentChange.objects.all().delete()
+        save(editor_client, milestone, title="Write unit tests for it")
+        assert logged() == []
+
 
 class TestLoadRoadmap:
     def load(self, tmp_path, data):
