@@ -4,11 +4,11 @@ Every writer of content (the admin, `load_roadmap`) takes the `state()` of the m
 about to touch, writes, and hands before and after to `record()` in the same transaction: one
 ContentChange row for each thing a learner would notice (a milestone added, edited, given another
 effort estimate, moved to another section, archived, back or deleted; a track weight added,
-changed or removed; a resource added, removed or given a new link). Each row keeps how it moved
-every track's total weight, so that a learner can be told how far their percentage moved. An
-entry, once written, stays as it is: a learner who dismissed it is never told it again, and the
-feed's link to it keeps its place. Only a draft's entries go, unread, when it is put on the
-roadmap.
+changed or removed; a resource added, removed or given a new link; a track added, renamed or
+deleted). Each row keeps how it moved every track's total weight, so that a learner can be told
+how far their percentage moved. An entry, once written, stays as it is: a learner who dismissed
+it is never told it again, and the feed's link to it keeps its place. Only a draft's entries go,
+unread, when it is put on the roadmap.
 """
 
 from collections import Counter, defaultdict
@@ -122,6 +122,16 @@ def record_new_track(track, now=None):
     summary = f"Added the track “{one_line(track.name)}”"
     at = now or timezone.now()
     ContentChange.objects.create(kind=Kind.TRACK_ADDED, track=track, summary=summary, at=at)
+
+
+def record_renamed_track(track, was, now=None):
+    """A career track given a new name (it was `was`): the changelog links the two names, which
+    its older entries and learners' files speak of. A name only spaced otherwise is no rename."""
+    old, new = one_line(was), one_line(track.name)
+    if old != new:
+        summary = f"Renamed the track “{old}” to “{new}”"
+        at = now or timezone.now()
+        ContentChange.objects.create(kind=Kind.TRACK_RENAMED, track=track, summary=summary, at=at)
 
 
 def record_deleted_tracks(tracks):

@@ -249,13 +249,15 @@ def load(content):
     # The first load of a fresh install is the roadmap itself, not a change to it.
     before = changes.state() if Milestone.objects.exists() else None
     now = timezone.now()  # one change: its entries read in the order they are made
-    tracks_by_slug = {}
+    tracks_by_slug, names = {}, dict(Track.objects.values_list("slug", "name"))
     for position, track in enumerate(content["tracks"]):
         values = {"name": track["name"], "summary": track["summary"], "position": position}
         obj, change = _upsert(Track, track["slug"], values)
         report.note(change, "tracks", track["slug"])
         if change == "created" and before is not None:
             changes.record_new_track(obj, now)
+        elif change == "updated":
+            changes.record_renamed_track(obj, names[track["slug"]], now)
         tracks_by_slug[track["slug"]] = obj
     # A track the file no longer names may have followers: it stays, after the file's tracks
     # (it held a place among them), and the report names it.

@@ -374,6 +374,7 @@ class ContentChange(models.Model):
         DELETED = "deleted", "Milestone deleted"
         TRACK_ADDED = "track_added", "Track added"
         TRACK_DELETED = "track_deleted", "Track deleted"
+        TRACK_RENAMED = "track_renamed", "Track renamed"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # The log outlives what it speaks of: the summary names it.

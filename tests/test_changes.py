@@ -334,6 +334,23 @@ class TestTheAdmin:
         save(editor_client, milestone, title="Write unit tests for it")
         assert logged() == []
 
+    def test_a_track_renamed_is_an_entry_that_links_its_two_names(self, editor_client, client):
+        """Renamed, a track was never told: the changelog's older entries, and learners' news
+        of milestones counting "toward MLOps Engineer", named a track nobody could find."""
+        track = TrackFactory(slug="mlops", name="MLOps Engineer")
+        url = reverse("admin:roadmap_track_change", args=[track.pk])
+        fields = {"slug": "mlops", "summary": "", "position": 0}
+        for name in ("ML  Platform Engineer", "ML Platform Engineer ", "ML Platform Engineer"):
+            assert editor_client.post(url, fields | {"name": name}).status_code == 302
+        assert logged() == [
+            (Kind.TRACK_RENAMED, "Renamed the track “MLOps Engineer” to “ML Platform Engineer”", {})
+        ]
+        page = client.get(reverse("roadmap:changes")).text
+        assert '<span class="tag">Track renamed</span>' in page
+        assert '<a href="/?track=mlops">See it on the roadmap' in page
+        assert editor_client.post(url, fields | {"name": "ML Platform Engineer", "summary": "New."})
+        assert len(logged()) == 1  # another summary is no rename
+
 
 class TestLoadRoadmap:
     def load(self, tmp_path, data):
@@ -353,6 +370,15 @@ class TestLoadRoadmap:
         self.load(tmp_path, data)
         page = Client().get(reverse("roadmap:changes")).text
         assert page.index("Added the track “MLOps”") < page.index("toward MLOps")
+
+    def test_a_track_renamed_in_the_file_is_an_entry(self, roadmap, tmp_path):
+        data = yaml.safe_load(DEFAULT_PATH.read_text())
+        old = data["tracks"][0]["name"]
+        data["tracks"][0]["name"] = "Machine Learning Engineer"
+        self.load(tmp_path, data)
+        assert logged() == [
+            (Kind.TRACK_RENAMED, f"Renamed the track “{old}” to “Machine Learning Engineer”", {})
+        ]
 
     def test_every_kind_of_edit_in_the_file_is_recorded(self, roadmap, tmp_path):
         data = yaml.safe_load(DEFAULT_PATH.read_text())
