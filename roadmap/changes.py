@@ -155,7 +155,7 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
     title = one_line(new.title)
     rows = []
 
-    def add(kind, summary, track=None, points=None, *, detail=""):
+    def add(kind, summary, track=None, points=None, *, detail="", was=None):
         rows.append(
             ContentChange(
                 kind=kind,
@@ -164,14 +164,15 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
                 summary=clipped(summary),
                 detail=clipped(detail),
                 points=points or {},
+                was=was,
                 at=now,
                 draft=draft,
             )
         )
 
-    def edit(kind, detail, track=None, points=None):
+    def edit(kind, detail, track=None, points=None, was=None):
         """An entry whose summary is the title, then what changed ("now takes about 6 h")."""
-        add(kind, f"“{title}” {detail}", track, points, detail=detail)
+        add(kind, f"“{title}” {detail}", track, points, detail=detail, was=was)
 
     if old is None:
         archived = ", archived: not on the roadmap yet" if new.archived else ""
@@ -192,6 +193,7 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
             add(Kind.UNARCHIVED, f"Brought back “{title}”", points=points)
     # Titles as a page shows them: a second space between two words is no rename.
     if old is not NEW and (one_line(old.title), old.description) != (title, new.description):
+        renamed = None  # [aspect, title before]; not with a description: it is not kept
         if one_line(old.title) == title:
             summary, detail = f"Changed the description of “{title}”", "Changed the description"
         else:
@@ -200,13 +202,19 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
             if old.description != new.description:
                 summary += " and changed its description"
                 detail += " and changed its description"
-        add(Kind.EDITED, summary, detail=detail)
+            else:
+                renamed = ["title", one_line(old.title)]
+        add(Kind.EDITED, summary, detail=detail, was=renamed)
     # Into another section (load_roadmap keeps a renamed section's row: that is no move).
     if old is not NEW and old.section[0] != new.section[0]:
         left, went = one_line(old.section[1]), one_line(new.section[1])
-        edit(Kind.EDITED, f"moved from “{left}” to “{went}”")
+        edit(Kind.EDITED, f"moved from “{left}” to “{went}”", was=["section", left])
     if old is not NEW and old.hours != new.hours:
-        edit(Kind.EDITED, f"now takes about {new.hours} h, was {old.hours} h")
+        edit(
+            Kind.EDITED,
+            f"now takes about {new.hours} h, was {old.hours} h",
+            was=["hours", old.hours],
+        )
     active = not old.archived and not new.archived
     for track in sorted(old.weights.keys() | new.weights.keys()):
         was, weight = old.weights.get(track), new.weights.get(track)
@@ -214,13 +222,14 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
             continue
         name = one_line(tracks.get(track, "a track"))
         points = {str(track): (weight or 0) - (was or 0)} if active else {}
+        before = ["weight", was]
         if was is None:
-            edit(Kind.WEIGHT_ADDED, f"counts {weight} of 5 toward {name}", track, points)
+            edit(Kind.WEIGHT_ADDED, f"counts {weight} of 5 toward {name}", track, points, before)
         elif weight is None:
-            edit(Kind.WEIGHT_REMOVED, f"no longer counts toward {name}", track, points)
+            edit(Kind.WEIGHT_REMOVED, f"no longer counts toward {name}", track, points, before)
         else:
             change = f"counts {weight} of 5 toward {name}, was {was}"
-            edit(Kind.WEIGHT_CHANGED, change, track, points)
+            edit(Kind.WEIGHT_CHANGED, change, track, points, before)
     added = Counter(
         name for name, _ in (Counter(new.resources) - Counter(old.resources)).elements()
     )
@@ -233,11 +242,11 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
     for name in (added - relinked).elements():
         name = one_line(name)
         summary, detail = f"New resource for “{title}”: {name}", f"New resource: {name}"
-        add(Kind.RESOURCE_ADDED, summary, detail=detail)
+        add(Kind.RESOURCE_ADDED, summary, detail=detail, was=["resource", name])
     for name in (removed - relinked).elements():
         name = one_line(name)
         summary, detail = f"Resource removed from “{title}”: {name}", f"Resource removed: {name}"
-        add(Kind.RESOURCE_REMOVED, summary, detail=detail)
+        add(Kind.RESOURCE_REMOVED, summary, detail=detail, was=["resource", name])
     return rows
 
 

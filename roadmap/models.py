@@ -39,11 +39,9 @@ def percent(done_weight, total_weight):
 class TrackQuerySet(models.QuerySet):
     def with_completion(self, user):
         """Annotate each track with `user`'s `total_weight`, `done_weight`, `total_count` and
-        `done_count` over active milestones (`user`: a user, an id; None or anonymous: nothing).
-
-        The Markdown export's query, and the reference tests hold `Snapshot.completion` to. The
-        user is in the join condition, so each membership meets one progress row at most.
-        """
+        `done_count` over active milestones (`user`: a user, an id; None or anonymous: nothing):
+        the Markdown export's query, which the tests hold `Snapshot.completion` to. The user is
+        in the join condition, so each membership meets one progress row at most."""
         active = Q(memberships__milestone__is_archived=False)
         user_id = getattr(user, "pk", user) if getattr(user, "is_authenticated", True) else None
         if user_id is not None:
@@ -139,10 +137,8 @@ class MilestoneQuerySet(models.QuerySet):
 
     def with_own_progress(self, user):
         """Annotate the user's `own_note` and `own_evidence_url` (None without a row of theirs).
-
-        The user is in the join condition, so no other learner's row can be read through it, and
-        each milestone stays one row.
-        """
+        The user is in the join condition: no other learner's row can be read through it, and
+        each milestone stays one row."""
         return self.annotate(
             own=FilteredRelation("progress", condition=Q(progress__user=user))
         ).annotate(
@@ -389,6 +385,9 @@ class ContentChange(models.Model):
     detail = models.CharField(max_length=SUMMARY_LENGTH, blank=True, editable=False)
     # How the change moved each track's total weight: {track id: points}, for percentages.
     points = models.JSONField(default=dict, blank=True)
+    # What it changed, as it was before: [aspect, value] ("title", "hours", "section", "weight"
+    # toward its track, "resource": its name), for news of edits since undone. None: not kept.
+    was = models.JSONField(null=True, blank=True, editable=False)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Of a draft (a milestone added archived, never on the roadmap yet, or deleted so): left out
     # of the changelog, the feed and the news (draft=False) until it is put on the roadmap.

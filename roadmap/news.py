@@ -89,8 +89,17 @@ def since_mark(user, snapshot, own, followed):
     total, done_points = Counter(), Counter()
     until = mark
     first_change, first_move = {}, {}  # milestone id, track id -> when its first change was made
-    for kind, pk, track_id, title, points, at, summary, line in rows.values_list(
-        "kind", "milestone_id", "track_id", "milestone__title", "points", "at", "summary", "detail"
+    first_was, resources = {}, Counter()  # what an edit since changed, as it was at the mark
+    for kind, pk, track_id, title, points, at, summary, line, was in rows.values_list(
+        "kind",
+        "milestone_id",
+        "track_id",
+        "milestone__title",
+        "points",
+        "at",
+        "summary",
+        "detail",
+        "was",
     ):
         until = max(until, at)
         if kind == Kind.TRACK_ADDED:
@@ -119,8 +128,20 @@ def since_mark(user, snapshot, own, followed):
             seen = pk not in added or (pk in own and has_something(own[pk]))
             if kind == Kind.ARCHIVED and first_archival[pk] == kind and seen:
                 archived[pk] = title
-        elif said.setdefault(pk, [])[-1:] != [line]:  # the same change again says nothing new
-            said[pk].append(line)
+        else:
+            # Which of the milestone's things it changed (a weight: toward which track; a
+            # resource: which, added +1, removed -1); None if that was not kept.
+            aspect = None
+            if was and was[0] == "resource":
+                aspect = tuple(was)
+                resources[pk, was[1]] += 1 if kind == Kind.RESOURCE_ADDED else -1
+            elif was:
+                aspect = (was[0], track_id if was[0] == "weight" else None)
+                first_was.setdefault((pk, aspect), was[1])
+            last = said.setdefault(pk, [])[-1:]
+            if not last or last[0][0] != line:  # the same change again says nothing new
+                said[pk].append((line, aspect, was and was[1]))
+    said = as_it_is_now(said, snapshot, first_was, resources)
     # Back: archived at the mark (its first such change since is its return). One archived and
     # brought back since was on the roadmap all along: only its other edits are news.
     returned = {pk for pk, kind in first_archival.items() if kind == Kind.UNARCHIVED} - added
@@ -168,6 +189,36 @@ def since_mark(user, snapshot, own, followed):
         new_tracks=tracks,
         deleted=tuple(deleted),
     )
+
+
+def as_it_is_now(said, snapshot, first_was, resources):
+    """What to say of each milestone (id -> (line, aspect, value before) of each edit), as it
+    is now: not a title, hours, section or weight since put back as it was at the mark, nor a
+    resource added and removed as often; of one changed, the edits since it was last as it was
+    then. Renamed from the title it has now, it was news of nothing."""
+    now = {}  # (milestone id, aspect) -> as it is now, of the milestones on the roadmap
+    for section in snapshot.sections:
+        for m in section.milestones:
+            now[m.id, ("title", None)] = changes.one_line(m.title)
+            now[m.id, ("hours", None)] = m.estimated_hours
+            now[m.id, ("section", None)] = changes.one_line(section.title)
+            now |= {(m.id, ("weight", track)): weight for track, _, weight in m.weights}
+    kept = {}
+    for pk, lines in said.items():
+        told = []
+        for line, aspect, was in reversed(lines):  # newest first: back to where it started
+            if aspect is None or pk not in snapshot.by_id:
+                told.append(line)
+            elif aspect[0] == "resource":
+                if resources[pk, aspect[1]]:
+                    told.append(line)
+            elif first_was[pk, aspect] != now.get((pk, aspect)):
+                told.append(line)
+                if was == first_was[pk, aspect]:  # as it was at the mark before this edit
+                    now[pk, aspect] = was  # the edits before it are undone
+        if told:
+            kept[pk] = told[::-1]
+    return kept
 
 
 def has_something(row):
