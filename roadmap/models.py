@@ -231,7 +231,7 @@ class TrackMilestone(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.milestone} counts (weight {self.weight}) toward {self.track}"
+        return f"{self.milestone} counts toward {self.track}"
 
 
 class ProgressQuerySet(models.QuerySet):
