@@ -170,14 +170,15 @@ def _validate_milestone(raw, place, track_slugs, anchors, existing):
     _mapping(
         raw, place, ("slug", "title", "estimated_hours"), ("description", "resources", "tracks")
     )
-    hours = raw["estimated_hours"]
+    hours, slug = raw["estimated_hours"], _field(Milestone, "slug", raw.get("slug"), place)
+    place = f"{place} ({slug})"  # each of its other fields' places names it
     milestone = {
-        **_fields(Milestone, raw, place, ("slug", "title", "description")),
+        "slug": slug,
+        **_fields(Milestone, raw, place, ("title", "description")),
         "estimated_hours": hours,
         "resources": [],
         "tracks": {},
     }
-    place = f"{place} ({milestone['slug']})"
     _anchor(milestone["slug"], anchors, place, existing, "milestone")
     if type(hours) is not int or not 1 <= hours <= MAX_ESTIMATED_HOURS:
         raise ContentError(

@@ -292,8 +292,9 @@ class TestMalformedFiles:
         def change(data):
             data["sections"][0]["milestones"][1]["title"] = "\u200b"
 
+        slug = CONTENT["sections"][0]["milestones"][1]["slug"]  # named, as for its other fields
         self.assert_refused(
-            tmp_path, self.mutated(change), "milestones[1].title", "symbols you can see"
+            tmp_path, self.mutated(change), f"milestones[1] ({slug}).title", "symbols you can see"
         )
 
     def test_a_duplicate_slug_is_refused(self, tmp_path):
