@@ -12,23 +12,25 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 logger = logging.getLogger("django.request")
 
 UNREADABLE = b"This request's Content-Type header could not be read."
+EVERY_BYTE = bytes(range(256))
 
 
 def refusing_unreadable_content_types(app):
     """`app`, answering 400 to a request whose Content-Type Django can't read.
 
     Django reads the header's parameters as it makes the request, before any middleware, and
-    reads the query string then in the charset named: a malformed parameter, a charset that is
-    not a text encoding ("rot13", "hex") or can't replace bad bytes ("idna"), or too many fields
-    in the query string was a bare 500 from the server, from anyone, on any URL (and a
-    multipart form in such a charset, a 500 once read). A Content-Type without parameters is
-    read as before, untouched."""
+    then reads the query string in the charset the header names: a malformed parameter, a
+    charset that is no text encoding ("rot13", "hex"), or too many fields in the query string,
+    was a bare 500 from the server, from anyone, on any URL. So was a form in a charset that
+    can't stand for bytes it doesn't know ("idna", "punycode"), once read. A Content-Type
+    without parameters is read as before, untouched."""
 
     def application(environ, start_response):
         if ";" in environ.get("CONTENT_TYPE", ""):
             try:
-                request = WSGIRequest(environ)  # reads nothing of the body
-                b"a".decode(request.encoding or "utf-8", "replace")
+                # Made from a copy: a request writes what it decoded (the path) to its environ.
+                request = WSGIRequest(environ.copy())  # reads nothing of the body
+                EVERY_BYTE.decode(request.encoding or "utf-8", "replace")  # as a form is read
             except (ValueError, LookupError, SuspiciousOperation) as error:
                 logger.warning("Bad Request: %s (%s)", environ.get("PATH_INFO", ""), error)
                 start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")])

@@ -213,6 +213,7 @@ def wsgi_answer(content_type, *, path="/healthz", query="", method="GET", body=b
         ("text/plain; charset=hex", "a=1"),  # not a text encoding: on reading the query
         ("text/plain; charset=rot13", "next=/"),
         ("text/plain; charset=idna", "a=1"),  # can't replace bytes it can't read
+        ("text/plain; charset=punycode", ""),  # nor this one, for bytes past ASCII
         ("text/plain; a*=bogus''%41", ""),  # a parameter in an encoding nobody knows
         ("text/plain; charset=utf-8", "&".join(["a"] * 1001)),  # more fields than Django reads
     ],
@@ -243,3 +244,7 @@ def test_a_multipart_form_in_a_charset_that_is_no_text_is_a_400_not_a_500():
 def test_a_content_type_with_a_readable_charset_is_answered_as_ever():
     assert wsgi_answer("text/plain; charset=utf-8", query="a=1")[::2] == ("200 OK", "ok")
     assert wsgi_answer("text/plain; charset=latin-1")[::2] == ("200 OK", "ok")
+    # The path as the server sent it (bytes as latin-1), decoded once: a multipart form's
+    # Content-Type has a parameter, and /日 was decoded twice, a bare 500.
+    path = "/日".encode().decode("latin-1")
+    assert wsgi_answer("multipart/form-data; boundary=x", path=path)[0] == "404 Not Found"
