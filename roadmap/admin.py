@@ -74,9 +74,13 @@ class ContentAdmin(admin.ModelAdmin):
         initial = super().get_changeform_initial_data(request)
         return {"position": after_the_last(self.model.objects), **initial}
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request, obj, form, change, *, also=()):
+        """Save what was changed on the page (ContentForm), and the fields `also` set here."""
         changes.lock()
-        super().save_model(request, obj, form, change)
+        if change:
+            obj.save(update_fields=[*form.changed_fields(), *also])
+        else:
+            super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -265,11 +269,12 @@ class MilestoneAdmin(ContentAdmin):
 
     def save_model(self, request, obj, form, change):
         form.content_before = changes.state([obj.pk]) if change else {}
+        also = ()
         if change and "section" in form.changed_data and "position" not in form.changed_data:
             # Not with the place it had in the other: in the middle of this one, tied with one.
             in_section = Milestone.objects.filter(section=obj.section).exclude(pk=obj.pk)
-            obj.position = after_the_last(in_section)
-        super().save_model(request, obj, form, change)
+            obj.position, also = after_the_last(in_section), ("position",)
+        super().save_model(request, obj, form, change, also=also)
 
     def save_related(self, request, form, formsets, change):
         """The milestone, its resources and its weights are recorded as one change: its entries

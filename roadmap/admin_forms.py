@@ -12,18 +12,42 @@ from .validators import validate_anchor, validate_track_ids
 
 
 class ContentForm(forms.ModelForm):
-    """A slug is given when its track, section or milestone is created, and never changed: it is
-    in addresses (`#slug`, `?track=`, README badges) and the key of exports and the roadmap file."""
+    """A track's, section's or milestone's form (or a milestone's row on its section's page).
+
+    Saved, it writes only the fields changed on the page: each carries what the page showed (a
+    hidden initial), and what differs from that is what the editor changed. Saved whole, a page
+    put back what another save had changed since it was opened (a title, an archival), without
+    a word. A slug is given when its object is created, and never changed: it is in addresses
+    (`#slug`, `?track=`, README badges) and the key of exports and the roadmap file."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            return
+        for name, field in self.fields.items():
+            # Sent without it (by a script), a field is compared with the object as it is now.
+            if not self.is_bound or self.add_initial_prefix(name) in self.data:
+                field.show_hidden_initial = True
         slug = self.fields.get("slug")
-        if slug is not None and self.instance.pk is not None:
+        if slug is not None:
             slug.disabled = True  # what is posted for it is ignored
             slug.help_text = (
                 "Fixed once saved: links, badges, learners' exported files and the roadmap "
                 "file name it by this."
             )
+
+    def changed_fields(self):
+        """The names of the object's fields changed on the page (ContentAdmin.save_model)."""
+        model = self._meta.model._meta
+        model_fields = {field.name for field in model.concrete_fields if not field.primary_key}
+        return [name for name in self.changed_data if name in model_fields]
+
+    def save(self, commit=True):
+        """A row saved by its inline (commit): only what was changed on the page."""
+        if not commit or self.instance.pk is None:
+            return super().save(commit)
+        self.instance.save(update_fields=self.changed_fields())
+        return self.instance
 
     TAKEN = (
         "A %(kind)s has this slug, and each is a place of its own on the roadmap page "
@@ -64,49 +88,39 @@ class RowFormSet(forms.BaseInlineFormSet):
                 widget.attrs["aria-label"] = f"{field.label}, {row}"
 
     def clean(self):
-        """A row deleted since the page was opened (by another editor, or with its track) is
-        refused in its hidden id: said here, where the admin shows it, not only "Please correct
-        the errors below" with nothing marked."""
+        """A row deleted or moved away since the page was opened (by another editor, or with its
+        track) is refused: said here, where the admin shows it. Its hidden id was refused with
+        nothing marked ("Please correct the errors below"), or the row asked for a slug, as a new
+        one, and was then left out of the save without a word."""
         super().clean()
-        pk = self.model._meta.pk.name
-        if any(pk in form.errors for form in self.initial_forms):
+        # Not found among the page's rows: deleted, or moved to another section or milestone.
+        if any(form.instance.pk is None for form in self.initial_forms):
             raise forms.ValidationError(ROW_GONE, code="gone")
 
 
 class SectionRowForm(ContentForm):
-    """A milestone's row on its section's page carries what the page showed of it (hidden
-    initials): compared with the milestone as it was when the form came back, a row left alone
-    put back what another save had changed since, without a word. A row left alone is now not
-    saved, and one changed is refused when the milestone changed since the page was opened."""
-
-    SHOWN = ("position", "title", "estimated_hours")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in self.SHOWN:
-            self.fields[name].show_hidden_initial = True
+    """A milestone's row on its section's page, changed there, is refused when another save
+    changed what was changed in it since the page was opened (the milestone's own page has its
+    changelog's entries for that): the milestone as it is now, read under the content lock,
+    against what the page showed."""
 
     def clean(self):
         cleaned = super().clean()
-        sent = [self.add_initial_prefix(name) for name in self.SHOWN]
-        # A new row, one left alone, or one sent without what the page showed (a script).
-        if (
-            self.instance.pk is None
-            or not self.has_changed()
-            or not all(key in self.data for key in sent)
-        ):
+        shown = {name: self.add_initial_prefix(name) for name in self.changed_fields()}
+        shown = {name: key for name, key in shown.items() if key in self.data}  # not a script's
+        if self.instance.pk is None or not shown:  # a new row, or one left alone
             return cleaned
-        changes.lock()  # as the milestone's page: held until the page's transaction ends
-        now = Milestone.objects.filter(pk=self.instance.pk).values(*self.SHOWN).first()
+        changes.lock()  # held until the page's transaction ends
+        now = Milestone.objects.filter(pk=self.instance.pk).values(*shown).first()
         try:
-            changed = now is not None and any(
+            stale = now is not None and any(
                 self.fields[name].to_python(self.data[key])
                 != self.fields[name].to_python(now[name])
-                for name, key in zip(self.SHOWN, sent, strict=True)
+                for name, key in shown.items()
             )
         except forms.ValidationError:
             raise forms.ValidationError(UNREADABLE, code="unreadable") from None
-        if changed:
+        if stale:
             raise forms.ValidationError(
                 "Nothing was saved: this milestone was changed after you opened this page. "
                 "Reload the page to see it as it is now, then make your change again.",
@@ -163,8 +177,8 @@ class MilestoneForm(ContentForm):
 
 UNREADABLE = "Nothing was saved: this page’s form was not as it was sent. Reload the page."
 ROW_GONE = (
-    "Nothing was saved: a row of this page was deleted after you opened it (by another editor, "
-    "or with its track). Reload the page, then make your change again."
+    "Nothing was saved: a row of this page was deleted or moved elsewhere after you opened it "
+    "(by another editor, or with its track). Reload the page, then make your change again."
 )
 
 

@@ -5,6 +5,7 @@ import datetime
 import re
 import threading
 import time
+from html.parser import HTMLParser
 
 import pytest
 import yaml
@@ -351,7 +352,8 @@ class TestTheAdmin:
         page = client.get(reverse("roadmap:changes")).text
         assert '<span class="tag">Track renamed</span>' in page
         assert '<a href="/?track=mlops">See it on the roadmap' in page
-        assert editor_client.post(url, fields | {"name": "ML Platform Engineer", "summary": "New."})
+        new_summary = fields | {"name": "ML Platform Engineer", "summary": "New."}
+        assert editor_client.post(url, new_summary).status_code == 302
         assert len(logged()) == 1  # another summary is no rename
 
 
@@ -634,6 +636,111 @@ def seen_on_the_page(client, milestone):
     return change_form(milestone) | {"seen": seen}
 
 
+class PageForm(HTMLParser):
+    """What a browser posts of a page's form (`form_id`): its inputs, text areas and selects,
+    without the disabled, the unticked or the buttons."""
+
+    def __init__(self, form_id):
+        super().__init__()
+        self.form_id, self.inside, self.data, self.field = form_id, False, {}, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside or "disabled" in attrs or not attrs.get("name"):
+            return
+        kind = attrs.get("type", "text")
+        if tag == "input" and kind not in ("submit", "button", "checkbox", "radio"):
+            self.data[attrs["name"]] = attrs.get("value", "")
+        elif tag == "input" and "checked" in attrs:
+            self.data[attrs["name"]] = attrs.get("value", "on")
+        elif tag in ("textarea", "select"):
+            self.field = attrs["name"]
+            self.data[self.field] = ""
+        elif tag == "option" and "selected" in attrs and self.field:
+            self.data[self.field] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag in ("textarea", "select"):
+            self.field = None
+        if tag == "form":
+            self.inside = False
+
+    def handle_data(self, data):
+        if self.field and self.field in self.data and not self.data[self.field]:
+            self.data[self.field] = data.removeprefix("\n")  # a text area's first line break
+
+
+def as_the_page_sends(client, url, form_id):
+    parser = PageForm(form_id)
+    parser.feed(client.get(url).text)
+    return parser.data
+
+
+class TestTwoEditorsOnASectionsPage:
+    """A section's page shows its milestones' rows: saved after another editor changed one of
+    them, or the section, it put back what that save had changed, without a word."""
+
+    def test_what_the_page_did_not_change_stays_as_another_save_left_it(self, editor_client):
+        milestone = MilestoneFactory(title="Ship an API", description="Old.")
+        section = milestone.section
+        url = reverse("admin:roadmap_section_change", args=[section.pk])
+        opened = as_the_page_sends(editor_client, url, "section_form")
+        Milestone.objects.filter(pk=milestone.pk).update(
+            title="Deploy an API", description="New.", is_archived=True, estimated_hours=9
+        )
+        Section.objects.filter(pk=section.pk).update(title="Renamed meanwhile")
+        response = editor_client.post(url, opened | {"intro": "Mine."})
+        assert response.status_code == 302
+        milestone.refresh_from_db(), section.refresh_from_db()
+        assert (milestone.title, milestone.description) == ("Deploy an API", "New.")
+        assert (milestone.is_archived, milestone.estimated_hours) == (True, 9)
+        assert (section.title, section.intro) == ("Renamed meanwhile", "Mine.")
+
+    def test_a_row_changed_on_the_page_and_since_is_refused(self, editor_client):
+        milestone = MilestoneFactory(title="Ship an API")
+        url = reverse("admin:roadmap_section_change", args=[milestone.section_id])
+        opened = as_the_page_sends(editor_client, url, "section_form")
+        assert opened["initial-milestones-0-title"] == "Ship an API"  # what the page showed
+        Milestone.objects.filter(pk=milestone.pk).update(title="Deploy an API")
+        response = editor_client.post(url, opened | {"milestones-0-title": "Mine"})
+        assert response.status_code == 200
+        assert "this milestone was changed after you opened this page" in response.text
+        milestone.refresh_from_db()
+        assert milestone.title == "Deploy an API"
+        unreadable = {"milestones-0-title": "Mine", "initial-milestones-0-title": "x" * 300}
+        response = editor_client.post(url, opened | unreadable)
+        assert "this milestone was changed after you opened this page" in response.text
+        bad_number = {
+            "milestones-0-estimated_hours": 3,
+            "initial-milestones-0-estimated_hours": "x",
+        }
+        response = editor_client.post(url, opened | bad_number)
+        assert "this page’s form was not as it was sent" in response.text
+        # Opened again, it saves.
+        opened = as_the_page_sends(editor_client, url, "section_form")
+        response = editor_client.post(url, opened | {"milestones-0-title": "Mine"})
+        assert response.status_code == 302
+        milestone.refresh_from_db()
+        assert milestone.title == "Mine"
+
+    def test_a_row_moved_to_another_section_since_is_said_not_asked_for_a_slug(self, editor_client):
+        """It asked for a slug as a new row would, and once given one left it out of the save
+        without a word."""
+        milestone = MilestoneFactory(title="Ship an API")
+        url = reverse("admin:roadmap_section_change", args=[milestone.section_id])
+        opened = as_the_page_sends(editor_client, url, "section_form")
+        Milestone.objects.filter(pk=milestone.pk).update(section=SectionFactory())
+        for typed in ({}, {"milestones-0-slug": "typed-slug"}):
+            response = editor_client.post(url, opened | {"milestones-0-title": "Mine"} | typed)
+            assert response.status_code == 200
+            assert "a row of this page was deleted or moved elsewhere" in response.text
+        milestone.refresh_from_db()
+        assert milestone.title == "Ship an API"
+        assert not Milestone.objects.filter(slug="typed-slug").exists()
+
+
 class TestTwoEditorsAtOnce:
     """Two tabs, or two editors, on one milestone: the second save never undoes the first
     without a word, nor fails with a 500."""
@@ -699,8 +806,9 @@ class TestTwoEditorsAtOnce:
         response = self.post(editor_client, milestone, opened | {"description": "Mine."})
         assert response.status_code == 200
         assert (
-            "Nothing was saved: a row of this page was deleted after you opened it (by another "
-            "editor, or with its track). Reload the page, then make your change again."
+            "Nothing was saved: a row of this page was deleted or moved elsewhere after you opened "
+            "it (by another editor, or with its track). Reload the page, then make your change "
+            "again."
         ) in response.text
         milestone.refresh_from_db()
         assert milestone.description != "Mine."
