@@ -43,7 +43,7 @@ class State:
     resources: tuple = ()  # (title, url) pairs
     weights: dict = field(default_factory=dict)  # track id -> weight
     hours: int = 0  # the effort estimate
-    section: tuple = (None, "")  # (id, title) of its section
+    section: tuple = (None, "", "")  # (id, title, slug) of its section
     draft: bool = False  # added archived, never on the roadmap yet
 
 
@@ -85,7 +85,7 @@ def state(ids=None):
     rows = (
         milestones.order_by("pk")
         .annotate(draft=is_draft())
-        .values_list(*fields, "section", "section__title")
+        .values_list(*fields, "section", "section__title", "section__slug")
     )
     return {
         pk: State(
@@ -155,7 +155,7 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
     title = one_line(new.title)
     rows = []
 
-    def add(kind, summary, track=None, points=None, *, detail="", was=None):
+    def add(kind, summary, track=None, points=None, *, detail="", before=None):
         rows.append(
             ContentChange(
                 kind=kind,
@@ -164,15 +164,15 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
                 summary=clipped(summary),
                 detail=clipped(detail),
                 points=points or {},
-                was=was,
+                before=before,
                 at=now,
                 draft=draft,
             )
         )
 
-    def edit(kind, detail, track=None, points=None, was=None):
+    def edit(kind, detail, track=None, points=None, before=None):
         """An entry whose summary is the title, then what changed ("now takes about 6 h")."""
-        add(kind, f"“{title}” {detail}", track, points, detail=detail, was=was)
+        add(kind, f"“{title}” {detail}", track, points, detail=detail, before=before)
 
     if old is None:
         archived = ", archived: not on the roadmap yet" if new.archived else ""
@@ -192,29 +192,20 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
         else:
             add(Kind.UNARCHIVED, f"Brought back “{title}”", points=points)
     # Titles as a page shows them: a second space between two words is no rename.
-    if old is not NEW and (one_line(old.title), old.description) != (title, new.description):
-        renamed = None  # [aspect, title before]; not with a description: it is not kept
-        if one_line(old.title) == title:
-            summary, detail = f"Changed the description of “{title}”", "Changed the description"
-        else:
-            old_title = f"“{one_line(old.title)}”"
-            summary, detail = f"Renamed {old_title} to “{title}”", f"Renamed from {old_title}"
-            if old.description != new.description:
-                summary += " and changed its description"
-                detail += " and changed its description"
-            else:
-                renamed = ["title", one_line(old.title)]
-        add(Kind.EDITED, summary, detail=detail, was=renamed)
+    if old is not NEW and one_line(old.title) != title:
+        old_title = f"“{one_line(old.title)}”"
+        summary, detail = f"Renamed {old_title} to “{title}”", f"Renamed from {old_title}"
+        add(Kind.EDITED, summary, detail=detail, before={"title": one_line(old.title)})
+    if old is not NEW and old.description != new.description:
+        summary, detail = f"Changed the description of “{title}”", "Changed the description"
+        add(Kind.EDITED, summary, detail=detail)
     # Into another section (load_roadmap keeps a renamed section's row: that is no move).
     if old is not NEW and old.section[0] != new.section[0]:
         left, went = one_line(old.section[1]), one_line(new.section[1])
-        edit(Kind.EDITED, f"moved from “{left}” to “{went}”", was=["section", left])
+        edit(Kind.EDITED, f"moved from “{left}” to “{went}”", before={"section": old.section[2]})
     if old is not NEW and old.hours != new.hours:
-        edit(
-            Kind.EDITED,
-            f"now takes about {new.hours} h, was {old.hours} h",
-            was=["hours", old.hours],
-        )
+        change = f"now takes about {new.hours} h, was {old.hours} h"
+        edit(Kind.EDITED, change, before={"hours": old.hours})
     active = not old.archived and not new.archived
     for track in sorted(old.weights.keys() | new.weights.keys()):
         was, weight = old.weights.get(track), new.weights.get(track)
@@ -222,7 +213,7 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
             continue
         name = one_line(tracks.get(track, "a track"))
         points = {str(track): (weight or 0) - (was or 0)} if active else {}
-        before = ["weight", was]
+        before = {"weight": was}
         if was is None:
             edit(Kind.WEIGHT_ADDED, f"counts {weight} of 5 toward {name}", track, points, before)
         elif weight is None:
@@ -230,24 +221,31 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
         else:
             change = f"counts {weight} of 5 toward {name}, was {was}"
             edit(Kind.WEIGHT_CHANGED, change, track, points, before)
-    added = Counter(
-        name for name, _ in (Counter(new.resources) - Counter(old.resources)).elements()
-    )
-    removed = Counter(
-        name for name, _ in (Counter(old.resources) - Counter(new.resources)).elements()
-    )
-    relinked = added & removed  # the same title, another link: one edit, not two
+    gained = Counter(new.resources) - Counter(old.resources)  # (title, url) pairs
+    lost = Counter(old.resources) - Counter(new.resources)
+    relinked = Counter(name for name, _ in gained.elements()) & Counter(
+        name for name, _ in lost.elements()
+    )  # the same title, another link: one edit, not two
     for name in relinked.elements():
         edit(Kind.EDITED, f"links its resource “{one_line(name)}” to a new address")
-    for name in (added - relinked).elements():
-        name = one_line(name)
+    for name, url in _unpaired(gained, relinked):
         summary, detail = f"New resource for “{title}”: {name}", f"New resource: {name}"
-        add(Kind.RESOURCE_ADDED, summary, detail=detail, was=["resource", name])
-    for name in (removed - relinked).elements():
-        name = one_line(name)
+        add(Kind.RESOURCE_ADDED, summary, detail=detail, before={"resource": [name, url]})
+    for name, url in _unpaired(lost, relinked):
         summary, detail = f"Resource removed from “{title}”: {name}", f"Resource removed: {name}"
-        add(Kind.RESOURCE_REMOVED, summary, detail=detail, was=["resource", name])
+        add(Kind.RESOURCE_REMOVED, summary, detail=detail, before={"resource": [name, url]})
     return rows
+
+
+def _unpaired(resources, relinked):
+    """The (title, url) pairs of `resources` (a Counter) but those of the titles relinked, each
+    title one line."""
+    paired = Counter(relinked)
+    for name, url in resources.elements():
+        if paired[name]:
+            paired[name] -= 1
+        else:
+            yield one_line(name), url
 
 
 def _deleted(old, now):

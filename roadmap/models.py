@@ -385,9 +385,9 @@ class ContentChange(models.Model):
     detail = models.CharField(max_length=SUMMARY_LENGTH, blank=True, editable=False)
     # How the change moved each track's total weight: {track id: points}, for percentages.
     points = models.JSONField(default=dict, blank=True)
-    # What it changed, as it was before: [aspect, value] ("title", "hours", "section", "weight"
-    # toward its track, "resource": its name), for news of edits since undone. None: not kept.
-    was = models.JSONField(null=True, blank=True, editable=False)
+    # What it changed, as it was: {"title"/"hours"/"section" (slug)/"weight" (toward its track):
+    # value before} or {"resource": [title, url]}, for news of edits undone since. None: not kept.
+    before = models.JSONField(null=True, blank=True, editable=False)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Of a draft (a milestone added archived, never on the roadmap yet, or deleted so): left out
     # of the changelog, the feed and the news (draft=False) until it is put on the roadmap.

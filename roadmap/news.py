@@ -8,6 +8,7 @@ made, so a learner who is up to date costs no query.
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -89,8 +90,7 @@ def since_mark(user, snapshot, own, followed):
     total, done_points = Counter(), Counter()
     until = mark
     first_change, first_move = {}, {}  # milestone id, track id -> when its first change was made
-    first_was, resources = {}, Counter()  # what an edit since changed, as it was at the mark
-    for kind, pk, track_id, title, points, at, summary, line, was in rows.values_list(
+    for kind, pk, track_id, title, points, at, summary, line, before in rows.values_list(
         "kind",
         "milestone_id",
         "track_id",
@@ -99,7 +99,7 @@ def since_mark(user, snapshot, own, followed):
         "at",
         "summary",
         "detail",
-        "was",
+        "before",
     ):
         until = max(until, at)
         if kind == Kind.TRACK_ADDED:
@@ -129,19 +129,10 @@ def since_mark(user, snapshot, own, followed):
             if kind == Kind.ARCHIVED and first_archival[pk] == kind and seen:
                 archived[pk] = title
         else:
-            # Which of the milestone's things it changed (a weight: toward which track; a
-            # resource: which, added +1, removed -1); None if that was not kept.
-            aspect = None
-            if was and was[0] == "resource":
-                aspect = tuple(was)
-                resources[pk, was[1]] += 1 if kind == Kind.RESOURCE_ADDED else -1
-            elif was:
-                aspect = (was[0], track_id if was[0] == "weight" else None)
-                first_was.setdefault((pk, aspect), was[1])
             last = said.setdefault(pk, [])[-1:]
-            if not last or last[0][0] != line:  # the same change again says nothing new
-                said[pk].append((line, aspect, was and was[1]))
-    said = as_it_is_now(said, snapshot, first_was, resources)
+            if not last or last[0].line != line:  # the same change again says nothing new
+                said[pk].append(Edit.of(kind, line, track_id, before))
+    said = as_it_is_now(said, snapshot)
     # Back: archived at the mark (its first such change since is its return). One archived and
     # brought back since was on the roadmap all along: only its other edits are news.
     returned = {pk for pk, kind in first_archival.items() if kind == Kind.UNARCHIVED} - added
@@ -191,31 +182,55 @@ def since_mark(user, snapshot, own, followed):
     )
 
 
-def as_it_is_now(said, snapshot, first_was, resources):
-    """What to say of each milestone (id -> (line, aspect, value before) of each edit), as it
-    is now: not a title, hours, section or weight since put back as it was at the mark, nor a
-    resource added and removed as often; of one changed, the edits since it was last as it was
-    then. Renamed from the title it has now, it was news of nothing."""
+class Edit(NamedTuple):
+    """One edit of a milestone since the mark: its line, and what it changed (`aspect`: its
+    "title", "hours", "section", ("weight", track id) or ("resource", title, url), or None
+    when that was not kept) and how that was before it (a resource: 1 added, -1 removed)."""
+
+    line: str
+    aspect: tuple | None
+    before: object
+
+    @classmethod
+    def of(cls, kind, line, track_id, before):
+        if not before:  # a description, an address; an entry from before this was kept
+            return cls(line, None, None)
+        ((aspect, value),) = before.items()
+        if aspect == "resource":
+            return cls(line, (aspect, *value), 1 if kind == Kind.RESOURCE_ADDED else -1)
+        return cls(line, (aspect, track_id) if aspect == "weight" else (aspect,), value)
+
+
+def as_it_is_now(said, snapshot):
+    """The lines to say of each milestone (id -> its Edits, oldest first), as it is now: not of
+    a title, hours, section or weight since put back as it was at the mark, nor of a resource
+    added and removed as often; of one changed back and forth, the edits since it was last as
+    it was then. Renamed from the title it has now, it was news of nothing."""
     now = {}  # (milestone id, aspect) -> as it is now, of the milestones on the roadmap
     for section in snapshot.sections:
         for m in section.milestones:
-            now[m.id, ("title", None)] = changes.one_line(m.title)
-            now[m.id, ("hours", None)] = m.estimated_hours
-            now[m.id, ("section", None)] = changes.one_line(section.title)
+            now[m.id, ("title",)] = changes.one_line(m.title)
+            now[m.id, ("hours",)] = m.estimated_hours
+            now[m.id, ("section",)] = section.slug
             now |= {(m.id, ("weight", track)): weight for track, _, weight in m.weights}
     kept = {}
-    for pk, lines in said.items():
+    for pk, edits in said.items():
+        at_mark, added = {}, Counter()  # aspect -> as it was at the mark; resource -> net
+        for edit in edits:
+            at_mark.setdefault(edit.aspect, edit.before)
+            added[edit.aspect] += edit.before if edit.aspect and edit.aspect[0] == "resource" else 0
         told = []
-        for line, aspect, was in reversed(lines):  # newest first: back to where it started
-            if aspect is None or pk not in snapshot.by_id:
-                told.append(line)
-            elif aspect[0] == "resource":
-                if resources[pk, aspect[1]]:
-                    told.append(line)
-            elif first_was[pk, aspect] != now.get((pk, aspect)):
-                told.append(line)
-                if was == first_was[pk, aspect]:  # as it was at the mark before this edit
-                    now[pk, aspect] = was  # the edits before it are undone
+        for edit in reversed(edits):  # newest first, back to where each thing started
+            if edit.aspect is None or pk not in snapshot.by_id:
+                told.append(edit.line)
+            elif edit.aspect[0] == "resource":
+                if added[edit.aspect] * edit.before > 0:  # the net's way: its last edits
+                    told.append(edit.line)
+                    added[edit.aspect] -= edit.before
+            elif now.get((pk, edit.aspect)) != at_mark[edit.aspect]:
+                told.append(edit.line)
+                if edit.before == at_mark[edit.aspect]:  # as at the mark before this one:
+                    now[pk, edit.aspect] = edit.before  # the edits before it are undone
         if told:
             kept[pk] = told[::-1]
     return kept

@@ -115,15 +115,14 @@ class TestTheAdmin:
         assert set(ContentChange.objects.values_list("milestone", flat=True)) == {milestone.pk}
         assert ContentChange.objects.get(kind=Kind.WEIGHT_ADDED).track == engineer
 
-    def test_renaming_and_describing_a_milestone_is_one_entry(self, editor_client):
+    def test_renaming_and_describing_a_milestone_are_an_entry_each(self, editor_client):
+        """One entry for both told "Renamed from “Read two papers” and changed its description"
+        after the title was put back: the news can leave out a rename undone, not half a line."""
         milestone = MilestoneFactory(title="Read a paper")
         save(editor_client, milestone, title="Read two papers", description="Slowly.")
         assert logged() == [
-            (
-                Kind.EDITED,
-                "Renamed “Read a paper” to “Read two papers” and changed its description",
-                {},
-            )
+            (Kind.EDITED, "Renamed “Read a paper” to “Read two papers”", {}),
+            (Kind.EDITED, "Changed the description of “Read two papers”", {}),
         ]
 
     def test_a_milestone_moved_to_another_section_is_an_edit(self, editor_client):

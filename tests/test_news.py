@@ -11,7 +11,7 @@ from django.utils.text import slugify
 
 from roadmap import changes, content, news, progress
 from roadmap.content import DEFAULT_PATH
-from roadmap.models import ContentChange, Milestone, Status, Track
+from roadmap.models import ContentChange, Milestone, Section, Status, Track
 from roadmap.snapshot import content_changed, get_snapshot
 from tests.factories import (
     ContentChangeFactory,
@@ -217,6 +217,41 @@ class TestSinceYourLastVisit:
             f" {hours + 1} h, was {hours} h</li>"
         ) in news_of(client.get("/").text)
 
+    def test_what_is_told_of_edits_undone_is_what_holds_now(
+        self, client, learner, editor, engineer
+    ):
+        ship = engineer.milestones.get(title="Ship an API")
+        home, other = ship.section, SectionFactory(title=ship.section.title)  # the same title
+        client.force_login(learner)
+
+        def told():
+            section = news_of(client.get("/").text)
+            return section.split('<span class="tag">Changed</span>: ', 1)[1].split("</li>")[0]
+
+        # A title put back with a new description: only the description is news.
+        save(editor, ship, title="Deploy an API")
+        save(editor, ship, title="Ship an API", description="New text.")
+        assert told() == "Changed the description"
+        # A move to a section of the same title is news; away and back, none, though the
+        # section it left was renamed meanwhile.
+        save(editor, ship, section=other.pk)
+        assert told() == f"Changed the description; moved from “{home.title}” to “{other.title}”"
+        Section.objects.filter(pk=home.pk).update(title="Renamed home")
+        save(editor, ship, section=home.pk)
+        assert told() == "Changed the description"
+        # A resource given another link in two saves is news; one added, removed and added
+        # again is told once.
+        docs = {"resources-0-title": "Docs", "resources-0-position": 0}
+        one_row = inline_management("resources", total=1)
+        save(editor, ship, **one_row, **docs, **{"resources-0-url": "https://a.example/"})
+        save(editor, ship, **{"resources-0-DELETE": "on"})
+        save(editor, ship, **one_row, **docs, **{"resources-0-url": "https://a.example/"})
+        assert told() == "Changed the description; New resource: Docs"
+        ContentChange.objects.filter(kind__startswith="resource").delete()
+        save(editor, ship, **{"resources-0-DELETE": "on"})
+        save(editor, ship, **one_row, **docs, **{"resources-0-url": "https://b.example/"})
+        assert told() == "Changed the description; Resource removed: Docs; New resource: Docs"
+
     def test_spaces_in_a_title_are_no_rename_and_its_lines_leave_it_out(
         self, client, learner, editor, engineer
     ):
@@ -300,7 +335,7 @@ class TestSinceYourLastVisit:
         client.force_login(learner)
         section = news_of(client.get("/").text)
         line = (
-            "Changed</span>: Renamed from “Intro to “Ship an API”” and changed its description; "
+            "Changed</span>: Renamed from “Intro to “Ship an API””; Changed the description; "
             "New resource: A review of “Ship an API”</li>"
         )
         assert line in section
