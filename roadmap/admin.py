@@ -17,6 +17,7 @@ from .admin_forms import (
     RowFormSet,
     SectionRowForm,
     WeightFormSet,
+    changed_fields,
 )
 from .forms import LINES
 from .models import (
@@ -75,10 +76,12 @@ class ContentAdmin(admin.ModelAdmin):
         return {"position": after_the_last(self.model.objects), **initial}
 
     def save_model(self, request, obj, form, change, *, also=()):
-        """Save what was changed on the page (ContentForm), and the fields `also` set here."""
+        """Save what was changed on the page (ContentForm) or its list, and the fields `also`
+        set here; then read the object back: its other fields may be another save's since."""
         changes.lock()
         if change:
-            obj.save(update_fields=[*form.changed_fields(), *also])
+            obj.save(update_fields=[*changed_fields(form), *also])
+            obj.refresh_from_db()
         else:
             super().save_model(request, obj, form, change)
 
@@ -139,7 +142,7 @@ class TrackAdmin(ContentAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             changes.record_new_track(obj)
-        elif was is not None:
+        elif was is not None and "name" in form.changed_data:
             changes.record_renamed_track(obj, was)
 
     def get_deleted_objects(self, objs, request):

@@ -36,17 +36,12 @@ class ContentForm(forms.ModelForm):
                 "file name it by this."
             )
 
-    def changed_fields(self):
-        """The names of the object's fields changed on the page (ContentAdmin.save_model)."""
-        model = self._meta.model._meta
-        model_fields = {field.name for field in model.concrete_fields if not field.primary_key}
-        return [name for name in self.changed_data if name in model_fields]
-
     def save(self, commit=True):
         """A row saved by its inline (commit): only what was changed on the page."""
         if not commit or self.instance.pk is None:
             return super().save(commit)
-        self.instance.save(update_fields=self.changed_fields())
+        self.instance.save(update_fields=changed_fields(self))
+        self.instance.refresh_from_db()  # named as it is now, in the admin's history
         return self.instance
 
     TAKEN = (
@@ -70,6 +65,14 @@ class ContentForm(forms.ModelForm):
                     self.TAKEN % {"kind": other._meta.verbose_name, "slug": slug}
                 )
         return slug
+
+
+def changed_fields(form):
+    """The names of a model form's fields of its object changed on the page (what a ContentForm
+    showed of them, or the object as it is now)."""
+    model = form._meta.model._meta
+    model_fields = {field.name for field in model.concrete_fields if not field.primary_key}
+    return [name for name in form.changed_data if name in model_fields]
 
 
 class RowFormSet(forms.BaseInlineFormSet):
@@ -106,7 +109,7 @@ class SectionRowForm(ContentForm):
 
     def clean(self):
         cleaned = super().clean()
-        shown = {name: self.add_initial_prefix(name) for name in self.changed_fields()}
+        shown = {name: self.add_initial_prefix(name) for name in changed_fields(self)}
         shown = {name: key for name, key in shown.items() if key in self.data}  # not a script's
         if self.instance.pk is None or not shown:  # a new row, or one left alone
             return cleaned

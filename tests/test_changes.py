@@ -740,6 +740,33 @@ class TestTwoEditorsOnASectionsPage:
         assert not Milestone.objects.filter(slug="typed-slug").exists()
 
 
+@pytest.mark.parametrize("model", ["track", "section", "milestone"])
+def test_a_position_changed_in_a_content_list_is_saved(editor_client, model):
+    """The list's form is not the page's: saving a position there was a 500."""
+    factory = {"track": TrackFactory, "section": SectionFactory, "milestone": MilestoneFactory}
+    obj = factory[model](position=1)
+    url = reverse(f"admin:roadmap_{model}_changelist")
+    data = {"form-TOTAL_FORMS": 1, "form-INITIAL_FORMS": 1, "form-0-id": obj.pk}
+    response = editor_client.post(url, data | {"form-0-position": 7, "_save": "Save"})
+    assert response.status_code == 302
+    obj.refresh_from_db()
+    assert obj.position == 7
+
+
+def test_a_track_page_opened_before_a_rename_saves_no_rename_back(editor_client):
+    """Saved with another summary only, a page opened before the track was renamed logged
+    "Renamed the track “Beta” to “Alpha”", and named it "Alpha" in its message."""
+    track = TrackFactory(name="Alpha")
+    url = reverse("admin:roadmap_track_change", args=[track.pk])
+    opened = as_the_page_sends(editor_client, url, "track_form")
+    Track.objects.filter(pk=track.pk).update(name="Beta")
+    response = editor_client.post(url, opened | {"summary": "New summary."}, follow=True)
+    assert "Beta</a>” was changed successfully." in response.text
+    track.refresh_from_db()
+    assert (track.name, track.summary) == ("Beta", "New summary.")
+    assert logged() == []
+
+
 class TestTwoEditorsAtOnce:
     """Two tabs, or two editors, on one milestone: the second save never undoes the first
     without a word, nor fails with a 500."""
