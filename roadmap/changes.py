@@ -11,6 +11,7 @@ it is never told it again, and the feed's link to it keeps its place. Only a dra
 unread, when it is put on the roadmap.
 """
 
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -198,7 +199,7 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
         add(Kind.EDITED, summary, detail=detail, before={"title": one_line(old.title)})
     if old is not NEW and old.description != new.description:
         summary, detail = f"Changed the description of “{title}”", "Changed the description"
-        add(Kind.EDITED, summary, detail=detail)
+        add(Kind.EDITED, summary, detail=detail, before={"description": digest(old.description)})
     # Into another section (load_roadmap keeps a renamed section's row: that is no move).
     if old is not NEW and old.section[0] != new.section[0]:
         left, went = one_line(old.section[1]), one_line(new.section[1])
@@ -221,31 +222,36 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
         else:
             change = f"counts {weight} of 5 toward {name}, was {was}"
             edit(Kind.WEIGHT_CHANGED, change, track, points, before)
-    gained = Counter(new.resources) - Counter(old.resources)  # (title, url) pairs
-    lost = Counter(old.resources) - Counter(new.resources)
-    relinked = Counter(name for name, _ in gained.elements()) & Counter(
-        name for name, _ in lost.elements()
-    )  # the same title, another link: one edit, not two
-    for name in relinked.elements():
-        edit(Kind.EDITED, f"links its resource “{one_line(name)}” to a new address")
-    for name, url in _unpaired(gained, relinked):
-        summary, detail = f"New resource for “{title}”: {name}", f"New resource: {name}"
-        add(Kind.RESOURCE_ADDED, summary, detail=detail, before={"resource": [name, url]})
-    for name, url in _unpaired(lost, relinked):
-        summary, detail = f"Resource removed from “{title}”: {name}", f"Resource removed: {name}"
-        add(Kind.RESOURCE_REMOVED, summary, detail=detail, before={"resource": [name, url]})
+    # Resources by title, each {title: [url, …]} gained or lost; one of each of a title is a
+    # new link (one edit, not two). Each entry keeps how it moved the title's links (-1, +1).
+    gained, lost = defaultdict(list), defaultdict(list)
+    for name, url in (Counter(new.resources) - Counter(old.resources)).elements():
+        gained[name].append(url)
+    for name, url in (Counter(old.resources) - Counter(new.resources)).elements():
+        lost[name].append(url)
+    for name in [name for name in gained if name in lost]:
+        while gained[name] and lost[name]:
+            links = [[lost[name].pop(0), -1], [gained[name].pop(0), 1]]
+            change = f"links its resource “{one_line(name)}” to a new address"
+            edit(Kind.EDITED, change, before={"resource": [one_line(name), links]})
+    for raw, urls in gained.items():
+        name = one_line(raw)
+        for url in urls:
+            summary, detail = f"New resource for “{title}”: {name}", f"New resource: {name}"
+            before = {"resource": [name, [[url, 1]]]}
+            add(Kind.RESOURCE_ADDED, summary, detail=detail, before=before)
+    for raw, urls in lost.items():
+        name = one_line(raw)
+        for url in urls:
+            summary = f"Resource removed from “{title}”: {name}"
+            before = {"resource": [name, [[url, -1]]]}
+            add(Kind.RESOURCE_REMOVED, summary, detail=f"Resource removed: {name}", before=before)
     return rows
 
 
-def _unpaired(resources, relinked):
-    """The (title, url) pairs of `resources` (a Counter) but those of the titles relinked, each
-    title one line."""
-    paired = Counter(relinked)
-    for name, url in resources.elements():
-        if paired[name]:
-            paired[name] -= 1
-        else:
-            yield one_line(name), url
+def digest(text):
+    """What a description's entry keeps of the text it replaced: whether it is back is news."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _deleted(old, now):

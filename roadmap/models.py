@@ -385,8 +385,8 @@ class ContentChange(models.Model):
     detail = models.CharField(max_length=SUMMARY_LENGTH, blank=True, editable=False)
     # How the change moved each track's total weight: {track id: points}, for percentages.
     points = models.JSONField(default=dict, blank=True)
-    # What it changed, as it was: {"title"/"hours"/"section" (slug)/"weight" (toward its track):
-    # value before} or {"resource": [title, url]}, for news of edits undone since. None: not kept.
+    # What it changed, as it was: {"title"/"hours"/"section" (slug)/"weight" (toward its track)/
+    # "description" (digest): value} or {"resource": [title, [[url, ±1], …]]}, for the news.
     before = models.JSONField(null=True, blank=True, editable=False)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Of a draft (a milestone added archived, never on the roadmap yet, or deleted so): left out

@@ -5,7 +5,7 @@ until they dismiss them, which moves the mark. The snapshot knows when the lates
 made, so a learner who is up to date costs no query.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from typing import NamedTuple
@@ -129,9 +129,9 @@ def since_mark(user, snapshot, own, followed):
             if kind == Kind.ARCHIVED and first_archival[pk] == kind and seen:
                 archived[pk] = title
         else:
-            last = said.setdefault(pk, [])[-1:]
-            if not last or last[0].line != line:  # the same change again says nothing new
-                said[pk].append(Edit.of(kind, line, track_id, before))
+            edit = Edit.of(line, track_id, before)
+            if said.setdefault(pk, [])[-1:] != [edit]:  # the same change again says nothing new
+                said[pk].append(edit)
     said = as_it_is_now(said, snapshot)
     # Back: archived at the mark (its first such change since is its return). One archived and
     # brought back since was on the roadmap all along: only its other edits are news.
@@ -183,56 +183,63 @@ def since_mark(user, snapshot, own, followed):
 
 
 class Edit(NamedTuple):
-    """One edit of a milestone since the mark: its line, and what it changed (`aspect`: its
-    "title", "hours", "section", ("weight", track id) or ("resource", title, url), or None
-    when that was not kept) and how that was before it (a resource: 1 added, -1 removed)."""
+    """One edit of a milestone since the mark: its line, what it changed (`aspect`: "title",
+    "description", "hours", "section", ("weight", track id) or ("resource", its title)) and how
+    that was before it (a resource: how it moved the title's links, (url, -1 or +1) pairs)."""
 
     line: str
-    aspect: tuple | None
+    aspect: tuple | None  # None: an entry from before the changelog kept what it changed
     before: object
 
     @classmethod
-    def of(cls, kind, line, track_id, before):
-        if not before:  # a description, an address; an entry from before this was kept
+    def of(cls, line, track_id, before):
+        if not before:
             return cls(line, None, None)
         ((aspect, value),) = before.items()
         if aspect == "resource":
-            return cls(line, (aspect, *value), 1 if kind == Kind.RESOURCE_ADDED else -1)
+            name, links = value
+            return cls(line, (aspect, name), tuple(tuple(link) for link in links))
         return cls(line, (aspect, track_id) if aspect == "weight" else (aspect,), value)
 
 
 def as_it_is_now(said, snapshot):
     """The lines to say of each milestone (id -> its Edits, oldest first), as it is now: not of
-    a title, hours, section or weight since put back as it was at the mark, nor of a resource
-    added and removed as often; of one changed back and forth, the edits since it was last as
-    it was then. Renamed from the title it has now, it was news of nothing."""
+    a title, description, hours, section, weight or resource since put back as it was at the
+    mark; of one changed back and forth, the edits since it was last as it was then. Renamed
+    from the title it has now, it was news of nothing."""
     now = {}  # (milestone id, aspect) -> as it is now, of the milestones on the roadmap
     for section in snapshot.sections:
         for m in section.milestones:
             now[m.id, ("title",)] = changes.one_line(m.title)
+            now[m.id, ("description",)] = changes.digest(m.description)
             now[m.id, ("hours",)] = m.estimated_hours
             now[m.id, ("section",)] = section.slug
             now |= {(m.id, ("weight", track)): weight for track, _, weight in m.weights}
     kept = {}
     for pk, edits in said.items():
-        at_mark, added = {}, Counter()  # aspect -> as it was at the mark; resource -> net
+        if pk not in snapshot.by_id or any(edit.aspect is None for edit in edits):
+            kept[pk] = [edit.line for edit in edits]  # not shown, or told step by step
+            continue
+        at_mark, links = {}, defaultdict(Counter)  # aspect -> as at the mark; title -> links
         for edit in edits:
             at_mark.setdefault(edit.aspect, edit.before)
-            added[edit.aspect] += edit.before if edit.aspect and edit.aspect[0] == "resource" else 0
+            if edit.aspect[0] == "resource":
+                links[edit.aspect].update(dict(edit.before))
         told = []
         for edit in reversed(edits):  # newest first, back to where each thing started
-            if edit.aspect is None or pk not in snapshot.by_id:
-                told.append(edit.line)
-            elif edit.aspect[0] == "resource":
-                if added[edit.aspect] * edit.before > 0:  # the net's way: its last edits
+            if edit.aspect[0] == "resource":
+                if any(links[edit.aspect].values()):  # its links are not as they were
                     told.append(edit.line)
-                    added[edit.aspect] -= edit.before
             elif now.get((pk, edit.aspect)) != at_mark[edit.aspect]:
                 told.append(edit.line)
                 if edit.before == at_mark[edit.aspect]:  # as at the mark before this one:
                     now[pk, edit.aspect] = edit.before  # the edits before it are undone
-        if told:
-            kept[pk] = told[::-1]
+        lines = []
+        for line in reversed(told):  # oldest first; a line made again said once
+            if lines[-1:] != [line]:
+                lines.append(line)
+        if lines:
+            kept[pk] = lines
     return kept
 
 

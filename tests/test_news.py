@@ -240,17 +240,65 @@ class TestSinceYourLastVisit:
         save(editor, ship, section=home.pk)
         assert told() == "Changed the description"
         # A resource given another link in two saves is news; one added, removed and added
-        # again is told once.
+        # again is told as it went: its links are not as they were.
         docs = {"resources-0-title": "Docs", "resources-0-position": 0}
         one_row = inline_management("resources", total=1)
         save(editor, ship, **one_row, **docs, **{"resources-0-url": "https://a.example/"})
         save(editor, ship, **{"resources-0-DELETE": "on"})
         save(editor, ship, **one_row, **docs, **{"resources-0-url": "https://a.example/"})
-        assert told() == "Changed the description; New resource: Docs"
+        three = "New resource: Docs; Resource removed: Docs; New resource: Docs"
+        assert told() == f"Changed the description; {three}"
         ContentChange.objects.filter(kind__startswith="resource").delete()
         save(editor, ship, **{"resources-0-DELETE": "on"})
         save(editor, ship, **one_row, **docs, **{"resources-0-url": "https://b.example/"})
         assert told() == "Changed the description; Resource removed: Docs; New resource: Docs"
+
+    def test_links_and_descriptions_put_back_are_no_news_and_older_entries_are_told(
+        self, client, learner, editor, engineer
+    ):
+        ship = engineer.milestones.get(title="Ship an API")
+        client.force_login(learner)
+        docs = inline_management("resources", total=1) | {
+            "resources-0-title": "Docs",
+            "resources-0-position": 0,
+        }
+
+        def relink(url):
+            save(editor, ship, **{"resources-0-url": url})
+
+        # Added, given another link, removed: nothing is left of it.
+        save(editor, ship, **docs, **{"resources-0-url": "https://a.example/"})
+        relink("https://b.example/")
+        save(editor, ship, **{"resources-0-DELETE": "on"})
+        # A description changed and put back.
+        description = ship.description
+        save(editor, ship, description="Other text.")
+        save(editor, ship, description=description)
+        assert news_of(client.get("/").text) == ""
+        # A link changed and put back, on a resource the learner saw.
+        ResourceFactory(milestone=ship, title="Guide", url="https://guide.example/", position=0)
+        learner.changes_seen_at = timezone.now()
+        learner.save(update_fields=["changes_seen_at"])
+        ship.refresh_from_db()
+        relink("https://other.example/")
+        relink("https://guide.example/")
+        assert news_of(client.get("/").text) == ""
+        # Two resources of one title, the first removed: the second is news.
+        save(
+            editor,
+            ship,
+            **inline_management("resources", total=2, initial=1),
+            **{
+                "resources-1-title": "Guide",
+                "resources-1-url": "https://two.example/",
+                "resources-1-position": 1,
+            },
+        )
+        save(editor, ship, **{"resources-0-DELETE": "on"})
+        assert "New resource: Guide" in news_of(client.get("/").text)
+        # An entry from before the changelog kept what it changed is told as it was made.
+        ContentChange.objects.update(before=None)
+        assert "Resource removed: Guide" in news_of(client.get("/").text)
 
     def test_spaces_in_a_title_are_no_rename_and_its_lines_leave_it_out(
         self, client, learner, editor, engineer
