@@ -70,7 +70,7 @@ class ContentForm(forms.ModelForm):
 def changed_fields(form):
     """The names of a model form's fields of its object changed on the page (what a ContentForm
     showed of them, or the object as it is now)."""
-    model = form._meta.model._meta
+    model = form.instance._meta  # the model's _meta API
     model_fields = {field.name for field in model.concrete_fields if not field.primary_key}
     return [name for name in form.changed_data if name in model_fields]
 
