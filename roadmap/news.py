@@ -129,9 +129,7 @@ def since_mark(user, snapshot, own, followed):
             if kind == Kind.ARCHIVED and first_archival[pk] == kind and seen:
                 archived[pk] = title
         else:
-            edit = Edit.of(line, track_id, before)
-            if said.setdefault(pk, [])[-1:] != [edit]:  # the same change again says nothing new
-                said[pk].append(edit)
+            said.setdefault(pk, []).append(Edit.of(line, track_id, before))
     said = as_it_is_now(said, snapshot)
     # Back: archived at the mark (its first such change since is its return). One archived and
     # brought back since was on the roadmap all along: only its other edits are news.
@@ -218,22 +216,9 @@ def as_it_is_now(said, snapshot):
     kept = {}
     for pk, edits in said.items():
         if pk not in snapshot.by_id or any(edit.aspect is None for edit in edits):
-            kept[pk] = [edit.line for edit in edits]  # not shown, or told step by step
-            continue
-        at_mark, links = {}, defaultdict(Counter)  # aspect -> as at the mark; title -> links
-        for edit in edits:
-            at_mark.setdefault(edit.aspect, edit.before)
-            if edit.aspect[0] == "resource":
-                links[edit.aspect].update(dict(edit.before))
-        told = []
-        for edit in reversed(edits):  # newest first, back to where each thing started
-            if edit.aspect[0] == "resource":
-                if any(links[edit.aspect].values()):  # its links are not as they were
-                    told.append(edit.line)
-            elif now.get((pk, edit.aspect)) != at_mark[edit.aspect]:
-                told.append(edit.line)
-                if edit.before == at_mark[edit.aspect]:  # as at the mark before this one:
-                    now[pk, edit.aspect] = edit.before  # the edits before it are undone
+            told = [edit.line for edit in reversed(edits)]  # not shown, or told step by step
+        else:
+            told = still_so(pk, edits, now)
         lines = []
         for line in reversed(told):  # oldest first; a line made again said once
             if lines[-1:] != [line]:
@@ -241,6 +226,25 @@ def as_it_is_now(said, snapshot):
         if lines:
             kept[pk] = lines
     return kept
+
+
+def still_so(pk, edits, now):
+    """The lines of a milestone's edits (oldest first) that still hold, newest first."""
+    at_mark, links = {}, defaultdict(Counter)  # aspect -> as at the mark; title -> links
+    for edit in edits:
+        at_mark.setdefault(edit.aspect, edit.before)
+        if edit.aspect[0] == "resource":
+            links[edit.aspect].update(dict(edit.before))
+    told = []
+    for edit in reversed(edits):  # newest first, back to where each thing started
+        if edit.aspect[0] == "resource":
+            if any(links[edit.aspect].values()):  # its links are not as they were
+                told.append(edit.line)
+        elif now.get((pk, edit.aspect)) != at_mark[edit.aspect]:
+            told.append(edit.line)
+            if edit.before == at_mark[edit.aspect]:  # as at the mark before this one:
+                now[pk, edit.aspect] = edit.before  # the edits before it are undone
+    return told
 
 
 def has_something(row):

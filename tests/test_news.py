@@ -296,9 +296,21 @@ class TestSinceYourLastVisit:
         )
         save(editor, ship, **{"resources-0-DELETE": "on"})
         assert "New resource: Guide" in news_of(client.get("/").text)
+        # The same link added twice, one of them removed: one is news (the second add was
+        # dropped as "the same change again", and the two left added up to nothing).
+        ship.resources.all().delete()
+        learner.changes_seen_at = timezone.now()
+        learner.save(update_fields=["changes_seen_at"])
+        ship.refresh_from_db()
+        same = {"title": "Copy", "url": "https://copy.example/"}
+        rows = {f"resources-{i}-{name}": value for i in (0, 1) for name, value in same.items()}
+        rows |= {"resources-0-position": 0, "resources-1-position": 1}
+        save(editor, ship, **inline_management("resources", total=2), **rows)
+        save(editor, ship, **{"resources-1-DELETE": "on"})
+        assert "New resource: Copy" in news_of(client.get("/").text)
         # An entry from before the changelog kept what it changed is told as it was made.
         ContentChange.objects.update(before=None)
-        assert "Resource removed: Guide" in news_of(client.get("/").text)
+        assert "Resource removed: Copy" in news_of(client.get("/").text)
 
     def test_spaces_in_a_title_are_no_rename_and_its_lines_leave_it_out(
         self, client, learner, editor, engineer
