@@ -137,12 +137,14 @@ class TrackAdmin(ContentAdmin):
         return super().get_queryset(request).annotate(milestone_count=ON_THE_ROADMAP)
 
     def save_model(self, request, obj, form, change):
-        changes.lock()  # the name as it is now: another save may have renamed it since
-        was = Track.objects.filter(pk=obj.pk).values_list("name", flat=True).first()
+        renamed = change and "name" in form.changed_data
+        if renamed:
+            changes.lock()  # the name as it is now: another save may have renamed it since
+            was = Track.objects.filter(pk=obj.pk).values_list("name", flat=True).first()
         super().save_model(request, obj, form, change)
         if not change:
             changes.record_new_track(obj)
-        elif was is not None and "name" in form.changed_data:
+        elif renamed and was is not None:
             changes.record_renamed_track(obj, was)
 
     def get_deleted_objects(self, objs, request):
