@@ -193,10 +193,9 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
         else:
             add(Kind.UNARCHIVED, f"Brought back “{title}”", points=points)
     # Titles as a page shows them: a second space between two words is no rename.
-    if old is not NEW and one_line(old.title) != title:
-        old_title = f"“{one_line(old.title)}”"
-        summary, detail = f"Renamed {old_title} to “{title}”", f"Renamed from {old_title}"
-        add(Kind.EDITED, summary, detail=detail, before={"title": one_line(old.title)})
+    if old is not NEW and (was_titled := one_line(old.title)) != title:
+        summary, detail = f"Renamed “{was_titled}” to “{title}”", f"Renamed from “{was_titled}”"
+        add(Kind.EDITED, summary, detail=detail, before={"title": was_titled})
     if old is not NEW and old.description != new.description:
         summary, detail = f"Changed the description of “{title}”", "Changed the description"
         add(Kind.EDITED, summary, detail=detail, before={"description": digest(old.description)})
