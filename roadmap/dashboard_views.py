@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -74,8 +74,9 @@ def set_hours(request):
     field_alone = request.htmx and request.htmx.trigger_name == "hours_per_week"
     if field_alone and not request.POST.get("hours_per_week", "").strip():
         # Emptied and left (or half typed, like "1e"): only a submit removes the plan; the
-        # status under the field still says the hours planned.
-        return HttpResponse(status=204)
+        # status under the field says the hours still planned, and how to remove them.
+        context = {"hours_form": None, "emptied": True}
+        return TemplateResponse(request, f"{DASHBOARD}#hours_status", context)
     form = HoursForm(request.POST)
     if form.is_valid():
         request.user.hours_per_week = form.cleaned_data["hours_per_week"]

@@ -358,7 +358,10 @@ class TestSettingHours:
         user.save()
         typing = {**HTMX, "HTTP_HX_TRIGGER_NAME": "hours_per_week"}
         response = learner_client.post(HOURS, {"hours_per_week": " "}, **typing)
-        assert response.status_code == 204  # htmx swaps nothing: the status still says 5 h
+        # The status under the field says the plan stays, and how to remove it.
+        assert response.status_code == 200
+        assert "Planned at 5 h a week." in response.text
+        assert "press Update plan with it empty to remove the plan" in response.text
         user.refresh_from_db()
         assert user.hours_per_week == 5
         response = learner_client.post(HOURS, {"hours_per_week": "6"}, **typing)

@@ -224,10 +224,11 @@
 
   // The hours field sends itself once changed, but not a number sent already, by it or its
   // form: changed and submitted at once (Enter), its request repeated the submit's, and the plan
-  // was read out twice (or not at all, the submit's answer dropped for it). Nor an empty field
-  // (the server changes nothing for it: only a submit removes the plan), nor the form's request
-  // while the field's, of the same hours, is on its way (the button clicked left the field): it
-  // cancelled that one.
+  // was read out twice (or not at all, the submit's answer dropped for it). Nor the form's
+  // request while the field's, of the same hours, is on its way (the button clicked left the
+  // field): it cancelled that one. An empty field sends itself too: the server changes nothing
+  // for it and its status says how to remove the plan, which only a submit does (Enter: the
+  // field's request on its way is replaced by the form's).
   document.addEventListener("htmx:confirm", function (event) {
     var elt = event.detail.elt;
     var form = elt.closest && elt.closest("form.hours");
@@ -235,7 +236,7 @@
     if (!field) { return; }
     var same = field.dataset.sent === field.value;
     var sending = field.classList.contains("htmx-request");
-    if (elt === field ? !field.value || same : sending && same) {
+    if (elt === field ? same : sending && same && field.value) {
       event.preventDefault();
     } else {
       field.dataset.sent = field.value;
@@ -283,7 +284,8 @@
       clear.hidden = !input.value;
       input.defaultValue = input.value;  // the date planned now
     }
-    if (form.matches(".hours") && !refused) {  // (typing takes the invalid mark off: below)
+    var emptied = elt === input && !input.value;  // answered with the status alone
+    if (form.matches(".hours") && !refused && !emptied) {  // (typing takes the invalid mark off: below)
       document.querySelectorAll("form.target input[aria-invalid]").forEach(function (date) {
         date.removeAttribute("aria-invalid");
         date.value = date.defaultValue;
