@@ -191,9 +191,9 @@ class HostileRequests(TestCase):
         assert response.status_code < 500
 
 
-def wsgi_answer(content_type, *, path="/healthz", query="", method="GET", body=b""):
+def wsgi_answer(content_type, *, path="/healthz", query="", method="GET", body=b"", **headers):
     """What the WSGI application the servers run (config.wsgi) answers: status and text."""
-    environ = {"HTTP_HOST": "testserver", "PATH_INFO": path, "QUERY_STRING": query}
+    environ = {"HTTP_HOST": "testserver", "PATH_INFO": path, "QUERY_STRING": query, **headers}
     environ |= {"REQUEST_METHOD": method, "CONTENT_TYPE": content_type}
     environ |= {"CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
     setup_testing_defaults(environ)
@@ -216,6 +216,7 @@ def wsgi_answer(content_type, *, path="/healthz", query="", method="GET", body=b
         ("text/plain; charset=punycode", ""),  # nor this one, for bytes past ASCII
         ("text/plain; a*=bogus''%41", ""),  # a parameter in an encoding nobody knows
         ("text/plain; charset=utf-8", "&".join(["a"] * 1001)),  # more fields than Django reads
+        ("text/plain; charset=latin-1", "a=1"),  # a charset the pages never send
     ],
 )
 def test_a_content_type_django_cant_read_is_a_400_not_the_servers_bare_500(content_type, query):
@@ -224,26 +225,58 @@ def test_a_content_type_django_cant_read_is_a_400_not_the_servers_bare_500(conte
     assert wsgi_answer(content_type, query=query) == (
         "400 Bad Request",
         "text/plain; charset=utf-8",
-        "This request's Content-Type header could not be read.",
+        "This request's Content-Type header could not be read. This site reads text as UTF-8.",
     )
 
 
 @pytest.mark.django_db
-def test_a_multipart_form_in_a_charset_that_is_no_text_is_a_400_not_a_500():
-    body = b'--XX\r\nContent-Disposition: form-data; name="username"\r\n\r\nbob\r\n--XX--\r\n'
+@pytest.mark.parametrize("charset", ["ascii", "us-ascii", "cp1252", "shift_jis"])
+def test_a_query_read_in_a_charset_that_cant_write_it_again_is_a_400(client, user, charset):
+    """Bytes the charset doesn't know are read as "\ufffd", which it can't write: the
+    roadmap's link to itself without the milestone shown was the server's 500."""
+    client.force_login(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    status, _, text = wsgi_answer(
+        f"text/plain; charset={charset}", path="/", query="track=all&x=%81", HTTP_COOKIE=cookie
+    )
+    assert (status, text.endswith("This site reads text as UTF-8.")) == ("400 Bad Request", True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("charset", ["rot13", "cp1252", "koi8-r"])
+def test_a_multipart_form_in_a_charset_other_than_utf8_is_a_400_and_nothing_is_saved(
+    client, user, charset
+):
+    """A form whose charset is no text was a 500; one in a single-byte charset stored the
+    note, sent as the page sends it (UTF-8), garbled ("café" as "cafÃ©")."""
+    milestone = MilestoneFactory()
+    client.force_login(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    field = 'Content-Disposition: form-data; name="note"'
+    body = f"--XX\r\n{field}\r\n\r\ncafé ✓\r\n--XX--\r\n".encode()
     status, _, _ = wsgi_answer(
-        "multipart/form-data; boundary=XX; charset=rot13",
-        path=reverse("login"),
+        f"multipart/form-data; boundary=XX; charset={charset}",
+        path=milestone.details_url,
         method="POST",
         body=body,
+        HTTP_COOKIE=cookie,
     )
     assert status == "400 Bad Request"
+    assert not Progress.objects.filter(user=user).exists()
+
+
+@pytest.mark.django_db
+def test_the_refusal_is_logged_on_one_line(caplog):
+    wsgi_answer("text/plain; charset=rot13", path="/x\nINFO a line of its own")
+    assert [record.getMessage() for record in caplog.records] == [
+        "Bad Request: /x\\nINFO a line of its own (a charset other than UTF-8: rot13)"
+    ]
 
 
 @pytest.mark.django_db
 def test_a_content_type_with_a_readable_charset_is_answered_as_ever():
     assert wsgi_answer("text/plain; charset=utf-8", query="a=1")[::2] == ("200 OK", "ok")
-    assert wsgi_answer("text/plain; charset=latin-1")[::2] == ("200 OK", "ok")
+    assert wsgi_answer("text/plain; charset=UTF8")[::2] == ("200 OK", "ok")
     # The path as the server sent it (bytes as latin-1), decoded once: a multipart form's
     # Content-Type has a parameter, and /日 was decoded twice, a bare 500.
     path = "/日".encode().decode("latin-1")
