@@ -221,26 +221,26 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
         else:
             change = f"counts {weight} of 5 toward {name}, was {was}"
             edit(Kind.WEIGHT_CHANGED, change, track, points, before)
-    # Resources by title, each {title: [url, …]} gained or lost; one of each of a title is a
-    # new link (one edit, not two). Each entry keeps how it moved the title's links (-1, +1).
+    # Resources by title as a page shows it, each {title: [url, …]} gained or lost; one of each
+    # of a title is a new link (one edit, not two). Each entry keeps how it moved the title's
+    # links (-1, +1).
+    had, has = (Counter((one_line(n), url) for n, url in s.resources) for s in (old, new))
     gained, lost = defaultdict(list), defaultdict(list)
-    for name, url in (Counter(new.resources) - Counter(old.resources)).elements():
+    for name, url in (has - had).elements():
         gained[name].append(url)
-    for name, url in (Counter(old.resources) - Counter(new.resources)).elements():
+    for name, url in (had - has).elements():
         lost[name].append(url)
     for name in [name for name in gained if name in lost]:
         while gained[name] and lost[name]:
             links = [[lost[name].pop(0), -1], [gained[name].pop(0), 1]]
-            change = f"links its resource “{one_line(name)}” to a new address"
-            edit(Kind.EDITED, change, before={"resource": [one_line(name), links]})
-    for raw, urls in gained.items():
-        name = one_line(raw)
+            change = f"links its resource “{name}” to a new address"
+            edit(Kind.EDITED, change, before={"resource": [name, links]})
+    for name, urls in gained.items():
         for url in urls:
             summary, detail = f"New resource for “{title}”: {name}", f"New resource: {name}"
             before = {"resource": [name, [[url, 1]]]}
             add(Kind.RESOURCE_ADDED, summary, detail=detail, before=before)
-    for raw, urls in lost.items():
-        name = one_line(raw)
+    for name, urls in lost.items():
         for url in urls:
             summary = f"Resource removed from “{title}”: {name}"
             before = {"resource": [name, [[url, -1]]]}

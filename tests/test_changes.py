@@ -247,6 +247,20 @@ class TestTheAdmin:
             (Kind.EDITED, "“Ship an API” links its resource “FastAPI” to a new address", {})
         ]
 
+    def test_a_resource_respaced_is_no_change(self, editor_client):
+        """A second space or a pasted zero-width space in its title, shown the same, was told
+        as "New resource …: FastAPI docs" beside "Resource removed …: FastAPI docs"."""
+        milestone = MilestoneFactory(title="Ship an API")
+        ResourceFactory(milestone=milestone, title="FastAPI docs", url="https://a.example/")
+        save(editor_client, milestone, **{"resources-0-title": "FastAPI  docs \u200b"})
+        assert milestone.resources.get().title == "FastAPI  docs \u200b"  # saved as typed
+        assert logged() == []
+        save(editor_client, milestone, **{"resources-0-title": "FastAPI guide"})
+        assert sorted(summary for _, summary, _ in logged()) == [
+            "New resource for “Ship an API”: FastAPI guide",
+            "Resource removed from “Ship an API”: FastAPI docs",
+        ]
+
     def test_a_new_link_beside_a_new_resource_of_the_same_title_says_both(self):
         """Every added and removed resource of a relinked title was left out: the new one too."""
         old = changes.State("Ship an API", resources=(("Docs", "https://a.example/"),))
