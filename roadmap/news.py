@@ -201,26 +201,19 @@ class Edit(NamedTuple):
 
 
 def as_it_is_now(said, snapshot):
-    """The lines to say of each milestone (id -> its Edits, oldest first), as it is now: not of
-    a title, description, hours, section, weight or resource since put back as it was at the
-    mark; of one changed back and forth, the edits since it was last as it was then. Renamed
-    from the title it has now, it was news of nothing."""
-    now = {}  # (milestone id, aspect) -> as it is now, of the milestones on the roadmap
-    for section in snapshot.sections:
-        for m in section.milestones:
-            now[m.id, ("title",)] = changes.one_line(m.title)
-            now[m.id, ("description",)] = changes.digest(m.description)
-            now[m.id, ("hours",)] = m.estimated_hours
-            now[m.id, ("section",)] = section.slug
-            now |= {(m.id, ("weight", track)): weight for track, _, weight in m.weights}
+    """The lines to say of each milestone (id -> its Edits, oldest first), as it is now: of
+    each title, description, hours, section, weight or resource, the edits on the way from how
+    it was at the mark to how it is now, without the detours (one put back as it was is news
+    of nothing). Renamed from the title it has now, it was news of nothing."""
     kept = {}
     for pk, edits in said.items():
-        if pk not in snapshot.by_id or any(edit.aspect is None for edit in edits):
-            told = [edit.line for edit in reversed(edits)]  # not shown, or told step by step
+        m = snapshot.by_id.get(pk)
+        if m is None or any(edit.aspect is None for edit in edits):
+            told = [edit.line for edit in edits]  # not shown, or told step by step
         else:
-            told = still_so(pk, edits, now)
+            told = the_way(edits, now_of(m, snapshot))
         lines = []
-        for line in reversed(told):  # oldest first; a line made again said once
+        for line in told:  # oldest first; a line made again said once
             if lines[-1:] != [line]:
                 lines.append(line)
         if lines:
@@ -228,23 +221,43 @@ def as_it_is_now(said, snapshot):
     return kept
 
 
-def still_so(pk, edits, now):
-    """The lines of a milestone's edits (oldest first) that still hold, newest first."""
-    at_mark, links = {}, defaultdict(Counter)  # aspect -> as at the mark; title -> links
+def now_of(m, snapshot):
+    """How each thing an edit may change is now on the milestone `m` (aspect -> value)."""
+    section = next(s.slug for s in snapshot.sections if m in s.milestones)
+    now = {
+        ("title",): changes.one_line(m.title),
+        ("description",): changes.digest(m.description),
+        ("hours",): m.estimated_hours,
+        ("section",): section,
+    }
+    return now | {("weight", track): weight for track, _, weight in m.weights}
+
+
+def the_way(edits, now):
+    """The lines of the edits (oldest first) that lead from how each thing was at the mark to
+    how it is `now`: an edit that makes a thing as it was before an edit on the way closes a
+    loop, and the loop's edits are left out. A resource's value is how its title's links
+    moved since the mark."""
+    ways = defaultdict(list)  # aspect -> its edits
     for edit in edits:
-        at_mark.setdefault(edit.aspect, edit.before)
-        if edit.aspect[0] == "resource":
-            links[edit.aspect].update(dict(edit.before))
-    told = []
-    for edit in reversed(edits):  # newest first, back to where each thing started
-        if edit.aspect[0] == "resource":
-            if any(links[edit.aspect].values()):  # its links are not as they were
-                told.append(edit.line)
-        elif now.get((pk, edit.aspect)) != at_mark[edit.aspect]:
-            told.append(edit.line)
-            if edit.before == at_mark[edit.aspect]:  # as at the mark before this one:
-                now[pk, edit.aspect] = edit.before  # the edits before it are undone
-    return told
+        ways[edit.aspect].append(edit)
+    kept = set()
+    for aspect, steps in ways.items():
+        if aspect[0] == "resource":
+            values, moved = [frozenset()], Counter()
+            for step in steps:
+                moved.update(dict(step.before))
+                values.append(frozenset((url, n) for url, n in moved.items() if n))
+        else:
+            values = [step.before for step in steps] + [now.get(aspect)]
+        way = []  # indexes of the steps on the way
+        for n in range(len(steps)):
+            way.append(n)
+            back_to = next((i for i, k in enumerate(way) if values[k] == values[n + 1]), None)
+            if back_to is not None:
+                del way[back_to:]
+        kept |= {id(steps[n]) for n in way}
+    return [edit.line for edit in edits if id(edit) in kept]
 
 
 def has_something(row):
