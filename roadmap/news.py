@@ -84,7 +84,10 @@ def since_mark(user, snapshot, own, followed):
     if snapshot.latest_change is None or snapshot.latest_change <= mark:
         return None
     done = done_ids(own)
-    rows = ContentChange.objects.filter(draft=False, at__gt=mark).order_by("at", "pk")
+    # None the snapshot doesn't hold (made since it was read): told on a later page, and not
+    # marked seen by dismissing this one.
+    rows = ContentChange.objects.filter(draft=False, at__gt=mark, pk__lte=snapshot.last_change_id)
+    rows = rows.order_by("at", "pk")
     added, archived, first_archival, said, new_tracks, deleted = set(), {}, {}, {}, {}, {}
     added_gone = set()  # titles of milestones added since and deleted since
     total, done_points = Counter(), Counter()

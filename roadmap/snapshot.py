@@ -141,6 +141,7 @@ class Snapshot:
     by_slug: dict = field(default_factory=dict)  # slug -> MilestoneEntry
     by_id: dict = field(default_factory=dict)  # id -> MilestoneEntry
     latest_change: object = None  # when the latest entry the news may tell was made, if any
+    last_change_id: int = 0  # that entry's id: the news reads none after it
     visitor_bodies: dict = field(default_factory=dict)  # focus slug -> HTML, on first use
 
     def visitor_body(self, chosen):
@@ -235,8 +236,10 @@ def get_snapshot(fresh=False):
 
 
 def build(revision):
-    """Read the active roadmap and the time of its latest change (seven queries) and render its
-    shared fragments."""
+    """Read the time of the roadmap's latest change and the active roadmap (seven queries), and
+    render its shared fragments. The change first: the roadmap read after it holds it, so the
+    news never tells a change by a roadmap read before it (content writers commit in turn)."""
+    latest = tellable_changes().aggregate(at=Max("at"), id=Max("pk"))
     sections = []
     for section in Section.objects.with_active_milestones():
         milestones = tuple(
@@ -276,8 +279,16 @@ def build(revision):
     career_tracks = render_to_string(f"{TEMPLATE}#career_tracks", context)
     by_slug = {m.slug: m for m, _ in placed.values()}
     by_id = {m.id: m for m, _ in placed.values()}
-    latest = tellable_changes().aggregate(latest=Max("at"))["latest"]
-    return Snapshot(revision, tuple(sections), tracks, career_tracks, by_slug, by_id, latest)
+    return Snapshot(
+        revision,
+        tuple(sections),
+        tracks,
+        career_tracks,
+        by_slug,
+        by_id,
+        latest_change=latest["at"],
+        last_change_id=latest["id"] or 0,
+    )
 
 
 def tellable_changes():

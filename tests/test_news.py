@@ -435,6 +435,32 @@ class TestSinceYourLastVisit:
         # What holds since it was last as the learner saw it: not the steps there and back.
         assert "Changed</span>: now takes about 6 h, was 4 h</li>" in section
 
+    def test_a_change_made_since_the_snapshot_was_read_is_told_later_not_marked_seen(
+        self, learner, editor, engineer
+    ):
+        """Another process serves the roadmap it read up to a second before: a rename saved
+        meanwhile was compared with the title from before it, left out as no news, and then
+        marked seen when the learner dismissed the news."""
+        ship = engineer.milestones.get(title="Ship an API")
+        save(editor, ship, estimated_hours=ship.estimated_hours + 1)
+        before = get_snapshot(fresh=True)  # read just before the rename
+        save(editor, ship, title="Deploy an API")
+        rename = ship.changes.get(summary__startswith="Renamed")
+
+        def told(snapshot):
+            said = news.since_mark(learner, snapshot, {}, {engineer.pk})
+            return said.until, [line for _, lines in said.changed for line in lines]
+
+        until, lines = told(before)
+        assert until < rename.at  # dismissing this news leaves the rename to tell
+        assert lines == [
+            f"now takes about {ship.estimated_hours} h, was {ship.estimated_hours - 1} h"
+        ]
+        assert told(get_snapshot(fresh=True)) == (
+            rename.at,
+            [lines[0], "Renamed from “Ship an API”"],
+        )
+
     def test_a_thing_changed_there_and_back_by_way_of_a_third_is_told_as_one_change(
         self, client, learner, editor, engineer
     ):
