@@ -15,7 +15,6 @@ from .admin_forms import (
     MilestoneForm,
     PositionForm,
     RowFormSet,
-    SectionRowForm,
     WeightFormSet,
     changed_fields,
 )
@@ -214,7 +213,7 @@ class SectionMilestones(RowFormSet):
 class MilestoneInline(PlacedInline):
     model = Milestone
     formset = SectionMilestones
-    form = SectionRowForm
+    form = ContentForm
     fields = ("position", "title", "slug", "estimated_hours", "is_archived")
     readonly_fields = ("is_archived",)
     show_change_link = True

@@ -1,6 +1,6 @@
-"""The forms of the roadmap's admin pages: a content object's, an inline's rows, a list's
-positions, and a milestone's, which is refused when another save changed the milestone since
-the page was opened."""
+"""The forms of the roadmap's admin pages: a content object's (a milestone's also says what
+its changelog has of changes since), an inline's rows and a list's positions. A page saved
+over a change made since it was opened is refused."""
 
 from django import forms
 from django.db.models import Max
@@ -17,8 +17,10 @@ class ContentForm(forms.ModelForm):
     Saved, it writes only the fields changed on the page: each carries what the page showed (a
     hidden initial), and what differs from that is what the editor changed. Saved whole, a page
     put back what another save had changed since it was opened (a title, an archival), without
-    a word. A slug is given when its object is created, and never changed: it is in addresses
-    (`#slug`, `?track=`, README badges) and the key of exports and the roadmap file."""
+    a word; and a field changed both on the page and by another save since is refused (the
+    object as it is now, read under the content lock, against what the page showed). A slug is
+    given when its object is created, and never changed: it is in addresses (`#slug`,
+    `?track=`, README badges) and the key of exports and the roadmap file."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,6 +45,41 @@ class ContentForm(forms.ModelForm):
         self.instance.save(update_fields=changed_fields(self))
         self.instance.refresh_from_db()  # named as it is now, in the admin's history
         return self.instance
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            self.refuse_stale()
+        return cleaned
+
+    def refuse_stale(self):
+        """Refuse a save of fields changed on the page that another save changed since."""
+        shown = {name: self.add_initial_prefix(name) for name in changed_fields(self)}
+        shown = {name: key for name, key in shown.items() if key in self.data}  # not a script's
+        if not shown:
+            return
+        changes.lock()  # held until the page's transaction ends
+        kind = self._meta.model._meta.verbose_name
+        now = self._meta.model.objects.filter(pk=self.instance.pk).values(*shown).first()
+        if now is None:
+            raise forms.ValidationError(
+                f"Nothing was saved: this {kind} was deleted after you opened this page.",
+                code="gone",
+            )
+        try:
+            stale = any(
+                self.fields[name].to_python(self.data[key])
+                != self.fields[name].to_python(now[name])
+                for name, key in shown.items()
+            )
+        except forms.ValidationError:
+            raise forms.ValidationError(UNREADABLE, code="unreadable") from None
+        if stale:
+            raise forms.ValidationError(
+                f"Nothing was saved: this {kind} was changed after you opened this page. "
+                "Reload the page to see it as it is now, then make your change again.",
+                code="stale",
+            )
 
     TAKEN = (
         "A %(kind)s has this slug, and each is a place of its own on the roadmap page "
@@ -101,37 +138,6 @@ class RowFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(ROW_GONE, code="gone")
 
 
-class SectionRowForm(ContentForm):
-    """A milestone's row on its section's page, changed there, is refused when another save
-    changed what was changed in it since the page was opened (the milestone's own page has its
-    changelog's entries for that): the milestone as it is now, read under the content lock,
-    against what the page showed."""
-
-    def clean(self):
-        cleaned = super().clean()
-        shown = {name: self.add_initial_prefix(name) for name in changed_fields(self)}
-        shown = {name: key for name, key in shown.items() if key in self.data}  # not a script's
-        if self.instance.pk is None or not shown:  # a new row, or one left alone
-            return cleaned
-        changes.lock()  # held until the page's transaction ends
-        now = Milestone.objects.filter(pk=self.instance.pk).values(*shown).first()
-        try:
-            stale = now is not None and any(
-                self.fields[name].to_python(self.data[key])
-                != self.fields[name].to_python(now[name])
-                for name, key in shown.items()
-            )
-        except forms.ValidationError:
-            raise forms.ValidationError(UNREADABLE, code="unreadable") from None
-        if stale:
-            raise forms.ValidationError(
-                "Nothing was saved: this milestone was changed after you opened this page. "
-                "Reload the page to see it as it is now, then make your change again.",
-                code="stale",
-            )
-        return cleaned
-
-
 class PositionForm(forms.ModelForm):
     """A row of the list, whose position can be changed there: named by the row's title."""
 
@@ -155,12 +161,13 @@ class MilestoneForm(ContentForm):
         if self.instance.pk is not None:
             self.fields["seen"].initial = latest_entry(self.instance.pk)
 
-    def clean(self):
-        cleaned = super().clean()
+    def refuse_stale(self):
+        """Refused, it says what changed since (the changelog's entries), else what the
+        fields say."""
         if self.has_error("seen"):  # a hidden field's error is not shown: said here
             raise forms.ValidationError(UNREADABLE, code="unreadable")
-        seen = cleaned.get("seen")  # None: not sent, as by a script
-        if self.instance.pk is not None and seen is not None:
+        seen = self.cleaned_data.get("seen")  # None: not sent, as by a script
+        if seen is not None:
             # Taken now, not as the milestone is saved: two saves at once both found nothing
             # newer, and the second undid the first. Held until the page's transaction ends.
             changes.lock()
@@ -175,7 +182,7 @@ class MilestoneForm(ContentForm):
                     "now, then make your change again.",
                     code="stale",
                 )
-        return cleaned
+        super().refuse_stale()
 
 
 UNREADABLE = "Nothing was saved: this page’s form was not as it was sent. Reload the page."

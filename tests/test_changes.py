@@ -738,6 +738,43 @@ class TestTwoEditorsOnASectionsPage:
         milestone.refresh_from_db()
         assert milestone.title == "Mine"
 
+    @pytest.mark.parametrize("model", ["section", "track"])
+    def test_its_own_field_changed_on_the_page_and_since_is_refused(self, editor_client, model):
+        """A section's intro (a track's summary) saved over another editor's was lost."""
+        obj = SectionFactory(intro="Old.") if model == "section" else TrackFactory(summary="Old.")
+        field = "intro" if model == "section" else "summary"
+        url = reverse(f"admin:roadmap_{model}_change", args=[obj.pk])
+        opened = as_the_page_sends(editor_client, url, f"{model}_form")
+        type(obj).objects.filter(pk=obj.pk).update(**{field: "Theirs."})
+        response = editor_client.post(url, opened | {field: "Mine."})
+        assert response.status_code == 200
+        assert f"Nothing was saved: this {model} was changed after you opened" in response.text
+        obj.refresh_from_db()
+        assert getattr(obj, field) == "Theirs."
+        opened = as_the_page_sends(editor_client, url, f"{model}_form")  # opened again, it saves
+        assert editor_client.post(url, opened | {field: "Mine."}).status_code == 302
+        obj.refresh_from_db()
+        assert getattr(obj, field) == "Mine."
+
+    def test_a_row_deleted_while_the_save_waited_for_the_lock_is_said(
+        self, editor_client, monkeypatch
+    ):
+        """Deleted between the page's read of its rows and the lock, it fell through to the
+        site's generic "What you were saving was deleted" page."""
+        milestone = MilestoneFactory(title="Ship an API")
+        url = reverse("admin:roadmap_section_change", args=[milestone.section_id])
+        opened = as_the_page_sends(editor_client, url, "section_form")
+        lock = changes.lock
+
+        def deleted_meanwhile():
+            Milestone.objects.filter(pk=milestone.pk).delete()
+            lock()
+
+        monkeypatch.setattr(changes, "lock", deleted_meanwhile)
+        response = editor_client.post(url, opened | {"milestones-0-title": "Mine"})
+        assert response.status_code == 200
+        assert "Nothing was saved: this milestone was deleted after you opened" in response.text
+
     def test_a_row_moved_to_another_section_since_is_said_not_asked_for_a_slug(self, editor_client):
         """It asked for a slug as a new row would, and once given one left it out of the save
         without a word."""
