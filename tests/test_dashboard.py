@@ -637,6 +637,14 @@ class TestChart:
         assert [count for _, count in rows].count("1") == 2
         assert "Current streak: <strong>2 weeks</strong>" in page
 
+    def test_an_empty_chart_says_how_it_fills(self, learner_client, user):
+        """A new learner saw a blank box of twelve week labels, without a word."""
+        said = "No milestone done in the last 12 weeks: tick one on"
+        ticked = MilestoneFactory()
+        assert said in learner_client.get(DASHBOARD).text
+        mark(user, ticked, now=timezone.now() - datetime.timedelta(weeks=11))
+        assert said not in learner_client.get(DASHBOARD).text
+
     def test_the_page_uses_no_inline_styles_or_scripts(self, learner_client, user, engineer):
         EnrollmentFactory(user=user, track=engineer)
         mark(user, milestone("Ship an API"))
