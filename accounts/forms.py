@@ -151,7 +151,16 @@ class LoginForm(NoUsernameLongerThanAnAccounts, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": f"Please enter a correct %(username)s and password. {CASE}",
+        "email_given": "If you typed your email address: you log in with your username.",
     }
+
+    def get_invalid_login_error(self):
+        """Sign-up asks for an email address too, and a learner tried it here."""
+        error = super().get_invalid_login_error()
+        if "@" not in self.cleaned_data.get("username", ""):
+            return error
+        said = self.error_messages["email_given"]
+        return forms.ValidationError([error, forms.ValidationError(said, code="email_given")])
 
 
 class AdminLoginForm(NoUsernameLongerThanAnAccounts, AdminAuthenticationForm):

@@ -542,6 +542,15 @@ class TestLogInAndOut:
         assert "autofocus" not in input_tag(response.text, "username")
         assert logged_in_user_id(client) is None
 
+    def test_an_email_address_given_for_the_username_is_said_to_be_one(self, client, user):
+        """Sign-up asks for both, and the refusal said only "a correct username"."""
+        response = log_in(client, user.email, PASSWORD)
+        assert response.status_code == 422
+        assert "If you typed your email address: you log in with your username." in response.text
+        assert logged_in_user_id(client) is None
+        response = log_in(client, user.username, "wrong-password")
+        assert "email address" not in response.text
+
     def test_log_out_is_a_post_that_ends_the_session_and_opens_the_roadmap(self, csrf_client, user):
         csrf_client.force_login(user)
         page = csrf_client.get(reverse("profile"))
