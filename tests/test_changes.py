@@ -656,11 +656,14 @@ class PageForm(HTMLParser):
     def __init__(self, form_id):
         super().__init__()
         self.form_id, self.inside, self.data, self.field = form_id, False, {}, None
+        self.textarea = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
             self.inside = attrs.get("id") == self.form_id
+        if tag == "option" and "selected" in attrs and self.field:
+            self.data[self.field] = attrs.get("value", "")
         if not self.inside or "disabled" in attrs or not attrs.get("name"):
             return
         kind = attrs.get("type", "text")
@@ -669,10 +672,8 @@ class PageForm(HTMLParser):
         elif tag == "input" and "checked" in attrs:
             self.data[attrs["name"]] = attrs.get("value", "on")
         elif tag in ("textarea", "select"):
-            self.field = attrs["name"]
+            self.field, self.textarea = attrs["name"], tag == "textarea"
             self.data[self.field] = ""
-        elif tag == "option" and "selected" in attrs and self.field:
-            self.data[self.field] = attrs.get("value", "")
 
     def handle_endtag(self, tag):
         if tag in ("textarea", "select"):
@@ -681,14 +682,15 @@ class PageForm(HTMLParser):
             self.inside = False
 
     def handle_data(self, data):
-        if self.field and self.field in self.data and not self.data[self.field]:
+        if self.field and self.textarea and not self.data[self.field]:
             self.data[self.field] = data.removeprefix("\n")  # a text area's first line break
 
 
 def as_the_page_sends(client, url, form_id):
+    """With every line break as CR LF, in a hidden field's value too, as a browser sends it."""
     parser = PageForm(form_id)
     parser.feed(client.get(url).text)
-    return parser.data
+    return {name: re.sub(r"\r\n|\r|\n", "\r\n", value) for name, value in parser.data.items()}
 
 
 class TestTwoEditorsOnASectionsPage:
@@ -755,6 +757,23 @@ class TestTwoEditorsOnASectionsPage:
         assert editor_client.post(url, opened | {field: "Mine."}).status_code == 302
         obj.refresh_from_db()
         assert getattr(obj, field) == "Mine."
+
+    @pytest.mark.parametrize("model", ["section", "track", "milestone"])
+    def test_a_text_of_several_lines_is_saved_though_the_browser_sends_its_breaks_as_cr_lf(
+        self, editor_client, model
+    ):
+        """Stored with LF, shown and sent back with CR LF: the page's own text was taken for
+        another save's, and every edit of it refused."""
+        field = {"section": "intro", "track": "summary", "milestone": "description"}[model]
+        factory = {"section": SectionFactory, "track": TrackFactory, "milestone": MilestoneFactory}
+        obj = factory[model](**{field: "Line one.\nLine two."})
+        url = reverse(f"admin:roadmap_{model}_change", args=[obj.pk])
+        opened = as_the_page_sends(editor_client, url, f"{model}_form")
+        assert opened[f"initial-{field}"] == "Line one.\r\nLine two."
+        response = editor_client.post(url, opened | {field: "Line one.\r\nLine 2."})
+        assert response.status_code == 302
+        obj.refresh_from_db()
+        assert getattr(obj, field).splitlines() == ["Line one.", "Line 2."]
 
     def test_a_row_deleted_while_the_save_waited_for_the_lock_is_said(
         self, editor_client, monkeypatch
