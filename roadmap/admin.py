@@ -12,6 +12,7 @@ from . import (
 )
 from .admin_forms import (
     ContentForm,
+    ListFormSet,
     MilestoneForm,
     PositionForm,
     RowFormSet,
@@ -68,6 +69,9 @@ class ContentAdmin(admin.ModelAdmin):
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=PositionForm, **kwargs)
+
+    def get_changelist_formset(self, request, **kwargs):
+        return super().get_changelist_formset(request, formset=ListFormSet, **kwargs)
 
     def get_changeform_initial_data(self, request):
         """A new one is offered the place after the last (a milestone: in any section)."""

@@ -47,20 +47,23 @@ class ContentForm(forms.ModelForm):
         return self.instance
 
     def clean(self):
+        """Under the content lock, held until the page's transaction ends: a new object's
+        slug is then checked against one another save committed meanwhile (a 500 once saved),
+        and a changed one against that save."""
         cleaned = super().clean()
+        changes.lock()
         if self.instance.pk is not None:
             self.refuse_stale()
         return cleaned
 
     def refuse_stale(self):
-        """Refuse a save of fields changed on the page that another save changed since."""
+        """Refuse a save of an object deleted since the page was opened, or of fields changed
+        on the page that another save changed since: the object as it is now against what the
+        page showed. One already as the page has it (sent twice) is no clash."""
         shown = {name: self.add_initial_prefix(name) for name in changed_fields(self)}
         shown = {name: key for name, key in shown.items() if key in self.data}  # not a script's
-        if not shown:
-            return
-        changes.lock()  # held until the page's transaction ends
         kind = self._meta.model._meta.verbose_name
-        now = self._meta.model.objects.filter(pk=self.instance.pk).values(*shown).first()
+        now = self._meta.model.objects.filter(pk=self.instance.pk).values("pk", *shown).first()
         if now is None:
             raise forms.ValidationError(
                 f"Nothing was saved: this {kind} was deleted after you opened this page.",
@@ -68,8 +71,8 @@ class ContentForm(forms.ModelForm):
             )
         try:
             stale = any(
-                self.fields[name].to_python(self.data[key])
-                != self.fields[name].to_python(now[name])
+                self.fields[name].to_python(now[name])
+                not in (self.fields[name].to_python(self.data[key]), self.cleaned_data.get(name))
                 for name, key in shown.items()
             )
         except forms.ValidationError:
@@ -138,8 +141,20 @@ class RowFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(ROW_GONE, code="gone")
 
 
-class PositionForm(forms.ModelForm):
-    """A row of the list, whose position can be changed there: named by the row's title."""
+class ListFormSet(forms.BaseModelFormSet):
+    """A content list's rows: one deleted since the list was opened is said (its hidden id
+    was refused, with nothing marked)."""
+
+    def clean(self):
+        super().clean()
+        if any(form.instance.pk is None for form in self.initial_forms):
+            raise forms.ValidationError(ROW_GONE, code="gone")
+
+
+class PositionForm(ContentForm):
+    """A row of the list, whose position can be changed there: named by the row's title.
+    Saved, as on the object's page, only when changed there and not by another save since:
+    every row the list showed was written back as it showed it."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

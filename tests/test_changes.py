@@ -792,7 +792,7 @@ class TestTwoEditorsOnASectionsPage:
         monkeypatch.setattr(changes, "lock", deleted_meanwhile)
         response = editor_client.post(url, opened | {"milestones-0-title": "Mine"})
         assert response.status_code == 200
-        assert "Nothing was saved: this milestone was deleted after you opened" in response.text
+        assert "a row of this page was deleted or moved elsewhere after you opened" in response.text
 
     def test_a_row_moved_to_another_section_since_is_said_not_asked_for_a_slug(self, editor_client):
         """It asked for a slug as a new row would, and once given one left it out of the save
@@ -821,6 +821,100 @@ def test_a_position_changed_in_a_content_list_is_saved(editor_client, model):
     assert response.status_code == 302
     obj.refresh_from_db()
     assert obj.position == 7
+
+
+class TestAListOfPositions:
+    """A content list with positions to change: each row showed, and sent back, where it was
+    when the list was opened."""
+
+    def opened(self, client, model="milestone"):
+        url = reverse(f"admin:roadmap_{model}_changelist")
+        return url, as_the_page_sends(client, url, "changelist-form") | {"_save": "Save"}
+
+    def test_a_row_moved_elsewhere_meanwhile_stays_where_it_was_put(self, editor_client):
+        """The list wrote back every row it showed, and undid a position set on a page."""
+        first, second = MilestoneFactory(position=1), MilestoneFactory(position=2)
+        url, opened = self.opened(editor_client)
+        rows = {opened[f"form-{n}-id"]: n for n in range(2)}
+        Milestone.objects.filter(pk=second.pk).update(position=77)  # its page, meanwhile
+        response = editor_client.post(url, opened | {f"form-{rows[str(first.pk)]}-position": 5})
+        assert response.status_code == 302
+        first.refresh_from_db(), second.refresh_from_db()
+        assert (first.position, second.position) == (5, 77)
+
+    def test_a_row_moved_on_the_list_and_meanwhile_is_refused(self, editor_client):
+        track = TrackFactory(position=1)
+        url, opened = self.opened(editor_client, "track")
+        Track.objects.filter(pk=track.pk).update(position=77)
+        response = editor_client.post(url, opened | {"form-0-position": 5})
+        assert response.status_code == 200
+        assert "this track was changed after you opened this page" in response.text
+        track.refresh_from_db()
+        assert track.position == 77
+
+    def test_a_row_deleted_since_is_said(self, editor_client):
+        """Its hidden id was refused: "Please correct the error below", with nothing marked."""
+        section = SectionFactory(position=1)
+        url, opened = self.opened(editor_client, "section")
+        section.delete()
+        response = editor_client.post(url, opened | {"form-0-position": 5})
+        assert response.status_code == 200
+        assert "a row of this page was deleted or moved elsewhere after you opened" in response.text
+
+
+@pytest.mark.parametrize("model", ["track", "section", "milestone"])
+def test_a_page_saved_unchanged_while_its_object_was_deleted_says_so(
+    editor_client, monkeypatch, model
+):
+    """Nothing changed, nothing was checked: the save read the deleted object back, a 500."""
+    factory = {"track": TrackFactory, "section": SectionFactory, "milestone": MilestoneFactory}
+    obj = factory[model]()
+    url = reverse(f"admin:roadmap_{model}_change", args=[obj.pk])
+    opened = as_the_page_sends(editor_client, url, f"{model}_form")
+    lock = changes.lock
+
+    def deleted_meanwhile():
+        type(obj).objects.filter(pk=obj.pk).delete()
+        lock()
+
+    monkeypatch.setattr(changes, "lock", deleted_meanwhile)
+    response = editor_client.post(url, opened)
+    assert response.status_code == 200
+    assert f"Nothing was saved: this {model} was deleted after you opened" in response.text
+
+
+def test_a_page_sent_twice_saves_once_and_is_not_refused(editor_client):
+    """A double click: the second found the first's summary, not the page's, and said "Nothing
+    was saved"."""
+    track = TrackFactory(summary="Old.")
+    url = reverse("admin:roadmap_track_change", args=[track.pk])
+    opened = as_the_page_sends(editor_client, url, "track_form") | {"summary": "Mine."}
+    assert editor_client.post(url, opened).status_code == 302
+    assert editor_client.post(url, opened).status_code == 302
+    track.refresh_from_db()
+    assert track.summary == "Mine."
+
+
+def test_a_slug_taken_while_the_save_waited_for_the_lock_is_said_on_the_form(
+    editor_client, monkeypatch
+):
+    """Two editors adding one slug at once: the second's insert broke the unique rule, a 500."""
+    section = SectionFactory()
+    data = {"section": section.pk, "slug": "win-a-medal", "title": "Win a medal"}
+    data |= {"position": 0, "estimated_hours": 5, "description": ""}
+    data |= inline_management("memberships") | inline_management("resources")
+    lock = changes.lock
+
+    def taken_meanwhile():
+        if not Milestone.objects.filter(slug="win-a-medal").exists():
+            MilestoneFactory(slug="win-a-medal", section=section)
+        lock()
+
+    monkeypatch.setattr(changes, "lock", taken_meanwhile)
+    response = editor_client.post(reverse("admin:roadmap_milestone_add"), data)
+    assert response.status_code == 200
+    assert "Milestone with this Slug already exists." in response.text
+    assert Milestone.objects.filter(slug="win-a-medal").count() == 1
 
 
 def test_a_track_page_opened_before_a_rename_saves_no_rename_back(editor_client):
