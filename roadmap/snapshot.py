@@ -235,10 +235,11 @@ def get_snapshot(fresh=False):
     return snapshot
 
 
-def build(revision):
-    """Read the time of the roadmap's latest change and the active roadmap (seven queries), and
-    render its shared fragments. The change first: the roadmap read after it holds it, so the
-    news never tells a change by a roadmap read before it (content writers commit in turn)."""
+def build(revision, tries=3):
+    """Read the roadmap's latest change, the active roadmap and that change again (eight
+    queries), and render its shared fragments. The news compares the changes up to that one
+    with this roadmap: read again when an editor's save committed in between (content writers
+    commit in turn), it would tell a change by a roadmap that already holds the next one."""
     latest = tellable_changes().aggregate(at=Max("at"), id=Max("pk"))
     sections = []
     for section in Section.objects.with_active_milestones():
@@ -279,6 +280,8 @@ def build(revision):
     career_tracks = render_to_string(f"{TEMPLATE}#career_tracks", context)
     by_slug = {m.slug: m for m, _ in placed.values()}
     by_id = {m.id: m for m, _ in placed.values()}
+    if tries > 1 and tellable_changes().aggregate(at=Max("at"), id=Max("pk")) != latest:
+        return build(revision, tries - 1)
     return Snapshot(
         revision,
         tuple(sections),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from roadmap import changes, content, news, progress
+from roadmap import changes, content, models, news, progress
 from roadmap.content import DEFAULT_PATH
 from roadmap.models import ContentChange, Milestone, Section, Status, Track
 from roadmap.snapshot import content_changed, get_snapshot
@@ -460,6 +460,33 @@ class TestSinceYourLastVisit:
             rename.at,
             [lines[0], "Renamed from “Ship an API”"],
         )
+
+    def test_a_change_committed_while_the_roadmap_was_read_is_told_as_it_is(
+        self, learner, editor, engineer, monkeypatch
+    ):
+        """An undo committed between the snapshot's read of the latest change and its read of
+        the roadmap: the rename before it was left out as undone and marked seen, and the undo
+        told later as "Renamed from “Deploy an API”" under a title the learner had all along."""
+        ship = engineer.milestones.get(title="Ship an API")
+        save(editor, ship, estimated_hours=ship.estimated_hours + 1)
+        save(editor, ship, title="Deploy an API")
+        read = models.SectionQuerySet.with_active_milestones
+
+        def undone_meanwhile(queryset):
+            monkeypatch.setattr(models.SectionQuerySet, "with_active_milestones", read)
+            save(editor, ship, title="Ship an API")
+            return read(queryset)
+
+        monkeypatch.setattr(models.SectionQuerySet, "with_active_milestones", undone_meanwhile)
+        said = news.since_mark(learner, get_snapshot(fresh=True), {}, {engineer.pk})
+        (told,) = [lines for _, lines in said.changed]
+        assert told == [
+            f"now takes about {ship.estimated_hours} h, was {ship.estimated_hours - 1} h"
+        ]
+        news.mark_seen(learner, said.until)  # dismissed
+        learner.refresh_from_db()
+        # Renamed and back: nothing to tell.
+        assert news.since_mark(learner, get_snapshot(fresh=True), {}, {engineer.pk}) is None
 
     def test_a_thing_changed_there_and_back_by_way_of_a_third_is_told_as_one_change(
         self, client, learner, editor, engineer
