@@ -226,9 +226,10 @@
   // form: changed and submitted at once (Enter), its request repeated the submit's, and the plan
   // was read out twice (or not at all, the submit's answer dropped for it). Nor the form's
   // request while the field's, of the same hours, is on its way (the button clicked left the
-  // field): it cancelled that one. An empty field sends itself too: the server changes nothing
-  // for it and its status says how to remove the plan, which only a submit does (Enter: the
-  // field's request on its way is replaced by the form's).
+  // field): it cancelled that one. An empty field sends itself too, unless hours are on their
+  // way (it cancelled them, saved but not shown): the server changes nothing for it and its
+  // status says how to remove the plan, which only a submit does (Enter: the field's request on
+  // its way is replaced by the form's).
   document.addEventListener("htmx:confirm", function (event) {
     var elt = event.detail.elt;
     var form = elt.closest && elt.closest("form.hours");
@@ -236,7 +237,7 @@
     if (!field) { return; }
     var same = field.dataset.sent === field.value;
     var sending = field.classList.contains("htmx-request");
-    if (elt === field ? same : sending && same && field.value) {
+    if (elt === field ? same || (sending && !field.value) : sending && same && field.value) {
       event.preventDefault();
     } else {
       field.dataset.sent = field.value;

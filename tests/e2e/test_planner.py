@@ -1,11 +1,13 @@
 import datetime
 import math
 import re
+import time
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from roadmap import dashboard_views
 from roadmap.models import Enrollment, Milestone, Track
 from tests.conftest import log_in_browser
 from tests.factories import EnrollmentFactory
@@ -351,3 +353,31 @@ def test_a_target_date_said_is_not_left_to_read_once_its_track_is_unfollowed(
     card.get_by_role("button", name="Unfollow Data Scientist").click()
     expect(card).to_contain_text("You no longer follow Data Scientist. Its target date")
     expect(said).to_be_empty()
+
+
+def test_hours_emptied_while_the_last_are_on_their_way_leave_the_page_saying_them(
+    learner_page, live_server, user, monkeypatch
+):
+    """The emptied field's request cancelled the one of the hours before: those were saved,
+    the page kept saying the plan before them."""
+
+    class SlowHoursForm(dashboard_views.HoursForm):
+        def is_valid(self):
+            if self.data.get("hours_per_week") == "7":
+                time.sleep(1.5)  # still on its way when the field is emptied
+            return super().is_valid()
+
+    monkeypatch.setattr(dashboard_views, "HoursForm", SlowHoursForm)
+    user.hours_per_week = 5
+    user.save()
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    field = page.get_by_label("Hours a week you can give")
+    field.fill("7")
+    field.press("Tab")  # left: the field sends 7
+    field.focus()
+    field.fill("")
+    field.press("Tab")  # left again, emptied, while 7 is on its way
+    expect(page.locator("#hours-status")).to_contain_text("Planned at 7 h a week.", timeout=5000)
+    user.refresh_from_db()
+    assert user.hours_per_week == 7
