@@ -99,10 +99,13 @@ class ContentAdmin(admin.ModelAdmin):
             return self.started_meanwhile(request)
 
     def changelist_view(self, request, extra_context=None):
-        if request.POST.get("action") != "delete_selected":
+        """A list sent (positions, or an action) in one transaction: its rows are checked
+        under the content lock (PositionForm), and a deletion goes with its entry in the
+        admin's history."""
+        if request.method != "POST":
             return super().changelist_view(request, extra_context)
         try:
-            with transaction.atomic():  # with the action's entry in the admin's history
+            with transaction.atomic():
                 return super().changelist_view(request, extra_context)
         except (ProtectedError, IntegrityError):
             return self.started_meanwhile(request)

@@ -99,6 +99,7 @@ class ContentForm(forms.ModelForm):
             validate_track_ids(slug)
         if self.instance.pk is None and model in (Section, Milestone):
             validate_anchor(slug)
+            changes.lock()  # one the other kind's page adds meanwhile is then found
             other = Milestone if model is Section else Section
             if other.objects.filter(slug=slug).exists():
                 raise forms.ValidationError(

@@ -15,6 +15,7 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -55,7 +56,10 @@ def lock():
     """Take the content lock (the revision's row) for the rest of this transaction. Every writer
     of content takes it before it reads or writes anything: writers take turns from reading
     `before` to their commit, so two at once can't both record one change, nor deadlock over
-    the rows each wrote first (on PostgreSQL; SQLite's transactions take turns anyway)."""
+    the rows each wrote first (on PostgreSQL; SQLite's transactions take turns anyway). Out of
+    a transaction it is refused on SQLite too, as PostgreSQL refuses it."""
+    if transaction.get_autocommit():
+        raise transaction.TransactionManagementError("The content lock is held by a transaction.")
     list(Revision.objects.select_for_update().values_list("pk", flat=True))
 
 

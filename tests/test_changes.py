@@ -862,6 +862,41 @@ class TestAListOfPositions:
         assert "a row of this page was deleted or moved elsewhere after you opened" in response.text
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_list_sent_is_checked_and_saved_in_one_transaction(client):
+    """Its rows were checked under the content lock before the admin opened its transaction:
+    every Save on a list was a 500 on PostgreSQL."""
+    Revision.objects.get_or_create(pk=1)  # the content lock's row (a flush took it)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    milestone = MilestoneFactory(position=1)
+    url = reverse("admin:roadmap_milestone_changelist")
+    opened = as_the_page_sends(client, url, "changelist-form") | {"_save": "Save"}
+    response = client.post(url, opened | {"form-0-position": 4})
+    assert response.status_code == 302
+    milestone.refresh_from_db()
+    assert milestone.position == 4
+
+
+def test_a_slug_the_other_kind_took_meanwhile_is_said_on_the_form(editor_client, monkeypatch):
+    """A section and a milestone added at once with one slug: both were saved, one anchor."""
+    section = SectionFactory()
+    data = {"section": section.pk, "slug": "win-a-medal", "title": "Win a medal"}
+    data |= {"position": 0, "estimated_hours": 5, "description": ""}
+    data |= inline_management("memberships") | inline_management("resources")
+    lock = changes.lock
+
+    def taken_meanwhile():
+        if not Section.objects.filter(slug="win-a-medal").exists():
+            SectionFactory(slug="win-a-medal")
+        lock()
+
+    monkeypatch.setattr(changes, "lock", taken_meanwhile)
+    response = editor_client.post(reverse("admin:roadmap_milestone_add"), data)
+    assert response.status_code == 200
+    assert "A section has this slug" in response.text
+    assert not Milestone.objects.filter(slug="win-a-medal").exists()
+
+
 @pytest.mark.parametrize("model", ["track", "section", "milestone"])
 def test_a_page_saved_unchanged_while_its_object_was_deleted_says_so(
     editor_client, monkeypatch, model

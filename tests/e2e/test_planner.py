@@ -15,6 +15,14 @@ from tests.factories import EnrollmentFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+def planning(page, live_server, user, hours):
+    """The hours field of the dashboard of `user`, who plans `hours` a week."""
+    user.hours_per_week = hours
+    user.save()
+    page.goto(f"{live_server.url}/dashboard/")
+    return page.get_by_label("Hours a week you can give")
+
+
 def finish_at(hours, per_week):
     day = timezone.localdate() + datetime.timedelta(days=math.ceil(hours * 7 / per_week))
     return f"{day.day} {day:%B %Y}"
@@ -238,11 +246,8 @@ def test_a_refused_number_left_for_another_field_leaves_the_cursor_there(
 
 def test_a_refused_number_typed_back_to_the_plan_is_said(learner_page, live_server, user):
     """600 refused, then 60 (the plan's hours) again: the error went, but nothing said so."""
-    user.hours_per_week = 60
-    user.save()
     page = learner_page
-    page.goto(f"{live_server.url}/dashboard/")
-    field = page.get_by_label("Hours a week you can give")
+    field = planning(page, live_server, user, 60)
     field.fill("600")
     field.press("Enter")
     expect(page.locator("#plan-said")).to_contain_text("The plan stays at 60 h a week.")
@@ -368,11 +373,8 @@ def test_hours_emptied_while_the_last_are_on_their_way_leave_the_page_saying_the
             return super().is_valid()
 
     monkeypatch.setattr(dashboard_views, "HoursForm", SlowHoursForm)
-    user.hours_per_week = 5
-    user.save()
     page = learner_page
-    page.goto(f"{live_server.url}/dashboard/")
-    field = page.get_by_label("Hours a week you can give")
+    field = planning(page, live_server, user, 5)
     field.fill("7")
     field.press("Tab")  # left: the field sends 7
     field.focus()
