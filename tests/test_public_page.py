@@ -211,8 +211,8 @@ class TestPortfolio:
         for title in ("Ship an API", "Give a talk"):
             done(ada, title, evidence_url="https://example.com/")
         # The owner, what they have done, the tracks they follow; sections, titles and weights
-        # come from the roadmap snapshot, read (8 queries) once per content revision.
-        with django_assert_max_num_queries(3 + 8):
+        # come from the roadmap snapshot, read (9 queries) once per content revision.
+        with django_assert_max_num_queries(3 + 9):
             assert client.get(public_url("ada")).status_code == 200
         with django_assert_max_num_queries(3):
             assert client.get(public_url("ada")).status_code == 200

@@ -70,6 +70,8 @@ def test_the_activity_chart_says_whose_weeks_they_are(client, settings, zone, sa
     the site's weeks without a word of it, nor of where to change them."""
     settings.TIME_ZONE = "UTC"
     user = UserFactory(time_zone=zone)
+    milestone = TrackMilestoneFactory().milestone
+    progress.set_status(user=user, milestone=milestone, status=Status.DONE)  # a chart to show
     client.force_login(user)
     caption = re.search(
         r"<figcaption>(.*?)</figcaption>", client.get(reverse("roadmap:dashboard")).text
