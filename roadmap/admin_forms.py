@@ -47,14 +47,28 @@ class ContentForm(forms.ModelForm):
         return self.instance
 
     def clean(self):
-        """Under the content lock, held until the page's transaction ends: a new object's
-        slug is then checked against one another save committed meanwhile (a 500 once saved),
-        and a changed one against that save."""
+        """Under the content lock, held until the page's transaction ends (taken now, not as
+        the object is saved: two saves at once both found nothing newer, and the second undid
+        the first): a new object's slug is then checked against one another save committed
+        meanwhile, of either kind (a 500, or two places of one anchor), and a changed one
+        against that save."""
         cleaned = super().clean()
         changes.lock()
-        if self.instance.pk is not None:
+        if self.instance.pk is None:
+            self.refuse_taken_slug(cleaned.get("slug"))
+        else:
             self.refuse_stale()
         return cleaned
+
+    def refuse_taken_slug(self, slug):
+        """A new section's or milestone's slug is its place on the roadmap page (/#slug): not
+        another section's or milestone's."""
+        model = self._meta.model
+        if slug and model in (Section, Milestone):
+            other = Milestone if model is Section else Section
+            if other.objects.filter(slug=slug).exists():
+                kind = other._meta.verbose_name
+                self.add_error("slug", self.TAKEN % {"kind": kind, "slug": slug})
 
     def refuse_stale(self):
         """Refuse a save of an object deleted since the page was opened, or of fields changed
@@ -90,21 +104,15 @@ class ContentForm(forms.ModelForm):
     )
 
     def clean_slug(self):
-        """A new section's or milestone's slug is its place on the roadmap page (/#slug): not
-        one of the page's own, nor another section's or milestone's. A new track's makes none
-        of the pages' other ids."""
+        """A new section's or milestone's slug is not one of the roadmap page's own ids (nor
+        another section's or milestone's: `clean`). A new track's makes none of the pages'
+        other ids."""
         slug = self.cleaned_data["slug"]
         model = self._meta.model
         if self.instance.pk is None and model is Track:
             validate_track_ids(slug)
         if self.instance.pk is None and model in (Section, Milestone):
             validate_anchor(slug)
-            changes.lock()  # one the other kind's page adds meanwhile is then found
-            other = Milestone if model is Section else Section
-            if other.objects.filter(slug=slug).exists():
-                raise forms.ValidationError(
-                    self.TAKEN % {"kind": other._meta.verbose_name, "slug": slug}
-                )
         return slug
 
 
@@ -116,7 +124,20 @@ def changed_fields(form):
     return [name for name in form.changed_data if name in model_fields]
 
 
-class RowFormSet(forms.BaseInlineFormSet):
+class NoRowGone:
+    """A formset's rows: one deleted or moved away since the page was opened (by another
+    editor, or with its track) is refused: said here, where the admin shows it. Its hidden id
+    was refused with nothing marked ("Please correct the errors below"), or an inline's row
+    asked for a slug, as a new one, and was then left out of the save without a word."""
+
+    def clean(self):
+        super().clean()
+        # Not found among the page's rows: deleted, or moved to another section or milestone.
+        if any(form.instance.pk is None for form in self.initial_forms):
+            raise forms.ValidationError(ROW_GONE, code="gone")
+
+
+class RowFormSet(NoRowGone, forms.BaseInlineFormSet):
     """An inline's table: the column headings label its fields for the eye only, so each is
     named by its heading and its row. A row has no place for help text (a field pointed to
     help that wasn't there): the object's own page has it."""
@@ -131,25 +152,9 @@ class RowFormSet(forms.BaseInlineFormSet):
             if not widget.is_hidden:
                 widget.attrs["aria-label"] = f"{field.label}, {row}"
 
-    def clean(self):
-        """A row deleted or moved away since the page was opened (by another editor, or with its
-        track) is refused: said here, where the admin shows it. Its hidden id was refused with
-        nothing marked ("Please correct the errors below"), or the row asked for a slug, as a new
-        one, and was then left out of the save without a word."""
-        super().clean()
-        # Not found among the page's rows: deleted, or moved to another section or milestone.
-        if any(form.instance.pk is None for form in self.initial_forms):
-            raise forms.ValidationError(ROW_GONE, code="gone")
 
-
-class ListFormSet(forms.BaseModelFormSet):
-    """A content list's rows: one deleted since the list was opened is said (its hidden id
-    was refused, with nothing marked)."""
-
-    def clean(self):
-        super().clean()
-        if any(form.instance.pk is None for form in self.initial_forms):
-            raise forms.ValidationError(ROW_GONE, code="gone")
+class ListFormSet(NoRowGone, forms.BaseModelFormSet):
+    """A content list's rows (their positions)."""
 
 
 class PositionForm(ContentForm):
@@ -183,10 +188,7 @@ class MilestoneForm(ContentForm):
         if self.has_error("seen"):  # a hidden field's error is not shown: said here
             raise forms.ValidationError(UNREADABLE, code="unreadable")
         seen = self.cleaned_data.get("seen")  # None: not sent, as by a script
-        if seen is not None:
-            # Taken now, not as the milestone is saved: two saves at once both found nothing
-            # newer, and the second undid the first. Held until the page's transaction ends.
-            changes.lock()
+        if seen is not None:  # read under the content lock (ContentForm.clean)
             since = ContentChange.objects.filter(milestone=self.instance.pk, pk__gt=seen)
             summaries = list(since.order_by("pk").values_list("summary", flat=True)[:6])
             if len(summaries) > 5:
