@@ -241,26 +241,26 @@ def the_way(edits, now):
     how it is `now`: an edit that makes a thing as it was before an edit on the way closes a
     loop, and the loop's edits are left out. A resource's value is how its title's links
     moved since the mark."""
-    ways = defaultdict(list)  # aspect -> its edits
-    for edit in edits:
-        ways[edit.aspect].append(edit)
-    kept = set()
+    ways = defaultdict(list)  # aspect -> the indexes of its edits
+    for n, edit in enumerate(edits):
+        ways[edit.aspect].append(n)
+    kept = set()  # indexes of the edits on the way
     for aspect, steps in ways.items():
         if aspect[0] == "resource":
             values, moved = [frozenset()], Counter()
-            for step in steps:
-                moved.update(dict(step.before))
-                values.append(frozenset((url, n) for url, n in moved.items() if n))
+            for n in steps:
+                moved.update(dict(edits[n].before))
+                values.append(frozenset((url, count) for url, count in moved.items() if count))
         else:
-            values = [step.before for step in steps] + [now.get(aspect)]
-        way = []  # indexes of the steps on the way
-        for n in range(len(steps)):
-            way.append(n)
-            back_to = next((i for i, k in enumerate(way) if values[k] == values[n + 1]), None)
+            values = [edits[n].before for n in steps] + [now.get(aspect)]
+        way = []  # places in `steps` of the edits on the way
+        for place in range(len(steps)):
+            way.append(place)
+            back_to = next((i for i, k in enumerate(way) if values[k] == values[place + 1]), None)
             if back_to is not None:
                 del way[back_to:]
-        kept |= {id(steps[n]) for n in way}
-    return [edit.line for edit in edits if id(edit) in kept]
+        kept |= {steps[place] for place in way}
+    return [edit.line for n, edit in enumerate(edits) if n in kept]
 
 
 def has_something(row):

@@ -240,7 +240,7 @@ def build(revision, tries=3):
     queries), and render its shared fragments. The news compares the changes up to that one
     with this roadmap: read again when an editor's save committed in between (content writers
     commit in turn), it would tell a change by a roadmap that already holds the next one."""
-    latest = tellable_changes().aggregate(at=Max("at"), id=Max("pk"))
+    latest = latest_change()
     sections = []
     for section in Section.objects.with_active_milestones():
         milestones = tuple(
@@ -280,7 +280,7 @@ def build(revision, tries=3):
     career_tracks = render_to_string(f"{TEMPLATE}#career_tracks", context)
     by_slug = {m.slug: m for m, _ in placed.values()}
     by_id = {m.id: m for m, _ in placed.values()}
-    if tries > 1 and tellable_changes().aggregate(at=Max("at"), id=Max("pk")) != latest:
+    if tries > 1 and latest_change() != latest:
         return build(revision, tries - 1)
     return Snapshot(
         revision,
@@ -292,6 +292,11 @@ def build(revision, tries=3):
         latest_change=latest["at"],
         last_change_id=latest["id"] or 0,
     )
+
+
+def latest_change():
+    """When the latest entry the news may tell was made, and its id ({"at", "id"})."""
+    return tellable_changes().aggregate(at=Max("at"), id=Max("pk"))
 
 
 def tellable_changes():
