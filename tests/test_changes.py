@@ -686,6 +686,18 @@ class PageForm(HTMLParser):
             self.data[self.field] = data.removeprefix("\n")  # a text area's first line break
 
 
+def meanwhile(monkeypatch, another_save):
+    """`another_save` commits while this request waits for the content lock (once)."""
+    lock, done = changes.lock, []
+
+    def waited():
+        if not done:
+            done.append(another_save())
+        lock()
+
+    monkeypatch.setattr(changes, "lock", waited)
+
+
 def as_the_page_sends(client, url, form_id):
     """With every line break as CR LF, in a hidden field's value too, as a browser sends it."""
     parser = PageForm(form_id)
@@ -783,13 +795,7 @@ class TestTwoEditorsOnASectionsPage:
         milestone = MilestoneFactory(title="Ship an API")
         url = reverse("admin:roadmap_section_change", args=[milestone.section_id])
         opened = as_the_page_sends(editor_client, url, "section_form")
-        lock = changes.lock
-
-        def deleted_meanwhile():
-            Milestone.objects.filter(pk=milestone.pk).delete()
-            lock()
-
-        monkeypatch.setattr(changes, "lock", deleted_meanwhile)
+        meanwhile(monkeypatch, Milestone.objects.filter(pk=milestone.pk).delete)
         response = editor_client.post(url, opened | {"milestones-0-title": "Mine"})
         assert response.status_code == 200
         assert "a row of this page was deleted or moved elsewhere after you opened" in response.text
@@ -877,26 +883,6 @@ def test_a_list_sent_is_checked_and_saved_in_one_transaction(client):
     assert milestone.position == 4
 
 
-def test_a_slug_the_other_kind_took_meanwhile_is_said_on_the_form(editor_client, monkeypatch):
-    """A section and a milestone added at once with one slug: both were saved, one anchor."""
-    section = SectionFactory()
-    data = {"section": section.pk, "slug": "win-a-medal", "title": "Win a medal"}
-    data |= {"position": 0, "estimated_hours": 5, "description": ""}
-    data |= inline_management("memberships") | inline_management("resources")
-    lock = changes.lock
-
-    def taken_meanwhile():
-        if not Section.objects.filter(slug="win-a-medal").exists():
-            SectionFactory(slug="win-a-medal")
-        lock()
-
-    monkeypatch.setattr(changes, "lock", taken_meanwhile)
-    response = editor_client.post(reverse("admin:roadmap_milestone_add"), data)
-    assert response.status_code == 200
-    assert "A section has this slug" in response.text
-    assert not Milestone.objects.filter(slug="win-a-medal").exists()
-
-
 @pytest.mark.parametrize("model", ["track", "section", "milestone"])
 def test_a_page_saved_unchanged_while_its_object_was_deleted_says_so(
     editor_client, monkeypatch, model
@@ -906,13 +892,7 @@ def test_a_page_saved_unchanged_while_its_object_was_deleted_says_so(
     obj = factory[model]()
     url = reverse(f"admin:roadmap_{model}_change", args=[obj.pk])
     opened = as_the_page_sends(editor_client, url, f"{model}_form")
-    lock = changes.lock
-
-    def deleted_meanwhile():
-        type(obj).objects.filter(pk=obj.pk).delete()
-        lock()
-
-    monkeypatch.setattr(changes, "lock", deleted_meanwhile)
+    meanwhile(monkeypatch, type(obj).objects.filter(pk=obj.pk).delete)
     response = editor_client.post(url, opened)
     assert response.status_code == 200
     assert f"Nothing was saved: this {model} was deleted after you opened" in response.text
@@ -930,26 +910,28 @@ def test_a_page_sent_twice_saves_once_and_is_not_refused(editor_client):
     assert track.summary == "Mine."
 
 
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        # Two editors adding one slug at once: the second's insert broke the unique rule, a 500.
+        ("milestone", "Milestone with this Slug already exists."),
+        # A section and a milestone added at once with one slug: both saved, one anchor.
+        ("section", "A section has this slug"),
+    ],
+)
 def test_a_slug_taken_while_the_save_waited_for_the_lock_is_said_on_the_form(
-    editor_client, monkeypatch
+    editor_client, monkeypatch, kind, said
 ):
-    """Two editors adding one slug at once: the second's insert broke the unique rule, a 500."""
     section = SectionFactory()
     data = {"section": section.pk, "slug": "win-a-medal", "title": "Win a medal"}
     data |= {"position": 0, "estimated_hours": 5, "description": ""}
     data |= inline_management("memberships") | inline_management("resources")
-    lock = changes.lock
-
-    def taken_meanwhile():
-        if not Milestone.objects.filter(slug="win-a-medal").exists():
-            MilestoneFactory(slug="win-a-medal", section=section)
-        lock()
-
-    monkeypatch.setattr(changes, "lock", taken_meanwhile)
+    factory = {"milestone": MilestoneFactory, "section": SectionFactory}[kind]
+    meanwhile(monkeypatch, lambda: factory(slug="win-a-medal"))
     response = editor_client.post(reverse("admin:roadmap_milestone_add"), data)
     assert response.status_code == 200
-    assert "Milestone with this Slug already exists." in response.text
-    assert Milestone.objects.filter(slug="win-a-medal").count() == 1
+    assert said in response.text
+    assert Milestone.objects.filter(slug="win-a-medal").count() == (kind == "milestone")
 
 
 def test_a_track_page_opened_before_a_rename_saves_no_rename_back(editor_client):
