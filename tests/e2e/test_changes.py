@@ -1,5 +1,6 @@
 import datetime
 import re
+import time
 
 import pytest
 from django.db import transaction
@@ -7,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from roadmap import changes, progress
+from roadmap.admin import MilestoneAdmin
 from roadmap.models import Milestone, Status, Track, TrackMilestone
 from roadmap.snapshot import content_changed
 from tests.conftest import log_in_browser
@@ -190,4 +192,34 @@ def test_a_section_saved_over_another_editors_change_keeps_it_or_says_why_not(
     ).to_be_visible()
     milestone.refresh_from_db()
     assert milestone.title == "Deploy an API"
+    admin.close()
+
+
+def test_a_milestone_page_saved_with_a_double_click_is_saved_once_and_said_so(
+    browser, live_server, roadmap, monkeypatch
+):
+    milestone = Milestone.objects.get(slug="deploy-a-prediction-api")
+    saved = MilestoneAdmin.changeform_view
+
+    def slow_answer(self, request, *args, **kwargs):  # the page is still there for a 2nd click
+        response = saved(self, request, *args, **kwargs)
+        if request.method == "POST":
+            time.sleep(0.5)  # after the save's transaction
+        return response
+
+    monkeypatch.setattr(MilestoneAdmin, "changeform_view", slow_answer)
+    editor = UserFactory(is_staff=True, is_superuser=True)
+    admin = browser.new_context()
+    log_in_browser(admin, live_server, editor)
+    form = admin.new_page()
+    form.goto(f"{live_server.url}/admin/roadmap/milestone/{milestone.pk}/change/")
+    form.get_by_label("Title:").fill("Deploy your model as an API")
+    # A hand's double click: the second sent the page again, refused as changed since by the
+    # first, and that refusal was all the editor saw.
+    form.get_by_role("button", name="Save", exact=True).evaluate(
+        "save => { save.click(); setTimeout(() => save.click(), 150); }"
+    )
+    expect(form.get_by_text("was changed successfully")).to_be_visible()
+    expect(form.get_by_text("Nothing was saved")).to_have_count(0)
+    assert milestone.changes.filter(summary__startswith="Renamed").count() == 1
     admin.close()
