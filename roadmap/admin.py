@@ -13,7 +13,6 @@ from . import (
 from .admin_forms import (
     ContentForm,
     ListFormSet,
-    MilestoneForm,
     PositionForm,
     RowFormSet,
     WeightFormSet,
@@ -193,6 +192,7 @@ class PlacedInline(admin.TabularInline):
     offered (a hidden initial): worked out again when the form comes back, after a row was
     added meanwhile, it would make a blank row left alone look filled in."""
 
+    form = ContentForm
     formset = RowFormSet
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -220,7 +220,6 @@ class SectionMilestones(RowFormSet):
 class MilestoneInline(PlacedInline):
     model = Milestone
     formset = SectionMilestones
-    form = ContentForm
     fields = ("position", "title", "slug", "estimated_hours", "is_archived")
     readonly_fields = ("is_archived",)
     show_change_link = True
@@ -253,6 +252,7 @@ class ResourceInline(PlacedInline):
 
 class TrackMilestoneInline(admin.TabularInline):
     model = TrackMilestone
+    form = ContentForm
     formset = WeightFormSet
     fields = ("track", "weight")
     extra = 1
@@ -263,7 +263,6 @@ class TrackMilestoneInline(admin.TabularInline):
 
 @admin.register(Milestone)
 class MilestoneAdmin(ContentAdmin):
-    form = MilestoneForm
     list_display = ("title", "section", "position", "estimated_hours", "is_archived")
     list_display_links = ("title",)
     list_editable = ("position",)

@@ -1,18 +1,16 @@
-"""The forms of the roadmap's admin pages: a content object's (a milestone's also says what
-its changelog has of changes since), an inline's rows and a list's positions. A page saved
-over a change made since it was opened is refused."""
+"""The forms of the roadmap's admin pages: a content object's, an inline's rows and a list's
+positions. A field saved over a change made to it since the page was opened is refused."""
 
 from django import forms
-from django.db.models import Max
-from django.utils.text import get_text_list
 
 from . import changes
-from .models import ContentChange, Milestone, Section, Track, TrackMilestone
+from .models import Milestone, Section, Track, TrackMilestone
 from .validators import validate_anchor, validate_track_ids
 
 
 class ContentForm(forms.ModelForm):
-    """A track's, section's or milestone's form (or a milestone's row on its section's page).
+    """A track's, section's or milestone's form, or a row of one of their pages (a milestone on
+    its section's, a resource or a weight on its milestone's).
 
     Saved, it writes only the fields changed on the page: each carries what the page showed (a
     hidden initial), and what differs from that is what the editor changed. Saved whole, a page
@@ -22,8 +20,9 @@ class ContentForm(forms.ModelForm):
     given when its object is created, and never changed: it is in addresses (`#slug`,
     `?track=`, README badges) and the key of exports and the roadmap file."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, row=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.row = row  # a row of a page's table or of a list (NoRowGone)
         if self.instance.pk is None:
             return
         for name, field in self.fields.items():
@@ -53,6 +52,8 @@ class ContentForm(forms.ModelForm):
         meanwhile, of either kind (a 500, or two places of one anchor), and a changed one
         against that save."""
         cleaned = super().clean()
+        if self.row and not self.has_changed():
+            return cleaned  # not saved (a row gone since is said by its formset)
         changes.lock()
         if self.instance.pk is None:
             self.refuse_taken_slug(cleaned.get("slug"))
@@ -77,6 +78,8 @@ class ContentForm(forms.ModelForm):
         shown = {name: self.add_initial_prefix(name) for name in changed_fields(self)}
         shown = {name: key for name, key in shown.items() if key in self.data}  # not a script's
         kind = self._meta.model._meta.verbose_name
+        if self.row:  # the list shows the error in the row of the same place, after a move
+            kind = f"{kind} “{self.instance}”"
         now = self._meta.model.objects.filter(pk=self.instance.pk).values("pk", *shown).first()
         if now is None:
             raise forms.ValidationError(
@@ -130,6 +133,9 @@ class NoRowGone:
     was refused with nothing marked ("Please correct the errors below"), or an inline's row
     asked for a slug, as a new one, and was then left out of the save without a word."""
 
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "row": True}
+
     def clean(self):
         super().clean()
         # Not found among the page's rows: deleted, or moved to another section or milestone.
@@ -168,52 +174,15 @@ class PositionForm(ContentForm):
             self.fields["position"].widget.attrs["aria-label"] = f"Position of {self.instance}"
 
 
-class MilestoneForm(ContentForm):
-    """A milestone's page carries the latest changelog entry of the milestone it showed: saved
-    over a change made since (in another tab, or by another editor), it put back what that
-    change had changed, without a word, and the changelog told learners of both."""
-
-    seen = forms.IntegerField(
-        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**63 - 1
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
-            self.fields["seen"].initial = latest_entry(self.instance.pk)
-
-    def refuse_stale(self):
-        """Refused, it says what changed since (the changelog's entries), else what the
-        fields say."""
-        if self.has_error("seen"):  # a hidden field's error is not shown: said here
-            raise forms.ValidationError(UNREADABLE, code="unreadable")
-        seen = self.cleaned_data.get("seen")  # None: not sent, as by a script
-        if seen is not None:  # read under the content lock (ContentForm.clean)
-            since = ContentChange.objects.filter(milestone=self.instance.pk, pk__gt=seen)
-            summaries = list(since.order_by("pk").values_list("summary", flat=True)[:6])
-            if len(summaries) > 5:
-                summaries[5:] = ["more"]
-            if summaries:
-                raise forms.ValidationError(
-                    "Nothing was saved: this milestone was changed after you opened this page "
-                    f"({get_text_list(summaries, 'and')}). Reload the page to see it as it is "
-                    "now, then make your change again.",
-                    code="stale",
-                )
-        super().refuse_stale()
-
-
 UNREADABLE = "Nothing was saved: this page’s form was not as it was sent. Reload the page."
+TRACK_ADDED_SINCE = (
+    "Another save, since you opened this page, made this milestone count toward %(track)s. "
+    "Reload the page to change its weight there."
+)
 ROW_GONE = (
     "Nothing was saved: a row of this page was deleted or moved elsewhere after you opened it "
     "(by another editor, or with its track). Reload the page, then make your change again."
 )
-
-
-def latest_entry(milestone_id):
-    """The id of the milestone's latest changelog entry, 0 if none."""
-    entries = ContentChange.objects.filter(milestone=milestone_id)
-    return entries.aggregate(latest=Max("pk"))["latest"] or 0
 
 
 class WeightFormSet(RowFormSet):
@@ -222,12 +191,40 @@ class WeightFormSet(RowFormSet):
     track, against the database's rule (a 500): the rows deleted and moved go first, and the
     moved ones come back with their own ids."""
 
+    def clean(self):
+        """A track given to a row here that another save gave the milestone since the page was
+        opened (read under the content lock, which the milestone's form took) broke the
+        database's rule: a 500."""
+        super().clean()
+        placed = [
+            form
+            for form in self.forms
+            if form not in self.deleted_forms and "track" in form.changed_data
+        ]
+        if not placed or self.instance.pk is None:
+            return
+        rows = TrackMilestone.objects.filter(milestone=self.instance.pk)
+        on_the_page = [form.instance.pk for form in self.initial_forms]
+        since = set(rows.exclude(pk__in=on_the_page).values_list("track", flat=True))
+        for form in placed:
+            track = form.cleaned_data.get("track")
+            if track is not None and track.pk in since:
+                form.add_error("track", TRACK_ADDED_SINCE % {"track": track})
+
     def save(self, commit=True):
+        self.moved = set()
         if commit:
-            leaving = [
+            leaving = [form.instance.pk for form in self.deleted_forms if form.instance.pk]
+            self.moved = {
                 form.instance.pk
                 for form in self.initial_forms
-                if form in self.deleted_forms or "track" in form.changed_data
-            ]
-            TrackMilestone.objects.filter(pk__in=leaving).delete()
+                if form not in self.deleted_forms and "track" in form.changed_data
+            }
+            TrackMilestone.objects.filter(pk__in=[*leaving, *self.moved]).delete()
         return super().save(commit)
+
+    def save_existing(self, form, obj, commit=True):
+        if commit and obj.pk in self.moved:
+            obj.save(force_insert=True)  # all of it, as the page has it: the row was deleted
+            return obj
+        return super().save_existing(form, obj, commit)
