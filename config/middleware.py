@@ -58,8 +58,8 @@ class SessionCookieMiddleware:
 
 
 class UnreadableFormMiddleware:
-    """A posted form that Django refuses to read gets a 400 here, before anything reads it (and
-    the one line of django.request in the log).
+    """A posted form, or an address's query, that Django refuses to read gets a 400 here,
+    before anything reads it (and the one line of django.request in the log).
 
     A urlencoded form is UTF-8: Django refuses one that declares another charset, but doesn't
     remember that it did, so the CSRF check failed on it, then every error page (they check the
@@ -73,17 +73,18 @@ class UnreadableFormMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method == "POST":
-            try:
+        try:
+            request.GET  # noqa: B018 (an address of too many fields: as a form's)
+            if request.method == "POST":
                 request.POST  # noqa: B018
                 self.check_text(request)
-            except (BadRequest, SuspiciousOperation, MultiPartParserError, UnreadablePostError):
-                if request.headers.get("HX-Request") == "true":
-                    return HttpResponseBadRequest(
-                        "This request could not be read. Reload the page and try again.",
-                        content_type="text/plain; charset=utf-8",
-                    )
-                return render(request, "400.html", status=400)
+        except (BadRequest, SuspiciousOperation, MultiPartParserError, UnreadablePostError):
+            if request.headers.get("HX-Request") == "true":
+                return HttpResponseBadRequest(
+                    "This request could not be read. Reload the page and try again.",
+                    content_type="text/plain; charset=utf-8",
+                )
+            return render(request, "400.html", status=400)
         return self.get_response(request)
 
     @staticmethod

@@ -285,3 +285,21 @@ def test_a_form_from_an_outdated_page_gets_a_page_that_says_what_to_do(csrf_clie
     response = cookieless.post(reverse("login"), {"username": "a", "password": "b"})
     assert response.status_code == 403
     assert "your browser may be refusing this site's cookies" in response.text
+
+
+@pytest.mark.parametrize("url", ["/", "/changes/", "/accounts/login/"])
+def test_an_address_with_too_many_fields_is_a_short_400_and_one_line_in_the_log(
+    client, url, caplog
+):
+    """Read by the page (its `?track=`, `?page=`, `?next=`), a query string of more fields than
+    Django reads was Django's page, and a traceback in the log for each, from anyone; with
+    DEBUG on, every middleware's error page read it again: a 500 after a minute."""
+    query = "&".join(["a"] * 1_001)
+    page = client.get(f"{url}?{query}")
+    assert page.status_code == 400
+    assert "This request could not be read" in page.text
+    htmx = client.get(f"{url}?{query}", HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 400
+    assert htmx.text == "This request could not be read. Reload the page and try again."
+    assert not [record for record in caplog.records if record.exc_info]
+    assert caplog.messages == [f"Bad Request: {url}"] * 2
