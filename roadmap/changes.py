@@ -201,7 +201,7 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
         summary, detail = f"Renamed “{was_titled}” to “{title}”", f"Renamed from “{was_titled}”"
         add(Kind.EDITED, summary, detail=detail, before={"title": was_titled})
     if old is not NEW and old.description != new.description:
-        summary, detail = f"Changed the description of “{title}”", "Changed the description"
+        summary, detail = f"Changed the description of “{title}”", "New description"
         add(Kind.EDITED, summary, detail=detail, before={"description": digest(old.description)})
     # Into another section (load_roadmap keeps a renamed section's row: that is no move).
     if old is not NEW and old.section[0] != new.section[0]:

@@ -112,5 +112,5 @@ class ContentChangeFactory(factory.django.DjangoModelFactory):
     milestone = factory.SubFactory(MilestoneFactory)
     summary = factory.LazyAttribute(lambda c: f"Changed the description of “{c.milestone.title}”")
     detail = factory.LazyAttribute(  # what the news says after the milestone's link
-        lambda c: "Changed the description" if c.summary.startswith("Changed the") else c.summary
+        lambda c: "New description" if c.summary.startswith("Changed the") else c.summary
     )

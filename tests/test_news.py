@@ -231,14 +231,14 @@ class TestSinceYourLastVisit:
         # A title put back with a new description: only the description is news.
         save(editor, ship, title="Deploy an API")
         save(editor, ship, title="Ship an API", description="New text.")
-        assert told() == "Changed the description"
+        assert told() == "New description"
         # A move to a section of the same title is news; away and back, none, though the
         # section it left was renamed meanwhile.
         save(editor, ship, section=other.pk)
-        assert told() == f"Changed the description; moved from “{home.title}” to “{other.title}”"
+        assert told() == f"New description; moved from “{home.title}” to “{other.title}”"
         Section.objects.filter(pk=home.pk).update(title="Renamed home")
         save(editor, ship, section=home.pk)
-        assert told() == "Changed the description"
+        assert told() == "New description"
         # A resource given another link in two saves is news; one added, removed and added
         # again is new, once.
         docs = {"resources-0-title": "Docs", "resources-0-position": 0}
@@ -246,11 +246,11 @@ class TestSinceYourLastVisit:
         save(editor, ship, **one_row, **docs, **{"resources-0-url": "https://a.example/"})
         save(editor, ship, **{"resources-0-DELETE": "on"})
         save(editor, ship, **one_row, **docs, **{"resources-0-url": "https://a.example/"})
-        assert told() == "Changed the description; New resource: Docs"
+        assert told() == "New description; New resource: Docs"
         ContentChange.objects.filter(kind__startswith="resource").delete()
         save(editor, ship, **{"resources-0-DELETE": "on"})
         save(editor, ship, **one_row, **docs, **{"resources-0-url": "https://b.example/"})
-        assert told() == "Changed the description; Resource removed: Docs; New resource: Docs"
+        assert told() == "New description; Resource removed: Docs; New resource: Docs"
 
     def test_links_and_descriptions_put_back_are_no_news_and_older_entries_are_told(
         self, client, learner, editor, engineer
@@ -394,7 +394,7 @@ class TestSinceYourLastVisit:
         client.force_login(learner)
         section = news_of(client.get("/").text)
         line = (
-            "Changed</span>: Renamed from “Intro to “Ship an API””; Changed the description; "
+            "Changed</span>: Renamed from “Intro to “Ship an API””; New description; "
             "New resource: A review of “Ship an API”</li>"
         )
         assert line in section
@@ -408,7 +408,7 @@ class TestSinceYourLastVisit:
         save(editor, ship, description="With tests.")
         client.force_login(learner)
         page = client.get("/").text
-        assert "Changed the description" in news_of(page)
+        assert "New description" in news_of(page)
         client.post(SEEN, seen_form(page))
         assert news_of(client.get("/").text) == ""
         save(editor, ship, estimated_hours=8)
@@ -421,7 +421,7 @@ class TestSinceYourLastVisit:
         save(editor, ship, description="With tests and a README.")  # an entry of its own
         client.force_login(learner)
         section = news_of(client.get("/").text)
-        assert "Changed</span>: Changed the description</li>" in section
+        assert "Changed</span>: New description</li>" in section
 
     def test_an_estimate_set_back_and_forth_ends_on_what_holds_now(
         self, client, learner, editor, engineer
@@ -732,7 +732,7 @@ class TestSinceYourLastVisit:
         add_milestone(editor, "Win a Kaggle medal", engineer, 1)  # 124 of 125: 99 %
         client.force_login(learner)
         section = news_of(client.get("/").text)
-        assert "completion down 1 percentage point</li>" in section
+        assert "completion down 1 percentage point.</li>" in section
 
     def test_after_a_tick_the_news_comes_again_with_the_next_up_box(
         self, client, learner, editor, engineer
