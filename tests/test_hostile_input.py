@@ -12,6 +12,8 @@ from urllib.parse import quote, urlencode
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -202,7 +204,14 @@ def wsgi_answer(content_type, *, path="/healthz", query="", method="GET", body=b
     def start_response(status, headers, exc_info=None):
         answer.update(status=status, headers=dict(headers))
 
-    text = b"".join(application(environ, start_response)).decode()
+    # As Django's test client: the test's database connection stays open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        text = b"".join(application(environ, start_response)).decode()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return answer["status"], answer["headers"].get("Content-Type"), text
 
 
@@ -251,9 +260,14 @@ def test_a_multipart_form_in_a_charset_other_than_utf8_is_a_400_and_nothing_is_s
     note, sent as the page sends it (UTF-8), garbled ("café" as "cafÃ©")."""
     milestone = MilestoneFactory()
     client.force_login(user)
-    cookie = f"sessionid={client.cookies['sessionid'].value}"
-    field = 'Content-Disposition: form-data; name="note"'
-    body = f"--XX\r\n{field}\r\n\r\ncafé ✓\r\n--XX--\r\n".encode()
+    token = "csrf" * 8  # a token of the cookie's, as the page sends it
+    cookie = f"sessionid={client.cookies['sessionid'].value}; csrftoken={token}"
+    fields = {"csrfmiddlewaretoken": token, "note": "café ✓"}
+    body = "".join(
+        f'--XX\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    )
+    body = f"{body}--XX--\r\n".encode()
     status, _, _ = wsgi_answer(
         f"multipart/form-data; boundary=XX; charset={charset}",
         path=milestone.details_url,
