@@ -52,6 +52,11 @@ STARTED_MEANWHILE = (
 )
 
 
+GONE_BEFORE_ACTION = (
+    "Nothing was changed: the milestones chosen were deleted after you opened this page."
+)
+
+
 def after_the_last(queryset):
     """The position after the last of `queryset`: at most the largest integer PostgreSQL
     holds (SQLite holds more)."""
@@ -89,7 +94,9 @@ class ContentAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        content_changed()
+        # A page saved as it was changed nothing: every process kept its roadmap.
+        if form.has_changed() or any(formset.has_changed() for formset in formsets):
+            content_changed()
 
     def delete_view(self, request, object_id, extra_context=None):
         try:
@@ -304,6 +311,9 @@ class MilestoneAdmin(ContentAdmin):
         with transaction.atomic():
             changes.lock()
             ids = list(queryset.values_list("pk", flat=True))
+            if not ids:  # the admin leaves out those gone
+                self.message_user(request, GONE_BEFORE_ACTION, messages.WARNING)
+                return
             before = changes.state(ids)
             changing = Milestone.objects.filter(pk__in=ids).exclude(is_archived=archived)
             count = changing.update(is_archived=archived)

@@ -35,6 +35,7 @@ from tests.factories import (
     TrackMilestoneFactory,
     UserFactory,
 )
+from tests.page_forms import as_the_page_sends
 
 pytestmark = pytest.mark.django_db
 
@@ -335,6 +336,35 @@ def test_an_action_with_nothing_to_do_says_so_not_a_success(admin_client, action
     assert re.search(rf'<li class="warning">{said}', response.text)
     assert " 0 milestones" not in response.text
     assert list(Revision.objects.values_list("number", flat=True)) == revision
+
+
+@pytest.mark.parametrize("action", ["archive", "unarchive"])
+def test_an_action_on_milestones_deleted_since_the_list_opened_says_so(admin_client, action):
+    """It said "the milestones chosen were archived already" (in the plural, for none)."""
+    milestone = MilestoneFactory(is_archived=action == "unarchive")
+    selected = {"action": action, "_selected_action": [milestone.pk]}
+    milestone.delete()  # by another editor, meanwhile
+    url = reverse("admin:roadmap_milestone_changelist")
+    response = admin_client.post(url, selected, follow=True)
+    said = "Nothing was changed: the milestones chosen were deleted after you opened this page."
+    assert f'<li class="warning">{said}</li>' in response.text
+    assert "already" not in response.text
+
+
+@pytest.mark.parametrize("model", ["milestone", "section", "track"])
+def test_a_page_saved_as_it_was_keeps_every_processs_roadmap(editor_client, model):
+    """Saved without a change, it marked a new revision: every process read the roadmap
+    again for nothing."""
+    factory = {"track": TrackFactory, "section": SectionFactory, "milestone": MilestoneFactory}
+    obj = factory[model]()
+    url = reverse(f"admin:roadmap_{model}_change", args=[obj.pk])
+    revision = list(Revision.objects.values_list("number", flat=True))
+    opened = as_the_page_sends(editor_client, url, f"{model}_form")
+    assert editor_client.post(url, opened).status_code == 302
+    assert list(Revision.objects.values_list("number", flat=True)) == revision
+    field = {"track": "summary", "section": "intro", "milestone": "description"}[model]
+    assert editor_client.post(url, opened | {field: "Changed."}).status_code == 302
+    assert list(Revision.objects.values_list("number", flat=True)) != revision
 
 
 @pytest.mark.parametrize("action", ["archive", "unarchive"])
