@@ -95,6 +95,9 @@ class User(AbstractUser):
         default=False,
         help_text="Leave the milestones you have done out of the roadmap page.",
     )
+    # When the learner last asked to hide what's done: those ticked before it go at once, and
+    # one ticked since stays in sight a while, to untick a slip (roadmap/focus.py).
+    done_hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
     hours_per_week = models.PositiveSmallIntegerField(
         "hours a week",
         null=True,

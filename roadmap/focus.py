@@ -99,13 +99,23 @@ class Part(NamedTuple):
 
 
 def sections(
-    snapshot, focus, own, *, learner=True, hide_done=False, public=False, tags=None, show=None
+    snapshot,
+    focus,
+    own,
+    *,
+    learner=True,
+    hide_done=False,
+    hidden_since=None,
+    public=False,
+    tags=None,
+    show=None,
 ):
     """[Part] of the milestones in focus, sections without any left out; `own`
     is the learner's rows by milestone id (a visitor has none, and `learner` False). The map's
     nodes are the snapshot's, for each status, for the roadmap page or a `public` one; `tags`
     are the news's (milestone id -> "new" or "changed"), whose milestones `hide_done` keeps, as
-    the one a link led to (`show`, its id)."""
+    the one a link led to (`show`, its id). One done before the learner asked to hide what's
+    done (`hidden_since`) is hidden, just done or not: the button seemed to do nothing."""
     tags, track, shown = tags or {}, focus.track, []
     now = timezone.now()
     for section in snapshot.sections:
@@ -118,6 +128,8 @@ def sections(
                 # Not one dated after now (a file's local time read as UTC): it stayed open a day.
                 just_done = status == Status.DONE and not public and bool(at)
                 just_done = just_done and now - JUST_DONE < at <= now
+                # Ticked before the learner asked to hide what's done: hidden with the rest.
+                just_done = just_done and not (hide_done and hidden_since and at <= hidden_since)
                 hideable = status == Status.DONE and m.id not in tags
                 hidden = hide_done and hideable and not just_done and m.id != show
                 node = "hidden" if hidden else status

@@ -14,6 +14,7 @@ from django.http import (
 from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -92,10 +93,15 @@ def index(request):
         # A link to one milestone (the career tracks' lists) shows it, done and hidden or not.
         show = getattr(snapshot.by_slug.get(request.GET.get("show")), "id", None)
         sections = focus.sections(
-            snapshot, chosen, own, hide_done=user.hide_done, tags=tags, show=show
+            snapshot,
+            chosen,
+            own,
+            hide_done=user.hide_done,
+            hidden_since=user.done_hidden_at,
+            tags=tags,
+            show=show,
         )
         items = [item for _, part_items in sections for item in part_items]
-        hideable = sum(item.hideable and not item.just_done for item in items)
         # The button's page to come back to, without the one shown: hidden, it is hidden too.
         rest = request.GET.copy()
         rest.pop("show", None)
@@ -108,7 +114,7 @@ def index(request):
             hide_done=user.hide_done,
             # What the button hides, or shows again (those hidden), and the done ones it leaves
             # in sight: for their news, or just ticked.
-            done_count=sum(item.hidden for item in items) if user.hide_done else hideable,
+            done_count=sum(item.hidden if user.hide_done else item.hideable for item in items),
             done_kept=sum(item.status == Status.DONE and not item.hideable for item in items),
             just_done=sum(item.hideable and item.just_done for item in items),
             hide_next=f"{request.path}?{rest.urlencode()}" if rest else request.path,
@@ -153,8 +159,11 @@ def posted_from(page):
 def hide_done(request):
     """Hide the milestones that are done, or show them again; back to the page it came from, at
     the button (htmx follows the redirect and swaps in the roadmap's new body)."""
-    request.user.hide_done = request.POST.get("hide") == "1"
-    request.user.save(update_fields=["hide_done"])
+    user = request.user
+    user.hide_done = request.POST.get("hide") == "1"
+    if user.hide_done:
+        user.done_hidden_at = timezone.now()
+    user.save(update_fields=["hide_done", "done_hidden_at"])
     index = reverse("roadmap:index")
     return HttpResponseRedirect(at_place(safe_next(request) or index, "hide-done-toggle", index))
 
