@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.outages import readyz
-from roadmap.views import healthz
+from roadmap.views import favicon, healthz
 
 admin.site.site_header = admin.site.site_title = "Next Steps admin"
 admin.site.index_title = "Roadmap content and learners"
@@ -10,6 +10,7 @@ admin.site.index_title = "Roadmap content and learners"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("roadmap.account_urls")),

@@ -13,6 +13,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -53,6 +54,14 @@ PARTS = {"roadmap-body": "#focused", "roadmap-tools": "#tools"}
 @never_cache
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def favicon(request):
+    """Asked for by a browser showing something other than a page of the site's (the feed, a
+    badge), which names no icon: a 404 in the log each time. Not for good (a 301): the icon's
+    address changes with its content."""
+    return HttpResponseRedirect(static("img/favicon.svg"))
 
 
 @require_safe

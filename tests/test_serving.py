@@ -141,3 +141,11 @@ def test_a_request_for_another_host_is_a_400_and_one_line_in_the_log(start, tmp_
     assert '"GET / HTTP/1.1" 400' in log
     assert "Invalid HTTP_HOST header: 'evil.example'" in log
     assert "Traceback" not in log
+
+
+def test_the_icon_a_browser_asks_for_on_its_own_is_the_sites(client):
+    """A browser showing the feed or a badge asks for /favicon.ico: a 404 in the log each time."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/static/img/favicon")
+    assert response["Location"].endswith(".svg")
