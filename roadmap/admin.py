@@ -1,7 +1,7 @@
 from collections import Counter, defaultdict
 
 from django.contrib import admin, messages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Max, ProtectedError, Q
 from django.http import HttpResponseRedirect
 from django.utils.translation import ngettext
@@ -57,6 +57,11 @@ GONE_BEFORE_ACTION = (
 )
 
 
+# A count of the roadmap's (a milestone's hours, a weight) is at least 1: its field said
+# "greater than or equal to 0" (its column's type) to -1, and then refused 0 anyway.
+COUNTS = {models.PositiveSmallIntegerField: {"min_value": 1}}
+
+
 def after_the_last(queryset):
     """The position after the last of `queryset`: at most the largest integer PostgreSQL
     holds (SQLite holds more)."""
@@ -69,7 +74,7 @@ class ContentAdmin(admin.ModelAdmin):
     marks a new content revision for the caches."""
 
     form = ContentForm
-    formfield_overrides = LINES
+    formfield_overrides = LINES | COUNTS
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=PositionForm, **kwargs)
@@ -201,6 +206,7 @@ class PlacedInline(admin.TabularInline):
 
     form = ContentForm
     formset = RowFormSet
+    formfield_overrides = COUNTS
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -261,6 +267,7 @@ class TrackMilestoneInline(admin.TabularInline):
     model = TrackMilestone
     form = ContentForm
     formset = WeightFormSet
+    formfield_overrides = COUNTS
     fields = ("track", "weight")
     extra = 1
 

@@ -131,6 +131,30 @@ def test_the_admin_form_refuses_a_weight_of_six_and_a_javascript_link(admin_clie
     assert not Resource.objects.exists()
 
 
+@pytest.mark.parametrize("count", [-1, 0])
+def test_hours_and_a_weight_below_one_are_refused_with_the_real_least(admin_client, count):
+    """-1 was told "greater than or equal to 0" (the column's type), and 0 then refused."""
+    section, track = SectionFactory(), TrackFactory()
+    response = admin_client.post(
+        reverse("admin:roadmap_milestone_add"),
+        {
+            "section": section.pk,
+            "slug": "few",
+            "title": "Few",
+            "estimated_hours": count,
+            "position": 0,
+            **inline_management("resources"),
+            **inline_management("memberships", total=1),
+            "memberships-0-track": track.pk,
+            "memberships-0-weight": count,
+        },
+    )
+    assert response.status_code == 200
+    assert response.text.count("Ensure this value is greater than or equal to 1.") == 2
+    assert "greater than or equal to 0" not in response.text
+    assert not Milestone.objects.filter(slug="few").exists()
+
+
 def test_the_milestone_list_searches_and_filters(admin_client):
     MilestoneFactory(title="Enter a Kaggle competition")
     MilestoneFactory(title="Read a paper", is_archived=True)
