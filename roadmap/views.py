@@ -120,6 +120,7 @@ def index(request):
             news=whats_new,
             completion=snapshot.completion(done, followed),
             next_up=focus.next_up(items),
+            in_focus={item.milestone.id for item in items},  # the news's links lead there
             hide_done=user.hide_done,
             # What the button hides, or shows again (those hidden), and the done ones it leaves
             # in sight: for their news, or just ticked.

@@ -111,6 +111,23 @@ class TestSinceYourLastVisit:
         assert '>Win a Kaggle medal</a> <span class="tag">New</span>' in section
         assert 'aria-labelledby="news-title"' in section
 
+    def test_a_news_link_leads_to_the_milestone_where_the_page_shows_it(
+        self, client, learner, editor, engineer
+    ):
+        """Every link led to the whole roadmap (`/?track=all#…`): the learner's focus on the
+        tracks they follow was gone after one click, and stayed gone after dismissing."""
+        add_milestone(editor, "Win a Kaggle medal", engineer, 4)
+        add_milestone(editor, "Read a vision paper", TrackFactory(name="Vision"), 2)
+        client.force_login(learner)
+        followed, other = (Milestone.objects.get(title__startswith=t) for t in ("Win", "Read"))
+        section = news_of(client.get("/").text)
+        assert f'<a href="#{followed.slug}">Win a Kaggle medal</a>' in section
+        assert f'<a href="/?track=all#{other.slug}">Read a vision paper</a>' in section
+        section = news_of(client.get("/?track=all").text)
+        assert f'<a href="#{other.slug}">Read a vision paper</a>' in section
+        section = news_of(client.get(DASHBOARD).text)  # another page: to the roadmap's
+        assert f'<a href="/?track=all#{followed.slug}">Win a Kaggle medal</a>' in section
+
     def test_a_milestone_added_archived_and_put_on_the_roadmap_later_is_new_not_back(
         self, client, learner, editor, engineer
     ):

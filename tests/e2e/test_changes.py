@@ -52,7 +52,11 @@ def test_an_editor_adds_a_milestone_and_a_returning_learner_sees_it_marked_new(
     expect(milestone.get_by_role("heading", name=TITLE)).to_be_visible()
     expect(milestone.get_by_text("New since your last visit")).to_be_visible()
     news.get_by_role("link", name=TITLE).click()
-    expect(page).to_have_url(f"{live_server.url}/?track=all#{SLUG}")
+    # To the milestone among the tracks the learner follows, as the page shows them.
+    expect(page).to_have_url(f"{live_server.url}/#{SLUG}")
+    expect(page.get_by_role("link", name="Tracks you follow")).to_have_attribute(
+        "aria-current", "page"
+    )
 
     page.evaluate("window.sameDocument = true")
     news.get_by_role("button", name="Dismiss these changes").click()
@@ -188,7 +192,7 @@ def test_a_section_saved_over_another_editors_change_keeps_it_or_says_why_not(
     form.locator(f"#id_milestones-{above.count()}-title").fill("Deploy your model as an API")
     form.get_by_role("button", name="Save", exact=True).click()
     expect(
-        form.get_by_text("this milestone was changed after you opened this page")
+        form.get_by_text("this milestone “Deploy an API” was changed after you opened this page")
     ).to_be_visible()
     milestone.refresh_from_db()
     assert milestone.title == "Deploy an API"
