@@ -154,13 +154,17 @@ class LoginForm(NoUsernameLongerThanAnAccounts, AuthenticationForm):
         "email_given": "If you typed your email address: you log in with your username.",
     }
 
-    def get_invalid_login_error(self):
+    def clean(self):
         """Sign-up asks for an email address too, and a learner tried it here."""
-        error = super().get_invalid_login_error()
-        if "@" not in self.cleaned_data.get("username", ""):
-            return error
-        said = self.error_messages["email_given"]
-        return forms.ValidationError([error, forms.ValidationError(said, code="email_given")])
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if error.code != "invalid_login" or "@" not in self.cleaned_data.get("username", ""):
+                raise
+            said = self.error_messages["email_given"]
+            raise forms.ValidationError(
+                [error, forms.ValidationError(said, code="email_given")]
+            ) from None
 
 
 class AdminLoginForm(NoUsernameLongerThanAnAccounts, AdminAuthenticationForm):
