@@ -2,6 +2,7 @@
 positions. A field saved over a change made to it since the page was opened is refused."""
 
 from django import forms
+from django.utils.text import get_text_list
 
 from . import changes
 from .models import Milestone, Section, Track, TrackMilestone
@@ -87,17 +88,23 @@ class ContentForm(forms.ModelForm):
                 code="gone",
             )
         try:
-            stale = any(
-                self.fields[name].to_python(now[name])
-                not in (self.fields[name].to_python(self.data[key]), self.cleaned_data.get(name))
+            stale = [
+                name
                 for name, key in shown.items()
-            )
+                if self.fields[name].to_python(now[name])
+                not in (self.fields[name].to_python(self.data[key]), self.cleaned_data.get(name))
+            ]
         except forms.ValidationError:
             raise forms.ValidationError(UNREADABLE, code="unreadable") from None
         if stale:
+            # Which: the page showed the editor's own values, and nothing said where.
+            labels = [str(self.fields[name].label or name).lower() for name in stale]
+            for name in stale:
+                self.add_error(name, "Changed by another save since you opened this page.")
             raise forms.ValidationError(
-                f"Nothing was saved: this {kind} was changed after you opened this page. "
-                "Reload the page to see it as it is now, then make your change again.",
+                f"Nothing was saved: this {kind} was changed after you opened this page (its "
+                f"{get_text_list(labels, 'and')}). Reload the page to see it as it is now, then "
+                "make your change again.",
                 code="stale",
             )
 

@@ -936,10 +936,15 @@ class TestTwoEditorsAtOnce:
         save(editor_client, milestone, estimated_hours=7)  # the first tab saves
         response = self.post(editor_client, milestone, opened | {"estimated_hours": 9})
         assert response.status_code == 200  # the page again, saying why
+        # Which field, said above and beside it: the page shows the editor's own value.
         assert (
-            "Nothing was saved: this milestone was changed after you opened this page. Reload "
-            "the page to see it as it is now, then make your change again."
+            "Nothing was saved: this milestone was changed after you opened this page (its "
+            "estimated hours). Reload the page to see it as it is now, then make your change "
+            "again."
         ) in response.text
+        assert response.context["adminform"].form.errors["estimated_hours"] == [
+            "Changed by another save since you opened this page."
+        ]
         milestone.refresh_from_db()
         assert milestone.estimated_hours == 7
         # Opened again, it saves.
