@@ -14,6 +14,7 @@ from .admin_forms import (
     ContentForm,
     ListFormSet,
     PositionForm,
+    ResourceFormSet,
     RowFormSet,
     WeightFormSet,
     changed_fields,
@@ -259,6 +260,7 @@ class SectionAdmin(ContentAdmin):
 
 class ResourceInline(PlacedInline):
     model = Resource
+    formset = ResourceFormSet
     fields = ("position", "title", "url")
     extra = 1
 

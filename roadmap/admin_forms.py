@@ -5,7 +5,7 @@ from django import forms
 from django.utils.text import get_text_list
 
 from . import changes
-from .models import Milestone, Section, Track, TrackMilestone
+from .models import Milestone, Resource, Section, Track, TrackMilestone
 from .validators import validate_anchor, validate_track_ids
 
 
@@ -182,9 +182,13 @@ class PositionForm(ContentForm):
 
 
 UNREADABLE = "Nothing was saved: this page’s form was not as it was sent. Reload the page."
-TRACK_ADDED_SINCE = (
-    "Another save, since you opened this page, made this milestone count toward %(track)s. "
-    "Reload the page to change its weight there."
+TRACK_HELD = (
+    "This milestone counts toward %(track)s already: another save made it so since you opened "
+    "this page (or this page was sent twice). Reload the page to change its weight there."
+)
+LINK_HELD = (
+    "This milestone has this link already: another save added it since you opened this page "
+    "(or this page was sent twice). Reload the page to see its resources as they are now."
 )
 ROW_GONE = (
     "Nothing was saved: a row of this page was deleted or moved elsewhere after you opened it "
@@ -199,9 +203,10 @@ class WeightFormSet(RowFormSet):
     moved ones come back with their own ids."""
 
     def clean(self):
-        """A track given to a row here that another save gave the milestone since the page was
-        opened (read under the content lock, which the milestone's form took) broke the
-        database's rule: a 500."""
+        """A track given to a row here that the milestone holds already, by a row the page
+        doesn't show there (another save, since the page was opened, added it or moved one
+        there; or this page was sent twice), broke the database's rule: a 500. The rows as
+        they are now are read under the content lock, which the milestone's form took."""
         super().clean()
         placed = [
             form
@@ -210,28 +215,58 @@ class WeightFormSet(RowFormSet):
         ]
         if not placed or self.instance.pk is None:
             return
+        shown = {form.instance.pk: form.cleaned_data.get("track") for form in self.initial_forms}
         rows = TrackMilestone.objects.filter(milestone=self.instance.pk)
-        on_the_page = [form.instance.pk for form in self.initial_forms]
-        since = set(rows.exclude(pk__in=on_the_page).values_list("track", flat=True))
+        held = {
+            track
+            for pk, track in rows.exclude(pk__in=self.leaving()).values_list("pk", "track")
+            if getattr(shown.get(pk), "pk", None) != track  # the page's own: Django's check
+        }
         for form in placed:
             track = form.cleaned_data.get("track")
-            if track is not None and track.pk in since:
-                form.add_error("track", TRACK_ADDED_SINCE % {"track": track})
+            if track is not None and track.pk in held:
+                form.add_error("track", TRACK_HELD % {"track": track})
+
+    def leaving(self):
+        """The ids of the page's rows that leave their track: deleted, or moved."""
+        return [
+            form.instance.pk
+            for form in self.initial_forms
+            if form.instance.pk and (form in self.deleted_forms or "track" in form.changed_data)
+        ]
 
     def save(self, commit=True):
-        self.moved = set()
+        self.left = {}
         if commit:
-            leaving = [form.instance.pk for form in self.deleted_forms if form.instance.pk]
-            self.moved = {
-                form.instance.pk
-                for form in self.initial_forms
-                if form not in self.deleted_forms and "track" in form.changed_data
-            }
-            TrackMilestone.objects.filter(pk__in=[*leaving, *self.moved]).delete()
+            leaving = self.leaving()
+            self.left = TrackMilestone.objects.in_bulk(leaving)  # as they were, deleted now
+            TrackMilestone.objects.filter(pk__in=leaving).delete()
         return super().save(commit)
 
     def save_existing(self, form, obj, commit=True):
-        if commit and obj.pk in self.moved:
-            obj.save(force_insert=True)  # all of it, as the page has it: the row was deleted
-            return obj
-        return super().save_existing(form, obj, commit)
+        """A moved row (a deleted one goes to delete_existing)."""
+        now = self.left.get(obj.pk)
+        if not commit or now is None:
+            return super().save_existing(form, obj, commit)
+        if "weight" not in form.changed_data:  # as another save may have set it since
+            obj.weight = now.weight
+        obj.save(force_insert=True)  # the row was deleted: back, with its id
+        return obj
+
+
+class ResourceFormSet(RowFormSet):
+    """A milestone's resources."""
+
+    def clean(self):
+        """A new row of a link the milestone has already (another save added it since the page
+        was opened, or this page was sent twice) added it again."""
+        super().clean()
+        new = [f for f in self.extra_forms if f.has_changed() and f not in self.deleted_forms]
+        if not new or self.instance.pk is None:
+            return
+        gone = [form.instance.pk for form in self.deleted_forms if form.instance.pk]
+        kept = Resource.objects.filter(milestone=self.instance.pk).exclude(pk__in=gone)
+        links = set(kept.values_list("url", flat=True))
+        for form in new:
+            if form.cleaned_data.get("url") in links:
+                form.add_error("url", LINK_HELD)

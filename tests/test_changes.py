@@ -1043,10 +1043,57 @@ class TestTwoEditorsAtOnce:
         response = self.post(editor_client, milestone, opened | added)
         assert response.status_code == 200
         assert (
-            "Another save, since you opened this page, made this milestone count toward ML "
-            "Engineer. Reload the page to change its weight there."
+            "This milestone counts toward ML Engineer already: another save made it so since you "
+            "opened this page (or this page was sent twice)."
         ) in response.text
         assert milestone.memberships.count() == 1
+
+
+class TestRowsOfTwoEditorsAtOnce:
+    """A milestone's weights and resources, on a page opened before another save changed
+    them (or sent twice)."""
+
+    def post(self, client, milestone, data):
+        return client.post(reverse("admin:roadmap_milestone_change", args=[milestone.pk]), data)
+
+    @pytest.fixture
+    def tracks(self):
+        return [TrackFactory(name=name) for name in ("T1", "T2", "T3")]
+
+    def test_a_track_another_save_moved_a_row_to_is_refused_not_a_500(self, editor_client, tracks):
+        """The unique rule (track, milestone) was broken on saving: a 500."""
+        t1, t2, t3 = tracks
+        milestone = TrackMilestoneFactory(track=t1, weight=2).milestone
+        TrackMilestoneFactory(track=t3, milestone=milestone, weight=1)
+        opened = opened_page(editor_client, milestone)
+        save(editor_client, milestone, **{"memberships-0-track": t2.pk})  # the other tab
+        added = {"memberships-TOTAL_FORMS": "3", "memberships-2-track": t2.pk}
+        for mine in (added | {"memberships-2-weight": 3}, {"memberships-1-track": t2.pk}):
+            response = self.post(editor_client, milestone, opened | mine)
+            assert response.status_code == 200
+            assert "This milestone counts toward T2 already" in response.text
+        rows = milestone.memberships.order_by("track__name").values_list("track__name", "weight")
+        assert list(rows) == [("T2", 2), ("T3", 1)]
+
+    def test_a_row_moved_keeps_the_weight_another_save_gave_it(self, editor_client, tracks):
+        """Moved, the row was written whole, as the page showed it: the other's weight went."""
+        t1, t2, _ = tracks
+        milestone = TrackMilestoneFactory(track=t1, weight=2).milestone
+        opened = opened_page(editor_client, milestone)
+        save(editor_client, milestone, **{"memberships-0-weight": 4})
+        response = self.post(editor_client, milestone, opened | {"memberships-0-track": t2.pk})
+        assert response.status_code == 302
+        assert list(milestone.memberships.values_list("track", "weight")) == [(t2.pk, 4)]
+
+    def test_a_new_resource_sent_twice_is_added_once(self, editor_client):
+        milestone = MilestoneFactory()
+        opened = opened_page(editor_client, milestone)
+        mine = {"resources-0-title": "Docs", "resources-0-url": "https://example.com/docs"}
+        assert self.post(editor_client, milestone, opened | mine).status_code == 302
+        response = self.post(editor_client, milestone, opened | mine)
+        assert response.status_code == 200
+        assert "This milestone has this link already" in response.text
+        assert milestone.resources.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -218,12 +218,16 @@ def test_a_milestone_page_saved_with_a_double_click_is_saved_once_and_said_so(
     form = admin.new_page()
     form.goto(f"{live_server.url}/admin/roadmap/milestone/{milestone.pk}/change/")
     form.get_by_label("Title:").fill("Deploy your model as an API")
-    # A hand's double click: the second sent the page again, refused as changed since by the
-    # first, and that refusal was all the editor saw.
+    blank = milestone.resources.count()  # the row to add one
+    form.get_by_label(f"Title, row {blank + 1}").fill("Serving with FastAPI")
+    form.get_by_label(f"URL, row {blank + 1}").fill("https://example.com/fastapi-tutorial")
+    # A hand's double click: the second sent the page again, refused (the resource was there
+    # already, as the first had added it), and that refusal was all the editor saw.
     form.get_by_role("button", name="Save", exact=True).evaluate(
         "save => { save.click(); setTimeout(() => save.click(), 150); }"
     )
     expect(form.get_by_text("was changed successfully")).to_be_visible()
-    expect(form.get_by_text("Nothing was saved")).to_have_count(0)
+    expect(form.get_by_text("Please correct the error below.")).to_have_count(0)
     assert milestone.changes.filter(summary__startswith="Renamed").count() == 1
+    assert milestone.resources.filter(url="https://example.com/fastapi-tutorial").count() == 1
     admin.close()
