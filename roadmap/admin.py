@@ -1,6 +1,7 @@
 from collections import Counter, defaultdict
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Max, ProtectedError, Q
 from django.http import HttpResponseRedirect
@@ -54,7 +55,8 @@ STARTED_MEANWHILE = (
 
 
 GONE_BEFORE_ACTION = (
-    "Nothing was changed: the milestones chosen were deleted after you opened this page."
+    "Nothing was changed: the milestone chosen was deleted after you opened this page.",
+    "Nothing was changed: the milestones chosen were deleted after you opened this page.",
 )
 
 
@@ -321,7 +323,8 @@ class MilestoneAdmin(ContentAdmin):
             changes.lock()
             ids = list(queryset.values_list("pk", flat=True))
             if not ids:  # the admin leaves out those gone
-                self.message_user(request, GONE_BEFORE_ACTION, messages.WARNING)
+                chosen = len(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+                self.message_user(request, ngettext(*GONE_BEFORE_ACTION, chosen), messages.WARNING)
                 return
             before = changes.state(ids)
             changing = Milestone.objects.filter(pk__in=ids).exclude(is_archived=archived)

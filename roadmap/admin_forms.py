@@ -79,7 +79,7 @@ class ContentForm(forms.ModelForm):
         shown = {name: self.add_initial_prefix(name) for name in changed_fields(self)}
         shown = {name: key for name, key in shown.items() if key in self.data}  # not a script's
         kind = self._meta.model._meta.verbose_name
-        if self.row:  # the list shows the error in the row of the same place, after a move
+        if self.row:  # a table may show it in the row of its place, another after a move
             kind = f"{kind} “{self.instance}”"
         now = self._meta.model.objects.filter(pk=self.instance.pk).values("pk", *shown).first()
         if now is None:

@@ -133,7 +133,7 @@ def test_the_admin_form_refuses_a_weight_of_six_and_a_javascript_link(admin_clie
 
 @pytest.mark.parametrize("count", [-1, 0])
 def test_hours_and_a_weight_below_one_are_refused_with_the_real_least(admin_client, count):
-    """-1 was told "greater than or equal to 0" (the column's type), and 0 then refused."""
+    """-1 was told "greater than or equal to 0" (the column's type); 0 was told the least."""
     section, track = SectionFactory(), TrackFactory()
     response = admin_client.post(
         reverse("admin:roadmap_milestone_add"),
@@ -365,14 +365,15 @@ def test_an_action_with_nothing_to_do_says_so_not_a_success(admin_client, action
 @pytest.mark.parametrize("action", ["archive", "unarchive"])
 def test_an_action_on_milestones_deleted_since_the_list_opened_says_so(admin_client, action):
     """It said "the milestones chosen were archived already" (in the plural, for none)."""
-    milestone = MilestoneFactory(is_archived=action == "unarchive")
-    selected = {"action": action, "_selected_action": [milestone.pk]}
-    milestone.delete()  # by another editor, meanwhile
+    milestones = MilestoneFactory.create_batch(2, is_archived=action == "unarchive")
     url = reverse("admin:roadmap_milestone_changelist")
-    response = admin_client.post(url, selected, follow=True)
-    said = "Nothing was changed: the milestones chosen were deleted after you opened this page."
-    assert f'<li class="warning">{said}</li>' in response.text
-    assert "already" not in response.text
+    for chosen, said in ((1, "milestone chosen was"), (2, "milestones chosen were")):
+        selected = {"action": action, "_selected_action": [m.pk for m in milestones[:chosen]]}
+        Milestone.objects.filter(pk__in=selected["_selected_action"]).delete()  # meanwhile
+        response = admin_client.post(url, selected, follow=True)
+        said = f"Nothing was changed: the {said} deleted after you opened this page."
+        assert f'<li class="warning">{said}</li>' in response.text
+        assert "already" not in response.text
 
 
 @pytest.mark.parametrize("model", ["milestone", "section", "track"])

@@ -834,9 +834,9 @@ def test_a_list_saved_checks_only_the_rows_changed_on_it(
     url = reverse("admin:roadmap_track_changelist")
     opened = as_the_page_sends(editor_client, url, "changelist-form") | {"_save": "Save"}
     # The session, the editor, a savepoint, their permissions (two), the list's counts (two),
-    # its rows (two: the page's and the form's), the lock and the changed row as it is now,
-    # one a row for its id (Django's formset), a savepoint, the lock, the update, the row read
-    # back, the revision, the content type, the admin's history and two releases: 19 + 30.
+    # its rows, the lock and the changed row as it is now, one a row for its id (Django's
+    # formset), a savepoint, the lock, the update, the row read back, the revision, the
+    # content type, the admin's history and two releases: 19 + 30.
     with django_assert_max_num_queries(19 + len(tracks)):
         response = editor_client.post(url, opened | {"form-0-position": 99})
     assert response.status_code == 302
