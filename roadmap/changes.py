@@ -208,8 +208,7 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
         left, went = one_line(old.section[1]), one_line(new.section[1])
         edit(Kind.EDITED, f"moved from “{left}” to “{went}”", before={"section": old.section[2]})
     if old is not NEW and old.hours != new.hours:
-        change = f"now takes about {new.hours} h, was {old.hours} h"
-        edit(Kind.EDITED, change, before={"hours": old.hours})
+        edit(Kind.EDITED, hours_changed(new.hours, old.hours), before={"hours": old.hours})
     active = not old.archived and not new.archived
     for track in sorted(old.weights.keys() | new.weights.keys()):
         was, weight = old.weights.get(track), new.weights.get(track)
@@ -250,6 +249,11 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
             before = {"resource": [name, [[url, -1]]]}
             add(Kind.RESOURCE_REMOVED, summary, detail=f"Resource removed: {name}", before=before)
     return rows
+
+
+def hours_changed(now, was):
+    """What an estimate's entry says of it (and the news of several, in one)."""
+    return f"now takes about {now} h, was {was} h"
 
 
 def digest(text):

@@ -239,12 +239,12 @@ def now_of(m, snapshot):
 def the_way(edits, now):
     """The lines of the edits (oldest first) that lead from how each thing was at the mark to
     how it is `now`: an edit that makes a thing as it was before an edit on the way closes a
-    loop, and the loop's edits are left out. A resource's value is how its title's links
-    moved since the mark."""
+    loop, and the loop's edits are left out; several left of a title, description or estimate
+    are said in one. A resource's value is how its title's links moved since the mark."""
     ways = defaultdict(list)  # aspect -> the indexes of its edits
     for n, edit in enumerate(edits):
         ways[edit.aspect].append(n)
-    kept = set()  # indexes of the edits on the way
+    kept = {}  # index of an edit on the way -> its line
     for aspect, steps in ways.items():
         if aspect[0] == "resource":
             values, moved = [frozenset()], Counter()
@@ -259,8 +259,21 @@ def the_way(edits, now):
             back_to = next((i for i, k in enumerate(way) if values[k] == values[place + 1]), None)
             if back_to is not None:
                 del way[back_to:]
-        kept |= {steps[place] for place in way}
-    return [edit.line for n, edit in enumerate(edits) if n in kept]
+        way = [steps[place] for place in way]
+        if len(way) > 1 and aspect[0] in SAID_ONCE:  # from how it was at the mark to now
+            kept[way[0]] = SAID_ONCE[aspect[0]](edits[way[0]], now.get(aspect))
+        else:
+            kept.update((n, edits[n].line) for n in way)
+    return [kept[n] for n in sorted(kept)]
+
+
+# The edits of a title, a description or an estimate on the way, said in one: "now takes about
+# 9 h, was 8 h; now takes about 12 h, was 9 h" was one estimate, from 8 h to 12 h.
+SAID_ONCE = {
+    "title": lambda first, now: first.line,  # renamed from the title at the mark
+    "description": lambda first, now: first.line,
+    "hours": lambda first, now: changes.hours_changed(now, first.before),
+}
 
 
 def has_something(row):
