@@ -1,6 +1,7 @@
 """A returning learner is told what changed on the roadmap since they last caught up."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -641,6 +642,16 @@ class TestSinceYourLastVisit:
         assert f'id="{done.slug}"' not in page  # hidden again once the news is dismissed
         assert "Show done milestones (1)" in page
 
+    def test_a_mark_of_today_says_the_time(self, client, learner, engineer):
+        """ "Roadmap changes since 2 Dec", on 2 Dec: since when?"""
+        learner.changes_seen_at = timezone.localtime().replace(hour=0, minute=0, second=0)
+        learner.save(update_fields=["changes_seen_at"])
+        ContentChangeFactory(milestone=engineer.milestones.first())
+        content_changed()
+        client.force_login(learner)
+        heading = news_of(client.get("/").text).split("</h2>")[0]
+        assert heading.endswith("Roadmap changes since 00:00 today")
+
     def test_a_mark_of_another_year_says_the_year(self, client, learner, engineer):
         learner.changes_seen_at = timezone.now() - datetime.timedelta(days=400)
         learner.save(update_fields=["changes_seen_at"])
@@ -933,7 +944,7 @@ class TestDismissing:
         ContentChangeFactory(milestone=engineer.milestones.last())
         content_changed()
         heading = news_of(client.get("/").text).split("</h2>")[0]
-        assert heading.endswith(f"Roadmap changes since {timezone.localdate():%-d %b}")
+        assert re.search(r"Roadmap changes since \d\d:\d\d today$", heading)  # of the dismissal
 
     def test_news_made_while_the_page_was_open_is_dated_from_before_it(
         self, client, learner, engineer
