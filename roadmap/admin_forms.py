@@ -187,8 +187,8 @@ TRACK_HELD = (
     "this page (or this page was sent twice). Reload the page to change its weight there."
 )
 LINK_HELD = (
-    "This milestone has this link already: another save added it since you opened this page "
-    "(or this page was sent twice). Reload the page to see its resources as they are now."
+    "This milestone has a resource with this link already (one added since you opened this "
+    "page, perhaps). Reload the page to see its resources as they are now."
 )
 ROW_GONE = (
     "Nothing was saved: a row of this page was deleted or moved elsewhere after you opened it "
@@ -258,8 +258,8 @@ class ResourceFormSet(RowFormSet):
     """A milestone's resources."""
 
     def clean(self):
-        """A new row of a link the milestone has already (another save added it since the page
-        was opened, or this page was sent twice) added it again."""
+        """A new row of a link the milestone has already (on the page, added by another save
+        since it was opened, or by this page sent twice) added it again."""
         super().clean()
         new = [f for f in self.extra_forms if f.has_changed() and f not in self.deleted_forms]
         if not new or self.instance.pk is None:

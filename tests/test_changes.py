@@ -1092,7 +1092,7 @@ class TestRowsOfTwoEditorsAtOnce:
         assert self.post(editor_client, milestone, opened | mine).status_code == 302
         response = self.post(editor_client, milestone, opened | mine)
         assert response.status_code == 200
-        assert "This milestone has this link already" in response.text
+        assert "This milestone has a resource with this link already" in response.text
         assert milestone.resources.count() == 1
 
 
