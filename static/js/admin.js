@@ -1,6 +1,6 @@
-// A page's Save clicked twice (a double click) sent the page twice: the first was saved, and
-// the second was refused as changed since it was opened, which is all the editor saw. A form
-// is sent once; shown again from the history (Back), it can be sent again.
+// A page's Save clicked twice (a double click) sent the page twice: what the first added (a
+// resource, a weight), the second found there and refused, and that refusal was all the
+// editor saw. A form is sent once; shown again from the history (Back), it can be sent again.
 "use strict";
 document.addEventListener("submit", (event) => {
   const form = event.target;
