@@ -190,6 +190,7 @@ LINK_HELD = (
     "This milestone has a resource with this link already (one added since you opened this "
     "page, perhaps). Reload the page to see its resources as they are now."
 )
+LINK_TWICE = "Another resource on this page has this link: give each resource a link of its own."
 ROW_GONE = (
     "Nothing was saved: a row of this page was deleted or moved elsewhere after you opened it "
     "(by another editor, or with its track). Reload the page, then make your change again."
@@ -258,9 +259,16 @@ class ResourceFormSet(RowFormSet):
     """A milestone's resources."""
 
     def clean(self):
-        """A new row of a link the milestone has already (on the page, added by another save
-        since it was opened, or by this page sent twice) added it again."""
+        """A link the milestone has already (on the page, added by another save since it was
+        opened, or by this page sent twice) given to a new row, or to a second row here."""
         super().clean()
+        seen = set()
+        for form in self.forms:
+            url = form.cleaned_data.get("url") if form not in self.deleted_forms else None
+            if url in seen:
+                form.add_error("url", LINK_TWICE)
+            elif url:
+                seen.add(url)
         new = [f for f in self.extra_forms if f.has_changed() and f not in self.deleted_forms]
         if not new or self.instance.pk is None:
             return

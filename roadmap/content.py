@@ -185,12 +185,18 @@ def _validate_milestone(raw, place, track_slugs, anchors, existing):
             f"{place}.estimated_hours: must be a whole number of hours from 1 to "
             f"{MAX_ESTIMATED_HOURS}."
         )
+    links = {}  # url -> the place of the resource that has it
     for k, raw_resource in enumerate(_list(raw.get("resources") or [], f"{place}.resources")):
         resource_place = f"{place}.resources[{k}]"
         _mapping(raw_resource, resource_place, ("title", "url"))
-        milestone["resources"].append(
-            _fields(Resource, raw_resource, resource_place, ("title", "url"))
-        )
+        resource = _fields(Resource, raw_resource, resource_place, ("title", "url"))
+        if resource["url"] in links:
+            raise ContentError(
+                f"{resource_place}.url: the same link as resources[{links[resource['url']]}] "
+                "(a milestone lists each link once)."
+            )
+        links[resource["url"]] = k
+        milestone["resources"].append(resource)
     tracks = raw.get("tracks") or {}
     if not isinstance(tracks, dict):
         raise ContentError(f"{place}.tracks: expected a mapping of track slug to weight.")

@@ -104,6 +104,28 @@ def test_a_staff_user_adds_a_milestone_with_resources_and_tracks_through_the_adm
     assert TrackMilestone.objects.get(milestone=milestone, track=track).weight == 4
 
 
+def test_a_new_milestone_with_one_link_in_two_resources_is_refused(admin_client):
+    response = admin_client.post(
+        reverse("admin:roadmap_milestone_add"),
+        {
+            "section": SectionFactory().pk,
+            "slug": "twice",
+            "title": "Twice",
+            "estimated_hours": 2,
+            "position": 0,
+            **inline_management("resources", total=2),
+            "resources-0-title": "Docs",
+            "resources-0-url": "https://example.com/docs",
+            "resources-1-title": "Docs again",
+            "resources-1-url": "https://example.com/docs",
+            **inline_management("memberships"),
+        },
+    )
+    assert response.status_code == 200
+    assert "Another resource on this page has this link" in response.text
+    assert not Milestone.objects.filter(slug="twice").exists()
+
+
 @pytest.mark.parametrize(
     ("hours", "weight", "said"),
     [

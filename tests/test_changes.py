@@ -1095,6 +1095,34 @@ class TestRowsOfTwoEditorsAtOnce:
         assert "This milestone has a resource with this link already" in response.text
         assert milestone.resources.count() == 1
 
+    def test_one_link_in_two_new_resources_of_one_page_is_refused(self, editor_client):
+        milestone = MilestoneFactory()
+        opened = opened_page(editor_client, milestone)
+        twice = {
+            "resources-0-title": "Docs",
+            "resources-0-url": "https://example.com/docs",
+            "resources-1-title": "The docs again",
+            "resources-1-url": "https://example.com/docs",
+            "resources-TOTAL_FORMS": 2,
+        }
+        response = self.post(editor_client, milestone, opened | twice)
+        assert response.status_code == 200
+        assert "Another resource on this page has this link" in response.text
+        assert not milestone.resources.exists()
+
+    def test_a_resources_link_changed_to_anothers_on_the_page_is_refused(self, editor_client):
+        milestone = MilestoneFactory()
+        ResourceFactory(milestone=milestone, url="https://example.com/a", position=0)
+        ResourceFactory(milestone=milestone, url="https://example.com/b", position=1)
+        opened = opened_page(editor_client, milestone)
+        response = self.post(
+            editor_client, milestone, opened | {"resources-1-url": "https://example.com/a"}
+        )
+        assert response.status_code == 200
+        assert "Another resource on this page has this link" in response.text
+        links = milestone.resources.values_list("url", flat=True)
+        assert sorted(links) == ["https://example.com/a", "https://example.com/b"]
+
 
 @pytest.mark.django_db(transaction=True)
 def test_of_two_saves_at_once_from_pages_opened_before_either_the_second_is_refused(monkeypatch):

@@ -288,6 +288,13 @@ class TestMalformedFiles:
 
         self.assert_refused(tmp_path, self.mutated(change), "resources[0].url")
 
+    def test_a_link_given_twice_to_one_milestone_is_refused(self, tmp_path):
+        def change(data):
+            resources = data["sections"][0]["milestones"][1]["resources"]
+            resources.append({"title": "The same again", "url": resources[0]["url"]})
+
+        self.assert_refused(tmp_path, self.mutated(change), ".url: the same link as resources[0]")
+
     def test_a_title_that_shows_nothing_is_refused(self, tmp_path):
         def change(data):
             data["sections"][0]["milestones"][1]["title"] = "\u200b"
