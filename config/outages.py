@@ -173,9 +173,11 @@ class OutageFilter(logging.Filter):
 
 
 class OneLine(logging.Filter):
-    """A logging filter that keeps a record's line and drops its traceback: for what any client
-    can cause (a request for another host), where the line says all there is to say."""
+    """A logging filter that drops the traceback of a request refused with a 4xx (another host,
+    a page an editor may not open): any client can cause one, and its line says all there is to
+    say. A server error keeps its traceback."""
 
     def filter(self, record):
-        record.exc_info = record.exc_text = record.stack_info = None
+        if 400 <= getattr(record, "status_code", 0) < 500:
+            record.exc_info = record.exc_text = record.stack_info = None
         return True

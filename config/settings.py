@@ -300,24 +300,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # An outage is one line per kind and minute, with a count, not a traceback per request.
+    # An outage is one line per kind and minute, with a count, not a traceback per request; a
+    # request refused with a 4xx (another Host, a page an editor may not open) is its line.
     "filters": {
         "outages": {"()": "config.outages.OutageFilter", "interval": 60},
         "one_line": {"()": "config.outages.OneLine"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["outages"]},
-        "one_line": {
+        "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["one_line"],
+            "filters": ["outages", "one_line"],
         },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
-        # Any client can send another Host: a line each (which host), not a traceback each.
-        "django.security.DisallowedHost": {"handlers": ["one_line"], "propagate": False},
+        "django.security": {"handlers": ["console"], "propagate": False},  # not Django's too
     },
 }

@@ -1,3 +1,4 @@
+import logging
 import os
 
 import pytest
@@ -6,6 +7,7 @@ from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import expect
 
+from config.outages import OutageFilter
 from tests.factories import UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
@@ -131,3 +133,19 @@ def migrate(target):
     target = target or executor.loader.graph.leaf_nodes()
     executor.migrate(target)
     return executor.loader.project_state(target).apps
+
+
+def console_handler():
+    return next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+
+
+@pytest.fixture
+def logged(monkeypatch):
+    """The lines the app's log prints during the test: its console handler, after its filters."""
+    console = console_handler()
+    for outage_filter in console.filters:
+        if isinstance(outage_filter, OutageFilter):
+            monkeypatch.setattr(outage_filter, "last", {})  # no outage seen yet
+    lines = []
+    monkeypatch.setattr(console, "emit", lambda record: lines.append(console.format(record)))
+    return lines

@@ -1104,6 +1104,16 @@ def test_a_reverse_relation_on_a_list_an_editor_cant_open_is_a_400_too(editor_cl
     assert editor_client.get(f"{url}?_to_field=progress").status_code == 400
 
 
+def test_an_editors_refused_request_is_one_line_in_the_log(editor_client, user, logged):
+    """Each was a traceback: anyone with the editors' group can make one."""
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    assert editor_client.get(url).status_code == 403
+    assert editor_client.get(f"{url}?_to_field=progress").status_code == 400
+    assert len(logged) == 2
+    assert logged[0].endswith(f"Forbidden (Permission denied): {url}")
+    assert "Traceback" not in "".join(logged)
+
+
 @pytest.mark.parametrize(
     ("model", "field"),
     [("roadmap.track", "enrollments"), ("auth.group", "user"), ("auth.permission", "user")],
