@@ -4,11 +4,11 @@ Every writer of content (the admin, `load_roadmap`) takes the `state()` of the m
 about to touch, writes, and hands before and after to `record()` in the same transaction: one
 ContentChange row for each thing a learner would notice (a milestone added, edited, given another
 effort estimate, moved to another section, archived, back or deleted; a track weight added,
-changed or removed; a resource added, removed or given a new link; a track added, renamed or
-deleted). Each row keeps how it moved every track's total weight, so that a learner can be told
-how far their percentage moved. An entry, once written, stays as it is: a learner who dismissed
-it is never told it again, and the feed's link to it keeps its place. Only a draft's entries go,
-unread, when it is put on the roadmap.
+changed or removed; a resource added, removed, renamed or given a new link; a track added,
+renamed or deleted). Each row keeps how it moved every track's total weight, so that a learner
+can be told how far their percentage moved. An entry, once written, stays as it is: a learner
+who dismissed it is never told it again, and the feed's link to it keeps its place. Only a
+draft's entries go, unread, when it is put on the roadmap.
 """
 
 import hashlib
@@ -238,6 +238,17 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
             links = [[lost[name].pop(0), -1], [gained[name].pop(0), 1]]
             change = f"links its resource “{name}” to a new address"
             edit(Kind.EDITED, change, before={"resource": [name, links]})
+    # And one of a link is a new title: renamed (one edit, not two).
+    titles_lost = defaultdict(list)  # url -> the titles it had
+    for name, urls in lost.items():
+        for url in urls:
+            titles_lost[url].append(name)
+    for name, urls in gained.items():
+        for url in [url for url in urls if titles_lost[url]]:
+            was = titles_lost[url].pop(0)
+            lost[was].remove(url)
+            urls.remove(url)
+            edit(Kind.EDITED, resource_renamed(was, name), before={"link": [url, was]})
     for name, urls in gained.items():
         for url in urls:
             summary, detail = f"New resource for “{title}”: {name}", f"New resource: {name}"
@@ -249,6 +260,11 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
             before = {"resource": [name, [[url, -1]]]}
             add(Kind.RESOURCE_REMOVED, summary, detail=f"Resource removed: {name}", before=before)
     return rows
+
+
+def resource_renamed(was, now):
+    """What a resource's new title's entry says (and the news of several, in one)."""
+    return f"renames its resource “{was}” to “{now}”"
 
 
 def hours_changed(now, was):

@@ -185,8 +185,9 @@ def since_mark(user, snapshot, own, followed):
 
 class Edit(NamedTuple):
     """One edit of a milestone since the mark: its line, what it changed (`aspect`: "title",
-    "description", "hours", "section", ("weight", track id) or ("resource", its title)) and how
-    that was before it (a resource: how it moved the title's links, (url, -1 or +1) pairs)."""
+    "description", "hours", "section", ("weight", track id), ("resource", its title) or ("link",
+    a resource's url: its title)) and how that was before it (a resource: how it moved the
+    title's links, (url, -1 or +1) pairs)."""
 
     line: str
     aspect: tuple | None  # None: an entry from before the changelog kept what it changed
@@ -200,6 +201,9 @@ class Edit(NamedTuple):
         if aspect == "resource":
             name, links = value
             return cls(line, (aspect, name), tuple(tuple(link) for link in links))
+        if aspect == "link":  # a resource renamed: its link, and the title it had
+            url, was = value
+            return cls(line, (aspect, url), was)
         return cls(line, (aspect, track_id) if aspect == "weight" else (aspect,), value)
 
 
@@ -233,6 +237,7 @@ def now_of(m, snapshot):
         ("hours",): m.estimated_hours,
         ("section",): section,
     }
+    now |= {("link", url): changes.one_line(title) for title, url in m.resources}
     return now | {("weight", track): weight for track, _, weight in m.weights}
 
 
@@ -273,6 +278,7 @@ SAID_ONCE = {
     "title": lambda first, now: first.line,  # renamed from the title at the mark
     "description": lambda first, now: first.line,
     "hours": lambda first, now: changes.hours_changed(now, first.before),
+    "link": lambda first, now: changes.resource_renamed(first.before, now) if now else first.line,
 }
 
 

@@ -65,7 +65,7 @@ class ResourceFactory(factory.django.DjangoModelFactory):
 
     milestone = factory.SubFactory(MilestoneFactory)
     title = "Read the docs"
-    url = "https://example.com/docs"
+    url = factory.Sequence(lambda n: f"https://example.com/docs/{n}")
 
 
 class TrackMilestoneFactory(factory.django.DjangoModelFactory):

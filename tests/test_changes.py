@@ -223,17 +223,16 @@ class TestTheAdmin:
 
     def test_a_resource_removed_and_one_renamed(self, editor_client):
         milestone = MilestoneFactory(title="Ship an API")
-        ResourceFactory(milestone=milestone, title="FastAPI", position=0)
-        ResourceFactory(milestone=milestone, title="Old docs", position=1)
+        ResourceFactory(milestone=milestone, title="FastAPI", url="https://a.example/", position=0)
+        ResourceFactory(milestone=milestone, title="Old docs", url="https://b.example/", position=1)
         save(
             editor_client,
             milestone,
             **{"resources-0-DELETE": "on", "resources-1-title": "New docs"},
         )
         assert sorted(summary for _, summary, _ in logged()) == [
-            "New resource for “Ship an API”: New docs",
             "Resource removed from “Ship an API”: FastAPI",
-            "Resource removed from “Ship an API”: Old docs",
+            "“Ship an API” renames its resource “Old docs” to “New docs”",
         ]
 
     def test_a_resources_new_link_is_one_edit_not_a_resource_added_and_removed(self, editor_client):
@@ -255,9 +254,30 @@ class TestTheAdmin:
         assert milestone.resources.get().title == "FastAPI  docs \u200b"  # saved as typed
         assert logged() == []
         save(editor_client, milestone, **{"resources-0-title": "FastAPI guide"})
-        assert sorted(summary for _, summary, _ in logged()) == [
-            "New resource for “Ship an API”: FastAPI guide",
-            "Resource removed from “Ship an API”: FastAPI docs",
+        assert len(logged()) == 1
+
+    def test_a_resource_renamed_is_one_edit_not_a_resource_added_and_removed(self, editor_client):
+        """It read "New resource for “Ship an API”: FastAPI guide" beside "Resource removed
+        from “Ship an API”: FastAPI docs", as if there were two resources where there is one."""
+        milestone = MilestoneFactory(title="Ship an API")
+        ResourceFactory(milestone=milestone, title="FastAPI docs", url="https://a.example/")
+        save(editor_client, milestone, **{"resources-0-title": "FastAPI guide"})
+        assert logged() == [
+            (
+                Kind.EDITED,
+                "“Ship an API” renames its resource “FastAPI docs” to “FastAPI guide”",
+                {},
+            )
+        ]
+        # Both new, a title and a link: another resource in its place.
+        save(
+            editor_client,
+            milestone,
+            **{"resources-0-title": "Docker docs", "resources-0-url": "https://b.example/"},
+        )
+        assert sorted(summary for _, summary, _ in logged()[1:]) == [
+            "New resource for “Ship an API”: Docker docs",
+            "Resource removed from “Ship an API”: FastAPI guide",
         ]
 
     def test_a_new_link_beside_a_new_resource_of_the_same_title_says_both(self):

@@ -330,19 +330,16 @@ class TestSinceYourLastVisit:
         )
         save(editor, ship, **{"resources-0-DELETE": "on"})
         assert "New resource: Guide" in news_of(client.get("/").text)
-        # The same link added twice, one of them removed: one is news (the second add was
-        # dropped as "the same change again", and the two left added up to nothing).
+        # Added and removed: nothing; unless told step by step, as an entry from before the
+        # changelog kept what it changed is.
         ship.resources.all().delete()
         learner.changes_seen_at = timezone.now()
         learner.save(update_fields=["changes_seen_at"])
         ship.refresh_from_db()
-        same = {"title": "Copy", "url": "https://copy.example/"}
-        rows = {f"resources-{i}-{name}": value for i in (0, 1) for name, value in same.items()}
-        rows |= {"resources-0-position": 0, "resources-1-position": 1}
-        save(editor, ship, **inline_management("resources", total=2), **rows)
-        save(editor, ship, **{"resources-1-DELETE": "on"})
-        assert "New resource: Copy" in news_of(client.get("/").text)
-        # An entry from before the changelog kept what it changed is told as it was made.
+        copy = {"resources-0-title": "Copy", "resources-0-url": "https://copy.example/"}
+        save(editor, ship, **(docs | copy))
+        save(editor, ship, **{"resources-0-DELETE": "on"})
+        assert news_of(client.get("/").text) == ""
         ContentChange.objects.update(before=None)
         assert "Resource removed: Copy" in news_of(client.get("/").text)
 
@@ -384,6 +381,22 @@ class TestSinceYourLastVisit:
         section = news_of(client.get("/").text)
         line = "Changed</span>: links its resource “FastAPI” to a new address</li>"
         assert line in section
+
+    def test_a_resource_renamed_is_told_from_its_title_at_the_last_visit_to_its_title_now(
+        self, client, learner, editor, engineer
+    ):
+        ship = engineer.milestones.get(title="Ship an API")
+        ResourceFactory(milestone=ship, title="FastAPI", url="https://fastapi.example/")
+        learner.changes_seen_at = timezone.now()
+        learner.save()
+        save(editor, ship, **{"resources-0-title": "FastAPI docs"})
+        save(editor, ship, **{"resources-0-title": "FastAPI guide"})
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        line = "Changed</span>: renames its resource “FastAPI” to “FastAPI guide”</li>"
+        assert line in section
+        save(editor, ship, **{"resources-0-title": "FastAPI"})  # back as it was: no news
+        assert news_of(client.get("/").text) == ""
 
     def test_a_resource_added_and_one_removed_are_told_without_the_title_again(
         self, client, learner, editor, engineer
