@@ -69,6 +69,8 @@
     var cause = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
     if (cause && cause.type === "progress-changed") { return; }
     if (flash && flash.hasChildNodes()) { clear(flash); }
+    // As what a step said in a card, where the learner was (a follow, a target cleared).
+    document.querySelectorAll(".message.said").forEach(function (message) { message.remove(); });
   });
 
   // A tick that wasn't saved is undone: the form goes back to the state the server sent.

@@ -1,8 +1,10 @@
+import datetime
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from roadmap.models import Enrollment, Track
@@ -262,6 +264,30 @@ def test_what_a_follow_said_at_the_top_goes_at_the_next_change(learner_page, liv
     hours.press("Enter")
     expect(page.locator("#hours-status")).to_have_text("Planned at 6 h a week.")
     expect(flash).to_be_empty()
+
+
+def test_what_a_card_said_goes_when_another_card_says_something(learner_page, live_server, user):
+    """ "Target date cleared.", "You now follow Research Scientist." and "You no longer follow
+    Data Scientist." stayed in three cards at once, each of an older step."""
+    for slug in ("ml-engineer", "data-scientist"):
+        Enrollment.objects.create(user=user, track=Track.objects.get(slug=slug))
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    engineer = engineer_card(page)
+    date = engineer.get_by_label("Target date for ML Engineer")
+    date.fill((timezone.localdate() + datetime.timedelta(weeks=30)).isoformat())
+    date.press("Enter")
+    expect(engineer.get_by_role("button", name="Clear target for ML Engineer")).to_be_visible()
+    engineer.get_by_role("button", name="Clear target for ML Engineer").click()
+    expect(engineer.get_by_text("Target date cleared.")).to_be_visible()
+    page.get_by_role("button", name="Follow Research Scientist").click()
+    research = page.get_by_role("article", name="Research Scientist", exact=True)
+    expect(research.get_by_text("You now follow Research Scientist.")).to_be_visible()
+    expect(engineer.get_by_text("Target date cleared.")).to_have_count(0)
+    page.get_by_role("button", name="Unfollow Data Scientist").click()
+    scientist = page.get_by_role("article", name="Data Scientist", exact=True)
+    expect(scientist.get_by_text("You no longer follow Data Scientist.")).to_be_visible()
+    expect(research.get_by_text("You now follow Research Scientist.")).to_have_count(0)
 
 
 def test_a_follow_pressed_at_the_windows_edge_keeps_its_button_in_sight(
