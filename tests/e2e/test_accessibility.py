@@ -126,7 +126,6 @@ def test_the_admins_inline_links_and_filters_are_told_apart_and_easy_to_hit(
     assert heights and min(heights) >= 24, heights
 
 
-
 def test_a_milestones_title_is_seen_whole_in_the_admin(page, live_server, roadmap):
     """Its field was 20 characters wide, under a description as wide as the page: "Write a
     problem statement with a metri…"."""
@@ -139,6 +138,7 @@ def test_a_milestones_title_is_seen_whole_in_the_admin(page, live_server, roadma
     assert title.evaluate("e => e.scrollWidth <= e.clientWidth"), milestone.title
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
 
 @pytest.mark.parametrize("query", ["?track=research-scientist", "?track=all"])
 def test_the_focused_and_hidden_roadmap_states_are_accessible(
