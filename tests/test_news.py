@@ -88,6 +88,19 @@ def news_of(page):
     return page[start : page.index("</section>", start)] if start >= 0 else ""
 
 
+def news_of_resource_edits(client, learner, editor, engineer, *edits):
+    """The news of the learner after `edits` of the resource "FastAPI" of "Ship an API", which
+    they saw."""
+    ship = engineer.milestones.get(title="Ship an API")
+    ResourceFactory(milestone=ship, title="FastAPI", url="https://fastapi.example/")
+    learner.changes_seen_at = timezone.now()
+    learner.save()
+    for edit in edits:
+        save(editor, ship, **edit)
+    client.force_login(learner)
+    return news_of(client.get("/").text)
+
+
 def seen_form(page):
     """The dismiss form's fields as the page has them."""
     section = news_of(page)
@@ -372,29 +385,19 @@ class TestSinceYourLastVisit:
         self, client, learner, editor, engineer
     ):
         """It read "Ship an API Changed: New link for the resource “FastAPI” of “Ship an API”"."""
-        ship = engineer.milestones.get(title="Ship an API")
-        ResourceFactory(milestone=ship, title="FastAPI", url="https://fastapi.example/")
-        learner.changes_seen_at = timezone.now()
-        learner.save()
-        save(editor, ship, **{"resources-0-url": "https://fastapi.tiangolo.com/"})
-        client.force_login(learner)
-        section = news_of(client.get("/").text)
+        relinked = {"resources-0-url": "https://fastapi.tiangolo.com/"}
+        section = news_of_resource_edits(client, learner, editor, engineer, relinked)
         line = "Changed</span>: links its resource “FastAPI” to a new address</li>"
         assert line in section
 
     def test_a_resource_renamed_is_told_from_its_title_at_the_last_visit_to_its_title_now(
         self, client, learner, editor, engineer
     ):
-        ship = engineer.milestones.get(title="Ship an API")
-        ResourceFactory(milestone=ship, title="FastAPI", url="https://fastapi.example/")
-        learner.changes_seen_at = timezone.now()
-        learner.save()
-        save(editor, ship, **{"resources-0-title": "FastAPI docs"})
-        save(editor, ship, **{"resources-0-title": "FastAPI guide"})
-        client.force_login(learner)
-        section = news_of(client.get("/").text)
+        renames = [{"resources-0-title": title} for title in ("FastAPI docs", "FastAPI guide")]
+        section = news_of_resource_edits(client, learner, editor, engineer, *renames)
         line = "Changed</span>: renames its resource “FastAPI” to “FastAPI guide”</li>"
         assert line in section
+        ship = engineer.milestones.get(title="Ship an API")
         save(editor, ship, **{"resources-0-title": "FastAPI"})  # back as it was: no news
         assert news_of(client.get("/").text) == ""
 
@@ -403,20 +406,8 @@ class TestSinceYourLastVisit:
     ):
         """ "Ship an API Changed: New resource for “Ship an API”: Docker docs; Resource removed
         from “Ship an API”: FastAPI": the title three times in one line, on a phone a screen."""
-        ship = engineer.milestones.get(title="Ship an API")
-        ResourceFactory(milestone=ship, title="FastAPI", url="https://fastapi.example/")
-        learner.changes_seen_at = timezone.now()
-        learner.save()
-        save(
-            editor,
-            ship,
-            **{
-                "resources-0-title": "Docker docs",
-                "resources-0-url": "https://docs.docker.com/",
-            },
-        )
-        client.force_login(learner)
-        section = news_of(client.get("/").text)
+        other = {"resources-0-title": "Docker docs", "resources-0-url": "https://docs.docker.com/"}
+        section = news_of_resource_edits(client, learner, editor, engineer, other)
         line = "Changed</span>: New resource: Docker docs; Resource removed: FastAPI</li>"
         assert line in section
 
