@@ -259,22 +259,29 @@ class ResourceFormSet(RowFormSet):
     """A milestone's resources."""
 
     def clean(self):
-        """A link the milestone has already (on the page, added by another save since it was
-        opened, or by this page sent twice) given to a new row, or to a second row here."""
+        """A link given to a row (new, or linked anew) that another row has: one the page
+        shows, or one it doesn't (another save since the page was opened added it or linked a
+        row to it, or this page was sent twice). Two rows that shared a link before may keep
+        it. The rows as they are now are read under the content lock, which the milestone's
+        form took."""
         super().clean()
-        seen = set()
-        for form in self.forms:
-            url = form.cleaned_data.get("url") if form not in self.deleted_forms else None
-            if url in seen:
-                form.add_error("url", LINK_TWICE)
-            elif url:
-                seen.add(url)
-        new = [f for f in self.extra_forms if f.has_changed() and f not in self.deleted_forms]
-        if not new or self.instance.pk is None:
+        kept = [form for form in self.forms if not self._should_delete_form(form)]
+        linked = [f for f in kept if f.cleaned_data.get("url") and "url" in f.changed_data]
+        if not linked:
             return
-        gone = [form.instance.pk for form in self.deleted_forms if form.instance.pk]
-        kept = Resource.objects.filter(milestone=self.instance.pk).exclude(pk__in=gone)
-        links = set(kept.values_list("url", flat=True))
-        for form in new:
-            if form.cleaned_data.get("url") in links:
+        shown = {form.cleaned_data.get("url") for form in kept if form not in linked}
+        leaving = [  # the rows whose link this page takes away: deleted, or linked anew
+            form.instance.pk
+            for form in self.initial_forms
+            if form in linked or self._should_delete_form(form)
+        ]
+        rows = Resource.objects.filter(milestone=self.instance.pk).exclude(pk__in=leaving)
+        held = set(rows.values_list("url", flat=True)) if self.instance.pk else set()
+        seen = set()
+        for form in linked:
+            url = form.cleaned_data["url"]
+            if url in seen or url in shown:
+                form.add_error("url", LINK_TWICE)
+            elif url in held:
                 form.add_error("url", LINK_HELD)
+            seen.add(url)

@@ -254,7 +254,9 @@ class TestTheAdmin:
         assert milestone.resources.get().title == "FastAPI  docs \u200b"  # saved as typed
         assert logged() == []
         save(editor_client, milestone, **{"resources-0-title": "FastAPI guide"})
-        assert len(logged()) == 1
+        assert [summary for _, summary, _ in logged()] == [
+            "“Ship an API” renames its resource “FastAPI docs” to “FastAPI guide”"
+        ]
 
     def test_a_resource_renamed_is_one_edit_not_a_resource_added_and_removed(self, editor_client):
         """It read "New resource for “Ship an API”: FastAPI guide" beside "Resource removed
@@ -278,6 +280,27 @@ class TestTheAdmin:
         assert sorted(summary for _, summary, _ in logged()[1:]) == [
             "New resource for “Ship an API”: Docker docs",
             "Resource removed from “Ship an API”: FastAPI guide",
+        ]
+
+    def test_two_resources_swapping_titles_are_two_renames(self, editor_client):
+        milestone = MilestoneFactory(title="Ship an API")
+        ResourceFactory(milestone=milestone, title="A", url="https://a.example/", position=0)
+        ResourceFactory(milestone=milestone, title="B", url="https://b.example/", position=1)
+        save(editor_client, milestone, **{"resources-0-title": "B", "resources-1-title": "A"})
+        assert [summary for _, summary, _ in logged()] == [
+            "“Ship an API” renames its resource “A” to “B”",
+            "“Ship an API” renames its resource “B” to “A”",
+        ]
+
+    def test_a_resource_renamed_to_the_title_of_one_removed_is_a_rename(self, editor_client):
+        """It read "links its resource “A” to a new address" beside "Resource removed: B"."""
+        milestone = MilestoneFactory(title="Ship an API")
+        ResourceFactory(milestone=milestone, title="A", url="https://a.example/", position=0)
+        ResourceFactory(milestone=milestone, title="B", url="https://b.example/", position=1)
+        save(editor_client, milestone, **{"resources-0-DELETE": "on", "resources-1-title": "A"})
+        assert [summary for _, summary, _ in logged()] == [
+            "“Ship an API” renames its resource “B” to “A”",
+            "Resource removed from “Ship an API”: A",
         ]
 
     def test_a_new_link_beside_a_new_resource_of_the_same_title_says_both(self):
@@ -1142,6 +1165,43 @@ class TestRowsOfTwoEditorsAtOnce:
         assert "Another resource on this page has this link" in response.text
         links = milestone.resources.values_list("url", flat=True)
         assert sorted(links) == ["https://example.com/a", "https://example.com/b"]
+
+    def test_a_rows_link_changed_to_one_added_since_is_refused(self, editor_client):
+        milestone = MilestoneFactory()
+        ResourceFactory(milestone=milestone, url="https://a.example/", position=0)
+        opened = opened_page(editor_client, milestone)
+        ResourceFactory(milestone=milestone, url="https://b.example/", position=1)  # meanwhile
+        response = self.post(
+            editor_client, milestone, opened | {"resources-0-url": "https://b.example/"}
+        )
+        assert response.status_code == 200
+        assert "This milestone has a resource with this link already" in response.text
+        links = sorted(milestone.resources.values_list("url", flat=True))
+        assert links == ["https://a.example/", "https://b.example/"]
+
+    def test_two_rows_that_shared_a_link_before_leave_the_milestone_editable(self, editor_client):
+        """Every save of it was refused, for a row the editor never touched."""
+        milestone = MilestoneFactory(description="Old.")
+        for position in (0, 1):
+            ResourceFactory(milestone=milestone, url="https://d.example/", position=position)
+        opened = opened_page(editor_client, milestone)
+        assert (
+            self.post(editor_client, milestone, opened | {"description": "New."}).status_code == 302
+        )
+        milestone.refresh_from_db()
+        assert milestone.description == "New."
+
+    def test_a_row_deleted_beside_a_row_refused_is_not_told_it_shares_a_link(self, editor_client):
+        milestone = MilestoneFactory()
+        for position in (0, 1):
+            ResourceFactory(milestone=milestone, url="https://d.example/", position=position)
+        ResourceFactory(milestone=milestone, url="https://o.example/", position=2)
+        opened = opened_page(editor_client, milestone)
+        mine = {"resources-1-DELETE": "on", "resources-2-url": "not a link"}
+        response = self.post(editor_client, milestone, opened | mine)
+        assert response.status_code == 200
+        assert "Enter a valid URL." in response.text
+        assert "Another resource on this page has this link" not in response.text
 
 
 @pytest.mark.django_db(transaction=True)
