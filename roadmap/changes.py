@@ -14,6 +14,7 @@ draft's entries go, unread, when it is put on the roadmap.
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -224,47 +225,67 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
         else:
             change = f"counts {weight} of 5 toward {name}, was {was}"
             edit(Kind.WEIGHT_CHANGED, change, track, points, before)
-    # Resources by title as a page shows it, each {title: [url, …]} gained or lost; one of each
-    # of a title is a new link (one edit, not two). Each entry keeps how it moved the title's
-    # links (-1, +1).
+    # Resources by title as a page shows it; each entry keeps how it moved them.
     had, has = (Counter((one_line(n), url) for n, url in s.resources) for s in (old, new))
-    gained, lost = defaultdict(list), defaultdict(list)
-    for name, url in (has - had).elements():
-        gained[name].append(url)
-    for name, url in (had - has).elements():
-        lost[name].append(url)
-    for name in [name for name in gained if name in lost]:
-        while gained[name] and lost[name]:
-            links = [[lost[name].pop(0), -1], [gained[name].pop(0), 1]]
-            change = f"links its resource “{name}” to a new address"
-            edit(Kind.EDITED, change, before={"resource": [name, links]})
-    # And one of a link is a new title: renamed (one edit, not two).
-    titles_lost = defaultdict(list)  # url -> the titles it had
-    for name, urls in lost.items():
-        for url in urls:
-            titles_lost[url].append(name)
-    for name, urls in gained.items():
-        for url in [url for url in urls if titles_lost[url]]:
-            was = titles_lost[url].pop(0)
-            lost[was].remove(url)
-            urls.remove(url)
-            edit(Kind.EDITED, resource_renamed(was, name), before={"link": [url, was]})
-    for name, urls in gained.items():
-        for url in urls:
-            summary, detail = f"New resource for “{title}”: {name}", f"New resource: {name}"
-            before = {"resource": [name, [[url, 1]]]}
-            add(Kind.RESOURCE_ADDED, summary, detail=detail, before=before)
-    for name, urls in lost.items():
-        for url in urls:
-            summary = f"Resource removed from “{title}”: {name}"
-            before = {"resource": [name, [[url, -1]]]}
-            add(Kind.RESOURCE_REMOVED, summary, detail=f"Resource removed: {name}", before=before)
+    for change in resource_changes(had, has):
+        before = {"resources": change.moves}
+        if change.kind == Kind.EDITED:
+            edit(Kind.EDITED, change.detail, before=before)
+        else:
+            said = (
+                "New resource for"
+                if change.kind == Kind.RESOURCE_ADDED
+                else "Resource removed from"
+            )
+            add(
+                change.kind, f"{said} “{title}”: {change.name}", detail=change.detail, before=before
+            )
     return rows
 
 
-def resource_renamed(was, now):
-    """What a resource's new title's entry says (and the news of several, in one)."""
-    return f"renames its resource “{was}” to “{now}”"
+class ResourceChange(NamedTuple):
+    kind: str
+    name: str  # the resource's title (its new one, renamed)
+    detail: str  # what the news says of it, after the milestone's link
+    moves: list  # [title, url, -1 or +1]: the (title, url) pairs it took away and added
+
+
+def resource_changes(had, has):
+    """The ResourceChanges that take a milestone's resources from `had` to `has` (Counters of
+    (title, url) pairs), one for each a learner would tell: a link kept under a new title is
+    the resource renamed, a title kept with a new link the resource linked anew; the rest were
+    added or removed."""
+    gained, lost = list((has - had).elements()), list((had - has).elements())
+    found = []
+    for (was, url), (name, _) in _paired(gained, lost, by=1):
+        moves = [[was, url, -1], [name, url, 1]]
+        found.append(
+            ResourceChange(Kind.EDITED, name, f"renames its resource “{was}” to “{name}”", moves)
+        )
+    for (name, url), (_, new_url) in _paired(gained, lost, by=0):
+        moves = [[name, url, -1], [name, new_url, 1]]
+        detail = f"links its resource “{name}” to a new address"
+        found.append(ResourceChange(Kind.EDITED, name, detail, moves))
+    for name, url in gained:
+        found.append(
+            ResourceChange(Kind.RESOURCE_ADDED, name, f"New resource: {name}", [[name, url, 1]])
+        )
+    for name, url in lost:
+        detail = f"Resource removed: {name}"
+        found.append(ResourceChange(Kind.RESOURCE_REMOVED, name, detail, [[name, url, -1]]))
+    return found
+
+
+def _paired(gained, lost, by):
+    """The (lost, gained) pairs of the same title (by=0) or link (by=1), taken out of both."""
+    pairs = []
+    for new in list(gained):
+        old = next((old for old in lost if old[by] == new[by]), None)
+        if old is not None:
+            gained.remove(new)
+            lost.remove(old)
+            pairs.append((old, new))
+    return pairs
 
 
 def hours_changed(now, was):

@@ -386,7 +386,7 @@ class ContentChange(models.Model):
     # How the change moved each track's total weight: {track id: points}, for percentages.
     points = models.JSONField(default=dict, blank=True)
     # What it changed, as it was: {"title"/"hours"/"section" (slug)/"weight" (toward its track)/
-    # "description" (digest): value} or {"resource": [title, [[url, ±1], …]]}, for the news.
+    # "description" (digest): value} or {"resources": [[title, url, ±1], …]}, for the news.
     before = models.JSONField(null=True, blank=True, editable=False)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Of a draft (a milestone added archived, never on the roadmap yet, or deleted so): left out

@@ -185,9 +185,8 @@ def since_mark(user, snapshot, own, followed):
 
 class Edit(NamedTuple):
     """One edit of a milestone since the mark: its line, what it changed (`aspect`: "title",
-    "description", "hours", "section", ("weight", track id), ("resource", its title) or ("link",
-    a resource's url: its title)) and how that was before it (a resource: how it moved the
-    title's links, (url, -1 or +1) pairs)."""
+    "description", "hours", "section", ("weight", track id) or "resources") and how that was
+    before it (its resources: the (title, url, -1 or +1) moves it made)."""
 
     line: str
     aspect: tuple | None  # None: an entry from before the changelog kept what it changed
@@ -198,18 +197,17 @@ class Edit(NamedTuple):
         if not before:
             return cls(line, None, None)
         ((aspect, value),) = before.items()
-        if aspect == "resource":
+        if aspect == "resource":  # as entries kept it before renames were told: one title's
             name, links = value
-            return cls(line, (aspect, name), tuple(tuple(link) for link in links))
-        if aspect == "link":  # a resource renamed: its link, and the title it had
-            url, was = value
-            return cls(line, (aspect, url), was)
+            aspect, value = "resources", [[name, url, move] for url, move in links]
+        if aspect == "resources":
+            return cls(line, (aspect,), tuple(tuple(move) for move in value))
         return cls(line, (aspect, track_id) if aspect == "weight" else (aspect,), value)
 
 
 def as_it_is_now(said, snapshot):
     """The lines to say of each milestone (id -> its Edits, oldest first), as it is now: of
-    each title, description, hours, section, weight or resource, the edits on the way from how
+    each title, description, hours, section, weight or the resources, the edits on the way from how
     it was at the mark to how it is now, without the detours (one put back as it was is news
     of nothing). Renamed from the title it has now, it was news of nothing."""
     kept = {}
@@ -237,7 +235,6 @@ def now_of(m, snapshot):
         ("hours",): m.estimated_hours,
         ("section",): section,
     }
-    now |= {("link", url): changes.one_line(title) for title, url in m.resources}
     return now | {("weight", track): weight for track, _, weight in m.weights}
 
 
@@ -245,19 +242,23 @@ def the_way(edits, now):
     """The lines of the edits (oldest first) that lead from how each thing was at the mark to
     how it is `now`: an edit that makes a thing as it was before an edit on the way closes a
     loop, and the loop's edits are left out; several left of a title, description or estimate
-    are said in one. A resource's value is how its title's links moved since the mark."""
+    are said in one. The resources are told as they differ from the mark's, at their first
+    edit's place: renamed, linked anew, added, removed."""
     ways = defaultdict(list)  # aspect -> the indexes of its edits
     for n, edit in enumerate(edits):
         ways[edit.aspect].append(n)
-    kept = {}  # index of an edit on the way -> its line
+    kept = {}  # index of an edit on the way -> its lines
     for aspect, steps in ways.items():
-        if aspect[0] == "resource":
-            values, moved = [frozenset()], Counter()
+        if aspect == ("resources",):
+            moved = Counter()
             for n in steps:
-                moved.update(dict(edits[n].before))
-                values.append(frozenset((url, count) for url, count in moved.items() if count))
-        else:
-            values = [edits[n].before for n in steps] + [now.get(aspect)]
+                for title, url, move in edits[n].before:
+                    moved[title, url] += move
+            had = Counter({pair: -count for pair, count in moved.items() if count < 0})
+            has = Counter({pair: count for pair, count in moved.items() if count > 0})
+            kept[steps[0]] = [change.detail for change in changes.resource_changes(had, has)]
+            continue
+        values = [edits[n].before for n in steps] + [now.get(aspect)]
         way = []  # places in `steps` of the edits on the way
         for place in range(len(steps)):
             way.append(place)
@@ -266,10 +267,10 @@ def the_way(edits, now):
                 del way[back_to:]
         way = [steps[place] for place in way]
         if len(way) > 1 and aspect[0] in SAID_ONCE:  # from how it was at the mark to now
-            kept[way[0]] = SAID_ONCE[aspect[0]](edits[way[0]], now.get(aspect))
+            kept[way[0]] = [SAID_ONCE[aspect[0]](edits[way[0]], now.get(aspect))]
         else:
-            kept.update((n, edits[n].line) for n in way)
-    return [kept[n] for n in sorted(kept)]
+            kept.update((n, [edits[n].line]) for n in way)
+    return [line for n in sorted(kept) for line in kept[n]]
 
 
 # The edits of a title, a description or an estimate on the way, said in one: "now takes about
@@ -278,7 +279,6 @@ SAID_ONCE = {
     "title": lambda first, now: first.line,  # renamed from the title at the mark
     "description": lambda first, now: first.line,
     "hours": lambda first, now: changes.hours_changed(now, first.before),
-    "link": lambda first, now: changes.resource_renamed(first.before, now) if now else first.line,
 }
 
 

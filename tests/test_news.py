@@ -88,6 +88,14 @@ def news_of(page):
     return page[start : page.index("</section>", start)] if start >= 0 else ""
 
 
+REMOVED = {"resources-0-DELETE": "on"}
+FASTAPI_AGAIN = inline_management("resources", total=1) | {
+    "resources-0-title": "FastAPI",
+    "resources-0-url": "https://fastapi.example/",
+    "resources-0-position": 0,
+}
+
+
 def news_of_resource_edits(client, learner, editor, engineer, *edits):
     """The news of the learner after `edits` of the resource "FastAPI" of "Ship an API", which
     they saw."""
@@ -298,7 +306,7 @@ class TestSinceYourLastVisit:
         ContentChange.objects.filter(kind__startswith="resource").delete()
         save(editor, ship, **{"resources-0-DELETE": "on"})
         save(editor, ship, **one_row, **docs, **{"resources-0-url": "https://b.example/"})
-        assert told() == "New description; Resource removed: Docs; New resource: Docs"
+        assert told() == "New description; links its resource “Docs” to a new address"
 
     def test_links_and_descriptions_put_back_are_no_news_and_older_entries_are_told(
         self, client, learner, editor, engineer
@@ -330,7 +338,7 @@ class TestSinceYourLastVisit:
         relink("https://other.example/")
         relink("https://guide.example/")
         assert news_of(client.get("/").text) == ""
-        # Two resources of one title, the first removed: the second is news.
+        # Two resources of one title, the first removed: the title's link is news.
         save(
             editor,
             ship,
@@ -342,7 +350,7 @@ class TestSinceYourLastVisit:
             },
         )
         save(editor, ship, **{"resources-0-DELETE": "on"})
-        assert "New resource: Guide" in news_of(client.get("/").text)
+        assert "links its resource “Guide” to a new address" in news_of(client.get("/").text)
         # Added and removed: nothing; unless told step by step, as an entry from before the
         # changelog kept what it changed is.
         ship.resources.all().delete()
@@ -400,6 +408,62 @@ class TestSinceYourLastVisit:
         ship = engineer.milestones.get(title="Ship an API")
         save(editor, ship, **{"resources-0-title": "FastAPI"})  # back as it was: no news
         assert news_of(client.get("/").text) == ""
+
+    @pytest.mark.parametrize(
+        ("edits", "told"),
+        [
+            ([{"resources-0-title": "FastAPI docs"}, REMOVED], ["Resource removed: FastAPI"]),
+            (
+                [
+                    {"resources-0-title": "FastAPI docs"},
+                    {"resources-0-title": "FastAPI guide"},
+                    REMOVED,
+                ],
+                ["Resource removed: FastAPI"],
+            ),
+            ([{"resources-0-title": "FastAPI docs"}, REMOVED, FASTAPI_AGAIN], []),
+            (
+                [
+                    REMOVED,
+                    FASTAPI_AGAIN | {"resources-0-title": "FastAPI docs"},
+                    {"resources-0-title": "FastAPI"},
+                ],
+                [],
+            ),
+        ],
+    )
+    def test_a_resource_renamed_and_removed_or_put_back_is_told_as_it_differs_now(
+        self, client, learner, editor, engineer, edits, told
+    ):
+        """Renames were told by link, and additions and removals by title, each on its own:
+        "renames its resource “FastAPI” to “FastAPI docs”; Resource removed: FastAPI docs", and
+        a resource put back as it was was news of a removal and an addition."""
+        section = news_of_resource_edits(client, learner, editor, engineer, *edits)
+        assert re.findall(r"</span>: ([^<]*)</li>", section) == (
+            [f"{'; '.join(told)}"] if told else []
+        )
+
+    def test_resource_entries_kept_as_before_renames_were_told_are_read_as_ever(
+        self, client, learner, engineer
+    ):
+        """Their links were kept by title: {"resource": [title, [[url, ±1], …]]}."""
+        ship = engineer.milestones.get(title="Ship an API")
+        learner.changes_seen_at = timezone.now()
+        learner.save(update_fields=["changes_seen_at"])
+        for url, move in (("https://a.example/", -1), ("https://b.example/", 1)):
+            kind = (
+                ContentChange.Kind.RESOURCE_ADDED
+                if move > 0
+                else ContentChange.Kind.RESOURCE_REMOVED
+            )
+            before = {"resource": ["Docs", [[url, move]]]}
+            ContentChangeFactory(
+                milestone=ship, kind=kind, detail="(as it was said)", before=before
+            )
+        content_changed()
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert "Changed</span>: links its resource “Docs” to a new address</li>" in section
 
     def test_a_resource_added_and_one_removed_are_told_without_the_title_again(
         self, client, learner, editor, engineer
