@@ -137,6 +137,7 @@ def set_following(request, slug, *, following):
     track = get_object_or_404(Track, slug=slug)
     # Said as it is now: a second tab may show it as it was.
     level, message = messages.SUCCESS, f"You no longer follow {track.name}."
+    target = None
     if following:
         message = f"You now follow {track.name}."
         try:
@@ -168,6 +169,7 @@ def set_following(request, slug, *, following):
     context = {"card": card, "cards": cards, "message": message}
     context["level"] = messages.DEFAULT_TAGS[level]
     context["refused" if level == messages.ERROR else "said"] = message  # in the card
+    context["lasting"] = bool(target)  # not gone at the next step: a date was lost
     return TemplateResponse(request, f"{DASHBOARD}#following", context)
 
 

@@ -372,7 +372,7 @@ class TestFollow:
         response = learner_client.post(follow_url(engineer), **HTMX)
         assert Enrollment.objects.filter(user=user).count() == 1
         # A second tab showed it unfollowed: the answer says how things are.
-        assert '<p class="message info">You already follow ML Engineer.</p>' in response.text
+        assert '<p class="message info said">You already follow ML Engineer.</p>' in response.text
 
     def test_unfollowing_a_track_not_followed_says_so(self, learner_client, user, engineer):
         """From a tab older than the unfollow, it said "You no longer follow ML Engineer."."""
@@ -399,7 +399,7 @@ class TestFollow:
         """Said only in the flash area at the page's top, out of sight of the card's button."""
         response = learner_client.post(follow_url(engineer), **HTMX)
         card = response.text.split('id="track-ml-engineer"')[1].split("</article>")[0]
-        assert '<p class="message success">You now follow ML Engineer.</p>' in card
+        assert '<p class="message success said">You now follow ML Engineer.</p>' in card
         # Heard from the flash area, a live region (the card, swapped whole, is not read out).
         flash = response.text.split('hx-swap-oob="innerHTML:#flash">')[1].split("</div>")[0]
         assert flash == '<p class="message success visually-hidden">You now follow ML Engineer.</p>'

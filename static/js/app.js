@@ -69,7 +69,7 @@
     var cause = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
     if (cause && cause.type === "progress-changed") { return; }
     if (flash && flash.hasChildNodes()) { clear(flash); }
-    // As what a step said in a card, where the learner was (a follow, a target cleared).
+    // So does what the last step said in a card ("You now follow …", "Target date cleared.").
     document.querySelectorAll(".message.said").forEach(function (message) { message.remove(); });
   });
 

@@ -288,6 +288,20 @@ def test_what_a_card_said_goes_when_another_card_says_something(learner_page, li
     scientist = page.get_by_role("article", name="Data Scientist", exact=True)
     expect(scientist.get_by_text("You no longer follow Data Scientist.")).to_be_visible()
     expect(research.get_by_text("You now follow Research Scientist.")).to_have_count(0)
+    # Unfollowed with its target date, which went with it: said until the page is left.
+    research.get_by_label("Target date for Research Scientist").fill(
+        (timezone.localdate() + datetime.timedelta(weeks=40)).isoformat()
+    )
+    research.get_by_role("button", name="Set target for Research Scientist").click()
+    expect(research.get_by_text("To finish by")).to_be_visible()
+    research.get_by_role("button", name="Unfollow Research Scientist").click()
+    lost = research.get_by_text("You no longer follow Research Scientist. Its target date")
+    expect(lost).to_be_visible()
+    hours = page.get_by_label("Hours a week you can give")
+    hours.fill("6")
+    hours.press("Enter")
+    expect(page.locator("#hours-status")).to_have_text("Planned at 6 h a week.")
+    expect(lost).to_be_visible()
 
 
 def test_a_follow_pressed_at_the_windows_edge_keeps_its_button_in_sight(
