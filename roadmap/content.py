@@ -5,6 +5,7 @@ never deletes a learner's progress. Dumping writes active content only, so dump 
 stable byte for byte.
 """
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,9 +61,27 @@ class LoadReport:
             yield "Nothing to change: the database already matches the file."
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping: PyYAML keeps the last,
+    and a second `slug:` made a section of its own, moving the first's milestones there."""
+
+    def construct_mapping(self, node, deep=False):
+        keys = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                continue  # refused by the safe loader itself
+            if key in keys:
+                raise yaml.constructor.ConstructorError(
+                    problem=f"the key “{key}” is given twice", problem_mark=key_node.start_mark
+                )
+            keys.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def parse(text, source="roadmap file", existing=None, existing_tracks=frozenset()):
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -163,6 +182,8 @@ def validate(data, existing=None, existing_tracks=frozenset()):
                 )
             )
         result["sections"].append(section)
+    if not any(section["milestones"] for section in result["sections"]):
+        raise ContentError("sections: no milestone in the file: loading it would archive them all.")
     return result
 
 

@@ -251,6 +251,30 @@ class TestMalformedFiles:
             tmp_path, "tracks:\n- slug: a\n   name: b\nsections: []\n", "line 3", "not valid YAML"
         )
 
+    @pytest.mark.parametrize(
+        ("after", "added"),
+        [
+            # A second slug made a section of its own, and moved the first's milestones there.
+            ("- slug: build-a-strong-portfolio\n", "  slug: build-a-strong-portfolio-2\n"),
+            # A second weight toward one track replaced the first.
+            ("      ml-engineer: 4\n", "      ml-engineer: 1\n"),
+        ],
+    )
+    def test_a_key_given_twice_is_refused_naming_its_line(self, tmp_path, after, added):
+        text = DEFAULT_PATH.read_text()
+        at = text.index(after) + len(after)
+        text = text[:at] + added + text[at:]
+        line, key = text[:at].count("\n") + 1, added.split(":")[0].strip()
+        self.assert_refused(tmp_path, text, f"line {line}", f"the key “{key}” is given twice")
+
+    def test_a_file_without_milestones_is_refused(self, tmp_path):
+        """`sections: []` archived the whole roadmap."""
+
+        def change(data):
+            data["sections"] = []
+
+        self.assert_refused(tmp_path, self.mutated(change), "no milestone in the file")
+
     def test_a_weight_out_of_range_names_the_milestone(self, tmp_path):
         def change(data):
             data["sections"][1]["milestones"][2]["tracks"]["ml-engineer"] = 9
