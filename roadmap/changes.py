@@ -137,7 +137,10 @@ def record_renamed_track(track, was, now=None):
     if old != new:
         summary = f"Renamed the track “{old}” to “{new}”"
         at = now or timezone.now()
-        ContentChange.objects.create(kind=Kind.TRACK_RENAMED, track=track, summary=summary, at=at)
+        before = {"name": old}  # for the news of those who follow it
+        ContentChange.objects.create(
+            kind=Kind.TRACK_RENAMED, track=track, summary=summary, at=at, before=before
+        )
 
 
 def record_deleted_tracks(tracks):
@@ -217,14 +220,12 @@ def _changes(pk, old, new, tracks, now, *, draft=False, first_shown=False):
             continue
         name = one_line(tracks.get(track, "a track"))
         points = {str(track): (weight or 0) - (was or 0)} if active else {}
-        before = {"weight": was}
+        kind = Kind.WEIGHT_CHANGED
         if was is None:
-            edit(Kind.WEIGHT_ADDED, f"counts {weight} of 5 toward {name}", track, points, before)
+            kind = Kind.WEIGHT_ADDED
         elif weight is None:
-            edit(Kind.WEIGHT_REMOVED, f"no longer counts toward {name}", track, points, before)
-        else:
-            change = f"counts {weight} of 5 toward {name}, was {was}"
-            edit(Kind.WEIGHT_CHANGED, change, track, points, before)
+            kind = Kind.WEIGHT_REMOVED
+        edit(kind, weight_changed(name, weight, was), track, points, {"weight": was})
     # Resources by title as a page shows it; each entry keeps how it moved them.
     had, has = (Counter((one_line(n), url) for n, url in s.resources) for s in (old, new))
     for change in resource_changes(had, has):
@@ -286,6 +287,15 @@ def _paired(gained, lost, by):
             lost.remove(old)
             pairs.append((old, new))
     return pairs
+
+
+def weight_changed(name, now, was):
+    """What a weight's entry says of it (and the news of several, in one, by the name now)."""
+    if was is None:
+        return f"counts {now} of 5 toward {name}"
+    if now is None:
+        return f"no longer counts toward {name}"
+    return f"counts {now} of 5 toward {name}, was {was}"
 
 
 def hours_changed(now, was):

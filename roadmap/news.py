@@ -73,6 +73,7 @@ class News:
     moved: tuple  # Moved
     tags: dict = field(default_factory=dict)  # milestone id -> NEW, BACK or CHANGED
     new_tracks: tuple = ()  # TrackEntry added since, still on the roadmap
+    renamed_tracks: tuple = ()  # (name at the mark, TrackEntry, followed?) of tracks renamed
     deleted: tuple = ()  # titles of milestones deleted since
 
 
@@ -89,6 +90,7 @@ def since_mark(user, snapshot, own, followed):
     rows = ContentChange.objects.filter(draft=False, at__gt=mark, pk__lte=snapshot.last_change_id)
     rows = rows.order_by("at", "pk")
     added, archived, first_archival, said, new_tracks, deleted = set(), {}, {}, {}, {}, {}
+    renamed = {}  # track id -> (its name at the mark, when it was first renamed since)
     added_gone = set()  # titles of milestones added since and deleted since
     total, done_points = Counter(), Counter()
     until = mark
@@ -107,6 +109,8 @@ def since_mark(user, snapshot, own, followed):
         until = max(until, at)
         if kind == Kind.TRACK_ADDED:
             new_tracks.setdefault(track_id, at)
+        elif kind == Kind.TRACK_RENAMED and before:
+            renamed.setdefault(track_id, (before["name"], at))
         for track, moved in points.items():
             total[int(track)] += moved
             done_points[int(track)] += moved if pk in done else 0
@@ -159,6 +163,14 @@ def since_mark(user, snapshot, own, followed):
     tracks = tuple(t for t in snapshot.tracks if t.pk in new_tracks)  # not deleted since
     deleted = {title: at for title, at in deleted.items() if title not in added_gone}
     told += [new_tracks[t.pk] for t in tracks] + list(deleted.values())
+    renamed_tracks = tuple(
+        (renamed[t.pk][0], t, t.pk in followed)
+        for t in snapshot.tracks
+        if t.pk in renamed
+        and t.pk not in new_tracks
+        and changes.one_line(t.name) != renamed[t.pk][0]  # not renamed back
+    )
+    told += [renamed[t.pk][1] for _, t, _ in renamed_tracks]
     if not told:
         return None
     # Since they last dismissed the news, unless a change told of here was made before that
@@ -179,6 +191,7 @@ def since_mark(user, snapshot, own, followed):
         moved=tuple(moved),
         tags={m.id: NEW if m.id in added else BACK if m.id in returned else CHANGED for m in shown},
         new_tracks=tracks,
+        renamed_tracks=renamed_tracks,
         deleted=tuple(deleted),
     )
 
@@ -211,12 +224,13 @@ def as_it_is_now(said, snapshot):
     it was at the mark to how it is now, without the detours (one put back as it was is news
     of nothing). Renamed from the title it has now, it was news of nothing."""
     kept = {}
+    names = {track.pk: changes.one_line(track.name) for track in snapshot.tracks}
     for pk, edits in said.items():
         m = snapshot.by_id.get(pk)
         if m is None or any(edit.aspect is None for edit in edits):
             told = [edit.line for edit in edits]  # not shown, or told step by step
         else:
-            told = the_way(edits, now_of(m, snapshot))
+            told = the_way(edits, now_of(m, snapshot), names)
         lines = []
         for line in told:  # oldest first; a line made again said once
             if lines[-1:] != [line]:
@@ -238,12 +252,13 @@ def now_of(m, snapshot):
     return now | {("weight", track): weight for track, _, weight in m.weights}
 
 
-def the_way(edits, now):
+def the_way(edits, now, names):
     """The lines of the edits (oldest first) that lead from how each thing was at the mark to
     how it is `now`: an edit that makes a thing as it was before an edit on the way closes a
-    loop, and the loop's edits are left out; several left of a title, description or estimate
-    are said in one. The resources are told as they differ from the mark's, at their first
-    edit's place: renamed, linked anew, added, removed."""
+    loop, and the loop's edits are left out; several left of a title, description, estimate
+    or weight are said in one (a weight by its track's name now). The resources are told as
+    they differ from the mark's, at their first edit's place: renamed, linked anew, added,
+    removed."""
     ways = defaultdict(list)  # aspect -> the indexes of its edits
     for n, edit in enumerate(edits):
         ways[edit.aspect].append(n)
@@ -266,7 +281,10 @@ def the_way(edits, now):
             if back_to is not None:
                 del way[back_to:]
         way = [steps[place] for place in way]
-        if len(way) > 1 and aspect[0] in SAID_ONCE:  # from how it was at the mark to now
+        if way and aspect[0] == "weight" and aspect[1] in names:  # by the track's name now
+            was, weight = edits[way[0]].before, now.get(aspect)
+            kept[way[0]] = [changes.weight_changed(names[aspect[1]], weight, was)]
+        elif len(way) > 1 and aspect[0] in SAID_ONCE:  # from how it was at the mark to now
             kept[way[0]] = [SAID_ONCE[aspect[0]](edits[way[0]], now.get(aspect))]
         else:
             kept.update((n, [edits[n].line]) for n in way)

@@ -301,14 +301,13 @@ def latest_change():
 
 def tellable_changes():
     """The changelog's entries a learner's news may tell of. Not a track's deletion (only one
-    nobody follows can be deleted) or new name (the pages say the name), nor an edit of a
-    milestone while it is archived (one made before its archival is older than that archival's
-    entry, which is told)."""
+    nobody follows can be deleted), nor an edit of a milestone while it is archived (one made
+    before its archival is older than that archival's entry, which is told)."""
     Kind = ContentChange.Kind
     archived_edit = Q(milestone__is_archived=True) & ~Q(kind=Kind.ARCHIVED)
     return (
         ContentChange.objects.filter(draft=False)
-        .exclude(kind__in=(Kind.TRACK_DELETED, Kind.TRACK_RENAMED))
+        .exclude(kind=Kind.TRACK_DELETED)
         .exclude(archived_edit)
     )
 

@@ -203,6 +203,34 @@ class TestSinceYourLastVisit:
         )
         assert '>Clean the data</a> <span class="tag">Changed</span>' in section
 
+    def test_a_weight_changed_twice_is_one_line_under_its_tracks_name_now(
+        self, client, learner, editor, engineer
+    ):
+        """ "counts 4 of 5 toward ML Engineer, was 2; counts 5 of 5 toward ML Engineer, was 4",
+        under a name the track no longer had."""
+        ship = engineer.milestones.get(title="Ship an API")
+        save(editor, ship, **{"memberships-0-weight": 4})
+        save(editor, ship, **{"memberships-0-weight": 5})
+        Track.objects.filter(pk=engineer.pk).update(name="MLOps Engineer")
+        content_changed()
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert "Changed</span>: counts 5 of 5 toward MLOps Engineer, was 2</li>" in section
+
+    def test_a_followed_track_renamed_is_news_and_named_back_none(
+        self, client, learner, editor, engineer
+    ):
+        """Its followers found a track of another name on their pages, without a word."""
+        url = reverse("admin:roadmap_track_change", args=[engineer.pk])
+        fields = {"slug": engineer.slug, "summary": "", "position": 0}
+        client.force_login(learner)
+        for name, told in (("MLOps Engineer", True), ("ML Engineer", False)):
+            assert editor.post(url, fields | {"name": name}).status_code == 302
+            section = news_of(client.get("/").text)
+            line = "<li>The career track ML Engineer, which you follow, is called <a"
+            assert (line in section) is told
+            assert ("MLOps Engineer</a> now</li>" in section) is told
+
     @pytest.mark.parametrize(
         ("then", "told"),
         [
