@@ -187,7 +187,7 @@ def since_mark(user, snapshot, own, followed):
         toward=tuple(
             (t.name, count) for t in mine if (count := sum(m.id in t.weights for m in new))
         ),
-        other_new=sum(not any(m.id in t.weights for t in mine) for m in new),
+        other_new=sum(not any(m.id in t.weights for t in mine) for m in new) if mine else 0,
         moved=tuple(moved),
         tags={m.id: NEW if m.id in added else BACK if m.id in returned else CHANGED for m in shown},
         new_tracks=tracks,

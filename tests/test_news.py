@@ -217,6 +217,21 @@ class TestSinceYourLastVisit:
         section = news_of(client.get("/").text)
         assert "Changed</span>: counts 5 of 5 toward MLOps Engineer, was 2</li>" in section
 
+    def test_new_milestones_toward_none_of_the_followed_tracks_say_so(
+        self, client, learner, editor
+    ):
+        """ "3 new milestones", without a word, to a learner who follows one track: the same
+        news said "…; 1 toward none of your tracks" to one following two."""
+        other = TrackFactory(name="Research Scientist")
+        for title in ("Read a paper", "Reproduce a paper"):
+            add_milestone(editor, title, other, 3)
+        client.force_login(learner)
+        section = news_of(client.get("/").text)
+        assert "<li>2 new milestones, counting toward none of your tracks</li>" in section
+        learner.enrollments.all().delete()  # following none, none is theirs to say so of
+        section = news_of(client.get("/").text)
+        assert "<li>2 new milestones</li>" in section
+
     def test_a_followed_track_renamed_is_news_and_named_back_none(
         self, client, learner, editor, engineer
     ):
@@ -915,7 +930,7 @@ class TestSinceYourLastVisit:
         add_milestone(editor, "Write a paper", TrackFactory(name="Research Scientist"), 5)
         client.force_login(learner)
         section = news_of(client.get("/").text)
-        assert "<li>1 new milestone</li>" in section
+        assert "<li>1 new milestone, counting toward none of your tracks</li>" in section
         assert "percentage point" not in section
 
     def test_a_learner_who_signed_up_after_the_change_is_told_nothing(
