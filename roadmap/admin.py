@@ -327,11 +327,15 @@ class MilestoneAdmin(ContentAdmin):
                 self.message_user(request, ngettext(*GONE_BEFORE_ACTION, chosen), messages.WARNING)
                 return
             before = changes.state(ids)
-            changing = Milestone.objects.filter(pk__in=ids).exclude(is_archived=archived)
-            count = changing.update(is_archived=archived)
+            changing = list(Milestone.objects.filter(pk__in=ids).exclude(is_archived=archived))
+            count = Milestone.objects.filter(pk__in=[m.pk for m in changing]).update(
+                is_archived=archived
+            )
             if count:
                 changes.record(before, changes.state(ids))
                 content_changed()
+            for milestone in changing:  # in its History, as an edit of its page is
+                self.log_change(request, milestone, "Archived." if archived else "Un-archived.")
         if not count:
             self.message_user(request, ngettext(*none, len(ids)), messages.WARNING)
             return
@@ -378,12 +382,16 @@ class MilestoneAdmin(ContentAdmin):
                 learners[milestone].add(user)
         summary = [
             ngettext(
-                "“%(title)s”: %(count)d learner has progress or history on it. Archive it instead.",
-                "“%(title)s”: %(count)d learners have progress or history on it. "
-                "Archive it instead.",
+                "“%(title)s”: %(count)d learner has progress or history on it.",
+                "“%(title)s”: %(count)d learners have progress or history on it.",
                 len(learners[obj.pk]),
             )
             % {"title": obj.title, "count": len(learners[obj.pk])}
+            + (
+                " It is archived already: off the roadmap, with their progress kept."
+                if obj.is_archived
+                else " Archive it instead."
+            )
             for obj in objs
             if obj.pk in learners
         ]

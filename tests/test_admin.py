@@ -330,6 +330,29 @@ def test_archive_hides_a_milestone_and_unarchive_brings_back_progress_intact(adm
     assert Progress.objects.get(pk=progress.pk).note == "Half way there"
 
 
+def test_archiving_and_unarchiving_are_in_the_milestones_history(admin_client):
+    """Its History showed the weights added, not that it was archived and brought back."""
+    milestone = MilestoneFactory()
+    changelist = reverse("admin:roadmap_milestone_changelist")
+    for action in ("archive", "unarchive", "unarchive"):  # the last changes nothing
+        admin_client.post(changelist, {"action": action, "_selected_action": [milestone.pk]})
+    history = admin_client.get(reverse("admin:roadmap_milestone_history", args=[milestone.pk]))
+    assert [entry.get_change_message() for entry in history.context["action_list"]] == [
+        "Archived.",
+        "Un-archived.",
+    ]
+
+
+def test_deleting_an_archived_milestone_with_progress_is_refused_without_saying_archive_it(
+    admin_client,
+):
+    progress = ProgressFactory(milestone__is_archived=True)
+    url = reverse("admin:roadmap_milestone_delete", args=[progress.milestone.pk])
+    page = admin_client.get(url).text
+    assert "1 learner has progress or history on it. It is archived already" in page
+    assert "Archive it instead" not in page
+
+
 def test_archiving_says_how_many_it_archived_not_how_many_were_selected(admin_client):
     already, active = MilestoneFactory(is_archived=True), MilestoneFactory()
     response = admin_client.post(
