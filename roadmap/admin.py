@@ -221,26 +221,18 @@ class PlacedInline(admin.TabularInline):
         return formset
 
 
-class SectionMilestones(RowFormSet):
-    """A section's milestone rows: a new one can't take the section's slug (each is a place of
-    its own on the roadmap page), which its form can't see when both are new."""
-
-    def clean(self):
-        super().clean()
-        for form in self.forms:
-            slug = getattr(form, "cleaned_data", {}).get("slug")
-            if form.instance.pk is None and slug and slug == self.instance.slug:
-                form.add_error("slug", ContentForm.TAKEN % {"kind": "section", "slug": slug})
-
-
 class MilestoneInline(PlacedInline):
     model = Milestone
-    formset = SectionMilestones
     fields = ("position", "title", "slug", "estimated_hours", "is_archived")
     readonly_fields = ("is_archived",)
     show_change_link = True
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        """Added on their own page (the section's links there), which has their description,
+        tracks and draft switch: one added here went on the roadmap at once, toward no track."""
+        return False
 
 
 @admin.register(Section)
@@ -256,7 +248,6 @@ class SectionAdmin(ContentAdmin):
         ids = {inline.instance.pk for inline in formset.initial_forms}
         before = changes.state(ids)
         super().save_formset(request, form, formset, change)
-        ids |= {milestone.pk for milestone in formset.new_objects}
         changes.record(before, changes.state(ids))
 
 

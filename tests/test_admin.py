@@ -468,15 +468,11 @@ def test_the_first_one_is_offered_the_first_place(admin_client):
 
 
 def test_a_row_added_inline_is_offered_the_place_after_its_siblings(admin_client):
-    """Left at 0, a milestone added on its section's page (or a resource on its milestone's)
-    came first, ahead of those already there."""
-    section, other = SectionFactory(), SectionFactory()
-    for position in (0, 4, 2):
-        MilestoneFactory(section=section, position=position)
-    milestone = MilestoneFactory(section=other, position=9)
+    """Left at 0, a resource added on its milestone's page came first, ahead of those already
+    there."""
+    milestone = MilestoneFactory(position=9)
     ResourceFactory(milestone=milestone, position=3)
-    page = admin_client.get(reverse("admin:roadmap_section_change", args=[section.pk])).text
-    assert re.search(r'name="milestones-__prefix__-position" value="5"', page)
+    ResourceFactory(milestone=MilestoneFactory(), position=7)  # another's
     page = admin_client.get(reverse("admin:roadmap_milestone_change", args=[milestone.pk])).text
     assert re.search(r'name="resources-1-position" value="4"', page)
     assert re.search(r'name="resources-__prefix__-position" value="4"', page)
@@ -508,8 +504,8 @@ def test_a_blank_row_left_alone_stays_blank_when_a_row_was_added_meanwhile(admin
 
 
 def test_the_first_row_added_inline_is_offered_the_first_place(admin_client):
-    page = admin_client.get(reverse("admin:roadmap_section_add")).text
-    assert re.search(r'name="milestones-__prefix__-position" value="0"', page)
+    page = admin_client.get(reverse("admin:roadmap_milestone_add")).text
+    assert re.search(r'name="resources-__prefix__-position" value="0"', page)
 
 
 class TestContentEditors:
@@ -764,25 +760,32 @@ class TestContentEditors:
         assert list(Milestone.objects.values_list("slug", flat=True)) == [taken.slug]
         assert Section.objects.count() == 1
 
-    def test_a_new_section_and_its_new_milestone_row_cannot_share_a_slug(self, editor_client):
-        """Each form looked only at the database, where neither was yet: both were saved."""
+    def test_milestones_are_added_on_their_own_page_not_in_a_sections_rows(self, editor_client):
+        """A row added on the section's page went on the roadmap at once, toward no track,
+        without a description, and its slug was not filled in from its title."""
+        section = SectionFactory(slug="apis")
+        url = reverse("admin:roadmap_section_change", args=[section.pk])
+        page = editor_client.get(url).text
+        add = f"{reverse('admin:roadmap_milestone_add')}?section={section.pk}"
+        assert f'<a href="{add}" class="addlink">Add a milestone to this section</a>' in page
+        response = editor_client.get(add)
+        assert response.context["adminform"].form["section"].value() == str(section.pk)
+        # A row sent anyway is not saved.
         response = editor_client.post(
-            reverse("admin:roadmap_section_add"),
+            url,
             {
                 "slug": "apis",
                 "title": "APIs",
                 "position": 1,
                 **inline_management("milestones", total=1),
                 "milestones-0-position": 0,
-                "milestones-0-title": "APIs",
-                "milestones-0-slug": "apis",
+                "milestones-0-title": "Serve it",
+                "milestones-0-slug": "serve-it",
                 "milestones-0-estimated_hours": 3,
             },
         )
-        assert response.status_code == 200
-        (rows,) = response.context["inline_admin_formsets"]
-        assert "A section has this slug" in " ".join(rows.formset.forms[0].errors["slug"])
-        assert not Section.objects.exists() and not Milestone.objects.exists()
+        assert response.status_code == 302
+        assert not Milestone.objects.exists()
 
     def test_a_superuser_writes_a_learners_note_on_several_lines(self, admin_client):
         row = ProgressFactory(note="")
