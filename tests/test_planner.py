@@ -496,7 +496,7 @@ class TestSettingATarget:
         # Said where the plan is: the plan alone again, without its target sentence, left the
         # learner to notice what was gone.
         assert response.text.lstrip().startswith(
-            '<p class="message success">Target date cleared.</p>'
+            '<p class="message success said">Target date cleared.</p>'
         )
         assert Enrollment.objects.get(user=user).target_date is None
 
