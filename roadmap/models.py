@@ -75,8 +75,8 @@ class TrackQuerySet(models.QuerySet):
 
 
 class Track(models.Model):
-    slug = models.SlugField(max_length=SLUG_LENGTH, unique=True, validators=[validate_track_slug])
     name = models.CharField(max_length=100, validators=[validate_one_line, validate_visible])
+    slug = models.SlugField(max_length=SLUG_LENGTH, unique=True, validators=[validate_track_slug])
     summary = models.TextField(blank=True, validators=[validate_lines])
     position = models.PositiveIntegerField(default=0)
 
@@ -117,8 +117,8 @@ class SectionQuerySet(models.QuerySet):
 
 
 class Section(models.Model):
-    slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
     title = models.CharField(max_length=200, validators=[validate_one_line, validate_visible])
+    slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
     intro = models.TextField(blank=True, validators=[validate_lines])
     position = models.PositiveIntegerField(default=0)
 
@@ -155,8 +155,8 @@ def whole_roadmap_url():
 
 class Milestone(models.Model):
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="milestones")
-    slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
     title = models.CharField(max_length=200, validators=[validate_one_line, validate_visible])
+    slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
     description = models.TextField(blank=True, validators=[validate_lines])
     position = models.PositiveIntegerField(default=0)
     estimated_hours = models.PositiveSmallIntegerField(
