@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 TARGETS = (
     ".site-header a, .site-header button, .focus a, .map a.node, form.status button:visible,"
-    " .edit-details, .hide-done button, form.status label.tick"
+    " .edit-details, .hide-done button, form.status label.tick, .resources a"
 )
 
 
@@ -57,6 +57,41 @@ def test_every_control_is_at_least_44_pixels(phone, live_server, user):
     assert any(text.startswith("Hide done milestones") for text, _, _ in boxes), boxes
     small = [box for box in boxes if box[1] < 44 or box[2] < 44]
     assert small == [], small
+
+
+@pytest.mark.parametrize(
+    ("path", "targets"),
+    [
+        ("/", ".invite a, .site-header a"),  # a visitor's
+        ("/dashboard/", ".breakdown th a"),
+        ("/accounts/profile/", "select"),
+        ("/accounts/data/", "input[type=file]"),
+        ("/u/<username>/", ".done-list a.evidence"),
+    ],
+)
+def test_the_other_pages_targets_are_44_pixels_tall_too(
+    browser, live_server, roadmap, user, path, targets
+):
+    """Sign up and log in on each milestone were 16 px tall, a resource's link or a section's
+    on the dashboard 19 to 38, the time zone menu 37."""
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    user.public_profile = True
+    user.save()
+    first = Milestone.objects.active().first()
+    progress.set_status(user=user, milestone=first, status=Status.DONE)
+    Progress.objects.filter(user=user).update(evidence_url="https://github.com/me/it")
+    context = browser.new_context(viewport=PHONE, has_touch=True)
+    if path != "/":
+        log_in_browser(context, live_server, user)
+    page = context.new_page()
+    page.goto(live_server.url + path.replace("<username>", user.username))
+    heights = page.locator(targets).evaluate_all(
+        "elements => elements.filter(e => e.offsetParent !== null)"
+        ".map(e => Math.round(e.getBoundingClientRect().height))"
+    )
+    context.close()
+    assert heights, targets
+    assert min(heights) >= 44, heights
 
 
 def test_tapping_a_milestones_title_does_not_tick_it_only_its_box_does(phone, live_server, user):
