@@ -130,6 +130,23 @@ def test_without_javascript_the_hours_form_still_plans(browser, live_server, use
     context.close()
 
 
+def test_a_date_fields_calendar_button_shows_the_sites_focus_ring(learner_page, live_server, user):
+    """Focus on the button inside the field matched no :focus-visible: only the browser's thin
+    ring showed where it was."""
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    date = page.get_by_label("Target date for ML Engineer")
+    date.focus()
+    for _ in range(3):  # day, month, year, then the calendar button
+        page.keyboard.press("Tab")
+    assert date.evaluate("e => e === document.activeElement")  # inside it, in its shadow
+    ring = date.evaluate(
+        "e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]"
+    )
+    assert ring == ["solid", "3px"]
+
+
 def test_a_refused_target_date_offers_nothing_to_clear(learner_page, live_server, user):
     EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
     learner_page.goto(f"{live_server.url}/dashboard/")
