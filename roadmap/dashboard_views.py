@@ -76,7 +76,7 @@ def set_hours(request):
         # Emptied and left (or half typed, like "1e"): only a submit removes the plan; the
         # status under the field says the hours still planned, and how to remove them.
         context = {"hours_form": None, "emptied": True}
-        return TemplateResponse(request, f"{DASHBOARD}#hours_status", context)
+        return TemplateResponse(request, f"{DASHBOARD}#hours_emptied", context)
     form = HoursForm(request.POST)
     if form.is_valid():
         request.user.hours_per_week = form.cleaned_data["hours_per_week"]

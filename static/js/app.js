@@ -271,9 +271,13 @@
     var refused = event.detail.xhr.status === 422;
     if (refused) {
       input.setAttribute("aria-invalid", "true");
-      // Submitted: back to what to fix, scrolled into view (the message above moved it). Sent
-      // by the field as it was left: the learner is elsewhere now, and the refusal is said.
-      if (elt !== input) { input.focus(); }
+      // Submitted: back to what to fix, scrolled into view (the message above moved it), which
+      // reads the refusal as its description: not said again. Sent by the field as it was
+      // left: the learner is elsewhere now, and the refusal is said.
+      if (elt !== input && document.activeElement !== input) {
+        clearTimeout(planSaid);
+        input.focus();
+      }
     } else {
       input.removeAttribute("aria-invalid");
     }

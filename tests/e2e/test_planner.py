@@ -202,6 +202,38 @@ SAID = """() => {
 }"""
 
 
+def test_a_refusal_that_takes_focus_to_its_field_is_said_once_there(
+    learner_page, live_server, user
+):
+    """A date refused from its button took focus to the field, which read the error as its
+    description, while #plan-said read it out again."""
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    page = learner_page
+    page.goto(f"{live_server.url}/dashboard/")
+    page.evaluate(SAID)
+    date = page.get_by_label("Target date for ML Engineer")
+    date.fill("2001-01-01")
+    page.get_by_role("button", name="Set target for ML Engineer").click()
+    expect(date).to_be_focused()
+    expect(date).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#target-ml-engineer-help")).to_contain_text("after today")
+    page.wait_for_timeout(900)  # past the announcement's pause
+    assert page.evaluate("window.said") == []
+
+
+def test_hours_emptied_and_left_are_said(learner_page, live_server, user):
+    """The status under the field said how to remove the plan; a screen reader, on the next
+    control by then, heard nothing."""
+    page = learner_page
+    field = planning(page, live_server, user, 6)
+    page.evaluate(SAID)
+    field.fill("")
+    field.press("Tab")
+    expect(page.locator("#plan-said")).to_contain_text(
+        "press Update plan with it empty to remove the plan"
+    )
+
+
 def test_hours_typed_and_submitted_at_once_are_said_once(learner_page, live_server, user):
     """The field's own request (it is left, or Enter changes it) repeated the submit's: a screen
     reader heard the plan twice."""
