@@ -63,6 +63,12 @@
   var said = document.getElementById("flash");
   if (said && location.hash.length > 1 && said.querySelector(".message")) {
     pin(said, document.getElementById(location.hash.slice(1)));
+  } else if (said && said.querySelector(".message") && !document.querySelector("[autofocus]")) {
+    // Elsewhere (a profile saved, a file imported), it is where focus starts: a live region
+    // that arrives filled is not read out, and the page's title doesn't say it.
+    var message = said.querySelector(".message");
+    message.tabIndex = -1;
+    message.focus();
   }
   document.addEventListener("htmx:beforeRequest", function (event) {
     var flash = document.getElementById("flash");

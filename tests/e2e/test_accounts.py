@@ -171,3 +171,16 @@ def test_hours_out_of_range_on_the_profile_get_the_apps_message(learner_page, li
     expect(hours).to_have_attribute("aria-invalid", "true")
     user.refresh_from_db()
     assert user.hours_per_week is None
+
+
+def test_what_a_save_said_is_where_focus_starts_on_the_page_it_led_to(
+    learner_page, live_server, user
+):
+    """"Your profile is saved." arrived in the live region already filled: a screen reader
+    never read it, and the page's title doesn't say it."""
+    page = learner_page
+    page.goto(f"{live_server.url}/accounts/profile/")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Your profile is saved.")).to_be_focused()
+    page.keyboard.press("Tab")  # on into the page, from the top of its content
+    assert page.evaluate("document.activeElement.closest('main') !== null")
