@@ -176,7 +176,7 @@ def test_hours_out_of_range_on_the_profile_get_the_apps_message(learner_page, li
 def test_what_a_save_said_is_where_focus_starts_on_the_page_it_led_to(
     learner_page, live_server, user
 ):
-    """"Your profile is saved." arrived in the live region already filled: a screen reader
+    """ "Your profile is saved." arrived in the live region already filled: a screen reader
     never read it, and the page's title doesn't say it."""
     page = learner_page
     page.goto(f"{live_server.url}/accounts/profile/")

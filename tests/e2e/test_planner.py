@@ -202,15 +202,20 @@ SAID = """() => {
 }"""
 
 
+def listening(page, live_server, user):
+    """The dashboard of `user`, who follows ML Engineer, recording what #plan-said is given."""
+    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
+    page.goto(f"{live_server.url}/dashboard/")
+    page.evaluate(SAID)
+    return page
+
+
 def test_a_refusal_that_takes_focus_to_its_field_is_said_once_there(
     learner_page, live_server, user
 ):
     """A date refused from its button took focus to the field, which read the error as its
     description, while #plan-said read it out again."""
-    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
-    page = learner_page
-    page.goto(f"{live_server.url}/dashboard/")
-    page.evaluate(SAID)
+    page = listening(learner_page, live_server, user)
     date = page.get_by_label("Target date for ML Engineer")
     date.fill("2001-01-01")
     page.get_by_role("button", name="Set target for ML Engineer").click()
@@ -237,10 +242,7 @@ def test_hours_emptied_and_left_are_said(learner_page, live_server, user):
 def test_hours_typed_and_submitted_at_once_are_said_once(learner_page, live_server, user):
     """The field's own request (it is left, or Enter changes it) repeated the submit's: a screen
     reader heard the plan twice."""
-    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
-    page = learner_page
-    page.goto(f"{live_server.url}/dashboard/")
-    page.evaluate(SAID)
+    page = listening(learner_page, live_server, user)
     field = page.get_by_label("Hours a week you can give")
     field.fill("7")
     field.press("Enter")
@@ -257,10 +259,7 @@ def test_hours_stepped_with_the_arrows_are_each_saved_and_said_once_they_stop(
     presses, four plans. Each is still saved at once; the plan is said once the steps stop."""
     user.hours_per_week = 6
     user.save()
-    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
-    page = learner_page
-    page.goto(f"{live_server.url}/dashboard/")
-    page.evaluate(SAID)
+    page = listening(learner_page, live_server, user)
     field = page.get_by_label("Hours a week you can give")
     field.focus()
     for _ in range(4):
@@ -309,10 +308,7 @@ def test_a_refused_number_typed_back_to_the_plan_is_said(learner_page, live_serv
 
 def test_a_number_typed_slowly_is_planned_once_it_is_whole(learner_page, live_server, user):
     """A pause between two digits planned, and read out, the first digit alone: 1 h a week."""
-    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
-    page = learner_page
-    page.goto(f"{live_server.url}/dashboard/")
-    page.evaluate(SAID)
+    page = listening(learner_page, live_server, user)
     field = page.get_by_label("Hours a week you can give")
     field.press_sequentially("15", delay=1_000)  # a digit a second, as a switch or voice user types
     page.wait_for_timeout(1_000)
@@ -368,10 +364,7 @@ def test_hours_typed_then_saved_with_the_button_are_sent_once(learner_page, live
 def test_a_target_date_is_said_alone_not_with_the_whole_plan(learner_page, live_server, user):
     """The plan was a live region: a date set read out the hours left, the finish date and the
     pace as well, and a refused one had its reason somewhere in the middle of all that."""
-    EnrollmentFactory(user=user, track=Track.objects.get(slug="ml-engineer"))
-    page = learner_page
-    page.goto(f"{live_server.url}/dashboard/")
-    page.evaluate(SAID)
+    page = listening(learner_page, live_server, user)
     card = page.get_by_role("article", name="ML Engineer", exact=True)
     date = card.get_by_label("Target date for ML Engineer")
     target = timezone.localdate() + datetime.timedelta(weeks=10)
