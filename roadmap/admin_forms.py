@@ -165,6 +165,16 @@ class RowFormSet(NoRowGone, forms.BaseInlineFormSet):
             if not widget.is_hidden:
                 widget.attrs["aria-label"] = f"{field.label}, {row}"
 
+    def leaving(self, field):
+        """The ids of the page's rows whose `field` (a track, a link) this page takes away:
+        deleted, or given another. Known in clean() too, where deleted_forms is empty as soon
+        as any row is refused."""
+        return [
+            form.instance.pk
+            for form in self.initial_forms
+            if form.instance.pk and (self._should_delete_form(form) or field in form.changed_data)
+        ]
+
 
 class ListFormSet(NoRowGone, forms.BaseModelFormSet):
     """A content list's rows (their positions)."""
@@ -220,7 +230,7 @@ class WeightFormSet(RowFormSet):
         rows = TrackMilestone.objects.filter(milestone=self.instance.pk)
         held = {
             track
-            for pk, track in rows.exclude(pk__in=self.leaving()).values_list("pk", "track")
+            for pk, track in rows.exclude(pk__in=self.leaving("track")).values_list("pk", "track")
             if getattr(shown.get(pk), "pk", None) != track  # the page's own: Django's check
         }
         for form in placed:
@@ -228,18 +238,10 @@ class WeightFormSet(RowFormSet):
             if track is not None and track.pk in held:
                 form.add_error("track", TRACK_HELD % {"track": track})
 
-    def leaving(self):
-        """The ids of the page's rows that leave their track: deleted, or moved."""
-        return [
-            form.instance.pk
-            for form in self.initial_forms
-            if form.instance.pk and (form in self.deleted_forms or "track" in form.changed_data)
-        ]
-
     def save(self, commit=True):
         self.left = {}
         if commit:
-            leaving = self.leaving()
+            leaving = self.leaving("track")
             self.left = TrackMilestone.objects.in_bulk(leaving)  # as they were, deleted now
             TrackMilestone.objects.filter(pk__in=leaving).delete()
         return super().save(commit)
@@ -270,12 +272,9 @@ class ResourceFormSet(RowFormSet):
         if not linked:
             return
         shown = {form.cleaned_data.get("url") for form in kept if form not in linked}
-        leaving = [  # the rows whose link this page takes away: deleted, or linked anew
-            form.instance.pk
-            for form in self.initial_forms
-            if form in linked or self._should_delete_form(form)
-        ]
-        rows = Resource.objects.filter(milestone=self.instance.pk).exclude(pk__in=leaving)
+        rows = Resource.objects.filter(milestone=self.instance.pk).exclude(
+            pk__in=self.leaving("url")
+        )
         held = set(rows.values_list("url", flat=True)) if self.instance.pk else set()
         seen = set()
         for form in linked:
