@@ -61,12 +61,12 @@
   // A plain form's save (the note's own page) that came back to the page at its milestone says
   // what it did in sight above it, as without JavaScript, until the next request.
   var said = document.getElementById("flash");
-  if (said && location.hash.length > 1 && said.querySelector(".message")) {
+  var message = said && said.querySelector(".message");
+  if (message && location.hash.length > 1) {
     pin(said, document.getElementById(location.hash.slice(1)));
-  } else if (said && said.querySelector(".message") && !document.querySelector("[autofocus]")) {
+  } else if (message && !document.querySelector("[autofocus]")) {
     // Elsewhere (a profile saved, a file imported), it is where focus starts: a live region
     // that arrives filled is not read out, and the page's title doesn't say it.
-    var message = said.querySelector(".message");
     message.tabIndex = -1;
     message.focus();
   }
