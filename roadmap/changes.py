@@ -61,7 +61,10 @@ def lock():
     a transaction it is refused on SQLite too, as PostgreSQL refuses it."""
     if transaction.get_autocommit():
         raise transaction.TransactionManagementError("The content lock is held by a transaction.")
-    list(Revision.objects.select_for_update().values_list("pk", flat=True))
+    if not list(Revision.objects.select_for_update().values_list("pk", flat=True)):
+        # No row to lock (a database flushed since migration 0003 made it): made, then locked.
+        Revision.objects.get_or_create(pk=1)
+        list(Revision.objects.select_for_update().values_list("pk", flat=True))
 
 
 def is_draft():
