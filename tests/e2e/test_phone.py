@@ -226,11 +226,15 @@ def test_the_note_editors_buttons_have_their_words_on_one_line(phone, live_serve
 
 def test_at_320_pixels_wide_nothing_scrolls_sideways(phone, live_server, user):
     """WCAG's reflow width (a 1280 px screen at 400 %): the header ran 15 px past the edge,
-    "Log out" cut off, and the dashboard's track cards 50 px, their tables out of sight."""
+    "Log out" cut off, and the dashboard's track cards 50 px, their tables out of sight; the
+    public page 657 px wide on a phone, from a long evidence link."""
     user.public_profile = True
     user.save()
+    long_link = "https://nbviewer.org/github/maya/housing/blob/main/notebooks/analysis-of-prices.ipynb"
+    Progress.objects.filter(user=user).update(evidence_url=long_link)
     phone.set_viewport_size({"width": 320, "height": 640})
-    for path in ("/", "/dashboard/", "/accounts/profile/", "/accounts/data/", "/changes/"):
+    public = f"/u/{user.username}/"
+    for path in ("/", "/dashboard/", "/accounts/profile/", "/accounts/data/", "/changes/", public):
         phone.goto(live_server.url + path)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, (path, width)
