@@ -164,7 +164,7 @@ class TestCompletion:
         mark(user, milestone("Ship an API"))
         mark(user, milestone("Old advice"))
         page = learner_client.get(DASHBOARD).text
-        assert "<strong>30 %</strong> · 1 of 4 milestones · weighted: 3 of 10 points" in page
+        assert "<strong>30 %</strong> · 1 of 4 milestones · weighted: 3 of 10&nbsp;points" in page
         assert "<summary>How is this computed?</summary>" in page
 
     def test_the_explanation_agrees_with_what_archiving_a_done_milestone_does(
@@ -210,7 +210,7 @@ class TestCompletion:
         for title in ("Ship an API", "Write a README", "Give a talk", "Review a pull request"):
             mark(user, milestone(title))
         page = learner_client.get(DASHBOARD).text
-        assert "<strong>100 %</strong> · 4 of 4 milestones · weighted: 10 of 10 points" in page
+        assert "<strong>100 %</strong> · 4 of 4 milestones · weighted: 10 of 10&nbsp;points" in page
         assert "Nothing left: you have done every milestone in this track." in page
 
     def test_ticking_on_the_roadmap_moves_the_dashboard_numbers(
@@ -223,7 +223,7 @@ class TestCompletion:
         page = learner_client.get(DASHBOARD).text
         (track,) = Track.objects.with_completion(user)
         assert track.percent == 40
-        assert "<strong>40 %</strong> · 1 of 4 milestones · weighted: 4 of 10 points" in page
+        assert "<strong>40 %</strong> · 1 of 4 milestones · weighted: 4 of 10&nbsp;points" in page
 
 
 class TestCards:
@@ -718,7 +718,7 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(4):
         page = learner_client.get(DASHBOARD).text
     assert page.count('<ol class="next-up">') == 3
-    assert page.count("at 6 h a week · finished around") == 3
+    assert page.count("at 6&nbsp;h a week · finished around") == 3
 
 
 class TestPage:
@@ -736,7 +736,7 @@ class TestPage:
         content_changed()
         mark(user, milestone("Ship an API"))
         page = learner_client.get(DASHBOARD).text
-        assert "<strong>20 %</strong> · 1 of 5 milestones · weighted: 3 of 15 points" in page
+        assert "<strong>20 %</strong> · 1 of 5 milestones · weighted: 3 of 15&nbsp;points" in page
 
 
 def test_following_a_track_another_process_just_added_answers_with_its_card(

@@ -176,8 +176,9 @@ class TestDashboard:
         plan = plan_of(learner_client.get(DASHBOARD).text, engineer)
         finish = in_days(12)  # 13 h at 8 h a week: 11.4 days
         assert (
-            f"<strong>13 h</strong> of work left · <strong>within 2 weeks</strong> at 8 h a week · "
-            f"finished around <strong>{finish.day} {finish:%B %Y}</strong>." in plan
+            f"<strong>13 h</strong> of work left · <strong>within 2 weeks</strong> "
+            f"at 8&nbsp;h a week · finished around <strong>{finish.day} {finish:%B %Y}</strong>."
+            in plan
         )
 
     def test_whats_left_says_about_how_long_each_milestone_takes(self, learner_client, engineer):
@@ -312,7 +313,7 @@ class TestSettingHours:
         response = learner_client.post(HOURS, {"hours_per_week": "7"}, **HTMX)
         assert response.status_code == 200
         assert response.text.startswith("Planned at 7 h a week.")
-        assert "<strong>within 8 weeks</strong> at 7 h a week" in response.text
+        assert "<strong>within 8 weeks</strong> at 7&nbsp;h a week" in response.text
         # Said once, finish dates and all: each card's plan, a live region of its own, was read
         # out as well, three or four times in all. The field's own status, read on each visit to
         # it, stays short.
@@ -340,7 +341,7 @@ class TestSettingHours:
     def test_without_javascript_it_redirects_back_to_the_plan(self, learner_client, user, engineer):
         response = learner_client.post(HOURS, {"hours_per_week": "56"}, follow=True)
         assert response.redirect_chain == [(f"{DASHBOARD}#plan", 302)]
-        assert "<strong>within 1 week</strong> at 56 h a week" in response.text
+        assert "<strong>within 1 week</strong> at 56&nbsp;h a week" in response.text
 
     def test_an_empty_value_clears_the_plan(self, learner_client, user, engineer):
         user.hours_per_week = 5
