@@ -6,7 +6,7 @@ that is wrong, so a file that is refused changes nothing.
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -25,6 +25,7 @@ from .models import (
     Status,
 )
 from .validators import (
+    EARLIEST,
     note_text,
     validate_not_in_future,
     validate_target_in_reach,
@@ -40,8 +41,6 @@ MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024
 MAX_HISTORY = 5_000
 
 STATUSES = ", ".join(Status.values)
-# A day inside the years datetime can hold, so that the moment can be shown in any time zone.
-EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 DISPLAY_NAME_LENGTH = get_user_model()._meta.get_field("display_name").max_length
 # The file's JSON types, as messages name them.
 KINDS = {

@@ -2,6 +2,7 @@
 and the data import. Text follows one rule for control characters (accounts/validators.py)."""
 
 import re
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -26,6 +27,8 @@ UNQUOTED = re.compile(r'["<>]|^[^?#]*\\')
 ALL_TRACKS = "all"
 # How far ahead a learner may set a target date for a track, in years ("ten" in the messages).
 TARGET_YEARS = 10
+# A day inside the years datetime can hold, so that the moment can be shown in any time zone.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 
 _http_or_https = URLValidator(schemes=["http", "https"], message=WEB_URL)
 
@@ -110,9 +113,11 @@ def _not_reserved(slug, ids, prefixes, suffixes, owner):
 def validate_not_in_future(moment):
     """Nothing in a file (or a learner's row in the admin) is later than now: a time after it
     would be later than a tick made after the import, which importing the file again would
-    then undo."""
+    then undo. Nor earlier than EARLIEST, so that a learner's export always imports back."""
     if moment > timezone.now():
         raise ValidationError("That is in the future: nothing was done then yet.", code="future")
+    if moment < EARLIEST:
+        raise ValidationError("That is too far in the past.", code="past")
 
 
 def validate_target_in_reach(target):

@@ -836,6 +836,26 @@ class TestContentEditors:
         follow.refresh_from_db()
         assert follow.target_date is None
 
+    def test_a_learners_dates_before_the_second_day_of_year_one_are_refused_as_the_import_does(
+        self, admin_client
+    ):
+        """1 January of year 1 was stored, and the learner's own export then refused by the
+        import ("too far in the past")."""
+        row = ProgressFactory(status=Status.DONE, completed_at=timezone.now())
+        response = change_progress(
+            admin_client,
+            row,
+            updated_at_0="0001-01-01",
+            updated_at_1="00:00:00",
+            completed_at_0="0001-01-01",
+            completed_at_1="00:00:00",
+        )
+        assert response.status_code == 200
+        assert response.context["adminform"].errors.keys() == {"updated_at", "completed_at"}
+        assert "That is too far in the past" in response.text
+        row.refresh_from_db()
+        assert row.completed_at.year > 1
+
     @pytest.mark.parametrize(
         "url_name",
         [

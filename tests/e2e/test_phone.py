@@ -230,7 +230,9 @@ def test_at_320_pixels_wide_nothing_scrolls_sideways(phone, live_server, user):
     public page 657 px wide on a phone, from a long evidence link."""
     user.public_profile = True
     user.save()
-    long_link = "https://nbviewer.org/github/maya/housing/blob/main/notebooks/analysis-of-prices.ipynb"
+    long_link = (
+        "https://nbviewer.org/github/maya/housing/blob/main/notebooks/analysis-of-prices.ipynb"
+    )
     Progress.objects.filter(user=user).update(evidence_url=long_link)
     phone.set_viewport_size({"width": 320, "height": 640})
     public = f"/u/{user.username}/"
