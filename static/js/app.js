@@ -64,6 +64,13 @@
   var message = said && said.querySelector(".message");
   if (message && location.hash.length > 1) {
     pin(said, document.getElementById(location.hash.slice(1)));
+    // Focus stays where the page opened, at the milestone: the message is read out from the
+    // live region, given again once the page has loaded (arrived with it, it is not read).
+    window.addEventListener("load", function () {
+      setTimeout(function () {
+        if (message.isConnected) { said.replaceChildren(message.cloneNode(true)); }
+      }, 500);
+    });
   } else if (message && !document.querySelector("[autofocus]")) {
     // Elsewhere (a profile saved, a file imported), it is where focus starts: a live region
     // that arrives filled is not read out, and the page's title doesn't say it.

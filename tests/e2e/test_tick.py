@@ -172,16 +172,31 @@ def test_without_javascript_what_a_save_did_is_said_in_sight_of_the_milestone(
     context.close()
 
 
+# What the page's live region is given after it has loaded, as a screen reader hears it.
+FLASH_SAID = """document.addEventListener("DOMContentLoaded", () => {
+    const flash = document.getElementById("flash");
+    window.flashSaid = [];
+    new MutationObserver(() => window.flashSaid.push(flash.textContent.trim()))
+        .observe(flash, {childList: true, characterData: true, subtree: true});
+})"""
+
+
 def test_a_note_saved_on_its_own_page_says_so_in_sight_of_the_milestone(
     learner_page, live_server, user
 ):
     """The note's own page is a plain form, with JavaScript too (opened in a new tab, say): back
     at the milestone far down the page, its "Note saved" was at the top, out of sight."""
     page = learner_page
+    page.add_init_script(FLASH_SAID)
     page.goto(f"{live_server.url}/milestones/{SLUG}/details/")
     page.get_by_label("Note").fill("Served on Fly.")
     page.get_by_role("button", name="Save note and evidence").click()
     expect(page).to_have_url(re.compile(rf"#{SLUG}$"))
+    # Read out too, with focus left at the milestone: it arrived in the live region with the
+    # page, which a screen reader doesn't read out, until the page put it there again.
+    page.wait_for_function(
+        "said => window.flashSaid.includes(said)", arg=f"Note saved: {MILESTONE}."
+    )
     said = page.get_by_text(f"Note saved: {MILESTONE}.")
     expect(said).to_be_in_viewport()
     note = page.locator(f"#{SLUG} .saved-details")
