@@ -2,8 +2,8 @@
 can have ("abc", or a number past 64 bits, which SQLite can't even compare) in an action, a filter
 or a many-to-many choice, a NUL character in a search or filter, a year past the calendar's end
 in any date filter, a range or a pattern in a filter, another model's relation named as the field
-to return or to complete. Its login refuses overlong usernames, and its password change is the
-site's own page."""
+to return or to complete. Its login refuses overlong usernames, its password change is the
+site's own page, and a date's and a time's boxes are named for screen readers."""
 
 import functools
 from urllib.parse import unquote
@@ -14,6 +14,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.forms import SplitDateTimeField
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -89,6 +90,18 @@ class CheckedSelection:
         return True
 
 
+class NamedDateAndTime:
+    """A date's and a time's boxes named by their field ("Since: date"): Django's widget puts
+    loose "Date:" and "Time:" text beside them, which names neither."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(formfield, SplitDateTimeField):
+            for part, box in zip(("date", "time"), formfield.widget.widgets, strict=True):
+                box.attrs["aria-label"] = f"{formfield.label}: {part}"
+        return formfield
+
+
 class Autocomplete(AutocompleteJsonView):
     """Django's, refusing a field that is another model's relation to the model: it has no
     choices to offer (a 500 in Django 5.2). A field of its own, a many-to-many one too, is
@@ -113,11 +126,12 @@ class AdminSite(admin.AdminSite):
         return redirect("password_change")
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Every ModelAdmin gets CheckedSelection mixed in, those of Django's and django-axes'
-        apps too (which a base class of our own would miss): the admin classes in the project
-        are plain ModelAdmins."""
+        """Every ModelAdmin gets CheckedSelection and NamedDateAndTime mixed in, those of
+        Django's and django-axes' apps too (which a base class of our own would miss): the admin
+        classes in the project are plain ModelAdmins."""
         admin_class = admin_class or admin.ModelAdmin
-        checked = type(admin_class.__name__, (CheckedSelection, admin_class), {})
+        mixed = (CheckedSelection, NamedDateAndTime, admin_class)
+        checked = type(admin_class.__name__, mixed, {})
         checked.__module__ = admin_class.__module__
         super().register(model_or_iterable, checked, **options)
 

@@ -98,10 +98,18 @@ def test_the_admin_login_is_accessible(page, live_server):
 
 
 @pytest.mark.parametrize(
-    "url", ["/admin/", "/admin/roadmap/milestone/", "/admin/roadmap/milestone/<pk>/change/"]
+    "url",
+    [
+        "/admin/",
+        "/admin/roadmap/milestone/",
+        "/admin/roadmap/milestone/<pk>/change/",
+        "/admin/roadmap/progress/add/",
+        "/admin/roadmap/enrollment/add/",
+    ],
 )
 def test_the_admin_pages_an_editor_works_in_are_accessible(page, live_server, roadmap, url):
-    """The breadcrumbs' links differed from the current page's name by colour alone."""
+    """The breadcrumbs' links differed from the current page's name by colour alone; a date's
+    and a time's boxes had no name ("Date:" and "Time:" beside them named neither)."""
     editor = UserFactory(is_staff=True, is_superuser=True)
     log_in_browser(page.context, live_server, editor)
     milestone = Milestone.objects.first()
