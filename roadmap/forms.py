@@ -59,7 +59,7 @@ class DetailsForm(forms.Form):
         required=False,
         max_length=URL_LENGTH,
         assume_scheme="https",
-        error_messages={"invalid": "Enter a web address that starts with http:// or https://."},
+        error_messages={"invalid": "Enter a web address, such as https://github.com/you/project."},
     )
     # What the editor opened with (progress.fingerprint): saved since in another tab, it is shown
     # instead of being overwritten. Empty: no check. Any other value is a clash, said and undone.

@@ -715,9 +715,20 @@ class TestDetails:
             details_url(milestone), {"note": "n", "evidence_url": url}, **HTMX
         )
         assert response.status_code == 422
-        assert response.text.count("starts with http:// or https://") == 1  # said once
+        assert (
+            response.text.count("Enter a web address, such as https://github.com/you/project.") == 1
+        )  # said once
         assert 'aria-invalid="true"' in response.text
         assert not Progress.objects.exists()
+
+    def test_a_link_without_its_scheme_is_a_web_address_as_its_message_says(
+        self, learner_client, user, milestone
+    ):
+        response = learner_client.post(
+            details_url(milestone), {"note": "", "evidence_url": "github.com/me/wine"}, **HTMX
+        )
+        assert response.status_code == 200
+        assert Progress.objects.get(user=user).evidence_url == "https://github.com/me/wine"
 
     @pytest.mark.parametrize(
         "url", ["https://example.com:99999/", "https://[::1]:65536/x", "http://example.com:0/"]
@@ -789,7 +800,7 @@ class TestDetails:
         )
         assert response.status_code == 422
         assert "<h1>Note and evidence</h1>" in response.text
-        assert "starts with http:// or https://" in response.text
+        assert "Enter a web address, such as https://github.com/you/project." in response.text
         assert ">draft</textarea>" in response.text
 
     def test_the_form_opens_inline_with_the_saved_values(self, learner_client, user, milestone):
@@ -873,7 +884,7 @@ class TestDetails:
     def test_a_link_with_a_control_character_is_refused(self, learner_client, milestone, url):
         response = learner_client.post(details_url(milestone), {"evidence_url": url}, **HTMX)
         assert response.status_code == 422
-        assert "starts with http:// or https://" in response.text
+        assert "Enter a web address, such as https://github.com/you/project." in response.text
         assert not Progress.objects.exists()
 
     def test_a_null_character_is_refused_with_a_message(self, learner_client, milestone):

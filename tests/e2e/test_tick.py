@@ -74,7 +74,9 @@ def test_a_note_and_an_evidence_link_are_saved_inline(learner_page, live_server,
 
     milestone.get_by_label("Evidence link").fill("javascript:alert(1)")
     milestone.get_by_role("button", name="Save note and evidence").click()
-    expect(milestone.get_by_text("starts with http:// or https://")).to_be_visible()
+    expect(
+        milestone.get_by_text("Enter a web address, such as https://github.com/you/project.")
+    ).to_be_visible()
     # Focus goes to the field that is wrong, which a screen reader reads with its error.
     evidence = milestone.get_by_label("Evidence link")
     expect(evidence).to_be_focused()
@@ -129,7 +131,9 @@ def test_everything_works_without_javascript(browser, live_server, user, roadmap
     expect(page.get_by_role("heading", level=1)).to_have_text("Note and evidence")
     page.get_by_label("Evidence link").fill("ftp://example.com/x")
     page.get_by_role("button", name="Save note and evidence").click()
-    expect(page.get_by_text("starts with http:// or https://")).to_be_visible()
+    expect(
+        page.get_by_text("Enter a web address, such as https://github.com/you/project.")
+    ).to_be_visible()
 
     page.get_by_label("Note").fill("Works without scripts too.")
     page.get_by_label("Evidence link").fill("https://example.com/notebook")
