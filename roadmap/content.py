@@ -12,11 +12,20 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from . import changes
-from .models import MAX_ESTIMATED_HOURS, Milestone, Resource, Section, Track, TrackMilestone
+from .models import (
+    MAX_ESTIMATED_HOURS,
+    Milestone,
+    Resource,
+    Section,
+    Status,
+    Track,
+    TrackMilestone,
+)
 from .snapshot import content_changed
 from .validators import validate_anchor, validate_track_ids
 
@@ -33,6 +42,7 @@ class LoadReport:
     updated: dict = field(default_factory=lambda: {"tracks": [], "sections": [], "milestones": []})
     archived: list = field(default_factory=list)
     unlisted: list = field(default_factory=list)  # tracks the file doesn't name, kept
+    held: dict = field(default_factory=dict)  # archived slug -> learners who ticked or started it
 
     def note(self, change, kind, slug):
         """Count `slug` of `kind` (tracks, sections, milestones) as "created" or "updated"."""
@@ -51,6 +61,12 @@ class LoadReport:
                     yield f"{verb} {len(slugs)} {kind}: {', '.join(slugs)}"
         if count := len(self.archived):
             yield f"Archived {count} milestone{pluralize(count)}: {', '.join(self.archived)}"
+        if self.held:
+            held = ", ".join(f"{slug} ({n} learner{pluralize(n)})" for slug, n in self.held.items())
+            yield (
+                f"Learners have ticked or started {len(self.held)} of them: {held}. Their "
+                "progress is kept, and counts again once the file lists it under its slug again."
+            )
         if count := len(self.unlisted):
             yield (
                 f"Kept {count} track{pluralize(count)} the file doesn't list, after its tracks "
@@ -323,6 +339,8 @@ def load(content):
 
     stale = Milestone.objects.active().exclude(slug__in=listed)
     report.archived = sorted(stale.values_list("slug", flat=True))
+    started = Count("progress", filter=~Q(progress__status=Status.NOT_STARTED))
+    report.held = dict(sorted(stale.annotate(n=started).filter(n__gt=0).values_list("slug", "n")))
     stale.update(is_archived=True)
     if report.changed:
         if before is not None:

@@ -13,6 +13,7 @@ from roadmap.models import (
     Progress,
     Resource,
     Section,
+    Status,
     Track,
     TrackMilestone,
 )
@@ -192,8 +193,14 @@ class TestLoading:
         data = yaml.safe_load(DEFAULT_PATH.read_text())
         dropped = data["sections"][2]["milestones"].pop()
         progress = ProgressFactory(milestone=Milestone.objects.get(slug=dropped["slug"]))
+        ProgressFactory(milestone=progress.milestone, status=Status.NOT_STARTED)
         out = run("load_roadmap", str(write(tmp_path, data)))
         assert f"Archived 1 milestone: {dropped['slug']}" in out
+        # Said, as a slug changed in the file archives the milestone learners ticked.
+        assert (
+            f"Learners have ticked or started 1 of them: {dropped['slug']} (1 learner). Their "
+            "progress is kept, and counts again once the file lists it under its slug again."
+        ) in out
         assert Milestone.objects.get(slug=dropped["slug"]).is_archived
         assert Progress.objects.get(pk=progress.pk).status == progress.status
 

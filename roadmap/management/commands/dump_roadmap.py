@@ -9,7 +9,12 @@ class Command(BaseCommand):
     help = "Write the active roadmap to its YAML file (or '-' for standard output)."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", nargs="?", default=str(DEFAULT_PATH))
+        parser.add_argument(
+            "file",
+            nargs="?",
+            default=str(DEFAULT_PATH),
+            help=f"default: {DEFAULT_PATH}, which it overwrites",
+        )
 
     def handle(self, *args, file, **options):
         text = to_yaml(dump())

@@ -11,7 +11,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", nargs="?", default=str(DEFAULT_PATH))
+        parser.add_argument(
+            "file", nargs="?", default=str(DEFAULT_PATH), help=f"default: {DEFAULT_PATH}"
+        )
         parser.add_argument(
             "--if-empty",
             action="store_true",
