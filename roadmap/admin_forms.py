@@ -24,19 +24,19 @@ class ContentForm(forms.ModelForm):
     def __init__(self, *args, row=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.row = row  # a row of a page's table or of a list (NoRowGone)
+        slug = self.fields.get("slug")
+        named = "links, badges, learners' exported files and the roadmap file name it by this."
         if self.instance.pk is None:
+            if slug is not None:
+                slug.help_text = f"Fixed once saved, so choose it with care: {named}"
             return
         for name, field in self.fields.items():
             # Sent without it (by a script), a field is compared with the object as it is now.
             if not self.is_bound or self.add_initial_prefix(name) in self.data:
                 field.show_hidden_initial = True
-        slug = self.fields.get("slug")
         if slug is not None:
             slug.disabled = True  # what is posted for it is ignored
-            slug.help_text = (
-                "Fixed once saved: links, badges, learners' exported files and the roadmap "
-                "file name it by this."
-            )
+            slug.help_text = f"Fixed once saved: {named}"
 
     def save(self, commit=True):
         """A row saved by its inline (commit): only what was changed on the page."""

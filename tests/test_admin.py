@@ -646,6 +646,9 @@ class TestContentEditors:
 
     def test_a_new_ones_slug_is_given_in_the_add_form(self, editor_client):
         url = reverse("admin:roadmap_track_add")
+        for model in ("track", "section", "milestone"):  # where the editor chooses it, told why
+            page = editor_client.get(reverse(f"admin:roadmap_{model}_add")).text
+            assert "Fixed once saved, so choose it with care: links, badges" in page
         response = editor_client.post(
             url, {"slug": "mlops", "name": "MLOps Engineer", "summary": "", "position": 0}
         )
