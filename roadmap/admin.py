@@ -34,11 +34,17 @@ from .models import (
 from .snapshot import content_changed
 
 
-def kept_by_learners(found, summary):
-    """What get_deleted_objects answers (`found`, Django's) when learners' rows keep something
-    (`summary`, a line each): the admin's confirmation page then says why it can't delete, and
-    offers no button. Nothing is deleted, so the editor's permissions on those rows don't matter
-    (the admin said they lacked permission to delete them, as if that were the way)."""
+def kept_from_deletion(found, objs, counts, one, many, advice=lambda obj: ""):
+    """What get_deleted_objects answers (`found`, Django's) when rows keep some of `objs` (their
+    `counts`, by pk): a line each, `one` or `many` (with the object's name and the count) and
+    its `advice`. The admin's confirmation page then says why it can't delete, and offers no
+    button. Nothing is deleted, so the editor's permissions on those rows don't matter (the
+    admin said they lacked permission to delete them, as if that were the way)."""
+    summary = [
+        ngettext(one, many, counts[obj.pk]) % {"name": obj, "count": counts[obj.pk]} + advice(obj)
+        for obj in objs
+        if obj.pk in counts
+    ]
     if not summary:
         return found
     deleted, model_count, _, _ = found
@@ -169,21 +175,14 @@ class TrackAdmin(ContentAdmin):
 
     def get_deleted_objects(self, objs, request):
         """Refuse to delete tracks that learners follow, saying how many, not who."""
-        found = super().get_deleted_objects(objs, request)
-        followers = Counter(
-            Enrollment.objects.filter(track__in=objs).values_list("track", flat=True)
+        followers = Enrollment.objects.filter(track__in=objs).values_list("track", flat=True)
+        return kept_from_deletion(
+            super().get_deleted_objects(objs, request),
+            objs,
+            Counter(followers),
+            "“%(name)s”: %(count)d learner follows it. It can be deleted once nobody does.",
+            "“%(name)s”: %(count)d learners follow it. It can be deleted once nobody does.",
         )
-        summary = [
-            ngettext(
-                "“%(name)s”: %(count)d learner follows it. It can be deleted once nobody does.",
-                "“%(name)s”: %(count)d learners follow it. It can be deleted once nobody does.",
-                followers[obj.pk],
-            )
-            % {"name": obj.name, "count": followers[obj.pk]}
-            for obj in objs
-            if obj.pk in followers
-        ]
-        return kept_by_learners(found, summary)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
@@ -242,6 +241,21 @@ class SectionAdmin(ContentAdmin):
     search_fields = ("title", "slug", "intro")
     prepopulated_fields = {"slug": ("title",)}
     inlines = [MilestoneInline]
+
+    def get_deleted_objects(self, objs, request):
+        """Refuse to delete sections that hold milestones, and say what to do with them."""
+        held = Milestone.objects.filter(section__in=objs).values_list("section", flat=True)
+        return kept_from_deletion(
+            super().get_deleted_objects(objs, request),
+            objs,
+            Counter(held),
+            "“%(name)s”: it holds %(count)d milestone, archived ones too.",
+            "“%(name)s”: it holds %(count)d milestones, archived ones too.",
+            lambda _: (
+                " Move each to another section (the Section field on its page), or delete "
+                "it, first."
+            ),
+        )
 
     def save_formset(self, request, form, formset, change):
         """Save the section's milestones and record what it changed in them."""
@@ -365,25 +379,20 @@ class MilestoneAdmin(ContentAdmin):
         The admin lists "protected objects" on its confirmation page and offers no delete
         button; a summary per milestone says more to an editor than a list of other people's rows.
         """
-        found = super().get_deleted_objects(objs, request)
         learners = defaultdict(set)
         for model in (Progress, ProgressEvent):
             rows = model.objects.filter(milestone__in=objs).order_by()
             for milestone, user in rows.values_list("milestone", "user").distinct():
                 learners[milestone].add(user)
-        summary = [
-            ngettext(
-                "“%(title)s”: %(count)d learner has progress or history on it.",
-                "“%(title)s”: %(count)d learners have progress or history on it.",
-                len(learners[obj.pk]),
-            )
-            % {"title": obj.title, "count": len(learners[obj.pk])}
-            + (
+        return kept_from_deletion(
+            super().get_deleted_objects(objs, request),
+            objs,
+            {pk: len(users) for pk, users in learners.items()},
+            "“%(name)s”: %(count)d learner has progress or history on it.",
+            "“%(name)s”: %(count)d learners have progress or history on it.",
+            lambda obj: (
                 " It is archived already: off the roadmap, with their progress kept."
                 if obj.is_archived
                 else " Archive it instead."
-            )
-            for obj in objs
-            if obj.pk in learners
-        ]
-        return kept_by_learners(found, summary)
+            ),
+        )

@@ -186,6 +186,28 @@ def test_deleting_a_milestone_with_progress_is_refused_with_advice(admin_client)
     assert Progress.objects.count() == 2
 
 
+@pytest.mark.parametrize("bulk", [False, True], ids=["its page", "the list's action"])
+def test_deleting_a_section_that_holds_milestones_says_what_to_do_first(editor_client, bulk):
+    """The admin listed its milestones as "protected objects", and said no more."""
+    section = MilestoneFactory(title="Ship an API").section
+    MilestoneFactory(section=section, is_archived=True)
+    if bulk:
+        page = editor_client.post(
+            reverse("admin:roadmap_section_changelist"),
+            {"action": "delete_selected", "_selected_action": [section.pk]},
+        ).text
+    else:
+        page = editor_client.get(reverse("admin:roadmap_section_delete", args=[section.pk])).text
+    said = (
+        f"“{section.title}”: it holds 2 milestones, archived ones too. Move each to another "
+        "section (the Section field on its page), or delete it, first."
+    )
+    assert said in page
+    assert "permission" not in page
+    editor_client.post(reverse("admin:roadmap_section_delete", args=[section.pk]), {"post": "yes"})
+    assert Section.objects.filter(pk=section.pk).exists()
+
+
 def test_a_milestone_with_only_imported_history_is_refused_too_not_a_500(admin_client):
     """An import can bring a learner's history of a milestone without a progress row on it."""
     event = ProgressEventFactory()
