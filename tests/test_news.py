@@ -872,8 +872,9 @@ class TestSinceYourLastVisit:
         add_milestone(editor, "Ship a second API", engineer, 1)
         add_milestone(editor, "Write a paper", TrackFactory(name="Research Scientist"), 5)
         section = news_of(client.get("/").text)
+        # Counted in words: "Data Scientist (1)" was unclear beside a name with brackets of its own.
         assert (
-            "<li>3 new milestones, counting toward ML Engineer (2) and Data Scientist (1);"
+            "<li>3 new milestones: 2 count toward ML Engineer and 1 toward Data Scientist;"
             " 1 toward none of your tracks</li>"
         ) in section
 
