@@ -46,6 +46,23 @@ def test_the_map_follows_a_tick_without_a_reload(learner_page, live_server, user
     assert Progress.objects.get(user=user).status == Status.DONE
 
 
+def test_the_hide_done_button_stays_where_it_was_pressed(learner_page, live_server, user):
+    """Beside "Next up" it went below it while a note said why a milestone stays in sight, and
+    back beside it once pressed: the learner looked for it to press it again."""
+    page = learner_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server.url)
+    page.get_by_role("checkbox", name=first_milestones(1)[0].title).check()
+    expect(page.get_by_text("1 milestone you ticked in the last ten minutes stays")).to_be_visible()
+    hide = page.get_by_role("button", name="Hide done milestones (1)")
+    where = hide.bounding_box()
+    hide.click()
+    shown = page.get_by_role("button", name="Show done milestones")
+    expect(shown).to_be_focused()
+    again = shown.bounding_box()
+    assert (again["x"], again["y"]) == (where["x"], where["y"])
+
+
 def test_the_maps_links_work_by_keyboard(learner_page, live_server):
     page = learner_page
     target = first_milestones(4)[3]
