@@ -5,6 +5,7 @@ from django.contrib.admin import helpers
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Max, ProtectedError, Q
 from django.http import HttpResponseRedirect
+from django.utils.text import get_text_list
 from django.utils.translation import ngettext
 
 from . import (
@@ -258,11 +259,16 @@ class SectionAdmin(ContentAdmin):
         )
 
     def save_formset(self, request, form, formset, change):
-        """Save the section's milestones and record what it changed in them."""
+        """Save the section's milestones and record what it changed in them: in the changelog,
+        and in each one's History."""
         ids = {inline.instance.pk for inline in formset.initial_forms}
         before = changes.state(ids)
         super().save_formset(request, form, formset, change)
         changes.record(before, changes.state(ids))
+        for row in formset.initial_forms:
+            if labels := [str(row[name].label) for name in row.changed_data]:
+                said = f"Changed {get_text_list(labels, 'and')} on its section’s page."
+                self.log_change(request, row.instance, said)
 
 
 class ResourceInline(PlacedInline):
@@ -373,12 +379,7 @@ class MilestoneAdmin(ContentAdmin):
         self.set_archived(request, queryset, False, done, none)
 
     def get_deleted_objects(self, objs, request):
-        """Refuse to delete milestones that learners have progress or history on, and say what
-        to do.
-
-        The admin lists "protected objects" on its confirmation page and offers no delete
-        button; a summary per milestone says more to an editor than a list of other people's rows.
-        """
+        """Refuse to delete milestones learners have progress or history on, saying what to do."""
         learners = defaultdict(set)
         for model in (Progress, ProgressEvent):
             rows = model.objects.filter(milestone__in=objs).order_by()

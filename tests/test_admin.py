@@ -365,6 +365,22 @@ def test_archiving_and_unarchiving_are_in_the_milestones_history(admin_client):
     ]
 
 
+def test_a_milestone_changed_on_its_sections_page_has_it_in_its_history(editor_client):
+    """Its History said it had none ("It probably wasn't added via this admin site")."""
+    milestone = MilestoneFactory(estimated_hours=8, position=0)  # the page's first row
+    other = MilestoneFactory(section=milestone.section, position=1)
+    url = reverse("admin:roadmap_section_change", args=[milestone.section_id])
+    opened = as_the_page_sends(editor_client, url, "section_form")
+    changed = {"milestones-0-estimated_hours": 10, "milestones-0-title": "Ship it"}
+    assert editor_client.post(url, opened | changed).status_code == 302
+    history = reverse("admin:roadmap_milestone_history", args=[milestone.pk])
+    entries = editor_client.get(history).context["action_list"]
+    said = "Changed Title and Estimated hours on its section’s page."
+    assert [entry.get_change_message() for entry in entries] == [said]
+    unchanged = reverse("admin:roadmap_milestone_history", args=[other.pk])
+    assert not editor_client.get(unchanged).context["action_list"]
+
+
 def test_deleting_an_archived_milestone_with_progress_is_refused_without_saying_archive_it(
     admin_client,
 ):
