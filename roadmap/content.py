@@ -61,12 +61,11 @@ class LoadReport:
                     yield f"{verb} {len(slugs)} {kind}: {', '.join(slugs)}"
         if count := len(self.archived):
             yield f"Archived {count} milestone{pluralize(count)}: {', '.join(self.archived)}"
-        if self.held:
+        if count := len(self.held):
             held = ", ".join(f"{slug} ({n} learner{pluralize(n)})" for slug, n in self.held.items())
-            yield (
-                f"Learners have ticked or started {len(self.held)} of them: {held}. Their "
-                "progress is kept, and counts again once the file lists it under its slug again."
-            )
+            again = pluralize(count, "it under its slug,them under their slugs")
+            kept = f"Learners' progress is kept on {count} of them, counting once the file lists"
+            yield f"{kept} {again} again: {held}"
         if count := len(self.unlisted):
             yield (
                 f"Kept {count} track{pluralize(count)} the file doesn't list, after its tracks "
