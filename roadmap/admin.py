@@ -250,12 +250,10 @@ class SectionAdmin(ContentAdmin):
             super().get_deleted_objects(objs, request),
             objs,
             Counter(held),
-            "“%(name)s”: it holds %(count)d milestone, archived ones too.",
-            "“%(name)s”: it holds %(count)d milestones, archived ones too.",
-            lambda _: (
-                " Move each to another section (the Section field on its page), or delete "
-                "it, first."
-            ),
+            "“%(name)s” holds %(count)d milestone (archived ones count too): move it to another "
+            "section first, with the Section field on its page.",
+            "“%(name)s” holds %(count)d milestones (archived ones count too): move them to other "
+            "sections first, with the Section field on their pages.",
         )
 
     def save_formset(self, request, form, formset, change):

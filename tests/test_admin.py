@@ -199,8 +199,8 @@ def test_deleting_a_section_that_holds_milestones_says_what_to_do_first(editor_c
     else:
         page = editor_client.get(reverse("admin:roadmap_section_delete", args=[section.pk])).text
     said = (
-        f"“{section.title}”: it holds 2 milestones, archived ones too. Move each to another "
-        "section (the Section field on its page), or delete it, first."
+        f"“{section.title}” holds 2 milestones (archived ones count too): move them to other "
+        "sections first, with the Section field on their pages."
     )
     assert said in page
     assert "permission" not in page
@@ -1400,3 +1400,27 @@ def test_a_milestones_page_reads_its_rows_tracks_with_its_rows(
     with django_assert_max_num_queries(15):
         response = editor_client.get(url)
     assert response.status_code == 200
+
+
+def test_a_sections_page_saved_reads_and_writes_each_changed_row_once(
+    editor_client, django_assert_max_num_queries
+):
+    first = MilestoneFactory(position=0)
+    rows = [first, *(MilestoneFactory(section=first.section, position=i) for i in (1, 2))]
+    url = reverse("admin:roadmap_section_change", args=[first.section_id])
+    opened = as_the_page_sends(editor_client, url, "section_form")
+    changed = {f"milestones-{i}-title": f"Title {i}" for i in range(len(rows))}
+    # The session, the editor, a savepoint and its release, the section, the permissions (two),
+    # the next row's place, the content lock as the section is checked, the section as it is now
+    # and its slug's check, its rows, the lock as it is saved and the section read back, the
+    # milestones' state before and after (the lock and three queries each), the changelog's
+    # rows, the revision and the section's History entry: 25. Each changed row: its row as it
+    # is now, the lock, its title's check, its hours' check (in a savepoint: three), its slug's
+    # check, its update and its row read back, and its own History entry: 10.
+    with django_assert_max_num_queries(25 + 10 * len(rows)):
+        assert editor_client.post(url, opened | changed).status_code == 302
+    assert [m.title for m in Milestone.objects.order_by("position")] == [
+        "Title 0",
+        "Title 1",
+        "Title 2",
+    ]
