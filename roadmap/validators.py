@@ -113,11 +113,14 @@ def _not_reserved(slug, ids, prefixes, suffixes, owner):
 def validate_not_in_future(moment):
     """Nothing in a file (or a learner's row in the admin) is later than now: a time after it
     would be later than a tick made after the import, which importing the file again would
-    then undo. Nor earlier than EARLIEST, so that a learner's export always imports back."""
+    then undo. Nor earlier than EARLIEST, so that a learner's export always imports back (the
+    import checks that bound first, to say it in its own words)."""
     if moment > timezone.now():
         raise ValidationError("That is in the future: nothing was done then yet.", code="future")
     if moment < EARLIEST:
-        raise ValidationError("That is too far in the past.", code="past")
+        raise ValidationError(
+            "That is too far in the past: give a time from 2 January of year 1.", code="past"
+        )
 
 
 def validate_target_in_reach(target):
