@@ -9,6 +9,9 @@ from .models import NOTE_LENGTH, URL_LENGTH, Status
 from .progress import NOT_DONE
 from .validators import note_text, validate_target_in_reach, validate_web_url
 
+# The evidence field's: a link without its scheme is taken (as https://).
+NOT_A_WEB_ADDRESS = "Enter a web address (http or https), such as https://github.com/you/project."
+
 
 class StatusForm(forms.Form):
     """A tick: the checkbox posts "done" after a hidden "not_done" (progress.NOT_DONE), and the
@@ -59,7 +62,7 @@ class DetailsForm(forms.Form):
         required=False,
         max_length=URL_LENGTH,
         assume_scheme="https",
-        error_messages={"invalid": "Enter a web address, such as https://github.com/you/project."},
+        error_messages={"invalid": NOT_A_WEB_ADDRESS},
     )
     # What the editor opened with (progress.fingerprint): saved since in another tab, it is shown
     # instead of being overwritten. Empty: no check. Any other value is a clash, said and undone.

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 
 from accounts.middleware import account_mark
 from roadmap import progress
+from roadmap.forms import NOT_A_WEB_ADDRESS
 from roadmap.models import Milestone, Progress, ProgressEvent, Resource, Revision, Status
 from roadmap.snapshot import content_changed
 from tests.conftest import LATEST, migrate
@@ -715,9 +716,7 @@ class TestDetails:
             details_url(milestone), {"note": "n", "evidence_url": url}, **HTMX
         )
         assert response.status_code == 422
-        assert (
-            response.text.count("Enter a web address, such as https://github.com/you/project.") == 1
-        )  # said once
+        assert response.text.count(NOT_A_WEB_ADDRESS) == 1  # said once
         assert 'aria-invalid="true"' in response.text
         assert not Progress.objects.exists()
 
@@ -800,7 +799,7 @@ class TestDetails:
         )
         assert response.status_code == 422
         assert "<h1>Note and evidence</h1>" in response.text
-        assert "Enter a web address, such as https://github.com/you/project." in response.text
+        assert NOT_A_WEB_ADDRESS in response.text
         assert ">draft</textarea>" in response.text
 
     def test_the_form_opens_inline_with_the_saved_values(self, learner_client, user, milestone):
@@ -884,7 +883,7 @@ class TestDetails:
     def test_a_link_with_a_control_character_is_refused(self, learner_client, milestone, url):
         response = learner_client.post(details_url(milestone), {"evidence_url": url}, **HTMX)
         assert response.status_code == 422
-        assert "Enter a web address, such as https://github.com/you/project." in response.text
+        assert NOT_A_WEB_ADDRESS in response.text
         assert not Progress.objects.exists()
 
     def test_a_null_character_is_refused_with_a_message(self, learner_client, milestone):

@@ -64,11 +64,16 @@
   var message = said && said.querySelector(".message");
   if (message && location.hash.length > 1) {
     pin(said, document.getElementById(location.hash.slice(1)));
-    // Focus stays where the page opened, at the milestone: the message is read out from the
-    // live region, given again once the page has loaded (arrived with it, it is not read).
+    // Focus stays where the page opened (a milestone, a dashboard card): what it says is read
+    // out from the live region, given again once the page has loaded (arrived with it, it is
+    // not read).
     window.addEventListener("load", function () {
       setTimeout(function () {
-        if (message.isConnected) { said.replaceChildren(message.cloneNode(true)); }
+        if (!message.isConnected) { return; }  // gone with the next request
+        var messages = Array.prototype.map.call(said.childNodes, function (node) {
+          return node.cloneNode(true);
+        });
+        said.replaceChildren.apply(said, messages);
       }, 500);
     });
   } else if (message && !document.querySelector("[autofocus]")) {

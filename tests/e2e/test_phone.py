@@ -163,7 +163,9 @@ def test_escape_closes_the_note_editor_asking_first_if_typed_in_and_focus_goes_b
     settled(phone)  # else Save posts the form without htmx, to the note's own page
     card.get_by_role("button", name="Save note and evidence").click()
     expect(
-        card.get_by_text("Enter a web address, such as https://github.com/you/project.")
+        card.get_by_text(
+            "Enter a web address (http or https), such as https://github.com/you/project."
+        )
     ).to_be_visible()
     asked.clear()
     phone.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))

@@ -75,7 +75,9 @@ def test_a_note_and_an_evidence_link_are_saved_inline(learner_page, live_server,
     milestone.get_by_label("Evidence link").fill("javascript:alert(1)")
     milestone.get_by_role("button", name="Save note and evidence").click()
     expect(
-        milestone.get_by_text("Enter a web address, such as https://github.com/you/project.")
+        milestone.get_by_text(
+            "Enter a web address (http or https), such as https://github.com/you/project."
+        )
     ).to_be_visible()
     # Focus goes to the field that is wrong, which a screen reader reads with its error.
     evidence = milestone.get_by_label("Evidence link")
@@ -132,7 +134,9 @@ def test_everything_works_without_javascript(browser, live_server, user, roadmap
     page.get_by_label("Evidence link").fill("ftp://example.com/x")
     page.get_by_role("button", name="Save note and evidence").click()
     expect(
-        page.get_by_text("Enter a web address, such as https://github.com/you/project.")
+        page.get_by_text(
+            "Enter a web address (http or https), such as https://github.com/you/project."
+        )
     ).to_be_visible()
 
     page.get_by_label("Note").fill("Works without scripts too.")
@@ -201,6 +205,7 @@ def test_a_note_saved_on_its_own_page_says_so_in_sight_of_the_milestone(
     page.wait_for_function(
         "said => window.flashSaid.includes(said)", arg=f"Note saved: {MILESTONE}."
     )
+    assert page.evaluate("document.activeElement === document.body")  # Tab goes on from it
     said = page.get_by_text(f"Note saved: {MILESTONE}.")
     expect(said).to_be_in_viewport()
     note = page.locator(f"#{SLUG} .saved-details")
