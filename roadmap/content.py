@@ -337,9 +337,10 @@ def load(content):
             report.note(change or ("updated" if synced else None), "milestones", milestone["slug"])
 
     stale = Milestone.objects.active().exclude(slug__in=listed)
-    report.archived = sorted(stale.values_list("slug", flat=True))
     started = Count("progress", filter=~Q(progress__status=Status.NOT_STARTED))
-    report.held = dict(sorted(stale.annotate(n=started).filter(n__gt=0).values_list("slug", "n")))
+    counted = sorted(stale.annotate(n=started).values_list("slug", "n"))
+    report.archived = [slug for slug, _ in counted]
+    report.held = {slug: n for slug, n in counted if n}
     stale.update(is_archived=True)
     if report.changed:
         if before is not None:
