@@ -25,7 +25,6 @@ from .models import (
     Status,
 )
 from .validators import (
-    EARLIEST,
     note_text,
     validate_not_in_future,
     validate_target_in_reach,
@@ -117,13 +116,14 @@ def _expect(kind, value, place):
     return value
 
 
-def _checked(validator, value, place, message=None):
-    """The value if the forms' own validator takes it; else ImportRejected with `message`, or
-    with the validator's own."""
+def _checked(validator, value, place, message=None, *, codes=()):
+    """The value if the forms' own validator takes it; else ImportRejected with `message`
+    (only for a refusal whose code is in `codes`, when given), or with the validator's own."""
     try:
         validator(value)
     except ValidationError as exc:
-        raise ImportRejected(f"{place}: {message or ' '.join(exc.messages)}") from None
+        said = message if message and (not codes or exc.code in codes) else " ".join(exc.messages)
+        raise ImportRejected(f"{place}: {said}") from None
     return value
 
 
@@ -172,8 +172,6 @@ def _datetime(value, place, *, required=True):
         return None
     parsed = _parsed(parse_datetime, value, place, "a date and time", "2025-01-31T09:30:00+00:00")
     moment = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
-    if moment < EARLIEST:
-        raise ImportRejected(f"{place}: '{value[:40]}' is too far in the past.")
     future = f"'{value[:40]}' is in the future"
     if timezone.is_naive(parsed):
         future += " (a time without an offset, such as +02:00, is read as UTC)"
@@ -182,7 +180,7 @@ def _datetime(value, place, *, required=True):
         ". Was the file saved on a computer whose clock was ahead, or edited? A time later than "
         "now would undo what you do after the import."
     )
-    _checked(validate_not_in_future, moment, place, future)
+    _checked(validate_not_in_future, moment, place, future, codes={"future"})
     return moment.astimezone(UTC)  # PostgreSQL holds offsets up to ±15:59, ISO 8601 to ±23:59
 
 

@@ -1114,6 +1114,11 @@ MALFORMED = {
         f"progress[0] (deploy-an-api).updated_at: '{IN_TWENTY_HOURS}' is in the future (a time "
         "without an offset, such as +02:00, is read as UTC).",
     ),
+    "history from before 2 January of year 1": (
+        lambda world: exported(world, set_in(["events", 0, "at"], "0001-01-01T00:00:00+00:00")),
+        "events[0] (deploy-an-api).at: That is too far in the past: give a time from 2 January "
+        "of year 1.",
+    ),
     "history from next week": (
         lambda world: exported(world, set_in(["events", 0, "at"], NEXT_WEEK)),
         f"events[0] (deploy-an-api).at: '{NEXT_WEEK}' is in the future.",
