@@ -178,7 +178,9 @@ def done_ids(own):
 
 
 def content_changed():
-    """Record that roadmap content changed: every process reads it again on its next use."""
+    """Record that roadmap content changed: every process reads it again on its next use.
+    The app's writers hold the content lock (changes.lock), which makes the row if a flushed
+    database has none; tests that edit rows directly call this without it."""
     if not Revision.objects.update(number=F("number") + 1, changed_at=timezone.now()):
         Revision.objects.create(number=1)
     # At once for the rest of this transaction, and again once committed, in case another
