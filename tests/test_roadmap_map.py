@@ -267,6 +267,24 @@ class TestFocus:
         assert "<html" not in response.text
         assert "HX-Request" in response["Vary"]
 
+    def test_the_page_title_names_the_view_and_follows_a_focus_link(self, client, learner):
+        """Every view of the roadmap had the title "Roadmap": a tab, a bookmark or the history
+        list did not say which track it showed, nor did a screen reader on a focus link."""
+
+        def title(url, **headers):
+            return client.get(url, **headers).text.split("<title>")[1].split("</title>")[0]
+
+        assert title("/") == "Roadmap · Next Steps"
+        assert title("/?track=data-scientist") == "Data Scientist · Roadmap · Next Steps"
+        assert title("/?track=all") == "All milestones · Roadmap · Next Steps"
+        swapped = {"HTTP_HX_TARGET": "roadmap-body", **HTMX}
+        assert title("/?track=data-scientist", **swapped) == (
+            "Data Scientist · Roadmap · Next Steps"
+        )
+        assert title("/", **swapped) == "Roadmap · Next Steps"
+        client.logout()
+        assert title("/?track=data-scientist") == "Data Scientist · Roadmap · Next Steps"
+
     def test_htmx_says_what_the_page_shows_now(self, client, learner, roadmap):
         """A focus link or "Hide done" swapped the milestones in silence: a screen reader heard
         nothing of the list that changed below."""

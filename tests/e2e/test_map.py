@@ -91,6 +91,7 @@ def test_focus_links_swap_the_roadmap_and_can_be_bookmarked(learner_page, live_s
     )
     expect(page.locator("li.milestone")).to_have_count(27)
     expect(page.locator(".focus-weight").first).to_contain_text("toward Research Scientist")
+    expect(page).to_have_title("Research Scientist · Roadmap · Next Steps")
     assert page.evaluate("window.sameDocument") is True
     page.reload()
     expect(page.locator("li.milestone")).to_have_count(27)
@@ -112,6 +113,7 @@ def test_back_after_a_focus_link_shows_the_roadmap_as_it_is_now(learner_page, li
     page.go_back()
 
     expect(page).to_have_url(f"{live_server.url}/?track=all")
+    expect(page).to_have_title("All milestones · Roadmap · Next Steps")
     expect(page.get_by_role("link", name=f"{first.title}: done")).to_be_visible()
     assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") is None
 
