@@ -140,9 +140,19 @@ def set_following(request, slug, *, following):
     target = None
     if following:
         message = f"You now follow {track.name}."
+        # Following again right after an unfollow brings back the target date it cleared.
+        restored = TargetForm(request.POST) if request.POST.get("target_date") else None
         try:
             if not progress.follow(user=request.user, track=track):
                 level, message = messages.INFO, f"You already follow {track.name}."
+            elif restored and restored.is_valid():
+                back = restored.cleaned_data["target_date"]
+                progress.set_target(user=request.user, track_slug=track.slug, target=back)
+                message += f" Its target date, {date_format(back, 'j F Y')}, is back."
+            elif restored:
+                message += " Its target date could not be kept: " + " ".join(
+                    restored.errors["target_date"]
+                )
         except IntegrityError:  # deleted by an editor since it was read
             if Track.objects.filter(pk=track.pk).exists():
                 raise  # or the account was: DeletedAccountMiddleware answers
@@ -153,6 +163,8 @@ def set_following(request, slug, *, following):
         target = mine.values_list("target_date", flat=True).first()
         if target:
             message += f" Its target date, {date_format(target, 'j F Y')}, is cleared."
+            if request.htmx:  # the card's Follow button then brings it back
+                message += " Follow it again to bring it back."
         try:
             if not progress.unfollow(user=request.user, track=track):
                 level, message = messages.INFO, f"You don’t follow {track.name}."
@@ -170,6 +182,7 @@ def set_following(request, slug, *, following):
     context["level"] = messages.DEFAULT_TAGS[level]
     context["refused" if level == messages.ERROR else "said"] = message  # in the card
     context["lasting"] = bool(target)  # not gone at the next step: a date was lost
+    context["restore"] = target  # an unfollow's: the card's Follow button brings it back
     return TemplateResponse(request, f"{DASHBOARD}#following", context)
 
 

@@ -423,11 +423,55 @@ class TestFollow:
         response = learner_client.post(unfollow_url(engineer), **(HTMX if htmx else {}))
         said = "You no longer follow ML Engineer. Its target date, 1 March 2027, is cleared."
         if htmx:
-            assert f"{said}</p>" in response.text
+            assert f"{said} Follow it again to bring it back.</p>" in response.text
         else:
             shown = learner_client.get(response["Location"]).text
             assert said in shown
         assert not Enrollment.objects.filter(user=user, track=engineer).exists()
+
+    def test_following_again_after_an_unfollow_brings_the_target_date_back(
+        self, learner_client, user, engineer
+    ):
+        """An unfollow by a slip lost the target date for good: the learner had to remember it."""
+        EnrollmentFactory(user=user, track=engineer, target_date=datetime.date(2027, 3, 1))
+        EnrollmentFactory(user=user)
+        card = learner_client.post(unfollow_url(engineer), **HTMX).text
+        follow_form = card.split(f'action="{follow_url(engineer)}"')[1].split("</form>")[0]
+        assert '<input type="hidden" name="target_date" value="2027-03-01">' in follow_form
+
+        response = learner_client.post(follow_url(engineer), {"target_date": "2027-03-01"}, **HTMX)
+
+        assert (
+            "You now follow ML Engineer. Its target date, 1 March 2027, is back.</p>"
+            in response.text
+        )
+        assert Enrollment.objects.get(user=user, track=engineer).target_date == (
+            datetime.date(2027, 3, 1)
+        )
+        # Followed the ordinary way, from the dashboard, the track has no target date.
+        learner_client.post(unfollow_url(engineer), **HTMX)
+        learner_client.post(follow_url(engineer), **HTMX)
+        assert Enrollment.objects.get(user=user, track=engineer).target_date is None
+
+    @pytest.mark.parametrize(
+        "sent, said",
+        [
+            ("2020-01-01", "Choose a target date after today"),
+            ("3000-01-01", "Choose a target date within ten years."),
+            ("01/03/2027", "Enter a date like 2027-03-31 for your target."),
+            ("2027-03-01\x00", "Enter a date like 2027-03-31 for your target."),
+        ],
+    )
+    def test_a_target_date_that_cant_be_taken_is_not_kept_and_the_track_is_followed(
+        self, learner_client, user, engineer, sent, said
+    ):
+        EnrollmentFactory(user=user)
+        response = learner_client.post(follow_url(engineer), {"target_date": sent}, **HTMX)
+        assert response.status_code == 200
+        assert f"You now follow ML Engineer. Its target date could not be kept: {said}" in (
+            response.text
+        )
+        assert Enrollment.objects.get(user=user, track=engineer).target_date is None
 
     def test_unfollowing_locks_the_learners_rows_alone(self, user, engineer):
         """Read in the tracks' order, the locking query joined the tracks and locked their rows

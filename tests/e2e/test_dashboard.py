@@ -302,6 +302,12 @@ def test_what_a_card_said_goes_when_another_card_says_something(learner_page, li
     hours.press("Enter")
     expect(page.locator("#hours-status")).to_have_text("Planned at 6 h a week.")
     expect(lost).to_be_visible()
+    # Followed again at once, as the message offers: the date is back.
+    research.get_by_role("button", name="Follow Research Scientist").click()
+    expect(
+        research.get_by_text("You now follow Research Scientist. Its target date")
+    ).to_contain_text("is back.")
+    expect(research.get_by_text("To finish by")).to_be_visible()
 
 
 def test_a_follow_pressed_at_the_windows_edge_keeps_its_button_in_sight(
