@@ -5,11 +5,17 @@ from . import records
 from .forms import AdminAddUserForm, AdminSetPasswordForm, AdminUserChangeForm
 from .models import RetiredUsername, User
 
+# Django's, but for the names the app has no use for (its own is the display name).
+ACCOUNT, _NAMES, PERMISSIONS, DATES = UserAdmin.fieldsets
+
 
 @admin.register(User)
 class NextStepsUserAdmin(UserAdmin):
     fieldsets = (
-        *UserAdmin.fieldsets,
+        ACCOUNT,
+        ("Contact", {"fields": ("email",)}),
+        PERMISSIONS,
+        DATES,
         (
             "Next Steps",
             {
@@ -23,7 +29,11 @@ class NextStepsUserAdmin(UserAdmin):
             },
         ),
     )
-    readonly_fields = ("last_visit_at",)  # recorded once an hour at most by the roadmap's pages
+    # Recorded by the app, not edited: a date a staff user's time zone put before year 1 was
+    # stored by PostgreSQL, and failed every read of the row after (the learner's login too).
+    # The last visit is recorded once an hour at most by the roadmap's pages.
+    readonly_fields = ("last_login", "date_joined", "last_visit_at")
+    search_fields = ("username", "email", "display_name")
     list_display = (
         "username",
         "email",

@@ -1138,6 +1138,35 @@ def test_staff_see_when_each_learner_last_came(admin_client, user):
     assert "Last visit:" in change and 'name="last_visit_at"' not in change  # not editable
 
 
+@pytest.mark.parametrize("field", ["last_login", "date_joined"])
+def test_the_dates_an_account_records_are_not_edited_in_the_admin(admin_client, user, field):
+    """Year 1 at midnight, in a staff user's time zone east of UTC, was stored by PostgreSQL
+    before year 1 in UTC: every read of the row failed after, the learner's own login too."""
+    kept = getattr(user, field)
+    response = admin_client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        user_change_form(user, **{f"{field}_0": "0001-01-01", f"{field}_1": "00:00:00"}),
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert getattr(user, field) == kept
+    page = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk])).text
+    assert f'name="{field}_0"' not in page
+
+
+def test_the_admin_has_no_names_the_app_never_shows(admin_client, user):
+    """First and last names took control characters, which no other text of the app holds."""
+    response = admin_client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        user_change_form(user, first_name="Bob\u202e\x1b[31m", last_name="x\x7f"),
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("", "")
+    page = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk])).text
+    assert 'name="first_name"' not in page
+
+
 def test_the_list_of_users_still_says_who_is_staff(admin_client):
     changelist = admin_client.get(reverse("admin:accounts_user_changelist")).text
     assert '<th scope="col" class="sortable column-is_staff">' in changelist
