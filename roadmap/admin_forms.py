@@ -196,6 +196,7 @@ TRACK_HELD = (
     "This milestone counts toward %(track)s already: another save made it so since you opened "
     "this page (or this page was sent twice). Reload the page to change its weight there."
 )
+TRACK_TWICE = "Another row on this page counts toward %(track)s: give each track one row."
 LINK_HELD = (
     "This milestone has a resource with this link already (one added since you opened this "
     "page, perhaps). Reload the page to see its resources as they are now."
@@ -218,6 +219,7 @@ class WeightFormSet(RowFormSet):
         doesn't show there (another save, since the page was opened, added it or moved one
         there; or this page was sent twice), broke the database's rule: a 500. The rows as
         they are now are read under the content lock, which the milestone's form took."""
+        self.one_row_a_track()
         super().clean()
         placed = [
             form
@@ -237,6 +239,19 @@ class WeightFormSet(RowFormSet):
             track = form.cleaned_data.get("track")
             if track is not None and track.pk in held:
                 form.add_error("track", TRACK_HELD % {"track": track})
+
+    def one_row_a_track(self):
+        """Two rows of the page given one track: said at the row given it (a row whose track
+        changed, rather than one left as it was), named by the track. Django's own check said
+        "Please correct the duplicate data" above the table, at no field."""
+        kept = [form for form in self.forms if not self._should_delete_form(form)]
+        seen = set()
+        for form in sorted(kept, key=lambda form: "track" in form.changed_data):
+            track = getattr(form, "cleaned_data", {}).get("track")
+            if track is not None and track.pk in seen:
+                form.add_error("track", TRACK_TWICE % {"track": track})
+            elif track is not None:
+                seen.add(track.pk)
 
     def save(self, commit=True):
         self.left = {}

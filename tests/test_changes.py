@@ -1131,6 +1131,38 @@ class TestRowsOfTwoEditorsAtOnce:
         assert response.status_code == 302
         assert list(milestone.memberships.values_list("track", "weight")) == [(t2.pk, 4)]
 
+    def test_two_rows_of_one_track_on_a_page_are_refused_at_the_row_given_it(
+        self, editor_client, tracks
+    ):
+        """Django's check said "Please correct the duplicate data for track." above the table:
+        no field was marked, and a screen reader's user found no error to fix."""
+        t1, t2, _ = tracks
+        milestone = TrackMilestoneFactory(track=t1, weight=2).milestone
+        TrackMilestoneFactory(track=t2, milestone=milestone, weight=1)
+        opened = opened_page(editor_client, milestone)
+        for mine in (
+            {"memberships-TOTAL_FORMS": "3", "memberships-2-track": t2.pk},
+            {"memberships-0-track": t2.pk},  # the first row, changed, is the one said
+        ):
+            response = self.post(editor_client, milestone, opened | mine)
+            assert response.status_code == 200
+            said = "Another row on this page counts toward T2: give each track one row."
+            assert "duplicate" not in response.text
+            formset = next(
+                inline.formset
+                for inline in response.context["inline_admin_formsets"]
+                if inline.formset.prefix == "memberships"
+            )
+            wrong = [i for i, form in enumerate(formset.forms) if form.errors]
+            assert wrong == [2 if "memberships-2-track" in mine else 0]
+            field = formset.forms[wrong[0]]["track"]
+            assert field.errors == [said]
+            assert 'aria-invalid="true"' in str(field)
+        assert sorted(milestone.memberships.values_list("track__name", "weight")) == [
+            ("T1", 2),
+            ("T2", 1),
+        ]
+
     def test_a_new_resource_sent_twice_is_added_once(self, editor_client):
         milestone = MilestoneFactory()
         opened = opened_page(editor_client, milestone)
