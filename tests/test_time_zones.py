@@ -63,7 +63,12 @@ def test_the_activity_chart_counts_a_milestone_in_the_learners_own_week(client, 
 
 @pytest.mark.parametrize(
     ("zone", "said", "invited"),
-    [("", "in UTC time", True), ("Asia/Tokyo", "in Asia/Tokyo time", False)],
+    [
+        ("", "in UTC time", True),
+        ("Asia/Tokyo", "in Asia/Tokyo time", False),
+        # As the profile's list names it.
+        ("America/New_York", "in America/New York time", False),
+    ],
 )
 def test_the_activity_chart_says_whose_weeks_they_are(client, settings, zone, said, invited):
     """A learner without a zone of their own (every account made before there were zones) read
