@@ -291,6 +291,34 @@ def test_a_refused_tick_stays_said_while_another_tick_finishes(learner_page, liv
     expect(second.get_by_role("checkbox")).not_to_be_checked()
 
 
+def test_a_tick_on_its_way_says_saving_until_it_is_saved(learner_page, live_server, user):
+    """On a slow connection the box showed ticked for seconds beside "Not started" and "Mark in
+    progress", as if nothing were being done."""
+    page = learner_page
+    page.goto(f"{live_server.url}/?track=all")
+    form = page.locator("form.status").first
+    held = []
+    page.route(f"**{form.get_attribute('action')}", lambda route: held.append(route))
+    state = form.locator(".state")
+
+    def shown():
+        return state.evaluate(
+            "line => getComputedStyle(line).visibility === 'visible' ? line.textContent"
+            " : getComputedStyle(line, '::before').content"
+        )
+
+    assert shown() == "Not started"
+    form.get_by_role("checkbox").check()
+    expect(form).to_have_class(re.compile(r"\bhtmx-request\b"))
+    assert shown() == '"Saving…"'
+    while not held:  # the request, held on its way
+        page.wait_for_timeout(20)
+    held[0].continue_()
+    expect(form.locator(".state")).to_contain_text("Done on")
+    expect(form).not_to_have_class(re.compile(r"\bhtmx-request\b"))
+    assert form.locator(".state").evaluate("line => getComputedStyle(line).visibility") == "visible"
+
+
 def test_unticking_a_folded_done_milestone_changes_its_one_line_too(
     learner_page, live_server, user
 ):
