@@ -6,17 +6,16 @@ stable byte for byte.
 """
 
 from collections.abc import Hashable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from . import changes
+from .load_report import LoadReport
 from .models import (
     MAX_ESTIMATED_HOURS,
     Milestone,
@@ -34,46 +33,6 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "content" / "roadmap.yaml"
 
 class ContentError(Exception):
     """The file is not a valid roadmap; the message names the place."""
-
-
-@dataclass
-class LoadReport:
-    created: dict = field(default_factory=lambda: {"tracks": [], "sections": [], "milestones": []})
-    updated: dict = field(default_factory=lambda: {"tracks": [], "sections": [], "milestones": []})
-    archived: list = field(default_factory=list)
-    unlisted: list = field(default_factory=list)  # tracks the file doesn't name, kept
-    held: dict = field(default_factory=dict)  # archived slug -> learners who ticked or started it
-
-    def note(self, change, kind, slug):
-        """Count `slug` of `kind` (tracks, sections, milestones) as "created" or "updated"."""
-        if change:
-            getattr(self, change)[kind].append(slug)
-
-    @property
-    def changed(self):
-        return any(self.created.values()) or any(self.updated.values()) or bool(self.archived)
-
-    def lines(self):
-        for verb, groups in (("Created", self.created), ("Updated", self.updated)):
-            for kind, slugs in groups.items():
-                if slugs:
-                    kind = kind if len(slugs) > 1 else kind.removesuffix("s")
-                    yield f"{verb} {len(slugs)} {kind}: {', '.join(slugs)}"
-        if count := len(self.archived):
-            yield f"Archived {count} milestone{pluralize(count)}: {', '.join(self.archived)}"
-        if count := len(self.held):
-            held = ", ".join(f"{slug} ({n} learner{pluralize(n)})" for slug, n in self.held.items())
-            again = pluralize(count, "it under its slug,them under their slugs")
-            kept = f"Learners' progress is kept on {count} of them, counting once the file lists"
-            yield f"{kept} {again} again: {held}"
-        if count := len(self.unlisted):
-            yield (
-                f"Kept {count} track{pluralize(count)} the file doesn't list, after its tracks "
-                f"(delete {pluralize(count, 'it,them')} in the admin once nobody follows "
-                f"{pluralize(count, 'it,them')}): {', '.join(self.unlisted)}"
-            )
-        if not self.changed and not self.unlisted:
-            yield "Nothing to change: the database already matches the file."
 
 
 class _Loader(yaml.SafeLoader):
@@ -246,16 +205,37 @@ def _validate_milestone(raw, place, track_slugs, anchors, existing):
 
 
 def _upsert(model, slug, values):
-    """The row with this slug, made to hold `values`, and "created", "updated" or None."""
+    """The row with this slug, made to hold `values`, and what that was: "created", "restored"
+    (an archived milestone), "moved" (its position alone), "updated" or None."""
     obj = model.objects.filter(slug=slug).first()
     if obj is None:
         return model.objects.create(slug=slug, **values), "created"
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save(update_fields=changed)
-    return obj, "updated" if changed else None
+    if not changed:
+        return obj, None
+    for name in changed:
+        setattr(obj, name, values[name])
+    obj.save(update_fields=changed)
+    if "is_archived" in changed:
+        return obj, "restored"
+    return obj, "moved" if changed == ["position"] else "updated"
+
+
+def _orders():
+    """The slugs in their order now: tracks, sections, and each section's active milestones."""
+    milestones = {}
+    rows = Milestone.objects.active().order_by("position", "pk")
+    for section, slug in rows.values_list("section__slug", "slug"):
+        milestones.setdefault(section, []).append(slug)
+    tracks = list(Track.objects.order_by("position", "pk").values_list("slug", flat=True))
+    sections = list(Section.objects.order_by("position", "pk").values_list("slug", flat=True))
+    return tracks, sections, milestones
+
+
+def _reordered(was, now):
+    """Whether the slugs in both `was` and `now` come in another order in `now`."""
+    both = set(was) & set(now)
+    return [slug for slug in was if slug in both] != [slug for slug in now if slug in both]
 
 
 def _sync_resources(milestone, resources):
@@ -293,6 +273,7 @@ def load(content):
     before = changes.state() if Milestone.objects.exists() else None
     now = timezone.now()  # one change: its entries read in the order they are made
     tracks_by_slug, names = {}, dict(Track.objects.values_list("slug", "name"))
+    tracks_were, sections_were, milestones_were = _orders()
     for position, track in enumerate(content["tracks"]):
         values = {"name": track["name"], "summary": track["summary"], "position": position}
         obj, change = _upsert(Track, track["slug"], values)
@@ -309,8 +290,12 @@ def load(content):
         if track.position != position:
             track.position = position
             track.save(update_fields=["position"])
-            report.note("updated", "tracks", track.slug)
+            report.note("moved", "tracks", track.slug)
         report.unlisted.append(track.slug)
+    if _reordered(tracks_were, [track["slug"] for track in content["tracks"]]):
+        report.reordered.append("tracks")
+    if _reordered(sections_were, [section["slug"] for section in content["sections"]]):
+        report.reordered.append("sections")
 
     listed = set()
     for section_position, section in enumerate(content["sections"]):
@@ -321,6 +306,9 @@ def load(content):
         }
         section_obj, change = _upsert(Section, section["slug"], values)
         report.note(change, "sections", section["slug"])
+        listing = [milestone["slug"] for milestone in section["milestones"]]
+        if _reordered(milestones_were.get(section["slug"], []), listing):
+            report.reordered_in.append(section["slug"])
         for position, milestone in enumerate(section["milestones"]):
             listed.add(milestone["slug"])
             values = {
@@ -334,13 +322,21 @@ def load(content):
             obj, change = _upsert(Milestone, milestone["slug"], values)
             synced = _sync_resources(obj, milestone["resources"])
             synced |= _sync_tracks(obj, milestone["tracks"], tracks_by_slug)
-            report.note(change or ("updated" if synced else None), "milestones", milestone["slug"])
+            if synced and change in (None, "moved"):
+                change = "updated"
+            report.note(change, "milestones", milestone["slug"])
 
     stale = Milestone.objects.active().exclude(slug__in=listed)
     started = Count("progress", filter=~Q(progress__status=Status.NOT_STARTED))
-    counted = sorted(stale.annotate(n=started).values_list("slug", "n"))
-    report.archived = [slug for slug, _ in counted]
-    report.held = {slug: n for slug, n in counted if n}
+    counted = sorted(stale.annotate(n=started).values_list("slug", "n", "title"))
+    report.archived = [slug for slug, *_ in counted]
+    report.held = {slug: n for slug, n, _ in counted if n}
+    # A slug renamed in the file reads as one milestone archived and one new of its title.
+    new = report.created["milestones"]
+    titles = {m["title"]: m["slug"] for s in content["sections"] for m in s["milestones"]}
+    report.alike = [
+        (old, titles[title]) for old, n, title in counted if n and titles.get(title) in new
+    ]
     stale.update(is_archived=True)
     if report.changed:
         if before is not None:

@@ -12,6 +12,7 @@ from roadmap.models import (
     Milestone,
     Progress,
     Resource,
+    Revision,
     Section,
     Status,
     Track,
@@ -209,6 +210,73 @@ class TestLoading:
         run("load_roadmap")
         assert not Milestone.objects.get(slug=dropped["slug"]).is_archived
         assert Progress.objects.filter(pk=progress.pk).exists()
+
+    def test_the_report_names_what_the_file_changed_not_the_positions_written_anew(self, tmp_path):
+        """An admin-added milestone left a gap in its section's positions: a dump loaded back
+        said "Updated 1 milestone", and one milestone added to a section "Updated 15", of those
+        after it. Nothing said a milestone archived in the admin was put back."""
+        run("load_roadmap")
+        section = Section.objects.get(slug="join-the-community")
+        last = section.milestones.order_by("-position").first()
+        Milestone.objects.filter(pk=last.pk).update(position=last.position + 5)
+        dumped = tmp_path / "dumped.yaml"
+        run("dump_roadmap", str(dumped))
+        assert run("load_roadmap", str(dumped)) == (
+            "Nothing to change: the database already matches the file.\n"
+        )
+
+        data = yaml.safe_load(DEFAULT_PATH.read_text())
+        first = data["sections"][0]["milestones"]
+        first.insert(1, {**first[0], "slug": "inserted", "title": "Inserted", "resources": []})
+        assert run("load_roadmap", str(write(tmp_path, data))) == "Created 1 milestone: inserted\n"
+
+        first[2], first[3] = first[3], first[2]
+        data["tracks"].reverse()
+        archived = data["sections"][2]["milestones"][0]["slug"]
+        Milestone.objects.filter(slug=archived).update(is_archived=True)
+        assert run("load_roadmap", str(write(tmp_path, data))).splitlines() == [
+            f"Put 1 archived milestone back on the roadmap: {archived}",
+            "Changed the order of the tracks",
+            f"Changed the order of the milestones in 1 section: {data['sections'][0]['slug']}",
+        ]
+        shown = Milestone.objects.active().filter(section__slug=data["sections"][0]["slug"])
+        assert list(shown.order_by("position").values_list("slug", flat=True)) == [
+            m["slug"] for m in first
+        ]
+
+    def test_a_slug_renamed_in_the_file_is_named_as_a_likely_rename(self, tmp_path):
+        """The old slug's milestone was archived and a new one made of the same title: its
+        learners' ticks stopped counting, and the report did not say the two were one."""
+        run("load_roadmap")
+        data = yaml.safe_load(DEFAULT_PATH.read_text())
+        kaggle = next(m for m in all_milestones(data) if m["slug"] == "enter-a-kaggle-competition")
+        ProgressFactory(milestone=Milestone.objects.get(slug=kaggle["slug"]))
+        kaggle["slug"] = "join-a-kaggle-competition"
+        out = run("load_roadmap", str(write(tmp_path, data)))
+        assert (
+            "The new join-a-kaggle-competition has the title of the archived "
+            "enter-a-kaggle-competition: if the file renamed its slug, give it back "
+            "enter-a-kaggle-competition (a slug is fixed once saved) and load the file again, "
+            "for its learners' progress to count. `load_roadmap --dry-run` shows this before "
+            "anything is saved.\n"
+        ) in out
+
+    def test_a_dry_run_says_what_the_load_would_do_and_saves_nothing(self, tmp_path):
+        run("load_roadmap")
+        data = yaml.safe_load(DEFAULT_PATH.read_text())
+        dropped = data["sections"][2]["milestones"].pop()
+        data["sections"][0]["milestones"][0]["title"] = "A new title"
+        changes, revision = ContentChange.objects.count(), Revision.objects.get().number
+        out = run("load_roadmap", "--dry-run", str(write(tmp_path, data)))
+        assert out.splitlines() == [
+            "Dry run: nothing was saved. Loading the file would do this:",
+            f"Updated 1 milestone: {data['sections'][0]['milestones'][0]['slug']}",
+            f"Archived 1 milestone: {dropped['slug']}",
+        ]
+        assert not Milestone.objects.filter(title="A new title").exists()
+        assert not Milestone.objects.get(slug=dropped["slug"]).is_archived
+        assert ContentChange.objects.count() == changes
+        assert Revision.objects.get().number == revision
 
     def test_a_track_dropped_from_the_file_is_kept_after_its_tracks_and_reported(self, tmp_path):
         """It stayed at its old place, first among the file's tracks on every page, and the

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from roadmap.content import DEFAULT_PATH, ContentError, load_file
 from roadmap.models import Milestone
@@ -21,13 +22,22 @@ class Command(BaseCommand):
             "serve` do): once there is one, the admin is where it is edited, and a restart "
             "must not put the file's version back over the editors' changes",
         )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="say what loading the file would change, and save nothing",
+        )
 
-    def handle(self, *args, file, if_empty, **options):
+    def handle(self, *args, file, if_empty, dry_run, **options):
         if if_empty and Milestone.objects.exists():
             self.stdout.write("The roadmap is already loaded: the file was not read.")
             return
         try:
-            report = load_file(file)
+            with transaction.atomic():
+                report = load_file(file)
+                if dry_run:
+                    transaction.set_rollback(True)
+                    self.stdout.write("Dry run: nothing was saved. Loading the file would do this:")
         except ContentError as exc:
             raise CommandError(f"{exc} Nothing was changed.") from exc
         for line in report.lines():
