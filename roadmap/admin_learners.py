@@ -1,14 +1,33 @@
 """The admin's pages of learners' rows: their progress, its history and the tracks they follow
 (the roadmap's own content is edited in roadmap/admin.py)."""
 
+from django import forms
 from django.contrib import admin
 
 from .forms import LINES
-from .models import Enrollment, Progress, ProgressEvent
+from .models import Enrollment, Progress, ProgressEvent, Status
+
+
+class ProgressForm(forms.ModelForm):
+    """The database's rule (a completion date for a done milestone, and for it alone), said at
+    the date: it said "Constraint “progress_completed_at_iff_done” is violated."."""
+
+    def clean(self):
+        cleaned = super().clean()
+        done, day = cleaned.get("status") == Status.DONE, cleaned.get("completed_at")
+        if done and day is None and "completed_at" not in self.errors:
+            self.add_error("completed_at", "A done milestone needs the day it was done.")
+        elif not done and day is not None:
+            self.add_error(
+                "completed_at",
+                "Only a done milestone has one: clear it, or set the status to Done.",
+            )
+        return cleaned
 
 
 @admin.register(Progress)
 class ProgressAdmin(admin.ModelAdmin):
+    form = ProgressForm
     formfield_overrides = LINES
     list_display = ("user", "milestone", "status", "updated_at")
     list_filter = ("status",)

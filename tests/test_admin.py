@@ -842,6 +842,28 @@ class TestContentEditors:
         assert row.note == "Line one.\nLine two."
 
     @pytest.mark.parametrize(
+        ("status", "day", "said"),
+        [
+            (Status.DONE, "", "A done milestone needs the day it was done."),
+            (Status.IN_PROGRESS, "2026-01-01", "Only a done milestone has one: clear it, or set"),
+        ],
+    )
+    def test_a_done_date_goes_with_done_alone_said_at_the_date(
+        self, admin_client, status, day, said
+    ):
+        """It said "Constraint “progress_completed_at_iff_done” is violated." above the form."""
+        row = ProgressFactory(status=Status.NOT_STARTED)
+        times = {"updated_at_0": "2026-01-01", "updated_at_1": "00:00:00"}
+        when = {"completed_at_0": day, "completed_at_1": "10:00:00" if day else ""}
+        response = change_progress(admin_client, row, **times, **when, status=status)
+        assert response.status_code == 200
+        assert response.context["adminform"].errors.keys() == {"completed_at"}
+        assert said in response.text
+        assert "violated" not in response.text
+        row.refresh_from_db()
+        assert row.status == Status.NOT_STARTED
+
+    @pytest.mark.parametrize(
         ("day", "said"),
         [("2099-01-01", "That is in the future"), ("0001-01-01", "That is too far in the past")],
     )
