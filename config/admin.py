@@ -102,6 +102,19 @@ class NamedDateAndTime:
         return formfield
 
 
+class NamedAsSaved:
+    """A change page refused (its form's, or a row's, error) names the object as it is saved:
+    the heading, the window's title and the breadcrumbs showed the name the refused form gave
+    it, as if it were saved."""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        saved = obj and change and request.method == "POST"
+        saved = saved and type(obj)._default_manager.filter(pk=obj.pk).first()
+        if saved:
+            context.update(original=saved, subtitle=str(saved))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
 class Autocomplete(AutocompleteJsonView):
     """Django's, refusing a field that is another model's relation to the model: it has no
     choices to offer (a 500 in Django 5.2). A field of its own, a many-to-many one too, is
@@ -126,11 +139,11 @@ class AdminSite(admin.AdminSite):
         return redirect("password_change")
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Every ModelAdmin gets CheckedSelection and NamedDateAndTime mixed in, those of
-        Django's and django-axes' apps too (which a base class of our own would miss): the admin
-        classes in the project are plain ModelAdmins."""
+        """Every ModelAdmin gets CheckedSelection, NamedDateAndTime and NamedAsSaved mixed in,
+        those of Django's and django-axes' apps too (which a base class of our own would miss):
+        the admin classes in the project are plain ModelAdmins."""
         admin_class = admin_class or admin.ModelAdmin
-        mixed = (CheckedSelection, NamedDateAndTime, admin_class)
+        mixed = (CheckedSelection, NamedDateAndTime, NamedAsSaved, admin_class)
         checked = type(admin_class.__name__, mixed, {})
         checked.__module__ = admin_class.__module__
         super().register(model_or_iterable, checked, **options)

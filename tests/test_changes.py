@@ -999,6 +999,22 @@ class TestTwoEditorsAtOnce:
         )
         assert response.status_code == 302
 
+    def test_a_refused_page_names_the_milestone_as_it_is_saved(self, editor_client):
+        """The heading, the window's title and the breadcrumbs gave it the title the refused
+        form had, as if it were saved."""
+        milestone = MilestoneFactory(title="Ship an API", estimated_hours=5)
+        opened = opened_page(editor_client, milestone)
+        save(editor_client, milestone, estimated_hours=7)
+        mine = {"estimated_hours": 9, "title": "Deploy an API"}
+        response = self.post(editor_client, milestone, opened | mine)
+        assert response.status_code == 200
+        assert "<h2>Ship an API</h2>" in response.text
+        assert "<title>Error: Ship an API | Change milestone" in response.text
+        breadcrumbs = response.text.split('<nav aria-label="Breadcrumbs">')[1].split("</nav>")[0]
+        assert "Ship an API" in breadcrumbs
+        assert "Deploy an API" not in response.text.split('name="title"')[0]
+        assert 'value="Deploy an API"' in response.text  # what the editor typed, kept to fix
+
     def test_what_another_save_changed_since_is_kept_beside_the_pages_change(
         self, editor_client, engineer
     ):
