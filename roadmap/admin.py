@@ -21,7 +21,7 @@ from .admin_forms import (
     WeightFormSet,
     changed_fields,
 )
-from .forms import LINES
+from .forms import AS_THE_SITE
 from .models import (
     Enrollment,
     Milestone,
@@ -84,7 +84,7 @@ class ContentAdmin(admin.ModelAdmin):
     marks a new content revision for the caches."""
 
     form = ContentForm
-    formfield_overrides = LINES | COUNTS
+    formfield_overrides = AS_THE_SITE | COUNTS
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=PositionForm, **kwargs)
@@ -209,7 +209,7 @@ class PlacedInline(admin.TabularInline):
 
     form = ContentForm
     formset = RowFormSet
-    formfield_overrides = COUNTS
+    formfield_overrides = AS_THE_SITE | COUNTS
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

@@ -4,7 +4,7 @@
 from django import forms
 from django.contrib import admin
 
-from .forms import LINES
+from .forms import AS_THE_SITE
 from .models import Enrollment, Progress, ProgressEvent, Status
 
 
@@ -28,7 +28,7 @@ class ProgressForm(forms.ModelForm):
 @admin.register(Progress)
 class ProgressAdmin(admin.ModelAdmin):
     form = ProgressForm
-    formfield_overrides = LINES
+    formfield_overrides = AS_THE_SITE
     list_display = ("user", "milestone", "status", "updated_at")
     list_filter = ("status",)
     list_select_related = ("user", "milestone")

@@ -7,7 +7,7 @@ from accounts.validators import validate_lines
 
 from .models import NOTE_LENGTH, URL_LENGTH, Status
 from .progress import NOT_DONE
-from .validators import note_text, validate_target_in_reach, validate_web_url
+from .validators import WEB_URL, note_text, validate_target_in_reach, validate_web_url
 
 # The evidence field's: a link without its scheme is taken (as https://).
 NOT_A_WEB_ADDRESS = "Enter a web address (http or https), such as https://github.com/you/project."
@@ -45,8 +45,15 @@ class LinesField(forms.CharField):
         return note_text(super().to_python(value))
 
 
-# The admin's text on several lines, taken as the site's own forms take it.
-LINES = {models.TextField: {"form_class": LinesField}}
+# The admin's text on several lines and links, taken as the site's own forms take them.
+AS_THE_SITE = {
+    models.TextField: {"form_class": LinesField},
+    models.URLField: {
+        "form_class": WebURLField,
+        "assume_scheme": "https",
+        "error_messages": {"invalid": WEB_URL},
+    },
+}
 
 
 class DetailsForm(forms.Form):

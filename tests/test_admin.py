@@ -157,7 +157,9 @@ def test_the_admin_form_refuses_counts_out_of_range_and_a_javascript_link(
         },
     )
     assert response.status_code == 200
-    assert "Enter a valid URL" in response.text or "http:// or https://" in response.text
+    # Said as the learner's evidence link is (it was Django's "Enter a valid URL.").
+    assert response.text.count("Enter a web address that starts with http:// or https://.") == 1
+    assert "Enter a valid URL" not in response.text
     for words in set(said):
         assert response.text.count(words) == said.count(words)
     assert "greater than or equal to 0" not in response.text

@@ -1251,7 +1251,7 @@ class TestRowsOfTwoEditorsAtOnce:
         mine = {"resources-1-DELETE": "on", "resources-2-url": "not a link"}
         response = self.post(editor_client, milestone, opened | mine)
         assert response.status_code == 200
-        assert "Enter a valid URL." in response.text
+        assert "Enter a web address that starts with http:// or https://." in response.text
         assert "Another resource on this page has this link" not in response.text
 
 
