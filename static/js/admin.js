@@ -11,3 +11,28 @@ document.addEventListener("submit", (event) => {
 window.addEventListener("pageshow", () => {
   for (const form of document.forms) delete form.dataset.sent;
 });
+
+// An inline's row added by "Add another …": its fields are named by their place ("Title, row
+// 4", as the page's own rows are; every added row was "new row"), and the cursor goes to its
+// first field (it stayed on the button, with the row before it, out of Tab's way). A row
+// removed again: the rows after it are numbered anew, and the cursor goes back to the button
+// (it fell to the page's top).
+function nameByPlace(row) {
+  const place = `row ${Number(row.id.split("-").pop()) + 1}`;
+  for (const field of row.querySelectorAll("[aria-label]")) {
+    const label = field.getAttribute("aria-label").replace(/, (new row|row \d+)$/, `, ${place}`);
+    field.setAttribute("aria-label", label);
+  }
+  row.querySelector(".inline-deletelink")?.setAttribute("aria-label", `Remove ${place}`);
+}
+document.addEventListener("formset:added", (event) => {
+  nameByPlace(event.target);
+  event.target.querySelector("input:not([type=hidden]), select, textarea")?.focus();
+});
+document.addEventListener("formset:removed", (event) => {
+  const prefix = event.detail.formsetName;
+  queueMicrotask(() => { // once Django has numbered the rows anew
+    document.querySelectorAll(`.dynamic-${prefix}:not(.has_original)`).forEach(nameByPlace);
+    document.querySelector(`#${prefix}-group .add-row a`)?.focus();
+  });
+});

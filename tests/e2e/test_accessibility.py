@@ -5,6 +5,7 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.db.models import Count
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -132,6 +133,29 @@ def test_the_admins_inline_links_and_filters_are_told_apart_and_easy_to_hit(
     filters = page.locator("#changelist-filter li a")
     heights = [box["height"] for box in (link.bounding_box() for link in filters.all())]
     assert heights and min(heights) >= 24, heights
+
+
+def test_a_row_added_to_an_inline_takes_the_cursor_and_its_place_names_it(
+    page, live_server, roadmap
+):
+    """The cursor stayed on "Add another Resource", the row before it out of Tab's way; every
+    added row was "new row", and its "Remove" put the cursor at the page's top."""
+    editor = UserFactory(is_staff=True, is_superuser=True)
+    log_in_browser(page.context, live_server, editor)
+    milestone = Milestone.objects.annotate(n=Count("resources")).filter(n=2).first()
+    page.goto(f"{live_server.url}/admin/roadmap/milestone/{milestone.pk}/change/")
+    add = page.get_by_role("button", name="Add another Resource")
+    add.click()  # the page's blank row is row 3: these are rows 4 and 5
+    expect(page.get_by_role("spinbutton", name="Position, row 4")).to_be_focused()
+    add.click()
+    expect(page.get_by_role("spinbutton", name="Position, row 5")).to_be_focused()
+    page.get_by_role("textbox", name="Title, row 5").fill("Kept")
+
+    page.get_by_role("button", name="Remove row 4").click()
+
+    expect(add).to_be_focused()
+    expect(page.get_by_role("textbox", name="Title, row 4")).to_have_value("Kept")
+    expect(page.get_by_role("button", name="Remove row 4")).to_have_count(1)
 
 
 def test_a_milestones_title_is_seen_whole_in_the_admin(page, live_server, roadmap):
