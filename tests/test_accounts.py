@@ -646,6 +646,9 @@ def test_password_forms_tell_password_managers_whose_password_it_is(client, user
 
 class TestPasswordChange:
     def test_a_learner_changes_the_password_and_stays_logged_in(self, learner_client, user):
+        elsewhere = Client()
+        elsewhere.force_login(user)
+        assert elsewhere.get(reverse("profile")).status_code == 200
         html = learner_client.get(reverse("password_change")).text
         for name in ("old_password", "new_password1", "new_password2"):
             assert f'<label for="id_{name}">' in html
@@ -661,7 +664,13 @@ class TestPasswordChange:
         user.refresh_from_db()
         assert user.check_password(NEW_PASSWORD)
         assert learner_client.get(reverse("profile")).status_code == 200
-        assert "Password changed" in learner_client.get(reverse("password_change_done")).text
+        done = learner_client.get(reverse("password_change_done")).text
+        assert "Password changed" in done
+        # Said, and so: another session of the account is logged out.
+        assert "any other browser or device that was logged in to your account is logged out" in (
+            " ".join(done.split())
+        )
+        assert elsewhere.get(reverse("profile")).status_code == 302
 
     def test_the_old_password_must_be_right(self, learner_client, user):
         response = learner_client.post(
@@ -703,6 +712,8 @@ class TestPasswordReset:
         assert not mail.outbox
 
     def test_a_known_address_gets_a_link_that_sets_a_new_password(self, client, user):
+        elsewhere = Client()
+        elsewhere.force_login(user)
         response = client.post(reverse("password_reset"), {"email": user.email.upper()})
         assert response["Location"] == reverse("password_reset_done")
         (message,) = mail.outbox
@@ -726,6 +737,12 @@ class TestPasswordReset:
         user.refresh_from_db()
         assert user.check_password(NEW_PASSWORD)
         assert "This link no longer works" in client.get(link, follow=True).text
+        # Said, and so: the account's sessions are logged out.
+        complete = " ".join(client.get(reverse("password_reset_complete")).text.split())
+        assert (
+            "Every browser or device that was logged in to your account is logged out" in complete
+        )
+        assert elsewhere.get(reverse("profile")).status_code == 302
 
     def test_an_unknown_address_gets_the_same_page_and_no_email(self, client, user):
         known = client.post(reverse("password_reset"), {"email": user.email}, follow=True)
