@@ -161,6 +161,8 @@ def since_mark(user, snapshot, own, followed):
     kept = tuple(t for pk, t in archived.items() if pk in own and has_something(own[pk]))
     told += [first_change[pk] for pk in archived]
     tracks = tuple(t for t in snapshot.tracks if t.pk in new_tracks)  # not deleted since
+    # Deleted, and one of its title added since (its file loaded again): one milestone, new.
+    added_gone |= {changes.one_line(m.title) for m in new}
     deleted = {title: at for title, at in deleted.items() if title not in added_gone}
     told += [new_tracks[t.pk] for t in tracks] + list(deleted.values())
     renamed_tracks = tuple(

@@ -845,6 +845,20 @@ class TestSinceYourLastVisit:
         assert "archived" not in section  # said once, as what it is now
         assert "These changes took your ML Engineer completion up 50 percentage points" in section
 
+    def test_a_milestone_deleted_and_added_again_since_is_told_as_new_alone(
+        self, client, learner, editor, engineer
+    ):
+        """Deleted in the admin, then back from the roadmap's file: the news said "1 milestone
+        was deleted: Ship an API" and showed "Ship an API" as New."""
+        ship = engineer.milestones.get(title="Ship an API")
+        editor.post(reverse("admin:roadmap_milestone_delete", args=[ship.pk]), {"post": "yes"})
+        add_milestone(editor, "Ship an API", engineer, 2)
+        client.force_login(learner)
+        section = news_of(client.get(DASHBOARD).text)
+        assert "<li>1 new milestone, counting toward ML Engineer</li>" in section
+        assert "Ship an API" in section
+        assert "deleted" not in section
+
     def test_a_milestone_added_and_deleted_since_is_not_told(
         self, client, learner, editor, engineer
     ):
