@@ -338,6 +338,10 @@ def load(content):
         (old, titles[title]) for old, n, title in counted if n and titles.get(title) in new
     ]
     stale.update(is_archived=True)
+    sections = Section.objects.exclude(
+        slug__in=[section["slug"] for section in content["sections"]]
+    )
+    report.unlisted_sections = list(sections.values_list("slug", flat=True))
     if report.changed:
         if before is not None:
             changes.record(before, changes.state(), now)

@@ -17,6 +17,7 @@ class LoadReport:
     renumbered: bool = False  # positions written anew, in the same order: no news
     archived: list = field(default_factory=list)
     unlisted: list = field(default_factory=list)  # tracks the file doesn't name, kept
+    unlisted_sections: list = field(default_factory=list)  # sections it doesn't name, kept
     held: dict = field(default_factory=dict)  # archived slug -> learners who ticked or started it
     alike: list = field(default_factory=list)  # (archived slug held, new slug with its title)
 
@@ -59,6 +60,11 @@ class LoadReport:
                 f"Kept {count} track{pluralize(count)} the file doesn't list, after its tracks "
                 f"(delete {pluralize(count, 'it,them')} in the admin once nobody follows "
                 f"{pluralize(count, 'it,them')}): {', '.join(self.unlisted)}"
+            )
+        if count := len(self.unlisted_sections):
+            yield (
+                f"Kept {count} section{pluralize(count)} the file doesn't list, with no "
+                f"milestone on the roadmap now: {', '.join(self.unlisted_sections)}"
             )
 
     def order_lines(self):

@@ -261,6 +261,18 @@ class TestLoading:
             "anything is saved.\n"
         ) in out
 
+    def test_a_section_the_file_doesnt_list_is_named(self, tmp_path):
+        """A section added in the admin stayed, empty, and the load said nothing of it."""
+        run("load_roadmap")
+        hired = Section.objects.create(slug="get-hired", title="Get hired", position=9)
+        MilestoneFactory(section=hired, slug="write-a-cv")
+        out = run("load_roadmap")
+        assert "Archived 1 milestone: write-a-cv" in out
+        assert (
+            "Kept 1 section the file doesn't list, with no milestone on the roadmap now: "
+            "get-hired\n"
+        ) in out
+
     def test_a_dry_run_says_what_the_load_would_do_and_saves_nothing(self, tmp_path):
         run("load_roadmap")
         data = yaml.safe_load(DEFAULT_PATH.read_text())
