@@ -65,6 +65,26 @@ def test_ticking_updates_the_track_bars_without_a_reload_and_persists(
     expect(mark).to_be_focused()
 
 
+def test_a_tick_says_where_it_is_what_it_did_to_the_tracks(learner_page, live_server, user):
+    """The bars moved at the page's top, out of sight (about 1,500 px above on a phone): at the
+    milestone nothing said what the tick had done. Said at the last one ticked alone."""
+    page = learner_page
+    page.goto(f"{live_server.url}/?track=all")
+    first, second = page.locator("li.milestone").all()[:2]
+    first.get_by_role("checkbox").check()
+    said = first.locator(".tick-said")
+    expect(said).to_have_text(re.compile(r"^ML Engineer now \d+\xa0% · Data Scientist now "))
+    percent = re.search(r"ML Engineer now (\d+)", said.inner_text()).group(1)
+    expect(engineer_bar(page)).to_contain_text(f"{percent} %")
+
+    second.get_by_role("checkbox").check()
+
+    expect(second.locator(".tick-said")).to_contain_text("ML Engineer now")
+    expect(page.locator(".tick-said")).to_have_count(1)
+    page.reload()
+    expect(page.locator(".tick-said")).to_have_count(0)
+
+
 def test_a_note_and_an_evidence_link_are_saved_inline(learner_page, live_server, user):
     page = learner_page
     page.goto(f"{live_server.url}/#{SLUG}")
@@ -299,7 +319,7 @@ def test_a_tick_on_its_way_says_saving_until_it_is_saved(learner_page, live_serv
     form = page.locator("form.status").first
     held = []
     page.route(f"**{form.get_attribute('action')}", lambda route: held.append(route))
-    state = form.locator(".state")
+    state = form.locator("[id^=state-]")
 
     def shown():
         return state.evaluate(
@@ -314,9 +334,9 @@ def test_a_tick_on_its_way_says_saving_until_it_is_saved(learner_page, live_serv
     while not held:  # the request, held on its way
         page.wait_for_timeout(20)
     held[0].continue_()
-    expect(form.locator(".state")).to_contain_text("Done on")
+    expect(state).to_contain_text("Done on")
     expect(form).not_to_have_class(re.compile(r"\bhtmx-request\b"))
-    assert form.locator(".state").evaluate("line => getComputedStyle(line).visibility") == "visible"
+    assert state.evaluate("line => getComputedStyle(line).visibility") == "visible"
 
 
 def test_unticking_a_folded_done_milestone_changes_its_one_line_too(
