@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -7,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.formats import date_format
 from django.views.decorators.cache import cache_control, never_cache
@@ -135,41 +138,13 @@ def set_target(request, slug):
 def set_following(request, slug, *, following):
     """Follow (`following`) or unfollow a track: the card again for htmx, else the dashboard."""
     track = get_object_or_404(Track, slug=slug)
-    # Said as it is now: a second tab may show it as it was.
-    level, message = messages.SUCCESS, f"You no longer follow {track.name}."
-    target = None
-    if following:
-        message = f"You now follow {track.name}."
-        # Following again right after an unfollow brings back the target date it cleared.
-        restored = TargetForm(request.POST) if request.POST.get("target_date") else None
-        try:
-            if not progress.follow(user=request.user, track=track):
-                level, message = messages.INFO, f"You already follow {track.name}."
-            elif restored and restored.is_valid():
-                back = restored.cleaned_data["target_date"]
-                progress.set_target(user=request.user, track_slug=track.slug, target=back)
-                message += f" Its target date, {date_format(back, 'j F Y')}, is back."
-            elif restored:
-                message += " Its target date could not be kept: " + " ".join(
-                    restored.errors["target_date"]
-                )
-        except IntegrityError:  # deleted by an editor since it was read
-            if Track.objects.filter(pk=track.pk).exists():
-                raise  # or the account was: DeletedAccountMiddleware answers
-            return not_found(request, NO_TRACK)
-    else:
-        # The target date goes with the track: said, so that it is not lost without a word.
-        mine = Enrollment.objects.filter(user=request.user, track=track)
-        target = mine.values_list("target_date", flat=True).first()
-        if target:
-            message += f" Its target date, {date_format(target, 'j F Y')}, is cleared."
-            if request.htmx:  # the card's Follow button then brings it back
-                message += " Follow it again to bring it back."
-        try:
-            if not progress.unfollow(user=request.user, track=track):
-                level, message = messages.INFO, f"You don’t follow {track.name}."
-        except progress.LastTrack as refused:
-            level, message = messages.ERROR, str(refused)
+    try:
+        said = (_follow if following else _unfollow)(request, track)
+    except IntegrityError:  # deleted by an editor since it was read
+        if Track.objects.filter(pk=track.pk).exists():
+            raise  # or the account was: DeletedAccountMiddleware answers
+        return not_found(request, NO_TRACK)
+    level, message = said.level, said.message
     if not request.htmx:  # back at the card, or at the top where a refusal is said
         messages.add_message(request, level, message)
         card = "" if level == messages.ERROR else f"#track-{track.slug}"
@@ -181,9 +156,54 @@ def set_following(request, slug, *, following):
     context = {"card": card, "cards": cards, "message": message}
     context["level"] = messages.DEFAULT_TAGS[level]
     context["refused" if level == messages.ERROR else "said"] = message  # in the card
-    context["lasting"] = bool(target)  # not gone at the next step: a date was lost
-    context["restore"] = target  # an unfollow's: the card's Follow button brings it back
+    context["lasting"] = said.lasting  # not gone at the next step: of a date lost, or not kept
+    context["restore"] = said.restore  # the card's Follow button brings it back
     return TemplateResponse(request, f"{DASHBOARD}#following", context)
+
+
+class Said(NamedTuple):
+    level: int
+    message: str  # said as it is now: a second tab may show it as it was
+    lasting: bool = False
+    restore: object = None  # the target date an unfollow cleared, which Follow brings back
+
+
+def _follow(request, track):
+    """Follow `track`; with the target date an unfollow cleared (`target_date`, the card's
+    Follow button right after it), with that date."""
+    restored = TargetForm(request.POST) if request.POST.get("target_date") else None
+    back = restored.cleaned_data["target_date"] if restored and restored.is_valid() else None
+    if not progress.follow(user=request.user, track=track, target=back):
+        return Said(messages.INFO, f"You already follow {track.name}.")
+    message = f"You now follow {track.name}."
+    if back:
+        return Said(
+            messages.SUCCESS, f"{message} Its target date, {date_format(back, 'j F Y')}, is back."
+        )
+    if restored:  # a day gone by since the unfollow (or a hostile value)
+        refused = " ".join(restored.errors["target_date"])
+        return Said(messages.WARNING, f"{message} Its target date was not kept. {refused}", True)
+    return Said(messages.SUCCESS, message)
+
+
+def _unfollow(request, track):
+    """Stop following `track`; the target date that goes with it is said, so that it is not lost
+    without a word, and offered back (by htmx, while it is still ahead)."""
+    mine = Enrollment.objects.filter(user=request.user, track=track)
+    target = mine.values_list("target_date", flat=True).first()
+    try:
+        if not progress.unfollow(user=request.user, track=track):
+            return Said(messages.INFO, f"You don’t follow {track.name}.")
+    except progress.LastTrack as refused:
+        return Said(messages.ERROR, str(refused))
+    message = f"You no longer follow {track.name}."
+    if not target:
+        return Said(messages.SUCCESS, message)
+    message += f" Its target date, {date_format(target, 'j F Y')}, is cleared."
+    restore = target if request.htmx and target > timezone.localdate() else None
+    if restore:
+        message += " Follow it again to bring it back."
+    return Said(messages.SUCCESS, message, True, restore)
 
 
 PUBLIC_FIELDS = ("id", "username", "display_name", "time_zone")

@@ -138,9 +138,11 @@ def save_details(*, user, milestone, note, evidence_url, opened_with="", now=Non
     return None
 
 
-def follow(*, user, track):
-    """Follow a track; False if it was followed already."""
-    return Enrollment.objects.get_or_create(user=user, track=track)[1]
+def follow(*, user, track, target=None):
+    """Follow a track, with the `target` date if given; False if it was followed already (its
+    target date then stays as it is)."""
+    defaults = {"target_date": target}
+    return Enrollment.objects.get_or_create(user=user, track=track, defaults=defaults)[1]
 
 
 @transaction.atomic

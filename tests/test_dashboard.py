@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from roadmap import dashboard, progress
 from roadmap.models import Enrollment, Milestone, Progress, Status, Track
@@ -468,10 +469,25 @@ class TestFollow:
         EnrollmentFactory(user=user)
         response = learner_client.post(follow_url(engineer), {"target_date": sent}, **HTMX)
         assert response.status_code == 200
-        assert f"You now follow ML Engineer. Its target date could not be kept: {said}" in (
-            response.text
-        )
+        # In the card until the page is left, as a date lost is.
+        card = response.text.split('id="track-ml-engineer"')[1].split("</article>")[0]
+        assert (
+            '<p class="message warning">You now follow ML Engineer. Its target date was not '
+            f"kept. {said}"
+        ) in card
         assert Enrollment.objects.get(user=user, track=engineer).target_date is None
+
+    def test_a_target_date_come_by_the_unfollow_is_not_offered_back(
+        self, learner_client, user, engineer
+    ):
+        """It was offered, and following again said it could not be kept: the day was here."""
+        today = timezone.localdate()
+        EnrollmentFactory(user=user, track=engineer, target_date=today)
+        EnrollmentFactory(user=user)
+        card = learner_client.post(unfollow_url(engineer), **HTMX).text
+        assert f"Its target date, {date_format(today, 'j F Y')}, is cleared.</p>" in card
+        assert "Follow it again" not in card
+        assert 'name="target_date"' not in card.split(f'action="{follow_url(engineer)}"')[1]
 
     def test_unfollowing_locks_the_learners_rows_alone(self, user, engineer):
         """Read in the tracks' order, the locking query joined the tracks and locked their rows
