@@ -1,23 +1,22 @@
-"""The roadmap as one human-readable YAML file: read, validate, load into the database, dump.
+"""The roadmap as one human-readable YAML file: load into the database (the file read and
+validated by roadmap/content_checks.py first), and dump.
 
 Loading upserts by slug inside one transaction, archives milestones the file no longer lists and
 never deletes a learner's progress. Dumping writes active content only, so dump -> load -> dump is
 stable byte for byte.
 """
 
-from collections.abc import Hashable
 from pathlib import Path
 
 import yaml
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from . import changes
+from .content_checks import ContentError, parse
 from .load_report import LoadReport
 from .models import (
-    MAX_ESTIMATED_HOURS,
     Milestone,
     Resource,
     Section,
@@ -26,199 +25,31 @@ from .models import (
     TrackMilestone,
 )
 from .snapshot import content_changed
-from .validators import validate_anchor, validate_track_ids
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "content" / "roadmap.yaml"
 
 
-class ContentError(Exception):
-    """The file is not a valid roadmap; the message names the place."""
-
-
-class _Loader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a key given twice in one mapping: PyYAML keeps the last,
-    and a second `slug:` made a section of its own, moving the first's milestones there."""
-
-    def construct_mapping(self, node, deep=False):
-        keys = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, Hashable):
-                continue  # refused by the safe loader itself
-            if key in keys:
-                raise yaml.constructor.ConstructorError(
-                    problem=f"the key “{key}” is given twice", problem_mark=key_node.start_mark
-                )
-            keys.add(key)
-        return super().construct_mapping(node, deep)
-
-
-def parse(text, source="roadmap file", existing=None, existing_tracks=frozenset()):
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ContentError(f"{source}{where}: not valid YAML ({problem}).") from exc
-    return validate(data, existing, existing_tracks)
-
-
-def _mapping(value, place, required, optional=()):
-    if not isinstance(value, dict):
-        raise ContentError(f"{place}: expected a mapping with keys {', '.join(required)}.")
-    missing = [key for key in required if key not in value]
-    if missing:
-        raise ContentError(f"{place}: missing {', '.join(missing)}.")
-    unknown = [str(key) for key in value if key not in (*required, *optional)]
-    if unknown:
-        raise ContentError(f"{place}: unknown key {', '.join(unknown)}.")
-    return value
-
-
-def _list(value, place):
-    if not isinstance(value, list):
-        raise ContentError(f"{place}: expected a list.")
-    return value
-
-
-def _field(model, name, value, place):
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ContentError(f"{place}.{name}: expected text, got {type(value).__name__}.")
-    try:
-        return model._meta.get_field(name).clean(value.strip(), None)
-    except ValidationError as exc:
-        raise ContentError(f"{place}.{name}: {' '.join(exc.messages)}") from exc
-
-
-def _fields(model, raw, place, names):
-    """The text fields `names` of the mapping `raw`, each cleaned by the model's field."""
-    return {name: _field(model, name, raw.get(name), place) for name in names}
-
-
-def _unique(slug, seen, place):
-    if slug in seen:
-        raise ContentError(f"{place}.slug: '{slug}' is used twice in the file.")
-    seen.add(slug)
-
-
-def _anchor(slug, seen, place, existing, kind):
-    """A section's or milestone's (`kind`) slug: its place on the roadmap page (/#slug), one
-    each. One the database has already for that kind is let through, as the admin does: slugs
-    are fixed once saved. One the other kind has is refused, as there."""
-    _unique(slug, seen, place)
-    if slug not in existing.get(kind, ()):
-        other = "milestone" if kind == "section" else "section"
-        if slug in existing.get(other, ()):
-            raise ContentError(
-                f"{place}.slug: a {other} has the slug '{slug}', and each is a place of its own "
-                f"on the roadmap page (/#{slug}): choose another."
-            )
-        _refuse(validate_anchor, slug, place)
-
-
-def _refuse(validator, slug, place):
-    try:
-        validator(slug)
-    except ValidationError as exc:
-        raise ContentError(f"{place}.slug: {' '.join(exc.messages)}") from exc
-
-
-def validate(data, existing=None, existing_tracks=frozenset()):
-    """Check the whole structure and return it normalised; raise ContentError naming the place.
-    `existing` are the sections' and milestones' slugs the database has (saved_anchors()),
-    `existing_tracks` its tracks': the rules for new ones let them through."""
-    existing = existing or {}
-    root = _mapping(data, "top level", ("tracks", "sections"))
-    result = {"tracks": [], "sections": []}
-    track_slugs = set()
-    for i, raw in enumerate(_list(root["tracks"], "tracks")):
-        place = f"tracks[{i}]"
-        _mapping(raw, place, ("slug", "name"), ("summary",))
-        track = _fields(Track, raw, place, ("slug", "name", "summary"))
-        if track["slug"] not in existing_tracks:
-            _refuse(validate_track_ids, track["slug"], place)
-        _unique(track["slug"], track_slugs, place)
-        result["tracks"].append(track)
-
-    anchors = set()  # the sections' and milestones' slugs
-    for i, raw in enumerate(_list(root["sections"], "sections")):
-        place = f"sections[{i}]"
-        _mapping(raw, place, ("slug", "title", "milestones"), ("intro",))
-        section = {**_fields(Section, raw, place, ("slug", "title", "intro")), "milestones": []}
-        _anchor(section["slug"], anchors, place, existing, "section")
-        for j, raw_milestone in enumerate(_list(raw["milestones"], f"{place}.milestones")):
-            section["milestones"].append(
-                _validate_milestone(
-                    raw_milestone, f"{place}.milestones[{j}]", track_slugs, anchors, existing
-                )
-            )
-        result["sections"].append(section)
-    if not any(section["milestones"] for section in result["sections"]):
-        raise ContentError("sections: no milestone in the file: loading it would archive them all.")
-    return result
-
-
-def _validate_milestone(raw, place, track_slugs, anchors, existing):
-    _mapping(
-        raw, place, ("slug", "title", "estimated_hours"), ("description", "resources", "tracks")
-    )
-    hours, slug = raw["estimated_hours"], _field(Milestone, "slug", raw.get("slug"), place)
-    place = f"{place} ({slug})"  # each of its other fields' places names it
-    milestone = {
-        "slug": slug,
-        **_fields(Milestone, raw, place, ("title", "description")),
-        "estimated_hours": hours,
-        "resources": [],
-        "tracks": {},
-    }
-    _anchor(milestone["slug"], anchors, place, existing, "milestone")
-    if type(hours) is not int or not 1 <= hours <= MAX_ESTIMATED_HOURS:
-        raise ContentError(
-            f"{place}.estimated_hours: must be a whole number of hours from 1 to "
-            f"{MAX_ESTIMATED_HOURS}."
-        )
-    links = {}  # url -> the place of the resource that has it
-    for k, raw_resource in enumerate(_list(raw.get("resources") or [], f"{place}.resources")):
-        resource_place = f"{place}.resources[{k}]"
-        _mapping(raw_resource, resource_place, ("title", "url"))
-        resource = _fields(Resource, raw_resource, resource_place, ("title", "url"))
-        if resource["url"] in links:
-            raise ContentError(
-                f"{resource_place}.url: the same link as resources[{links[resource['url']]}] "
-                "(a milestone lists each link once)."
-            )
-        links[resource["url"]] = k
-        milestone["resources"].append(resource)
-    tracks = raw.get("tracks") or {}
-    if not isinstance(tracks, dict):
-        raise ContentError(f"{place}.tracks: expected a mapping of track slug to weight.")
-    for slug, weight in tracks.items():
-        if slug not in track_slugs:
-            raise ContentError(f"{place}.tracks: unknown track '{slug}'.")
-        if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 5:
-            raise ContentError(f"{place}.tracks.{slug}: weight must be a whole number from 1 to 5.")
-        milestone["tracks"][slug] = weight
-    return milestone
-
-
 def _upsert(model, slug, values):
-    """The row with this slug, made to hold `values`, and what that was: "created", "restored"
-    (an archived milestone), "moved" (its position alone), "updated" or None."""
+    """The row with this slug, made to hold `values`, and the fields written ("slug": made)."""
     obj = model.objects.filter(slug=slug).first()
     if obj is None:
-        return model.objects.create(slug=slug, **values), "created"
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if not changed:
-        return obj, None
+        return model.objects.create(slug=slug, **values), {"slug"}
+    changed = {name for name, value in values.items() if getattr(obj, name) != value}
     for name in changed:
         setattr(obj, name, values[name])
-    obj.save(update_fields=changed)
-    if "is_archived" in changed:
-        return obj, "restored"
-    return obj, "moved" if changed == ["position"] else "updated"
+    obj.save(update_fields=changed)  # none: not saved
+    return obj, changed
+
+
+def _said(changed, synced=False):
+    """What the report says of a row whose `changed` fields were written (and its resources or
+    weights, when `synced`): "created", or some of "restored", "updated", "moved" (its place)."""
+    if "slug" in changed:
+        return ["created"]
+    said = ["restored"] if "is_archived" in changed else []
+    if synced or changed - {"position", "is_archived"}:
+        return [*said, "updated"]
+    return [*said, "moved"] if "position" in changed else said
 
 
 def _orders():
@@ -276,11 +107,11 @@ def load(content):
     tracks_were, sections_were, milestones_were = _orders()
     for position, track in enumerate(content["tracks"]):
         values = {"name": track["name"], "summary": track["summary"], "position": position}
-        obj, change = _upsert(Track, track["slug"], values)
-        report.note(change, "tracks", track["slug"])
-        if change == "created" and before is not None:
+        obj, changed = _upsert(Track, track["slug"], values)
+        report.note(_said(changed), "tracks", track["slug"])
+        if "slug" in changed and before is not None:
             changes.record_new_track(obj, now)
-        elif change == "updated":
+        elif "name" in changed:
             changes.record_renamed_track(obj, names[track["slug"]], now)
         tracks_by_slug[track["slug"]] = obj
     # A track the file no longer names may have followers: it stays, after the file's tracks
@@ -290,7 +121,7 @@ def load(content):
         if track.position != position:
             track.position = position
             track.save(update_fields=["position"])
-            report.note("moved", "tracks", track.slug)
+            report.note(["moved"], "tracks", track.slug)
         report.unlisted.append(track.slug)
     if _reordered(tracks_were, [track["slug"] for track in content["tracks"]]):
         report.reordered.append("tracks")
@@ -304,8 +135,8 @@ def load(content):
             "intro": section["intro"],
             "position": section_position,
         }
-        section_obj, change = _upsert(Section, section["slug"], values)
-        report.note(change, "sections", section["slug"])
+        section_obj, changed = _upsert(Section, section["slug"], values)
+        report.note(_said(changed), "sections", section["slug"])
         listing = [milestone["slug"] for milestone in section["milestones"]]
         if _reordered(milestones_were.get(section["slug"], []), listing):
             report.reordered_in.append(section["slug"])
@@ -319,12 +150,10 @@ def load(content):
                 "position": position,
                 "is_archived": False,
             }
-            obj, change = _upsert(Milestone, milestone["slug"], values)
-            synced = _sync_resources(obj, milestone["resources"])
+            obj, changed = _upsert(Milestone, milestone["slug"], values)
+            synced = _sync_resources(obj, milestone["resources"])  # both: `|`, not `or`
             synced |= _sync_tracks(obj, milestone["tracks"], tracks_by_slug)
-            if synced and change in (None, "moved"):
-                change = "updated"
-            report.note(change, "milestones", milestone["slug"])
+            report.note(_said(changed, synced), "milestones", milestone["slug"])
 
     stale = Milestone.objects.active().exclude(slug__in=listed)
     started = Count("progress", filter=~Q(progress__status=Status.NOT_STARTED))

@@ -20,15 +20,17 @@ class LoadReport:
     unlisted_sections: list = field(default_factory=list)  # sections it doesn't name, kept
     held: dict = field(default_factory=dict)  # archived slug -> learners who ticked or started it
     alike: list = field(default_factory=list)  # (archived slug held, new slug with its title)
+    dry_run: bool = False  # said of a load rolled back: nothing was saved
 
     def note(self, change, kind, slug):
-        """Count `slug` of `kind` (tracks, sections, milestones) as the change _upsert says."""
-        if change == "restored":
-            self.restored.append(slug)
-        elif change == "moved":
-            self.renumbered = True
-        elif change:
-            getattr(self, change)[kind].append(slug)
+        """Count `slug` of `kind` (tracks, sections, milestones) as the changes _upsert says."""
+        for said in change:
+            if said == "restored":
+                self.restored.append(slug)
+            elif said == "moved":
+                self.renumbered = True
+            else:
+                getattr(self, said)[kind].append(slug)
 
     @property
     def changed(self):
@@ -39,8 +41,12 @@ class LoadReport:
         )
 
     def lines(self):
-        said = list(self.changes())
-        yield from said or ["Nothing to change: the database already matches the file."]
+        if said := list(self.changes()):
+            yield from said
+        elif self.renumbered:
+            yield "Nothing changed but the numbers of some positions, in the same order."
+        else:
+            yield "Nothing to change: the database already matches the file."
 
     def changes(self):
         for verb, groups in (("Created", self.created), ("Updated", self.updated)):
@@ -50,7 +56,7 @@ class LoadReport:
                     yield f"{verb} {len(slugs)} {kind}: {', '.join(slugs)}"
         if count := len(self.restored):
             back = ", ".join(self.restored)
-            yield f"Put {count} archived milestone{pluralize(count)} back on the roadmap: {back}"
+            yield f"Put {count} archived milestone{pluralize(count)} on the roadmap: {back}"
         yield from self.order_lines()
         if count := len(self.archived):
             yield f"Archived {count} milestone{pluralize(count)}: {', '.join(self.archived)}"
@@ -83,9 +89,14 @@ class LoadReport:
             kept = f"Learners' progress is kept on {count} of them, counting once the file lists"
             yield f"{kept} {again} again: {held}"
         for old, new in self.alike:
-            yield (
+            rename = (
                 f"The new {new} has the title of the archived {old}: if the file renamed its "
-                f"slug, give it back {old} (a slug is fixed once saved) and load the file again, "
-                "for its learners' progress to count. `load_roadmap --dry-run` shows this before "
-                "anything is saved."
+                f"slug, give it back {old} (a slug is fixed once saved)"
             )
+            if self.dry_run:
+                yield f"{rename} before loading the file, for its learners' progress to count."
+            else:
+                yield (
+                    f"{rename} and load the file again, for its learners' progress to count. "
+                    "`load_roadmap --dry-run` shows this before anything is saved."
+                )

@@ -222,6 +222,9 @@ class TestLoading:
         dumped = tmp_path / "dumped.yaml"
         run("dump_roadmap", str(dumped))
         assert run("load_roadmap", str(dumped)) == (
+            "Nothing changed but the numbers of some positions, in the same order.\n"
+        )
+        assert run("load_roadmap", str(dumped)) == (
             "Nothing to change: the database already matches the file.\n"
         )
 
@@ -234,8 +237,10 @@ class TestLoading:
         data["tracks"].reverse()
         archived = data["sections"][2]["milestones"][0]["slug"]
         Milestone.objects.filter(slug=archived).update(is_archived=True)
+        data["sections"][2]["milestones"][0]["title"] = "Edited while archived"
         assert run("load_roadmap", str(write(tmp_path, data))).splitlines() == [
-            f"Put 1 archived milestone back on the roadmap: {archived}",
+            f"Updated 1 milestone: {archived}",  # put back, and edited too
+            f"Put 1 archived milestone on the roadmap: {archived}",
             "Changed the order of the tracks",
             f"Changed the order of the milestones in 1 section: {data['sections'][0]['slug']}",
         ]
@@ -259,6 +264,15 @@ class TestLoading:
             "enter-a-kaggle-competition (a slug is fixed once saved) and load the file again, "
             "for its learners' progress to count. `load_roadmap --dry-run` shows this before "
             "anything is saved.\n"
+        ) in out
+        # Said by a dry run, before anything is loaded.
+        kaggle["slug"] = "enter-kaggle"
+        run("load_roadmap")  # as it was
+        out = run("load_roadmap", "--dry-run", str(write(tmp_path, data)))
+        assert (
+            "The new enter-kaggle has the title of the archived enter-a-kaggle-competition: if "
+            "the file renamed its slug, give it back enter-a-kaggle-competition (a slug is fixed "
+            "once saved) before loading the file, for its learners' progress to count.\n"
         ) in out
 
     def test_a_section_the_file_doesnt_list_is_named(self, tmp_path):

@@ -37,6 +37,7 @@ class Command(BaseCommand):
                 report = load_file(file)
                 if dry_run:
                     transaction.set_rollback(True)
+                    report.dry_run = True
                     self.stdout.write("Dry run: nothing was saved. Loading the file would do this:")
         except ContentError as exc:
             raise CommandError(f"{exc} Nothing was changed.") from exc
