@@ -7,7 +7,7 @@ from accounts.validators import validate_lines
 
 from .models import NOTE_LENGTH, URL_LENGTH, Status
 from .progress import NOT_DONE
-from .validators import WEB_URL, note_text, validate_target_in_reach, validate_web_url
+from .validators import note_text, validate_target_in_reach, validate_web_url
 
 # The evidence field's: a link without its scheme is taken (as https://).
 NOT_A_WEB_ADDRESS = "Enter a web address (http or https), such as https://github.com/you/project."
@@ -51,7 +51,7 @@ AS_THE_SITE = {
     models.URLField: {
         "form_class": WebURLField,
         "assume_scheme": "https",
-        "error_messages": {"invalid": WEB_URL},
+        "error_messages": {"invalid": NOT_A_WEB_ADDRESS},
     },
 }
 

@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 
 from accounts.models import RetiredUsername, User
 from roadmap import exports, imports, progress
+from roadmap.forms import NOT_A_WEB_ADDRESS
 from roadmap.models import (
     ContentChange,
     Milestone,
@@ -158,7 +159,7 @@ def test_the_admin_form_refuses_counts_out_of_range_and_a_javascript_link(
     )
     assert response.status_code == 200
     # Said as the learner's evidence link is (it was Django's "Enter a valid URL.").
-    assert response.text.count("Enter a web address that starts with http:// or https://.") == 1
+    assert response.text.count(NOT_A_WEB_ADDRESS) == 1
     assert "Enter a valid URL" not in response.text
     for words in set(said):
         assert response.text.count(words) == said.count(words)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from roadmap import admin_forms, changes, content
 from roadmap.admin import TrackAdmin
 from roadmap.content import DEFAULT_PATH
+from roadmap.forms import NOT_A_WEB_ADDRESS
 from roadmap.models import ContentChange, Milestone, Revision, Section, Track
 from tests.conftest import LATEST, migrate
 from tests.factories import (
@@ -1251,7 +1252,7 @@ class TestRowsOfTwoEditorsAtOnce:
         mine = {"resources-1-DELETE": "on", "resources-2-url": "not a link"}
         response = self.post(editor_client, milestone, opened | mine)
         assert response.status_code == 200
-        assert "Enter a web address that starts with http:// or https://." in response.text
+        assert NOT_A_WEB_ADDRESS in response.text
         assert "Another resource on this page has this link" not in response.text
 
 
