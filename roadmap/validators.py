@@ -113,8 +113,7 @@ def _not_reserved(slug, ids, prefixes, suffixes, owner):
 def validate_not_in_future(moment):
     """Nothing in a file (or a learner's row in the admin) is later than now: a time after it
     would be later than a tick made after the import, which importing the file again would
-    then undo. Nor earlier than EARLIEST, so that a learner's export always imports back (the
-    import checks that bound first, to say it in its own words)."""
+    then undo. Nor earlier than EARLIEST, so that a learner's export always imports back."""
     if moment > timezone.now():
         raise ValidationError("That is in the future: nothing was done then yet.", code="future")
     if moment < EARLIEST:

@@ -667,7 +667,7 @@ class TestPasswordChange:
         done = learner_client.get(reverse("password_change_done")).text
         assert "Password changed" in done
         # Said, and so: another session of the account is logged out.
-        assert "any other browser or device that was logged in to your account is logged out" in (
+        assert "every other browser or device that was logged in to your account is logged out" in (
             " ".join(done.split())
         )
         assert elsewhere.get(reverse("profile")).status_code == 302
