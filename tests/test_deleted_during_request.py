@@ -164,7 +164,8 @@ class TestAWriteRacingTheDeletion:
         self, admin_client, user, deleted_before_write
     ):
         response = admin_client.post(
-            reverse("admin:accounts_user_change", args=[user.pk]), user_change_form(user)
+            reverse("admin:accounts_user_change", args=[user.pk]),
+            user_change_form(user, display_name="Renamed"),  # a change, to be saved
         )
         # (The admin's transaction also rolls back this test's deletion, which in real life
         # another request has committed.)
