@@ -243,6 +243,8 @@ def set_status(request, slug):
         "completion": completion,
         "announce": [t for t in moved if t.followed] or moved,
         "kept_done": kept_done,
+        # Said at the milestone too when the box was ticked or unticked: in progress moves none.
+        "ticked": asked in (Status.DONE, progress.NOT_DONE) and not kept_done,
     }
     response = TemplateResponse(request, f"{TEMPLATE}#tick", context)
     return trigger_client_event(response, "progress-changed")

@@ -81,6 +81,11 @@ def test_a_tick_says_where_it_is_what_it_did_to_the_tracks(learner_page, live_se
 
     expect(second.locator(".tick-said")).to_contain_text("ML Engineer now")
     expect(page.locator(".tick-said")).to_have_count(1)
+    # In progress moves no percentage: nothing said of them at the milestone.
+    third = page.locator("li.milestone").nth(2)
+    third.get_by_role("button", name=re.compile("^Mark in progress")).click()
+    expect(third.locator("[id^=state-]")).to_have_text("In progress")
+    expect(page.locator(".tick-said")).to_have_count(0)
     page.reload()
     expect(page.locator(".tick-said")).to_have_count(0)
 
