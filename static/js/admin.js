@@ -23,8 +23,15 @@ function nameByPlace(row) {
     const label = field.getAttribute("aria-label").replace(/, (new row|row \d+)$/, `, ${place}`);
     field.setAttribute("aria-label", label);
   }
-  row.querySelector(".inline-deletelink")?.setAttribute("aria-label", `Remove ${place}`);
+  // Named by its table too: a milestone's page has two ("Add another Resource", "… Track membership").
+  const prefix = row.id.slice(0, row.id.lastIndexOf("-"));
+  const add = document.querySelector(`#${prefix}-group .add-row a`);
+  const what = add ? add.textContent.replace(/^Add another /, "") + ", " : "";
+  row.querySelector(".inline-deletelink")?.setAttribute("aria-label", `Remove ${what}${place}`);
 }
+window.addEventListener("load", () => { // the page's blank rows, given a Remove by Django
+  document.querySelectorAll("[id][class*='dynamic-']:not(.has_original)").forEach(nameByPlace);
+});
 document.addEventListener("formset:added", (event) => {
   nameByPlace(event.target);
   event.target.querySelector("input:not([type=hidden]), select, textarea")?.focus();

@@ -145,17 +145,18 @@ def test_a_row_added_to_an_inline_takes_the_cursor_and_its_place_names_it(
     milestone = Milestone.objects.annotate(n=Count("resources")).filter(n=2).first()
     page.goto(f"{live_server.url}/admin/roadmap/milestone/{milestone.pk}/change/")
     add = page.get_by_role("button", name="Add another Resource")
+    expect(page.get_by_role("button", name="Remove Resource, row 3")).to_have_count(1)  # blank row
     add.click()  # the page's blank row is row 3: these are rows 4 and 5
     expect(page.get_by_role("spinbutton", name="Position, row 4")).to_be_focused()
     add.click()
     expect(page.get_by_role("spinbutton", name="Position, row 5")).to_be_focused()
     page.get_by_role("textbox", name="Title, row 5").fill("Kept")
 
-    page.get_by_role("button", name="Remove row 4").click()
+    page.get_by_role("button", name="Remove Resource, row 4").click()
 
     expect(add).to_be_focused()
     expect(page.get_by_role("textbox", name="Title, row 4")).to_have_value("Kept")
-    expect(page.get_by_role("button", name="Remove row 4")).to_have_count(1)
+    expect(page.get_by_role("button", name="Remove Resource, row 4")).to_have_count(1)
 
 
 def test_a_milestones_title_is_seen_whole_in_the_admin(page, live_server, roadmap):
