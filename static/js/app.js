@@ -87,8 +87,11 @@
     var cause = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
     if (cause && cause.type === "progress-changed") { return; }
     if (flash && flash.hasChildNodes()) { clear(flash); }
-    // So does what the last step said in a card ("You now follow …", "Target date cleared.").
-    document.querySelectorAll(".message.said").forEach(function (message) { message.remove(); });
+    // So does what the last step said in a card ("You now follow …", "Target date cleared."),
+    // or at the milestone it ticked ("ML Engineer now 12 %").
+    document.querySelectorAll(".message.said, .tick-said").forEach(function (message) {
+      message.remove();
+    });
   });
 
   // A tick that wasn't saved is undone: the form goes back to the state the server sent.
