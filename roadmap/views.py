@@ -10,6 +10,7 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponseNotFound,
     HttpResponseRedirect,
+    QueryDict,
 )
 from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
@@ -233,15 +234,17 @@ def set_status(request, slug):
     own = Progress.objects.own(request.user)
     completion = snapshot.completion(done_ids(own), Enrollment.objects.track_ids(request.user))
     mine = own.get(milestone.id, focus.NOT_STARTED)
-    # Said to screen readers: the tracks this milestone counts toward, the followed ones if any.
+    # Said: the tracks this milestone counts toward, the followed ones and the one in focus if
+    # any (the page it was ticked on, `?track=`).
     toward = {track.pk for track in snapshot.tracks if milestone.id in track.weights}
     moved = [t for t in completion if t.pk in toward]
+    in_focus = QueryDict(urlsplit(safe_next(request)).query).get("track")
     context = {
         "milestone": milestone,
         "mine": mine,
         "item": focus.Shown(milestone, mine),
         "completion": completion,
-        "announce": [t for t in moved if t.followed] or moved,
+        "announce": [t for t in moved if t.followed or t.slug == in_focus] or moved,
         "kept_done": kept_done,
         # Said at the milestone too when the box was ticked or unticked: in progress moves none.
         "ticked": asked in (Status.DONE, progress.NOT_DONE) and not kept_done,

@@ -651,6 +651,19 @@ class TestProgress:
         assert re.search(r">Marked done\. ML Engineer \d+ %$", announcement)
         assert "Data Scientist" not in announcement  # not followed
 
+    def test_a_tick_on_a_track_in_focus_says_that_track_too(self, client, learner):
+        """Ticked with Data Scientist in focus, not followed: its bar moved, and only ML
+        Engineer's was said, at the milestone and to a screen reader."""
+        response = client.post(
+            reverse("roadmap:set_status", args=[learner.second.slug]),
+            {"status": "done", "next": "/?track=data-scientist"},
+            **HTMX,
+        )
+        announcement = response.text.split('id="progress-announcement"')[1].split("</div>")[0]
+        assert re.search(r">Marked done\. ML Engineer \d+ %, Data Scientist \d+ %$", announcement)
+        said = response.text.split('class="state state-note tick-said">')[1].split("</p>")[0]
+        assert re.fullmatch(r"ML Engineer now \d+&nbsp;% · Data Scientist now \d+&nbsp;%", said)
+
     def test_a_track_of_the_same_name_as_a_followed_one_is_not_mistaken_for_it(
         self, client, learner
     ):
