@@ -53,14 +53,13 @@ def _said(changed, synced=False):
 
 
 def _orders():
-    """The slugs in their order now: tracks, sections, and each section's active milestones."""
+    """The slugs in their order now: the sections, and each section's active milestones."""
     milestones = {}
     rows = Milestone.objects.active().order_by("position", "pk")
     for section, slug in rows.values_list("section__slug", "slug"):
         milestones.setdefault(section, []).append(slug)
-    tracks = list(Track.objects.order_by("position", "pk").values_list("slug", flat=True))
     sections = list(Section.objects.order_by("position", "pk").values_list("slug", flat=True))
-    return tracks, sections, milestones
+    return sections, milestones
 
 
 def _reordered(was, now):
@@ -103,8 +102,9 @@ def load(content):
     # The first load of a fresh install is the roadmap itself, not a change to it.
     before = changes.state() if Milestone.objects.exists() else None
     now = timezone.now()  # one change: its entries read in the order they are made
-    tracks_by_slug, names = {}, dict(Track.objects.values_list("slug", "name"))
-    tracks_were, sections_were, milestones_were = _orders()
+    tracks_by_slug, names = {}, dict(Track.objects.values_list("slug", "name"))  # in order
+    sections_were, milestones_were = _orders()
+    in_file = [section["slug"] for section in content["sections"]]
     for position, track in enumerate(content["tracks"]):
         values = {"name": track["name"], "summary": track["summary"], "position": position}
         obj, changed = _upsert(Track, track["slug"], values)
@@ -123,10 +123,12 @@ def load(content):
             track.save(update_fields=["position"])
             report.note(["moved"], "tracks", track.slug)
         report.unlisted.append(track.slug)
-    if _reordered(tracks_were, [track["slug"] for track in content["tracks"]]):
+    if _reordered(list(names), [track["slug"] for track in content["tracks"]]):
         report.reordered.append("tracks")
-    if _reordered(sections_were, [section["slug"] for section in content["sections"]]):
+    if _reordered(sections_were, in_file):
         report.reordered.append("sections")
+    # Kept, as a track is: the file's own are all made or updated below.
+    report.unlisted_sections = [slug for slug in sections_were if slug not in in_file]
 
     listed = set()
     for section_position, section in enumerate(content["sections"]):
@@ -151,7 +153,7 @@ def load(content):
                 "is_archived": False,
             }
             obj, changed = _upsert(Milestone, milestone["slug"], values)
-            synced = _sync_resources(obj, milestone["resources"])  # both: `|`, not `or`
+            synced = _sync_resources(obj, milestone["resources"])
             synced |= _sync_tracks(obj, milestone["tracks"], tracks_by_slug)
             report.note(_said(changed, synced), "milestones", milestone["slug"])
 
@@ -167,10 +169,6 @@ def load(content):
         (old, titles[title]) for old, n, title in counted if n and titles.get(title) in new
     ]
     stale.update(is_archived=True)
-    sections = Section.objects.exclude(
-        slug__in=[section["slug"] for section in content["sections"]]
-    )
-    report.unlisted_sections = list(sections.values_list("slug", flat=True))
     if report.changed:
         if before is not None:
             changes.record(before, changes.state(), now)
