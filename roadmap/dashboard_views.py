@@ -9,7 +9,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.formats import date_format
 from django.views.decorators.cache import cache_control, never_cache
@@ -200,7 +199,9 @@ def _unfollow(request, track):
     if not target:
         return Said(messages.SUCCESS, message)
     message += f" Its target date, {date_format(target, 'j F Y')}, is cleared."
-    restore = target if request.htmx and target > timezone.localdate() else None
+    # Offered back only if Follow would take it back: TargetForm's rules, as `_follow` reads it.
+    offered = TargetForm({"target_date": target.isoformat()}).is_valid()
+    restore = target if request.htmx and offered else None
     if restore:
         message += " Follow it again to bring it back."
     return Said(messages.SUCCESS, message, True, restore)
