@@ -29,7 +29,10 @@ function nameByPlace(row) {
   const what = add ? add.textContent.replace(/^Add another /, "") + ", " : "";
   row.querySelector(".inline-deletelink")?.setAttribute("aria-label", `Remove ${what}${place}`);
 }
-window.addEventListener("load", () => { // the page's blank rows, given a Remove by Django
+// The page's blank rows get their Remove from Django's inlines.js in a jQuery ready handler,
+// which runs in a timer that may come after the page's load event: named from a ready handler
+// too, registered after the admin's (this script is deferred), so it runs after it.
+window.django?.jQuery?.(() => {
   document.querySelectorAll("[id][class*='dynamic-']:not(.has_original)").forEach(nameByPlace);
 });
 document.addEventListener("formset:added", (event) => {

@@ -159,6 +159,23 @@ def test_a_row_added_to_an_inline_takes_the_cursor_and_its_place_names_it(
     expect(page.get_by_role("button", name="Remove Resource, row 4")).to_have_count(1)
 
 
+def test_the_blank_rows_remove_is_named_when_the_admin_sets_its_rows_up_late(
+    page, live_server, roadmap
+):
+    """Django's inlines.js gives the blank rows their Remove in a jQuery ready handler, which runs
+    in a timer after DOMContentLoaded; on a busy machine the page's load event came first, and
+    the blank row's Remove went unnamed. Here every timer waits 300 ms, so the load comes first."""
+    page.add_init_script(
+        "const wait = window.setTimeout;"
+        "window.setTimeout = (f, ms, ...rest) => wait(f, Math.max(ms || 0, 300), ...rest);"
+    )
+    editor = UserFactory(is_staff=True, is_superuser=True)
+    log_in_browser(page.context, live_server, editor)
+    milestone = Milestone.objects.annotate(n=Count("resources")).filter(n=2).first()
+    page.goto(f"{live_server.url}/admin/roadmap/milestone/{milestone.pk}/change/")
+    expect(page.get_by_role("button", name="Remove Resource, row 3")).to_have_count(1)
+
+
 def test_a_milestones_title_is_seen_whole_in_the_admin(page, live_server, roadmap):
     """Its field was 20 characters wide, under a description as wide as the page: "Write a
     problem statement with a metri…"."""
