@@ -653,16 +653,22 @@ class TestProgress:
 
     def test_a_tick_on_a_track_in_focus_says_that_track_too(self, client, learner):
         """Ticked with Data Scientist in focus, not followed: its bar moved, and only ML
-        Engineer's was said, at the milestone and to a screen reader."""
+        Engineer's (followed) was said. Now both are, at the milestone and to a screen reader,
+        each at its new percentage."""
         response = client.post(
             reverse("roadmap:set_status", args=[learner.second.slug]),
             {"status": "done", "next": "/?track=data-scientist"},
             **HTMX,
         )
+        now = {t.slug: t.percent for t in Track.objects.with_completion(learner)}
+        engineer, scientist = now["ml-engineer"], now["data-scientist"]
+        assert engineer and scientist  # both moved off 0 by the learner's two ticks
         announcement = response.text.split('id="progress-announcement"')[1].split("</div>")[0]
-        assert re.search(r">Marked done\. ML Engineer \d+ %, Data Scientist \d+ %$", announcement)
+        assert announcement.endswith(
+            f">Marked done. ML Engineer {engineer} %, Data Scientist {scientist} %"
+        )
         said = response.text.split('class="state state-note tick-said">')[1].split("</p>")[0]
-        assert re.fullmatch(r"ML Engineer now \d+&nbsp;% · Data Scientist now \d+&nbsp;%", said)
+        assert said == f"ML Engineer now {engineer}&nbsp;% · Data Scientist now {scientist}&nbsp;%"
 
     def test_a_track_of_the_same_name_as_a_followed_one_is_not_mistaken_for_it(
         self, client, learner

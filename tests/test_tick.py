@@ -544,7 +544,9 @@ class TestTickEndpoint:
         client.force_login(UserFactory())
         page = client.get("/").text
         assert "a private note" not in page
-        assert "In progress</p>" not in page.replace("\n", "").replace(" ", "")
+        assert f'id="status-{milestone.slug}"' in page  # the learner's own box, and its state:
+        assert f'class="status status-not_started" id="status-{milestone.slug}"' in page
+        assert f'<p class="state" id="state-{milestone.slug}">Not started</p>' in page
 
     @pytest.mark.django_db(transaction=True)
     def test_a_tick_runs_a_constant_number_of_queries(self, client, django_assert_max_num_queries):
