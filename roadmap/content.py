@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from . import changes
@@ -29,9 +29,10 @@ from .snapshot import content_changed
 DEFAULT_PATH = Path(__file__).resolve().parent / "content" / "roadmap.yaml"
 
 
-def _upsert(model, slug, values):
-    """The row with this slug, made to hold `values`, and the fields written ("slug": made)."""
-    obj = model.objects.filter(slug=slug).first()
+def _upsert(model, slug, values, saved):
+    """The row with this slug (`saved`: the rows by slug), made to hold `values`, and the fields
+    written ("slug": made)."""
+    obj = saved.get(slug)
     if obj is None:
         return model.objects.create(slug=slug, **values), {"slug"}
     changed = {name for name, value in values.items() if getattr(obj, name) != value}
@@ -82,7 +83,7 @@ def _sync_resources(milestone, resources):
 
 
 def _sync_tracks(milestone, weights, tracks_by_slug):
-    current = {m.track.slug: m.weight for m in milestone.memberships.select_related("track")}
+    current = {m.track.slug: m.weight for m in milestone.memberships.all()}  # prefetched
     if current == weights:
         return False
     milestone.memberships.exclude(track__slug__in=weights).delete()
@@ -102,12 +103,19 @@ def load(content):
     # The first load of a fresh install is the roadmap itself, not a change to it.
     before = changes.state() if Milestone.objects.exists() else None
     now = timezone.now()  # one change: its entries read in the order they are made
-    tracks_by_slug, names = {}, dict(Track.objects.values_list("slug", "name"))  # in order
+    saved_tracks = Track.objects.in_bulk(field_name="slug")  # in order
+    tracks_by_slug, names = {}, {slug: track.name for slug, track in saved_tracks.items()}
+    saved_sections = Section.objects.in_bulk(field_name="slug")
+    # Each milestone with what is compared below: no query of its own when nothing changed.
+    weights = Prefetch("memberships", TrackMilestone.objects.select_related("track"))
+    saved_milestones = Milestone.objects.prefetch_related("resources", weights).in_bulk(
+        field_name="slug"
+    )
     sections_were, milestones_were = _orders()
     in_file = [section["slug"] for section in content["sections"]]
     for position, track in enumerate(content["tracks"]):
         values = {"name": track["name"], "summary": track["summary"], "position": position}
-        obj, changed = _upsert(Track, track["slug"], values)
+        obj, changed = _upsert(Track, track["slug"], values, saved_tracks)
         report.note(_said(changed), "tracks", track["slug"])
         if "slug" in changed and before is not None:
             changes.record_new_track(obj, now)
@@ -137,7 +145,7 @@ def load(content):
             "intro": section["intro"],
             "position": section_position,
         }
-        section_obj, changed = _upsert(Section, section["slug"], values)
+        section_obj, changed = _upsert(Section, section["slug"], values, saved_sections)
         report.note(_said(changed), "sections", section["slug"])
         listing = [milestone["slug"] for milestone in section["milestones"]]
         if _reordered(milestones_were.get(section["slug"], []), listing):
@@ -145,14 +153,14 @@ def load(content):
         for position, milestone in enumerate(section["milestones"]):
             listed.add(milestone["slug"])
             values = {
-                "section": section_obj,
+                "section_id": section_obj.pk,
                 "title": milestone["title"],
                 "estimated_hours": milestone["estimated_hours"],
                 "description": milestone["description"],
                 "position": position,
                 "is_archived": False,
             }
-            obj, changed = _upsert(Milestone, milestone["slug"], values)
+            obj, changed = _upsert(Milestone, milestone["slug"], values, saved_milestones)
             synced = _sync_resources(obj, milestone["resources"])
             synced |= _sync_tracks(obj, milestone["tracks"], tracks_by_slug)
             report.note(_said(changed, synced), "milestones", milestone["slug"])

@@ -131,6 +131,23 @@ class TestLoading:
         assert list(Milestone.objects.values_list("pk", "slug", "title", "position")) == before
         assert list(Resource.objects.values_list("pk", flat=True)) == resources
 
+    def test_loading_the_same_file_again_reads_the_roadmap_once(
+        self, django_assert_max_num_queries
+    ):
+        """It read each milestone, its section, resources and weights on its own: 143 queries
+        for the 30 milestones, more with every one added."""
+        run("load_roadmap")
+        # The file's checks: the tracks', sections' and milestones' slugs saved (3). The
+        # command's transaction (for --dry-run) and the load's (4, savepoints here). The lock on
+        # the revision, whether the roadmap is there (2); the roadmap as it was, for the
+        # changelog: its revision, resources, weights and milestones (4). The tracks, sections
+        # and milestones with their resources and weights (5); the sections' and milestones'
+        # order (2); the tracks the file doesn't list (1); the milestones it doesn't list,
+        # counted and archived (2). Nothing changed: the roadmap after is not read.
+        with django_assert_max_num_queries(23):
+            out = run("load_roadmap")
+        assert "Nothing to change" in out
+
     def test_a_restart_loads_the_file_into_an_empty_database_only(self):
         """`make run` and `make serve` load with --if-empty: a restart must not put the file's
         version back over what editors changed in the admin, nor archive what they added."""
