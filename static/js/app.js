@@ -135,6 +135,19 @@
     }
   });
 
+  // While a tick is saving, its milestone's controls wait, and say so (aria-disabled keeps focus,
+  // disabled drops it): a second click, queued by htmx on the form the answer replaced, was lost.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("form.status.htmx-request")) { event.preventDefault(); }
+  }, true);
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var controls = event.detail.elt.matches("form.status") ? event.detail.elt.querySelectorAll("input:not([type=hidden]), button") : [];
+    controls.forEach(function (control) { control.setAttribute("aria-disabled", "true"); });
+    event.detail.elt.addEventListener("htmx:afterRequest", function () {  // refused: it stays
+      controls.forEach(function (control) { control.removeAttribute("aria-disabled"); });
+    }, {once: true});
+  });
+
   // Escape in the note editor cancels it, as its Cancel link does (not one that closes an input
   // method's list of characters). Not on the note's own page: there Cancel leaves the page.
   document.addEventListener("keydown", function (event) {

@@ -347,6 +347,41 @@ def test_a_tick_on_its_way_says_saving_until_it_is_saved(learner_page, live_serv
     assert state.evaluate("line => getComputedStyle(line).visibility") == "visible"
 
 
+def test_a_milestones_controls_wait_while_its_tick_is_saving(learner_page, live_server, user):
+    """On a slow connection a second click while the tick was saving unticked the box beside
+    "Saving…"; the click was never sent, and the saved tick came back: the untick was lost
+    without a word. Until the tick is saved its controls say they are unavailable, and a click
+    changes nothing; then they work again."""
+    page = learner_page
+    page.goto(f"{live_server.url}/?track=all")
+    form = page.locator("form.status").first
+    box = form.get_by_role("checkbox")
+    held = []
+    page.route(f"**{form.get_attribute('action')}", lambda route: held.append(route))
+    box.check()
+    while not held:  # the tick, held on its way
+        page.wait_for_timeout(20)
+    expect(box).to_have_attribute("aria-disabled", "true")
+    # An untick (a slip of the mouse, a change of mind), "in progress": clicked all the same,
+    # past what Playwright would wait for (an enabled control), as a user may.
+    box.click(force=True)
+    expect(box).to_be_checked()
+    form.get_by_role("button", name=re.compile("Mark in progress")).click(force=True)
+    box.press("Enter")
+    expect(box).to_be_checked()
+    held[0].continue_()
+    expect(form.locator("[id^=state-]")).to_contain_text("Done on")
+    page.unroute(f"**{form.get_attribute('action')}")
+    assert len(held) == 1  # nothing else was sent, or queued to be
+    assert Progress.objects.get(user=user).status == Status.DONE
+
+    box = page.locator("form.status").first.get_by_role("checkbox")
+    expect(box).not_to_have_attribute("aria-disabled", "true")
+    box.uncheck()  # saved, the untick is taken
+    expect(page.locator("form.status").first.locator("[id^=state-]")).to_have_text("Not started")
+    assert Progress.objects.get(user=user).status == Status.NOT_STARTED
+
+
 def test_unticking_a_folded_done_milestone_changes_its_one_line_too(
     learner_page, live_server, user
 ):
