@@ -433,6 +433,7 @@ class TestDone:
         csrf_client.force_login(learner)
         page = csrf_client.get("/").text
         assert "Hide done milestones (1)" in page
+        assert "key-hidden" not in page
         token = csrf_client.cookies["csrftoken"].value
         response = csrf_client.post(
             reverse("roadmap:hide_done"),
@@ -447,6 +448,8 @@ class TestDone:
         assert "Show done milestones (1)" in page
         # On the map it stays, but not as a link to a milestone that isn't on the page.
         assert map_of(page)[0] == (f"1. {learner.first.title}: done (hidden)", "node-done", "")
+        # Drawn apart (dashed), it was as clickable as the others to look at: the key says why.
+        assert '<span class="key key-hidden">Done, hidden from the page</span>' in page
         learner.refresh_from_db()
         assert learner.hide_done is True
         csrf_client.post(reverse("roadmap:hide_done"), {"hide": "0", "csrfmiddlewaretoken": token})
