@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 
 from . import records
 from .forms import AdminAddUserForm, AdminSetPasswordForm, AdminUserChangeForm
@@ -65,6 +66,7 @@ class NextStepsUserAdmin(UserAdmin):
     def delete_model(self, request, obj):
         records.delete_account(obj)
 
+    @transaction.atomic  # all of them or none: the admin says "Deleted N users"
     def delete_queryset(self, request, queryset):
         for user in queryset:
             records.delete_account(user)

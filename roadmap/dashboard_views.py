@@ -188,10 +188,9 @@ def _follow(request, track):
 def _unfollow(request, track):
     """Stop following `track`; the target date that goes with it is said, so that it is not lost
     without a word, and offered back (by htmx, while it is still ahead)."""
-    mine = Enrollment.objects.filter(user=request.user, track=track)
-    target = mine.values_list("target_date", flat=True).first()
     try:
-        if not progress.unfollow(user=request.user, track=track):
+        followed, target = progress.unfollow(user=request.user, track=track)
+        if not followed:
             return Said(messages.INFO, f"You don’t follow {track.name}.")
     except progress.LastTrack as refused:
         return Said(messages.ERROR, str(refused))

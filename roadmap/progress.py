@@ -147,17 +147,18 @@ def follow(*, user, track, target=None):
 
 @transaction.atomic
 def unfollow(*, user, track):
-    """Stop following a track (False if it wasn't followed); LastTrack if it is the only one
-    followed."""
+    """Stop following a track: (False, None) if it wasn't followed, else (True, the target date
+    that went with it, read under the lock: not one an earlier read missed); LastTrack if it is
+    the only one followed."""
     # Without the tracks' order, which would join (and lock) the tracks, shared by everyone.
     mine = Enrollment.objects.select_for_update().filter(user=user).order_by()
-    followed = list(mine.values_list("track", flat=True))
+    followed = dict(mine.values_list("track", "target_date"))
     if track.pk not in followed:
-        return False
+        return False, None
     if len(followed) == 1:
         raise LastTrack(f"You follow only {track.name}: follow another track first.")
     Enrollment.objects.filter(user=user, track=track).delete()
-    return True
+    return True, followed[track.pk]
 
 
 def set_target(*, user, track_slug, target):

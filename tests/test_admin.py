@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone
 
+from accounts import records
 from accounts.models import RetiredUsername, User
 from roadmap import exports, imports, progress
 from roadmap.forms import NOT_A_WEB_ADDRESS
@@ -1458,3 +1459,22 @@ def test_a_sections_page_saved_reads_and_writes_each_changed_row_once(
         "Title 1",
         "Title 2",
     ]
+
+
+def test_deleting_users_in_bulk_deletes_all_of_them_or_none(admin_client, monkeypatch):
+    """Each account went in a transaction of its own: one failing left those before it deleted
+    and the rest kept, beside an error page."""
+    first, second = UserFactory(username="first"), UserFactory(username="second")
+    delete_account = records.delete_account
+
+    def failing_on_the_second(user):
+        if user == second:
+            raise RuntimeError("the database went away")
+        delete_account(user)
+
+    monkeypatch.setattr(records, "delete_account", failing_on_the_second)
+    admin_client.raise_request_exception = False
+    changelist = reverse("admin:accounts_user_changelist")
+    data = {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"}
+    assert admin_client.post(changelist, data).status_code == 500
+    assert set(User.objects.filter(pk__in=[first.pk, second.pk])) == {first, second}

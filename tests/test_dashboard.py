@@ -491,6 +491,25 @@ class TestFollow:
         assert "Follow it again" not in card
         assert 'name="target_date"' not in card.split(f'action="{follow_url(engineer)}"')[1]
 
+    def test_a_target_date_set_in_another_tab_meanwhile_is_said_as_it_goes(
+        self, learner_client, user, engineer, monkeypatch
+    ):
+        """The date was read before the unfollow locked the learner's rows: one saved in
+        another tab in between went with the track, and the message said there was none."""
+        EnrollmentFactory(user=user, track=engineer)
+        EnrollmentFactory(user=user)
+        target = timezone.localdate() + datetime.timedelta(days=90)
+        unfollow = progress.unfollow
+
+        def after_another_tab(**kwargs):
+            progress.set_target(user=user, track_slug=engineer.slug, target=target)
+            return unfollow(**kwargs)
+
+        monkeypatch.setattr(progress, "unfollow", after_another_tab)
+        card = learner_client.post(unfollow_url(engineer), **HTMX).text
+        assert f"Its target date, {day(target)}, is cleared." in card
+        assert not Enrollment.objects.filter(user=user, track=engineer).exists()
+
     def test_unfollowing_locks_the_learners_rows_alone(self, user, engineer):
         """Read in the tracks' order, the locking query joined the tracks and locked their rows
         (on PostgreSQL): every learner's unfollow, and an editor saving a track, waited in turn."""
