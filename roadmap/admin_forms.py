@@ -9,6 +9,12 @@ from .models import Milestone, Resource, Section, Track, TrackMilestone
 from .validators import validate_anchor, validate_track_ids
 
 
+def deleted(form):
+    """Whether a row of a formset is to be deleted: its "DELETE" box ticked (the formset's own
+    field; cleaned_data, as Django reads it, even when a row is refused)."""
+    return getattr(form, "cleaned_data", {}).get("DELETE", False)
+
+
 class ContentForm(forms.ModelForm):
     """A track's, section's or milestone's form, or a row of one of their pages (a milestone on
     its section's, a resource or a weight on its milestone's).
@@ -172,7 +178,7 @@ class RowFormSet(NoRowGone, forms.BaseInlineFormSet):
         return [
             form.instance.pk
             for form in self.initial_forms
-            if form.instance.pk and (self._should_delete_form(form) or field in form.changed_data)
+            if form.instance.pk and (deleted(form) or field in form.changed_data)
         ]
 
 
@@ -244,7 +250,7 @@ class WeightFormSet(RowFormSet):
         """Two rows of the page given one track: said at the row given it (a row whose track
         changed, rather than one left as it was), named by the track. Django's own check said
         "Please correct the duplicate data" above the table, at no field."""
-        kept = [form for form in self.forms if not self._should_delete_form(form)]
+        kept = [form for form in self.forms if not deleted(form)]
         seen = set()
         for form in sorted(kept, key=lambda form: "track" in form.changed_data):
             track = getattr(form, "cleaned_data", {}).get("track")
@@ -282,7 +288,7 @@ class ResourceFormSet(RowFormSet):
         it. The rows as they are now are read under the content lock, which the milestone's
         form took."""
         super().clean()
-        kept = [form for form in self.forms if not self._should_delete_form(form)]
+        kept = [form for form in self.forms if not deleted(form)]
         linked = [f for f in kept if f.cleaned_data.get("url") and "url" in f.changed_data]
         if not linked:
             return
