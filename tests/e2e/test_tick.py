@@ -336,9 +336,17 @@ def test_a_tick_on_its_way_says_saving_until_it_is_saved(learner_page, live_serv
         )
 
     assert shown() == "Not started"
+    button = form.get_by_role("button", name=re.compile("Mark in progress"))
+
+    def place():  # in its form (the page scrolls to the box ticked)
+        box, around = button.bounding_box(), form.bounding_box()
+        return box["x"] - around["x"], box["y"] - around["y"]
+
+    where = place()
     form.get_by_role("checkbox").check()
     expect(form).to_have_class(re.compile(r"\bhtmx-request\b"))
     assert shown() == '"Saving…"'
+    assert place() == where  # "Saving…" beside the hidden state pushed it along
     while not held:  # the request, held on its way
         page.wait_for_timeout(20)
     held[0].continue_()
