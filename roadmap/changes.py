@@ -264,11 +264,11 @@ def resource_changes(had, has):
     for (was, url), (name, _) in _paired(gained, lost, by=1):
         moves = [[was, url, -1], [name, url, 1]]
         found.append(
-            ResourceChange(Kind.EDITED, name, f"renames its resource “{was}” to “{name}”", moves)
+            ResourceChange(Kind.EDITED, name, f"now lists its resource “{was}” as “{name}”", moves)
         )
     for (name, url), (_, new_url) in _paired(gained, lost, by=0):
         moves = [[name, url, -1], [name, new_url, 1]]
-        detail = f"links its resource “{name}” to a new address"
+        detail = f"now links its resource “{name}” to a new address"
         found.append(ResourceChange(Kind.EDITED, name, detail, moves))
     for name, url in gained:
         found.append(

@@ -233,7 +233,7 @@ class TestTheAdmin:
         )
         assert sorted(summary for _, summary, _ in logged()) == [
             "Resource removed from “Ship an API”: FastAPI",
-            "“Ship an API” renames its resource “Old docs” to “New docs”",
+            "“Ship an API” now lists its resource “Old docs” as “New docs”",
         ]
 
     def test_a_resources_new_link_is_one_edit_not_a_resource_added_and_removed(self, editor_client):
@@ -243,7 +243,7 @@ class TestTheAdmin:
         ResourceFactory(milestone=milestone, title="FastAPI", url="https://fastapi.example/")
         save(editor_client, milestone, **{"resources-0-url": "https://fastapi.tiangolo.com/"})
         assert logged() == [
-            (Kind.EDITED, "“Ship an API” links its resource “FastAPI” to a new address", {})
+            (Kind.EDITED, "“Ship an API” now links its resource “FastAPI” to a new address", {})
         ]
 
     def test_a_resource_respaced_is_no_change(self, editor_client):
@@ -256,7 +256,7 @@ class TestTheAdmin:
         assert logged() == []
         save(editor_client, milestone, **{"resources-0-title": "FastAPI guide"})
         assert [summary for _, summary, _ in logged()] == [
-            "“Ship an API” renames its resource “FastAPI docs” to “FastAPI guide”"
+            "“Ship an API” now lists its resource “FastAPI docs” as “FastAPI guide”"
         ]
 
     def test_a_resource_renamed_is_one_edit_not_a_resource_added_and_removed(self, editor_client):
@@ -268,7 +268,7 @@ class TestTheAdmin:
         assert logged() == [
             (
                 Kind.EDITED,
-                "“Ship an API” renames its resource “FastAPI docs” to “FastAPI guide”",
+                "“Ship an API” now lists its resource “FastAPI docs” as “FastAPI guide”",
                 {},
             )
         ]
@@ -288,12 +288,12 @@ class TestTheAdmin:
         [
             (
                 {"resources-0-title": "B", "resources-1-title": "A"},
-                ["renames its resource “A” to “B”", "renames its resource “B” to “A”"],
+                ["now lists its resource “A” as “B”", "now lists its resource “B” as “A”"],
             ),
             # It read "links its resource “A” to a new address" beside "Resource removed: B".
             (
                 {"resources-0-DELETE": "on", "resources-1-title": "A"},
-                ["renames its resource “B” to “A”", "Resource removed: A"],
+                ["now lists its resource “B” as “A”", "Resource removed: A"],
             ),
         ],
         ids=["titles swapped", "renamed to the title of one removed"],
@@ -316,7 +316,7 @@ class TestTheAdmin:
         said = sorted(row.summary for row in changes._changes(1, old, new, {}, None))
         assert said == [
             "New resource for “Ship an API”: Docs",
-            "“Ship an API” links its resource “Docs” to a new address",
+            "“Ship an API” now links its resource “Docs” to a new address",
         ]
 
     def test_archiving_in_the_form_takes_its_weights_out(self, editor_client, engineer):

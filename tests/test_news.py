@@ -349,7 +349,7 @@ class TestSinceYourLastVisit:
         ContentChange.objects.filter(kind__startswith="resource").delete()
         save(editor, ship, **{"resources-0-DELETE": "on"})
         save(editor, ship, **one_row, **docs, **{"resources-0-url": "https://b.example/"})
-        assert told() == "New description; links its resource “Docs” to a new address"
+        assert told() == "New description; now links its resource “Docs” to a new address"
 
     def test_links_and_descriptions_put_back_are_no_news_and_older_entries_are_told(
         self, client, learner, editor, engineer
@@ -393,7 +393,7 @@ class TestSinceYourLastVisit:
             },
         )
         save(editor, ship, **{"resources-0-DELETE": "on"})
-        assert "links its resource “Guide” to a new address" in news_of(client.get("/").text)
+        assert "now links its resource “Guide” to a new address" in news_of(client.get("/").text)
         # Added and removed: nothing; unless told step by step, as an entry from before the
         # changelog kept what it changed is.
         ship.resources.all().delete()
@@ -438,7 +438,7 @@ class TestSinceYourLastVisit:
         """It read "Ship an API Changed: New link for the resource “FastAPI” of “Ship an API”"."""
         relinked = {"resources-0-url": "https://fastapi.tiangolo.com/"}
         section = news_of_resource_edits(client, learner, editor, engineer, relinked)
-        line = "Changed</span>: links its resource “FastAPI” to a new address</li>"
+        line = "Changed</span>: now links its resource “FastAPI” to a new address</li>"
         assert line in section
 
     def test_a_resource_renamed_is_told_from_its_title_at_the_last_visit_to_its_title_now(
@@ -446,7 +446,7 @@ class TestSinceYourLastVisit:
     ):
         renames = [{"resources-0-title": title} for title in ("FastAPI docs", "FastAPI guide")]
         section = news_of_resource_edits(client, learner, editor, engineer, *renames)
-        line = "Changed</span>: renames its resource “FastAPI” to “FastAPI guide”</li>"
+        line = "Changed</span>: now lists its resource “FastAPI” as “FastAPI guide”</li>"
         assert line in section
         ship = engineer.milestones.get(title="Ship an API")
         save(editor, ship, **{"resources-0-title": "FastAPI"})  # back as it was: no news
@@ -506,7 +506,7 @@ class TestSinceYourLastVisit:
         content_changed()
         client.force_login(learner)
         section = news_of(client.get("/").text)
-        assert "Changed</span>: links its resource “Docs” to a new address</li>" in section
+        assert "Changed</span>: now links its resource “Docs” to a new address</li>" in section
 
     def test_a_resource_added_and_one_removed_are_told_without_the_title_again(
         self, client, learner, editor, engineer
