@@ -12,7 +12,13 @@ from django.views.decorators.debug import sensitive_variables
 
 from config.forms import FORM_ERRORS
 
-from .models import MAX_HOURS_PER_WEEK, RetiredUsername, User, is_time_zone, time_zone_choices
+from .models import (
+    MAX_HOURS_PER_WEEK,
+    RetiredUsername,
+    User,
+    current_time_zone,
+    time_zone_choices,
+)
 
 HOURS_MESSAGE = f"Give a whole number of hours a week from 1 to {MAX_HOURS_PER_WEEK}."
 DUPLICATE_EMAIL = "An account already uses this email address."
@@ -118,7 +124,7 @@ class SignupForm(NotARetiredUsername, WeakPasswordSaidUnderIt, UserCreationForm)
     def clean_time_zone(self):
         zone = self.cleaned_data["time_zone"]
         zone = "UTC" if zone in ("Etc/UTC", "Etc/GMT", "GMT") else zone  # as some browsers say it
-        return zone if is_time_zone(zone) else ""
+        return current_time_zone(zone)
 
 
 def unused_email(email, advice="", account=None):

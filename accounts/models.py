@@ -1,6 +1,6 @@
 import functools
 import hashlib
-import zoneinfo
+import importlib.resources
 
 from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractUser
@@ -19,16 +19,27 @@ from .validators import (
 )
 
 MAX_HOURS_PER_WEEK = 80
-REGIONS = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/")
-REGIONS += ("Europe/", "Indian/", "Pacific/")
+
+
+@functools.cache
+def _zones():
+    """The clocks a learner can choose and the old names of some, from the pinned tzdata package
+    (the same on every machine, read once): zone.tab's, each region's clock by its current name
+    (Asia/Kolkata, Europe/Kyiv), and tzdata.zi's links to them from the names they had
+    (Asia/Calcutta, Europe/Kiev), which browsers may still say."""
+    data = importlib.resources.files("tzdata") / "zoneinfo"
+    rows = [line.split("\t") for line in (data / "zone.tab").read_text().splitlines()]
+    places = sorted(row[2] for row in rows if len(row) > 2 and not row[0].startswith("#"))
+    lines = (data / "tzdata.zi").read_text().splitlines()
+    links = (line.split() for line in lines if line.startswith("L "))  # L current old
+    known = set(places)
+    return places, {old: now for _, now, old in links if now in known}
 
 
 @functools.cache
 def time_zone_choices():
-    """The time zones a learner can choose: this machine's IANA names of places (read once)."""
-    names = zoneinfo.available_timezones()
-    places = sorted(name for name in names if name.startswith(REGIONS))
-    return [(name, name.replace("_", " ")) for name in places] + [("UTC", "UTC")]
+    """The time zones a learner can choose: a clock per region, and UTC."""
+    return [(name, name.replace("_", " ")) for name in _zones()[0]] + [("UTC", "UTC")]
 
 
 @functools.cache
@@ -39,6 +50,11 @@ def time_zone_names():
 def is_time_zone(name):
     """Whether `name` is one of time_zone_choices(): every check of a stored or sent one."""
     return name in time_zone_names()
+
+
+def current_time_zone(name):
+    """`name` as time_zone_choices() has it (a clock's old name by its current one), or ""."""
+    return name if is_time_zone(name) else _zones()[1].get(name, "")
 
 
 class UserManager(auth_models.UserManager):

@@ -14,7 +14,7 @@ from django.core.validators import validate_slug
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from accounts.models import MAX_HOURS_PER_WEEK, is_time_zone
+from accounts.models import MAX_HOURS_PER_WEEK, current_time_zone
 from accounts.validators import validate_lines, validate_one_line, validate_visible
 
 from .exports import FORMAT, MARKDOWN_TITLE, VERSION
@@ -210,7 +210,7 @@ def _time_zone(value, place):
             f"{place}: expected the name of a time zone, such as 'Europe/Berlin' (or empty: "
             "the site's)."
         )
-    return value if is_time_zone(value) else ""
+    return current_time_zone(value)  # a clock's old name by its current one
 
 
 def _evidence_url(value, place):

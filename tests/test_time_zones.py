@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from roadmap import exports, imports, progress
 from roadmap.models import Status
+from tests.conftest import LATEST, migrate
 from tests.factories import EnrollmentFactory, TrackMilestoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +128,14 @@ class TestSignup:
         signup(client, time_zone="Etc/UTC")
         assert User.objects.get(username="ada").time_zone == "UTC"
 
+    @pytest.mark.parametrize(
+        ("sent", "kept"), [("Asia/Calcutta", "Asia/Kolkata"), ("Europe/Kiev", "Europe/Kyiv")]
+    )
+    def test_a_clocks_old_name_is_stored_as_its_current_one(self, client, sent, kept):
+        """Chromium still says the names the time zone database has replaced."""
+        signup(client, time_zone=sent)
+        assert User.objects.get(username="ada").time_zone == kept
+
     def test_the_form_has_the_field_for_the_script_to_fill(self, client):
         html = client.get(reverse("signup")).text
         assert re.search(r'<input type="hidden" name="time_zone" id="id_time_zone">', html)
@@ -145,6 +154,18 @@ class TestProfile:
         assert user.time_zone == "America/Sao_Paulo"
         html = client.get(reverse("profile")).text
         assert '<option value="America/Sao_Paulo" selected>' in html
+
+    def test_the_list_names_each_clock_once_by_its_current_name(self, client):
+        """It held 489 names, 71 of them a second name of a clock listed already (Asia/Calcutta
+        beside Asia/Kolkata, Europe/Kiev beside Europe/Kyiv)."""
+        client.force_login(UserFactory())
+        options = re.findall(r'<option value="([^"]*)"', client.get(reverse("profile")).text)
+        assert len(options) == len(set(options))
+        for current, old in [("Asia/Kolkata", "Asia/Calcutta"), ("Europe/Kyiv", "Europe/Kiev")]:
+            assert current in options
+            assert old not in options
+        # Each region's clock stays, one shared since with another's too (Oslo keeps Berlin's).
+        assert {"Europe/Oslo", "Europe/Berlin", "America/Argentina/Buenos_Aires"} <= set(options)
 
     @pytest.mark.parametrize("sent", ["Mars/Olympus_Mons", "posixrules", "Europe/Berlin\x00"])
     def test_a_name_not_in_the_list_is_refused_and_nothing_changes(self, client, sent):
@@ -172,6 +193,14 @@ class TestExportAndImport:
         fresh.refresh_from_db()
         assert fresh.time_zone == "Asia/Kolkata"
         assert "Time zone: Asia/Kolkata." in report.summary()
+
+    def test_a_clocks_old_name_in_a_file_is_imported_as_its_current_one(self):
+        data = json.loads(json.dumps(exports.export_data(UserFactory())))
+        data["profile"]["time_zone"] = "Asia/Calcutta"
+        fresh = UserFactory()
+        imports.import_data(user=fresh, data=data, with_profile=True)
+        fresh.refresh_from_db()
+        assert fresh.time_zone == "Asia/Kolkata"
 
     def test_one_this_machine_does_not_know_is_the_sites_and_the_rest_imports(self):
         """A file from a machine with other time zone data (or an account whose zone went) was
@@ -257,3 +286,23 @@ def test_a_learner_whose_zone_this_machine_lacks_reads_the_sites_days(client):
     response = client.get(reverse("roadmap:index"))
     assert response.status_code == 200
     assert done_on(response.text) == "30 Nov 2026"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_gives_a_stored_old_name_of_a_clock_its_current_one():
+    """Saved from the old list, or from a browser, it was not in the new list: the profile
+    showed the site's chosen, and the admin could not save the account."""
+    OldUser = migrate([("accounts", "0020_done_hidden_at")]).get_model("accounts", "User")
+    stored = {"ada": "Asia/Calcutta", "bob": "Europe/Kyiv", "cy": "Mars/Olympus_Mons", "di": ""}
+    for username, zone in stored.items():
+        OldUser.objects.create(username=username, email=f"{username}@example.com", time_zone=zone)
+    try:
+        migrate(LATEST)
+        assert dict(User.objects.values_list("username", "time_zone")) == {
+            "ada": "Asia/Kolkata",
+            "bob": "Europe/Kyiv",
+            "cy": "Mars/Olympus_Mons",  # read as the site's, as before
+            "di": "",
+        }
+    finally:
+        User.objects.all().delete()
