@@ -1,4 +1,5 @@
 import copy
+import json
 
 from django import forms
 from django.conf import settings
@@ -17,6 +18,7 @@ from .models import (
     RetiredUsername,
     User,
     current_time_zone,
+    old_time_zone_names,
     time_zone_choices,
 )
 
@@ -213,6 +215,7 @@ class ProfileForm(SavesItsOwnFields, forms.ModelForm):
         zone = self.fields["time_zone"]
         zone.choices = [("", f"The site’s ({settings.TIME_ZONE})"), *time_zone_choices()]
         zone.widget.attrs["data-site-zone"] = settings.TIME_ZONE  # app.js offers the browser's
+        zone.widget.attrs["data-old-names"] = json.dumps(old_time_zone_names())  # by its name here
 
 
 class AsksForThePassword(forms.Form):

@@ -52,6 +52,11 @@ def is_time_zone(name):
     return name in time_zone_names()
 
 
+def old_time_zone_names():
+    """The old names of the list's clocks, each with its current one (Asia/Calcutta: Kolkata)."""
+    return _zones()[1]
+
+
 def current_time_zone(name):
     """`name` as time_zone_choices() has it (a clock's old name by its current one), or ""."""
     return name if is_time_zone(name) else _zones()[1].get(name, "")

@@ -1,8 +1,7 @@
-// Marks the page as scripted (controls that only no-JS browsers need hide themselves), gives
-// sign-up the browser's time zone, makes the keyboard work on the tick checkboxes as a user
-// expects, keeps focus where the user was after a swap, keeps the plan's fields true to the
-// server's answer, copies a badge's Markdown, and is the one global place that says when an
-// htmx request failed (and undoes the tick it was).
+// Marks the page as scripted (controls only no-JS browsers need hide themselves), gives sign-up
+// the browser's time zone, makes the keyboard work on the tick checkboxes, keeps focus where the
+// user was after a swap, keeps the plan's fields true to the server's answer, copies a badge's
+// Markdown, and is the one place that says when an htmx request failed (and undoes its tick).
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -108,8 +107,9 @@
     zone.value = mine;
   }
 
-  // A learner on the site's time zone (none chosen) is offered the browser's, when it is another.
+  // On the site's zone (none chosen), the browser's is offered: by its name now (not Asia/Calcutta).
   var choice = document.querySelector("select[name=time_zone][data-site-zone]");
+  if (choice) { mine = JSON.parse(choice.dataset.oldNames)[mine] || mine; }
   var offered = choice && mine && !choice.value && choice.querySelector("option[value='" + CSS.escape(mine) + "']");
   if (offered && mine !== choice.dataset.siteZone) {
     var offer = document.createElement("button");

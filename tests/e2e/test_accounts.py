@@ -100,24 +100,34 @@ def test_a_forms_error_box_stands_apart_from_the_first_label(page, live_server, 
     assert label["y"] - (box["y"] + box["height"]) >= 8
 
 
+# Chromium says some clocks by an old name (Asia/Calcutta, Europe/Kiev): the list has the current.
+@pytest.mark.parametrize(
+    ("browsers", "listed", "said"),
+    [
+        ("Asia/Tokyo", "Asia/Tokyo", "Asia/Tokyo"),
+        ("Asia/Kolkata", "Asia/Kolkata", "Asia/Kolkata"),
+        ("Europe/Kyiv", "Europe/Kyiv", "Europe/Kyiv"),
+        ("Asia/Ho_Chi_Minh", "Asia/Ho_Chi_Minh", "Asia/Ho Chi Minh"),
+    ],
+)
 def test_the_profile_offers_the_browsers_time_zone_to_a_learner_on_the_sites(
-    browser, live_server, roadmap, user
+    browser, live_server, roadmap, user, browsers, listed, said
 ):
     """An account made without JavaScript, or before there were zones, read the site's days with
     nothing to say that the browser knew better."""
-    context = browser.new_context(timezone_id="Asia/Tokyo")
+    context = browser.new_context(timezone_id=browsers)
     tab = context.new_page()
     log_in_browser(context, live_server, user)
     tab.goto(f"{live_server.url}/accounts/profile/")
     zone = tab.get_by_label("Time zone")
     expect(zone).to_have_value("")
-    tab.get_by_role("button", name="Use your browser’s time zone: Asia/Tokyo").click()
-    expect(zone).to_have_value("Asia/Tokyo")
+    tab.get_by_role("button", name=f"Use your browser’s time zone: {said}").click()
+    expect(zone).to_have_value(listed)
     expect(zone).to_be_focused()
     tab.get_by_role("button", name="Save profile").click()
     expect(tab.get_by_text("Your profile is saved.")).to_be_visible()
     user.refresh_from_db()
-    assert user.time_zone == "Asia/Tokyo"
+    assert user.time_zone == listed
     # Chosen, the zone is the learner's: nothing more is offered.
     expect(tab.get_by_role("button", name=re.compile("Use your browser"))).to_have_count(0)
     context.close()
