@@ -124,9 +124,7 @@ class SignupForm(NotARetiredUsername, WeakPasswordSaidUnderIt, UserCreationForm)
         return unused_email(self.cleaned_data["email"], "Log in, or reset its password.")
 
     def clean_time_zone(self):
-        zone = self.cleaned_data["time_zone"]
-        zone = "UTC" if zone in ("Etc/UTC", "Etc/GMT", "GMT") else zone  # as some browsers say it
-        return current_time_zone(zone)
+        return current_time_zone(self.cleaned_data["time_zone"])
 
 
 def unused_email(email, advice="", account=None):

@@ -59,6 +59,7 @@ def old_time_zone_names():
 
 def current_time_zone(name):
     """`name` as time_zone_choices() has it (a clock's old name by its current one), or ""."""
+    name = "UTC" if name in ("Etc/UTC", "Etc/GMT", "GMT") else name  # as some browsers say it
     return name if is_time_zone(name) else _zones()[1].get(name, "")
 
 

@@ -72,6 +72,8 @@ def test_the_activity_chart_counts_a_milestone_in_the_learners_own_week(
         ("Asia/Tokyo", "in Asia/Tokyo time", False),
         # As the profile's list names it.
         ("America/New_York", "in America/New York time", False),
+        # Stored before the list was what it is: the site's weeks, said as the site's.
+        ("Etc/GMT+5", "in UTC time", True),
     ],
 )
 def test_the_activity_chart_says_whose_weeks_they_are(client, settings, zone, said, invited):
@@ -194,13 +196,17 @@ class TestExportAndImport:
         assert fresh.time_zone == "Asia/Kolkata"
         assert "Time zone: Asia/Kolkata." in report.summary()
 
-    def test_a_clocks_old_name_in_a_file_is_imported_as_its_current_one(self):
+    @pytest.mark.parametrize(
+        ("given", "kept"), [("Asia/Calcutta", "Asia/Kolkata"), ("Etc/UTC", "UTC"), ("GMT", "UTC")]
+    )
+    def test_a_clocks_old_name_in_a_file_is_imported_as_its_current_one(self, given, kept):
+        """As at sign-up: an import of "Etc/UTC" read as the site's zone, whatever that is."""
         data = json.loads(json.dumps(exports.export_data(UserFactory())))
-        data["profile"]["time_zone"] = "Asia/Calcutta"
+        data["profile"]["time_zone"] = given
         fresh = UserFactory()
         imports.import_data(user=fresh, data=data, with_profile=True)
         fresh.refresh_from_db()
-        assert fresh.time_zone == "Asia/Kolkata"
+        assert fresh.time_zone == kept
 
     def test_one_this_machine_does_not_know_is_the_sites_and_the_rest_imports(self):
         """A file from a machine with other time zone data (or an account whose zone went) was
