@@ -18,7 +18,7 @@ from .models import (
     RetiredUsername,
     User,
     current_time_zone,
-    old_time_zone_names,
+    other_time_zone_names,
     time_zone_choices,
 )
 
@@ -213,7 +213,8 @@ class ProfileForm(SavesItsOwnFields, forms.ModelForm):
         zone = self.fields["time_zone"]
         zone.choices = [("", f"The site’s ({settings.TIME_ZONE})"), *time_zone_choices()]
         zone.widget.attrs["data-site-zone"] = settings.TIME_ZONE  # app.js offers the browser's
-        zone.widget.attrs["data-old-names"] = json.dumps(old_time_zone_names())  # by its name here
+        zone.widget.attrs["data-other-names"] = json.dumps(other_time_zone_names())  # as listed
+        self.initial["time_zone"] = current_time_zone(self.instance.time_zone)  # as it reads
 
 
 class AsksForThePassword(forms.Form):
@@ -289,6 +290,11 @@ class SetPasswordForm(SavesItsOwnFields, WeakPasswordSaidUnderIt, auth_forms.Set
 
 
 class AdminUserChangeForm(auth_forms.UserChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A name the list no longer has, by the list's (shown unchosen, saved it went).
+        self.initial["time_zone"] = current_time_zone(self.instance.time_zone)
+
     def clean_username(self):
         """Renamed, an account doesn't take a deleted one's username either, nor one another
         account was renamed from; it may take back its own."""

@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from config.outages import DATABASE_ERRORS, unavailable_or_raise
 
-from .models import is_time_zone
+from .models import current_time_zone
 
 DELETED = "What you were saving was deleted in the meantime. Nothing was changed."
 
@@ -174,6 +174,7 @@ class TimeZoneMiddleware:
             zone = request.user.is_authenticated and request.user.time_zone
         except DATABASE_ERRORS as error:
             return unavailable_or_raise(request, error)
-        if zone and is_time_zone(zone):  # (not a name this machine no longer has)
+        zone = zone and current_time_zone(zone)  # (not a name the time zone data has dropped)
+        if zone:
             timezone.activate(zoneinfo.ZoneInfo(zone))
         return None

@@ -21,19 +21,25 @@ from .validators import (
 MAX_HOURS_PER_WEEK = 80
 
 
+UTC = ("Etc/UTC", "Etc/GMT")  # the clocks the list calls UTC
+
+
 @functools.cache
 def _zones():
-    """The clocks a learner can choose and the old names of some, from the pinned tzdata package
-    (the same on every machine, read once): zone.tab's, each region's clock by its current name
-    (Asia/Kolkata, Europe/Kyiv), and tzdata.zi's links to them from the names they had
-    (Asia/Calcutta, Europe/Kiev), which browsers may still say."""
+    """The clocks a learner can choose, and the other names of theirs that are no place of the
+    list, from the pinned tzdata package (the same on every machine, read once): zone.tab's,
+    each region's clock by its current name (Asia/Kolkata, Europe/Kyiv; Oslo and Berlin, one
+    clock, are two regions), and tzdata.zi's links to them from names they had (Asia/Calcutta,
+    Europe/Kiev), which browsers may still say, and to UTC (Etc/UTC, GMT, Zulu)."""
     data = importlib.resources.files("tzdata") / "zoneinfo"
     rows = [line.split("\t") for line in (data / "zone.tab").read_text().splitlines()]
     places = sorted(row[2] for row in rows if len(row) > 2 and not row[0].startswith("#"))
     lines = (data / "tzdata.zi").read_text().splitlines()
-    links = (line.split() for line in lines if line.startswith("L "))  # L current old
-    known = set(places)
-    return places, {old: now for _, now, old in links if now in known}
+    links = [line.split()[1:] for line in lines if line.startswith("L ")]  # L current other
+    known = {*places, "UTC"}
+    other = {old: "UTC" if now in UTC else now for now, old in links if old not in known}
+    other |= dict.fromkeys(UTC, "UTC")
+    return places, {old: now for old, now in other.items() if now in known}
 
 
 @functools.cache
@@ -48,18 +54,19 @@ def time_zone_names():
 
 
 def is_time_zone(name):
-    """Whether `name` is one of time_zone_choices(): every check of a stored or sent one."""
+    """Whether `name` is one of time_zone_choices()."""
     return name in time_zone_names()
 
 
-def old_time_zone_names():
-    """The old names of the list's clocks, each with its current one (Asia/Calcutta: Kolkata)."""
+def other_time_zone_names():
+    """The other names of the list's clocks, each with the list's (Asia/Calcutta: Kolkata)."""
     return _zones()[1]
 
 
 def current_time_zone(name):
-    """`name` as time_zone_choices() has it (a clock's old name by its current one), or ""."""
-    name = "UTC" if name in ("Etc/UTC", "Etc/GMT", "GMT") else name  # as some browsers say it
+    """`name` as time_zone_choices() has it (a clock's other name by the list's), or "": every
+    check of a stored or sent one, and every read of a stored one (a later tzdata may take a
+    name out of the list)."""
     return name if is_time_zone(name) else _zones()[1].get(name, "")
 
 
@@ -173,6 +180,12 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.username
+
+    @property
+    def time_zone_label(self):
+        """The learner's own time zone in effect, as the profile's list names it ("America/New
+        York"), or "" (the site's: none chosen, or one the time zone data has dropped)."""
+        return current_time_zone(self.time_zone).replace("_", " ")
 
     def save(self, *args, **kwargs):
         # A user read from the database is only ever updated, never inserted again: a request

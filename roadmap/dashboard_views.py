@@ -15,7 +15,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.models import is_time_zone
+from accounts.models import current_time_zone
 
 from . import dashboard, focus, news, progress
 from .forms import HoursForm, TargetForm
@@ -264,8 +264,8 @@ def public_page(request, username):
 
 def owner_zone(owner):
     """The time zone a public page says its days in: its owner's, as they lived them (else, or
-    one this machine no longer has, the site's)."""
-    return owner.time_zone if is_time_zone(owner.time_zone) else settings.TIME_ZONE
+    one the time zone data has dropped, the site's)."""
+    return current_time_zone(owner.time_zone) or settings.TIME_ZONE
 
 
 @require_safe

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, other_time_zone_names, time_zone_names
 from roadmap import exports, imports, progress
 from roadmap.models import Status
 from tests.conftest import LATEST, migrate
@@ -157,7 +157,7 @@ class TestProfile:
         html = client.get(reverse("profile")).text
         assert '<option value="America/Sao_Paulo" selected>' in html
 
-    def test_the_list_names_each_clock_once_by_its_current_name(self, client):
+    def test_the_list_names_each_regions_clock_once_by_its_current_name(self, client):
         """It held 489 names, 71 of them a second name of a clock listed already (Asia/Calcutta
         beside Asia/Kolkata, Europe/Kiev beside Europe/Kyiv)."""
         client.force_login(UserFactory())
@@ -312,3 +312,39 @@ def test_migrating_gives_a_stored_old_name_of_a_clock_its_current_one():
         }
     finally:
         User.objects.all().delete()
+
+
+class TestANameTheListNoLongerHas:
+    """tzdata moves zones out of zone.tab now and then (Asia/Choibalsan, since 2024b a link to
+    Asia/Ulaanbaatar): a learner stored under such a name read the site's days without a word,
+    the profile showed the site's chosen, and the admin saved the account with none."""
+
+    @pytest.fixture
+    def learner(self, client):
+        user = UserFactory(time_zone="Asia/Choibalsan")
+        milestone = TrackMilestoneFactory().milestone
+        sunday_night = datetime.datetime(2026, 11, 29, 20, 0, tzinfo=UTC)  # Monday in Mongolia
+        progress.set_status(user=user, milestone=milestone, status=Status.DONE, now=sunday_night)
+        client.force_login(user)
+        return user
+
+    def test_its_days_are_still_the_learners(self, client, learner):
+        assert done_on(client.get(reverse("roadmap:index")).text) == "30 Nov 2026"
+        caption = client.get(reverse("roadmap:dashboard")).text.split("<figcaption>")[1]
+        assert caption.split("</figcaption>")[0].endswith(
+            "in Asia/Ulaanbaatar time. The last bar is this week."
+        )
+
+    def test_the_profile_and_the_admin_show_it_by_the_lists_name(self, client, learner):
+        chosen = '<option value="Asia/Ulaanbaatar" selected>'
+        assert chosen in client.get(reverse("profile")).text
+        learner.is_staff = learner.is_superuser = True
+        learner.save()
+        page = client.get(reverse("admin:accounts_user_change", args=[learner.pk])).text
+        assert chosen in page
+
+    def test_the_browsers_own_name_is_kept_when_the_list_has_it(self):
+        """Europe/Oslo is also a link to Europe/Berlin's clock: it was offered as Berlin."""
+        others = other_time_zone_names()
+        assert "Europe/Oslo" not in others and "Asia/Calcutta" in others
+        assert not set(others) & time_zone_names()

@@ -109,7 +109,7 @@
 
   // On the site's zone (none chosen), the browser's is offered: by its name now (not Asia/Calcutta).
   var choice = document.querySelector("select[name=time_zone][data-site-zone]");
-  if (choice) { mine = JSON.parse(choice.dataset.oldNames)[mine] || mine; }
+  if (choice && !choice.querySelector("option[value='" + CSS.escape(mine) + "']")) { mine = JSON.parse(choice.dataset.otherNames || "{}")[mine] || mine; }
   var offered = choice && mine && !choice.value && choice.querySelector("option[value='" + CSS.escape(mine) + "']");
   if (offered && mine !== choice.dataset.siteZone) {
     var offer = document.createElement("button");

@@ -108,6 +108,7 @@ def test_a_forms_error_box_stands_apart_from_the_first_label(page, live_server, 
         ("Asia/Kolkata", "Asia/Kolkata", "Asia/Kolkata"),
         ("Europe/Kyiv", "Europe/Kyiv", "Europe/Kyiv"),
         ("Asia/Ho_Chi_Minh", "Asia/Ho_Chi_Minh", "Asia/Ho Chi Minh"),
+        ("Europe/Oslo", "Europe/Oslo", "Europe/Oslo"),  # one clock with Berlin's: not Berlin
     ],
 )
 def test_the_profile_offers_the_browsers_time_zone_to_a_learner_on_the_sites(
