@@ -103,7 +103,7 @@ def load(content):
     # The first load of a fresh install is the roadmap itself, not a change to it.
     before = changes.state() if Milestone.objects.exists() else None
     now = timezone.now()  # one change: its entries read in the order they are made
-    saved_tracks = Track.objects.in_bulk(field_name="slug")  # in order
+    saved_tracks = {track.slug: track for track in Track.objects.all()}  # in their order
     tracks_by_slug, names = {}, {slug: track.name for slug, track in saved_tracks.items()}
     saved_sections = Section.objects.in_bulk(field_name="slug")
     # Each milestone with what is compared below: no query of its own when nothing changed.

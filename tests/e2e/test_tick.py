@@ -390,6 +390,33 @@ def test_a_milestones_controls_wait_while_its_tick_is_saving(learner_page, live_
     assert Progress.objects.get(user=user).status == Status.NOT_STARTED
 
 
+@pytest.mark.parametrize("answer", ["refused", "lost"])
+def test_a_tick_that_fails_gives_its_controls_back(learner_page, live_server, user, answer):
+    """Held while the tick was saving, the controls are free again once it fails (an error, a
+    connection lost), with the box as it was: a click then is sent."""
+    page = learner_page
+    page.goto(f"{live_server.url}/?track=all")
+    form = page.locator("form.status").first
+    box = form.get_by_role("checkbox")
+    url = f"**{form.get_attribute('action')}"
+    held = []
+    page.route(url, lambda route: held.append(route))
+    box.check()
+    while not held:
+        page.wait_for_timeout(20)
+    expect(box).to_have_attribute("aria-disabled", "true")
+    if answer == "refused":
+        held[0].fulfill(status=500, body="Server error")
+    else:
+        held[0].abort()
+    expect(box).not_to_be_checked()
+    expect(box).not_to_have_attribute("aria-disabled", "true")
+    page.unroute(url)
+    box.check()
+    expect(form.locator("[id^=state-]")).to_contain_text("Done on")
+    assert Progress.objects.get(user=user).status == Status.DONE
+
+
 def test_unticking_a_folded_done_milestone_changes_its_one_line_too(
     learner_page, live_server, user
 ):
