@@ -60,12 +60,10 @@ STARTED_MEANWHILE = (
     "it, or a milestone was added to it). Ask to delete it again to see what keeps it."
 )
 
-
 GONE_BEFORE_ACTION = (
     "Nothing was changed: the milestone chosen was deleted after you opened this page.",
     "Nothing was changed: the milestones chosen were deleted after you opened this page.",
 )
-
 
 # A count of the roadmap's (a milestone's hours, a weight) is at least 1: its field said
 # "greater than or equal to 0" (its column's type) to -1, and then refused 0 anyway.
@@ -85,6 +83,7 @@ class ContentAdmin(admin.ModelAdmin):
 
     form = ContentForm
     formfield_overrides = AS_THE_SITE | COUNTS
+    name_field = None  # a track's or a section's: its renaming is a changelog entry
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=PositionForm, **kwargs)
@@ -102,8 +101,14 @@ class ContentAdmin(admin.ModelAdmin):
         set here; then read the object back: its other fields may be another save's since."""
         changes.lock()
         if change:
+            was = None
+            if self.name_field in form.changed_data:  # as it is now: renamed since, maybe
+                saved = self.model.objects.filter(pk=obj.pk)
+                was = saved.values_list(self.name_field, flat=True).first()
             obj.save(update_fields=[*changed_fields(form), *also])
             obj.refresh_from_db()
+            if was is not None:
+                changes.record_renamed(obj, was)
         else:
             super().save_model(request, obj, form, change)
 
@@ -163,16 +168,12 @@ class TrackAdmin(ContentAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(milestone_count=ON_THE_ROADMAP)
 
+    name_field = "name"
+
     def save_model(self, request, obj, form, change):
-        renamed = change and "name" in form.changed_data
-        if renamed:
-            changes.lock()  # the name as it is now: another save may have renamed it since
-            was = Track.objects.filter(pk=obj.pk).values_list("name", flat=True).first()
         super().save_model(request, obj, form, change)
         if not change:
             changes.record_new_track(obj)
-        elif renamed and was is not None:
-            changes.record_renamed_track(obj, was)
 
     def get_deleted_objects(self, objs, request):
         """Refuse to delete tracks that learners follow, saying how many, not who."""
@@ -242,6 +243,7 @@ class SectionAdmin(ContentAdmin):
     search_fields = ("title", "slug", "intro")
     prepopulated_fields = {"slug": ("title",)}
     inlines = [MilestoneInline]
+    name_field = "title"
 
     def get_deleted_objects(self, objs, request):
         """Refuse to delete sections that hold milestones, and say what to do with them."""

@@ -5,10 +5,10 @@ about to touch, writes, and hands before and after to `record()` in the same tra
 ContentChange row for each thing a learner would notice (a milestone added, edited, given another
 effort estimate, moved to another section, archived, back or deleted; a track weight added,
 changed or removed; a resource added, removed, renamed or given a new link; a track added,
-renamed or deleted). Each row keeps how it moved every track's total weight, so that a learner
-can be told how far their percentage moved. An entry, once written, stays as it is: a learner
-who dismissed it is never told it again, and the feed's link to it keeps its place. Only a
-draft's entries go, unread, when it is put on the roadmap.
+renamed or deleted; a section renamed). Each row keeps how it moved every track's total
+weight, so that a learner can be told how far their percentage moved. An entry, once written,
+stays as it is: a learner who dismissed it is never told it again, and the feed's link to it
+keeps its place. Only a draft's entries go, unread, when it is put on the roadmap.
 """
 
 import hashlib
@@ -133,17 +133,21 @@ def record_new_track(track, now=None):
     ContentChange.objects.create(kind=Kind.TRACK_ADDED, track=track, summary=summary, at=at)
 
 
-def record_renamed_track(track, was, now=None):
-    """A career track given a new name (it was `was`): the changelog links the two names, which
-    its older entries and learners' files speak of. A name only spaced otherwise is no rename."""
-    old, new = one_line(was), one_line(track.name)
-    if old != new:
-        summary = f"Renamed the track “{old}” to “{new}”"
-        at = now or timezone.now()
-        before = {"name": old}  # for the news of those who follow it
-        ContentChange.objects.create(
-            kind=Kind.TRACK_RENAMED, track=track, summary=summary, at=at, before=before
-        )
+def record_renamed(item, was, now=None):
+    """A track or a section given a new name (it was `was`): the changelog links the two names,
+    which its older entries and learners' files speak of. A name only spaced otherwise is no
+    rename, nor is a section's with no milestone on the roadmap (learners don't see it)."""
+    old, new = one_line(was), one_line(str(item))
+    track = item if isinstance(item, Track) else None
+    if old == new or (track is None and not item.milestones.filter(is_archived=False).exists()):
+        return
+    ContentChange.objects.create(
+        kind=Kind.TRACK_RENAMED if track else Kind.SECTION_RENAMED,
+        track=track,
+        summary=f"Renamed the {'track' if track else 'section'} “{old}” to “{new}”",
+        at=now or timezone.now(),
+        before={"name": old} if track else None,  # for the news of those who follow it
+    )
 
 
 def record_deleted_tracks(tracks):

@@ -106,6 +106,7 @@ def load(content):
     saved_tracks = {track.slug: track for track in Track.objects.all()}  # in their order
     tracks_by_slug, names = {}, {slug: track.name for slug, track in saved_tracks.items()}
     saved_sections = Section.objects.in_bulk(field_name="slug")
+    titles = {slug: section.title for slug, section in saved_sections.items()}
     # Each milestone with what is compared below: no query of its own when nothing changed.
     weights = Prefetch("memberships", TrackMilestone.objects.select_related("track"))
     saved_milestones = Milestone.objects.prefetch_related("resources", weights).in_bulk(
@@ -120,7 +121,7 @@ def load(content):
         if "slug" in changed and before is not None:
             changes.record_new_track(obj, now)
         elif "name" in changed:
-            changes.record_renamed_track(obj, names[track["slug"]], now)
+            changes.record_renamed(obj, names[track["slug"]], now)
         tracks_by_slug[track["slug"]] = obj
     # A track the file no longer names may have followers: it stays, after the file's tracks
     # (it held a place among them), and the report names it.
@@ -146,6 +147,8 @@ def load(content):
             "position": section_position,
         }
         section_obj, changed = _upsert(Section, section["slug"], values, saved_sections)
+        if "title" in changed and "slug" not in changed:
+            changes.record_renamed(section_obj, titles[section["slug"]], now)
         report.note(_said(changed), "sections", section["slug"])
         listing = [milestone["slug"] for milestone in section["milestones"]]
         if _reordered(milestones_were.get(section["slug"], []), listing):

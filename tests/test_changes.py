@@ -416,6 +416,25 @@ class TestTheAdmin:
         assert editor_client.post(url, new_summary).status_code == 302
         assert len(logged()) == 1  # another summary is no rename
 
+    def test_a_section_renamed_is_an_entry_unless_no_learner_sees_it(self, editor_client, client):
+        """A section renamed was never told: a learner looked for "Specialize" on the roadmap,
+        and the changelog's "moved from “Specialize”" named a section nobody could find."""
+        section = MilestoneFactory(section__title="Specialize").section
+        drafts = MilestoneFactory(section__title="Later", is_archived=True).section
+
+        def rename(section, title):
+            url = reverse("admin:roadmap_section_change", args=[section.pk])
+            fields = as_the_page_sends(editor_client, url, "section_form") | {"title": title}
+            assert editor_client.post(url, fields).status_code == 302
+
+        for title in ("Pick  a specialty", "Pick a specialty ", "Pick a specialty"):
+            rename(section, title)
+        rename(drafts, "Much later")  # on no learner's roadmap
+        said = "Renamed the section “Specialize” to “Pick a specialty”"
+        assert logged() == [(Kind.SECTION_RENAMED, said, {})]
+        page = client.get(reverse("roadmap:changes")).text
+        assert f'<span class="tag">Section renamed</span>\n        {said}\n' in page
+
 
 class TestLoadRoadmap:
     def load(self, tmp_path, data):
@@ -494,17 +513,18 @@ class TestLoadRoadmap:
         renamed = ContentChange.objects.filter(kind=Kind.EDITED, milestone=back.milestone)
         assert renamed.get().summary == f"Renamed “{gone['title']}” to “Back again”"
 
-    def test_a_milestone_moved_is_recorded_and_a_section_renamed_is_not_a_move(
+    def test_a_milestone_moved_is_recorded_and_a_section_renamed_is_no_move_of_its_own(
         self, roadmap, tmp_path
     ):
         data = yaml.safe_load(DEFAULT_PATH.read_text())
         first, second = data["sections"][:2]
         moved = first["milestones"].pop(0)
         second["milestones"].append(moved)
-        second["title"] = "Go deeper"
+        was, second["title"] = second["title"], "Go deeper"
         self.load(tmp_path, data)
         assert [(kind, summary) for kind, summary, _ in logged()] == [
-            (Kind.EDITED, f"“{moved['title']}” moved from “{first['title']}” to “Go deeper”")
+            (Kind.SECTION_RENAMED, f"Renamed the section “{was}” to “Go deeper”"),
+            (Kind.EDITED, f"“{moved['title']}” moved from “{first['title']}” to “Go deeper”"),
         ]
 
 

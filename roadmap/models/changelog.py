@@ -36,6 +36,7 @@ class ContentChange(models.Model):
         TRACK_ADDED = "track_added", "Track added"
         TRACK_DELETED = "track_deleted", "Track deleted"
         TRACK_RENAMED = "track_renamed", "Track renamed"
+        SECTION_RENAMED = "section_renamed", "Section renamed"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # The log outlives what it speaks of: the summary names it.
