@@ -179,6 +179,11 @@ class User(AbstractUser):
         ]
 
     def __str__(self):
+        return self.username  # as Django's: the account itself, wherever staff read it (admin)
+
+    @property
+    def shown_name(self):
+        """What the site calls the learner: their display name where they set one."""
         return self.display_name or self.username
 
     @property

@@ -112,7 +112,7 @@ def to_markdown(user):
     lines = [
         MARKDOWN_TITLE,
         "",
-        f"Progress of {_markdown_text(str(user))} on {today.day} {today:%B %Y}.",
+        f"Progress of {_markdown_text(user.shown_name)} on {today.day} {today:%B %Y}.",
         "",
         f"Hours a week: {user.hours_per_week}."
         if user.hours_per_week

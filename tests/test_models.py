@@ -1,6 +1,9 @@
+import re
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.urls import reverse
 from django.utils import timezone
 
 from roadmap.models import Milestone, Progress, ProgressEvent, Status
@@ -98,6 +101,14 @@ def test_active_excludes_archived_milestones():
     assert list(Milestone.objects.active()) == [kept]
 
 
-def test_a_user_is_shown_by_display_name_when_set():
-    assert str(UserFactory(username="ada", display_name="Ada L.")) == "Ada L."
-    assert str(UserFactory(username="alan")) == "alan"
+def test_the_site_calls_a_learner_by_display_name_and_staff_see_the_account(admin_client):
+    """Staff read one learner's rows as another's: "dave", calling himself "alice", was listed
+    as alice in the admin, beside alice's own rows."""
+    dave = UserFactory(username="dave", display_name="alice")
+    alice = UserFactory(username="alice")
+    for user in (dave, alice):
+        ProgressFactory(user=user, milestone__title="Ship an API", status=Status.IN_PROGRESS)
+    page = admin_client.get(reverse("admin:roadmap_progress_changelist")).text
+    listed = re.findall(r'<th class="field-user nowrap"><a href="[^"]+">([^<]+)</a>', page)
+    assert sorted(listed) == ["alice", "dave"]
+    assert (dave.shown_name, alice.shown_name) == ("alice", "alice")  # what the site shows

@@ -129,6 +129,8 @@ class TestVisibility:
         response = client.get(public_url("ada"))
         assert response.status_code == 200
         assert '<h1 id="page-title">Ada L.’s progress</h1>' in response.text
+        # Any display name can be another's username: the page says whose account it is.
+        assert '<p class="help">Username: ada</p>' in response.text
 
     def test_it_rejects_post(self, client, ada):
         assert client.post(public_url("ada")).status_code == 405
