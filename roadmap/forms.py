@@ -61,6 +61,7 @@ class DetailsForm(forms.Form):
         required=False,
         max_length=NOTE_LENGTH,
         widget=forms.Textarea,
+        help_text=f"Up to {NOTE_LENGTH} characters.",
         error_messages={
             "max_length": "Keep the note to %(limit_value)d characters (it has %(show_value)d)."
         },
@@ -69,7 +70,12 @@ class DetailsForm(forms.Form):
         required=False,
         max_length=URL_LENGTH,
         assume_scheme="https",
-        error_messages={"invalid": NOT_A_WEB_ADDRESS},
+        help_text="A repository, notebook, Kaggle profile or deployed API (http or https, up to "
+        f"{URL_LENGTH} characters).",
+        error_messages={
+            "invalid": NOT_A_WEB_ADDRESS,
+            "max_length": "Keep the link to %(limit_value)d characters (it has %(show_value)d).",
+        },
     )
     # What the editor opened with (progress.fingerprint): saved since in another tab, it is shown
     # instead of being overwritten. Empty: no check. Any other value is a clash, said and undone.

@@ -618,7 +618,10 @@ class TestDetails:
         assert "Not saved: this note was changed in another tab or window" in text
         assert '<p class="note">From tab A<br>No evidence link.</p>' in text
         assert ">From tab B</textarea>" in text  # what was typed stays, to save again
-        assert f'aria-describedby="note-{milestone.slug}-elsewhere">' in text
+        assert (
+            f'aria-describedby="note-{milestone.slug}-elsewhere note-{milestone.slug}-help">'
+            in text
+        )
         assert Progress.objects.get(user=user).note == "From tab A"
         # Without JavaScript, the same on the editor's page.
         response = learner_client.post(details_url(milestone), {**mine, "opened_with": tab_b})
@@ -975,7 +978,7 @@ class TestNoteAfterTheSessionEnded:
         assert f">{self.NOTE}</textarea>" in page
         # Said to a screen reader with the note, where the cursor is: not only on the page.
         note = re.search(r"<textarea [^>]*>", page)[0]
-        assert f'aria-describedby="note-{milestone.slug}-draft"' in note
+        assert f'aria-describedby="note-{milestone.slug}-draft note-{milestone.slug}-help"' in note
         assert f'id="note-{milestone.slug}-draft">Not saved yet' in page
         assert 'value="https://github.com/me/data"' in page
         assert "data-unsaved" in page  # Escape and Cancel ask before throwing it away

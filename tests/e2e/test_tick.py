@@ -139,6 +139,26 @@ def test_a_note_and_an_evidence_link_are_saved_inline(learner_page, live_server,
     )
 
 
+def test_a_link_or_a_note_too_long_is_refused_whole_not_cut(learner_page, live_server, user):
+    """The fields' maxlength cut a pasted notebook link to 500 characters: "Note saved", and
+    the link saved was broken."""
+    page = learner_page
+    page.goto(f"{live_server.url}/#{SLUG}")
+    milestone = page.locator(f"#{SLUG}")
+    milestone.get_by_role("link", name="Add a note or evidence").click()
+    link = "https://colab.research.google.com/drive/abc?" + "x" * 560
+    milestone.get_by_label("Note").fill("n" * 2001)
+    milestone.get_by_label("Evidence link").fill(link)
+    expect(milestone.get_by_label("Evidence link")).to_have_value(link)
+    milestone.get_by_role("button", name="Save note and evidence").click()
+    expect(milestone.get_by_text("Keep the note to 2000 characters (it has 2001).")).to_be_visible()
+    expect(milestone.get_by_text("Keep the link to 500 characters (it has 604).")).to_be_visible()
+    expect(milestone.get_by_label("Note")).to_have_accessible_description(
+        "Keep the note to 2000 characters (it has 2001). Up to 2000 characters."
+    )
+    assert not Progress.objects.exists()
+
+
 def test_everything_works_without_javascript(browser, live_server, user, roadmap):
     context = browser.new_context(java_script_enabled=False)
     log_in_browser(context, live_server, user)
