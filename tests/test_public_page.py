@@ -158,7 +158,8 @@ class TestPortfolio:
             '<progress class="completion" max="100" value="60" aria-label="ML Engineer completion">'
             in page
         )
-        assert "<strong>60 %</strong> · 1 of 2 milestones" in page
+        # 60 % of 1 of 2 milestones reads wrong unless the weights are said.
+        assert "<strong>60 %</strong> · 1 of 2 milestones · weighted: 3 of 5&nbsp;points" in page
 
     def test_it_lists_done_milestones_by_section_with_evidence_and_dates(
         self, client, ada, engineer

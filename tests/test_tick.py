@@ -103,7 +103,8 @@ class TestTickEndpoint:
         assert 'id="my-progress"' in page
         assert 'hx-swap-oob="true"' in page
         assert "ML Engineer" in page
-        assert '<span class="visually-hidden">50 % · </span>1 of 2 milestones done' in page
+        said = "50 % · </span>1 of 2 milestones done · weighted: 2 of 4&nbsp;points</span>"
+        assert f'<span class="visually-hidden">{said}' in page
         assert response["Vary"] and "HX-Request" in response["Vary"]
 
     def test_a_milestone_another_process_just_added_can_be_ticked_at_once(

@@ -92,7 +92,9 @@ def test_a_milestone_is_ticked_with_the_space_bar_and_keeps_focus(page, live_ser
     bars = page.locator("#my-progress .bar-text")
     expect(bars).to_have_count(3)
     for bar in bars.all():
-        expect(bar).to_have_text(re.compile(r"^0 % · 0 of \d+ milestones done$"))
+        expect(bar).to_have_text(
+            re.compile(r"^0 % · 0 of \d+ milestones done · weighted: 0 of \d+\spoints$")
+        )
     page.evaluate("window.sameDocument = true")
 
     page.keyboard.press("Tab")
@@ -109,7 +111,9 @@ def test_a_milestone_is_ticked_with_the_space_bar_and_keeps_focus(page, live_ser
     expect(checkbox).to_be_checked()
     expect(page.locator(f"#state-{first.slug}")).to_have_text(re.compile(r"^Done on "))
     for bar in bars.all():
-        expect(bar).to_have_text(re.compile(r"^\d+ % · 1 of \d+ milestones done$"))
+        expect(bar).to_have_text(
+            re.compile(r"^\d+ % · 1 of \d+ milestones done · weighted: \d of \d+\spoints$")
+        )
     expect(checkbox).to_be_focused()
     assert page.evaluate("window.sameDocument") is True
     assert Progress.objects.get(user=user, milestone=first).status == Status.DONE
@@ -120,7 +124,9 @@ def test_a_milestone_is_ticked_with_the_space_bar_and_keeps_focus(page, live_ser
 
     expect(checkbox).not_to_be_checked()
     for bar in bars.all():
-        expect(bar).to_have_text(re.compile(r"^0 % · 0 of \d+ milestones done$"))
+        expect(bar).to_have_text(
+            re.compile(r"^0 % · 0 of \d+ milestones done · weighted: 0 of \d+\spoints$")
+        )
     expect(checkbox).to_be_focused()
     assert Progress.objects.get(user=user, milestone=first).status == Status.NOT_STARTED
 
