@@ -15,7 +15,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import MAX_HOURS_PER_WEEK, current_time_zone
-from accounts.validators import validate_lines, validate_one_line, validate_visible
+from accounts.validators import (
+    validate_lines,
+    validate_one_line,
+    validate_username,
+    validate_visible,
+)
 
 from .exports import FORMAT, MARKDOWN_TITLE, VERSION
 from .models import (
@@ -225,6 +230,7 @@ class _Clean:
     followed: list | None
     progress: list
     events: list
+    account: str  # the username it was exported from, or ""
 
 
 def validate(data):
@@ -253,6 +259,7 @@ def validate(data):
             data["progress"], _datetime(data.get("exported_at"), "exported_at", required=False)
         ),
         events=_validate_events(data["events"]),
+        account=_account(data.get("profile")),
     )
 
 
@@ -292,6 +299,17 @@ def _validate_profile(raw):
     if "time_zone" in raw:
         profile["time_zone"] = _time_zone(raw["time_zone"], "profile.time_zone")
     return profile
+
+
+def _account(profile):
+    """The username the file was exported from, said back to a learner importing another
+    account's file; "" when it names none that a username could be."""
+    try:
+        name = _text(profile["username"], "profile.username", 150)
+        _checked(get_user_model().username_validator, name, "profile.username")
+        return _checked(validate_username, name, "profile.username")
+    except (ImportRejected, KeyError, TypeError):
+        return ""
 
 
 def _validate_followed(raw):

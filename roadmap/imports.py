@@ -39,6 +39,7 @@ class ImportReport:
     events_added: int = 0
     events_present: int = 0
     with_profile: bool = False
+    other_account: str = ""  # the username the file is from, when it is another account's
     # The names of the tracks followed now, when the file said which; [] when it follows none,
     # or only tracks this roadmap lacks (then the account's stay as they were: unknown_tracks).
     tracks: list | None = None
@@ -119,6 +120,8 @@ class ImportReport:
             else:
                 parts.append("The file follows no career track: " + SAME_TRACKS)
         parts += progress.cleared_targets_said(self.cleared_targets)  # as the tracks page says
+        if self.other_account:  # a learner moving to a new account, or someone else's file
+            parts.insert(0, f"The file is from another account, “{self.other_account}”.")
         if "display_name" in self.profile:
             name = self.profile["display_name"]
             parts.append(f"Display name: “{name}”." if name else "Display name: none.")
@@ -171,6 +174,8 @@ def import_data(*, user, data, with_profile=False):
         # still be written meanwhile, or a tick holding its row would deadlock with the import.
         get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
         report = ImportReport(with_profile=with_profile)
+        if clean.account.lower() not in ("", user.username.lower()):
+            report.other_account = clean.account
         slugs = {entry["slug"] for entry in clean.progress} | {e[0] for e in clean.events}
         # A draft is not this roadmap's to a file: no learner had it, and an import must not
         # tell that it exists.

@@ -387,8 +387,11 @@ class TestRoundTrip:
         )
         response = post_import(client, exported.decode(), what="everything")
         assert response["Location"] == reverse("my_data")
+        # Whose file it is, said: an import into another account turned its public page on and
+        # took the file's display name, without a word of where the file came from.
         assert flash(response)[-1] == (
-            "Imported your progress on 4 milestones (2 done, 1 in progress, 1 not started) and 4"
+            "The file is from another account, “ada”. Imported your progress on 4 milestones"
+            " (2 done, 1 in progress, 1 not started) and 4"
             " history events. You follow ML Engineer. Display name: “Ada L.”. Public page: off."
             " Hours a week: 6. Time zone: the site’s. Done milestones on the roadmap: shown."
         )
@@ -456,10 +459,20 @@ class TestRoundTrip:
 
     def test_a_file_of_a_profile_alone_says_so(self, world):
         data = {**exports.export_data(UserFactory(display_name="Ada L")), "progress": []}
-        data = json.loads(json.dumps({**data, "events": []}))
+        data = json.loads(json.dumps({**data, "events": [], "profile": {"display_name": "Ada L"}}))
         summary = imports.import_data(user=world["learner"], data=data, with_profile=True).summary()
         assert summary.startswith("No progress or history was imported. The file follows no")
         assert "Display name: “Ada L”." in summary
+
+    def test_a_file_of_the_account_itself_or_naming_no_account_is_not_said_to_be_another(
+        self, world
+    ):
+        learner = world["learner"]
+        for username in ("ADA", "x" * 151, "bad\u0000name", 7, ".."):
+            data = json.loads(json.dumps(exports.export_data(learner)))
+            data["profile"]["username"] = username
+            summary = imports.import_data(user=learner, data=data).summary()
+            assert "another account" not in summary, username
 
     def test_a_target_date_that_goes_with_a_track_the_file_does_not_follow_is_said(self):
         """The tracks page says so; the import, which follows what the file follows, did not."""
@@ -905,6 +918,7 @@ class TestRoundTrip:
         client.force_login(fresh)
         (message,) = flash(post_import(client, data))
         assert message == (
+            "The file is from another account, “ada”. "
             "Imported your progress on 4 milestones (2 done, 1 in progress, 1 not started) and 4 "
             "history events. Your profile and followed tracks are unchanged."
         )
