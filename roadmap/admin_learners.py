@@ -3,7 +3,9 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils import timezone
 
+from . import progress
 from .forms import AS_THE_SITE
 from .models import Enrollment, Progress, ProgressEvent, Status
 
@@ -34,6 +36,20 @@ class ProgressAdmin(admin.ModelAdmin):
     list_select_related = ("user", "milestone")
     search_fields = ("user__username", "milestone__slug")
     raw_id_fields = ("user", "milestone")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "milestone") if obj else ()  # one learner's, on one milestone
+
+    def save_model(self, request, obj, form, change):
+        """A status set here is in the learner's history too, as a tick's is (their export and
+        the undo of a slip read it): one event, in the admin's transaction."""
+        saved = Progress.objects.select_for_update().filter(pk=obj.pk)
+        row = saved.values_list("status", "completed_at").first()
+        was, done_at = row or (Status.NOT_STARTED, None)
+        super().save_model(request, obj, form, change)
+        if obj.status != was:
+            now = timezone.now()
+            progress.record_event(obj.user, obj.milestone_id, was, obj.status, now, done_at)
 
 
 @admin.register(ProgressEvent)

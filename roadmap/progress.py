@@ -76,15 +76,21 @@ def _set_status(user, milestone_id, status, now, keep_done):
     else:
         row.status, row.updated_at, row.completed_at = status, now, completed_at
         row.save(update_fields=["status", "updated_at", "completed_at"])
+    record_event(user, milestone_id, previous, status, now, was_done_at)
+    return status
+
+
+def record_event(user, milestone_id, previous, status, at, was_done_at=None):
+    """Append a status change to the learner's history (a tick's, or a staff edit's in the
+    admin), with the day it had been done when it leaves done."""
     ProgressEvent.objects.create(
         user=user,
         milestone_id=milestone_id,
         from_status=previous,
         to_status=status,
-        at=now,
-        was_done_at=was_done_at,
+        at=at,
+        was_done_at=was_done_at if previous == Status.DONE else None,
     )
-    return status
 
 
 def _slip_undone(user, milestone_id, now):

@@ -832,6 +832,27 @@ class TestContentEditors:
         assert response.status_code == 302
         assert not Milestone.objects.exists()
 
+    def test_a_status_set_by_a_superuser_is_in_the_learners_history(self, admin_client):
+        """It changed the row alone: the learner's export had no such change, and unticking
+        it at once did not give back the day it had been done on."""
+        done_at = timezone.now() - timezone.timedelta(days=3)
+        row = ProgressFactory(status=Status.DONE, completed_at=done_at)
+        other = MilestoneFactory()
+        day = timezone.localtime(done_at)
+        times = {"updated_at_0": "2026-01-01", "updated_at_1": "00:00:00"}
+        done = {"completed_at_0": f"{day:%Y-%m-%d}", "completed_at_1": f"{day:%H:%M:%S}"}
+        response = change_progress(admin_client, row, **times, **done, note="Checked.")
+        assert response.status_code == 302, response.context["adminform"].errors
+        assert not ProgressEvent.objects.exists()  # a note alone is no change of status
+        done_at = Progress.objects.get().completed_at  # to the second, as the form has it
+        fields = {**times, "status": Status.IN_PROGRESS, "milestone": other.pk}
+        assert change_progress(admin_client, row, **fields).status_code == 302
+        event = ProgressEvent.objects.get()
+        assert (event.user, event.milestone) == (row.user, row.milestone)  # the row's own
+        assert (event.from_status, event.to_status) == (Status.DONE, Status.IN_PROGRESS)
+        assert event.was_done_at == done_at
+        assert Progress.objects.get().milestone == row.milestone
+
     def test_a_superuser_writes_a_learners_note_on_several_lines(self, admin_client):
         row = ProgressFactory(note="")
         response = change_progress(
