@@ -24,8 +24,10 @@ TURNED_AROUND = "Remove the invisible characters that change the direction of th
 LINE_BREAKS_AND_TABS = str.maketrans("", "", "\n\t")
 # Letters nobody sees (Hangul fillers, the blank Braille pattern), and what shows nothing alone:
 # spaces, separators, format characters (zero-width ones), controls and combining marks.
-FILLERS = "\u115f\u1160\u3164\uffa0\u2800"
+FILLERS = "\u115f\u1160\u3164\uffa0\u2800\U0001d159"  # the last: a musical null notehead
 UNSEEN = {"Zs", "Zl", "Zp", "Cf", "Cc", "Mn", "Me"}
+# Private use too, alone: no font of the reader's draws it. (Not "unassigned": a new emoji.)
+BLANK = UNSEEN | {"Co"}
 # In an email address combining marks are letters of their script (a Hindi domain needs them).
 UNSEEN_IN_AN_ADDRESS = UNSEEN - {"Mn", "Me"}
 INVISIBLE = "Use letters, digits or symbols you can see: this is blank on the page."
@@ -64,7 +66,7 @@ validate_lines = NoControlCharacters(lines=True)
 
 def validate_visible(value):
     """Refuses a name that shows nothing: only spaces, invisible characters and fillers."""
-    if all(c in FILLERS or unicodedata.category(c) in UNSEEN for c in value):
+    if all(c in FILLERS or unicodedata.category(c) in BLANK for c in value):
         raise ValidationError(INVISIBLE, code="invisible")
 
 

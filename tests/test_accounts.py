@@ -822,13 +822,24 @@ class TestProfile:
         user.refresh_from_db()
         assert (user.display_name, user.public_profile, user.hours_per_week) == ("", False, None)
 
-    @pytest.mark.parametrize("name", ["\u200b", "\u3164", " \u200e\u2060 ", "\u2800"])
+    @pytest.mark.parametrize(
+        "name",
+        # Private use (no font of the reader's draws them) and the musical null notehead.
+        ["\u200b", "\u3164", " \u200e\u2060 ", "\u2800", "\ue000", "\U000f0000", "\U0001d159"],
+    )
     def test_a_name_nobody_can_see_is_refused(self, learner_client, user, name):
         response = learner_client.post(reverse("profile"), {"display_name": name})
         assert response.status_code == 422
         assert "Use letters, digits or symbols you can see" in response.text
         user.refresh_from_db()
         assert user.display_name == ""
+
+    @pytest.mark.parametrize("name", ["Ada \ue000", "\U0001fae8", "Ada \U0001d159"])
+    def test_a_name_with_something_to_see_is_taken(self, learner_client, user, name):
+        """A new emoji the character tables don't know yet (U+1FAE8) is no blank."""
+        learner_client.post(reverse("profile"), {"display_name": name})
+        user.refresh_from_db()
+        assert user.display_name == name
 
     @pytest.mark.parametrize("name", ["Ada\u2028L.", "Ada\u2029L."])
     def test_a_name_with_a_line_or_paragraph_separator_is_refused(self, learner_client, user, name):
