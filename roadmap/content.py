@@ -69,12 +69,14 @@ def _reordered(was, now):
     return [slug for slug in was if slug in both] != [slug for slug in now if slug in both]
 
 
-def _sync_resources(milestone, resources):
-    current = [(r.title, r.url) for r in milestone.resources.all()]
+def _sync_resources(milestone, resources, new):
+    """Make the milestone's resources the file's (`new`: it was just made, and has none)."""
+    current = [] if new else [(r.title, r.url) for r in milestone.resources.all()]  # prefetched
     wanted = [(r["title"], r["url"]) for r in resources]
     if current == wanted:
         return False
-    milestone.resources.all().delete()
+    if current:
+        milestone.resources.all().delete()
     Resource.objects.bulk_create(
         Resource(milestone=milestone, title=title, url=url, position=position)
         for position, (title, url) in enumerate(wanted)
@@ -82,16 +84,21 @@ def _sync_resources(milestone, resources):
     return True
 
 
-def _sync_tracks(milestone, weights, tracks_by_slug):
-    current = {m.track.slug: m.weight for m in milestone.memberships.all()}  # prefetched
+def _sync_tracks(milestone, weights, tracks_by_slug, new):
+    """Make what the milestone counts toward the file's (`new`: it was just made)."""
+    current = {} if new else {m.track.slug: m.weight for m in milestone.memberships.all()}
     if current == weights:
         return False
-    milestone.memberships.exclude(track__slug__in=weights).delete()
+    if current.keys() - weights.keys():
+        milestone.memberships.exclude(track__slug__in=weights).delete()
+    TrackMilestone.objects.bulk_create(
+        TrackMilestone(track=tracks_by_slug[slug], milestone=milestone, weight=weight)
+        for slug, weight in weights.items()
+        if slug not in current
+    )
     for slug, weight in weights.items():
-        if current.get(slug) != weight:
-            TrackMilestone.objects.update_or_create(
-                track=tracks_by_slug[slug], milestone=milestone, defaults={"weight": weight}
-            )
+        if slug in current and current[slug] != weight:
+            milestone.memberships.filter(track=tracks_by_slug[slug]).update(weight=weight)
     return True
 
 
@@ -164,8 +171,9 @@ def load(content):
                 "is_archived": False,
             }
             obj, changed = _upsert(Milestone, milestone["slug"], values, saved_milestones)
-            synced = _sync_resources(obj, milestone["resources"])
-            synced |= _sync_tracks(obj, milestone["tracks"], tracks_by_slug)
+            new = "slug" in changed
+            synced = _sync_resources(obj, milestone["resources"], new)
+            synced |= _sync_tracks(obj, milestone["tracks"], tracks_by_slug, new)
             report.note(_said(changed, synced), "milestones", milestone["slug"])
 
     stale = Milestone.objects.active().exclude(slug__in=listed)

@@ -148,6 +148,23 @@ class TestLoading:
             out = run("load_roadmap")
         assert "Nothing to change" in out
 
+    def test_the_first_load_writes_each_milestone_with_three_queries(
+        self, django_assert_max_num_queries
+    ):
+        """It read the resources and weights of each milestone it had just made, and wrote each
+        weight on its own: 720 queries for the 30 milestones."""
+        # Each of the 30 milestones: its row, its resources, its weights (90). Each of the 3
+        # tracks and 3 sections: its row (6). The file's checks (3), the transactions (4), the
+        # lock and whether the roadmap is there (2), the tracks, sections and milestones saved
+        # (3: none, so no resources or weights are read), their order (2), the tracks the file
+        # doesn't list (1), the milestones it doesn't list, counted and archived (2), and the
+        # revision for the caches (1).
+        with django_assert_max_num_queries(114):
+            out = run("load_roadmap")
+        assert "Created 3 tracks" in out
+        assert TrackMilestone.objects.count() > Milestone.objects.count() == 30
+        assert Resource.objects.count() > 30
+
     def test_a_restart_loads_the_file_into_an_empty_database_only(self):
         """`make run` and `make serve` load with --if-empty: a restart must not put the file's
         version back over what editors changed in the admin, nor archive what they added."""
