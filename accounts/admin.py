@@ -53,7 +53,8 @@ class NextStepsUserAdmin(UserAdmin):
         put back a password the owner changed meanwhile (the form shows it, it doesn't edit it)."""
         if not change:
             return super().save_model(request, obj, form, change)
-        columns = {field.name for field in obj._meta.concrete_fields} - {"password"}
+        fields = obj._meta.get_fields()
+        columns = {f.name for f in fields if f.concrete and not f.many_to_many} - {"password"}
         changed = [name for name in form.changed_data if name in columns]
         if "username" in changed:
             # As a deleted account's (accounts/records.py): its public page and badge links never
